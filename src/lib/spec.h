@@ -1,0 +1,414 @@
+/* spec: the OCI runtime configuration (config.json) as typed C structs.
+ *
+ * glass_spec_load() parses and validates the whole document before
+ * anything runs (plan, then execute): every bad value is rejected with its
+ * JSON path ("process.rlimits[2].type: unknown rlimit \"RLIMIT_FOO\""),
+ * unknown keys are ignored as the runtime spec requires.  Fields absent
+ * from the document keep a distinguishable "unset" value (has_* flags,
+ * NULL pointers, n* == 0) so later stages can tell "not given" from zero.
+ *
+ * Every string is owned by the struct and freed by glass_spec_free().
+ * The parsed json-c document is kept (`json`) for hooks, annotations and
+ * the `unified` / raw pass-through the typed fields do not cover.
+ */
+#ifndef GLASS_SPEC_H
+#define GLASS_SPEC_H
+
+#include "err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct json_object;
+
+struct glass_kv {
+	char *key;
+	char *value;
+};
+
+struct glass_idmap {
+	uint32_t container_id;
+	uint32_t host_id;
+	uint32_t size;
+};
+
+struct glass_mount {
+	char *destination;
+	char *type;   /* NULL when absent (then a bind is implied by options) */
+	char *source; /* NULL when absent */
+	char **options;
+	size_t noptions;
+	struct glass_idmap *uid_mappings; /* idmapped mounts */
+	size_t nuid_mappings;
+	struct glass_idmap *gid_mappings;
+	size_t ngid_mappings;
+};
+
+struct glass_rlimit {
+	int resource; /* RLIMIT_* */
+	char *type;   /* as written: "RLIMIT_NOFILE" */
+	uint64_t hard;
+	uint64_t soft;
+};
+
+struct glass_caps {
+	/* Each set: NULL-terminated-free list of CAP_* numbers; has_* tells
+	 * whether the set was present in the config. */
+	bool has_bounding, has_effective, has_inheritable, has_permitted, has_ambient;
+	int *bounding, *effective, *inheritable, *permitted, *ambient;
+	size_t nbounding, neffective, ninheritable, npermitted, nambient;
+};
+
+struct glass_user {
+	uint32_t uid;
+	uint32_t gid;
+	bool has_umask;
+	uint32_t umask;
+	uint32_t *additional_gids;
+	size_t nadditional_gids;
+	char *username; /* non-POSIX platforms only; kept for completeness */
+};
+
+struct glass_console_size {
+	uint32_t height;
+	uint32_t width;
+};
+
+struct glass_scheduler {
+	bool present;
+	int policy; /* SCHED_* */
+	char *policy_name;
+	int nice;
+	int priority;
+	uint64_t flags; /* SCHED_FLAG_* */
+	uint64_t runtime, deadline, period;
+};
+
+struct glass_io_priority {
+	bool present;
+	int klass; /* IOPRIO_CLASS_RT / BE / IDLE */
+	char *class_name;
+	int priority;
+};
+
+struct glass_cpu_affinity {
+	char *initial; /* cpu list "0-3,7" or NULL */
+	char *final;
+};
+
+struct glass_process {
+	bool present;
+	bool terminal;
+	struct glass_console_size console_size;
+	bool has_console_size;
+	struct glass_user user;
+	char **args;
+	size_t nargs;
+	char *command_line; /* Windows only; ignored on Linux */
+	char **env;
+	size_t nenv;
+	char *cwd;
+	struct glass_caps caps;
+	bool has_caps;
+	struct glass_rlimit *rlimits;
+	size_t nrlimits;
+	bool no_new_privileges;
+	char *apparmor_profile;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+	char *selinux_label;
+	struct glass_scheduler scheduler;
+	struct glass_io_priority io_priority;
+	struct glass_cpu_affinity exec_cpu_affinity;
+};
+
+enum glass_ns_type {
+	GLASS_NS_MOUNT,
+	GLASS_NS_UTS,
+	GLASS_NS_IPC,
+	GLASS_NS_PID,
+	GLASS_NS_NET,
+	GLASS_NS_USER,
+	GLASS_NS_CGROUP,
+	GLASS_NS_TIME,
+	GLASS_NS_COUNT
+};
+
+struct glass_namespace {
+	bool present; /* listed in linux.namespaces */
+	char *path;   /* join this one instead of creating (NULL: create) */
+};
+
+struct glass_device {
+	char type; /* 'c', 'b', 'u', 'p' */
+	char *path;
+	int64_t major, minor;
+	bool has_file_mode;
+	uint32_t file_mode;
+	bool has_uid, has_gid;
+	uint32_t uid, gid;
+};
+
+struct glass_device_rule { /* linux.resources.devices[] */
+	bool allow;
+	char type; /* 'a', 'c', 'b' (0 when absent = 'a') */
+	int64_t major, minor; /* -1 = wildcard */
+	char *access;	      /* "rwm" subset or NULL */
+};
+
+struct glass_weight_device {
+	int64_t major, minor;
+	bool has_weight, has_leaf_weight;
+	uint16_t weight, leaf_weight;
+};
+
+struct glass_throttle_device {
+	int64_t major, minor;
+	uint64_t rate;
+};
+
+struct glass_hugepage_limit {
+	char *page_size; /* "2MB" */
+	uint64_t limit;
+};
+
+struct glass_net_priority {
+	char *name;
+	uint32_t priority;
+};
+
+/* linux.resources: every number carries a has_ flag ("unset" != 0). */
+struct glass_resources {
+	bool present;
+	struct glass_device_rule *devices;
+	size_t ndevices;
+
+	struct {
+		bool present;
+		bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
+			has_swappiness, has_disable_oom_killer, has_use_hierarchy,
+			has_check_before_update;
+		int64_t limit, reservation, swap, kernel, kernel_tcp;
+		uint64_t swappiness;
+		bool disable_oom_killer, use_hierarchy, check_before_update;
+	} memory;
+
+	struct {
+		bool present;
+		bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
+			has_realtime_period, has_idle;
+		uint64_t shares, burst, period, realtime_period;
+		int64_t quota, realtime_runtime, idle;
+		char *cpus, *mems;
+	} cpu;
+
+	struct {
+		bool present;
+		bool has_limit;
+		int64_t limit;
+	} pids;
+
+	struct {
+		bool present;
+		bool has_weight, has_leaf_weight;
+		uint16_t weight, leaf_weight;
+		struct glass_weight_device *weight_device;
+		size_t nweight_device;
+		struct glass_throttle_device *throttle_read_bps, *throttle_write_bps,
+			*throttle_read_iops, *throttle_write_iops;
+		size_t nthrottle_read_bps, nthrottle_write_bps, nthrottle_read_iops,
+			nthrottle_write_iops;
+	} block_io;
+
+	struct glass_hugepage_limit *hugepage_limits;
+	size_t nhugepage_limits;
+
+	struct {
+		bool present;
+		bool has_class_id;
+		uint32_t class_id;
+		struct glass_net_priority *priorities;
+		size_t npriorities;
+	} network;
+
+	struct glass_kv *rdma; /* key = device, value = JSON text of limits */
+	size_t nrdma;
+
+	struct glass_kv *unified; /* raw cgroup v2 "file": "value" */
+	size_t nunified;
+};
+
+struct glass_seccomp_arg {
+	unsigned index;
+	uint64_t value;
+	uint64_t value_two;
+	char *op; /* SCMP_CMP_* */
+};
+
+struct glass_seccomp_rule {
+	char **names;
+	size_t nnames;
+	char *action; /* SCMP_ACT_* */
+	bool has_errno_ret;
+	uint32_t errno_ret;
+	struct glass_seccomp_arg *args;
+	size_t nargs;
+};
+
+struct glass_seccomp {
+	bool present;
+	char *default_action;
+	bool has_default_errno_ret;
+	uint32_t default_errno_ret;
+	char **architectures;
+	size_t narchitectures;
+	char **flags;
+	size_t nflags;
+	char *listener_path;
+	char *listener_metadata;
+	struct glass_seccomp_rule *syscalls;
+	size_t nsyscalls;
+};
+
+struct glass_net_device {
+	char *host_name; /* the key: the interface on the host */
+	char *name;	 /* the name inside the container (default: host_name) */
+};
+
+struct glass_time_offset {
+	bool present;
+	int64_t secs;
+	uint32_t nanosecs;
+};
+
+struct glass_intel_rdt {
+	bool present;
+	char *clos_id;
+	char *l3_cache_schema;
+	char *mem_bw_schema;
+	char **schemata;
+	size_t nschemata;
+	bool enable_cmt, enable_mbm;
+};
+
+struct glass_memory_policy {
+	bool present;
+	int mode; /* MPOL_* */
+	char *mode_name;
+	char *nodes; /* node list "0-1" */
+	unsigned flags; /* MPOL_F_* */
+};
+
+struct glass_personality {
+	bool present;
+	char *domain; /* "LINUX" | "LINUX32" */
+	char **flags;
+	size_t nflags;
+};
+
+struct glass_linux {
+	struct glass_namespace ns[GLASS_NS_COUNT];
+	struct glass_idmap *uid_mappings;
+	size_t nuid_mappings;
+	struct glass_idmap *gid_mappings;
+	size_t ngid_mappings;
+	struct glass_time_offset time_monotonic, time_boottime;
+	struct glass_device *devices;
+	size_t ndevices;
+	struct glass_net_device *net_devices;
+	size_t nnet_devices;
+	char *cgroups_path; /* NULL when absent */
+	struct glass_resources resources;
+	char *rootfs_propagation; /* "shared" | "slave" | "private" | "unbindable" | NULL */
+	struct glass_seccomp seccomp;
+	struct glass_kv *sysctl;
+	size_t nsysctl;
+	char **masked_paths;
+	size_t nmasked_paths;
+	char **readonly_paths;
+	size_t nreadonly_paths;
+	char *mount_label;
+	struct glass_intel_rdt intel_rdt;
+	struct glass_memory_policy memory_policy;
+	struct glass_personality personality;
+};
+
+struct glass_hook {
+	char *path;
+	char **args;
+	size_t nargs;
+	char **env;
+	size_t nenv;
+	bool has_timeout;
+	int timeout; /* seconds, > 0 */
+};
+
+enum glass_hook_kind {
+	GLASS_HOOK_PRESTART,
+	GLASS_HOOK_CREATE_RUNTIME,
+	GLASS_HOOK_CREATE_CONTAINER,
+	GLASS_HOOK_START_CONTAINER,
+	GLASS_HOOK_POSTSTART,
+	GLASS_HOOK_POSTSTOP,
+	GLASS_HOOK_COUNT
+};
+
+struct glass_spec {
+	char *oci_version;
+	char *root_path; /* root.path as written (relative to the bundle or absolute) */
+	bool root_readonly;
+	struct glass_mount *mounts;
+	size_t nmounts;
+	struct glass_process process;
+	char *hostname;
+	char *domainname;
+	struct glass_hook *hooks[GLASS_HOOK_COUNT];
+	size_t nhooks[GLASS_HOOK_COUNT];
+	struct glass_kv *annotations;
+	size_t nannotations;
+	struct glass_linux linux_;
+	bool has_linux;
+	struct json_object *json; /* the parsed document (owned) */
+};
+
+/* Parses and validates a config.json document held in memory.  Returns a
+ * new spec, or NULL with *err naming the JSON path of the first bad value
+ * (err->field set to that path). */
+struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct glass_err **err);
+
+/* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
+ * missing file is an error that names the path and hints at `spec`. */
+struct glass_spec *glass_spec_load(const char *path, struct glass_err **err);
+
+/* Parses a process.json (runc exec --process): a "process" object alone. */
+int glass_spec_parse_process(const char *json_text, size_t len, struct glass_process *out,
+			     struct glass_err **err);
+
+void glass_spec_free(struct glass_spec *spec);
+void glass_process_clear(struct glass_process *p);
+
+/* Namespace type names as the spec writes them ("mount", "network", ...),
+ * the CLONE_NEW* flag of each, and the /proc/PID/ns/ file name. */
+const char *glass_ns_name(enum glass_ns_type t);
+unsigned long glass_ns_clone_flag(enum glass_ns_type t);
+const char *glass_ns_proc_name(enum glass_ns_type t);
+
+/* Name <-> number tables shared by spec, audit and the lab.
+ * Return -1 / NULL when unknown. */
+int glass_cap_from_name(const char *name);
+const char *glass_cap_name(int cap);
+int glass_rlimit_from_name(const char *name);
+const char *glass_rlimit_name(int resource);
+
+/* A default config.json like `runc spec` writes (rootless: the variant of
+ * `runc spec --rootless`, with a user namespace mapping the caller's ids).
+ * Returns a malloc'd pretty-printed JSON document. */
+char *glass_spec_default_json(bool rootless);
+
+/* The features document of the runtime spec (features.md) for this build
+ * and host, pretty-printed JSON, malloc'd. */
+char *glass_spec_features_json(void);
+
+#endif

@@ -1,0 +1,106 @@
+/* sync: see sync.h. */
+#include "sync.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+struct hdr {
+	uint32_t type;
+	uint32_t len;
+};
+
+int glass_sync_pair(int fds[2], struct glass_err **err)
+{
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return glass_err_new(err, errno, "socketpair(AF_UNIX, SOCK_SEQPACKET)");
+	return 0;
+}
+
+int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len)
+{
+	struct hdr h = {type, (uint32_t)len};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)payload, len}};
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
+	ssize_t n;
+	if (len > GLASS_SYNC_MAX) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	do
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size)
+{
+	char raw[sizeof(struct hdr) + GLASS_SYNC_MAX];
+	struct hdr h;
+	ssize_t n;
+	do
+		n = recv(fd, raw, sizeof(raw), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		*type = 0;
+		return 0;
+	}
+	if ((size_t)n < sizeof(h)) {
+		errno = EPROTO;
+		return -1;
+	}
+	memcpy(&h, raw, sizeof(h));
+	*type = h.type;
+	n -= (ssize_t)sizeof(h);
+	if ((size_t)n > size)
+		n = (ssize_t)size;
+	if (n > 0)
+		memcpy(buf, raw + sizeof(h), (size_t)n);
+	return n;
+}
+
+int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
+		      struct glass_err **err)
+{
+	char msg[GLASS_SYNC_MAX];
+	for (;;) {
+		uint32_t type = 0;
+		ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg));
+		if (n < 0)
+			return glass_err_new(err, errno, "recv(sync socket)");
+		if (n == 0 && type == 0)
+			return glass_err_new(err, 0, "container process exited during setup");
+		if (type == GLASS_SYNC_TRACE && (size_t)n == sizeof(struct glass_trace_event)) {
+			struct glass_trace_event ev;
+			memcpy(&ev, msg, sizeof(ev));
+			glass_trace_relay_in(&ev, fd);
+			continue;
+		}
+		if (type == GLASS_SYNC_ERROR) {
+			glass_err_free(err);
+			if (err)
+				*err = glass_err_unpack(msg, (size_t)n);
+			return -1;
+		}
+		if (type != want)
+			return glass_err_new(err, EPROTO,
+					     "sync: expected message %u from container, got %u", want,
+					     type);
+		if (buf && n > 0)
+			memcpy(buf, msg, (size_t)n < size ? (size_t)n : size);
+		if (len)
+			*len = (size_t)n;
+		return 0;
+	}
+}
+
+void glass_sync_send_error(int fd, const struct glass_err *err)
+{
+	char buf[GLASS_SYNC_MAX];
+	size_t n = glass_err_pack(err, buf, sizeof(buf));
+	glass_sync_send(fd, GLASS_SYNC_ERROR, buf, n);
+}

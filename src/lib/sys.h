@@ -1,0 +1,111 @@
+/* sys: every kernel-facing operation of libglass, in one audited place.
+ *
+ * Each wrapper performs one call, retries on EINTR, emits the BEGIN/END
+ * trace events (trace.h) with the arguments rendered as text and the
+ * config.json field that asked for it, and on failure fills `err` with the
+ * call and its arguments.  They return what the call returns (>= 0) or -1.
+ *
+ * Modules never call mount(2), pivot_root(2), setns(2), ... directly: a CI
+ * check greps for raw calls outside this file.  A module that needs a call
+ * not listed here adds a wrapper here, or uses GLASS_SYS() below.
+ *
+ * `field` may be NULL.  `err` may be NULL (the error is dropped).
+ */
+#ifndef GLASS_SYS_H
+#define GLASS_SYS_H
+
+#include "err.h"
+#include "trace.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+/* GLASS_SYS(err, "name", field, EXPR, "fmt", args...): runs EXPR (a call
+ * returning < 0 with errno on failure) as a traced step.  The format
+ * renders the arguments for the trace and for the error message. */
+#define GLASS_SYS(err, name, field, expr, fmt, ...)                                                \
+	({                                                                                         \
+		struct glass_trace_op _op = {0};                                                   \
+		long long _r;                                                                      \
+		int _e = 0;                                                                        \
+		if (glass_trace_on &&                                                              \
+		    glass_trace_begin(&_op, name, field, fmt, ##__VA_ARGS__) < 0) {                \
+			_r = -1;                                                                   \
+			_e = ECANCELED;                                                            \
+		} else {                                                                           \
+			do                                                                         \
+				_r = (long long)(expr);                                            \
+			while (_r < 0 && errno == EINTR);                                          \
+			_e = _r < 0 ? errno : 0;                                                   \
+		}                                                                                  \
+		if (_op.active)                                                                    \
+			glass_trace_end(&_op, _r, _e);                                             \
+		if (_r < 0) {                                                                      \
+			glass_err_field(err, _e, field, name "(" fmt ")", ##__VA_ARGS__);          \
+			errno = _e;                                                                \
+		}                                                                                  \
+		_r;                                                                                \
+	})
+
+/* Renders MS_* mount flags as "MS_BIND|MS_REC" into buf; returns buf. */
+const char *glass_sys_mount_flags_str(unsigned long flags, char *buf, size_t size);
+/* Renders CLONE_NEW* flags as "CLONE_NEWNS|CLONE_NEWPID". */
+const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t size);
+
+/* Namespaces and processes. */
+int glass_sys_unshare(int flags, const char *field, struct glass_err **err);
+int glass_sys_setns(int fd, int nstype, const char *what, const char *field, struct glass_err **err);
+/* clone(2) with `flags` (CLONE_NEW* | SIGCHLD); the child runs fn(arg) on
+ * its own stack and _exit()s with its return value.  Returns the pid. */
+pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const char *field,
+		      struct glass_err **err);
+int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err);
+int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
+		     struct glass_err **err);
+int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,
+		    const char *field, struct glass_err **err);
+
+/* Filesystems. */
+int glass_sys_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
+		    const void *data, const char *field, struct glass_err **err);
+int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err);
+int glass_sys_pivot_root(const char *new_root, const char *put_old, const char *field,
+			 struct glass_err **err);
+int glass_sys_chroot(const char *path, const char *field, struct glass_err **err);
+int glass_sys_chdir(const char *path, const char *field, struct glass_err **err);
+int glass_sys_fchdir(int fd, const char *what, const char *field, struct glass_err **err);
+int glass_sys_mkdirat(int dirfd, const char *path, mode_t mode, const char *field,
+		      struct glass_err **err);
+int glass_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev, const char *field,
+		      struct glass_err **err);
+int glass_sys_symlinkat(const char *target, int dirfd, const char *path, const char *field,
+			struct glass_err **err);
+int glass_sys_chmod(const char *path, mode_t mode, const char *field, struct glass_err **err);
+int glass_sys_chown(const char *path, uid_t uid, gid_t gid, const char *field,
+		    struct glass_err **err);
+/* openat(2); `what` names the directory fd in the trace. */
+int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, mode_t mode,
+		     const char *field, struct glass_err **err);
+/* openat2(2) with RESOLVE_* flags; falls back with ENOSYS to the caller. */
+int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags,
+		      uint64_t resolve, const char *field, struct glass_err **err);
+/* Writes `data` into an existing file (a /proc or cgroup knob):
+ * open(O_WRONLY) + write + close, traced as one `write` step. */
+int glass_sys_write_file(const char *path, const char *data, const char *field,
+			 struct glass_err **err);
+int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
+			    struct glass_err **err);
+
+/* Identity and limits. */
+int glass_sys_sethostname(const char *name, const char *field, struct glass_err **err);
+int glass_sys_setdomainname(const char *name, const char *field, struct glass_err **err);
+int glass_sys_setresuid(uid_t uid, const char *field, struct glass_err **err);
+int glass_sys_setresgid(gid_t gid, const char *field, struct glass_err **err);
+int glass_sys_setgroups(size_t n, const gid_t *gids, const char *field, struct glass_err **err);
+int glass_sys_prlimit(pid_t pid, int resource, const struct rlimit *lim, const char *name,
+		      const char *field, struct glass_err **err);
+int glass_sys_umask(mode_t mask, const char *field);
+
+#endif

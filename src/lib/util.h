@@ -1,0 +1,77 @@
+/* util: allocation, cleanup attributes and a growable string buffer.
+ *
+ * The x-allocators abort on out-of-memory (the only place libglass
+ * exits); everything else returns errors.  Cleanup attributes free a
+ * value when it leaves scope; steal_pointer() hands ownership out. */
+#ifndef GLASS_UTIL_H
+#define GLASS_UTIL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+static inline void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
+/* Closes an fd (>= 0) without disturbing errno. */
+static inline void cleanup_closep(int *fd)
+{
+	int saved = errno;
+	if (*fd >= 0)
+		close(*fd);
+	errno = saved;
+}
+#define cleanup_free  __attribute__((cleanup(cleanup_freep)))
+#define cleanup_close __attribute__((cleanup(cleanup_closep)))
+
+/* Returns *pp and sets it to NULL: the value leaves its cleanup scope. */
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _stolen = *(pp);                                                 \
+		*(pp) = NULL;                                                                      \
+		_stolen;                                                                           \
+	})
+/* Returns *fdp and sets it to -1. */
+#define steal_fd(fdp)                                                                              \
+	({                                                                                         \
+		int _fd = *(fdp);                                                                  \
+		*(fdp) = -1;                                                                       \
+		_fd;                                                                               \
+	})
+
+struct strbuf {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+#define STRBUF_INIT {NULL, 0, 0}
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_append(struct strbuf *b, const char *s, size_t n);
+/* Returns the buffer (never NULL) and resets b. */
+char *strbuf_steal(struct strbuf *b);
+void strbuf_release(struct strbuf *b);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer.  Returns NULL
+ * and sets errno on failure.  `len` may be NULL. */
+char *read_file_at(int dirfd, const char *path, size_t *len);
+/* Writes all of buf to fd, retrying on EINTR and short writes. -1/errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Atomically replaces dirfd/path with `data` (temp file, fsync, rename). */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, int mode);
+/* mkdir -p; 0 or -1/errno. */
+int mkdir_p(const char *path, int mode);
+/* Monotonic time in nanoseconds. */
+unsigned long long now_ns(void);
+
+#endif

@@ -1,0 +1,119 @@
+# Shared helpers for the integration tests (bash).  Each test script:
+#   . "$(dirname "$0")/lib.sh"
+#   ok "name" cmd...         runs cmd; ok if it exits 0
+#   check "name" COND_STATUS  (use: check "name" $?)
+#   skip "name" "reason"
+#   make_bundle DIR [jq-filter]   a bundle on the built-in image, config from `glass-runtime spec`
+#   finish                    prints the plan; exit status 1 when anything failed
+# Cleanup: register with `on_exit CMD`; runs in reverse order, also on failure.
+set -u
+GLASS_BUILD=${GLASS_BUILD:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" && pwd)}
+GLASS_SRC=${GLASS_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+RUNTIME=$GLASS_BUILD/glass-runtime
+ENGINE=$GLASS_BUILD/glass
+ROOTFS=$GLASS_BUILD/rootfs
+PROBE=$GLASS_BUILD/tests/probe/glass-probe
+_tap_n=0
+_tap_failed=0
+_cleanups=()
+
+ok_line() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok_line() { _tap_n=$((_tap_n + 1)); _tap_failed=$((_tap_failed + 1)); echo "not ok $_tap_n - $*"; }
+
+# check NAME STATUS: pass when STATUS is 0.
+check() {
+	if [ "$2" -eq 0 ]; then ok_line "$1"; else not_ok_line "$1"; fi
+}
+# ok NAME CMD...: pass when CMD exits 0; its output is shown on failure.
+ok() {
+	local name=$1 out
+	shift
+	if out=$("$@" 2>&1); then ok_line "$name"; else
+		not_ok_line "$name"
+		printf '%s\n' "$out" | sed 's/^/#   /' | head -40
+	fi
+}
+# fails NAME CMD...: pass when CMD exits non-zero.
+fails() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then not_ok_line "$name (unexpectedly succeeded)"; else ok_line "$name"; fi
+}
+# is NAME GOT WANT
+is() {
+	if [ "$2" == "$3" ]; then ok_line "$1"; else
+		not_ok_line "$1"
+		echo "#   got:  '$2'"
+		echo "#   want: '$3'"
+	fi
+}
+# like NAME GOT REGEX
+like() {
+	if [[ $2 =~ $3 ]]; then ok_line "$1"; else
+		not_ok_line "$1"
+		echo "#   got: '$(printf '%s' "$2" | head -c 2000)'"
+		echo "#   want match: '$3'"
+	fi
+}
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+on_exit() { _cleanups+=("$*"); }
+_run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+finish() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
+
+need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed (${2:-apt-get install $1})"; }
+
+# A private runtime root for this test script.
+TEST_TMP=$(mktemp -d /tmp/glass-test.XXXXXX)
+STATE=$TEST_TMP/state
+mkdir -p "$STATE"
+on_exit "rm -rf '$TEST_TMP'"
+R() { "$RUNTIME" --root "$STATE" "$@"; }
+
+# A cgroup parent this script owns (v1 hierarchies and the cgroup2 mount).
+CG_PARENT=glass-test-$$
+cg_parent_cleanup() {
+	local d
+	for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
+		[ -d "$d" ] || continue
+		find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+}
+on_exit cg_parent_cleanup
+
+# make_bundle DIR [JQ_FILTER]: a bundle whose rootfs is a copy-free bind of
+# the built-in image (root.path points at it, read-only), config from spec.
+make_bundle() {
+	local dir=$1 filter=${2:-.}
+	mkdir -p "$dir"
+	(cd "$dir" && "$RUNTIME" spec >/dev/null) || return 1
+	jq --arg root "$ROOTFS" --arg cg "/$CG_PARENT/$(basename "$dir")" \
+		'.root.path = $root | .root.readonly = true | .process.terminal = false | .linux.cgroupsPath = $cg | '"$filter" \
+		"$dir/config.json" >"$dir/config.json.new" && mv "$dir/config.json.new" "$dir/config.json"
+}
+# probe_json BUNDLE ID [probe args]: runs the probe as the container's process, prints its JSON.
+probe_json() {
+	local b=$1 id=$2
+	shift 2
+	jq --argjson a "$(printf '%s\n' /usr/bin/glass-probe "$@" | jq -R . | jq -s .)" '.process.args = $a' \
+		"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
+	R run "$id" --bundle "$b" </dev/null
+}
+# leftovers ID: prints anything the runtime left for ID (state dir, cgroup, process).
+leftovers() {
+	local id=$1
+	[ -e "$STATE/$id" ] && echo "state dir $STATE/$id"
+	find /sys/fs/cgroup -maxdepth 3 -path "*$CG_PARENT*" -name "$id" 2>/dev/null
+	true
+}

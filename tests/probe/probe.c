@@ -1,0 +1,7 @@
+/* placeholder */
+#include <stdio.h>
+int main(void)
+{
+	puts("{}");
+	return 0;
+}

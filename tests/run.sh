@@ -1,0 +1,67 @@
+#!/bin/bash
+# Runs every test of glass and prints one summary line:
+#   N passed, N failed, N skipped
+# Each test program or script prints TAP ("ok N - name", "not ok N - name",
+# "ok N - name # SKIP reason").  A program that exits non-zero without
+# printing a "not ok" line counts as one failure.
+#   tests/run.sh BUILD [FILTER]   FILTER: a substring of the test path
+set -u
+BUILD=${1:-build}
+FILTER=${2:-}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
+export GLASS_BUILD=$BUILD GLASS_SRC=$ROOT
+ART=$ROOT/tests/artifacts
+mkdir -p "$ART"
+pass=0 fail=0 skip=0
+failed_names=()
+
+run_one() {
+	local name=$1
+	shift
+	local out rc
+	echo "# ---- $name"
+	out=$(mktemp)
+	# A test gets 15 minutes at most; the whole suite must fit CI's budget.
+	timeout --kill-after=10 900 "$@" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	local p f s
+	p=$(grep -cE '^ok [0-9]+' "$out" | head -1)
+	s=$(grep -cE '^ok [0-9]+.*# *(SKIP|skip)' "$out" | head -1)
+	f=$(grep -cE '^not ok [0-9]+' "$out" | head -1)
+	p=$((p - s))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "not ok - $name exited with status $rc"
+		f=1
+	fi
+	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	if [ "$f" -gt 0 ]; then
+		while IFS= read -r line; do failed_names+=("$name: $line"); done < <(grep -E '^not ok' "$out")
+		[ "$rc" -ne 0 ] && [ "$(grep -cE '^not ok' "$out")" -eq 0 ] && failed_names+=("$name: exit $rc")
+	fi
+	rm -f "$out"
+}
+
+want() { [ -z "$FILTER" ] || [[ $1 == *"$FILTER"* ]]; }
+
+for t in "$BUILD"/tests/unit/test-*; do
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	want "$t" && run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$ROOT"/tests/integration/t-*.sh; do
+	[ -f "$t" ] || continue
+	want "$t" && run_one "integration/$(basename "$t")" bash "$t"
+done
+for t in "$ROOT"/tests/web/run.sh "$ROOT"/tests/qemu/run.sh; do
+	[ -f "$t" ] || continue
+	want "$t" && run_one "${t#"$ROOT"/tests/}" bash "$t"
+done
+
+echo
+if [ ${#failed_names[@]} -gt 0 ]; then
+	echo "# failures:"
+	printf '#   %s\n' "${failed_names[@]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
