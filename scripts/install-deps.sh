@@ -5,7 +5,7 @@
 #   scripts/install-deps.sh build    only what `make` needs
 set -eu
 
-BUILD="gcc make meson ninja-build pkg-config
+BUILD="gcc make meson ninja-build pkg-config clang-format
   libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"

@@ -26,7 +26,7 @@ struct glass_cgroup; /* opaque */
  * linux.resources.  A resource the host cannot enforce is an error naming
  * the field.  Nothing is left behind on failure. */
 int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
-			struct glass_cgroup **out, struct glass_err **err);
+                        struct glass_cgroup **out, struct glass_err **err);
 
 /* Reopens the cgroup of an existing container from its saved path. */
 int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_err **err);
@@ -39,7 +39,7 @@ int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **er
 
 /* Applies new resources (runc update). */
 int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *res,
-			struct glass_err **err);
+                        struct glass_err **err);
 
 /* Freezes (true) or thaws (false) every process; waits until done. */
 int glass_cgroup_freeze(struct glass_cgroup *cg, bool frozen, struct glass_err **err);

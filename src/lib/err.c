@@ -127,10 +127,10 @@ char *glass_err_to_json(const struct glass_err *e)
 	if (e) {
 		json_object_object_add(o, "errno", json_object_new_int(e->errnum));
 		if (e->errnum)
-			json_object_object_add(o, "errname",
-					       json_object_new_string(strerrorname_np(e->errnum)
-									  ? strerrorname_np(e->errnum)
-									  : "?"));
+			json_object_object_add(
+			    o, "errname",
+			    json_object_new_string(
+			        strerrorname_np(e->errnum) ? strerrorname_np(e->errnum) : "?"));
 		json_object_object_add(o, "op", json_object_new_string(e->op ? e->op : ""));
 		if (e->field)
 			json_object_object_add(o, "field", json_object_new_string(e->field));

@@ -33,18 +33,20 @@ struct glass_err {
  * caller can write `return glass_err_new(err, EINVAL, "...")`.
  * A NULL `err` is allowed: the error is then dropped. */
 int glass_err_new(struct glass_err **err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Same as glass_err_new(), and names the config.json field (JSON path). */
 int glass_err_field(struct glass_err **err, int errnum, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Adds a context frame ("rootfs", "create web") on the way out.  Returns -1.
  * A NULL or empty *err is left untouched. */
-int glass_err_ctx(struct glass_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int glass_err_ctx(struct glass_err **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Attaches (or replaces) the hint.  Returns -1. */
-int glass_err_hint(struct glass_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int glass_err_hint(struct glass_err **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Sets the field when none is set yet.  Returns -1. */
 int glass_err_set_field(struct glass_err **err, const char *field);

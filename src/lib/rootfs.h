@@ -18,7 +18,7 @@ struct glass_rootfs_ctx {
 	const struct glass_spec *spec;
 	const char *rootfs; /* absolute host path of root.path */
 	bool no_pivot;
-	bool in_userns;		 /* a new user namespace: no mknod, bind devices instead */
+	bool in_userns;          /* a new user namespace: no mknod, bind devices instead */
 	const char *console_pty; /* pty slave path to bind on /dev/console, or NULL */
 };
 

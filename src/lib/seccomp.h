@@ -14,7 +14,7 @@ struct glass_seccomp_prog; /* opaque: the compiled filter and its flags */
  * Unknown syscall names are skipped; unknown actions, operators or
  * architectures are errors naming the field. */
 int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_prog **out,
-			  struct glass_err **err);
+                          struct glass_err **err);
 
 /* In the container's child: installs the filter (with its flags).  With a
  * SCMP_ACT_NOTIFY rule, hands the listener fd and the container state to

@@ -153,9 +153,9 @@ struct glass_device {
 
 struct glass_device_rule { /* linux.resources.devices[] */
 	bool allow;
-	char type; /* 'a', 'c', 'b' (0 when absent = 'a') */
+	char type;            /* 'a', 'c', 'b' (0 when absent = 'a') */
 	int64_t major, minor; /* -1 = wildcard */
-	char *access;	      /* "rwm" subset or NULL */
+	char *access;         /* "rwm" subset or NULL */
 };
 
 struct glass_weight_device {
@@ -188,8 +188,8 @@ struct glass_resources {
 	struct {
 		bool present;
 		bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
-			has_swappiness, has_disable_oom_killer, has_use_hierarchy,
-			has_check_before_update;
+		    has_swappiness, has_disable_oom_killer, has_use_hierarchy,
+		    has_check_before_update;
 		int64_t limit, reservation, swap, kernel, kernel_tcp;
 		uint64_t swappiness;
 		bool disable_oom_killer, use_hierarchy, check_before_update;
@@ -198,7 +198,7 @@ struct glass_resources {
 	struct {
 		bool present;
 		bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
-			has_realtime_period, has_idle;
+		    has_realtime_period, has_idle;
 		uint64_t shares, burst, period, realtime_period;
 		int64_t quota, realtime_runtime, idle;
 		char *cpus, *mems;
@@ -217,9 +217,9 @@ struct glass_resources {
 		struct glass_weight_device *weight_device;
 		size_t nweight_device;
 		struct glass_throttle_device *throttle_read_bps, *throttle_write_bps,
-			*throttle_read_iops, *throttle_write_iops;
+		    *throttle_read_iops, *throttle_write_iops;
 		size_t nthrottle_read_bps, nthrottle_write_bps, nthrottle_read_iops,
-			nthrottle_write_iops;
+		    nthrottle_write_iops;
 	} block_io;
 
 	struct glass_hugepage_limit *hugepage_limits;
@@ -274,7 +274,7 @@ struct glass_seccomp {
 
 struct glass_net_device {
 	char *host_name; /* the key: the interface on the host */
-	char *name;	 /* the name inside the container (default: host_name) */
+	char *name;      /* the name inside the container (default: host_name) */
 };
 
 struct glass_time_offset {
@@ -297,7 +297,7 @@ struct glass_memory_policy {
 	bool present;
 	int mode; /* MPOL_* */
 	char *mode_name;
-	char *nodes; /* node list "0-1" */
+	char *nodes;    /* node list "0-1" */
 	unsigned flags; /* MPOL_F_* */
 };
 
@@ -384,7 +384,7 @@ struct glass_spec *glass_spec_load(const char *path, struct glass_err **err);
 
 /* Parses a process.json (runc exec --process): a "process" object alone. */
 int glass_spec_parse_process(const char *json_text, size_t len, struct glass_process *out,
-			     struct glass_err **err);
+                             struct glass_err **err);
 
 void glass_spec_free(struct glass_spec *spec);
 void glass_process_clear(struct glass_process *p);

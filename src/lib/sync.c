@@ -64,7 +64,7 @@ ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size)
 }
 
 int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
-		      struct glass_err **err)
+                      struct glass_err **err)
 {
 	char msg[GLASS_SYNC_MAX];
 	for (;;) {
@@ -88,8 +88,8 @@ int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len
 		}
 		if (type != want)
 			return glass_err_new(err, EPROTO,
-					     "sync: expected message %u from container, got %u", want,
-					     type);
+			                     "sync: expected message %u from container, got %u",
+			                     want, type);
 		if (buf && n > 0)
 			memcpy(buf, msg, (size_t)n < size ? (size_t)n : size);
 		if (len)

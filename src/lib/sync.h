@@ -42,7 +42,7 @@ ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size);
  * On success copies the payload into buf and its length into *len (either
  * may be NULL). */
 int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
-		      struct glass_err **err);
+                      struct glass_err **err);
 
 /* Child side: sends the error and returns.  The caller then _exit()s. */
 void glass_sync_send_error(int fd, const struct glass_err *err);

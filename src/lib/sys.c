@@ -25,31 +25,47 @@ struct flag_name {
 };
 
 static const struct flag_name mount_flags[] = {
-	{MS_RDONLY, "MS_RDONLY"},	{MS_NOSUID, "MS_NOSUID"},
-	{MS_NODEV, "MS_NODEV"},		{MS_NOEXEC, "MS_NOEXEC"},
-	{MS_SYNCHRONOUS, "MS_SYNCHRONOUS"}, {MS_REMOUNT, "MS_REMOUNT"},
-	{MS_MANDLOCK, "MS_MANDLOCK"},	{MS_DIRSYNC, "MS_DIRSYNC"},
-	{MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"}, {MS_NOATIME, "MS_NOATIME"},
-	{MS_NODIRATIME, "MS_NODIRATIME"}, {MS_BIND, "MS_BIND"},
-	{MS_MOVE, "MS_MOVE"},		{MS_REC, "MS_REC"},
-	{MS_SILENT, "MS_SILENT"},	{MS_POSIXACL, "MS_POSIXACL"},
-	{MS_UNBINDABLE, "MS_UNBINDABLE"}, {MS_PRIVATE, "MS_PRIVATE"},
-	{MS_SLAVE, "MS_SLAVE"},		{MS_SHARED, "MS_SHARED"},
-	{MS_RELATIME, "MS_RELATIME"},	{MS_STRICTATIME, "MS_STRICTATIME"},
-	{MS_LAZYTIME, "MS_LAZYTIME"},
+    {MS_RDONLY, "MS_RDONLY"},
+    {MS_NOSUID, "MS_NOSUID"},
+    {MS_NODEV, "MS_NODEV"},
+    {MS_NOEXEC, "MS_NOEXEC"},
+    {MS_SYNCHRONOUS, "MS_SYNCHRONOUS"},
+    {MS_REMOUNT, "MS_REMOUNT"},
+    {MS_MANDLOCK, "MS_MANDLOCK"},
+    {MS_DIRSYNC, "MS_DIRSYNC"},
+    {MS_NOSYMFOLLOW, "MS_NOSYMFOLLOW"},
+    {MS_NOATIME, "MS_NOATIME"},
+    {MS_NODIRATIME, "MS_NODIRATIME"},
+    {MS_BIND, "MS_BIND"},
+    {MS_MOVE, "MS_MOVE"},
+    {MS_REC, "MS_REC"},
+    {MS_SILENT, "MS_SILENT"},
+    {MS_POSIXACL, "MS_POSIXACL"},
+    {MS_UNBINDABLE, "MS_UNBINDABLE"},
+    {MS_PRIVATE, "MS_PRIVATE"},
+    {MS_SLAVE, "MS_SLAVE"},
+    {MS_SHARED, "MS_SHARED"},
+    {MS_RELATIME, "MS_RELATIME"},
+    {MS_STRICTATIME, "MS_STRICTATIME"},
+    {MS_LAZYTIME, "MS_LAZYTIME"},
 };
 
 static const struct flag_name clone_flags[] = {
-	{CLONE_NEWNS, "CLONE_NEWNS"},	  {CLONE_NEWUTS, "CLONE_NEWUTS"},
-	{CLONE_NEWIPC, "CLONE_NEWIPC"},	  {CLONE_NEWPID, "CLONE_NEWPID"},
-	{CLONE_NEWNET, "CLONE_NEWNET"},	  {CLONE_NEWUSER, "CLONE_NEWUSER"},
-	{CLONE_NEWCGROUP, "CLONE_NEWCGROUP"}, {CLONE_NEWTIME, "CLONE_NEWTIME"},
-	{CLONE_PARENT, "CLONE_PARENT"},	  {CLONE_VFORK, "CLONE_VFORK"},
-	{CLONE_VM, "CLONE_VM"},
+    {CLONE_NEWNS, "CLONE_NEWNS"},
+    {CLONE_NEWUTS, "CLONE_NEWUTS"},
+    {CLONE_NEWIPC, "CLONE_NEWIPC"},
+    {CLONE_NEWPID, "CLONE_NEWPID"},
+    {CLONE_NEWNET, "CLONE_NEWNET"},
+    {CLONE_NEWUSER, "CLONE_NEWUSER"},
+    {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
+    {CLONE_NEWTIME, "CLONE_NEWTIME"},
+    {CLONE_PARENT, "CLONE_PARENT"},
+    {CLONE_VFORK, "CLONE_VFORK"},
+    {CLONE_VM, "CLONE_VM"},
 };
 
 static const char *flags_str(const struct flag_name *t, size_t n, unsigned long flags, char *buf,
-			     size_t size)
+                             size_t size)
 {
 	size_t at = 0;
 	buf[0] = '\0';
@@ -58,7 +74,7 @@ static const char *flags_str(const struct flag_name *t, size_t n, unsigned long 
 			continue;
 		flags &= ~t[i].flag;
 		at += (size_t)snprintf(buf + at, at < size ? size - at : 0, "%s%s", at ? "|" : "",
-				       t[i].name);
+		                       t[i].name);
 	}
 	if (flags || at == 0)
 		snprintf(buf + at, at < size ? size - at : 0, "%s%#lx", at ? "|" : "", flags);
@@ -68,7 +84,7 @@ static const char *flags_str(const struct flag_name *t, size_t n, unsigned long 
 const char *glass_sys_mount_flags_str(unsigned long flags, char *buf, size_t size)
 {
 	return flags_str(mount_flags, sizeof(mount_flags) / sizeof(mount_flags[0]), flags, buf,
-			 size);
+	                 size);
 }
 
 const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t size)
@@ -77,11 +93,11 @@ const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t siz
 	int sig = (int)(flags & 0xff);
 	size_t at;
 	flags_str(clone_flags, sizeof(clone_flags) / sizeof(clone_flags[0]), flags & ~0xfful, buf,
-		  size);
+	          size);
 	at = strlen(buf);
 	if (sig)
 		snprintf(buf + at, size > at ? size - at : 0, "%sSIG%s", flags & ~0xfful ? "|" : "",
-			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		         sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 	return buf;
 }
 
@@ -89,15 +105,14 @@ int glass_sys_unshare(int flags, const char *field, struct glass_err **err)
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "unshare", field, unshare(flags), "%s",
-			      glass_sys_clone_flags_str((unsigned long)flags, f, sizeof(f)));
+	                      glass_sys_clone_flags_str((unsigned long)flags, f, sizeof(f)));
 }
 
-int glass_sys_setns(int fd, int nstype, const char *what, const char *field,
-		    struct glass_err **err)
+int glass_sys_setns(int fd, int nstype, const char *what, const char *field, struct glass_err **err)
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "setns", field, setns(fd, nstype), "%d</%s>, %s", fd, Q(what),
-			      glass_sys_clone_flags_str((unsigned long)nstype, f, sizeof(f)));
+	                      glass_sys_clone_flags_str((unsigned long)nstype, f, sizeof(f)));
 }
 
 struct clone_tramp {
@@ -106,7 +121,7 @@ struct clone_tramp {
 };
 
 pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const char *field,
-		      struct glass_err **err)
+                      struct glass_err **err)
 {
 	struct glass_trace_op op = {0};
 	char f[256];
@@ -135,51 +150,50 @@ pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const c
 int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "kill", field, kill(pid, sig), "%d, SIG%s", (int)pid,
-			      sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+	                      sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 }
 
 int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
-		     struct glass_err **err)
+                     struct glass_err **err)
 {
 	char shown[400];
 	size_t at = 0;
 	shown[0] = '\0';
 	for (size_t i = 0; argv && argv[i] && at < sizeof(shown) - 8; i++)
 		at += (size_t)snprintf(shown + at, sizeof(shown) - at, "%s\"%s\"", i ? ", " : "",
-				       argv[i]);
-	return (int)GLASS_SYS(err, "execve", field, execve(path, argv, envp), "\"%s\", [%s]",
-			      path, shown);
+		                       argv[i]);
+	return (int)GLASS_SYS(err, "execve", field, execve(path, argv, envp), "\"%s\", [%s]", path,
+	                      shown);
 }
 
 int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,
-		    const char *field, struct glass_err **err)
+                    const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "prctl", field, prctl(option, a2, a3, 0, 0), "%s, %lu, %lu",
-			      Q(what), a2, a3);
+	                      Q(what), a2, a3);
 }
 
 int glass_sys_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
-		    const void *data, const char *field, struct glass_err **err)
+                    const void *data, const char *field, struct glass_err **err)
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "mount", field, mount(src, target, fstype, flags, data),
-			      "\"%s\", \"%s\", \"%s\", %s, \"%s\"", Q(src), Q(target), Q(fstype),
-			      glass_sys_mount_flags_str(flags, f, sizeof(f)),
-			      data ? (const char *)data : "");
+	                      "\"%s\", \"%s\", \"%s\", %s, \"%s\"", Q(src), Q(target), Q(fstype),
+	                      glass_sys_mount_flags_str(flags, f, sizeof(f)),
+	                      data ? (const char *)data : "");
 }
 
 int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "umount2", field, umount2(target, flags), "\"%s\", %s",
-			      Q(target), flags & MNT_DETACH ? "MNT_DETACH" : "0");
+	                      Q(target), flags & MNT_DETACH ? "MNT_DETACH" : "0");
 }
 
 int glass_sys_pivot_root(const char *new_root, const char *put_old, const char *field,
-			 struct glass_err **err)
+                         struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "pivot_root", field,
-			      syscall(SYS_pivot_root, new_root, put_old), "\"%s\", \"%s\"",
-			      Q(new_root), Q(put_old));
+	return (int)GLASS_SYS(err, "pivot_root", field, syscall(SYS_pivot_root, new_root, put_old),
+	                      "\"%s\", \"%s\"", Q(new_root), Q(put_old));
 }
 
 int glass_sys_chroot(const char *path, const char *field, struct glass_err **err)
@@ -198,60 +212,60 @@ int glass_sys_fchdir(int fd, const char *what, const char *field, struct glass_e
 }
 
 int glass_sys_mkdirat(int dirfd, const char *path, mode_t mode, const char *field,
-		      struct glass_err **err)
+                      struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "mkdirat", field, mkdirat(dirfd, path, mode), "%d, \"%s\", 0%o",
-			      dirfd, Q(path), (unsigned)mode);
+	                      dirfd, Q(path), (unsigned)mode);
 }
 
 int glass_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev, const char *field,
-		      struct glass_err **err)
+                      struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "mknodat", field, mknodat(dirfd, path, mode, dev),
-			      "%d, \"%s\", %s|0%o, makedev(%u, %u)", dirfd, Q(path),
-			      S_ISCHR(mode)	? "S_IFCHR"
-			      : S_ISBLK(mode)	? "S_IFBLK"
-			      : S_ISFIFO(mode) ? "S_IFIFO"
-					       : "S_IFREG",
-			      (unsigned)(mode & 07777), major(dev), minor(dev));
+	                      "%d, \"%s\", %s|0%o, makedev(%u, %u)", dirfd, Q(path),
+	                      S_ISCHR(mode)    ? "S_IFCHR"
+	                      : S_ISBLK(mode)  ? "S_IFBLK"
+	                      : S_ISFIFO(mode) ? "S_IFIFO"
+	                                       : "S_IFREG",
+	                      (unsigned)(mode & 07777), major(dev), minor(dev));
 }
 
 int glass_sys_symlinkat(const char *target, int dirfd, const char *path, const char *field,
-			struct glass_err **err)
+                        struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "symlinkat", field, symlinkat(target, dirfd, path),
-			      "\"%s\", %d, \"%s\"", Q(target), dirfd, Q(path));
+	                      "\"%s\", %d, \"%s\"", Q(target), dirfd, Q(path));
 }
 
 int glass_sys_chmod(const char *path, mode_t mode, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "chmod", field, chmod(path, mode), "\"%s\", 0%o", Q(path),
-			      (unsigned)mode);
+	                      (unsigned)mode);
 }
 
 int glass_sys_chown(const char *path, uid_t uid, gid_t gid, const char *field,
-		    struct glass_err **err)
+                    struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "chown", field, chown(path, uid, gid), "\"%s\", %u, %u", Q(path),
-			      (unsigned)uid, (unsigned)gid);
+	                      (unsigned)uid, (unsigned)gid);
 }
 
 int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, mode_t mode,
-		     const char *field, struct glass_err **err)
+                     const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "openat", field, openat(dirfd, path, flags | O_CLOEXEC, mode),
-			      "%s, \"%s\", %#x", what ? what : "AT_FDCWD", Q(path),
-			      (unsigned)flags);
+	                      "%s, \"%s\", %#x", what ? what : "AT_FDCWD", Q(path),
+	                      (unsigned)flags);
 }
 
-int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags,
-		      uint64_t resolve, const char *field, struct glass_err **err)
+int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, uint64_t resolve,
+                      const char *field, struct glass_err **err)
 {
 	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve};
 	return (int)GLASS_SYS(err, "openat2", field,
-			      syscall(SYS_openat2, dirfd, path, &how, sizeof(how)),
-			      "%s, \"%s\", {flags=%#x, resolve=%#llx}", what ? what : "AT_FDCWD",
-			      Q(path), (unsigned)flags, (unsigned long long)resolve);
+	                      syscall(SYS_openat2, dirfd, path, &how, sizeof(how)),
+	                      "%s, \"%s\", {flags=%#x, resolve=%#llx}", what ? what : "AT_FDCWD",
+	                      Q(path), (unsigned)flags, (unsigned long long)resolve);
 }
 
 static long write_knob(int dirfd, const char *path, const char *data)
@@ -275,21 +289,21 @@ static long write_knob(int dirfd, const char *path, const char *data)
 }
 
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
-			    struct glass_err **err)
+                            struct glass_err **err)
 {
 	char shown[200];
 	snprintf(shown, sizeof(shown), "%s", Q(data));
 	for (char *p = shown; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data),
-			      "\"%s\", \"%s\"", Q(path), shown) < 0
-		       ? -1
-		       : 0;
+	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data), "\"%s\", \"%s\"",
+	                      Q(path), shown) < 0
+	           ? -1
+	           : 0;
 }
 
 int glass_sys_write_file(const char *path, const char *data, const char *field,
-			 struct glass_err **err)
+                         struct glass_err **err)
 {
 	return glass_sys_write_file_at(AT_FDCWD, path, data, field, err);
 }
@@ -297,13 +311,13 @@ int glass_sys_write_file(const char *path, const char *data, const char *field,
 int glass_sys_sethostname(const char *name, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "sethostname", field, sethostname(name, strlen(name)),
-			      "\"%s\", %zu", name, strlen(name));
+	                      "\"%s\", %zu", name, strlen(name));
 }
 
 int glass_sys_setdomainname(const char *name, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "setdomainname", field, setdomainname(name, strlen(name)),
-			      "\"%s\", %zu", name, strlen(name));
+	                      "\"%s\", %zu", name, strlen(name));
 }
 
 int glass_sys_setresuid(uid_t uid, const char *field, struct glass_err **err)
@@ -311,13 +325,13 @@ int glass_sys_setresuid(uid_t uid, const char *field, struct glass_err **err)
 	/* The raw syscall sets this thread only; libc's wrapper would signal
 	 * other threads, which a container's single-threaded init has not. */
 	return (int)GLASS_SYS(err, "setresuid", field, syscall(SYS_setresuid, uid, uid, uid),
-			      "%u, %u, %u", uid, uid, uid);
+	                      "%u, %u, %u", uid, uid, uid);
 }
 
 int glass_sys_setresgid(gid_t gid, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "setresgid", field, syscall(SYS_setresgid, gid, gid, gid),
-			      "%u, %u, %u", gid, gid, gid);
+	                      "%u, %u, %u", gid, gid, gid);
 }
 
 int glass_sys_setgroups(size_t n, const gid_t *gids, const char *field, struct glass_err **err)
@@ -327,13 +341,13 @@ int glass_sys_setgroups(size_t n, const gid_t *gids, const char *field, struct g
 	shown[0] = '\0';
 	for (size_t i = 0; i < n && at < sizeof(shown) - 16; i++)
 		at += (size_t)snprintf(shown + at, sizeof(shown) - at, "%s%u", i ? ", " : "",
-				       gids[i]);
-	return (int)GLASS_SYS(err, "setgroups", field, syscall(SYS_setgroups, n, gids),
-			      "%zu, [%s]", n, shown);
+		                       gids[i]);
+	return (int)GLASS_SYS(err, "setgroups", field, syscall(SYS_setgroups, n, gids), "%zu, [%s]",
+	                      n, shown);
 }
 
 int glass_sys_prlimit(pid_t pid, int resource, const struct rlimit *lim, const char *name,
-		      const char *field, struct glass_err **err)
+                      const char *field, struct glass_err **err)
 {
 	char cur[32], max[32];
 	if (lim->rlim_cur == RLIM_INFINITY)
@@ -345,8 +359,8 @@ int glass_sys_prlimit(pid_t pid, int resource, const struct rlimit *lim, const c
 	else
 		snprintf(max, sizeof(max), "%llu", (unsigned long long)lim->rlim_max);
 	return (int)GLASS_SYS(err, "prlimit64", field,
-			      prlimit(pid, (__rlimit_resource_t)resource, lim, NULL),
-			      "%d, %s, {cur=%s, max=%s}", (int)pid, Q(name), cur, max);
+	                      prlimit(pid, (__rlimit_resource_t)resource, lim, NULL),
+	                      "%d, %s, {cur=%s, max=%s}", (int)pid, Q(name), cur, max);
 }
 
 int glass_sys_umask(mode_t mask, const char *field)

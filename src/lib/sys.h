@@ -56,47 +56,48 @@ const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t siz
 
 /* Namespaces and processes. */
 int glass_sys_unshare(int flags, const char *field, struct glass_err **err);
-int glass_sys_setns(int fd, int nstype, const char *what, const char *field, struct glass_err **err);
+int glass_sys_setns(int fd, int nstype, const char *what, const char *field,
+                    struct glass_err **err);
 /* clone(2) with `flags` (CLONE_NEW* | SIGCHLD); the child runs fn(arg) on
  * its own stack and _exit()s with its return value.  Returns the pid. */
 pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const char *field,
-		      struct glass_err **err);
+                      struct glass_err **err);
 int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err);
 int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
-		     struct glass_err **err);
+                     struct glass_err **err);
 int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,
-		    const char *field, struct glass_err **err);
+                    const char *field, struct glass_err **err);
 
 /* Filesystems. */
 int glass_sys_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
-		    const void *data, const char *field, struct glass_err **err);
+                    const void *data, const char *field, struct glass_err **err);
 int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err);
 int glass_sys_pivot_root(const char *new_root, const char *put_old, const char *field,
-			 struct glass_err **err);
+                         struct glass_err **err);
 int glass_sys_chroot(const char *path, const char *field, struct glass_err **err);
 int glass_sys_chdir(const char *path, const char *field, struct glass_err **err);
 int glass_sys_fchdir(int fd, const char *what, const char *field, struct glass_err **err);
 int glass_sys_mkdirat(int dirfd, const char *path, mode_t mode, const char *field,
-		      struct glass_err **err);
+                      struct glass_err **err);
 int glass_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev, const char *field,
-		      struct glass_err **err);
+                      struct glass_err **err);
 int glass_sys_symlinkat(const char *target, int dirfd, const char *path, const char *field,
-			struct glass_err **err);
+                        struct glass_err **err);
 int glass_sys_chmod(const char *path, mode_t mode, const char *field, struct glass_err **err);
 int glass_sys_chown(const char *path, uid_t uid, gid_t gid, const char *field,
-		    struct glass_err **err);
+                    struct glass_err **err);
 /* openat(2); `what` names the directory fd in the trace. */
 int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, mode_t mode,
-		     const char *field, struct glass_err **err);
+                     const char *field, struct glass_err **err);
 /* openat2(2) with RESOLVE_* flags; falls back with ENOSYS to the caller. */
-int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags,
-		      uint64_t resolve, const char *field, struct glass_err **err);
+int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, uint64_t resolve,
+                      const char *field, struct glass_err **err);
 /* Writes `data` into an existing file (a /proc or cgroup knob):
  * open(O_WRONLY) + write + close, traced as one `write` step. */
 int glass_sys_write_file(const char *path, const char *data, const char *field,
-			 struct glass_err **err);
+                         struct glass_err **err);
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
-			    struct glass_err **err);
+                            struct glass_err **err);
 
 /* Identity and limits. */
 int glass_sys_sethostname(const char *name, const char *field, struct glass_err **err);
@@ -105,7 +106,7 @@ int glass_sys_setresuid(uid_t uid, const char *field, struct glass_err **err);
 int glass_sys_setresgid(gid_t gid, const char *field, struct glass_err **err);
 int glass_sys_setgroups(size_t n, const gid_t *gids, const char *field, struct glass_err **err);
 int glass_sys_prlimit(pid_t pid, int resource, const struct rlimit *lim, const char *name,
-		      const char *field, struct glass_err **err);
+                      const char *field, struct glass_err **err);
 int glass_sys_umask(mode_t mask, const char *field);
 
 #endif

@@ -107,9 +107,10 @@ void glass_trace_event_json(const struct glass_trace_event *ev, char *buf, unsig
 		json_object_object_add(o, "errno", json_object_new_int(ev->errnum));
 		if (ev->errnum) {
 			const char *name = strerrorname_np(ev->errnum);
-			json_object_object_add(o, "errname", json_object_new_string(name ? name : "?"));
+			json_object_object_add(o, "errname",
+			                       json_object_new_string(name ? name : "?"));
 			json_object_object_add(o, "error",
-					       json_object_new_string(strerror(ev->errnum)));
+			                       json_object_new_string(strerror(ev->errnum)));
 		}
 		json_object_object_add(o, "dur_ns", json_object_new_int64((int64_t)ev->dur_ns));
 	}
@@ -122,19 +123,19 @@ static void emit_text(const struct glass_trace_event *ev)
 	switch (ev->kind) {
 	case GLASS_TRACE_NOTE:
 		dprintf(out_fd, "glass: [%-10s] %s%s%s%s%s\n", ev->phase, ev->call,
-			ev->args[0] ? ": " : "", ev->args, ev->field[0] ? "   <- " : "", ev->field);
+		        ev->args[0] ? ": " : "", ev->args, ev->field[0] ? "   <- " : "", ev->field);
 		break;
 	case GLASS_TRACE_END:
 		if (ev->errnum)
 			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = -1 %s (%s) <%.3f ms>%s%s\n",
-				ev->phase, ev->pid, ev->call, ev->args,
-				strerrorname_np(ev->errnum) ? strerrorname_np(ev->errnum) : "?",
-				strerror(ev->errnum), (double)ev->dur_ns / 1e6,
-				ev->field[0] ? "   <- " : "", ev->field);
+			        ev->phase, ev->pid, ev->call, ev->args,
+			        strerrorname_np(ev->errnum) ? strerrorname_np(ev->errnum) : "?",
+			        strerror(ev->errnum), (double)ev->dur_ns / 1e6,
+			        ev->field[0] ? "   <- " : "", ev->field);
 		else
-			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = %lld <%.3f ms>%s%s\n", ev->phase,
-				ev->pid, ev->call, ev->args, (long long)ev->result,
-				(double)ev->dur_ns / 1e6, ev->field[0] ? "   <- " : "", ev->field);
+			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = %lld <%.3f ms>%s%s\n",
+			        ev->phase, ev->pid, ev->call, ev->args, (long long)ev->result,
+			        (double)ev->dur_ns / 1e6, ev->field[0] ? "   <- " : "", ev->field);
 		break;
 	default:
 		break; /* text narration prints each call once, when it is done */
@@ -181,13 +182,13 @@ static char step_answer(const struct glass_trace_event *ev)
 
 	if (out_fd >= 0 && out_fmt == GLASS_TRACE_JSON)
 		dprintf(out_fd, "{\"type\":\"pause\",\"step\":%u,\"call\":\"%s\"}\n", ev->step,
-			ev->call);
+		        ev->call);
 	if (fd < 0) {
 		tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 		if (tty < 0)
 			return 'c'; /* no terminal to ask: run on */
 		dprintf(tty, "glass: next: %s(%s)%s%s  [Enter: run, c: run to end, a: abort] ",
-			ev->call, ev->args, ev->field[0] ? "  <- " : "", ev->field);
+		        ev->call, ev->args, ev->field[0] ? "  <- " : "", ev->field);
 		fd = tty;
 	}
 	/* Reads one line byte by byte so nothing after it is consumed. */
@@ -288,7 +289,7 @@ void glass_trace_note(const char *what, const char *field, const char *fmt, ...)
 }
 
 int glass_trace_begin(struct glass_trace_op *op, const char *call, const char *field,
-		      const char *fmt, ...)
+                      const char *fmt, ...)
 {
 	struct glass_trace_event ev;
 	va_list ap;

@@ -35,18 +35,19 @@ enum glass_trace_format {
 };
 
 struct glass_trace_event {
-	uint32_t seq;	/* assigned by the process that owns the sink */
-	uint8_t kind;	/* enum glass_trace_kind */
-	uint8_t ack;	/* child waits for a step answer after this BEGIN */
-	uint16_t step;	/* BEGIN/END pairing id within the emitting process */
-	int32_t pid;	/* emitting process, as seen from the host */
+	uint32_t seq;   /* assigned by the process that owns the sink */
+	uint8_t kind;   /* enum glass_trace_kind */
+	uint8_t ack;    /* child waits for a step answer after this BEGIN */
+	uint16_t step;  /* BEGIN/END pairing id within the emitting process */
+	int32_t pid;    /* emitting process, as seen from the host */
 	int64_t result; /* END: return value */
 	int32_t errnum; /* END: errno, 0 on success */
 	uint64_t ts_ns; /* CLOCK_MONOTONIC at BEGIN (END: at END) */
 	uint64_t dur_ns;
-	char phase[24];	 /* "validate", "namespaces", "idmap", "rootfs", "cgroup", "process", ... */
-	char call[32];	 /* syscall or operation name: "mount", "pivot_root", "write" */
-	char args[512];	 /* arguments as text, C-like: "\"proc\", \"/r/proc\", \"proc\", MS_NOSUID" */
+	char phase[24]; /* "validate", "namespaces", "idmap", "rootfs", "cgroup", "process", ... */
+	char call[32];  /* syscall or operation name: "mount", "pivot_root", "write" */
+	char
+	    args[512]; /* arguments as text, C-like: "\"proc\", \"/r/proc\", \"proc\", MS_NOSUID" */
 	char field[128]; /* config.json path that caused it ("mounts[2]"), or "" */
 };
 
@@ -81,7 +82,7 @@ const char *glass_trace_current_phase(void);
 
 /* Emits narration (a NOTE event): call = `what`, args = formatted text. */
 void glass_trace_note(const char *what, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* An operation in flight: filled by begin, completed by end. */
 struct glass_trace_op {
@@ -97,7 +98,7 @@ struct glass_trace_op {
  * waits for the answer.  Returns 0 to proceed, -1 with errno = ECANCELED
  * when the controller aborted the step.  Call only when glass_trace_on. */
 int glass_trace_begin(struct glass_trace_op *op, const char *call, const char *field,
-		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Emits END for `op` with the call's result and errno. */
 void glass_trace_end(struct glass_trace_op *op, long long result, int errnum);
 

@@ -55,7 +55,10 @@ struct strbuf {
 	size_t len;
 	size_t cap;
 };
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_append(struct strbuf *b, const char *s, size_t n);
 /* Returns the buffer (never NULL) and resets b. */

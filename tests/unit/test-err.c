@@ -9,7 +9,8 @@
 
 static int failing_op(struct glass_err **err)
 {
-	return glass_err_field(err, EINVAL, "root.path", "pivot_root(\"%s\", \"%s\")", "/r", "/r/.old");
+	return glass_err_field(err, EINVAL, "root.path", "pivot_root(\"%s\", \"%s\")", "/r",
+	                       "/r/.old");
 }
 
 int main(void)
@@ -24,16 +25,19 @@ int main(void)
 	glass_err_ctx(&err, "create %s", "web");
 	glass_err_hint(&err, "the new root must be a mount point");
 	s = glass_err_format(err);
-	TAP_OK(strncmp(s, "create web: rootfs: pivot_root(\"/r\", \"/r/.old\"): Invalid argument", 64) == 0,
+	TAP_OK(strncmp(s, "create web: rootfs: pivot_root(\"/r\", \"/r/.old\"): Invalid argument",
+	               64) == 0,
 	       "format chains frames outermost first: %s", s);
 	TAP_OK(strstr(s, "(config: root.path)") != NULL, "format names the field");
-	TAP_OK(strstr(s, "hint: the new root must be a mount point") != NULL, "format shows the hint");
+	TAP_OK(strstr(s, "hint: the new root must be a mount point") != NULL,
+	       "format shows the hint");
 	j = glass_err_to_json(err);
 	TAP_OK(strstr(j, "\"errname\":\"EINVAL\"") != NULL, "json has errname: %s", j);
 	TAP_OK(strstr(j, "\"field\":\"root.path\"") != NULL, "json has field");
 	n = glass_err_pack(err, buf, sizeof(buf));
 	back = glass_err_unpack(buf, n);
-	TAP_OK(back->errnum == EINVAL && back->nframes == 2 && strcmp(back->frames[1], "create web") == 0,
+	TAP_OK(back->errnum == EINVAL && back->nframes == 2 &&
+	           strcmp(back->frames[1], "create web") == 0,
 	       "pack/unpack keeps errno and frames");
 	TAP_OK(back->hint && strcmp(back->hint, err->hint) == 0, "pack/unpack keeps the hint");
 	n = glass_err_pack(err, buf, 20);

@@ -50,12 +50,12 @@ int main(void)
 	TAP_OK(strcmp(seen[1].field, "process.cwd") == 0 && strcmp(seen[1].phase, "unit") == 0,
 	       "events carry field and phase");
 	TAP_OK(glass_sys_chdir("/nonexistent-glass", "process.cwd", &err) == -1 && err &&
-		       err->errnum == ENOENT,
+	           err->errnum == ENOENT,
 	       "failed call fills the error");
 	TAP_OK(seen[3].errnum == ENOENT && seen[3].result == -1, "END carries errno");
 	glass_trace_event_json(&seen[3], json, sizeof(json));
 	TAP_OK(strstr(json, "\"errname\":\"ENOENT\"") && strstr(json, "\"type\":\"end\"") &&
-		       strstr(json, "\"args\":\"\\\"\\/nonexistent-glass\\\"\""),
+	           strstr(json, "\"args\":\"\\\"\\/nonexistent-glass\\\"\""),
 	       "JSON form: %s", json);
 	TAP_OK(glass_trace_recent(recent, 8) == 4 && recent[3].errnum == ENOENT,
 	       "ring keeps the recent events");
