@@ -5,14 +5,14 @@
 #   scripts/install-deps.sh build    only what `make` needs
 set -eu
 
-BUILD="gcc make meson ninja-build pkg-config clang-format
+BUILD="gcc make meson ninja-build pkg-config clang-format python3
   libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
   podman containerd docker-registry skopeo umoci apache2-utils openssl curl
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
-  chromium chromium-driver nodejs python3 jq"
+  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"
 
 missing() {

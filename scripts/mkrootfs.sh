@@ -4,7 +4,8 @@
 #   mkrootfs.sh OUTDIR PROBE
 set -eu
 out=$1
-probe=$2
+# Absolute, since the image is assembled after a cd into a temporary dir.
+probe=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 bb=/bin/busybox
 # Debian's busybox-static installs /bin/busybox; a dynamic busybox would not
 # run inside a root filesystem that has no libc.
@@ -18,6 +19,7 @@ if [ -f "$stamp" ] && [ "$stamp" -nt "$bb" ] && [ "$stamp" -nt "$probe" ] && [ "
 fi
 tmp="$out.tmp.$$"
 rm -rf "$tmp"
+trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp"
 cd "$tmp"
 mkdir -p bin sbin usr/bin usr/sbin etc proc sys dev tmp run root home var/tmp var/log mnt

@@ -1,7 +1,111 @@
-/* glass: placeholder until the engine verbs land. */
+/* glass: the engine.  One table of verbs; each lives in its own file.
+ * Global options come before the verb:
+ *   glass [--trace[=json]] [--root DIR] VERB [ARGS...]
+ * GLASS_ROOT=DIR (or --root) puts all state (store, snapshots, container
+ * and runtime state) under DIR. */
+#include "engine.h"
+#include "trace.h"
+#include "util.h"
+
+#include <locale.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+
+int cmd_lab(int argc, char **argv); /* src/engine/lab.c */
+
+struct verb {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct verb verbs[] = {
+    {"run", cmd_run, "run a command in a new container from an image"},
+    {"pull", cmd_pull, "pull an image from a registry"},
+    {"images", cmd_images, "list images (same as `image ls`)"},
+    {"image", cmd_image, "manage images: ls inspect rm prune import export pull"},
+    {"rmi", cmd_rmi, "remove images (same as `image rm`)"},
+    {"import", cmd_import, "import a docker-save/OCI archive or an OCI layout"},
+    {"export", cmd_export, "export an image to an OCI layout or archive"},
+    {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
+    {"lab", cmd_lab, "the interactive lab in the browser"},
+};
+
+int engine_fail(struct glass_err **err)
 {
-	fprintf(stderr, "glass: no verbs yet\n");
+	glass_err_report("glass", *err, -1, 0);
+	glass_err_free(err);
 	return 1;
+}
+
+int engine_usage(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("glass: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	if (usage)
+		fprintf(stderr, "usage: %s\n", usage);
+	return 125;
+}
+
+const char *engine_exe_dir(void)
+{
+	static char dir[PATH_MAX];
+	if (!dir[0]) {
+		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+		if (n <= 0)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			dir[n] = '\0';
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir)
+			*slash = '\0';
+	}
+	return dir;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: glass [--trace[=json]] [--root DIR] VERB [ARGS...]\n\nverbs:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+	setlocale(LC_CTYPE, "C.UTF-8");
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--trace") == 0) {
+			glass_trace_set_output(GLASS_TRACE_TEXT, 2);
+		} else if (strcmp(argv[i], "--trace=json") == 0) {
+			glass_trace_set_output(GLASS_TRACE_JSON, 2);
+		} else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) {
+			setenv("GLASS_ROOT", argv[++i], 1);
+		} else if (strncmp(argv[i], "--root=", 7) == 0) {
+			setenv("GLASS_ROOT", argv[i] + 7, 1);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("glass 0.1.0\n");
+			return 0;
+		} else {
+			return engine_usage(NULL, "unknown option %s (see glass --help)", argv[i]);
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 125;
+	}
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(argv[i], verbs[v].name) == 0)
+			return verbs[v].fn(argc - i, argv + i);
+	return engine_usage(NULL, "unknown verb \"%s\" (see glass --help)", argv[i]);
 }

@@ -20,18 +20,24 @@
 
 struct glass_cgroup; /* opaque */
 
-/* Resolves cgroupsPath (absolute, relative, or absent: runc's default
- * "/<id>" under the caller's cgroup ... see cgroup.c) for container `id`,
- * creates the cgroup on every hierarchy needed, and applies
- * linux.resources.  A resource the host cannot enforce is an error naming
- * the field.  Nothing is left behind on failure. */
+/* Resolves cgroupsPath for container `id` (absolute: below each
+ * hierarchy's root; relative: below the caller's own cgroup in each
+ * hierarchy; absent: the relative path "<id>", runc's default), creates
+ * the cgroup on every mounted hierarchy (enabling the needed v2
+ * controllers on the way down; copying cpuset.cpus/mems into new v1
+ * cpuset levels), and applies linux.resources plus the default device
+ * rules.  A resource the host cannot enforce is an error naming the
+ * field.  `systemd` (--systemd-cgroup) is refused with the reason.
+ * Nothing this call made is left behind on failure. */
 int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
                         struct glass_cgroup **out, struct glass_err **err);
 
 /* Reopens the cgroup of an existing container from its saved path. */
 int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_err **err);
 
-/* The resolved path to save in the container's state. */
+/* The resolved path to save in the container's state; NULL when a
+ * rootless create found no writable cgroup tree and no limits were asked
+ * for (the container then stays in the caller's cgroups, as with runc). */
 const char *glass_cgroup_path(const struct glass_cgroup *cg);
 
 /* Moves `pid` into the cgroup (every hierarchy). */
@@ -54,6 +60,21 @@ int glass_cgroup_pids(struct glass_cgroup *cg, pid_t **pids, size_t *n, struct g
 
 /* Statistics as runc's `events --stats` JSON "data" object (malloc'd). */
 char *glass_cgroup_stats_json(struct glass_cgroup *cg, struct glass_err **err);
+
+/* The number of processes the kernel's OOM killer killed in the cgroup
+ * (v1 memory.oom_control / v2 memory.events "oom_kill").  0 or -1 when
+ * there is no memory controller. */
+int glass_cgroup_oom_count(struct glass_cgroup *cg, uint64_t *count);
+
+/* Parses a LinuxResources JSON document (runc update -r FILE) into *out
+ * (zeroed first), naming the bad field on error.  Free with
+ * glass_cgroup_resources_clear(). */
+int glass_cgroup_parse_resources(const char *json, struct glass_resources *out,
+                                 struct glass_err **err);
+void glass_cgroup_resources_clear(struct glass_resources *r);
+
+/* "v1", "v2" or "hybrid" for this host ("none" without cgroups). */
+const char *glass_cgroup_host_mode(void);
 
 /* Removes the cgroup directories (killing what is left first). */
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err);

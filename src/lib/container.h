@@ -76,6 +76,11 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 int glass_container_kill(const char *root, const char *id, int sig, bool all,
                          struct glass_err **err);
 
+/* The config.json the container was created with (a copy kept in
+ * ROOT/ID/config.json, so exec and delete do not depend on the bundle). */
+struct glass_spec *glass_container_load_config(const char *root, const char *id,
+                                               struct glass_err **err);
+
 /* Deletes a stopped container (with `force`, kills a running one first):
  * runs poststop hooks, removes the cgroup and the state directory. */
 int glass_container_delete(const char *root, const char *id, bool force, struct glass_err **err);

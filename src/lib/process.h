@@ -2,7 +2,8 @@
  * the container's child after the root switch and before execve, in this
  * order (the orchestrator in container.c calls them):
  *   glass_process_prepare      rlimits, oomScoreAdj, scheduler, ioPriority,
- *                              personality, memoryPolicy, execCPUAffinity.initial, umask
+ *                              execCPUAffinity.initial, umask
+ *   glass_process_prepare_linux  linux.personality, linux.memoryPolicy (create and exec)
  *   [seccomp load here when noNewPrivileges is false: it needs CAP_SYS_ADMIN]
  *   glass_process_set_identity capability bounding set, keep-caps, groups,
  *                              gid, uid, then effective/permitted/inheritable/ambient
@@ -18,17 +19,38 @@
 #include "spec.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
+/* Applies the limits and scheduling of `p` to the calling process (see the
+ * order above).  0, or -1 with *err naming the field (process.rlimits[1]). */
 int glass_process_prepare(const struct glass_process *p, struct glass_err **err);
+/* The process-wide settings config.json keeps under linux: personality
+ * (execution domain) and memoryPolicy (NUMA).  Call right after
+ * glass_process_prepare.  0, or -1 with *err. */
+int glass_process_prepare_linux(const struct glass_linux *l, struct glass_err **err);
+/* Capability bounding set, keep-caps, additionalGids, gid, uid, then the
+ * effective/permitted/inheritable sets and the ambient set. */
 int glass_process_set_identity(const struct glass_process *p, struct glass_err **err);
+/* no_new_privs (PR_SET_NO_NEW_PRIVS) when p->no_new_privileges. */
 int glass_process_set_nnp(const struct glass_process *p, struct glass_err **err);
+/* chdir(process.cwd) resolved inside the current root without following a
+ * magic link; refuses a cwd that is not a directory, and checks afterwards
+ * that the cwd is reachable from the root (CVE-2024-21626). */
 int glass_process_chdir(const struct glass_process *p, struct glass_err **err);
+
+/* The parent's side of execCPUAffinity: once the process `pid` is in the
+ * container's cgroup, sets its affinity to execCPUAffinity.final (nothing
+ * when unset).  0, or -1 with *err. */
+int glass_process_apply_final_affinity(pid_t pid, const struct glass_process *p,
+                                       struct glass_err **err);
 
 /* Resolves args[0] through PATH from process.env (inside the new root),
  * as runc does.  Returns a malloc'd path or NULL with *err. */
 char *glass_process_find_exec(const struct glass_process *p, struct glass_err **err);
 
-/* Closes every fd >= first_fd except those listed in keep (n entries). */
+/* Makes every fd >= first_fd except those listed in keep (n entries)
+ * close-on-exec (close_range(CLOSE_RANGE_CLOEXEC)): execve closes them,
+ * while the child can still use its sync socket until then. */
 int glass_process_close_fds(int first_fd, const int *keep, int nkeep, struct glass_err **err);
 
 #endif

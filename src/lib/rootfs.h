@@ -20,6 +20,8 @@ struct glass_rootfs_ctx {
 	bool no_pivot;
 	bool in_userns;          /* a new user namespace: no mknod, bind devices instead */
 	const char *console_pty; /* pty slave path to bind on /dev/console, or NULL */
+	const char *bundle;      /* bundle directory: relative mounts[].source are under it
+	                          * (NULL: relative to the current directory) */
 };
 
 /* Before the switch of root: makes / of the new mount namespace rslave

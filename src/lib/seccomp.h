@@ -8,19 +8,73 @@
 #include "err.h"
 #include "spec.h"
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
 struct glass_seccomp_prog; /* opaque: the compiled filter and its flags */
 
-/* Compiles spec->linux_.seccomp.  *out is NULL when the config has none.
- * Unknown syscall names are skipped; unknown actions, operators or
- * architectures are errors naming the field. */
+/* Prepares, in the parent before clone, the security layers the child
+ * loads with glass_seccomp_load(): compiles spec->linux_.seccomp (unknown
+ * syscall names are skipped; unknown actions, operators, flags or
+ * architectures are errors naming the field) and validates the LSM labels
+ * (process.apparmorProfile / selinuxLabel, linux.mountLabel) against the
+ * host with glass_lsm_check() (lsm.h): a label the host cannot apply is an
+ * error unless the annotation "org.glass.lsm.ignore" is "true".  *out is
+ * NULL when there is neither a filter nor a label to load. */
 int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_prog **out,
                           struct glass_err **err);
 
-/* In the container's child: installs the filter (with its flags).  With a
- * SCMP_ACT_NOTIFY rule, hands the listener fd and the container state to
- * listenerPath as the spec describes.  Safe to call with prog == NULL. */
+/* In the container's child: writes the LSM exec labels (if any and the
+ * host has the LSM), then installs the filter (with its flags) through
+ * seccomp(2), traced as phase "security" with the program size.  With a
+ * SCMP_ACT_NOTIFY rule, the kernel returns a notify fd which is sent to
+ * the parent over the prog's own socketpair (glass_seccomp_keep_fd()); the
+ * parent then calls glass_seccomp_notify_forward().  Safe with prog == NULL. */
 int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err);
 
 void glass_seccomp_free(struct glass_seccomp_prog *prog);
+
+/* Number of BPF instructions of the compiled filter (0 for NULL). */
+size_t glass_seccomp_size(const struct glass_seccomp_prog *prog);
+
+/* The child's end of the notify handoff socket, which must survive the
+ * child's close-fds step until glass_seccomp_load() ran; -1 when the filter
+ * has no SCMP_ACT_NOTIFY rule (or prog is NULL). */
+int glass_seccomp_keep_fd(const struct glass_seccomp_prog *prog);
+
+/* True when the filter has a SCMP_ACT_NOTIFY rule. */
+bool glass_seccomp_wants_listener(const struct glass_seccomp_prog *prog);
+
+/* Parent side, after the child loaded the filter (e.g. once it reported
+ * "created"): receives the notify fd from the child and, when
+ * listenerPath is set, connects to that AF_UNIX SOCK_STREAM socket and
+ * sends the container process state ({"ociVersion","fds":["seccompFd"],
+ * "pid","metadata","state":{...,"status":"creating"}}) with the fd in
+ * SCM_RIGHTS, then closes the connection.  `pid` is the init's host pid.
+ * A no-op returning 0 when the filter has no notify rule. */
+int glass_seccomp_notify_forward(struct glass_seccomp_prog *prog, const char *id,
+                                 const char *bundle, pid_t pid, const struct glass_spec *spec,
+                                 struct glass_err **err);
+
+/* The container process state sent to the agent (malloc'd JSON). */
+char *glass_seccomp_state_json(const char *id, const char *bundle, pid_t pid, const char *metadata,
+                               const struct glass_spec *spec);
+
+/* The default profile (linux.seccomp object, Docker's effect: an
+ * allow-list with capability-aware extras) for a container whose bounding
+ * set is `caps` (n entries of CAP_* numbers; NULL = Docker's default set).
+ * Returns malloc'd pretty JSON. */
+char *glass_seccomp_default_profile_json(void);
+char *glass_seccomp_default_profile_json_for_caps(const int *caps, size_t ncaps);
+
+/* `config_json` (a whole config.json) with linux.seccomp set to the
+ * default profile for its process.capabilities.bounding: what
+ * `glass-runtime spec --seccomp-default` prints.  Malloc'd, or NULL with
+ * *err when the input is not a JSON object. */
+char *glass_seccomp_with_default_profile(const char *config_json, struct glass_err **err);
+
+/* Docker's default capability set (14 CAP_* numbers), n in *n. */
+const int *glass_seccomp_default_caps(size_t *n);
 
 #endif

@@ -7,6 +7,19 @@
  * from the document keep a distinguishable "unset" value (has_* flags,
  * NULL pointers, n* == 0) so later stages can tell "not given" from zero.
  *
+ * Beyond JSON types and ranges, the parser rejects what the kernel or the
+ * spec would refuse later anyway: unknown names (capabilities, rlimits,
+ * namespace types, seccomp actions/architectures/operators/flags,
+ * scheduler policies, I/O classes, memory policies, personality domains),
+ * duplicate rlimits and namespaces, relative namespace/hook/cwd/masked/
+ * read-only paths, hook timeouts <= 0, empty or overlapping id maps,
+ * process ids outside a new user namespace's maps, a hostname without a
+ * UTS namespace, sysctl names and `unified` keys that would leave
+ * /proc/sys or the cgroup, integers beyond 64 bits and strings with NUL.
+ * Unknown seccomp syscall names are accepted (the seccomp module skips
+ * them, as runc does).  Errors carry errnum 0: a bad value, not a failed
+ * call.
+ *
  * Every string is owned by the struct and freed by glass_spec_free().
  * The parsed json-c document is kept (`json`) for hooks, annotations and
  * the `unified` / raw pass-through the typed fields do not cover.
@@ -233,7 +246,8 @@ struct glass_resources {
 		size_t npriorities;
 	} network;
 
-	struct glass_kv *rdma; /* key = device, value = JSON text of limits */
+	struct glass_kv *rdma; /* key = device, value = JSON text of limits:
+	                        * {"hcaHandles":N,"hcaObjects":M}, either may be absent */
 	size_t nrdma;
 
 	struct glass_kv *unified; /* raw cgroup v2 "file": "value" */
@@ -290,7 +304,8 @@ struct glass_intel_rdt {
 	char *mem_bw_schema;
 	char **schemata;
 	size_t nschemata;
-	bool enable_cmt, enable_mbm;
+	bool enable_cmt, enable_mbm; /* pre-1.3 drafts: enableCMT, enableMBM */
+	bool enable_monitoring;      /* enableMonitoring (1.3) */
 };
 
 struct glass_memory_policy {

@@ -183,6 +183,18 @@ int glass_sys_mount(const char *src, const char *target, const char *fstype, uns
 	                      data ? (const char *)data : "");
 }
 
+int glass_sys_mount_fd(const char *src, int target_fd, const char *shown, const char *fstype,
+                       unsigned long flags, const void *data, const char *field,
+                       struct glass_err **err)
+{
+	char f[256], target[64];
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", target_fd);
+	return (int)GLASS_SYS(err, "mount", field, mount(src, target, fstype, flags, data),
+	                      "\"%s\", \"%s\" (%s), \"%s\", %s, \"%s\"", Q(src), target, Q(shown),
+	                      Q(fstype), glass_sys_mount_flags_str(flags, f, sizeof(f)),
+	                      data ? (const char *)data : "");
+}
+
 int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "umount2", field, umount2(target, flags), "\"%s\", %s",

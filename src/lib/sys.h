@@ -71,6 +71,13 @@ int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *
 /* Filesystems. */
 int glass_sys_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
                     const void *data, const char *field, struct glass_err **err);
+/* mount(2) onto the file or directory open as `target_fd` (an O_PATH fd
+ * resolved safely inside a rootfs), through its /proc/self/fd/N magic link
+ * so no path is resolved again between the check and the mount.  `shown`
+ * names the target in the trace and in errors. */
+int glass_sys_mount_fd(const char *src, int target_fd, const char *shown, const char *fstype,
+                       unsigned long flags, const void *data, const char *field,
+                       struct glass_err **err);
 int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err);
 int glass_sys_pivot_root(const char *new_root, const char *put_old, const char *field,
                          struct glass_err **err);

@@ -1,7 +1,311 @@
-/* glass-runtime: placeholder until the runtime verbs land. */
+/* glass-runtime: an OCI runtime, runc-compatible, that can show every step.
+ *
+ *   glass-runtime [global flags] VERB [flags] [ID] ...
+ *
+ * Global flags are runc's (--root, --log, --log-format, --debug,
+ * --systemd-cgroup) plus the trace and step controls (--trace,
+ * --trace-format, --trace-fd, --step, --step-fd).  The verb table below is
+ * the whole CLI; each verb lives in its own file. */
+#include "runtime.h"
+#include "selfexe.h"
+#include "trace.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GLASS_VERSION "0.1.0"
+#define OCI_VERSION   "1.2.0"
+
+static const struct runtime_verb verbs[] = {
+    {"create", cmd_create, "create a container (its init waits for start)"},
+    {"start", cmd_start, "start the process of a created container"},
+    {"run", cmd_run, "create and start a container, wait for it (unless -d)"},
+    {"exec", cmd_exec, "run a new process in a running container"},
+    {"state", cmd_state, "print the state of a container as JSON"},
+    {"kill", cmd_kill, "send a signal to the container's init (or all its processes)"},
+    {"delete", cmd_delete, "delete a stopped container (and its cgroup and state)"},
+    {"list", cmd_list, "list the containers under --root"},
+    {"spec", cmd_spec, "write a default config.json"},
+    {"features", cmd_features, "print the features this runtime supports (JSON)"},
+    /* --- cgroup verbs --- */
+    {"ps", cmd_ps, "list the processes of a container"},
+    {"pause", cmd_pause, "freeze every process of a container"},
+    {"resume", cmd_resume, "thaw a paused container"},
+    {"update", cmd_update, "change a container's resource limits"},
+    {"events", cmd_events, "stream a container's events and statistics"},
+    /* --- security verbs --- */
+    {"audit", cmd_audit, "report what protects a container and what does not"},
+};
+
+int runtime_fail(struct runtime_ctx *ctx, struct glass_err **err)
 {
-	fprintf(stderr, "glass-runtime: no verbs yet\n");
+	glass_err_report(ctx->prog, *err, ctx->log_fd, ctx->log_json);
+	glass_err_free(err);
 	return 1;
+}
+
+int runtime_usage(struct runtime_ctx *ctx, const char *verb, const char *fmt, ...)
+{
+	struct glass_err *err = NULL;
+	va_list ap;
+	char *msg;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	glass_err_new(&err, 0, "%s: %s (see %s %s --help)", verb, msg, ctx->prog, verb);
+	free(msg);
+	return runtime_fail(ctx, &err);
+}
+
+void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	if (!ctx->debug || ctx->log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (ctx->log_json) {
+		json_object *o = json_object_new_object();
+		char ts[64];
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_object_add(o, "level", json_object_new_string("debug"));
+		json_object_object_add(o, "msg", json_object_new_string(msg));
+		json_object_object_add(o, "time", json_object_new_string(ts));
+		dprintf(ctx->log_fd, "%s\n",
+		        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		dprintf(ctx->log_fd, "level=debug msg=\"%s\"\n", msg);
+	}
+	free(msg);
+}
+
+int runtime_parse_uint(const char *s)
+{
+	char *end;
+	long v;
+	if (s == NULL || *s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end || v < 0 || v > 1 << 20)
+		return -1;
+	return (int)v;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: glass-runtime [global flags] COMMAND [flags] [ID] ...\n\n"
+	        "An OCI container runtime, runc-compatible, that can show every step it takes.\n\n"
+	        "Commands:\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+	fprintf(
+	    f,
+	    "\nGlobal flags (before the command):\n"
+	    "  --root DIR            state directory (default /run/glass-runtime; as a user\n"
+	    "                        $XDG_RUNTIME_DIR/glass-runtime)\n"
+	    "  --log FILE            write errors (and --debug lines) to FILE\n"
+	    "  --log-format FMT      text (default) or json: {\"level\",\"msg\",\"time\"} lines\n"
+	    "  --debug               debug lines in the log\n"
+	    "  --systemd-cgroup      manage cgroups through systemd\n"
+	    "  --trace               narrate every kernel operation on stderr\n"
+	    "  --trace-format FMT    text (default) or json (one event per line)\n"
+	    "  --trace-fd N          write the trace to fd N instead of stderr\n"
+	    "  --step                pause before each operation (Enter on /dev/tty)\n"
+	    "  --step-fd N           read next/continue/abort lines from fd N (implies --step)\n"
+	    "  -v, --version         print the version\n"
+	    "  -h, --help            this help; COMMAND --help for a command's flags\n"
+	    "\nSee docs/trace.md for the trace format and the step-control interface.\n");
+}
+
+static const char *default_root(void)
+{
+	static char buf[4096];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (geteuid() == 0)
+		return "/run/glass-runtime";
+	if (xdg && *xdg) {
+		snprintf(buf, sizeof(buf), "%s/glass-runtime", xdg);
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "/tmp/glass-runtime-%u", (unsigned)geteuid());
+	return buf;
+}
+
+enum {
+	OPT_ROOT = 256,
+	OPT_LOG,
+	OPT_LOG_FORMAT,
+	OPT_LOG_LEVEL,
+	OPT_DEBUG,
+	OPT_SYSTEMD,
+	OPT_ROOTLESS,
+	OPT_CRIU,
+	OPT_TRACE,
+	OPT_TRACE_FORMAT,
+	OPT_TRACE_FD,
+	OPT_STEP,
+	OPT_STEP_FD,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"root", required_argument, NULL, OPT_ROOT},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"debug", no_argument, NULL, OPT_DEBUG},
+	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
+	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
+	    {"criu", required_argument, NULL, OPT_CRIU},
+	    {"trace", no_argument, NULL, OPT_TRACE},
+	    {"trace-format", required_argument, NULL, OPT_TRACE_FORMAT},
+	    {"trace-fd", required_argument, NULL, OPT_TRACE_FD},
+	    {"step", no_argument, NULL, OPT_STEP},
+	    {"step-fd", required_argument, NULL, OPT_STEP_FD},
+	    {"version", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct runtime_ctx ctx = {.prog = "glass-runtime", .log_fd = -1};
+	struct glass_err *err = NULL;
+	const char *log_path = NULL;
+	bool trace = false, step = false;
+	enum glass_trace_format tfmt = GLASS_TRACE_TEXT;
+	int trace_fd = 2, step_fd = -1;
+	int c;
+
+	if (glass_selfexe_protect(argc, argv, &err) < 0)
+		return runtime_fail(&ctx, &err);
+
+	ctx.root = default_root();
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ROOT:
+			ctx.root = optarg;
+			break;
+		case OPT_LOG:
+			log_path = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				ctx.log_json = true;
+			else if (strcmp(optarg, "text") == 0)
+				ctx.log_json = false;
+			else {
+				fprintf(stderr,
+				        "glass-runtime: --log-format: want text or json, not %s\n",
+				        optarg);
+				return 1;
+			}
+			break;
+		case OPT_LOG_LEVEL:
+			if (strcmp(optarg, "debug") == 0)
+				ctx.debug = true;
+			break;
+		case OPT_DEBUG:
+			ctx.debug = true;
+			break;
+		case OPT_SYSTEMD:
+			ctx.systemd_cgroup = true;
+			break;
+		case OPT_ROOTLESS:
+		case OPT_CRIU:
+			break;
+		case OPT_TRACE:
+			trace = true;
+			break;
+		case OPT_TRACE_FORMAT:
+			trace = true;
+			if (strcmp(optarg, "json") == 0)
+				tfmt = GLASS_TRACE_JSON;
+			else if (strcmp(optarg, "text") == 0)
+				tfmt = GLASS_TRACE_TEXT;
+			else {
+				fprintf(
+				    stderr,
+				    "glass-runtime: --trace-format: want text or json, not %s\n",
+				    optarg);
+				return 1;
+			}
+			break;
+		case OPT_TRACE_FD:
+			trace = true;
+			trace_fd = runtime_parse_uint(optarg);
+			if (trace_fd < 0 || fcntl(trace_fd, F_GETFD) < 0) {
+				fprintf(stderr, "glass-runtime: --trace-fd %s: not an open fd\n",
+				        optarg);
+				return 1;
+			}
+			break;
+		case OPT_STEP:
+			step = true;
+			break;
+		case OPT_STEP_FD:
+			step = true;
+			step_fd = runtime_parse_uint(optarg);
+			if (step_fd < 0 || fcntl(step_fd, F_GETFD) < 0) {
+				fprintf(stderr, "glass-runtime: --step-fd %s: not an open fd\n",
+				        optarg);
+				return 1;
+			}
+			break;
+		case 'v':
+			printf("glass-runtime version %s\nspec: %s\n", GLASS_VERSION, OCI_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (log_path) {
+		ctx.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (ctx.log_fd < 0) {
+			fprintf(stderr, "glass-runtime: --log %s: %s\n", log_path, strerror(errno));
+			return 1;
+		}
+	}
+	/* The trace and step fds must not leak into containers. */
+	if (trace_fd > 2)
+		fcntl(trace_fd, F_SETFD, FD_CLOEXEC);
+	if (step_fd > 2)
+		fcntl(step_fd, F_SETFD, FD_CLOEXEC);
+	if (trace || step)
+		glass_trace_set_output(tfmt, trace_fd);
+	if (step)
+		glass_trace_set_step(true, step_fd);
+
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(verbs[i].name, argv[optind]) != 0)
+			continue;
+		runtime_debug(&ctx, "%s: root %s", verbs[i].name, ctx.root);
+		int vargc = argc - optind;
+		char **vargv = argv + optind;
+		optind = 0; /* reinitialize getopt for the verb */
+		return verbs[i].fn(&ctx, vargc, vargv);
+	}
+	glass_err_new(&err, 0, "unknown command \"%s\" (see %s --help)", argv[optind], ctx.prog);
+	return runtime_fail(&ctx, &err);
 }

@@ -1,0 +1,120 @@
+#!/bin/bash
+# How fast does glass-runtime start a container, next to crun, runc and the
+# bare kernel?  One hyperfine run, side by side:
+#   glass-runtime run | crun run | runc run   of /bin/true on the built-in
+#   image, the SAME bundle for all: runc's default spec (`runc spec`) with
+#   root.path -> the image, terminal false, args ["/bin/true"], and an
+#   absolute cgroupsPath under a cgroup this script owns;
+#   floor: unshare --mount --uts --ipc --pid --net --fork chroot ROOTFS /bin/true
+# then peak RSS of each with GNU time -v.  Each contender has its own --root
+# and a fresh container id per run (the id is the measuring shell's $$).
+#
+# Everything runs in one private mount namespace where /sys/fs/cgroup/unified
+# is unmounted: crun 1.8.1 refuses this host's hybrid cgroup layout, so the
+# contenders all see the same pure-v1 layout.  The host's mounts are never
+# touched.
+#   bench/runtime.sh BUILD      (BENCH_RUNS=N runs per contender, default 100;
+#                               BENCH_JQ=FILTER edits the shared config.json further)
+set -u
+BUILD=$(cd "${1:-build}" && pwd)
+RUNS=${BENCH_RUNS:-100}
+RT=$BUILD/glass-runtime
+ROOTFS=$BUILD/rootfs
+die() {
+	echo "bench/runtime.sh: $*" >&2
+	exit 1
+}
+[ "$(id -u)" = 0 ] || die "needs root"
+for c in hyperfine crun runc jq unshare chroot; do
+	command -v $c >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
+done
+[ -x /usr/bin/time ] || die "GNU time not installed (apt-get install time)"
+[ -x "$RT" ] || die "$RT not built (make)"
+[ -x "$ROOTFS/bin/true" ] || die "$ROOTFS: no built-in image (make)"
+
+W=$(mktemp -d /tmp/glass-bench.XXXXXX)
+CG=glass-bench-$$
+cleanup() {
+	local d r
+	for r in glass crun runc; do
+		[ -d "$W/root-$r" ] || continue
+		for d in "$W/root-$r"/*/; do
+			[ -d "$d" ] || continue
+			case $r in
+			glass) "$RT" --root "$W/root-$r" delete --force "$(basename "$d")" ;;
+			*) $r --root "$W/root-$r" delete --force "$(basename "$d")" ;;
+			esac
+		done
+	done >/dev/null 2>&1
+	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+B=$W/bundle
+mkdir -p "$B" "$W/root-glass" "$W/root-crun" "$W/root-runc"
+(cd "$B" && runc spec) || die "runc spec failed"
+jq --arg root "$ROOTFS" --arg cg "/$CG/ctr" \
+	'.root.path = $root | .process.terminal = false | .process.args = ["/bin/true"] | .linux.cgroupsPath = $cg | '"${BENCH_JQ:-.}" \
+	"$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+
+# The measurement, inside a private mount namespace.
+cat >"$W/inner.sh" <<'EOF'
+set -u
+W=$1 RT=$2 ROOTFS=$3 RUNS=$4 B=$W/bundle
+umount /sys/fs/cgroup/unified 2>/dev/null || umount -l /sys/fs/cgroup/unified 2>/dev/null
+names=() cmds=()
+add() {
+	# a contender must work before it is timed
+	if sh -c "$2" </dev/null >/dev/null 2>"$W/$1.err"; then
+		names+=("$1") cmds+=("$2")
+	else
+		echo "bench: $1 does not run here, left out: $(head -3 "$W/$1.err")" >&2
+	fi
+}
+add glass-runtime "$RT --root $W/root-glass run --bundle $B g\$\$"
+add crun "crun --root $W/root-crun run --bundle $B c\$\$"
+add runc "runc --root $W/root-runc run --bundle $B r\$\$"
+add unshare+chroot "unshare --mount --uts --ipc --pid --net --fork chroot $ROOTFS /bin/true"
+args=()
+for i in "${!names[@]}"; do args+=(--command-name "${names[$i]}" "${cmds[$i]}"); done
+hyperfine --style basic --warmup 5 --runs "$RUNS" --export-json "$W/hyperfine.json" "${args[@]}" || exit 1
+
+# Peak RSS (max over 5 runs, kB) of each, as GNU time reports it for the
+# command and the children it waited for.
+for i in "${!names[@]}"; do
+	max=0
+	for r in 1 2 3 4 5; do
+		kb=$(/usr/bin/time -v sh -c "exec ${cmds[$i]}" 2>&1 >/dev/null </dev/null |
+			awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }')
+		[ "${kb:-0}" -gt "$max" ] && max=$kb
+	done
+	echo "${names[$i]} $max" >>"$W/rss.txt"
+done
+EOF
+unshare -m --propagation private bash "$W/inner.sh" "$W" "$RT" "$ROOTFS" "$RUNS" || die "measurement failed"
+
+echo
+echo "== glass-runtime vs crun, runc and the raw kernel floor (median of $RUNS runs of /bin/true)"
+jq -r --slurpfile rss <(jq -R 'split(" ") | {(.[0]): (.[1] | tonumber)}' "$W/rss.txt" | jq -s add) '
+	(.results | map(select(.command == "crun")) | .[0]) as $crun |
+	($rss[0]) as $r |
+	.results[] |
+	[.command, (.median * 1000 | . * 100 | round / 100 | tostring) + " ms",
+	 (if $crun then (.median / $crun.median * 100 | round / 100 | tostring) + "x crun" else "-" end),
+	 (($r[.command] // 0) | tostring) + " kB peak RSS",
+	 (if $crun and $r["crun"] then (($r[.command] // 0) / $r["crun"] * 100 | round / 100 | tostring) + "x crun" else "-" end)]
+	| @tsv' "$W/hyperfine.json" | column -t -s $'\t'
+echo
+g=$(jq '.results[] | select(.command == "glass-runtime") | .median' "$W/hyperfine.json")
+c=$(jq '.results[] | select(.command == "crun") | .median' "$W/hyperfine.json")
+gr=$(awk '$1 == "glass-runtime" { print $2 }' "$W/rss.txt")
+cr=$(awk '$1 == "crun" { print $2 }' "$W/rss.txt")
+if [ -n "$g" ] && [ -n "$c" ]; then
+	awk -v g="$g" -v c="$c" 'BEGIN { printf "target time: glass-runtime <= 0.8x crun: %.2fx -> %s\n", g / c, (g <= 0.8 * c ? "met" : "NOT met") }'
+	awk -v g="$gr" -v c="$cr" 'BEGIN { printf "target RSS:  glass-runtime <= crun: %d kB vs %d kB -> %s\n", g, c, (g <= c ? "met" : "NOT met") }'
+fi
+cp "$W/hyperfine.json" "${BENCH_OUT:-/tmp}/glass-bench-runtime.json" 2>/dev/null

@@ -1,0 +1,47 @@
+/* common: helpers shared by the engine's verbs. */
+#ifndef GLASS_ENGINE_COMMON_H
+#define GLASS_ENGINE_COMMON_H
+
+#include "engine.h"
+#include "image.h"
+#include "store.h"
+
+#include <stdbool.h>
+
+#define GLASS_BUILTIN_IMAGE "localhost/busybox:latest"
+
+struct engine_pull_opts {
+	const char *platform; /* --platform os/arch[/variant] or NULL */
+	const char *authfile; /* --authfile */
+	const char *cert_dir; /* --cert-dir */
+	const char *creds;    /* --creds user:pass */
+	int tls_verify;       /* 1 (default), 0 (--tls-verify=false) */
+	bool quiet;           /* -q */
+};
+
+/* glass-runtime (or another sibling program) beside the glass binary, in
+ * the build tree or installed; malloc'd path or NULL. */
+char *engine_find_sibling(const char *name);
+/* The built-in image's root filesystem (BUILD/rootfs, or
+ * PREFIX/share/glass/rootfs), or NULL. */
+char *engine_builtin_rootfs(void);
+int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err);
+/* A local image; the built-in one is imported on first use; with `pull`,
+ * a missing image is pulled. */
+int engine_image_get(struct glass_store *s, const char *ref, const struct engine_pull_opts *pull,
+                     struct glass_image **img, struct glass_err **err);
+/* Pulls `ref` into the store; *name gets the normalised name it is stored
+ * under. */
+int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull_opts *o,
+                char **name, struct glass_err **err);
+/* Parses the pull flags shared by pull and run; returns 1 when argv[*i]
+ * was one (advancing *i past its value), 0 when not, -1 on a bad value. */
+int engine_pull_flag(int argc, char **argv, int *i, struct engine_pull_opts *o);
+
+/* The runtime's --root: GLASS_ROOT/runtime, or /run/glass-runtime. */
+char *engine_runtime_root(void);
+/* Runs a program (glass-runtime) in the foreground with signals forwarded;
+ * its exit status (128+N for signal N), or -1 when it could not start. */
+int engine_run_runtime(char *const argv[], struct glass_err **err);
+
+#endif

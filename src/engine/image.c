@@ -1,0 +1,316 @@
+/* image: `glass image ls|inspect|rm|prune|import|export|pull`, and the
+ * debug verb `glass image unpack-layer FILE DIR` that runs the real layer
+ * unpack path on one file (used by bench/unpack.sh). */
+#include "common.h"
+#include "unpack.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int64_t image_size(struct glass_store *s, const struct glass_image *img)
+{
+	int64_t n = glass_store_blob_size(s, img->config_digest);
+	for (size_t i = 0; i < img->manifest->nlayers; i++)
+		n += img->manifest->layers[i].size;
+	return n;
+}
+
+static void human(int64_t n, char *buf, size_t len)
+{
+	if (n >= 1000000000)
+		snprintf(buf, len, "%.2f GB", (double)n / 1e9);
+	else if (n >= 1000000)
+		snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+}
+
+int cmd_image_ls(int argc, char **argv)
+{
+	bool quiet = false, json = false;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+			quiet = true;
+		else if (strcmp(argv[i], "--format=json") == 0 ||
+		         (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		          strcmp(argv[i + 1], "json") == 0 && ++i))
+			json = true;
+		else if (strcmp(argv[i], "--format=table") == 0 ||
+		         (strcmp(argv[i], "--format") == 0 && i + 1 < argc &&
+		          strcmp(argv[i + 1], "table") == 0 && ++i))
+			json = false;
+		else
+			return engine_usage("glass image ls [-q] [--format table|json]",
+			                    "image ls: unknown option %s", argv[i]);
+	}
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	struct glass_store_entry *e;
+	size_t n;
+	if (engine_store_open(false, &s, &err) < 0 || glass_store_list(s, &e, &n, &err) < 0)
+		return engine_fail(&err);
+	struct json_object *arr = json_object_new_array();
+	if (!quiet && !json)
+		printf("%-40s %-16s %-14s %-22s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "CREATED",
+		       "SIZE");
+	char last_id[16] = "";
+	for (size_t i = 0; i < n; i++) {
+		struct glass_image *img;
+		if (glass_image_load(s, e[i].digest, &img, &err) < 0) {
+			glass_err_report("glass", err, -1, 0);
+			glass_err_free(&err);
+			continue;
+		}
+		const char *id = glass_digest_hex(img->config_digest);
+		char repo[512], tag[160] = "<none>", size[32];
+		snprintf(repo, sizeof(repo), "%s", e[i].name);
+		char *at = strchr(repo, '@'), *slash, *colon;
+		if (at)
+			*at = '\0';
+		slash = strrchr(repo, '/');
+		colon = strrchr(repo, ':');
+		if (colon && (!slash || colon > slash)) {
+			*colon = '\0';
+			snprintf(tag, sizeof(tag), "%s", colon + 1);
+		}
+		human(image_size(s, img), size, sizeof(size));
+		if (quiet) {
+			if (strncmp(last_id, id, 12) != 0)
+				printf("%.12s\n", id);
+			snprintf(last_id, sizeof(last_id), "%.12s", id);
+		} else if (json) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "Name", json_object_new_string(e[i].name));
+			json_object_object_add(o, "Repository", json_object_new_string(repo));
+			json_object_object_add(o, "Tag", json_object_new_string(tag));
+			json_object_object_add(o, "Id", json_object_new_string(id));
+			json_object_object_add(o, "Digest", json_object_new_string(e[i].digest));
+			json_object_object_add(
+			    o, "Created", json_object_new_string(e[i].created ? e[i].created : ""));
+			json_object_object_add(o, "Size",
+			                       json_object_new_int64(image_size(s, img)));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-40s %-16s %-14.12s %-22s %s\n", repo, tag, id,
+			       e[i].created ? e[i].created : "", size);
+		}
+		glass_image_free(img);
+	}
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(
+		                   arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	glass_store_entries_free(e, n);
+	glass_store_close(s);
+	return 0;
+}
+
+int cmd_image_inspect(int argc, char **argv)
+{
+	if (argc < 2)
+		return engine_usage("glass image inspect IMAGE...",
+		                    "image inspect: no image given");
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	int rc = 0;
+	if (engine_store_open(false, &s, &err) < 0)
+		return engine_fail(&err);
+	struct json_object *arr = json_object_new_array();
+	for (int i = 1; i < argc; i++) {
+		struct glass_image *img;
+		if (engine_image_get(s, argv[i], NULL, &img, &err) < 0) {
+			rc = engine_fail(&err);
+			continue;
+		}
+		struct json_object *o = json_object_new_object(), *layers = json_object_new_array();
+		struct json_object *cfg = json_tokener_parse(img->config->json), *hist = NULL;
+		json_object_object_add(o, "Name",
+		                       json_object_new_string(img->name ? img->name : ""));
+		json_object_object_add(o, "Id", json_object_new_string(img->config_digest));
+		json_object_object_add(o, "Index",
+		                       img->index_digest ? json_object_new_string(img->index_digest)
+		                                         : NULL);
+		json_object_object_add(o, "Digest", json_object_new_string(img->manifest_digest));
+		json_object_object_add(o, "MediaType",
+		                       json_object_new_string(img->manifest->media_type));
+		json_object_object_add(
+		    o, "Os", json_object_new_string(img->config->os ? img->config->os : ""));
+		json_object_object_add(
+		    o, "Architecture",
+		    json_object_new_string(img->config->arch ? img->config->arch : ""));
+		json_object_object_add(
+		    o, "Created",
+		    json_object_new_string(img->config->created ? img->config->created : ""));
+		json_object_object_add(o, "Size", json_object_new_int64(image_size(s, img)));
+		for (size_t j = 0; j < img->manifest->nlayers; j++) {
+			const struct glass_desc *d = &img->manifest->layers[j];
+			struct json_object *l = json_object_new_object();
+			json_object_object_add(l, "Digest", json_object_new_string(d->digest));
+			json_object_object_add(
+			    l, "MediaType",
+			    json_object_new_string(d->media_type ? d->media_type : ""));
+			json_object_object_add(l, "Size", json_object_new_int64(d->size));
+			json_object_object_add(l, "DiffID",
+			                       json_object_new_string(img->config->diff_ids[j]));
+			json_object_object_add(l, "ChainID",
+			                       json_object_new_string(img->chain_ids[j]));
+			json_object_array_add(layers, l);
+		}
+		json_object_object_add(o, "Layers", layers);
+		if (cfg && json_object_object_get_ex(cfg, "history", &hist))
+			json_object_object_add(o, "History", json_object_get(hist));
+		json_object_object_add(o, "Config", cfg);
+		json_object_array_add(arr, o);
+		glass_image_free(img);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+	                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+	glass_store_close(s);
+	return rc;
+}
+
+static int gc_report(struct glass_store *s, bool quiet)
+{
+	struct glass_err *err = NULL;
+	uint64_t freed = 0;
+	char h[32];
+	if (glass_image_gc(s, &freed, &err) < 0)
+		return engine_fail(&err);
+	human((int64_t)freed, h, sizeof(h));
+	if (!quiet)
+		fprintf(stderr, "Freed %s\n", h);
+	return 0;
+}
+
+int cmd_image_rm(int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	struct glass_store_entry *e;
+	size_t n;
+	int rc = 0;
+	if (argc < 2)
+		return engine_usage("glass image rm IMAGE...", "image rm: no image given");
+	if (engine_store_open(true, &s, &err) < 0)
+		return engine_fail(&err);
+	for (int i = 1; i < argc; i++) {
+		struct glass_image *img;
+		if (glass_image_find(s, argv[i], &img, &err) < 0) {
+			rc = engine_fail(&err);
+			continue;
+		}
+		/* By name: untag that name.  By ID: every name of the image. */
+		bool by_id = strstr(glass_digest_hex(img->config_digest),
+		                    strncmp(argv[i], "sha256:", 7) == 0 ? argv[i] + 7 : argv[i]) ==
+		             glass_digest_hex(img->config_digest);
+		if (glass_store_list(s, &e, &n, &err) < 0)
+			return engine_fail(&err);
+		for (size_t j = 0; j < n; j++) {
+			if ((by_id && strcmp(e[j].digest, img->manifest_digest) == 0) ||
+			    (!by_id && strcmp(e[j].name, img->name) == 0)) {
+				if (glass_store_unset(s, e[j].name, &err) < 0)
+					rc = engine_fail(&err);
+				else
+					printf("Untagged: %s\n", e[j].name);
+			}
+		}
+		glass_store_entries_free(e, n);
+		glass_image_free(img);
+	}
+	if (gc_report(s, false) != 0)
+		rc = 1;
+	glass_store_close(s);
+	return rc;
+}
+
+int cmd_image_prune(int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	if (engine_store_open(true, &s, &err) < 0)
+		return engine_fail(&err);
+	int rc = gc_report(s, false);
+	glass_store_close(s);
+	return rc;
+}
+
+int cmd_unpack_layer(int argc, char **argv)
+{
+	struct glass_unpack_opts o = {0};
+	struct glass_unpack_stats st;
+	struct glass_err *err = NULL;
+	bool verbose = false;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-v") == 0)
+			verbose = true;
+		else if (strcmp(argv[i], "--no-whiteouts") == 0)
+			o.no_whiteouts = true;
+		else
+			return engine_usage("glass image unpack-layer [-v] FILE DIR",
+			                    "unknown option %s", argv[i]);
+	}
+	if (argc - i != 2)
+		return engine_usage("glass image unpack-layer [-v] FILE DIR", "need FILE and DIR");
+	unsigned long long t0 = now_ns();
+	cleanup_close int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		glass_err_new(&err, errno, "open(\"%s\")", argv[i]);
+		return engine_fail(&err);
+	}
+	if (mkdir_p(argv[i + 1], 0755) < 0) {
+		glass_err_new(&err, errno, "mkdir(\"%s\")", argv[i + 1]);
+		return engine_fail(&err);
+	}
+	cleanup_close int dfd = open(argv[i + 1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		glass_err_new(&err, errno, "open(\"%s\")", argv[i + 1]);
+		return engine_fail(&err);
+	}
+	if (glass_unpack_fd(fd, dfd, &o, &st, &err) < 0) {
+		glass_err_ctx(&err, "unpack %s", argv[i]);
+		return engine_fail(&err);
+	}
+	if (verbose)
+		fprintf(stderr, "%s: %s, %llu entries, %.1f MB uncompressed, diffID %s, %.3f s\n",
+		        argv[i], st.compression, (unsigned long long)st.entries,
+		        (double)st.bytes / 1e6, st.diff_id, (double)(now_ns() - t0) / 1e9);
+	else
+		printf("%s\n", st.diff_id);
+	return 0;
+}
+
+int cmd_images(int argc, char **argv)
+{
+	return cmd_image_ls(argc, argv);
+}
+
+int cmd_rmi(int argc, char **argv)
+{
+	return cmd_image_rm(argc, argv);
+}
+
+int cmd_image(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **);
+	} sub[] = {
+	    {"ls", cmd_image_ls},   {"list", cmd_image_ls},     {"inspect", cmd_image_inspect},
+	    {"rm", cmd_image_rm},   {"prune", cmd_image_prune}, {"import", cmd_import},
+	    {"export", cmd_export}, {"pull", cmd_pull},         {"unpack-layer", cmd_unpack_layer},
+	};
+	if (argc < 2)
+		return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
+		                    "image: no subcommand");
+	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
+		if (strcmp(argv[1], sub[i].name) == 0)
+			return sub[i].fn(argc - 1, argv + 1);
+	return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
+	                    "image: unknown subcommand \"%s\"", argv[1]);
+}

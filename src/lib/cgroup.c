@@ -1,0 +1,1257 @@
+/* cgroup: probing the host, resolving a container's cgroup, and the
+ * lifecycle (create, enter, update, freeze, kill, destroy).
+ *
+ * The kernel exposes control groups as filesystems.  With cgroup v1 each
+ * mounted hierarchy carries one or more controllers (memory, cpu, ...) and
+ * a process is in exactly one cgroup per hierarchy; a cgroup is a
+ * directory, a process joins it by writing its pid to `cgroup.procs`, and
+ * limits are files in it.  With cgroup v2 there is one tree; a controller
+ * works in a cgroup only when its parent lists it in
+ * `cgroup.subtree_control`.  A hybrid host mounts both: the controllers
+ * bound to v1 hierarchies cannot be used on v2 and vice versa, so every
+ * resource goes to the hierarchy its controller is bound to, and the
+ * container joins every mounted hierarchy (the cgroup2 one too, which
+ * gives it `cgroup.kill` even when no controller is bound there).
+ */
+#include "cgroup-internal.h"
+#include "spec-internal.h"
+#include "sys.h"
+#include "trace.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define FIELD_PATH "linux.cgroupsPath"
+
+static const char *const ctrl_v1[CG_NCTRL] = {
+    [CG_CPU] = "cpu",         [CG_CPUACCT] = "cpuacct",   [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory",   [CG_DEVICES] = "devices",   [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",     [CG_PIDS] = "pids",         [CG_HUGETLB] = "hugetlb",
+    [CG_NET_CLS] = "net_cls", [CG_NET_PRIO] = "net_prio", [CG_PERF_EVENT] = "perf_event",
+    [CG_RDMA] = "rdma",       [CG_MISC] = "misc",
+};
+static const char *const ctrl_v2[CG_NCTRL] = {
+    [CG_CPU] = "cpu",
+    [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory",
+    [CG_BLKIO] = "io",
+    [CG_PIDS] = "pids",
+    [CG_HUGETLB] = "hugetlb",
+    [CG_PERF_EVENT] = "perf_event",
+    [CG_RDMA] = "rdma",
+    [CG_MISC] = "misc",
+};
+
+const char *glass_cg_ctrl_name(enum cg_ctrl c)
+{
+	return c < CG_NCTRL ? ctrl_v1[c] : NULL;
+}
+
+const char *glass_cg_ctrl_v2_name(enum cg_ctrl c)
+{
+	return c < CG_NCTRL ? ctrl_v2[c] : NULL;
+}
+
+const char *glass_cg_mode_name(enum cg_mode m)
+{
+	switch (m) {
+	case CG_MODE_V1:
+		return "v1";
+	case CG_MODE_V2:
+		return "v2";
+	case CG_MODE_HYBRID:
+		return "hybrid";
+	case CG_MODE_NONE:
+		return "none";
+	default:
+		return "?";
+	}
+}
+
+const struct glass_device_rule glass_cg_default_rules[] = {
+    {true, 'c', 1, 3, "rwm"},    /* /dev/null */
+    {true, 'c', 1, 5, "rwm"},    /* /dev/zero */
+    {true, 'c', 1, 7, "rwm"},    /* /dev/full */
+    {true, 'c', 5, 0, "rwm"},    /* /dev/tty */
+    {true, 'c', 1, 8, "rwm"},    /* /dev/random */
+    {true, 'c', 1, 9, "rwm"},    /* /dev/urandom */
+    {true, 'c', 5, 2, "rwm"},    /* /dev/ptmx */
+    {true, 'c', 136, -1, "rwm"}, /* /dev/pts/N */
+    {true, 'c', 10, 200, "rwm"}, /* /dev/net/tun */
+    {false, 0, 0, 0, NULL},
+};
+
+/* ---- small file helpers ---- */
+
+char *glass_cg_read(const char *dir, const char *file)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	return read_file_at(AT_FDCWD, p, NULL);
+}
+
+int glass_cg_read_u64(const char *dir, const char *file, uint64_t *out)
+{
+	cleanup_free char *s = glass_cg_read(dir, file);
+	if (s == NULL)
+		return -1;
+	if (strncmp(s, "max", 3) == 0) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s) {
+		errno = EINVAL;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int glass_cg_write(const char *dir, const char *file, const char *value, const char *field,
+                   struct glass_err **err)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	return glass_sys_write_file(p, value, field, err);
+}
+
+int glass_cg_writef(const char *dir, const char *file, const char *field, struct glass_err **err,
+                    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *v = xvasprintf(fmt, ap);
+	va_end(ap);
+	return glass_cg_write(dir, file, v, field, err);
+}
+
+bool glass_cg_has(const char *dir, const char *file)
+{
+	cleanup_free char *p = xasprintf("%s/%s", dir, file);
+	return access(p, F_OK) == 0;
+}
+
+bool glass_cg_keyed(const char *text, const char *key, uint64_t *out)
+{
+	size_t kl = strlen(key);
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ') {
+			*out = strtoull(l + kl + 1, NULL, 10);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool glass_cg_bfq_in_use(void)
+{
+	DIR *d = opendir("/sys/block");
+	if (d == NULL)
+		return false;
+	struct dirent *e;
+	bool found = false;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		cleanup_free char *p = xasprintf("/sys/block/%s/queue/scheduler", e->d_name);
+		cleanup_free char *s = read_file_at(AT_FDCWD, p, NULL);
+		found = s && strstr(s, "[bfq]");
+	}
+	closedir(d);
+	return found;
+}
+
+/* runc's ConvertCPUSharesToCgroupV2Value: [2, 262144] -> [1, 10000]. */
+uint64_t glass_cg_shares_to_weight(uint64_t shares)
+{
+	if (shares == 0)
+		return 0;
+	if (shares < 2)
+		shares = 2;
+	if (shares > 262144)
+		shares = 262144;
+	return 1 + ((shares - 2) * 9999) / 262142;
+}
+
+uint64_t glass_cg_weight_to_shares(uint64_t weight)
+{
+	if (weight == 0)
+		return 0;
+	return 2 + ((weight - 1) * 262142) / 9999;
+}
+
+/* runc's ConvertBlkIOToIOWeightValue: [10, 1000] -> [1, 10000]. */
+uint64_t glass_cg_blkio_to_io_weight(uint64_t w)
+{
+	if (w == 0)
+		return 0;
+	if (w < 10)
+		w = 10;
+	return 1 + (w - 10) * 9999 / 990;
+}
+
+/* ---- probing the layout ---- */
+
+/* Decodes mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] && p[3]) {
+			*o++ = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+			p += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+}
+
+static int ctrl_from_v1(const char *name, size_t len)
+{
+	for (int c = 0; c < CG_NCTRL; c++)
+		if (strlen(ctrl_v1[c]) == len && strncmp(ctrl_v1[c], name, len) == 0)
+			return c;
+	return -1;
+}
+
+static int ctrl_from_v2(const char *name, size_t len)
+{
+	for (int c = 0; c < CG_NCTRL; c++)
+		if (ctrl_v2[c] && strlen(ctrl_v2[c]) == len && strncmp(ctrl_v2[c], name, len) == 0)
+			return c;
+	return -1;
+}
+
+/* The controller set named by a v1 superblock option list or a
+ * /proc/self/cgroup controller field; `name=` hierarchies go to *named. */
+static uint32_t v1_ctrls(const char *list, char **named)
+{
+	uint32_t m = 0;
+	const char *p = list;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int c = ctrl_from_v1(p, n);
+		if (c >= 0)
+			m |= 1u << c;
+		else if (named && n > 5 && strncmp(p, "name=", 5) == 0) {
+			free(*named);
+			*named = strndup(p, n);
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return m;
+}
+
+void glass_cg_layout_clear(struct cg_layout *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->h[i].mountpoint);
+		free(l->h[i].mount_root);
+		free(l->h[i].name);
+		free(l->h[i].own);
+	}
+	memset(l, 0, sizeof(*l));
+}
+
+int glass_cg_layout_parse(const char *mountinfo, const char *self_cgroup,
+                          const char *v2_controllers, struct cg_layout *out, struct glass_err **err)
+{
+	memset(out, 0, sizeof(*out));
+	out->v2 = -1;
+	for (int c = 0; c < CG_NCTRL; c++)
+		out->by_ctrl[c] = -1;
+
+	cleanup_free char *mi = xstrdup(mountinfo ? mountinfo : "");
+	char *save = NULL;
+	for (char *line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sep = strstr(line, " - ");
+		if (sep == NULL)
+			continue;
+		*sep = '\0';
+		char fstype[32] = "", source[64] = "", super[512] = "";
+		if (sscanf(sep + 3, "%31s %63s %511s", fstype, source, super) < 2)
+			continue;
+		bool v2 = strcmp(fstype, "cgroup2") == 0;
+		if (!v2 && strcmp(fstype, "cgroup") != 0)
+			continue;
+		char root[4096], mnt[4096];
+		if (sscanf(line, "%*s %*s %*s %4095s %4095s", root, mnt) != 2)
+			continue;
+		unescape(root);
+		unescape(mnt);
+		char *named = NULL;
+		uint32_t ctrls = v2 ? 0 : v1_ctrls(super, &named);
+		if (!v2 && ctrls == 0 && named == NULL)
+			continue;
+		/* The same hierarchy mounted twice: keep the first. */
+		bool dup = false;
+		for (size_t i = 0; i < out->n; i++) {
+			struct cg_hier *h = &out->h[i];
+			if (h->v2 == v2 && h->ctrls == ctrls &&
+			    (v2 || (named ? h->name && strcmp(h->name, named) == 0 : true)))
+				dup = true;
+		}
+		if (dup || out->n == CG_MAX_HIER) {
+			free(named);
+			continue;
+		}
+		struct cg_hier *h = &out->h[out->n];
+		h->v2 = v2;
+		h->mountpoint = xstrdup(mnt);
+		h->mount_root = xstrdup(root);
+		h->ctrls = ctrls;
+		if (v2) {
+			h->name = xstrdup("cgroup2");
+			out->v2 = (int)out->n;
+		} else if (named) {
+			h->name = named;
+		} else {
+			struct strbuf b = STRBUF_INIT;
+			for (int c = 0; c < CG_NCTRL; c++)
+				if (ctrls & (1u << c))
+					strbuf_printf(&b, "%s%s", b.len ? "," : "", ctrl_v1[c]);
+			h->name = strbuf_steal(&b);
+		}
+		for (int c = 0; c < CG_NCTRL; c++)
+			if ((ctrls & (1u << c)) && out->by_ctrl[c] < 0)
+				out->by_ctrl[c] = (int)out->n;
+		out->n++;
+	}
+
+	/* Controllers bound to the cgroup2 mount. */
+	if (out->v2 >= 0 && v2_controllers) {
+		const char *p = v2_controllers;
+		while (*p) {
+			p += strspn(p, " \n");
+			size_t n = strcspn(p, " \n");
+			if (n == 0)
+				break;
+			int c = ctrl_from_v2(p, n);
+			if (c >= 0 && out->by_ctrl[c] < 0) {
+				out->h[out->v2].ctrls |= 1u << c;
+				out->by_ctrl[c] = out->v2;
+				if (c == CG_CPU && out->by_ctrl[CG_CPUACCT] < 0) {
+					out->h[out->v2].ctrls |= 1u << CG_CPUACCT;
+					out->by_ctrl[CG_CPUACCT] = out->v2;
+				}
+			}
+			p += n;
+		}
+	}
+
+	/* Where the caller sits in each hierarchy. */
+	cleanup_free char *sc = xstrdup(self_cgroup ? self_cgroup : "");
+	save = NULL;
+	for (char *line = strtok_r(sc, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':');
+		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 == NULL)
+			continue;
+		*c1 = '\0';
+		*c2 = '\0';
+		const char *list = c1 + 1, *path = c2 + 1;
+		bool v2 = strcmp(line, "0") == 0 && *list == '\0';
+		char *named = NULL;
+		uint32_t ctrls = v2 ? 0 : v1_ctrls(list, &named);
+		for (size_t i = 0; i < out->n; i++) {
+			struct cg_hier *h = &out->h[i];
+			bool match =
+			    v2 ? h->v2
+			       : !h->v2 && ((ctrls && (h->ctrls & ctrls) == ctrls) ||
+			                    (!ctrls && named && strcmp(h->name, named) == 0));
+			if (match && h->own == NULL)
+				h->own = xstrdup(path);
+		}
+		free(named);
+	}
+	bool any_v1 = false;
+	for (size_t i = 0; i < out->n; i++) {
+		if (out->h[i].own == NULL)
+			out->h[i].own = xstrdup("/");
+		if (!out->h[i].v2 && out->h[i].ctrls)
+			any_v1 = true;
+	}
+	if (any_v1)
+		out->mode = out->v2 >= 0 ? CG_MODE_HYBRID : CG_MODE_V1;
+	else if (out->v2 >= 0)
+		out->mode = CG_MODE_V2;
+	else
+		out->mode = CG_MODE_NONE;
+	if (out->mode == CG_MODE_NONE) {
+		glass_err_new(err, ENOENT, "no cgroup filesystem is mounted");
+		return glass_err_hint(err, "mount cgroup2 at /sys/fs/cgroup (mount -t cgroup2 none "
+		                           "/sys/fs/cgroup)");
+	}
+	return 0;
+}
+
+static struct cg_layout host_layout;
+static bool host_probed;
+
+const struct cg_layout *glass_cg_layout(struct glass_err **err)
+{
+	if (host_probed)
+		return &host_layout;
+	cleanup_free char *mi = read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL);
+	if (mi == NULL) {
+		glass_err_new(err, errno, "read(\"/proc/self/mountinfo\")");
+		return NULL;
+	}
+	cleanup_free char *sc = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL);
+	if (sc == NULL) {
+		glass_err_new(err, errno, "read(\"/proc/self/cgroup\")");
+		return NULL;
+	}
+	struct cg_layout l;
+	if (glass_cg_layout_parse(mi, sc, NULL, &l, err) < 0)
+		return NULL;
+	if (l.v2 >= 0) {
+		/* Read the cgroup2 root's controllers now that we know where it is. */
+		cleanup_free char *ctl = glass_cg_read(l.h[l.v2].mountpoint, "cgroup.controllers");
+		glass_cg_layout_clear(&l);
+		if (glass_cg_layout_parse(mi, sc, ctl, &l, err) < 0)
+			return NULL;
+	}
+	host_layout = l;
+	host_probed = true;
+	glass_trace_note("cgroup", NULL, "host cgroup layout: %s (%zu hierarchies)",
+	                 glass_cg_mode_name(l.mode), l.n);
+	return &host_layout;
+}
+
+/* ---- resolving paths ---- */
+
+/* Normalises a cgroup path: collapses "//", drops "." components, refuses
+ * "..". Returns a malloc'd absolute-or-relative path, or NULL (EINVAL). */
+static char *clean_path(const char *p)
+{
+	struct strbuf b = STRBUF_INIT;
+	if (*p == '/')
+		strbuf_append(&b, "/", 1);
+	while (*p) {
+		while (*p == '/')
+			p++;
+		size_t n = strcspn(p, "/");
+		if (n == 0)
+			break;
+		if (n == 2 && strncmp(p, "..", 2) == 0) {
+			strbuf_release(&b);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (!(n == 1 && *p == '.')) {
+			if (b.len && b.buf[b.len - 1] != '/')
+				strbuf_append(&b, "/", 1);
+			strbuf_append(&b, p, n);
+		}
+		p += n;
+	}
+	return strbuf_steal(&b);
+}
+
+static char *join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+	while (la > 0 && a[la - 1] == '/')
+		la--;
+	while (*b == '/')
+		b++;
+	if (*b == '\0')
+		return la ? strndup(a, la) : xstrdup("/");
+	return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+/* The directory of cgroup `rel` in hierarchy h. */
+static char *hier_dir(const struct cg_hier *h, const char *rel)
+{
+	size_t rl = strlen(h->mount_root);
+	if (strcmp(h->mount_root, "/") != 0 && strncmp(rel, h->mount_root, rl) == 0 &&
+	    (rel[rl] == '/' || rel[rl] == '\0'))
+		rel += rl;
+	return join(h->mountpoint, rel);
+}
+
+static struct glass_cgroup *cg_new(const struct cg_layout *lay)
+{
+	struct glass_cgroup *cg = xcalloc(1, sizeof(*cg));
+	cg->lay = lay;
+	return cg;
+}
+
+void glass_cgroup_free(struct glass_cgroup *cg)
+{
+	if (cg == NULL)
+		return;
+	for (size_t i = 0; i < CG_MAX_HIER; i++) {
+		free(cg->rel[i]);
+		free(cg->dir[i]);
+		free(cg->made[i]);
+	}
+	free(cg->path);
+	free(cg);
+}
+
+/* Fills rel[]/dir[] for every hierarchy from `path`: absolute, relative to
+ * the caller's own cgroup, or a saved per-hierarchy list
+ * ("NAME:PATH;NAME:PATH", what glass_cgroup_path() returns when the
+ * hierarchies disagree). */
+static int resolve(struct glass_cgroup *cg, const char *path, struct glass_err **err)
+{
+	const struct cg_layout *lay = cg->lay;
+	if (*path != '/' && strchr(path, ':') && strchr(path, ';')) {
+		cleanup_free char *copy = xstrdup(path);
+		char *save = NULL;
+		for (char *item = strtok_r(copy, ";", &save); item;
+		     item = strtok_r(NULL, ";", &save)) {
+			char *colon = strrchr(item, ':');
+			if (colon == NULL)
+				continue;
+			*colon = '\0';
+			for (size_t i = 0; i < lay->n; i++)
+				if (strcmp(lay->h[i].name, item) == 0 && cg->rel[i] == NULL)
+					cg->rel[i] = clean_path(colon + 1);
+		}
+	} else {
+		cleanup_free char *p = clean_path(path);
+		if (p == NULL || *p == '\0' || strcmp(p, "/") == 0) {
+			glass_err_field(err, EINVAL, FIELD_PATH, "cgroupsPath \"%s\"", path);
+			return glass_err_hint(err,
+			                      "give a path below the root cgroup without \"..\", "
+			                      "such as \"/mygroup/%s\"",
+			                      "container");
+		}
+		for (size_t i = 0; i < lay->n; i++)
+			cg->rel[i] = *p == '/' ? xstrdup(p) : join(lay->h[i].own, p);
+	}
+	bool same = true;
+	for (size_t i = 0; i < lay->n; i++) {
+		if (cg->rel[i] == NULL)
+			continue;
+		cg->dir[i] = hier_dir(&lay->h[i], cg->rel[i]);
+		if (cg->rel[0] == NULL || strcmp(cg->rel[i], cg->rel[0]) != 0)
+			same = false;
+	}
+	if (same && cg->rel[0]) {
+		cg->path = xstrdup(cg->rel[0]);
+	} else {
+		struct strbuf b = STRBUF_INIT;
+		for (size_t i = 0; i < lay->n; i++)
+			if (cg->rel[i])
+				strbuf_printf(&b, "%s:%s;", lay->h[i].name, cg->rel[i]);
+		cg->path = strbuf_steal(&b);
+	}
+	return 0;
+}
+
+static bool systemd_running(void)
+{
+	struct stat st;
+	return stat("/run/systemd/system", &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The v2 controllers the resources need (bit mask of enum cg_ctrl). */
+static uint32_t needed_ctrls(const struct glass_resources *r)
+{
+	uint32_t m = 0;
+	if (r->memory.present)
+		m |= 1u << CG_MEMORY;
+	if (r->cpu.has_shares || r->cpu.has_quota || r->cpu.has_period || r->cpu.has_burst ||
+	    r->cpu.has_idle || r->cpu.has_realtime_period || r->cpu.has_realtime_runtime)
+		m |= 1u << CG_CPU;
+	if (r->cpu.cpus || r->cpu.mems)
+		m |= 1u << CG_CPUSET;
+	if (r->pids.present)
+		m |= 1u << CG_PIDS;
+	if (r->block_io.present)
+		m |= 1u << CG_BLKIO;
+	if (r->nhugepage_limits)
+		m |= 1u << CG_HUGETLB;
+	if (r->nrdma)
+		m |= 1u << CG_RDMA;
+	for (size_t i = 0; i < r->nunified; i++) {
+		const char *k = r->unified[i].key;
+		int c = ctrl_from_v2(k, strcspn(k, "."));
+		if (c >= 0)
+			m |= 1u << c;
+	}
+	return m;
+}
+
+/* v1 cpuset: a new cgroup starts with empty cpuset.cpus/mems and no task
+ * can join it until they are set; copy them from the parent. */
+static int cpuset_inherit(const char *dir, const char *parent, struct glass_err **err)
+{
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
+	for (size_t i = 0; i < 2; i++) {
+		cleanup_free char *cur = glass_cg_read(dir, files[i]);
+		if (cur && cur[0] != '\n' && cur[0] != '\0')
+			continue;
+		cleanup_free char *val = glass_cg_read(parent, files[i]);
+		if (val == NULL)
+			return glass_err_new(err, errno, "read(\"%s/%s\")", parent, files[i]);
+		if (glass_cg_write(dir, files[i], val, FIELD_PATH, err) < 0)
+			return glass_err_hint(err, "a v1 cpuset cgroup needs cpus and mems "
+			                           "before a task can join it");
+	}
+	return 0;
+}
+
+/* v2: enables the needed controllers in `parent`'s cgroup.subtree_control
+ * when it offers them and they are not enabled yet. */
+static int v2_enable(const char *parent, uint32_t want, struct glass_err **err)
+{
+	cleanup_free char *avail = glass_cg_read(parent, "cgroup.controllers");
+	cleanup_free char *on = glass_cg_read(parent, "cgroup.subtree_control");
+	if (avail == NULL)
+		return 0;
+	struct strbuf b = STRBUF_INIT;
+	for (int c = 0; c < CG_NCTRL; c++) {
+		const char *n = ctrl_v2[c];
+		if (!n || !(want & (1u << c)))
+			continue;
+		char pat[32];
+		snprintf(pat, sizeof(pat), " %s ", n);
+		cleanup_free char *a = xasprintf(" %s ", avail);
+		cleanup_free char *o = xasprintf(" %s ", on ? on : "");
+		for (char *x = a; *x; x++)
+			if (*x == '\n')
+				*x = ' ';
+		for (char *x = o; *x; x++)
+			if (*x == '\n')
+				*x = ' ';
+		if (strstr(a, pat) && !strstr(o, pat) && !strstr(b.buf ? b.buf : "", pat + 1))
+			strbuf_printf(&b, "+%s ", n);
+	}
+	if (b.len == 0)
+		return 0;
+	cleanup_free char *s = strbuf_steal(&b);
+	s[strlen(s) - 1] = '\0';
+	return glass_cg_write(parent, "cgroup.subtree_control", s, FIELD_PATH, err);
+}
+
+/* Removes a cgroup directory and the cgroups below it, retrying while
+ * dying processes still populate it.  ENOENT is success. */
+static int remove_tree(const char *dir, struct glass_err **err)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return errno == ENOENT ? 0 : glass_err_new(err, errno, "opendir(\"%s\")", dir);
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		cleanup_free char *sub = xasprintf("%s/%s", dir, e->d_name);
+		if (remove_tree(sub, err) < 0) {
+			rc = -1;
+			break;
+		}
+	}
+	closedir(d);
+	if (rc < 0)
+		return -1;
+	for (int tries = 0;; tries++) {
+		int r = (int)GLASS_SYS(NULL, "rmdir", FIELD_PATH, rmdir(dir), "\"%s\"", dir);
+		if (r == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return glass_err_new(err, errno, "rmdir(\"%s\")", dir);
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Creates the directories of hierarchy i down to the leaf. */
+static int make_dirs(struct glass_cgroup *cg, size_t i, uint32_t v2_want, struct glass_err **err)
+{
+	const struct cg_hier *h = &cg->lay->h[i];
+	const char *leaf = cg->dir[i];
+	size_t base = strlen(h->mountpoint);
+	/* Walk from the mountpoint down, one component at a time. */
+	for (size_t at = base; leaf[at];) {
+		size_t next = at + 1 + strcspn(leaf + at + 1, "/");
+		cleanup_free char *parent = strndup(leaf, at);
+		cleanup_free char *d = strndup(leaf, next);
+		if (h->v2 && v2_want && v2_enable(parent, v2_want, err) < 0)
+			return glass_err_ctx(err, "enabling controllers in %s", parent);
+		struct stat st;
+		if (stat(d, &st) != 0) {
+			if (glass_sys_mkdirat(AT_FDCWD, d, 0755, FIELD_PATH, err) < 0) {
+				if (errno != EEXIST)
+					return -1;
+				glass_err_free(err);
+			} else if (cg->made[i] == NULL) {
+				cg->made[i] = xstrdup(d);
+			}
+			if (!h->v2 && (h->ctrls & (1u << CG_CPUSET)) &&
+			    cpuset_inherit(d, parent, err) < 0)
+				return -1;
+		}
+		at = next;
+	}
+	return 0;
+}
+
+static bool used(const struct glass_cgroup *cg, size_t i)
+{
+	return cg->dir[i] != NULL;
+}
+
+static int apply(struct glass_cgroup *cg, const struct glass_resources *r,
+                 const struct glass_spec *spec, struct glass_err **err);
+
+/* The host id that `id` maps to through a user namespace's mappings (the
+ * id itself without mappings), or -1. */
+static long map_id(const struct glass_idmap *m, size_t n, uint32_t id)
+{
+	if (n == 0)
+		return id;
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].container_id && id - m[i].container_id < m[i].size)
+			return (long)m[i].host_id + (id - m[i].container_id);
+	return -1;
+}
+
+/* Cgroup ownership (config-linux.md): on cgroup v2 only, when the container
+ * gets a new cgroup namespace and mounts /sys/fs/cgroup read-write, hand
+ * the cgroup directory and the files listed in /sys/kernel/cgroup/delegate
+ * to the host uid/gid of process.user, so the container can manage its
+ * own subtree. */
+static int delegate(struct glass_cgroup *cg, const struct glass_spec *spec, struct glass_err **err)
+{
+	int v = cg->lay->v2;
+	const struct glass_linux *l = &spec->linux_;
+	if (cg->lay->mode != CG_MODE_V2 || v < 0 || !used(cg, (size_t)v) ||
+	    !l->ns[GLASS_NS_CGROUP].present || l->ns[GLASS_NS_CGROUP].path)
+		return 0;
+	bool rw = false;
+	for (size_t i = 0; i < spec->nmounts; i++) {
+		const struct glass_mount *m = &spec->mounts[i];
+		if (!m->source || strcmp(m->source, "cgroup") != 0 || !m->destination ||
+		    strcmp(m->destination, "/sys/fs/cgroup") != 0)
+			continue;
+		rw = true;
+		for (size_t k = 0; k < m->noptions; k++)
+			if (strcmp(m->options[k], "ro") == 0)
+				rw = false;
+	}
+	if (!rw)
+		return 0;
+	long uid = map_id(l->uid_mappings, l->nuid_mappings, spec->process.user.uid);
+	long gid = map_id(l->gid_mappings, l->ngid_mappings, spec->process.user.gid);
+	if (uid < 0 || gid < 0 || (uid == 0 && gid == 0))
+		return 0;
+	const char *dir = cg->dir[v];
+	if (glass_sys_chown(dir, (uid_t)uid, (gid_t)gid, "process.user", err) < 0)
+		return -1;
+	cleanup_free char *list = read_file_at(AT_FDCWD, "/sys/kernel/cgroup/delegate", NULL);
+	const char *files = list ? list : "cgroup.procs\ncgroup.subtree_control\ncgroup.threads\n";
+	for (const char *p = files; *p;) {
+		size_t n = strcspn(p, "\n");
+		cleanup_free char *f = strndup(p, n);
+		cleanup_free char *path = xasprintf("%s/%s", dir, f);
+		if (n && access(path, F_OK) == 0 &&
+		    glass_sys_chown(path, (uid_t)uid, (gid_t)gid, "process.user", err) < 0)
+			return -1;
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
+                        struct glass_cgroup **out, struct glass_err **err)
+{
+	const struct cg_layout *lay = glass_cg_layout(err);
+	if (lay == NULL)
+		return glass_err_ctx(err, "cgroup");
+	if (systemd) {
+		if (!systemd_running()) {
+			glass_err_new(err, ENOTSUP,
+			              "--systemd-cgroup: systemd is not running as PID 1 "
+			              "(no /run/systemd/system)");
+			return glass_err_hint(err,
+			                      "drop --systemd-cgroup: glass then manages the "
+			                      "cgroup through the cgroup filesystem, as runc's "
+			                      "cgroupfs driver does");
+		}
+		glass_err_new(err, ENOTSUP,
+		              "--systemd-cgroup: the systemd D-Bus cgroup driver is "
+		              "not implemented");
+		return glass_err_hint(err,
+		                      "drop --systemd-cgroup and give an absolute cgroupsPath");
+	}
+	const char *cp = spec->linux_.cgroups_path;
+	cleanup_free char *dflt = NULL;
+	if (cp == NULL || *cp == '\0')
+		cp = dflt = xstrdup(id); /* runc: the id, relative to the caller's cgroup */
+	struct glass_cgroup *cg = cg_new(lay);
+	glass_trace_phase("cgroup");
+	if (resolve(cg, cp, err) < 0)
+		goto fail;
+	const struct glass_resources *r = &spec->linux_.resources;
+	uint32_t want = needed_ctrls(r);
+	if (lay->mode == CG_MODE_V2 && lay->v2 >= 0)
+		want |= lay->h[lay->v2].ctrls; /* like runc and crun on a pure v2 host */
+	glass_trace_note("cgroup", FIELD_PATH, "cgroup %s on a %s host", cg->path,
+	                 glass_cg_mode_name(lay->mode));
+	for (size_t i = 0; i < lay->n; i++) {
+		if (!used(cg, i) || make_dirs(cg, i, lay->h[i].v2 ? want : 0, err) == 0)
+			continue;
+		/* Rootless, as runc: without a writable cgroup tree the container
+		 * runs in the caller's cgroups, unless it asked for limits. */
+		if (geteuid() != 0 && (errno == EACCES || errno == EPERM || errno == EROFS) &&
+		    needed_ctrls(r) == 0) {
+			glass_trace_note("cgroup", FIELD_PATH,
+			                 "rootless: %s is not writable; the container stays in "
+			                 "the caller's cgroups (no limits were asked for)",
+			                 lay->h[i].mountpoint);
+			glass_err_free(err);
+			for (size_t k = 0; k < lay->n; k++) {
+				if (cg->made[k])
+					remove_tree(cg->made[k], NULL);
+				free(cg->made[k]);
+				free(cg->dir[k]);
+				free(cg->rel[k]);
+				cg->made[k] = cg->dir[k] = cg->rel[k] = NULL;
+			}
+			free(cg->path);
+			cg->path = NULL;
+			*out = cg;
+			return 0;
+		}
+		if (geteuid() != 0)
+			glass_err_hint(err, "limits need a cgroup the user may write: a delegated "
+			                    "cgroup v2 subtree (cgroupsPath below it)");
+		goto fail;
+	}
+	/* An existing cgroup is joined, but not one that holds processes: the
+	 * limits, pause, kill --all and delete would hit another container
+	 * (the runtime spec asks for an error here). */
+	pid_t *busy = NULL;
+	size_t nbusy = 0;
+	if (glass_cgroup_pids(cg, &busy, &nbusy, NULL) == 0 && nbusy > 0) {
+		glass_err_field(err, EBUSY, FIELD_PATH,
+		                "cgroup %s already has %zu process(es) (pid %d)", cg->path, nbusy,
+		                (int)busy[0]);
+		glass_err_hint(err, "another container uses this cgroupsPath; give each container "
+		                    "its own");
+		free(busy);
+		goto fail;
+	}
+	free(busy);
+	if (apply(cg, r, spec, err) < 0 || delegate(cg, spec, err) < 0)
+		goto fail;
+	*out = cg;
+	return 0;
+fail:
+	for (size_t i = 0; i < lay->n; i++)
+		if (cg->made[i])
+			remove_tree(cg->made[i], NULL);
+	glass_cgroup_free(cg);
+	return glass_err_ctx(err, "cgroup");
+}
+
+int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_err **err)
+{
+	const struct cg_layout *lay = glass_cg_layout(err);
+	if (lay == NULL)
+		return -1;
+	struct glass_cgroup *cg = cg_new(lay);
+	if (resolve(cg, path, err) < 0) {
+		glass_cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+const char *glass_cgroup_path(const struct glass_cgroup *cg)
+{
+	/* NULL: a rootless container left in the caller's cgroups. */
+	return cg->path;
+}
+
+int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		if (!used(cg, i))
+			continue;
+		if (glass_cg_write(cg->dir[i], "cgroup.procs", buf, FIELD_PATH, err) < 0) {
+			if (errno == EBUSY && cg->lay->h[i].v2)
+				glass_err_hint(err,
+				               "cgroup v2 keeps processes out of a cgroup that "
+				               "has controllers enabled for children");
+			return glass_err_ctx(err, "cgroup: joining %s", cg->dir[i]);
+		}
+	}
+	return 0;
+}
+
+/* ---- applying resources ---- */
+
+static const struct cg_backend *backend_of(const struct glass_cgroup *cg, int h)
+{
+	return cg->lay->h[h].v2 ? &glass_cg_v2 : &glass_cg_v1;
+}
+
+/* The hierarchy controller c is bound to and used by this cgroup, or an
+ * error naming `field`. */
+static int need(struct glass_cgroup *cg, enum cg_ctrl c, const char *field, struct glass_err **err)
+{
+	int h = cg->lay->by_ctrl[c];
+	if (h >= 0 && used(cg, (size_t)h))
+		return h;
+	glass_err_field(err, ENOTSUP, field, "the %s controller is not available on this host",
+	                ctrl_v1[c]);
+	glass_err_hint(err, "%s needs the %s cgroup controller; this %s host has no %s", field,
+	               c == CG_BLKIO ? "blkio/io" : ctrl_v1[c], glass_cg_mode_name(cg->lay->mode),
+	               cg->lay->mode == CG_MODE_V2 ? "such controller in cgroup.controllers"
+	                                           : "hierarchy with it mounted");
+	return -1;
+}
+
+static int apply(struct glass_cgroup *cg, const struct glass_resources *res,
+                 const struct glass_spec *spec, struct glass_err **err)
+{
+	/* As runc: a zero memory limit, reservation or swap and zero cpu
+	 * shares mean "not set" (a 0-byte limit would kill the container at
+	 * once).  A zero pids limit is a real limit (the spec says so). */
+	struct glass_resources copy = *res;
+	struct glass_resources *r = &copy;
+	if (r->memory.has_limit && r->memory.limit == 0)
+		r->memory.has_limit = false;
+	if (r->memory.has_swap && r->memory.swap == 0)
+		r->memory.has_swap = false;
+	if (r->memory.has_reservation && r->memory.reservation == 0)
+		r->memory.has_reservation = false;
+	if (r->cpu.has_shares && r->cpu.shares == 0)
+		r->cpu.has_shares = false;
+	int h;
+	if (r->memory.present) {
+		if ((h = need(cg, CG_MEMORY, "linux.resources.memory", err)) < 0 ||
+		    backend_of(cg, h)->memory(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (needed_ctrls(r) & (1u << CG_CPU)) {
+		if ((h = need(cg, CG_CPU, "linux.resources.cpu", err)) < 0 ||
+		    backend_of(cg, h)->cpu(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->cpu.cpus || r->cpu.mems) {
+		if ((h = need(cg, CG_CPUSET,
+		              r->cpu.cpus ? "linux.resources.cpu.cpus" : "linux.resources.cpu.mems",
+		              err)) < 0 ||
+		    backend_of(cg, h)->cpuset(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->pids.present) {
+		if ((h = need(cg, CG_PIDS, "linux.resources.pids", err)) < 0 ||
+		    backend_of(cg, h)->pids(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->block_io.present) {
+		if ((h = need(cg, CG_BLKIO, "linux.resources.blockIO", err)) < 0 ||
+		    backend_of(cg, h)->blkio(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->nhugepage_limits) {
+		if ((h = need(cg, CG_HUGETLB, "linux.resources.hugepageLimits", err)) < 0 ||
+		    backend_of(cg, h)->hugetlb(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->nrdma) {
+		if ((h = need(cg, CG_RDMA, "linux.resources.rdma", err)) < 0 ||
+		    backend_of(cg, h)->rdma(cg, cg->dir[h], r, err) < 0)
+			return -1;
+	}
+	if (r->network.present && glass_cg_v1.network(cg, r, err) < 0)
+		return -1;
+	/* Devices: on create only, with the default devices appended so they
+	 * stay usable when the config denies everything.  Like runc, update
+	 * leaves the device rules alone. */
+	if (spec == NULL && r->ndevices)
+		glass_trace_note("ignored", "linux.resources.devices",
+		                 "device rules are set at create and not changed by update");
+	if (spec) {
+		h = cg->lay->by_ctrl[CG_DEVICES];
+		if (h >= 0 && used(cg, (size_t)h)) {
+			if (glass_cg_v1.devices(cg, cg->dir[h], r, spec, err) < 0)
+				return -1;
+		} else if (cg->lay->mode == CG_MODE_V2 && cg->lay->v2 >= 0 &&
+		           used(cg, (size_t)cg->lay->v2)) {
+			if (glass_cg_v2.devices(cg, cg->dir[cg->lay->v2], r, spec, err) < 0)
+				return -1;
+		} else if (r->ndevices) {
+			need(cg, CG_DEVICES, "linux.resources.devices", err);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < r->nunified; i++) {
+		const char *k = r->unified[i].key;
+		cleanup_free char *field = xasprintf("linux.resources.unified[\"%s\"]", k);
+		if (strchr(k, '/') || k[0] == '.' || strchr(k, '.') == NULL)
+			return glass_err_field(err, EINVAL, field, "unified key \"%s\"", k);
+		if (cg->lay->v2 < 0 || !used(cg, (size_t)cg->lay->v2)) {
+			glass_err_field(err, ENOTSUP, field, "no cgroup2 hierarchy on this host");
+			return glass_err_hint(err, "linux.resources.unified needs cgroup v2");
+		}
+		int c = ctrl_from_v2(k, strcspn(k, "."));
+		bool core = strncmp(k, "cgroup.", 7) == 0;
+		if (!core && (c < 0 || cg->lay->by_ctrl[c] != cg->lay->v2)) {
+			glass_err_field(
+			    err, ENOTSUP, field,
+			    "controller of \"%s\" is not bound to the cgroup2 hierarchy", k);
+			return glass_err_hint(err,
+			                      "on this %s host that controller lives in a v1 "
+			                      "hierarchy; use the typed linux.resources field",
+			                      glass_cg_mode_name(cg->lay->mode));
+		}
+		if (glass_cg_write(cg->dir[cg->lay->v2], k, r->unified[i].value, field, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *res,
+                        struct glass_err **err)
+{
+	cg->update = true;
+	glass_trace_phase("cgroup");
+	uint32_t want = needed_ctrls(res);
+	int v = cg->lay->v2;
+	if (v >= 0 && used(cg, (size_t)v) && want) {
+		/* Enable newly needed controllers down the path (the leaf
+		 * included is not needed: limits live in the leaf itself). */
+		const char *leaf = cg->dir[v];
+		size_t base = strlen(cg->lay->h[v].mountpoint);
+		for (size_t at = base; leaf[at];) {
+			size_t next = at + 1 + strcspn(leaf + at + 1, "/");
+			cleanup_free char *parent = strndup(leaf, at);
+			if (v2_enable(parent, want, err) < 0)
+				return glass_err_ctx(err, "cgroup update");
+			at = next;
+		}
+	}
+	if (apply(cg, res, NULL, err) < 0)
+		return glass_err_ctx(err, "cgroup update");
+	return 0;
+}
+
+/* ---- freeze, kill, pids, destroy ---- */
+
+static int freezer_hier(const struct glass_cgroup *cg)
+{
+	int h = cg->lay->by_ctrl[CG_FREEZER];
+	if (h >= 0 && used(cg, (size_t)h))
+		return h;
+	if (cg->lay->v2 >= 0 && used(cg, (size_t)cg->lay->v2))
+		return cg->lay->v2;
+	return -1;
+}
+
+int glass_cgroup_freeze(struct glass_cgroup *cg, bool frozen, struct glass_err **err)
+{
+	int h = freezer_hier(cg);
+	if (h < 0) {
+		glass_err_new(err, ENOTSUP, "%s: no freezer on this host",
+		              frozen ? "pause" : "resume");
+		return glass_err_hint(err, "mount the v1 freezer hierarchy or use cgroup v2");
+	}
+	glass_trace_phase("cgroup");
+	return backend_of(cg, h)->freeze(cg->dir[h], frozen, err);
+}
+
+bool glass_cgroup_is_frozen(struct glass_cgroup *cg)
+{
+	int h = freezer_hier(cg);
+	return h >= 0 && backend_of(cg, h)->is_frozen(cg->dir[h]) == 1;
+}
+
+/* The hierarchy to list processes from: cgroup2 holds all of them when the
+ * container joined it; otherwise pids, memory, or any v1 one. */
+static int procs_hier(const struct glass_cgroup *cg)
+{
+	if (cg->lay->v2 >= 0 && used(cg, (size_t)cg->lay->v2))
+		return cg->lay->v2;
+	static const enum cg_ctrl pref[] = {CG_PIDS, CG_FREEZER, CG_MEMORY, CG_CPU};
+	for (size_t k = 0; k < sizeof(pref) / sizeof(pref[0]); k++) {
+		int h = cg->lay->by_ctrl[pref[k]];
+		if (h >= 0 && used(cg, (size_t)h))
+			return h;
+	}
+	for (size_t i = 0; i < cg->lay->n; i++)
+		if (used(cg, i))
+			return (int)i;
+	return -1;
+}
+
+static void collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap)
+{
+	cleanup_free char *s = glass_cg_read(dir, "cgroup.procs");
+	for (char *p = s; p && *p;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*pids = xrealloc(*pids, *cap * sizeof(pid_t));
+		}
+		(*pids)[(*n)++] = (pid_t)v;
+		p = end + strspn(end, "\n");
+	}
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		cleanup_free char *sub = xasprintf("%s/%s", dir, e->d_name);
+		collect_pids(sub, pids, n, cap);
+	}
+	closedir(d);
+}
+
+int glass_cgroup_pids(struct glass_cgroup *cg, pid_t **pids, size_t *n, struct glass_err **err)
+{
+	*pids = NULL;
+	*n = 0;
+	int h = procs_hier(cg);
+	if (h < 0)
+		return glass_err_new(err, ENOENT, "cgroup %s: no hierarchy", cg->path);
+	struct stat st;
+	if (stat(cg->dir[h], &st) != 0)
+		return glass_err_new(err, errno, "stat(\"%s\")", cg->dir[h]);
+	size_t cap = 0;
+	collect_pids(cg->dir[h], pids, n, &cap);
+	return 0;
+}
+
+int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err)
+{
+	glass_trace_phase("cgroup");
+	int v = cg->lay->v2;
+	if (sig == SIGKILL && v >= 0 && used(cg, (size_t)v) &&
+	    glass_cg_has(cg->dir[v], "cgroup.kill"))
+		return glass_cg_write(cg->dir[v], "cgroup.kill", "1", NULL, err);
+	/* No cgroup.kill: freeze so nothing forks while we signal, like runc. */
+	bool froze = false;
+	if (freezer_hier(cg) >= 0 && !glass_cgroup_is_frozen(cg)) {
+		struct glass_err *ferr = NULL;
+		froze = glass_cgroup_freeze(cg, true, &ferr) == 0;
+		glass_err_free(&ferr);
+	}
+	pid_t *pids;
+	size_t n;
+	int rc = glass_cgroup_pids(cg, &pids, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		char what[32];
+		snprintf(what, sizeof(what), "%d", (int)pids[i]);
+		struct glass_err *kerr = NULL;
+		if (glass_sys_kill(pids[i], sig, NULL, &kerr) < 0 && errno != ESRCH) {
+			rc = -1;
+			*err = kerr;
+			kerr = NULL;
+		}
+		glass_err_free(&kerr);
+	}
+	free(pids);
+	if (froze) {
+		struct glass_err *terr = NULL;
+		glass_cgroup_freeze(cg, false, &terr);
+		glass_err_free(&terr);
+	}
+	return rc;
+}
+
+char *glass_cgroup_stats_json(struct glass_cgroup *cg, struct glass_err **err)
+{
+	struct json_object *data = json_object_new_object();
+	if (glass_cg_stats_fill(cg, data, err) < 0) {
+		json_object_put(data);
+		return NULL;
+	}
+	char *s = xstrdup(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
+	json_object_put(data);
+	return s;
+}
+
+int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err)
+{
+	glass_trace_phase("cgroup");
+	pid_t *pids = NULL;
+	size_t n = 0;
+	struct glass_err *perr = NULL;
+	if (glass_cgroup_pids(cg, &pids, &n, &perr) == 0 && n > 0) {
+		struct glass_err *kerr = NULL;
+		glass_cgroup_kill(cg, SIGKILL, &kerr);
+		glass_err_free(&kerr);
+	}
+	glass_err_free(&perr);
+	free(pids);
+	if (glass_cgroup_is_frozen(cg)) {
+		/* Frozen v1 tasks cannot die; thaw so the SIGKILL lands. */
+		struct glass_err *terr = NULL;
+		glass_cgroup_freeze(cg, false, &terr);
+		glass_err_free(&terr);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		if (!used(cg, i))
+			continue;
+		if (remove_tree(cg->dir[i], rc == 0 ? err : NULL) < 0)
+			rc = -1;
+	}
+	return rc < 0 ? glass_err_ctx(err, "cgroup: removing %s", cg->path) : 0;
+}
+
+const char *glass_cgroup_host_mode(void)
+{
+	struct glass_err *err = NULL;
+	const struct cg_layout *lay = glass_cg_layout(&err);
+	glass_err_free(&err);
+	return lay ? glass_cg_mode_name(lay->mode) : "none";
+}
+
+int glass_cgroup_parse_resources(const char *json, struct glass_resources *out,
+                                 struct glass_err **err)
+{
+	memset(out, 0, sizeof(*out));
+	enum json_tokener_error jerr = json_tokener_success;
+	struct json_object *o = json_tokener_parse_verbose(json, &jerr);
+	if (o == NULL || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return glass_err_field(err, EINVAL, "resources",
+		                       "resources: not a JSON object (%s)",
+		                       json_tokener_error_desc(jerr));
+	}
+	struct jp root = JP_KEY(NULL, "resources");
+	int rc = spec_parse_resources(o, &root, out, err);
+	json_object_put(o);
+	if (rc < 0)
+		glass_cgroup_resources_clear(out);
+	return rc;
+}
+
+void glass_cgroup_resources_clear(struct glass_resources *r)
+{
+	spec_resources_clear(r);
+}

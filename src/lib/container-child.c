@@ -1,0 +1,327 @@
+/* container-child: the script the container's first process runs between
+ * clone() and execve().
+ *
+ * The kernel gave this process its new namespaces at clone(); it is
+ * still an instance of glass-runtime, with the runtime's root, identity
+ * and capabilities.  Step by step it turns itself into the container's
+ * init: it waits for the parent to write its uid/gid maps and to move it
+ * into its cgroup, enters the remaining namespaces, builds and enters the
+ * root filesystem, drops to the process's identity behind seccomp, closes
+ * every fd the container must not inherit, and then blocks on the exec
+ * fifo until `start` opens the other end.  Every step is traced; the
+ * events travel to the parent over the sync socket.  On failure the error
+ * (with its frames) goes the same way and the child exits.
+ */
+#include "container-internal.h"
+#include "console.h"
+#include "hooks.h"
+#include "process.h"
+#include "rootfs.h"
+#include "sys.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int glass_child_fail(int sync_fd, struct glass_err **err)
+{
+	char buf[GLASS_SYNC_MAX];
+	size_t n = glass_err_pack(*err, buf, sizeof(buf));
+	if (glass_sync_send(sync_fd, GLASS_SYNC_ERROR, buf, n) < 0) {
+		/* The parent is gone (create returned): the container's stderr
+		 * is the only place left to say why it did not start. */
+		char *msg = glass_err_format(*err);
+		dprintf(2, "glass-runtime: container init: %s\n", msg);
+		free(msg);
+	}
+	glass_err_free(err);
+	return 1;
+}
+
+/* Waits for one message of type `want` from the parent. */
+static int child_expect(int fd, uint32_t want, void *buf, size_t size, struct glass_err **err)
+{
+	char msg[GLASS_SYNC_MAX];
+	uint32_t type = 0;
+	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg));
+	if (n < 0)
+		return glass_err_new(err, errno, "recv(sync socket)");
+	if (type == 0)
+		return glass_err_new(err, EPIPE, "the runtime went away during setup");
+	if (type != want)
+		return glass_err_new(err, EPROTO, "sync: expected message %u from runtime, got %u",
+		                     want, type);
+	if (buf)
+		memcpy(buf, msg, (size_t)n < size ? (size_t)n : size);
+	return 0;
+}
+
+int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_err **err)
+{
+	int n = 0;
+	int *keep = xcalloc((size_t)(preserve_fds > 0 ? preserve_fds : 0) + 2, sizeof(int));
+	int rc;
+	for (int i = 0; i < preserve_fds; i++) {
+		int fd = 3 + i;
+		keep[n++] = fd;
+		/* Preserved fds pass through execve: clear close-on-exec. */
+		int flags = fcntl(fd, F_GETFD);
+		if (flags >= 0)
+			fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+	}
+	if (keep1 >= 0)
+		keep[n++] = keep1;
+	if (keep2 >= 0)
+		keep[n++] = keep2;
+	rc = glass_process_close_fds(3, keep, n, err);
+	free(keep);
+	return rc;
+}
+
+char *glass_child_process_setup(const struct child_args *c, struct glass_err **err)
+{
+	const struct glass_process *p = c->proc;
+	bool nnp = p->no_new_privileges;
+
+	glass_trace_phase("process");
+	if (glass_process_prepare(p, err) < 0)
+		return NULL;
+	if (!nnp) {
+		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN:
+		 * load it while the process still has it. */
+		glass_trace_phase("security");
+		if (glass_seccomp_load(c->seccomp, err) < 0)
+			return NULL;
+	}
+	glass_trace_phase("identity");
+	if (glass_process_set_identity(p, err) < 0)
+		return NULL;
+	glass_trace_phase("security");
+	if (glass_process_set_nnp(p, err) < 0)
+		return NULL;
+	if (nnp && glass_seccomp_load(c->seccomp, err) < 0)
+		return NULL;
+	glass_trace_phase("process");
+	if (glass_process_chdir(p, err) < 0)
+		return NULL;
+	return glass_process_find_exec(p, err);
+}
+
+static bool maps_root(const struct glass_idmap *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].container_id == 0 && m[i].size > 0)
+			return true;
+	return false;
+}
+
+static int attach_console(int fd, struct glass_err **err)
+{
+	if (GLASS_SYS(err, "ioctl", "process.terminal", ioctl(fd, TIOCSCTTY, 0),
+	              "%d</dev/pts/N>, TIOCSCTTY, 0", fd) < 0)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		if (GLASS_SYS(err, "dup3", "process.terminal", dup3(fd, i, 0), "%d, %d", fd, i) < 0)
+			return -1;
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+/* The init, inside all its namespaces. */
+static int init_main(void *arg)
+{
+	struct child_args *c = arg;
+	const struct glass_spec *spec = c->spec;
+	struct glass_err *err = NULL;
+	uint32_t host_pid = 0;
+	int fifo_fd = -1;
+	char attach = 'd';
+	char *path;
+	int fd = c->sync_fd;
+
+	if (child_expect(fd, SYNC_GO, &host_pid, sizeof(host_pid), &err) < 0) {
+		glass_err_free(&err);
+		return 1; /* the parent failed and is cleaning up */
+	}
+	c->st->pid = (pid_t)host_pid;
+
+	glass_trace_phase("namespaces");
+	/* Before the switch to the user namespace's root: the offsets file
+	 * belongs to this process's (still host) uid until then. */
+	if (c->plan->create[GLASS_NS_TIME] && glass_ns_setup_time(spec, &err) < 0)
+		return glass_child_fail(fd, &err);
+	if (c->plan->create[GLASS_NS_USER] &&
+	    maps_root(spec->linux_.uid_mappings, spec->linux_.nuid_mappings) &&
+	    maps_root(spec->linux_.gid_mappings, spec->linux_.ngid_mappings)) {
+		/* The maps are written: become the namespace's root, whose
+		 * capabilities the next steps use. */
+		if (glass_sys_setresgid(0, "linux.gidMappings", &err) < 0 ||
+		    glass_sys_setresuid(0, "linux.uidMappings", &err) < 0)
+			return glass_child_fail(fd, &err);
+	} else if (c->plan->join_user) {
+		/* A joined user namespace: the host's uid 0 is not mapped
+		 * there (files it would create get EOVERFLOW); take the
+		 * namespace's root when it has one. */
+		if (glass_sys_setresgid(0, "linux.namespaces[type=user].path", &err) == 0)
+			glass_sys_setresuid(0, "linux.namespaces[type=user].path", &err);
+		glass_err_free(&err);
+	}
+	if (c->plan->create[GLASS_NS_CGROUP] &&
+	    glass_sys_unshare(CLONE_NEWCGROUP, "linux.namespaces[type=cgroup]", &err) < 0)
+		return glass_child_fail(fd, &err);
+	if (spec->hostname && glass_sys_sethostname(spec->hostname, "hostname", &err) < 0)
+		return glass_child_fail(fd, &err);
+	if (spec->domainname && glass_sys_setdomainname(spec->domainname, "domainname", &err) < 0)
+		return glass_child_fail(fd, &err);
+	if (GLASS_SYS(&err, "setsid", NULL, setsid(), "%s", "") < 0)
+		return glass_child_fail(fd, &err);
+	if (!c->no_new_keyring) {
+		/* A session keyring of its own, so the container cannot read
+		 * the host's keys (ENOSYS/EACCES: no keyrings here, go on). */
+		if (GLASS_SYS(&err, "keyctl", NULL,
+		              syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->st->id),
+		              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", c->st->id) < 0 &&
+		    errno != ENOSYS && errno != EACCES && errno != EDQUOT)
+			return glass_child_fail(fd, &err);
+		glass_err_free(&err);
+	}
+	/* The fifo is opened O_PATH now, while the host's paths are visible;
+	 * after pivot_root it is reopened through /proc/self/fd. */
+	fifo_fd = glass_sys_openat(AT_FDCWD, NULL, c->fifo_path, O_PATH, 0, NULL, &err);
+	if (fifo_fd < 0)
+		return glass_child_fail(fd, &err);
+
+	glass_trace_phase("rootfs");
+	struct glass_rootfs_ctx rctx = {
+	    .spec = spec,
+	    .rootfs = c->rootfs,
+	    .no_pivot = c->no_pivot,
+	    .in_userns = c->plan->present[GLASS_NS_USER],
+	    .console_pty = c->console_path,
+	};
+	if (glass_rootfs_setup(&rctx, &err) < 0)
+		return glass_child_fail(fd, &err);
+
+	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
+		glass_trace_phase("hooks");
+		if (glass_sync_send(fd, SYNC_HOOKS, NULL, 0) < 0) {
+			glass_err_new(&err, errno, "send(sync socket)");
+			return glass_child_fail(fd, &err);
+		}
+		if (child_expect(fd, SYNC_HOOKS_DONE, NULL, 0, &err) < 0)
+			return glass_child_fail(fd, &err);
+	}
+	if (spec->nhooks[GLASS_HOOK_CREATE_CONTAINER]) {
+		glass_trace_phase("hooks");
+		cleanup_free char *sj = glass_state_oci_json(c->st, GLASS_STATUS_CREATING, false);
+		if (glass_hooks_run(spec, GLASS_HOOK_CREATE_CONTAINER, sj, &err) < 0)
+			return glass_child_fail(fd, &err);
+	}
+
+	glass_trace_phase("rootfs");
+	if (glass_rootfs_pivot(&rctx, &err) < 0 || glass_rootfs_finish(&rctx, &err) < 0)
+		return glass_child_fail(fd, &err);
+
+	glass_trace_phase("process");
+	if (c->console_fd >= 0 && attach_console(c->console_fd, &err) < 0)
+		return glass_child_fail(fd, &err);
+	path = glass_child_process_setup(c, &err);
+	if (path == NULL)
+		return glass_child_fail(fd, &err);
+	if (glass_child_close_fds(c->preserve_fds, fd, fifo_fd, &err) < 0)
+		return glass_child_fail(fd, &err);
+
+	glass_trace_phase("created");
+	glass_trace_note("created", NULL, "init waits on exec.fifo for `start`");
+	if (glass_sync_send(fd, SYNC_READY, NULL, 0) < 0 ||
+	    child_expect(fd, SYNC_ATTACH, &attach, 1, &err) < 0) {
+		glass_err_free(&err);
+		return 1;
+	}
+	if (attach != 'a') {
+		/* create returns now: nobody relays trace events any more. */
+		glass_trace_set_relay(-1);
+		glass_trace_set_step(false, -1);
+		glass_trace_set_output(GLASS_TRACE_OFF, -1);
+	}
+
+	glass_trace_phase("start");
+	{
+		char proc_path[64];
+		int wfd;
+		snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", fifo_fd);
+		/* Blocks until `start` opens the fifo for reading. */
+		wfd = glass_sys_openat(AT_FDCWD, "exec.fifo", proc_path, O_WRONLY, 0, NULL, &err);
+		if (wfd < 0)
+			return glass_child_fail(fd, &err);
+		if (write(wfd, "0", 1) != 1) {
+			glass_err_new(&err, errno, "write(exec.fifo)");
+			return glass_child_fail(fd, &err);
+		}
+		/* wfd stays open, close-on-exec: `start` sees EOF once the
+		 * process has been executed. */
+		close(fifo_fd);
+	}
+	if (spec->nhooks[GLASS_HOOK_START_CONTAINER]) {
+		glass_trace_phase("hooks");
+		cleanup_free char *sj = glass_state_oci_json(c->st, GLASS_STATUS_CREATED, false);
+		if (glass_hooks_run(spec, GLASS_HOOK_START_CONTAINER, sj, &err) < 0)
+			return glass_child_fail(fd, &err);
+	}
+
+	glass_trace_phase("exec");
+	char *no_env[] = {NULL};
+	glass_trace_note("exec", "process.args",
+	                 "execve(\"%s\"): the container's process replaces "
+	                 "the runtime in pid %d",
+	                 path, (int)getpid());
+	glass_sys_execve(path, c->proc->args, c->proc->env ? c->proc->env : no_env, "process.args",
+	                 &err);
+	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
+	return glass_child_fail(fd, &err);
+}
+
+int glass_container_child(void *arg)
+{
+	struct child_args *c = arg;
+	struct glass_err *err = NULL;
+	sigset_t none;
+
+	/* The runtime may block signals (run forwards them): the container
+	 * starts with none blocked. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(c->parent_fd);
+	if (c->master_fd >= 0)
+		close(c->master_fd);
+	/* The flock belongs to the open file, which the child shares: keep
+	 * it and `start` would wait for the init forever. */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	glass_trace_set_relay(c->sync_fd);
+
+	if (c->plan->join_user) {
+		glass_trace_phase("namespaces");
+		if (glass_ns_child_join(c->plan, &err) < 0)
+			return glass_child_fail(c->sync_fd, &err);
+		if (c->plan->grandchild) {
+			/* setns/unshare(CLONE_NEWPID) apply to children: fork the
+			 * init into the PID namespace, tell the parent its pid. */
+			pid_t pid = glass_sys_clone(SIGCHLD, init_main, c,
+			                            "linux.namespaces[type=pid]", &err);
+			uint32_t p = (uint32_t)pid;
+			if (pid < 0)
+				return glass_child_fail(c->sync_fd, &err);
+			glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p));
+			return 0;
+		}
+	}
+	return init_main(c);
+}

@@ -1,0 +1,121 @@
+/* container-internal: what the container*.c files share (not installed).
+ *
+ * The parent (glass-runtime) and the container's child talk over the sync
+ * socket (sync.h).  The handshake of create, in order:
+ *
+ *   child                                   parent
+ *   (user ns joined: setns, unshare,
+ *    fork the init)  ---- SYNC_PID ---->    learns the init's pid
+ *                                           writes uid/gid maps, makes the
+ *                                           cgroup and moves the init in
+ *                    <---- SYNC_GO -----    (payload: the init's host pid)
+ *   cgroup/time ns, hostname, rootfs
+ *                    ---- SYNC_HOOKS -->    prestart + createRuntime hooks
+ *                    <-- SYNC_HOOKS_DONE
+ *   createContainer hooks, pivot_root,
+ *   process identity, seccomp, close fds
+ *                    ---- SYNC_READY -->    writes state.json, --pid-file,
+ *                                           sends the pty to --console-socket
+ *                    <-- SYNC_ATTACH ---    'a': the parent keeps relaying
+ *                                           (run), 'd': it leaves (create)
+ *   blocks opening exec.fifo until `start`, startContainer hooks, execve
+ *
+ * exec uses SYNC_GO and SYNC_PID the same way (the joining process forks
+ * the one that enters the PID namespace).
+ */
+#ifndef GLASS_CONTAINER_INTERNAL_H
+#define GLASS_CONTAINER_INTERNAL_H
+
+#include "container.h"
+#include "ns.h"
+#include "seccomp.h"
+#include "state.h"
+#include "sync.h"
+
+#include <signal.h>
+
+enum {
+	SYNC_GO = GLASS_SYNC_USER,
+	SYNC_PID,
+	SYNC_HOOKS,
+	SYNC_HOOKS_DONE,
+	SYNC_READY,
+	SYNC_ATTACH,
+};
+
+/* Everything the container's child needs; lives in the parent's memory,
+ * which the child has a copy of after clone(). */
+struct child_args {
+	const struct glass_spec *spec;
+	const struct glass_process *proc;
+	struct glass_ns_plan *plan;
+	struct glass_state *st; /* id, bundle, annotations (pid set from SYNC_GO) */
+	int sync_fd;            /* the child's end */
+	int parent_fd;          /* the parent's end: closed in the child */
+	const char *fifo_path;  /* ROOT/ID/exec.fifo */
+	const char *rootfs;
+	const char *console_path; /* pty slave path, or NULL */
+	int console_fd;           /* pty slave, opened by the parent, or -1 */
+	int master_fd;            /* pty master: closed in the child */
+	int lock_fd;              /* the state dir's flock: closed in the child */
+	struct glass_seccomp_prog *seccomp;
+	int preserve_fds;
+	bool no_pivot;
+	bool no_new_keyring;
+	pid_t init_pid; /* exec: the container's init */
+	bool exec;      /* exec instead of create */
+};
+
+/* The post-clone script of create (container-child.c).  Never returns to
+ * the caller's code: returns the exit status for _exit(). */
+int glass_container_child(void *arg);
+/* The post-fork script of exec. */
+int glass_container_exec_child(void *arg);
+
+/* Reports an error to the parent over the sync socket (and to stderr
+ * when the parent is gone), returns 1 for _exit(). */
+int glass_child_fail(int sync_fd, struct glass_err **err);
+
+/* Runs the process's final steps in a child: prepare, seccomp, identity,
+ * no_new_privs, chdir, exec lookup.  Returns the path to execve. */
+char *glass_child_process_setup(const struct child_args *c, struct glass_err **err);
+
+/* Closes every fd except 0-2, the preserved ones (made inheritable), and
+ * `keep1`/`keep2` (may be -1). */
+int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_err **err);
+
+/* Parent: relays trace events from the child until it execs (EOF on the
+ * sync socket, the child's end being close-on-exec) or reports an error. */
+int glass_sync_pump_until_exec(int fd, struct glass_err **err);
+
+/* The result of the create script, for run. */
+struct glass_created {
+	pid_t pid;
+	int sync_fd;   /* parent's end, -1 once closed */
+	int master_fd; /* pty master kept for run's relay, or -1 */
+	int lock_fd;
+};
+
+/* create's script.  attached: the caller stays (run in the foreground):
+ * the child keeps relaying trace events until execve and the pty master
+ * is kept in out->master_fd unless a console socket is given. */
+int glass_container_create_ex(const char *root, const char *id, const char *bundle,
+                              const struct glass_create_opts *opts, bool attached,
+                              struct glass_created *out, struct glass_err **err);
+
+/* start's script on a locked container: opens the exec fifo, lets the init
+ * go, waits until it execs (pumping `sync_fd` when >= 0), runs poststart. */
+int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
+                                 struct glass_err **err);
+
+/* The foreground wait of run and exec: forwards signals to `pid`, relays
+ * the pty master (or -1) to the caller's stdin/stdout, reaps, and returns
+ * the exit code (128+N for signal N).  Signals must be blocked by the
+ * caller (glass_container_block_signals) before the child was made. */
+int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err);
+void glass_container_block_signals(sigset_t *old);
+
+/* Prints a warning (failed poststart/poststop hooks) on stderr. */
+void glass_container_warn(const char *what, struct glass_err **err);
+
+#endif

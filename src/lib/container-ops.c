@@ -1,0 +1,408 @@
+/* container-ops: start, kill, delete and run.
+ *
+ * `start` is one open(2): the init made by create is blocked opening
+ * ROOT/ID/exec.fifo for writing, and a FIFO's open blocks until the other
+ * end is opened.  start opens it for reading, reads the init's "0", and
+ * reads on until end-of-file, which comes when execve closes the init's
+ * close-on-exec end: the container's process now runs.  kill is kill(2)
+ * on the init (or every pid of the cgroup); delete waits for the init to
+ * be gone (a zombie counts: on this kind of host nobody may reap it),
+ * removes the cgroup and the state, then runs the poststop hooks.
+ */
+#include "cgroup.h"
+#include "console.h"
+#include "container-internal.h"
+#include "hooks.h"
+#include "sys.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void glass_container_warn(const char *what, struct glass_err **err)
+{
+	char *msg = glass_err_format(*err);
+	fprintf(stderr, "glass-runtime: warning: %s: %s\n", what, msg);
+	glass_trace_note("warning", NULL, "%s: %s", what, msg);
+	free(msg);
+	glass_err_free(err);
+}
+
+static bool init_alive(const struct glass_state *st)
+{
+	unsigned long long start;
+	char letter;
+	if (glass_state_proc_stat(st->pid, &start, &letter) < 0)
+		return false;
+	return letter != 'Z' && letter != 'X' && (!st->start_time || start == st->start_time);
+}
+
+int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
+                                 struct glass_err **err)
+{
+	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, st->id);
+	cleanup_close int fd = -1;
+	char buf[16];
+	bool got = false;
+	struct glass_spec *spec = NULL;
+
+	glass_trace_phase("start");
+	fd = glass_sys_openat(AT_FDCWD, NULL, fifo, O_RDONLY | O_NONBLOCK, 0, NULL, err);
+	if (fd < 0)
+		return glass_err_ctx(err, "start %s", st->id);
+	if (sync_fd >= 0) {
+		/* run: the child keeps sending trace events until execve. */
+		if (glass_sync_pump_until_exec(sync_fd, err) < 0)
+			return glass_err_ctx(err, "start %s", st->id);
+	}
+	/* Read the init's "0", then until EOF (its end closes on execve). */
+	for (;;) {
+		struct pollfd p = {fd, POLLIN, 0};
+		int r = poll(&p, 1, 100);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return glass_err_new(err, errno, "poll(exec.fifo)");
+		if (r == 0) {
+			if (!init_alive(st))
+				return glass_err_new(err, 0,
+				                     "start %s: the container's init exited "
+				                     "before it could start",
+				                     st->id);
+			continue;
+		}
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n < 0)
+			return glass_err_new(err, errno, "read(exec.fifo)");
+		if (n > 0) {
+			got = true;
+			continue;
+		}
+		if (got)
+			break;
+		/* EOF before any writer: no writer yet, poll reports HUP only
+		 * after one went away. */
+		if (p.revents & POLLHUP) {
+			if (!init_alive(st))
+				return glass_err_new(err, 0,
+				                     "start %s: the container's init exited "
+				                     "before it could start",
+				                     st->id);
+			usleep(1000);
+		}
+	}
+	unlink(fifo);
+	glass_trace_note("started", NULL, "container %s: process running as pid %d", st->id,
+	                 (int)st->pid);
+	spec = glass_container_load_config(root, st->id, NULL);
+	if (spec && spec->nhooks[GLASS_HOOK_POSTSTART]) {
+		cleanup_free char *sj = glass_state_oci_json(st, GLASS_STATUS_RUNNING, false);
+		struct glass_err *herr = NULL;
+		glass_trace_phase("hooks");
+		if (glass_hooks_run(spec, GLASS_HOOK_POSTSTART, sj, &herr) < 0)
+			glass_container_warn("poststart", &herr);
+	}
+	glass_spec_free(spec);
+	return 0;
+}
+
+int glass_container_start(const char *root, const char *id, struct glass_err **err)
+{
+	cleanup_close int lock = -1;
+	struct glass_state *st = NULL;
+	enum glass_status s;
+	int rc;
+	if (glass_state_lock(root, id, false, &lock, err) < 0 ||
+	    glass_state_load(root, id, &st, err) < 0)
+		return -1;
+	s = glass_state_status(root, st);
+	switch (s) {
+	case GLASS_STATUS_CREATED:
+		rc = glass_container_start_locked(root, st, -1, err);
+		break;
+	case GLASS_STATUS_STOPPED:
+		rc = glass_err_new(err, 0, "cannot start a container that has stopped");
+		break;
+	case GLASS_STATUS_RUNNING:
+	case GLASS_STATUS_PAUSED:
+		rc = glass_err_new(err, 0, "cannot start an already running container");
+		break;
+	case GLASS_STATUS_CREATING:
+	default:
+		rc = glass_err_new(err, 0, "cannot start a container in the %s state",
+		                   glass_status_name(s));
+		break;
+	}
+	glass_state_free(st);
+	return rc;
+}
+
+int glass_container_kill(const char *root, const char *id, int sig, bool all,
+                         struct glass_err **err)
+{
+	struct glass_state *st = NULL;
+	int rc = 0;
+	if (glass_state_load(root, id, &st, err) < 0)
+		return -1;
+	if (glass_state_status(root, st) == GLASS_STATUS_STOPPED && !all) {
+		glass_state_free(st);
+		return glass_err_new(err, 0, "container not running");
+	}
+	glass_trace_phase("kill");
+	if (all && st->cgroup_path) {
+		struct glass_cgroup *cg = NULL;
+		rc = glass_cgroup_open(st->cgroup_path, &cg, err);
+		if (rc == 0)
+			rc = glass_cgroup_kill(cg, sig, err);
+		glass_cgroup_free(cg);
+	} else if (glass_sys_kill(st->pid, sig, NULL, err) < 0) {
+		if (errno == ESRCH) {
+			glass_err_free(err);
+			glass_err_new(err, 0, "no such process");
+		}
+		rc = -1;
+	}
+	glass_state_free(st);
+	return rc;
+}
+
+/* Waits until the init is gone (or a zombie) for at most `ms`. */
+static bool wait_gone(const struct glass_state *st, int ms)
+{
+	for (int i = 0; i < ms; i += 5) {
+		if (!init_alive(st))
+			return true;
+		/* Our own child (run): reap it. */
+		waitpid(st->pid, NULL, WNOHANG);
+		usleep(5000);
+	}
+	return !init_alive(st);
+}
+
+int glass_container_delete(const char *root, const char *id, bool force, struct glass_err **err)
+{
+	cleanup_close int lock = -1;
+	struct glass_state *st = NULL;
+	struct glass_spec *spec = NULL;
+	struct glass_cgroup *cg = NULL;
+	enum glass_status s;
+
+	if (glass_state_lock(root, id, false, &lock, err) < 0)
+		return -1;
+	if (glass_state_load(root, id, &st, err) < 0) {
+		/* A directory without state.json: a create that died midway. */
+		if (force && glass_state_is_missing(*err)) {
+			glass_err_free(err);
+			return glass_state_remove(root, id, err);
+		}
+		return -1;
+	}
+	glass_trace_phase("delete");
+	s = glass_state_status(root, st);
+	if (st->cgroup_path)
+		glass_cgroup_open(st->cgroup_path, &cg, NULL);
+	if (s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) {
+		if (!force) {
+			glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s",
+			              id, glass_status_name(s));
+			goto fail;
+		}
+	}
+	if (s != GLASS_STATUS_STOPPED) {
+		/* created (runc deletes a created container without --force)
+		 * or forced: kill everything, thaw so SIGKILL is delivered. */
+		if (cg) {
+			if (s == GLASS_STATUS_PAUSED)
+				glass_cgroup_freeze(cg, false, NULL);
+			glass_cgroup_kill(cg, SIGKILL, NULL);
+		}
+		glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
+		if (!wait_gone(st, 10000)) {
+			glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL", id,
+			              (int)st->pid);
+			goto fail;
+		}
+	}
+	if (cg && glass_cgroup_destroy(cg, err) < 0) {
+		glass_err_ctx(err, "delete %s: remove cgroup", id);
+		goto fail;
+	}
+	spec = glass_container_load_config(root, id, NULL);
+	if (glass_state_remove(root, id, err) < 0)
+		goto fail;
+	if (spec && spec->nhooks[GLASS_HOOK_POSTSTOP]) {
+		cleanup_free char *sj = glass_state_oci_json(st, GLASS_STATUS_STOPPED, false);
+		struct glass_err *herr = NULL;
+		glass_trace_phase("hooks");
+		if (glass_hooks_run(spec, GLASS_HOOK_POSTSTOP, sj, &herr) < 0)
+			glass_container_warn("poststop", &herr);
+	}
+	glass_spec_free(spec);
+	glass_cgroup_free(cg);
+	glass_state_free(st);
+	return 0;
+fail:
+	glass_spec_free(spec);
+	glass_cgroup_free(cg);
+	glass_state_free(st);
+	return -1;
+}
+
+void glass_container_block_signals(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, old);
+}
+
+static int status_code(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err)
+{
+	sigset_t all;
+	struct termios saved;
+	bool raw = false;
+	bool in_open = master_fd >= 0;
+	bool done = false;
+	int sfd;
+
+	sigfillset(&all);
+	sfd = signalfd(-1, &all, SFD_CLOEXEC);
+	if (sfd < 0)
+		return glass_err_new(err, errno, "signalfd()");
+	if (master_fd >= 0) {
+		raw = glass_console_raw(0, &saved);
+		if (raw)
+			glass_console_copy_size(0, master_fd);
+	}
+	*exit_code = 255;
+	while (!done || master_fd >= 0) {
+		struct pollfd p[3] = {{sfd, POLLIN, 0}, {master_fd, POLLIN, 0}, {-1, POLLIN, 0}};
+		if (in_open)
+			p[2].fd = 0;
+		if (done)
+			p[0].fd = -1; /* only drain the pty now */
+		int r = poll(p, 3, done ? 100 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (r == 0 && done)
+			break;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGCHLD) {
+					int status;
+					pid_t w;
+					while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+						if (w == pid) {
+							*exit_code = status_code(status);
+							done = true;
+						}
+				} else if (sig == SIGWINCH) {
+					if (master_fd >= 0)
+						glass_console_copy_size(0, master_fd);
+				} else {
+					kill(pid, sig);
+				}
+			}
+		}
+		if (master_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char buf[8192];
+			ssize_t n = read(master_fd, buf, sizeof(buf));
+			if (n > 0)
+				write_all(1, buf, (size_t)n);
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				/* EIO: every slave closed, the process is gone. */
+				close(master_fd);
+				master_fd = -1;
+			}
+		}
+		if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char buf[8192];
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n > 0 && master_fd >= 0)
+				write_all(master_fd, buf, (size_t)n);
+			else if (n <= 0 && errno != EINTR)
+				in_open = false;
+		}
+	}
+	if (master_fd >= 0)
+		close(master_fd);
+	if (raw)
+		glass_console_restore(0, &saved);
+	close(sfd);
+	return 0;
+}
+
+int glass_container_run(const char *root, const char *id, const char *bundle,
+                        const struct glass_create_opts *opts, int *exit_code,
+                        struct glass_err **err)
+{
+	struct glass_created c;
+	struct glass_state *st = NULL;
+	sigset_t old;
+	int rc = -1;
+
+	*exit_code = 0;
+	if (opts->detach) {
+		cleanup_close int lock = -1;
+		if (glass_container_create_ex(root, id, bundle, opts, false, &c, err) < 0)
+			return -1;
+		lock = c.lock_fd;
+		if (glass_state_load(root, id, &st, err) < 0 ||
+		    glass_container_start_locked(root, st, -1, err) < 0) {
+			glass_state_free(st);
+			glass_container_delete(root, id, true, NULL);
+			return -1;
+		}
+		glass_state_free(st);
+		return 0;
+	}
+
+	/* Foreground: the init (and, without a PID namespace, whatever it
+	 * leaves behind) is reaped here; signals go to the init. */
+	glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL, NULL);
+	glass_container_block_signals(&old);
+	if (glass_container_create_ex(root, id, bundle, opts, true, &c, err) < 0)
+		goto out;
+	if (glass_state_load(root, id, &st, err) < 0 ||
+	    glass_container_start_locked(root, st, c.sync_fd, err) < 0) {
+		close(c.sync_fd);
+		close(c.lock_fd);
+		if (c.master_fd >= 0)
+			close(c.master_fd);
+		glass_container_delete(root, id, true, NULL);
+		goto out;
+	}
+	close(c.sync_fd);
+	close(c.lock_fd);
+	glass_trace_phase("wait");
+	if (glass_container_wait(c.pid, c.master_fd, exit_code, err) < 0)
+		goto out;
+	glass_trace_note("exited", NULL, "container %s: exit code %d", id, *exit_code);
+	rc = 0;
+	if (!opts->keep && glass_container_delete(root, id, true, err) < 0)
+		rc = -1;
+out:
+	glass_state_free(st);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* process: the last steps of the container's process before execve.
+ *
+ * After the root switch the child still runs the runtime's code with the
+ * runtime's identity.  Here it takes on the process of config.json: its
+ * limits and scheduling (process-internal.h), then its identity (caps.c),
+ * no_new_privs (after which execve can never grant privileges: setuid bits
+ * and file capabilities are ignored), its working directory, and the path
+ * of the program to run, looked up in the container's PATH, never the
+ * runtime's.  Every fd the runtime opened is marked close-on-exec, so none
+ * leaks into the container (CVE-2024-21626 leaked a host cgroup directory
+ * fd that a cwd of /proc/self/fd/N could then escape through).
+ */
+#include "path.h"
+#include "process-internal.h"
+#include "sys.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int glass_process_prepare(const struct glass_process *p, struct glass_err **err)
+{
+	glass_trace_phase("process");
+	if (glass_process_rlimits(p, err) < 0 || glass_process_oom_score(p, err) < 0 ||
+	    glass_process_scheduler(p, err) < 0 || glass_process_io_priority(p, err) < 0)
+		return -1;
+	if (p->exec_cpu_affinity.initial && *p->exec_cpu_affinity.initial &&
+	    glass_process_affinity(0, p->exec_cpu_affinity.initial,
+	                           "process.execCPUAffinity.initial", err) < 0)
+		return -1;
+	/* runc's rule: the config's umask, else 0022 (not the runtime's). */
+	glass_sys_umask(p->user.has_umask ? (mode_t)p->user.umask : 022,
+	                p->user.has_umask ? "process.user.umask" : NULL);
+	return 0;
+}
+
+int glass_process_set_nnp(const struct glass_process *p, struct glass_err **err)
+{
+	if (!p->no_new_privileges)
+		return 0;
+	return glass_sys_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, "PR_SET_NO_NEW_PRIVS",
+	                       "process.noNewPrivileges", err) < 0
+	           ? -1
+	           : 0;
+}
+
+int glass_process_chdir(const struct glass_process *p, struct glass_err **err)
+{
+	cleanup_close int rootfd = -1, fd = -1;
+	const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+	char buf[PATH_MAX];
+
+	if (cwd[0] != '/')
+		return glass_err_field(err, EINVAL, "process.cwd",
+		                       "process.cwd: \"%s\" is not an absolute path", cwd);
+	rootfd = glass_sys_openat(AT_FDCWD, NULL, "/", O_PATH | O_DIRECTORY, 0, NULL, err);
+	if (rootfd < 0)
+		return -1;
+	fd = glass_path_open(rootfd, cwd, O_PATH | O_DIRECTORY, "process.cwd", err);
+	if (fd < 0) {
+		if (errno == ENOTDIR) {
+			glass_err_free(err);
+			glass_err_field(err, ENOTDIR, "process.cwd",
+			                "process.cwd: \"%s\" is not a directory", cwd);
+			return glass_err_hint(err, "process.cwd must be a directory inside the "
+			                           "container's root");
+		}
+		if (errno == ENOENT)
+			return glass_err_hint(err, "process.cwd does not exist in the container");
+		if (errno == ELOOP)
+			return glass_err_hint(err, "process.cwd may not go through /proc/*/fd or "
+			                           "/proc/*/root links");
+		return -1;
+	}
+	if (glass_sys_fchdir(fd, cwd, "process.cwd", err) < 0)
+		return errno == EACCES ? glass_err_hint(err, "the user of process.user may not "
+		                                             "enter this directory")
+		                       : -1;
+	/* A cwd outside the root shows as "(unreachable)/..." in getcwd(2):
+	 * never hand that to the container. */
+	if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/') {
+		glass_err_field(err, EXDEV, "process.cwd",
+		                "process.cwd: \"%s\" is outside the "
+		                "container's root",
+		                cwd);
+		return glass_err_hint(err, "a leaked directory fd was used as the cwd");
+	}
+	return 0;
+}
+
+static const char *env_get(const struct glass_process *p, const char *key)
+{
+	size_t n = strlen(key);
+	for (size_t i = 0; i < p->nenv; i++)
+		if (p->env[i] && strncmp(p->env[i], key, n) == 0 && p->env[i][n] == '=')
+			return p->env[i] + n + 1;
+	return NULL;
+}
+
+/* 0 when `path` is an executable regular file (Go's findExecutable, which
+ * runc uses), else an errno value. */
+static int check_exec(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno;
+	if (S_ISDIR(st.st_mode))
+		return EISDIR;
+	if (!(st.st_mode & 0111))
+		return EACCES;
+	return 0;
+}
+
+char *glass_process_find_exec(const struct glass_process *p, struct glass_err **err)
+{
+	const char *name = p->nargs ? p->args[0] : NULL;
+	const char *path;
+	cleanup_free char *dirs = NULL;
+	char *save = NULL;
+	int e;
+
+	if (name == NULL || *name == '\0') {
+		glass_err_field(err, EINVAL, "process.args", "process.args: no program to run");
+		return NULL;
+	}
+	if (strchr(name, '/')) {
+		e = check_exec(name);
+		if (e) {
+			glass_err_field(err, e, "process.args", "exec: \"%s\": stat %s", name,
+			                name);
+			return NULL;
+		}
+		return xstrdup(name);
+	}
+	path = env_get(p, "PATH");
+	dirs = xstrdup(path ? path : "");
+	/* strtok_r would skip empty entries, which mean "." in PATH. */
+	for (char *d = dirs; d; d = save) {
+		cleanup_free char *cand = NULL;
+		save = strchr(d, ':');
+		if (save)
+			*save++ = '\0';
+		cand = xasprintf("%s/%s", *d ? d : ".", name);
+		if (check_exec(cand) == 0) {
+			glass_trace_note("exec", "process.args", "\"%s\" found in $PATH: %s", name,
+			                 cand);
+			return steal_pointer(&cand);
+		}
+	}
+	glass_err_field(err, ENOENT, "process.args",
+	                "exec: \"%s\": executable file not found in $PATH", name);
+	glass_err_hint(err, path ? "PATH (from process.env) is \"%s\"" : "process.env has no PATH",
+	               path ? path : "");
+	return NULL;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* The fallback without close_range(2): walk /proc/self/fd. */
+static int cloexec_walk(int first_fd, const int *keep, int nkeep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name), skip = 0;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd < first_fd || fd == dirfd(d))
+			continue;
+		for (int i = 0; i < nkeep; i++)
+			skip |= keep[i] == fd;
+		if (!skip)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
+int glass_process_close_fds(int first_fd, const int *keep, int nkeep, struct glass_err **err)
+{
+	cleanup_free int *k = xcalloc((size_t)nkeep + 1, sizeof(int));
+	unsigned lo = (unsigned)first_fd;
+	int n = 0;
+	for (int i = 0; i < nkeep; i++)
+		if (keep[i] >= first_fd)
+			k[n++] = keep[i];
+	qsort(k, (size_t)n, sizeof(int), cmp_int);
+	for (int i = 0; i <= n; i++) {
+		unsigned hi = i < n ? (unsigned)k[i] - 1 : ~0U;
+		if (i < n && (unsigned)k[i] < lo) /* a duplicate */
+			continue;
+		if (i < n && (unsigned)k[i] == lo) {
+			lo++;
+			continue;
+		}
+		if (GLASS_SYS(NULL, "close_range", NULL,
+		              syscall(SYS_close_range, lo, hi, CLOSE_RANGE_CLOEXEC),
+		              "%u, %u, CLOSE_RANGE_CLOEXEC", lo, hi) < 0) {
+			if (errno == ENOSYS || errno == EINVAL) {
+				if (cloexec_walk(first_fd, keep, nkeep) < 0)
+					return glass_err_new(err, errno, "opendir(/proc/self/fd)");
+				return 0;
+			}
+			return glass_err_new(err, errno, "close_range(%u, %u, CLOSE_RANGE_CLOEXEC)",
+			                     lo, hi);
+		}
+		if (i < n)
+			lo = (unsigned)k[i] + 1;
+	}
+	return 0;
+}

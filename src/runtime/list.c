@@ -1,0 +1,94 @@
+/* glass-runtime list: the containers under --root. */
+#include "runtime.h"
+#include "state.h"
+
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lopts[] = {{"quiet", no_argument, NULL, 'q'},
+	                                      {"format", required_argument, NULL, 'f'},
+	                                      {"help", no_argument, NULL, 'h'},
+	                                      {NULL, 0, NULL, 0}};
+	struct glass_err *err = NULL;
+	bool quiet = false, json = false;
+	char **ids;
+	size_t n;
+	int c;
+	while ((c = getopt_long(argc, argv, "qf:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "json") == 0)
+				json = true;
+			else if (strcmp(optarg, "table") != 0)
+				return runtime_usage(ctx, "list", "--format: want table or json");
+			break;
+		case 'h':
+			printf("usage: glass-runtime list [-q] [--format table|json]\n\n"
+			       "Lists the containers under --root with their live status.\n");
+			return 0;
+		default:
+			return runtime_usage(ctx, "list", "unknown flag");
+		}
+	}
+	if (optind != argc)
+		return runtime_usage(ctx, "list", "takes no arguments");
+	ids = glass_state_list(ctx->root, &n, &err);
+	if (ids == NULL)
+		return runtime_fail(ctx, &err);
+	json_object *arr = json ? json_object_new_array() : NULL;
+	if (!json && !quiet)
+		printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
+		       "OWNER");
+	for (size_t i = 0; i < n; i++) {
+		struct glass_state *st = NULL;
+		enum glass_status s;
+		if (glass_state_load(ctx->root, ids[i], &st, NULL) < 0)
+			continue;
+		s = glass_state_status(ctx->root, st);
+		if (quiet && !json) {
+			printf("%s\n", st->id);
+		} else if (json) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
+			json_object_object_add(o, "id", json_object_new_string(st->id));
+			json_object_object_add(
+			    o, "pid", json_object_new_int(s == GLASS_STATUS_STOPPED ? 0 : st->pid));
+			json_object_object_add(o, "status",
+			                       json_object_new_string(glass_status_name(s)));
+			json_object_object_add(
+			    o, "bundle", json_object_new_string(st->bundle ? st->bundle : ""));
+			json_object_object_add(
+			    o, "rootfs", json_object_new_string(st->rootfs ? st->rootfs : ""));
+			json_object_object_add(
+			    o, "created", json_object_new_string(st->created ? st->created : ""));
+			if (st->annotations)
+				json_object_object_add(o, "annotations",
+				                       json_object_get(st->annotations));
+			json_object_object_add(o, "owner",
+			                       json_object_new_string(st->owner ? st->owner : ""));
+			json_object_array_add(arr, o);
+		} else {
+			printf("%-12s%-12d%-12s%-40s%-32s%s\n", st->id,
+			       s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid, glass_status_name(s),
+			       st->bundle ? st->bundle : "", st->created ? st->created : "",
+			       st->owner ? st->owner : "");
+		}
+		glass_state_free(st);
+	}
+	if (json) {
+		/* runc prints null for an empty list. */
+		printf("%s\n", n ? json_object_to_json_string_ext(
+		                       arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+		                 : "null");
+		json_object_put(arr);
+	}
+	glass_strv_free(ids);
+	return 0;
+}

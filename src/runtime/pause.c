@@ -1,0 +1,66 @@
+/* glass-runtime pause: freezes every process of a container (v1 freezer
+ * or v2 cgroup.freeze); the kernel stops them where they are, without a
+ * signal they could see. */
+#include "cgroup-verbs.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int cgverb_open(struct runtime_ctx *ctx, const char *id, struct glass_state **st,
+                enum glass_status *status, struct glass_cgroup **cg, struct glass_err **err)
+{
+	*st = NULL;
+	*cg = NULL;
+	if (glass_state_load(ctx->root, id, st, err) < 0)
+		return -1;
+	*status = glass_state_status(ctx->root, *st);
+	if ((*st)->cgroup_path == NULL) {
+		glass_err_new(err, 0, "container %s has no cgroup", id);
+		goto fail;
+	}
+	if (glass_cgroup_open((*st)->cgroup_path, cg, err) < 0)
+		goto fail;
+	return 0;
+fail:
+	glass_state_free(*st);
+	*st = NULL;
+	return -1;
+}
+
+int cmd_pause(struct runtime_ctx *ctx, int argc, char **argv)
+{
+	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	struct glass_err *err = NULL;
+	struct glass_state *st;
+	struct glass_cgroup *cg;
+	enum glass_status s;
+	int c, lock = -1, rc = 0;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: glass-runtime pause ID\n\nFreezes every process of the "
+			       "container through its cgroup (v1 freezer.state,\nv2 "
+			       "cgroup.freeze) and waits until the kernel reports it frozen.\n");
+			return 0;
+		}
+		return runtime_usage(ctx, "pause", "unknown flag");
+	}
+	if (optind != argc - 1)
+		return runtime_usage(ctx, "pause", "want exactly one container ID");
+	if (glass_state_lock(ctx->root, argv[optind], false, &lock, &err) < 0 ||
+	    cgverb_open(ctx, argv[optind], &st, &s, &cg, &err) < 0) {
+		if (lock >= 0)
+			close(lock);
+		return runtime_fail(ctx, &err);
+	}
+	if (s != GLASS_STATUS_RUNNING && s != GLASS_STATUS_CREATED) {
+		glass_err_new(&err, 0, "container not running");
+		rc = -1;
+	} else {
+		rc = glass_cgroup_freeze(cg, true, &err);
+	}
+	glass_cgroup_free(cg);
+	glass_state_free(st);
+	close(lock);
+	return rc < 0 ? runtime_fail(ctx, &err) : 0;
+}

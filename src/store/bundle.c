@@ -1,0 +1,280 @@
+/* bundle: image config -> OCI runtime config.
+ *
+ * The user name is resolved by reading the rootfs's /etc/passwd through
+ * openat2(RESOLVE_IN_ROOT): an image whose /etc/passwd is a symlink to
+ * the host's /etc/passwd reads its own (or nothing), never the host's. */
+#include "bundle.h"
+#include "seccomp.h"
+#include "spec.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+int64_t glass_parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0':
+	case 'b':
+		break;
+	case 'k':
+		v *= 1024;
+		break;
+	case 'm':
+		v *= 1024 * 1024;
+		break;
+	case 'g':
+		v *= 1024.0 * 1024 * 1024;
+		break;
+	default:
+		return -1;
+	}
+	return (int64_t)v;
+}
+
+static char *read_in_root(const char *root, const char *path)
+{
+	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	if (rfd < 0)
+		return NULL;
+	cleanup_close int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	struct strbuf b = STRBUF_INIT;
+	char buf[4096];
+	ssize_t n;
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && b.len < (1 << 20))
+		strbuf_append(&b, buf, (size_t)n);
+	return strbuf_steal(&b);
+}
+
+/* Looks `name` up in a passwd/group file: returns field 2 (the id) and,
+ * for passwd, field 3 (the primary gid) in *gid. */
+static int lookup(const char *text, const char *name, long *id, long *gid)
+{
+	if (!text)
+		return -1;
+	size_t nl = strlen(name);
+	for (const char *line = text; *line;) {
+		const char *eol = strchr(line, '\n');
+		if (!eol)
+			eol = line + strlen(line);
+		if ((size_t)(eol - line) > nl && strncmp(line, name, nl) == 0 && line[nl] == ':') {
+			const char *p = strchr(line + nl + 1, ':');
+			if (p && p < eol) {
+				*id = strtol(p + 1, NULL, 10);
+				const char *q = strchr(p + 1, ':');
+				if (gid && q && q < eol)
+					*gid = strtol(q + 1, NULL, 10);
+				return 0;
+			}
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	return -1;
+}
+
+static bool numeric(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int resolve_user(const char *spec, const char *rootfs, long *uid, long *gid,
+                        struct glass_err **err)
+{
+	cleanup_free char *u = xstrdup(spec);
+	char *g = strchr(u, ':');
+	if (g)
+		*g++ = '\0';
+	*uid = 0;
+	*gid = 0;
+	if (*u) {
+		if (numeric(u)) {
+			*uid = strtol(u, NULL, 10);
+			cleanup_free char *pw = read_in_root(rootfs, "/etc/passwd");
+			/* the primary group of a numeric uid, when listed */
+			for (const char *line = pw; line && *line;) {
+				long a, b;
+				const char *eol = strchr(line, '\n');
+				if (sscanf(line, "%*[^:]:%*[^:]:%ld:%ld", &a, &b) == 2 &&
+				    a == *uid) {
+					*gid = b;
+					break;
+				}
+				line = eol ? eol + 1 : "";
+			}
+		} else {
+			cleanup_free char *pw = read_in_root(rootfs, "/etc/passwd");
+			if (lookup(pw, u, uid, gid) < 0) {
+				glass_err_new(err, ENOENT,
+				              "user \"%s\" not found in the image's "
+				              "/etc/passwd",
+				              u);
+				return glass_err_set_field(err, "process.user");
+			}
+		}
+	}
+	if (g && *g) {
+		if (numeric(g)) {
+			*gid = strtol(g, NULL, 10);
+		} else {
+			cleanup_free char *gr = read_in_root(rootfs, "/etc/group");
+			if (lookup(gr, g, gid, NULL) < 0) {
+				glass_err_new(err, ENOENT,
+				              "group \"%s\" not found in the image's "
+				              "/etc/group",
+				              g);
+				return glass_err_set_field(err, "process.user");
+			}
+		}
+	}
+	return 0;
+}
+
+static void env_set(struct json_object *env, const char *kv)
+{
+	size_t kl = strcspn(kv, "=");
+	for (size_t i = 0; i < json_object_array_length(env); i++) {
+		const char *e = json_object_get_string(json_object_array_get_idx(env, i));
+		if (strncmp(e, kv, kl) == 0 && e[kl] == '=') {
+			json_object_array_put_idx(env, i, json_object_new_string(kv));
+			return;
+		}
+	}
+	json_object_array_add(env, json_object_new_string(kv));
+}
+
+static struct json_object *obj(struct json_object *parent, const char *key)
+{
+	struct json_object *o;
+	if (json_object_object_get_ex(parent, key, &o) && json_object_is_type(o, json_type_object))
+		return o;
+	o = json_object_new_object();
+	json_object_object_add(parent, key, o);
+	return o;
+}
+
+int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_host,
+                       const struct glass_image *img, const struct glass_bundle_opts *o,
+                       struct glass_err **err)
+{
+	cleanup_free char *final = NULL;
+	cleanup_free char *path = NULL;
+	cleanup_free char *base = glass_spec_default_json(false);
+	struct json_object *cfg = json_tokener_parse(base), *proc, *args, *env, *lin;
+	const struct glass_image_config *ic = img->config;
+	int rc = -1;
+	if (!cfg)
+		return glass_err_new(err, EINVAL, "default config.json does not parse");
+	proc = obj(cfg, "process");
+	args = json_object_new_array();
+	for (char **p = ic->entrypoint; p && *p; p++)
+		json_object_array_add(args, json_object_new_string(*p));
+	for (char **p = o->args ? o->args : ic->cmd; p && *p; p++)
+		json_object_array_add(args, json_object_new_string(*p));
+	if (json_object_array_length(args) == 0) {
+		json_object_put(args);
+		glass_err_field(err, EINVAL, "process.args",
+		                "the image has no Entrypoint or Cmd and no command was given");
+		goto out;
+	}
+	json_object_object_add(proc, "args", args);
+	env = json_object_new_array();
+	json_object_array_add(
+	    env, json_object_new_string(
+	             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	if (o->terminal)
+		json_object_array_add(env, json_object_new_string("TERM=xterm"));
+	for (char **p = ic->env; p && *p; p++)
+		env_set(env, *p);
+	if (o->hostname) {
+		cleanup_free char *h = xasprintf("HOSTNAME=%s", o->hostname);
+		env_set(env, h);
+	}
+	for (char **p = o->env; p && *p; p++)
+		env_set(env, *p);
+	json_object_object_add(proc, "env", env);
+	const char *cwd = o->workdir ? o->workdir : ic->workdir && *ic->workdir ? ic->workdir : "/";
+	if (cwd[0] != '/') {
+		glass_err_field(err, EINVAL, "process.cwd",
+		                "working directory \"%s\" is not absolute", cwd);
+		goto out;
+	}
+	json_object_object_add(proc, "cwd", json_object_new_string(cwd));
+	json_object_object_add(proc, "terminal", json_object_new_boolean(o->terminal));
+	const char *user = o->user ? o->user : ic->user;
+	if (user && *user) {
+		long uid, gid;
+		if (resolve_user(user, rootfs_host, &uid, &gid, err) < 0)
+			goto out;
+		struct json_object *u = obj(proc, "user");
+		json_object_object_add(u, "uid", json_object_new_int64(uid));
+		json_object_object_add(u, "gid", json_object_new_int64(gid));
+	}
+	struct json_object *root = obj(cfg, "root");
+	json_object_object_add(root, "path", json_object_new_string(rootfs));
+	json_object_object_add(root, "readonly", json_object_new_boolean(o->readonly));
+	if (o->hostname)
+		json_object_object_add(cfg, "hostname", json_object_new_string(o->hostname));
+	lin = obj(cfg, "linux");
+	if (o->cgroups_path)
+		json_object_object_add(lin, "cgroupsPath", json_object_new_string(o->cgroups_path));
+	if (o->memory > 0 || o->cpus > 0) {
+		struct json_object *res = obj(lin, "resources");
+		if (o->memory > 0)
+			json_object_object_add(obj(res, "memory"), "limit",
+			                       json_object_new_int64(o->memory));
+		if (o->cpus > 0) {
+			struct json_object *cpu = obj(res, "cpu");
+			json_object_object_add(cpu, "period", json_object_new_int64(100000));
+			json_object_object_add(cpu, "quota",
+			                       json_object_new_int64((int64_t)(o->cpus * 100000)));
+		}
+	}
+	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
+	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
+	final = NULL;
+	if (!o->no_seccomp) {
+		final = glass_seccomp_with_default_profile(text, err);
+		if (!final)
+			goto out;
+	} else {
+		final = xstrdup(text);
+	}
+	/* plan, then execute: the runtime's own parser checks what we wrote */
+	struct glass_spec *spec = glass_spec_parse(final, strlen(final), err);
+	if (!spec) {
+		glass_err_ctx(err, "generated config.json");
+		goto out;
+	}
+	glass_spec_free(spec);
+	if (mkdir_p(dir, 0700) < 0) {
+		glass_err_new(err, errno, "mkdir(\"%s\")", dir);
+		goto out;
+	}
+	path = xasprintf("%s/config.json", dir);
+	if (write_file_atomic_at(AT_FDCWD, path, final, strlen(final), 0600) < 0) {
+		glass_err_new(err, errno, "write(\"%s\")", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_object_put(cfg);
+	return rc;
+}

@@ -1,0 +1,553 @@
+/* store: an OCI image layout on disk, written crash-safely.
+ *
+ * The kernel guarantees used here: rename(2) within one filesystem
+ * replaces the target atomically (readers see the old or the new file,
+ * never a mix); fsync(2) of a file and then of its directory makes the
+ * data and the new name durable; flock(2) locks belong to the open file
+ * description and vanish when the process dies, so a kill -9 never leaves
+ * a stale lock behind. */
+#include "store.h"
+#include "sys.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+const char *glass_root_dir(void)
+{
+	const char *r = getenv("GLASS_ROOT");
+	return r && *r ? r : "/var/lib/glass";
+}
+
+static int open_dir(int dirfd, const char *path, struct glass_err **err)
+{
+	if (mkdirat(dirfd, path, 0700) < 0 && errno != EEXIST)
+		return glass_err_new(err, errno, "mkdir(\"%s\")", path);
+	return (int)GLASS_SYS(err, "open", NULL,
+	                      openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+	                      "\"%s\", O_DIRECTORY", path);
+}
+
+int glass_store_open(const char *root, bool exclusive, struct glass_store **out,
+                     struct glass_err **err)
+{
+	struct glass_store *s = xcalloc(1, sizeof(*s));
+	int storefd = -1;
+	s->dirfd = s->blobfd = s->ingestfd = s->rootfd = s->gc_lock = -1;
+	s->root = xstrdup(root);
+	s->dir = xasprintf("%s/store", root);
+	if (mkdir_p(root, 0700) < 0) {
+		glass_err_new(err, errno, "mkdir(\"%s\")", root);
+		goto fail;
+	}
+	s->rootfd = open_dir(AT_FDCWD, root, err);
+	if (s->rootfd < 0)
+		goto fail;
+	storefd = s->dirfd = open_dir(s->rootfd, "store", err);
+	if (storefd < 0)
+		goto fail;
+	s->gc_lock = openat(storefd, "gc.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->gc_lock < 0) {
+		glass_err_new(err, errno, "open(\"%s/gc.lock\")", s->dir);
+		goto fail;
+	}
+	if (GLASS_SYS(err, "flock", NULL, flock(s->gc_lock, exclusive ? LOCK_EX : LOCK_SH),
+	              "\"%s/gc.lock\", %s", s->dir, exclusive ? "LOCK_EX" : "LOCK_SH") < 0)
+		goto fail;
+	int blobs = open_dir(storefd, "blobs", err);
+	if (blobs < 0)
+		goto fail;
+	s->blobfd = open_dir(blobs, "sha256", err);
+	close(blobs);
+	if (s->blobfd < 0)
+		goto fail;
+	s->ingestfd = open_dir(storefd, "ingest", err);
+	if (s->ingestfd < 0)
+		goto fail;
+	if (faccessat(storefd, "oci-layout", F_OK, 0) < 0) {
+		const char *l = "{\"imageLayoutVersion\":\"1.0.0\"}";
+		if (write_file_atomic_at(storefd, "oci-layout", l, strlen(l), 0644) < 0) {
+			glass_err_new(err, errno, "write(\"%s/oci-layout\")", s->dir);
+			goto fail;
+		}
+	}
+	if (faccessat(storefd, "index.json", F_OK, 0) < 0) {
+		const char *i = "{\"schemaVersion\":2,\"manifests\":[]}";
+		if (write_file_atomic_at(storefd, "index.json", i, strlen(i), 0644) < 0) {
+			glass_err_new(err, errno, "write(\"%s/index.json\")", s->dir);
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	glass_err_ctx(err, "store %s", root);
+	glass_store_close(s);
+	return -1;
+}
+
+void glass_store_close(struct glass_store *s)
+{
+	if (!s)
+		return;
+	if (s->blobfd >= 0)
+		close(s->blobfd);
+	if (s->ingestfd >= 0)
+		close(s->ingestfd);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	if (s->rootfd >= 0)
+		close(s->rootfd);
+	if (s->gc_lock >= 0)
+		close(s->gc_lock);
+	free(s->root);
+	free(s->dir);
+	free(s);
+}
+
+bool glass_store_has_blob(struct glass_store *s, const char *digest)
+{
+	return glass_digest_valid(digest) &&
+	       faccessat(s->blobfd, glass_digest_hex(digest), F_OK, 0) == 0;
+}
+
+int64_t glass_store_blob_size(struct glass_store *s, const char *digest)
+{
+	struct stat st;
+	if (!glass_digest_valid(digest) || fstatat(s->blobfd, glass_digest_hex(digest), &st, 0) < 0)
+		return -1;
+	return st.st_size;
+}
+
+int glass_store_open_blob(struct glass_store *s, const char *digest, struct glass_err **err)
+{
+	if (glass_digest_check(digest, "blob", err) < 0)
+		return -1;
+	int fd = openat(s->blobfd, glass_digest_hex(digest), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		glass_err_new(err, errno, "open(\"%s/blobs/sha256/%s\")", s->dir,
+		              glass_digest_hex(digest));
+		if (errno == ENOENT)
+			glass_err_hint(
+			    err, "blob %s is missing from the store; pull the image again", digest);
+	}
+	return fd;
+}
+
+char *glass_store_read_blob(struct glass_store *s, const char *digest, size_t *len,
+                            struct glass_err **err)
+{
+	char got[GLASS_DIGEST_LEN];
+	size_t n = 0;
+	if (glass_digest_check(digest, "blob", err) < 0)
+		return NULL;
+	char *data = read_file_at(s->blobfd, glass_digest_hex(digest), &n);
+	if (!data) {
+		glass_err_new(err, errno, "read(\"%s/blobs/sha256/%s\")", s->dir,
+		              glass_digest_hex(digest));
+		return NULL;
+	}
+	glass_digest_buf(data, n, got);
+	if (strcmp(got, digest) != 0) {
+		free(data);
+		glass_err_new(err, EIO, "blob %s: content has digest %s", digest, got);
+		glass_err_hint(err,
+		               "the store is corrupt; `glass image rm` the image and pull again");
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return data;
+}
+
+struct glass_blob_writer {
+	struct glass_store *s;
+	char expected[GLASS_DIGEST_LEN];
+	char partial[96];
+	int64_t expected_size;
+	int64_t offset;
+	int fd;
+	struct glass_sha256 *h;
+};
+
+int glass_blob_writer_open(struct glass_store *s, const char *expected, int64_t expected_size,
+                           bool resume, struct glass_blob_writer **out, struct glass_err **err)
+{
+	static unsigned seq;
+	if (expected && glass_digest_check(expected, "blob", err) < 0)
+		return -1;
+	struct glass_blob_writer *w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	if (expected) {
+		snprintf(w->expected, sizeof(w->expected), "%s", expected);
+		snprintf(w->partial, sizeof(w->partial), "%s.partial", glass_digest_hex(expected));
+	} else {
+		snprintf(w->partial, sizeof(w->partial), "new-%d-%u.partial", (int)getpid(), seq++);
+	}
+	w->expected_size = expected_size;
+	w->h = glass_sha256_new();
+	w->fd = openat(s->ingestfd, w->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (w->fd < 0) {
+		glass_err_new(err, errno, "open(\"%s/ingest/%s\")", s->dir, w->partial);
+		goto fail;
+	}
+	/* Two pulls of the same blob: the second waits for the first and then
+	 * finds the blob present (or resumes what the first left). */
+	for (;;) {
+		struct stat a, b;
+		if (GLASS_SYS(err, "flock", NULL, flock(w->fd, LOCK_EX), "\"ingest/%s\", LOCK_EX",
+		              w->partial) < 0)
+			goto fail;
+		/* The holder we waited for may have finished: the blob is there
+		 * and our fd names a file that was renamed away. */
+		if (expected && glass_store_has_blob(s, expected)) {
+			close(w->fd);
+			w->fd = -1;
+			glass_err_new(err, EEXIST, "blob %s is already in the store", expected);
+			goto fail;
+		}
+		if (fstat(w->fd, &a) == 0 && fstatat(s->ingestfd, w->partial, &b, 0) == 0 &&
+		    a.st_ino == b.st_ino)
+			break;
+		close(w->fd);
+		w->fd = openat(s->ingestfd, w->partial, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (w->fd < 0) {
+			glass_err_new(err, errno, "open(\"%s/ingest/%s\")", s->dir, w->partial);
+			goto fail;
+		}
+	}
+	if (resume) {
+		char buf[1 << 16];
+		ssize_t n;
+		while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
+			glass_sha256_update(w->h, buf, (size_t)n);
+			w->offset += n;
+		}
+		if (n < 0) {
+			glass_err_new(err, errno, "read(\"ingest/%s\")", w->partial);
+			goto fail;
+		}
+		if (expected_size >= 0 && w->offset > expected_size) {
+			if (glass_blob_writer_restart(w, err) < 0)
+				goto fail;
+		}
+	} else if (ftruncate(w->fd, 0) < 0) {
+		glass_err_new(err, errno, "ftruncate(\"ingest/%s\")", w->partial);
+		goto fail;
+	}
+	*out = w;
+	return 0;
+fail:
+	glass_blob_writer_abort(w, true);
+	return -1;
+}
+
+int glass_blob_writer_write(struct glass_blob_writer *w, const void *buf, size_t len,
+                            struct glass_err **err)
+{
+	if (write_all(w->fd, buf, len) < 0)
+		return glass_err_new(err, errno, "write(\"%s/ingest/%s\")", w->s->dir, w->partial);
+	glass_sha256_update(w->h, buf, len);
+	w->offset += (int64_t)len;
+	return 0;
+}
+
+int64_t glass_blob_writer_offset(const struct glass_blob_writer *w)
+{
+	return w->offset;
+}
+
+int glass_blob_writer_restart(struct glass_blob_writer *w, struct glass_err **err)
+{
+	if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0)
+		return glass_err_new(err, errno, "ftruncate(\"ingest/%s\")", w->partial);
+	glass_sha256_reset(w->h);
+	w->offset = 0;
+	return 0;
+}
+
+int glass_blob_writer_commit(struct glass_blob_writer *w, char *out_digest, struct glass_err **err)
+{
+	char got[GLASS_DIGEST_LEN];
+	int rc = -1;
+	glass_sha256_final(w->h, got);
+	if (!w->expected[0])
+		memcpy(w->expected, got, sizeof(got)); /* content named as written */
+	if (strcmp(got, w->expected) != 0 ||
+	    (w->expected_size >= 0 && w->offset != w->expected_size)) {
+		glass_err_new(err, EBADMSG,
+		              "blob %s: received %lld bytes with digest %s (expected %lld bytes)",
+		              w->expected, (long long)w->offset, got, (long long)w->expected_size);
+		glass_err_hint(err, "the data was corrupted or the server sent another blob; "
+		                    "nothing was stored");
+		unlinkat(w->s->ingestfd, w->partial, 0);
+		goto out;
+	}
+	if (GLASS_SYS(err, "fsync", NULL, fsync(w->fd), "\"ingest/%s\"", w->partial) < 0)
+		goto out;
+	if (GLASS_SYS(
+	        err, "renameat", NULL,
+	        renameat(w->s->ingestfd, w->partial, w->s->blobfd, glass_digest_hex(w->expected)),
+	        "\"ingest/%s\", \"blobs/sha256/%s\"", w->partial,
+	        glass_digest_hex(w->expected)) < 0)
+		goto out;
+	fsync(w->s->blobfd);
+	if (out_digest)
+		memcpy(out_digest, w->expected, GLASS_DIGEST_LEN);
+	rc = 0;
+out:
+	glass_blob_writer_abort(w, true);
+	return rc;
+}
+
+void glass_blob_writer_abort(struct glass_blob_writer *w, bool keep)
+{
+	if (!w)
+		return;
+	if (!keep && w->fd >= 0)
+		unlinkat(w->s->ingestfd, w->partial, 0);
+	if (w->fd >= 0)
+		close(w->fd);
+	glass_sha256_free(w->h);
+	free(w);
+}
+
+int glass_store_put_blob(struct glass_store *s, const void *data, size_t len, const char *expected,
+                         char *out_digest, struct glass_err **err)
+{
+	char got[GLASS_DIGEST_LEN];
+	struct glass_blob_writer *w;
+	glass_digest_buf(data, len, got);
+	if (expected && strcmp(expected, got) != 0) {
+		glass_err_new(err, EBADMSG, "blob %s: content has digest %s", expected, got);
+		return glass_err_hint(err,
+		                      "the data was corrupted or is not what the manifest names");
+	}
+	if (out_digest)
+		memcpy(out_digest, got, GLASS_DIGEST_LEN);
+	if (glass_store_has_blob(s, got))
+		return 0;
+	if (glass_blob_writer_open(s, got, (int64_t)len, false, &w, err) < 0)
+		return -1;
+	if (glass_blob_writer_write(w, data, len, err) < 0) {
+		glass_blob_writer_abort(w, false);
+		return -1;
+	}
+	return glass_blob_writer_commit(w, NULL, err);
+}
+
+/* index.json */
+
+void glass_store_entries_free(struct glass_store_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].name);
+		free(e[i].digest);
+		free(e[i].media_type);
+		free(e[i].index_digest);
+		free(e[i].created);
+	}
+	free(e);
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	if (!o || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+#define REF_NAME     "org.opencontainers.image.ref.name"
+#define INDEX_DIGEST "io.glass.image.index"
+#define CREATED      "org.opencontainers.image.created"
+
+static struct json_object *load_index(struct glass_store *s, struct glass_err **err)
+{
+	size_t n;
+	cleanup_free char *text = read_file_at(s->dirfd, "index.json", &n);
+	if (!text) {
+		glass_err_new(err, errno, "read(\"%s/index.json\")", s->dir);
+		return NULL;
+	}
+	struct json_object *o = json_tokener_parse(text);
+	struct json_object *m;
+	if (!o || !json_object_object_get_ex(o, "manifests", &m) ||
+	    !json_object_is_type(m, json_type_array)) {
+		json_object_put(o);
+		glass_err_new(err, EINVAL, "%s/index.json: not an OCI image index", s->dir);
+		return NULL;
+	}
+	return o;
+}
+
+int glass_store_list(struct glass_store *s, struct glass_store_entry **out, size_t *n,
+                     struct glass_err **err)
+{
+	struct json_object *idx = load_index(s, err), *m, *ann;
+	if (!idx)
+		return -1;
+	json_object_object_get_ex(idx, "manifests", &m);
+	size_t len = json_object_array_length(m), k = 0;
+	struct glass_store_entry *e = xcalloc(len + 1, sizeof(*e));
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *d = json_object_array_get_idx(m, i), *sz;
+		if (!json_object_object_get_ex(d, "annotations", &ann) || !jstr(ann, REF_NAME) ||
+		    !glass_digest_valid(jstr(d, "digest")))
+			continue;
+		e[k].name = xstrdup(jstr(ann, REF_NAME));
+		e[k].digest = xstrdup(jstr(d, "digest"));
+		e[k].media_type = xstrdup(jstr(d, "mediaType") ? jstr(d, "mediaType") : "");
+		e[k].size =
+		    json_object_object_get_ex(d, "size", &sz) ? json_object_get_int64(sz) : 0;
+		e[k].index_digest =
+		    jstr(ann, INDEX_DIGEST) ? xstrdup(jstr(ann, INDEX_DIGEST)) : NULL;
+		e[k].created = jstr(ann, CREATED) ? xstrdup(jstr(ann, CREATED)) : NULL;
+		k++;
+	}
+	json_object_put(idx);
+	*out = e;
+	*n = k;
+	return 0;
+}
+
+static int lock_index(struct glass_store *s, struct glass_err **err)
+{
+	int fd = openat(s->dirfd, "index.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return glass_err_new(err, errno, "open(\"%s/index.lock\")", s->dir);
+	if (GLASS_SYS(err, "flock", NULL, flock(fd, LOCK_EX), "\"%s/index.lock\", LOCK_EX",
+	              s->dir) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int save_index(struct glass_store *s, struct json_object *idx, struct glass_err **err)
+{
+	const char *text = json_object_to_json_string_ext(idx, JSON_C_TO_STRING_PLAIN);
+	if (write_file_atomic_at(s->dirfd, "index.json", text, strlen(text), 0644) < 0)
+		return glass_err_new(err, errno, "write(\"%s/index.json\")", s->dir);
+	return 0;
+}
+
+/* Removes the entry named `name` from the manifests array; returns whether
+ * one was there. */
+static bool drop_name(struct json_object *m, const char *name)
+{
+	bool found = false;
+	for (size_t i = json_object_array_length(m); i-- > 0;) {
+		struct json_object *d = json_object_array_get_idx(m, i), *ann;
+		const char *n =
+		    json_object_object_get_ex(d, "annotations", &ann) ? jstr(ann, REF_NAME) : NULL;
+		if (n && strcmp(n, name) == 0) {
+			json_object_array_del_idx(m, i, 1);
+			found = true;
+		}
+	}
+	return found;
+}
+
+int glass_store_set(struct glass_store *s, const struct glass_store_entry *e,
+                    struct glass_err **err)
+{
+	cleanup_close int lk = lock_index(s, err);
+	if (lk < 0)
+		return -1;
+	struct json_object *idx = load_index(s, err), *m;
+	if (!idx)
+		return -1;
+	json_object_object_get_ex(idx, "manifests", &m);
+	drop_name(m, e->name);
+	struct json_object *d = json_object_new_object(), *ann = json_object_new_object();
+	char now[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	json_object_object_add(d, "mediaType", json_object_new_string(e->media_type));
+	json_object_object_add(d, "digest", json_object_new_string(e->digest));
+	json_object_object_add(d, "size", json_object_new_int64(e->size));
+	json_object_object_add(ann, REF_NAME, json_object_new_string(e->name));
+	if (e->index_digest)
+		json_object_object_add(ann, INDEX_DIGEST, json_object_new_string(e->index_digest));
+	json_object_object_add(ann, CREATED, json_object_new_string(e->created ? e->created : now));
+	json_object_object_add(d, "annotations", ann);
+	json_object_array_add(m, d);
+	int rc = save_index(s, idx, err);
+	json_object_put(idx);
+	return rc;
+}
+
+int glass_store_unset(struct glass_store *s, const char *name, struct glass_err **err)
+{
+	cleanup_close int lk = lock_index(s, err);
+	if (lk < 0)
+		return -1;
+	struct json_object *idx = load_index(s, err), *m;
+	if (!idx)
+		return -1;
+	json_object_object_get_ex(idx, "manifests", &m);
+	int rc = 0;
+	if (!drop_name(m, name))
+		rc = glass_err_new(err, ENOENT, "no image named %s", name);
+	else
+		rc = save_index(s, idx, err);
+	json_object_put(idx);
+	return rc;
+}
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int glass_store_sweep_blobs(struct glass_store *s, char **keep, size_t nkeep, uint64_t *freed,
+                            struct glass_err **err)
+{
+	int fd = dup(s->blobfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!d)
+		return glass_err_new(err, errno, "opendir(\"%s/blobs/sha256\")", s->dir);
+	while ((de = readdir(d))) {
+		char dg[GLASS_DIGEST_LEN + 8];
+		struct stat st;
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		snprintf(dg, sizeof(dg), "sha256:%.64s", de->d_name);
+		const char *key = dg;
+		if (bsearch(&key, keep, nkeep, sizeof(char *), cmpstr))
+			continue;
+		if (fstatat(s->blobfd, de->d_name, &st, 0) == 0 &&
+		    GLASS_SYS(err, "unlinkat", NULL, unlinkat(s->blobfd, de->d_name, 0),
+		              "\"blobs/sha256/%s\"", de->d_name) == 0)
+			*freed += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	/* Stale partial downloads that no transfer holds locked. */
+	fd = dup(s->ingestfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		int pf = openat(s->ingestfd, de->d_name, O_RDONLY | O_CLOEXEC);
+		if (pf < 0)
+			continue;
+		struct stat st;
+		if (flock(pf, LOCK_EX | LOCK_NB) == 0 && fstat(pf, &st) == 0 &&
+		    unlinkat(s->ingestfd, de->d_name, 0) == 0)
+			*freed += (uint64_t)st.st_size;
+		close(pf);
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}

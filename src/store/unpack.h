@@ -1,0 +1,47 @@
+/* unpack: one layer (a tar stream, possibly compressed) extracted into a
+ * directory in one streaming pass, in overlayfs form.
+ *
+ * The OCI layer format (layer.md) marks deletions with whiteout files:
+ * `.wh.NAME` deletes NAME from the layers below, `.wh..wh..opq` hides
+ * everything below in its directory.  overlayfs spells the same things as
+ * a 0:0 character device named NAME and the xattr
+ * `trusted.overlay.opaque=y` on the directory (`user.overlay.opaque` for
+ * an unprivileged mount with `userxattr`), so each layer directory can be
+ * used as a lowerdir as is.
+ *
+ * Every entry is created relative to a directory fd opened with
+ * openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): an entry whose path is
+ * absolute, climbs with `..`, or goes through a symlink made by an earlier
+ * entry is refused with an error that names it, and nothing is written
+ * outside the layer directory.
+ */
+#ifndef GLASS_UNPACK_H
+#define GLASS_UNPACK_H
+
+#include "digest.h"
+#include "err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct glass_unpack_opts {
+	bool rootless;     /* user.overlay.* xattrs; skip chown/devices that fail */
+	bool no_whiteouts; /* keep .wh.* files as they are (plain extraction) */
+};
+
+struct glass_unpack_stats {
+	char diff_id[GLASS_DIGEST_LEN]; /* sha256 of the uncompressed tar */
+	uint64_t bytes;                 /* uncompressed size */
+	uint64_t entries;
+	const char *compression; /* "gzip", "zstd", "none" */
+};
+
+/* Extracts the layer read from `fd` into the directory `destfd`.
+ * Returns 0 or -1 with err naming the failing entry. */
+int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
+                    struct glass_unpack_stats *stats, struct glass_err **err);
+
+/* Removes dirfd/name recursively without following symlinks. */
+int glass_rm_rf_at(int dirfd, const char *name);
+
+#endif

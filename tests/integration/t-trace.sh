@@ -1,0 +1,149 @@
+#!/bin/bash
+# The trace and step mode of glass-runtime (docs/trace.md):
+#   --trace: the syscall sequence of container creation, in order: clone
+#   with CLONE_NEW* flags, mount..., pivot_root, execve, each with args and
+#   a result;  --trace-format json: one parseable event per line with the
+#   documented fields;  --step-fd: the container advances one operation per
+#   "next" line, "continue" runs to the end, "abort" fails cleanly and
+#   leaves nothing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh"
+need_runtime
+
+ID=h8tr-$$
+B=$TEST_TMP/bundle
+make_bundle "$B"
+set_args "$B" /bin/true
+
+# --- text narration
+R --trace run --bundle "$B" "$ID-t" </dev/null >/dev/null 2>"$TEST_TMP/trace.txt"
+check "--trace run exits 0" $?
+T=$TEST_TMP/trace.txt
+# first line number matching an extended regex
+first() { grep -nE -m1 -- "$1" "$T" | cut -d: -f1; }
+l_clone=$(first '(clone3?|unshare)\(.*CLONE_NEW')
+l_mount=$(first '[^_]mount\(')
+l_pivot=$(first 'pivot_root\(')
+l_exec=$(first 'execve?\(')
+like "clone (or unshare) with CLONE_NEW* flags is shown" "$l_clone" '^[0-9]+$'
+like "mount calls are shown" "$l_mount" '^[0-9]+$'
+like "pivot_root is shown" "$l_pivot" '^[0-9]+$'
+like "execve is shown" "$l_exec" '^[0-9]+$'
+[ -n "$l_clone" ] && [ -n "$l_mount" ] && [ -n "$l_pivot" ] && [ -n "$l_exec" ] &&
+	[ "$l_clone" -lt "$l_pivot" ] && [ "$l_mount" -lt "$l_pivot" ] && [ "$l_pivot" -lt "$l_exec" ]
+check "in order: clone, mount, pivot_root, execve (lines $l_clone $l_mount $l_pivot $l_exec)" $?
+like "clone shows the namespace flags of the config" "$(sed -n "${l_clone:-1}p" "$T")" 'CLONE_NEWPID.*CLONE_NEWNET|CLONE_NEWNET.*CLONE_NEWPID|CLONE_NEWNS'
+like "pivot_root shows its arguments and result" "$(sed -n "${l_pivot:-1}p" "$T")" 'pivot_root\(.+\) = 0'
+like "mount of proc shows source, target, type and result" "$(grep -E 'mount\(.*"proc"' "$T" | head -1)" '"proc".*/proc.*= 0'
+like "execve shows the program" "$(sed -n "${l_exec:-1}p" "$T")" '/bin/true'
+like "a step names the config field that caused it" "$(cat "$T")" '<- (mounts|linux|process|hostname|root)'
+ok "nothing left after the traced run" nothing_left "$ID-t"
+
+# --- JSON lines
+R --trace --trace-format json run --bundle "$B" "$ID-j" </dev/null >/dev/null 2>"$TEST_TMP/trace.jsonl"
+check "--trace-format json run exits 0" $?
+J=$TEST_TMP/trace.jsonl
+grep '^{' "$J" >"$J.events"
+ok "every event line parses as JSON" jq -e . "$J.events"
+n=$(wc -l <"$J.events")
+like "there are events ($n)" "$n" '^[1-9][0-9]+$'
+is "every event has type, seq, pid, phase, call, args, field, ts_ns" \
+	"$(jq -c '[has("type"), has("seq"), has("pid"), has("phase"), has("call"), has("args"), has("field"), has("ts_ns")] | all' "$J.events" | sort -u)" true
+is "every end event has result, errno, dur_ns" \
+	"$(jq -c 'select(.type == "end") | [has("result"), has("errno"), has("dur_ns")] | all' "$J.events" | sort -u)" true
+is "seq increases one by one" "$(jq -s '[.[] | select(.seq) | .seq] | . == ([range(.[0]; .[0] + length)])' "$J.events")" true
+is "types are begin, end, note (and pause in step mode)" "$(jq -r .type "$J.events" | sort -u | grep -vxE 'begin|end|note|pause')" ""
+ok "events come from the child too (more than one pid)" test "$(jq -r .pid "$J.events" | sort -u | wc -l)" -gt 1
+calls=$(jq -r 'select(.type != "begin") | .call + "(" + .args' "$J.events" | tr '\n' ' ')
+like "the JSON sequence runs clone .. mount .. pivot_root .. execve" "$calls" '(clone3?|unshare)\(.*[^_]mount\(.*pivot_root\(.*execve?\('
+like "the phases include namespaces and rootfs" "$(jq -r .phase "$J.events" | sort -u | tr '\n' ' ')" 'namespaces.*rootfs|rootfs.*namespaces'
+is "failed calls carry errname" "$(jq -c 'select(.type == "end" and .errno != 0) | has("errname")' "$J.events" | sort -u | grep -v true)" ""
+ok "nothing left after the JSON-traced run" nothing_left "$ID-j"
+
+# --- step mode driven from a program through --step-fd
+# start_stepped ID: runs the container paused on the first step; control
+# writes go to fd 5, events to $S.
+start_stepped() {
+	local id=$1
+	S=$TEST_TMP/$id.jsonl
+	rm -f "$TEST_TMP/$id.ctl"
+	mkfifo "$TEST_TMP/$id.ctl"
+	"$RUNTIME" --root "$STATE" --trace-format json --trace-fd 3 --step-fd 4 run --bundle "$B" "$id" \
+		3>"$S" 4<"$TEST_TMP/$id.ctl" </dev/null >/dev/null 2>"$TEST_TMP/$id.err" &
+	STEP_PID=$!
+	exec 5>"$TEST_TMP/$id.ctl"
+	on_exit "kill -9 $STEP_PID"
+}
+pauses() { grep -c '"type":"pause"' "$S" 2>/dev/null; }
+ends() { grep -c '"type":"end"' "$S" 2>/dev/null; }
+# wait_pauses N: until N pause events were printed (5 s at most)
+wait_pauses() {
+	local i
+	for i in $(seq 50); do
+		[ "$(pauses)" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+start_stepped "$ID-s"
+ok "step mode pauses before the first operation" wait_pauses 1
+e0=$(ends)
+sleep 0.5
+is "while paused nothing runs" "$(ends)" "$e0"
+good=0
+for i in 1 2 3 4 5; do
+	e=$(ends) p=$(pauses)
+	echo next >&5
+	wait_pauses $((p + 1)) || good=1
+	sleep 0.2
+	[ "$(pauses)" -eq $((p + 1)) ] && [ "$(ends)" -eq $((e + 1)) ] || {
+		good=1
+		echo "# step $i: pauses $p -> $(pauses), ends $e -> $(ends)"
+	}
+done
+check "each \"next\" runs exactly one operation (5 steps)" $good
+echo continue >&5
+exec 5>&-
+wait "$STEP_PID"
+check "\"continue\" runs the container to the end (exit 0)" $?
+ok "the stepped trace is JSON lines" jq -e . "$S"
+ok "nothing left after the stepped run" nothing_left "$ID-s"
+
+start_stepped "$ID-a"
+wait_pauses 1
+for i in 1 2 3; do
+	p=$(pauses)
+	echo next >&5
+	wait_pauses $((p + 1))
+done
+echo abort >&5
+exec 5>&-
+timeout 10 tail --pid="$STEP_PID" -f /dev/null
+wait "$STEP_PID"
+rc=$?
+[ $rc -ne 0 ]
+check "\"abort\" fails the run (status $rc)" $?
+like "the abort is reported" "$(cat "$TEST_TMP/$ID-a.err")" "abort|cancel|Cancel"
+ok "nothing left after the aborted run" nothing_left "$ID-a"
+
+# abort deep in the child (after the namespaces exist), then nothing left
+start_stepped "$ID-d"
+wait_pauses 1
+n=0
+last_pause() { jq -r 'select(.type == "pause") | .call' "$S" 2>/dev/null | tail -1; }
+while [ $n -lt 200 ] && [ "$(last_pause)" != pivot_root ]; do
+	p=$(pauses)
+	echo next >&5
+	wait_pauses $((p + 1)) || break
+	n=$((n + 1))
+done
+[ "$(last_pause)" = pivot_root ]
+check "stepping reaches pivot_root in the child" $?
+echo abort >&5
+exec 5>&-
+timeout 10 tail --pid="$STEP_PID" -f /dev/null
+wait "$STEP_PID"
+check "\"abort\" at pivot_root fails the run" $((!$?))
+ok "nothing left after an abort inside the container's child" nothing_left "$ID-d"
+finish

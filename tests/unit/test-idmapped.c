@@ -1,0 +1,93 @@
+/* Unit test of idmapped mounts: a directory with a root-owned file is
+ * bind-mounted with uidMappings 0->1000 / gidMappings 0->2000 in a private
+ * mount namespace, and the file seen through the new mount belongs to
+ * 1000:2000. */
+#include "idmapped.h"
+#include "tap.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void)
+{
+	char dir[] = "/tmp/glass-idmapped-XXXXXX";
+	char src[128], dst[128], file[160];
+	struct glass_idmap u = {0, 1000, 1}, g = {0, 2000, 1};
+	struct glass_mount m = {.destination = "/mnt",
+	                        .uid_mappings = &u,
+	                        .nuid_mappings = 1,
+	                        .gid_mappings = &g,
+	                        .ngid_mappings = 1};
+	int st, fd;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		TAP_SKIP("needs root", "idmapped mount");
+		return tap_done();
+	}
+	if (!glass_idmapped_supported()) {
+		TAP_SKIP("kernel lacks mount_setattr (Linux 5.12)", "idmapped mount");
+		return tap_done();
+	}
+	mkdtemp(dir);
+	snprintf(src, sizeof(src), "%s/src", dir);
+	snprintf(dst, sizeof(dst), "%s/dst", dir);
+	mkdir(src, 0755);
+	mkdir(dst, 0755);
+	snprintf(file, sizeof(file), "%s/owned-by-root", src);
+	fd = open(file, O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	chown(file, 0, 0);
+
+	pid = fork();
+	if (pid == 0) {
+		struct glass_err *err = NULL;
+		struct stat sb;
+		char seen[200];
+		int t;
+		if (syscall(SYS_unshare, CLONE_NEWNS) < 0 ||
+		    syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+			_exit(10);
+		t = open(dst, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (glass_mount_idmapped(src, t, dst, &m, false, "mounts[0]", &err) < 0) {
+			char *s = glass_err_format(err);
+			fprintf(stderr, "# %s\n", s);
+			_exit(11);
+		}
+		snprintf(seen, sizeof(seen), "%s/owned-by-root", dst);
+		if (stat(seen, &sb) < 0)
+			_exit(12);
+		_exit(sb.st_uid == 1000 && sb.st_gid == 2000 ? 0 : 13);
+	}
+	waitpid(pid, &st, 0);
+	TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "root-owned file seen as 1000:2000 through the idmapped mount (exit %d)",
+	       WEXITSTATUS(st));
+	{
+		struct stat sb;
+		stat(file, &sb);
+		TAP_OK(sb.st_uid == 0, "the file itself is still owned by 0 (no chown)");
+	}
+	{
+		struct glass_mount half = m;
+		struct glass_err *err = NULL;
+		half.ngid_mappings = 0;
+		TAP_OK(glass_idmapped_open(src, &half, false, "mounts[3]", &err) < 0 && err &&
+		           err->field && !strcmp(err->field, "mounts[3]"),
+		       "uidMappings without gidMappings refused naming the field");
+		glass_err_free(&err);
+	}
+	unlink(file);
+	rmdir(src);
+	rmdir(dst);
+	rmdir(dir);
+	return tap_done();
+}

@@ -1,0 +1,373 @@
+// Browser tests of `glass lab`, TAP on stdout (no plan line: run.sh adds it).
+// LAB_URL: the URL the lab printed (with its token); ART: screenshot folder.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const URL_ = new URL(process.env.LAB_URL);
+const TOKEN = URL_.searchParams.get('token');
+const ART = process.env.ART || '.';
+let n = 0, failed = 0;
+
+function ok(cond, name, diag) {
+  n++;
+  if (cond) console.log(`ok ${n} - ${name}`);
+  else {
+    failed++;
+    console.log(`not ok ${n} - ${name}`);
+    if (diag !== undefined) for (const l of String(typeof diag === 'string' ? diag : JSON.stringify(diag)).split('\n').slice(0, 30)) console.log('#   ' + l);
+  }
+  return cond;
+}
+async function test(name, fn) {
+  try { await fn(); } catch (e) { ok(false, name + ' (threw)', e.stack || String(e)); }
+}
+
+// Raw HTTP, so Host and Origin can be set as an attacker's page would.
+function request(method, p, headers = {}, body) {
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: URL_.hostname, port: URL_.port, method, path: p, headers }, (res) => {
+      let d = '';
+      res.on('data', (c) => { d += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: d, headers: res.headers }));
+    });
+    r.on('error', reject);
+    r.setTimeout(10000, () => r.destroy(new Error('timeout')));
+    if (body) r.write(body);
+    r.end();
+  });
+}
+const authed = { 'X-Glass-Token': TOKEN };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------- the API's gate
+await test('API', async () => {
+  let r = await request('GET', '/api/info');
+  ok(r.status === 401, 'API refuses a request without the token (401)', r);
+  r = await request('GET', '/api/info', { 'X-Glass-Token': 'f'.repeat(64) });
+  ok(r.status === 401, 'API refuses a wrong token (401)', r);
+  r = await request('GET', '/api/info', { ...authed, Origin: 'http://evil.example' });
+  ok(r.status === 403, 'API refuses a foreign Origin even with the token (403)', r);
+  r = await request('POST', '/api/experiments', { ...authed, Origin: 'http://evil.example', 'Content-Type': 'application/json' }, '{"kind":"pidns"}');
+  ok(r.status === 403, 'a cross-site POST cannot start an experiment (403)', r);
+  r = await request('GET', '/api/info', { ...authed, Host: `rebind.example:${URL_.port}` });
+  ok(r.status === 403, 'API refuses a Host that is not the lab (DNS rebinding, 403)', r);
+  r = await request('GET', '/api/info', authed);
+  ok(r.status === 200 && JSON.parse(r.body).kernel, 'API answers a request with the token and no Origin (as curl)', r);
+  r = await request('GET', '/');
+  ok(r.status === 401 && !r.body.includes(TOKEN), 'the page itself needs the token and does not leak it', r.status);
+  r = await request('POST', '/api/experiments', { ...authed, 'Content-Type': 'application/json' }, '{"kind":"namespaces","namespaces":{"pid":"yes; rm -rf /"}}');
+  ok(r.status === 400, 'parameters are validated: a non-boolean switch is refused (400)', r);
+  r = await request('POST', '/api/experiments', { ...authed, 'Content-Type': 'application/json' }, '{"kind":"exec","args":["/bin/sh"]}');
+  ok(r.status === 400, 'only the lab\'s own experiments run: an unknown kind is refused (400)', r);
+  r = await request('GET', '/api/experiments/e999/events?token=' + 'f'.repeat(64));
+  ok(r.status === 401, 'the event stream needs the token in its query (401)', r.status);
+});
+
+// ------------------------------------------------------------- the browser
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'glass-chromium-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1440, height: 900 },
+});
+const page = ctx.pages()[0] || await ctx.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+// Nothing but the lab itself: the page must work offline.
+const foreign = [];
+page.on('request', (r) => { if (!r.url().startsWith(URL_.origin)) foreign.push(r.url()); });
+
+async function setSwitches(on) {
+  for (const k of ['mount', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup', 'time']) {
+    const want = on.includes(k);
+    const box = page.getByTestId('ns-' + k);
+    if ((await box.isChecked()) !== want && !(await box.isDisabled())) await page.getByTestId('switch-' + k).click();
+  }
+}
+async function runNs(on) {
+  await setSwitches(on);
+  await page.getByTestId('ns-run').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=ns-run]').disabled &&
+    !/starting|runs/.test(document.querySelector('[data-testid=ns-status]').textContent), null, { timeout: 60000 });
+  const st = await page.getByTestId('ns-status').textContent();
+  const procs = page.getByTestId('procs-ctr');
+  if (!(await procs.count())) return { status: st };
+  const hostProcs = page.getByTestId('procs-host');
+  return {
+    status: st,
+    self: Number(await procs.getAttribute('data-self')),
+    count: Number(await procs.getAttribute('data-count')),
+    comms: await procs.getAttribute('data-comms'),
+    first: Number(await procs.getAttribute('data-first')),
+    hostCount: Number(await hostProcs.getAttribute('data-count')),
+    hostname: (await page.getByTestId('hostname-ctr').textContent()).trim(),
+    hostHostname: (await page.getByTestId('hostname-host').textContent()).trim(),
+    pidSame: await page.getByTestId('member-pid').getAttribute('data-same'),
+    utsSame: await page.getByTestId('member-uts').getAttribute('data-same'),
+    ipcOurs: Number(await page.getByTestId('ipc-ctr').getAttribute('data-ours')),
+    ipcHostOurs: Number(await page.getByTestId('ipc-host').getAttribute('data-ours')),
+    netCtr: Number(await page.getByTestId('net-ctr').getAttribute('data-count')),
+  };
+}
+
+await test('page', async () => {
+  await page.goto(URL_.href);
+  ok((await page.title()) === 'glass lab', 'the page opens');
+  await page.waitForFunction(() => /kernel/.test(document.querySelector('[data-testid=hostfacts]').textContent), null, { timeout: 10000 });
+  ok(true, 'the page read the host facts through the API (token from the page)');
+});
+
+await test('experiment 1', async () => {
+  const base = ['mount', 'uts', 'ipc', 'net', 'cgroup'];
+  const a = await runNs([...base, 'pid']);
+  ok(a.self === 1, 'PID namespace on: the container\'s process is pid 1', a);
+  ok(a.first === 1 && /glass-probe/.test(a.comms) && a.count <= 3, 'PID namespace on: its process list is just itself (pid 1 is the probe)', a);
+  ok(a.pidSame === '0', 'PID namespace on: the pid namespace inode differs from the host\'s', a);
+  ok(a.hostname === 'glass-lab' && a.hostHostname !== 'glass-lab', 'UTS on: the container has its own hostname, the host keeps its own', a);
+  ok(a.ipcOurs === 0 && a.ipcHostOurs === 2, 'IPC on: the lab\'s SysV objects are visible on the host only', a);
+  ok(a.netCtr === 1, 'network on: the container sees a single interface (lo)', a);
+  await page.screenshot({ path: path.join(ART, 'lab-namespaces-pid-on.png'), fullPage: true });
+
+  const b = await runNs(base.filter((x) => x !== 'uts' && x !== 'ipc'));
+  ok(b.self > 1 && b.count > 10, 'PID namespace off: the probe has a host pid and sees the host\'s processes', b);
+  ok(b.count >= b.hostCount - 20 && b.count <= b.hostCount + 20, 'PID namespace off: it sees about as many processes as the host', b);
+  ok(a.count !== b.count, 'the container\'s process list differs with and without the PID namespace', { on: a.count, off: b.count });
+  ok(b.pidSame === '1', 'PID namespace off: the pid namespace inode is the host\'s', b);
+  ok(b.hostname === b.hostHostname && b.utsSame === '1', 'UTS off: the hostname is the host\'s, untouched', b);
+  ok(b.ipcOurs === 2, 'IPC off: the container sees the lab\'s SysV objects', b);
+  await page.screenshot({ path: path.join(ART, 'lab-namespaces-pid-off.png'), fullPage: true });
+
+  const c = await runNs(['mount', 'uts', 'ipc', 'pid', 'net', 'cgroup', 'time']);
+  const clocks = c.self === 1 ? await page.getByTestId('clocks-ctr').textContent() : c.status;
+  ok(/monotonic 31536000 s/.test(clocks), 'time namespace: the container\'s monotonic clock carries the 365-day offset', clocks);
+  const hostMono = Number((/CLOCK_MONOTONIC([\d.]+)/.exec((await page.getByTestId('clocks-host').textContent()).replace(/\s/g, '')) || [])[1]);
+  const ctrMono = Number((/CLOCK_MONOTONIC([\d.]+)/.exec(clocks.replace(/\s/g, '')) || [])[1]);
+  ok(ctrMono - hostMono > 31535000 && ctrMono - hostMono < 31537000, 'time namespace: its CLOCK_MONOTONIC reads one year ahead of the host\'s', { hostMono, ctrMono });
+  await page.screenshot({ path: path.join(ART, 'lab-namespaces-time.png'), fullPage: true });
+
+  // Mount namespace off: the runtime refuses (it would have to mount on the
+  // host), the lab says so, and the host's mount table is untouched.
+  const m = await runNs(['uts', 'pid']);
+  const errText = (await page.getByTestId('ns-error').isVisible()) ? await page.getByTestId('ns-error').textContent() : '';
+  ok(/mount namespace is required/.test(errText), 'mount namespace off: the lab shows the runtime\'s refusal and why', { status: m.status, errText });
+  const calls = await page.getByTestId('ns-trace').textContent();
+  ok(!/\b(mount|pivot_root|clone)\(/.test(calls), 'mount namespace off: refused before any clone, mount or pivot_root', calls);
+  await page.screenshot({ path: path.join(ART, 'lab-namespaces-mount-off.png'), fullPage: false });
+
+  const d = await runNs(['mount', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup', 'time']);
+  if (d.self !== 1 && /could not run/.test(d.status)) {
+    ok(true, `all eight namespaces, user included # SKIP the runtime cannot run it on this build: ${d.status.replace(/#/g, '')}`);
+  } else {
+    const ids = await page.getByTestId('ids-ctr').textContent();
+    const diff = [];
+    for (const k of ['mount', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup', 'time'])
+      if ((await page.getByTestId('member-' + k).getAttribute('data-same')) !== '0') diff.push(k);
+    ok(d.self === 1 && diff.length === 0, 'all eight namespaces: every namespace inode differs from the host\'s', { self: d.self, shared: diff });
+    ok(/0 100000 65536/.test(ids), 'user namespace: uid 0 inside maps to 100000 outside', ids);
+    await page.screenshot({ path: path.join(ART, 'lab-namespaces-all.png'), fullPage: true });
+  }
+});
+
+await test('pidns lesson', async () => {
+  await page.getByTestId('pidns-run').click();
+  await page.getByTestId('lesson-dead').waitFor({ timeout: 20000 });
+  const after = await page.getByTestId('lesson-after').textContent();
+  const before = await page.getByTestId('lesson-before').textContent();
+  const pidOf = (s) => (/getpid\(\) = (\d+)/.exec(s) || [])[1];
+  ok(pidOf(before) && pidOf(before) === pidOf(after), 'after unshare(CLONE_NEWPID) the caller\'s pid is unchanged', { before, after });
+  const child = await page.getByTestId('lesson-child').textContent();
+  ok(/getpid\(\) = 1\b/.test(child), 'the next child is pid 1 of the new namespace', child);
+  const dead = await page.getByTestId('lesson-dead').textContent();
+  ok(/ENOMEM/.test(dead), 'after that pid 1 exits, fork() fails with ENOMEM', dead);
+  await page.getByTestId('pidns').screenshot({ path: path.join(ART, 'lab-pidns-lesson.png') });
+});
+
+// ------------------------------------------------------------- experiment 2
+async function walkState() {
+  return page.evaluate(() => {
+    const steps = [...document.querySelectorAll('#walk-steps [data-testid=step]')].map((li) => {
+      const f = li.querySelector('[data-testid=facts]');
+      return {
+        call: li.dataset.call, done: li.dataset.done === '1',
+        result: li.querySelector('[data-testid=step-result]').textContent,
+        facts: f ? { ...f.dataset, text: f.textContent } : null,
+      };
+    });
+    const plan = [...document.querySelectorAll('#walk-plan li')].map((li) => ({ key: li.dataset.testid, cls: li.className, steps: Number(li.dataset.steps) }));
+    return { steps, plan, finished: document.querySelector('#walk-steps').dataset.finished || null, status: document.querySelector('[data-testid=walk-status]').textContent };
+  });
+}
+
+await test('experiment 2', async () => {
+  await page.getByTestId('tab-walk').click();
+  await page.getByTestId('walk-start').click();
+  // Step by step: Next until the container has run.
+  let clicks = 0;
+  const t0 = Date.now();
+  while (Date.now() - t0 < 240000) {
+    const next = page.getByTestId('walk-next');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled ||
+      document.querySelector('#walk-steps').dataset.finished, null, { timeout: 30000 });
+    if (await page.evaluate(() => document.querySelector('#walk-steps').dataset.finished)) break;
+    if (clicks === 0) {
+      const s = await walkState();
+      ok(s.steps.length === 1 && !s.steps[0].done, 'step mode: nothing has run before the first Next (one step shown, waiting)', s.steps);
+    }
+    if (clicks === 3) {
+      const before = (await walkState()).steps.filter((x) => x.done).length;
+      await next.click(); clicks++;
+      await page.waitForFunction((b) => document.querySelectorAll('#walk-steps [data-done="1"]').length > b ||
+        document.querySelector('#walk-steps').dataset.finished, before, { timeout: 30000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled || document.querySelector('#walk-steps').dataset.finished, null, { timeout: 30000 });
+      const after = (await walkState()).steps.filter((x) => x.done).length;
+      ok(after === before + 1, 'Next runs exactly one step', { before, after });
+      continue;
+    }
+    await next.click(); clicks++;
+    if (clicks === 40) await page.screenshot({ path: path.join(ART, 'lab-walkthrough-midway.png'), fullPage: false });
+    if (clicks === 75) await page.screenshot({ path: path.join(ART, 'lab-walkthrough-rootfs.png'), fullPage: false });
+  }
+  const s = await walkState();
+  ok(s.finished === 'finished', 'the walk-through ends with the container run and deleted', s.status);
+  ok(clicks > 30, `it took ${clicks} clicks of Next`, clicks);
+  const execAt = s.steps.findIndex((x) => x.call === 'execve');
+  ok(execAt > 0, 'the last step of creation is execve', s.steps.map((x) => x.call).join(' '));
+  const before = s.steps.slice(0, execAt);
+  ok(before.every((x) => x.done && /^= /.test(x.result)), 'every step shows its event: the call, its result', before.filter((x) => !x.done));
+  const noFacts = before.slice(0, -1).filter((x) => !x.facts);
+  ok(noFacts.length === 0, 'every step before execve shows kernel facts read after it', noFacts);
+  const clone = before.find((x) => x.call === 'clone');
+  ok(clone && clone.facts && Number(clone.facts.nsChanged) >= 5, 'after clone: new namespace ids, read from /proc/PID/ns', clone);
+  const procMount = before.find((x) => x.call === 'mount' && x.facts && /\+ proc proc on/.test(x.facts.text));
+  ok(!!procMount, 'after mounting proc: the mount table shows the new proc mount', before.filter((x) => x.call === 'mount').map((x) => x.facts && x.facts.text));
+  const pivot = before.find((x) => x.call === 'pivot_root');
+  ok(pivot && pivot.facts && /^= 0/.test(pivot.result), 'pivot_root ran and its facts were read', pivot);
+  const capset = before.find((x) => x.call === 'capset');
+  ok(capset && capset.facts && capset.facts.capeff === '0000000020000420', 'after capset: CapEff = the 3 capabilities of config.json', capset);
+  const nnp = before.find((x) => /NO_NEW_PRIVS/.test(x.facts ? '' : '') || (x.call === 'prctl' && x.facts && x.facts.nnp === '1'));
+  ok(!!nnp, 'after prctl(PR_SET_NO_NEW_PRIVS): NoNewPrivs = 1 in /proc/PID/status', before.filter((x) => x.call === 'prctl').map((x) => x.facts && x.facts.nnp));
+  const sc = before.find((x) => x.call === 'seccomp');
+  ok(sc && sc.facts && sc.facts.seccomp === '2', 'after seccomp: Seccomp = 2 (filter) in /proc/PID/status', sc);
+  const host = before.find((x) => x.call === 'sethostname');
+  ok(host && host.facts && host.facts.hostname === 'glass-walk', 'after sethostname: the UTS namespace\'s name is glass-walk', host);
+  const pending = s.plan.filter((p) => p.cls !== 'done' && p.cls !== 'skip');
+  ok(pending.length === 0, 'every item of the plan was carried out', s.plan);
+  const fin = await page.getByTestId('walk-final-box').textContent();
+  ok(/glass-walk/.test(fin) && /Seccomp2/.test(fin.replace(/\s+/g, '')), 'the container\'s own report closes the walk-through', fin);
+  await page.screenshot({ path: path.join(ART, 'lab-walkthrough.png'), fullPage: true });
+  await page.getByTestId('walk-final-box').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ART, 'lab-walkthrough-end.png'), fullPage: false });
+
+  // Reset, then Run to the end.
+  await page.getByTestId('walk-reset').click();
+  ok((await walkState()).steps.length === 0, 'Reset clears the walk-through');
+  await page.getByTestId('walk-start').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=walk-end]').disabled, null, { timeout: 30000 });
+  await page.getByTestId('walk-end').click();
+  await page.waitForFunction(() => document.querySelector('#walk-steps').dataset.finished, null, { timeout: 120000 });
+  const r = await walkState();
+  ok(r.finished === 'finished' && r.steps.length > 50, 'Run to the end runs every remaining step', { n: r.steps.length, status: r.status });
+});
+
+await test('user namespace walk-through', async () => {
+  await page.getByTestId('walk-reset').click();
+  await page.getByTestId('walk-user').check();
+  await page.getByTestId('walk-start').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=walk-end]').disabled, null, { timeout: 30000 });
+  await page.getByTestId('walk-end').click();
+  await page.waitForFunction(() => document.querySelector('#walk-steps').dataset.finished, null, { timeout: 120000 });
+  const s = await walkState();
+  if (s.finished !== 'finished') {
+    ok(true, `with a user namespace: the maps are written and read back # SKIP the runtime failed: ${s.status.replace(/#/g, '')}`);
+  } else {
+    const um = s.steps.find((x) => x.call === 'write' && x.facts && x.facts.uidmap === '0 100000 65536');
+    ok(!!um, 'with a user namespace: after writing uid_map, /proc/PID/uid_map reads 0 100000 65536', s.steps.filter((x) => x.call === 'write').slice(0, 6));
+    const plan = s.plan.find((p) => p.key === 'plan-idmap');
+    ok(plan && plan.cls === 'done', 'the plan\'s uid/gid maps item was carried out', plan);
+  }
+  await page.getByTestId('walk-user').uncheck();
+});
+
+await test('break it', async () => {
+  await page.getByTestId('walk-reset').click();
+  await page.getByTestId('walk-break').check();
+  await page.getByTestId('walk-start').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=walk-end]').disabled, null, { timeout: 30000 });
+  await page.getByTestId('walk-end').click();
+  await page.waitForFunction(() => document.querySelector('#walk-steps').dataset.finished, null, { timeout: 60000 });
+  const s = await walkState();
+  const pivots = s.steps.filter((x) => x.call === 'pivot_root');
+  ok(pivots.length === 2 && /EINVAL|EBUSY/.test(pivots[0].result), 'pivot_root into a directory that is not a mount point fails with the kernel\'s real error (EINVAL, or EBUSY on the root\'s own mount)', pivots);
+  ok(pivots.length === 2 && /^= 0/.test(pivots[1].result), 'after the bind mount the same pivot_root works', pivots);
+  const err = await page.getByTestId('walk-error').textContent();
+  ok(/pivot_root/.test(err) && /mount point/.test(err), 'the error is shown with its explanation', err);
+  await page.screenshot({ path: path.join(ART, 'lab-walkthrough-break.png'), fullPage: true });
+  await page.getByTestId('walk-error').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(ART, 'lab-walkthrough-break-error.png'), fullPage: false });
+  await page.getByTestId('walk-break').uncheck();
+});
+
+// ------------------------------------------------------------- teardown
+await test('teardown', async () => {
+  // A tab that goes away: start a walk-through (it pauses), close the tab.
+  const p2 = await ctx.newPage();
+  await p2.goto(URL_.href);
+  await p2.getByTestId('tab-walk').click();
+  await p2.getByTestId('walk-start').click();
+  await p2.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled, null, { timeout: 30000 });
+  for (let i = 0; i < 5; i++) { await p2.getByTestId('walk-next').click(); await sleep(150); }
+  const list = JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
+  const mine = list.filter((e) => e.status === 'running');
+  ok(mine.length === 1, 'a paused walk-through is running for the second tab', list);
+  await p2.close({ runBeforeUnload: false });
+  let after = null;
+  for (let i = 0; i < 60; i++) {
+    await sleep(500);
+    const l = JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
+    after = l.find((e) => e.id === (mine[0] || {}).id);
+    if (after && after.status !== 'running' && after.done) break;
+  }
+  ok(after && after.status !== 'running' && after.done, 'closing the tab tears its experiment down', after);
+  const pid = process.env.LAB_PID;
+  const parent = process.env.GLASS_LAB_CGROUP || `/glass-lab-${pid}`;
+  const leftCg = fs.readdirSync('/sys/fs/cgroup').flatMap((h) => {
+    try { return fs.readdirSync(`/sys/fs/cgroup/${h}${parent}`).filter((d) => d === (mine[0] || {}).id); } catch (e) { return []; }
+  });
+  ok(leftCg.length === 0, 'its cgroups are gone', leftCg);
+  ok(!fs.existsSync(`/run/glass-lab-${pid}/${(mine[0] || {}).id}`), 'its state directory is gone');
+});
+
+await test('concurrent', async () => {
+  // Several experiments at once (as from several tabs), each with its own worker.
+  const post = async (b) => JSON.parse((await request('POST', '/api/experiments', { ...authed, 'Content-Type': 'application/json' }, JSON.stringify(b))).body);
+  const ids = [await post({ kind: 'walkthrough' }), await post({ kind: 'walkthrough' }), await post({ kind: 'namespaces', namespaces: { mount: true, pid: true, uts: true } })].map((x) => x.id);
+  ok(ids.every(Boolean), 'three experiments start side by side', ids);
+  const get = async (id) => JSON.parse((await request('GET', `/api/experiments/${id}`, authed)).body);
+  for (let i = 0; i < 100; i++) {
+    const st = await Promise.all(ids.map(get));
+    for (const e of st.slice(0, 2)) {
+      const last = e.events[e.events.length - 1];
+      if (e.status === 'running' && last && last.type === 'pause')
+        await request('POST', `/api/experiments/${e.id}/step`, { ...authed, 'Content-Type': 'application/json' }, '{"action":"continue"}');
+    }
+    if (st.every((e) => e.done)) break;
+    await sleep(300);
+  }
+  const st = await Promise.all(ids.map(get));
+  ok(st.every((e) => e.status === 'finished'), 'all three finish, each with its own container', st.map((e) => e.status));
+  const hosts = st.slice(0, 2).map((e) => e.events.find((v) => v.type === 'view' && v.side === 'container')?.view?.ns?.pid);
+  ok(hosts[0] && hosts[1] && hosts[0] !== hosts[1], 'the two walk-throughs ran in different PID namespaces', { hosts, last: st.slice(0, 2).map((e) => e.events.slice(-6).map((v) => v.type + ':' + (v.call || v.side || v.message || ''))) });
+});
+
+ok(foreign.length === 0, 'the page loaded nothing from outside the lab (works offline)', foreign);
+ok(consoleErrors.length === 0, 'no script errors in the page', consoleErrors);
+await ctx.close();
+fs.rmSync(profile, { recursive: true, force: true });
+if (process.env.TAP_COUNT) fs.writeFileSync(process.env.TAP_COUNT, String(n));
+process.exit(failed ? 1 : 0);

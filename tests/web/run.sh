@@ -1,0 +1,107 @@
+#!/bin/bash
+# Browser tests of `glass lab` (TAP): starts the lab from the build on a
+# free loopback port and drives Debian's Chromium with playwright-core.
+#   tests/web/run.sh            (GLASS_BUILD: the build directory, default build/)
+# Skips with the reason when Chromium, Node or root is missing.  Screenshots
+# go to tests/artifacts/.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+BUILD=${GLASS_BUILD:-$ROOT/build}
+ART=$ROOT/tests/artifacts
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+[ "$(id -u)" = 0 ] || skip_all "the lab makes containers: needs root"
+[ -x "$CHROMIUM" ] || skip_all "Chromium not installed ($CHROMIUM; apt-get install chromium)"
+command -v node >/dev/null || skip_all "Node.js not installed (apt-get install nodejs)"
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 20 ] || skip_all "Node.js $major is too old for the pinned playwright-core (needs >= 20)"
+[ -x "$BUILD/glass" ] || skip_all "$BUILD/glass not built (run make)"
+[ -x "$BUILD/rootfs/usr/bin/glass-probe" ] || skip_all "the built-in image $BUILD/rootfs is missing (run make)"
+
+# playwright-core only (it downloads no browser); installed once, here.
+# 1.65 is pinned: it needs Node.js >= 20 (older ones fail under the lab's
+# Content-Security-Policy, whose default-src 'self' forbids their eval).
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+	# npm comes with the Node.js 20 packages; Debian's own npm package
+	# (for its Node 18) conflicts with them, so it is installed only when
+	# there is no npm at all.
+	if ! command -v npm >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2 ||
+			skip_all "npm not installed and apt-get install npm failed (needed once to fetch playwright-core)"
+	fi
+	(cd "$HERE" && npm install --no-audit --no-fund --no-package-lock --loglevel=error) >&2 ||
+		skip_all "npm install of playwright-core failed (no registry access?)"
+fi
+mkdir -p "$ART"
+
+TMP=$(mktemp -d /tmp/glass-web.XXXXXX)
+LAB_PID=
+cleanup() {
+	if [ -n "$LAB_PID" ] && kill -0 "$LAB_PID" 2>/dev/null; then
+		kill -TERM "$LAB_PID"
+		for _ in $(seq 50); do kill -0 "$LAB_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$LAB_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+	# Whatever the lab did not remove (it was killed): this test's cgroups.
+	for d in /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A tab that goes quiet is torn down after GLASS_LAB_QUIET_SECS (20 s by
+# default); the test of that waits for it, so make it short.
+# The lab's cgroups go under a parent this test owns (house rule: glass-test-*).
+export GLASS_LAB_CGROUP=/glass-test-web-$$
+GLASS_LAB_QUIET_SECS=4 "$BUILD/glass" lab --listen 127.0.0.1:0 >"$TMP/lab.out" 2>"$TMP/lab.err" &
+LAB_PID=$!
+for _ in $(seq 100); do grep -q 'http://' "$TMP/lab.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://[^ ]*' "$TMP/lab.out" | head -1)
+if [ -z "$URL" ]; then
+	echo "not ok 1 - glass lab started and printed its URL"
+	sed 's/^/#   /' "$TMP/lab.out" "$TMP/lab.err"
+	echo "1..1"
+	exit 1
+fi
+
+export LAB_URL=$URL LAB_PID ART CHROMIUM TAP_COUNT=$TMP/count GLASS_LAB_CGROUP
+node "$HERE/lab.test.mjs"
+rc=$?
+n=$(cat "$TMP/count" 2>/dev/null || echo 0)
+
+# Beyond loopback only with --allow-remote.
+if timeout 5 "$BUILD/glass" lab --listen 0.0.0.0:0 >"$TMP/remote.out" 2>&1; then
+	n=$((n + 1)); echo "not ok $n - glass lab refuses a non-loopback address without --allow-remote"
+	rc=1
+else
+	n=$((n + 1)); echo "ok $n - glass lab refuses a non-loopback address without --allow-remote"
+fi
+grep -q -- '--allow-remote' "$TMP/remote.out" || { echo "#   $(cat "$TMP/remote.out")"; }
+
+# Stopping the lab removes everything it made.
+kill -TERM "$LAB_PID"
+for _ in $(seq 100); do kill -0 "$LAB_PID" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$LAB_PID" 2>/dev/null; then
+	echo "not ok $((n + 1)) - glass lab stops on SIGTERM"
+	rc=1
+else
+	echo "ok $((n + 1)) - glass lab stops on SIGTERM"
+fi
+left=$(ls -d /run/glass-lab-"$LAB_PID" /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP" 2>/dev/null)
+# The lab's SysV keys are 0x676c0000 + n ("gl"): 1735131136 and up.
+left+=$(awk 'NR > 1 && $1 >= 1735131136 && $1 < 1735196672' /proc/sysvipc/shm /proc/sysvipc/msg)
+if [ -z "$left" ]; then
+	echo "ok $((n + 2)) - nothing of the lab is left: no state dir, no cgroup, no SysV object"
+else
+	echo "not ok $((n + 2)) - the lab left things behind"
+	printf '#   %s\n' $left
+	rc=1
+fi
+echo "1..$((n + 2))"
+LAB_PID=
+sed 's/^/# lab: /' "$TMP/lab.err" | tail -20
+exit $rc
