@@ -4,7 +4,9 @@
 #include "common.h"
 #include "util.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -36,8 +38,14 @@ char *engine_builtin_rootfs(void)
 	const char *rel[] = {"%s/rootfs", "%s/../../rootfs", "%s/../share/glass/rootfs"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char *p = xasprintf(rel[i], d);
-		if (is_dir(p))
+		if (is_dir(p)) {
+			char *real = realpath(p, NULL);
+			if (real) {
+				free(p);
+				return real;
+			}
 			return p;
+		}
 		free(p);
 	}
 	return NULL;
@@ -70,8 +78,9 @@ int engine_image_get(struct glass_store *s, const char *ref, const struct engine
 		cleanup_free char *rootfs = engine_builtin_rootfs();
 		if (rootfs) {
 			glass_err_free(&e1);
-			fprintf(stderr, "Importing the built-in image %s from %s\n",
-			        GLASS_BUILTIN_IMAGE, rootfs);
+			if (!pull || !pull->quiet)
+				fprintf(stderr, "Importing the built-in image %s from %s\n",
+				        GLASS_BUILTIN_IMAGE, rootfs);
 			if (glass_image_import_dir(s, rootfs, GLASS_BUILTIN_IMAGE, err) < 0)
 				return -1;
 			return glass_image_find(s, GLASS_BUILTIN_IMAGE, img, err);

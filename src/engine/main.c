@@ -4,10 +4,12 @@
  * GLASS_ROOT=DIR (or --root) puts all state (store, snapshots, container
  * and runtime state) under DIR. */
 #include "engine.h"
+#include "selfexe.h"
 #include "trace.h"
 #include "util.h"
 
 #include <locale.h>
+#include <signal.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -81,6 +83,21 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 	setlocale(LC_CTYPE, "C.UTF-8");
+	/* The lab's worker enters containers in-process (it is the runtime's
+	 * parent there): like glass-runtime's create/run/exec it re-executes
+	 * from a sealed copy of itself first (CVE-2019-5736, selfexe.h). */
+	if (argc >= 3 && strcmp(argv[1], "lab") == 0 && strcmp(argv[2], "--worker") == 0 &&
+	    !glass_selfexe_is_sealed()) {
+		struct glass_err *err = NULL;
+		if (glass_selfexe_seal(argv, &err) < 0) {
+			glass_err_report("glass", err, -1, 0);
+			glass_err_free(&err);
+			return 1;
+		}
+	}
+	/* A closed stdout or stderr pipe must not kill glass halfway through
+	 * a run: it still has a snapshot to unmount and state to remove. */
+	signal(SIGPIPE, SIG_IGN);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--trace") == 0) {
 			glass_trace_set_output(GLASS_TRACE_TEXT, 2);

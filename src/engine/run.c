@@ -53,6 +53,7 @@ int engine_run_runtime(char *const argv[], struct glass_err **err)
 	if (pid < 0)
 		return glass_err_new(err, errno, "fork()");
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive execve */
 		execv(argv[0], argv);
 		fprintf(stderr, "glass: execv(\"%s\"): %s\n", argv[0], strerror(errno));
 		_exit(127);

@@ -41,6 +41,8 @@ enum cg_ctrl {
  * there, cpuacct is part of cpu, net_cls/net_prio are gone). */
 const char *glass_cg_ctrl_name(enum cg_ctrl c);
 const char *glass_cg_ctrl_v2_name(enum cg_ctrl c);
+/* The controller with v2 name name[0..len), or -1. */
+int glass_cg_ctrl_from_v2(const char *name, size_t len);
 
 #define CG_MAX_HIER 24
 

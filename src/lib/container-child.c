@@ -192,11 +192,10 @@ static int init_main(void *arg)
 			return glass_child_fail(fd, &err);
 		glass_err_free(&err);
 	}
-	/* The fifo is opened O_PATH now, while the host's paths are visible;
-	 * after pivot_root it is reopened through /proc/self/fd. */
-	fifo_fd = glass_sys_openat(AT_FDCWD, NULL, c->fifo_path, O_PATH, 0, NULL, &err);
-	if (fifo_fd < 0)
-		return glass_child_fail(fd, &err);
+	/* The fifo was opened O_PATH by the parent (the state directory may
+	 * be closed to the container's root); after pivot_root it is
+	 * reopened through /proc/self/fd. */
+	fifo_fd = c->fifo_fd;
 
 	glass_trace_phase("rootfs");
 	struct glass_rootfs_ctx rctx = {
@@ -206,8 +205,16 @@ static int init_main(void *arg)
 	    .in_userns = c->plan->present[GLASS_NS_USER],
 	    .console_pty = c->console_path,
 	};
-	if (glass_rootfs_setup(&rctx, &err) < 0)
+	if (!c->plan->present[GLASS_NS_MOUNT]) {
+		/* No mount namespace: the host's mount table is shared, so
+		 * nothing is mounted or pivoted; the process only gets its
+		 * root directory (validate() refused configs that mount). */
+		if (glass_sys_chroot(c->rootfs, "root.path", &err) < 0 ||
+		    glass_sys_chdir("/", "root.path", &err) < 0)
+			return glass_child_fail(fd, &err);
+	} else if (glass_rootfs_setup(&rctx, &err) < 0) {
 		return glass_child_fail(fd, &err);
+	}
 
 	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
 		glass_trace_phase("hooks");
@@ -226,7 +233,8 @@ static int init_main(void *arg)
 	}
 
 	glass_trace_phase("rootfs");
-	if (glass_rootfs_pivot(&rctx, &err) < 0 || glass_rootfs_finish(&rctx, &err) < 0)
+	if (c->plan->present[GLASS_NS_MOUNT] &&
+	    (glass_rootfs_pivot(&rctx, &err) < 0 || glass_rootfs_finish(&rctx, &err) < 0))
 		return glass_child_fail(fd, &err);
 
 	glass_trace_phase("process");

@@ -13,6 +13,8 @@
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
+#include "intelrdt.h"
+#include "netdev.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "sys.h"
@@ -77,11 +79,25 @@ static int validate(const struct glass_spec *spec, const struct glass_create_opt
 		                       "run)");
 	if (spec->process.nargs == 0)
 		return glass_err_field(err, 0, "process.args", "process.args: must not be empty");
-	if (!l->ns[GLASS_NS_MOUNT].present)
-		return glass_err_field(
-		    err, 0, "linux.namespaces",
-		    "linux.namespaces: a mount namespace is required to set up the "
-		    "root filesystem");
+	if (!l->ns[GLASS_NS_MOUNT].present) {
+		/* Without a mount namespace of its own the container shares
+		 * the host's mount table: nothing may be mounted or pivoted
+		 * (it would change the host), only chroot()ed into. */
+		const char *why = spec->nmounts          ? "mounts"
+		                  : l->nmasked_paths     ? "linux.maskedPaths"
+		                  : l->nreadonly_paths   ? "linux.readonlyPaths"
+		                  : spec->root_readonly  ? "root.readonly"
+		                  : l->rootfs_propagation ? "linux.rootfsPropagation"
+		                                          : NULL;
+		if (why)
+			return glass_err_field(err, 0, why,
+			                       "%s: needs a mount namespace (without one, mounts "
+			                       "would land on the host): add {\"type\": "
+			                       "\"mount\"} to linux.namespaces",
+			                       why);
+	}
+	if (glass_intelrdt_check(spec, err) < 0)
+		return -1;
 	if (spec->hostname && spec->hostname[0] && !l->ns[GLASS_NS_UTS].present)
 		return glass_err_field(err, 0, "hostname",
 		                       "hostname: setting the hostname needs a UTS namespace (add "
@@ -206,10 +222,10 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	struct glass_seccomp_prog *sc = NULL;
 	struct glass_cgroup *cg = NULL;
 	struct glass_state st = {0};
-	int lock_fd = -1, master = -1, slave = -1;
+	int lock_fd = -1, master = -1, slave = -1, fifo_fd = -1;
 	int sp[2] = {-1, -1};
 	pid_t pid = -1;
-	bool dir_made = false;
+	bool dir_made = false, rdt_made = false;
 	char real[PATH_MAX];
 	struct glass_ns_saved saved;
 
@@ -307,6 +323,9 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 			goto fail;
 	}
 
+	fifo_fd = glass_sys_openat(lock_fd, "state dir", "exec.fifo", O_PATH, 0, NULL, err);
+	if (fifo_fd < 0)
+		goto fail;
 	if (glass_sync_pair(sp, err) < 0)
 		goto fail;
 
@@ -324,11 +343,13 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	    .sync_fd = sp[1],
 	    .parent_fd = sp[0],
 	    .fifo_path = fifo,
+	    .fifo_fd = fifo_fd,
 	    .rootfs = rootfs,
 	    .console_path = console_path,
 	    .console_fd = slave,
 	    .master_fd = master,
 	    .lock_fd = lock_fd,
+	    .pty_sock = -1,
 	    .seccomp = sc,
 	    .preserve_fds = opts->preserve_fds,
 	    .no_pivot = opts->no_pivot,
@@ -344,6 +365,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 		goto fail;
 	close(sp[1]);
 	sp[1] = -1;
+	close(fifo_fd);
+	fifo_fd = -1;
 	if (slave >= 0) {
 		close(slave);
 		slave = -1;
@@ -370,6 +393,9 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	    glass_cgroup_enter(cg, pid, err) < 0)
 		goto fail;
 	st.cgroup_path = (char *)glass_cgroup_path(cg);
+	if (glass_intelrdt_apply(spec, id, pid, &rdt_made, err) < 0 ||
+	    glass_netdev_move_all(spec, pid, err) < 0)
+		goto fail;
 	st.pid = pid;
 	glass_state_proc_stat(pid, &st.start_time, NULL);
 	st.created = now_rfc3339();
@@ -393,6 +419,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 		}
 	}
 	if (glass_sync_expect(sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
+		goto fail;
+	if (glass_seccomp_notify_forward(sc, id, bundle_abs, pid, spec, err) < 0)
 		goto fail;
 
 	glass_trace_phase("created");
@@ -438,6 +466,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 fail:
 	glass_err_ctx(err, "create %s", id);
 	reap(pid);
+	if (spec && spec->linux_.intel_rdt.present)
+		glass_intelrdt_remove(spec, id, rdt_made, NULL);
 	if (cg) {
 		glass_cgroup_destroy(cg, NULL);
 		glass_cgroup_free(cg);
@@ -453,6 +483,8 @@ fail:
 		close(master);
 	if (slave >= 0)
 		close(slave);
+	if (fifo_fd >= 0)
+		close(fifo_fd);
 	json_object_put(st.annotations);
 	free(st.created);
 	free(st.owner);

@@ -23,8 +23,47 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* In the container (after setns of its mount namespace): a new session,
+ * a pty from the container's /dev/ptmx as controlling terminal and stdio;
+ * the master goes to the parent over `sock`. */
+static int open_container_pty(int sock, struct glass_err **err)
+{
+	char name[64];
+	int m, s;
+	if (setsid() < 0)
+		return glass_err_new(err, errno, "setsid()");
+	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return glass_err_field(err, errno, "--tty", "open(/dev/ptmx) in the container");
+	if (unlockpt(m) < 0 || ptsname_r(m, name, sizeof(name)) != 0) {
+		close(m);
+		return glass_err_field(err, errno, "--tty", "unlockpt/ptsname(/dev/ptmx)");
+	}
+	s = open(name, O_RDWR | O_CLOEXEC);
+	if (s < 0 || ioctl(s, TIOCSCTTY, 0) < 0) {
+		glass_err_field(err, errno, "--tty", "open %s as the controlling terminal", name);
+		close(m);
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++)
+		dup3(s, i, 0);
+	if (s > 2)
+		close(s);
+	if (glass_fd_send(sock, m, name, strlen(name)) < 0) {
+		glass_err_new(err, errno, "send the pty master");
+		close(m);
+		return -1;
+	}
+	close(m);
+	close(sock);
+	return 0;
+}
 
 /* The process that runs the command (in the PID namespace). */
 static int exec_final(void *arg)
@@ -35,21 +74,16 @@ static int exec_final(void *arg)
 	char *no_env[] = {NULL};
 	int fd = c->sync_fd;
 
-	glass_trace_phase("process");
-	if (GLASS_SYS(&err, "setsid", NULL, setsid(), "%s", "") < 0)
-		return glass_child_fail(fd, &err);
-	if (c->console_fd >= 0) {
-		if (GLASS_SYS(&err, "ioctl", "--tty", ioctl(c->console_fd, TIOCSCTTY, 0),
-		              "%d, TIOCSCTTY, 0", c->console_fd) < 0)
+	if (c->pty_sock >= 0) {
+		/* The terminal comes from the container's own devpts, so the
+		 * process sees a /dev/pts/N it can name.  Done before any
+		 * traced step: the parent waits for the master meanwhile. */
+		if (open_container_pty(c->pty_sock, &err) < 0)
 			return glass_child_fail(fd, &err);
-		for (int i = 0; i < 3; i++)
-			if (dup3(c->console_fd, i, 0) < 0) {
-				glass_err_new(&err, errno, "dup3(pty, %d)", i);
-				return glass_child_fail(fd, &err);
-			}
-		if (c->console_fd > 2)
-			close(c->console_fd);
+	} else if (GLASS_SYS(&err, "setsid", NULL, setsid(), "%s", "") < 0) {
+		return glass_child_fail(fd, &err);
 	}
+	glass_trace_phase("process");
 	path = glass_child_process_setup(c, &err);
 	if (path == NULL)
 		return glass_child_fail(fd, &err);
@@ -170,7 +204,8 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	int *capv[5] = {NULL, NULL, NULL, NULL, NULL};
 	int sp[2] = {-1, -1};
 	int master = -1, slave = -1;
-	cleanup_free char *slave_path = NULL;
+	int ptys[2] = {-1, -1};
+	char slave_path[64] = "/dev/ptmx";
 	pid_t child = -1, pid = -1;
 	sigset_t old;
 	bool blocked = false;
@@ -262,16 +297,10 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	if (glass_seccomp_prepare(spec, &sc, err) < 0)
 		goto out;
 	if (p.terminal) {
-		glass_trace_phase("console");
-		if (glass_console_open_pty(&master, &slave_path, err) < 0)
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0) {
+			glass_err_new(err, errno, "socketpair(pty)");
 			goto out;
-		if (p.has_console_size)
-			glass_console_set_size(master, p.console_size.height, p.console_size.width,
-			                       NULL);
-		slave = glass_sys_openat(AT_FDCWD, NULL, slave_path, O_RDWR | O_NOCTTY, 0, "--tty",
-		                         err);
-		if (slave < 0)
-			goto out;
+		}
 	}
 	if (glass_sync_pair(sp, err) < 0)
 		goto out;
@@ -286,6 +315,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	    .console_fd = slave,
 	    .master_fd = master,
 	    .lock_fd = -1,
+	    .pty_sock = ptys[1],
 	    .seccomp = sc,
 	    .preserve_fds = opts->preserve_fds,
 	    .init_pid = st->pid,
@@ -331,6 +361,21 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 			goto out;
 		pid = (pid_t)got;
 	}
+	if (ptys[0] >= 0) {
+		close(ptys[1]);
+		ptys[1] = -1;
+		memset(slave_path, 0, sizeof(slave_path));
+		master = glass_fd_recv(ptys[0], slave_path, sizeof(slave_path) - 1);
+		if (master < 0) {
+			/* The process failed before: its error is on the sync socket. */
+			if (glass_sync_pump_until_exec(sp[0], err) == 0)
+				glass_err_new(err, EPIPE, "the process did not send its terminal");
+			goto out;
+		}
+		if (p.has_console_size)
+			glass_console_set_size(master, p.console_size.height, p.console_size.width,
+			                       NULL);
+	}
 	if (glass_sync_pump_until_exec(sp[0], err) < 0) {
 		/* The command's process reported the error and exits. */
 		while (!opts->detach && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -338,6 +383,10 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 		pid = -1;
 		goto out;
 	}
+	/* A filter with SCMP_ACT_NOTIFY handed its listener fd back while
+	 * the process was set up: pass it on to listenerPath. */
+	if (glass_seccomp_notify_forward(sc, id, st->bundle, pid, spec, err) < 0)
+		goto out;
 	if (opts->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
@@ -379,6 +428,9 @@ out:
 		close(master);
 	if (slave >= 0)
 		close(slave);
+	for (int i = 0; i < 2; i++)
+		if (ptys[i] >= 0)
+			close(ptys[i]);
 	for (int i = 0; i < 5; i++)
 		free(capv[i]);
 	free(env);

@@ -53,11 +53,13 @@ struct child_args {
 	int sync_fd;            /* the child's end */
 	int parent_fd;          /* the parent's end: closed in the child */
 	const char *fifo_path;  /* ROOT/ID/exec.fifo */
+	int fifo_fd;            /* the fifo, O_PATH, opened by the parent */
 	const char *rootfs;
 	const char *console_path; /* pty slave path, or NULL */
 	int console_fd;           /* pty slave, opened by the parent, or -1 */
 	int master_fd;            /* pty master: closed in the child */
 	int lock_fd;              /* the state dir's flock: closed in the child */
+	int pty_sock;             /* exec --tty: send the pty master here, or -1 */
 	struct glass_seccomp_prog *seccomp;
 	int preserve_fds;
 	bool no_pivot;

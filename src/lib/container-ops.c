@@ -12,6 +12,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
+#include "intelrdt.h"
 #include "hooks.h"
 #include "sys.h"
 #include "util.h"
@@ -238,6 +239,10 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 		goto fail;
 	}
 	spec = glass_container_load_config(root, id, NULL);
+	/* The resctrl class is the runtime's to remove only when it named
+	 * it after the container (no closID), per the spec. */
+	if (spec && spec->linux_.intel_rdt.present)
+		glass_intelrdt_remove(spec, id, spec->linux_.intel_rdt.clos_id == NULL, NULL);
 	if (glass_state_remove(root, id, err) < 0)
 		goto fail;
 	if (spec && spec->nhooks[GLASS_HOOK_POSTSTOP]) {

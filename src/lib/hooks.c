@@ -49,6 +49,9 @@ static int wait_deadline(pid_t pid, unsigned long long deadline_ns)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r == 0) {
+				/* The hook leads its own process group: kill what it
+				 * started too. */
+				kill(-pid, SIGKILL);
 				kill(pid, SIGKILL);
 				waitpid(pid, &status, 0);
 				close(pidfd);
@@ -92,6 +95,7 @@ static int run_one(const struct glass_hook *h, const char *field, const char *st
 		argv[0] = h->path;
 	pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0);
 		dup2(in[0], 0);
 		/* The hook's stdout would mix with the runtime's answer
 		 * (e.g. create's output parsed by a client): stderr. */
@@ -105,6 +109,8 @@ static int run_one(const struct glass_hook *h, const char *field, const char *st
 	}
 	free(argv);
 	close(in[0]);
+	if (pid > 0)
+		setpgid(pid, pid); /* both sides: no race with the kill */
 	if (pid < 0) {
 		close(in[1]);
 		if (op.active)

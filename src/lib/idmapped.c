@@ -37,10 +37,13 @@ static char *map_text(const struct glass_idmap *m, size_t n)
  * would name another process). */
 static int userns_holder(void *arg)
 {
-	int sock = *(int *)arg;
+	int *sp = arg;
+	int sock = sp[1];
 	char self[32] = "";
 	char c;
-	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+	ssize_t n;
+	close(sp[0]); /* or the parent's close would never read as EOF here */
+	n = readlink("/proc/self", self, sizeof(self) - 1);
 	if (n < 0 || write(sock, self, strlen(self)) < 0)
 		return 1;
 	while (read(sock, &c, 1) < 0 && errno == EINTR)
@@ -62,7 +65,7 @@ int glass_idmapped_userns(const struct glass_idmap *uids, size_t nuids,
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
 		return glass_err_new(err, errno, "socketpair()");
-	pid = glass_sys_clone(CLONE_NEWUSER | SIGCHLD, userns_holder, &sp[1], field, err);
+	pid = glass_sys_clone(CLONE_NEWUSER | SIGCHLD, userns_holder, sp, field, err);
 	close(sp[1]);
 	if (pid < 0) {
 		close(sp[0]);

@@ -89,7 +89,6 @@ int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err
 {
 	bool ign = glass_lsm_ignoring(spec, ignore);
 	const struct glass_process *p = &spec->process;
-	glass_trace_phase("security");
 	if (p->apparmor_profile && *p->apparmor_profile) {
 		if (!glass_lsm_apparmor_enabled()) {
 			if (refuse("process.apparmorProfile", "AppArmor profile",

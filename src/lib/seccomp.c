@@ -18,6 +18,7 @@
 #include "seccomp.h"
 #include "seccomp-internal.h"
 #include "lsm.h"
+#include "selfexe.h"
 #include "sys.h"
 #include "trace.h"
 #include "util.h"
@@ -74,6 +75,7 @@ const char *glass_seccomp_flags_str(unsigned long flags, char *buf, size_t size)
 	    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
 	    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
 	    {"SECCOMP_FILTER_FLAG_NEW_LISTENER", SECCOMP_FILTER_FLAG_NEW_LISTENER},
+	    {"SECCOMP_FILTER_FLAG_TSYNC_ESRCH", SECCOMP_FILTER_FLAG_TSYNC_ESRCH},
 	    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 	};
 	size_t at = 0;
@@ -329,6 +331,11 @@ int glass_seccomp_compile(const struct glass_seccomp *sc, struct glass_seccomp_p
 		                 "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV dropped: no "
 		                 "SCMP_ACT_NOTIFY rule");
 	}
+	if ((prog->flags & SECCOMP_FILTER_FLAG_TSYNC) &&
+	    (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+		/* TSYNC returns a thread id on failure, NEW_LISTENER an fd on
+		 * success: together the kernel needs TSYNC_ESRCH (Linux 5.7). */
+		prog->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
 	if (export_bpf(ctx, prog, err) < 0)
 		goto fail;
 	if ((prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) && !sc->listener_path) {
@@ -369,6 +376,11 @@ int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_pr
 	const struct glass_seccomp *sc = &spec->linux_.seccomp;
 	char flags[160];
 	*out = NULL;
+	if (glass_selfexe_cost_ns())
+		glass_trace_note("selfexe", NULL,
+		                 "runtime re-executed from a sealed memfd copy of its binary "
+		                 "(CVE-2019-5736 defense): copy + re-exec took %llu us",
+		                 glass_selfexe_cost_ns() / 1000);
 	/* The other layer loaded at the same point: LSM labels.  A label the
 	 * host cannot apply is refused here, before anything is created. */
 	if (glass_lsm_check(spec, false, err) < 0)

@@ -98,29 +98,39 @@ static int sealed_copy(struct glass_err **err)
 	return steal_fd(&mfd);
 }
 
-int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err)
+/* Records the cost when this is the sealed instance; true when it is. */
+static bool sealed_instance(struct glass_err **err, int *rc)
 {
 	const char *mark = getenv(GLASS_SELFEXE_ENV);
+	unsigned long long started;
+	if (!mark)
+		return false;
+	started = strtoull(mark, NULL, 10);
+	unsetenv(GLASS_SELFEXE_ENV);
+	if (!glass_selfexe_is_sealed()) {
+		*rc = glass_err_new(err, EPERM, "re-executed binary is not a sealed memfd");
+		return true;
+	}
+	cost_ns = started ? now_ns() - started : 0;
+	*rc = 0;
+	return true;
+}
+
+int glass_selfexe_seal(char *argv[], struct glass_err **err)
+{
 	unsigned long long t0;
 	char val[32];
-	int mfd;
+	int mfd, rc;
 
-	if (mark) {
-		unsigned long long started = strtoull(mark, NULL, 10);
-		unsetenv(GLASS_SELFEXE_ENV);
-		if (!glass_selfexe_is_sealed())
-			return glass_err_new(err, EPERM,
-			                     "re-executed glass-runtime is not a sealed memfd");
-		cost_ns = started ? now_ns() - started : 0;
-		return 0;
-	}
-	if (!glass_selfexe_needed(argc, argv) || glass_selfexe_is_sealed())
+	if (sealed_instance(err, &rc))
+		return rc;
+	if (glass_selfexe_is_sealed())
 		return 0;
 	t0 = now_ns();
 	mfd = sealed_copy(err);
 	if (mfd < 0) {
-		glass_err_hint(err, "glass-runtime re-executes from a sealed copy of itself so a "
-		                    "container cannot overwrite the host binary (CVE-2019-5736)");
+		glass_err_hint(err, "glass re-executes from a sealed copy of itself so a container "
+		                    "cannot overwrite the host binary (CVE-2019-5736)");
 		return glass_err_ctx(err, "selfexe");
 	}
 	snprintf(val, sizeof(val), "%llu", t0);
@@ -131,4 +141,14 @@ int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err)
 	unsetenv(GLASS_SELFEXE_ENV);
 	close(mfd);
 	return glass_err_ctx(err, "selfexe");
+}
+
+int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err)
+{
+	int rc;
+	if (sealed_instance(err, &rc))
+		return rc;
+	if (!glass_selfexe_needed(argc, argv))
+		return 0;
+	return glass_selfexe_seal(argv, err);
 }

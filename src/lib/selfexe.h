@@ -34,6 +34,11 @@ bool glass_selfexe_needed(int argc, char *const argv[]);
  * -1 with *err when the copy or the re-exec failed. */
 int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err);
 
+/* The same, unconditionally: for programs that enter containers
+ * in-process through libglass (the lab's worker, the engine) and have no
+ * verb to look at.  Call first thing in main(). */
+int glass_selfexe_seal(char *argv[], struct glass_err **err);
+
 /* True when /proc/self/exe is a memfd carrying the write seals. */
 bool glass_selfexe_is_sealed(void);
 

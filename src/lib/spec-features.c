@@ -132,11 +132,11 @@ char *glass_spec_features_json(void)
 	 * (lsm.c refuses labels otherwise), so report the host's state. */
 	json_object_object_add(l, "apparmor", enabled(glass_lsm_apparmor_enabled()));
 	json_object_object_add(l, "selinux", enabled(glass_lsm_selinux_enabled()));
-	/* Not implemented by glass yet (no resctrl or netlink device moves):
-	 * say so rather than promise them.  Flip when container-create
-	 * applies linux.intelRdt / linux.netDevices. */
-	json_object_object_add(l, "intelRdt", enabled(false));
-	json_object_object_add(l, "netDevices", enabled(false));
+	/* netDevices: moved over netlink (netdev.c).  intelRdt: applied
+	 * through resctrl (intelrdt.c) — "enabled" says the runtime knows
+	 * the field; a host without resctrl still fails at create. */
+	json_object_object_add(l, "intelRdt", enabled(true));
+	json_object_object_add(l, "netDevices", enabled(true));
 	o = json_object_new_object();
 	json_object_object_add(o, "idmap", enabled(kernel_at_least(5, 12)));
 	json_object_object_add(l, "mountExtensions", o);

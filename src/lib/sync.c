@@ -7,6 +7,13 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+static pid_t last_sender;
+
+pid_t glass_sync_last_sender(void)
+{
+	return last_sender;
+}
+
 struct hdr {
 	uint32_t type;
 	uint32_t len;
@@ -14,8 +21,15 @@ struct hdr {
 
 int glass_sync_pair(int fds[2], struct glass_err **err)
 {
+	int one = 1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
 		return glass_err_new(err, errno, "socketpair(AF_UNIX, SOCK_SEQPACKET)");
+	/* With SO_PASSCRED the kernel attaches the sender's credentials to
+	 * every message, its pid translated into the receiver's pid
+	 * namespace: the parent learns the host pid of a child that sits in
+	 * a new pid namespace (where getpid() says 1). */
+	setsockopt(fds[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+	setsockopt(fds[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 	return 0;
 }
 
@@ -38,13 +52,28 @@ int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len)
 ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size)
 {
 	char raw[sizeof(struct hdr) + GLASS_SYNC_MAX];
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {raw, sizeof(raw)};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	                   .msg_controllen = sizeof(ctl.buf)};
 	struct hdr h;
 	ssize_t n;
 	do
-		n = recv(fd, raw, sizeof(raw), 0);
+		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
+	last_sender = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS) {
+			struct ucred cred;
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			last_sender = cred.pid;
+		}
+	}
 	if (n == 0) {
 		*type = 0;
 		return 0;

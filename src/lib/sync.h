@@ -36,6 +36,10 @@ int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len);
  * 0 with *type = 0 on EOF, -1 with errno on failure. */
 ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size);
 
+/* The host pid (as seen from this process's pid namespace) of the sender
+ * of the last message glass_sync_recv() returned, or 0 when unknown. */
+pid_t glass_sync_last_sender(void);
+
 /* Waits for a message of type `want`, relaying trace events and step
  * answers meanwhile.  An ERROR message becomes *err (with the child's
  * frames) and -1; EOF becomes "container process exited during setup".

@@ -91,12 +91,15 @@ const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t siz
 {
 	/* The low byte of clone flags is the exit signal, not a flag. */
 	int sig = (int)(flags & 0xff);
-	size_t at;
-	flags_str(clone_flags, sizeof(clone_flags) / sizeof(clone_flags[0]), flags & ~0xfful, buf,
-	          size);
-	at = strlen(buf);
+	unsigned long ns = flags & ~0xfful;
+	size_t at = 0;
+	buf[0] = '\0';
+	if (ns || !sig) {
+		flags_str(clone_flags, sizeof(clone_flags) / sizeof(clone_flags[0]), ns, buf, size);
+		at = strlen(buf);
+	}
 	if (sig)
-		snprintf(buf + at, size > at ? size - at : 0, "%sSIG%s", flags & ~0xfful ? "|" : "",
+		snprintf(buf + at, size > at ? size - at : 0, "%sSIG%s", at ? "|" : "",
 		         sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 	return buf;
 }

@@ -262,6 +262,11 @@ static char dispatch(struct glass_trace_event *ev)
 void glass_trace_relay_in(const struct glass_trace_event *in, int sync_fd)
 {
 	struct glass_trace_event ev = *in;
+	/* The child's getpid() is its pid inside its own pid namespace (1
+	 * for a container's init); the socket's credentials give the pid
+	 * as this process sees it. */
+	if (glass_sync_last_sender() > 0)
+		ev.pid = (int32_t)glass_sync_last_sender();
 	glass_trace_emit(&ev);
 	if (ev.ack) {
 		char a = step_on ? step_answer(&ev) : 'c';

@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cmd_audit(struct runtime_ctx *ctx, int argc, char **argv)
@@ -59,7 +60,7 @@ int cmd_audit(struct runtime_ctx *ctx, int argc, char **argv)
 		case 'h':
 			printf(
 			    "usage: glass-runtime audit [--format text|json] [--fail-on SEVERITY] "
-			    "[--bundle DIR] [CONFIG]\n\n"
+			    "[--bundle DIR] [CONFIG|BUNDLE]\n\n"
 			    "Reports, layer by layer, what protects the container described by "
 			    "CONFIG\n"
 			    "(default ./config.json) and what does not: each finding names the "
@@ -76,9 +77,14 @@ int cmd_audit(struct runtime_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return runtime_usage(ctx, "audit", "takes at most one CONFIG argument");
-	if (optind < argc)
-		path = xstrdup(argv[optind]);
-	else
+	if (optind < argc) {
+		struct stat st;
+		/* A bundle directory stands for its config.json. */
+		if (stat(argv[optind], &st) == 0 && S_ISDIR(st.st_mode))
+			path = xasprintf("%s/config.json", argv[optind]);
+		else
+			path = xstrdup(argv[optind]);
+	} else
 		path = xasprintf("%s/config.json", bundle ? bundle : ".");
 	spec = glass_spec_load(path, &err);
 	if (!spec) {

@@ -1,11 +1,27 @@
 /* glass-runtime list: the containers under --root. */
 #include "runtime.h"
 #include "state.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+
+#define NCOLS 6
+
+static char **table_row(const char *a, const char *b, const char *c, const char *d, const char *e,
+                        const char *f)
+{
+	char **r = xcalloc(NCOLS, sizeof(char *));
+	r[0] = xstrdup(a);
+	r[1] = xstrdup(b);
+	r[2] = xstrdup(c);
+	r[3] = xstrdup(d);
+	r[4] = xstrdup(e);
+	r[5] = xstrdup(f);
+	return r;
+}
 
 int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 {
@@ -43,9 +59,11 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 	if (ids == NULL)
 		return runtime_fail(ctx, &err);
 	json_object *arr = json ? json_object_new_array() : NULL;
-	if (!json && !quiet)
-		printf("%-12s%-12s%-12s%-40s%-32s%s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED",
-		       "OWNER");
+	/* The table: runc's tabwriter layout (columns at least 12 wide, 3
+	 * spaces of padding after the longest cell). */
+	char ***rows = xcalloc(n + 1, sizeof(char **));
+	size_t nrows = 0;
+	rows[nrows++] = table_row("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct glass_state *st = NULL;
 		enum glass_status s;
@@ -75,13 +93,34 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			                       json_object_new_string(st->owner ? st->owner : ""));
 			json_object_array_add(arr, o);
 		} else {
-			printf("%-12s%-12d%-12s%-40s%-32s%s\n", st->id,
-			       s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid, glass_status_name(s),
-			       st->bundle ? st->bundle : "", st->created ? st->created : "",
-			       st->owner ? st->owner : "");
+			char pid[32];
+			snprintf(pid, sizeof(pid), "%d",
+			         s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid);
+			rows[nrows++] = table_row(
+			    st->id, pid, glass_status_name(s), st->bundle ? st->bundle : "",
+			    st->created ? st->created : "", st->owner ? st->owner : "");
 		}
 		glass_state_free(st);
 	}
+	if (!json && !quiet) {
+		size_t w[NCOLS] = {0};
+		for (size_t r = 0; r < nrows; r++)
+			for (int c2 = 0; c2 < NCOLS; c2++)
+				if (strlen(rows[r][c2]) + 3 > w[c2])
+					w[c2] = strlen(rows[r][c2]) + 3;
+		for (size_t r = 0; r < nrows; r++)
+			for (int c2 = 0; c2 < NCOLS; c2++)
+				if (c2 == NCOLS - 1)
+					printf("%s\n", rows[r][c2]);
+				else
+					printf("%-*s", (int)(w[c2] < 12 ? 12 : w[c2]), rows[r][c2]);
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		for (int c2 = 0; c2 < NCOLS; c2++)
+			free(rows[r][c2]);
+		free(rows[r]);
+	}
+	free(rows);
 	if (json) {
 		/* runc prints null for an empty list. */
 		printf("%s\n", n ? json_object_to_json_string_ext(

@@ -247,6 +247,23 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 			                       json_object_new_int64((int64_t)(o->cpus * 100000)));
 		}
 	}
+	/* The engine's containers get Docker's default capability set (14
+	 * caps), not the runtime spec's minimal three; the seccomp profile
+	 * below is computed for exactly these. */
+	{
+		size_t ncaps = 0;
+		const int *caps = glass_seccomp_default_caps(&ncaps);
+		struct json_object *c = json_object_new_object();
+		const char *sets[] = {"bounding", "effective", "permitted"};
+		for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+			struct json_object *list = json_object_new_array();
+			for (size_t i = 0; i < ncaps; i++)
+				json_object_array_add(list,
+				                      json_object_new_string(glass_cap_name(caps[i])));
+			json_object_object_add(c, sets[s], list);
+		}
+		json_object_object_add(proc, "capabilities", c);
+	}
 	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
 	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	final = NULL;

@@ -2,14 +2,19 @@
 """A tiny read-only registry (distribution API v2 subset) serving an OCI
 layout, for the tests that need a misbehaving server:
   fake-registry.py LAYOUT PORTFILE [--corrupt DIGEST] [--slow BYTES_PER_SEC] [--log FILE]
+                   [--bearer USER:PASS]
 Listens on 127.0.0.1 (port 0 = any; the port is written to PORTFILE).
 --corrupt flips one byte of that blob; --slow throttles blob bodies.
+--bearer answers with a Bearer challenge whose realm (/token) hands out a
+token for those Basic credentials (docker hub's flow).
 Range requests get 206.  Each request is logged as "METHOD PATH RANGE"."""
+import base64
 import http.server, json, os, sys, time
 
 layout, portfile = sys.argv[1], sys.argv[2]
 args = sys.argv[3:]
-corrupt = slow = log = None
+corrupt = slow = log = bearer = None
+TOKEN = 'glass-test-token-42'
 while args:
     k = args.pop(0)
     if k == '--corrupt':
@@ -18,6 +23,8 @@ while args:
         slow = int(args.pop(0))
     elif k == '--log':
         log = args.pop(0)
+    elif k == '--bearer':
+        bearer = args.pop(0)
 
 def blob(digest):
     if not digest.startswith('sha256:') or '/' in digest:
@@ -59,7 +66,17 @@ class H(http.server.BaseHTTPRequestHandler):
         if log:
             with open(log, 'a') as f:
                 f.write('%s %s %s\n' % (self.command, self.path, self.headers.get('Range', '-')))
-        parts = self.path.split('/')
+        path = self.path.split('?')[0]
+        if bearer and path == '/token':
+            want = 'Basic ' + base64.b64encode(bearer.encode()).decode()
+            if self.headers.get('Authorization') != want:
+                return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', 'application/json')
+            return self.send(200, json.dumps({'token': TOKEN}).encode(), 'application/json')
+        if bearer and self.headers.get('Authorization') != 'Bearer ' + TOKEN:
+            host = self.headers.get('Host')
+            return self.send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', 'application/json', {
+                'WWW-Authenticate': 'Bearer realm="http://%s/token",service="fake",scope="repository:x:pull"' % host})
+        parts = path.split('/')
         if self.path in ('/v2/', '/v2'):
             return self.send(200, b'{}', 'application/json')
         if len(parts) >= 5 and parts[-2] == 'manifests':
@@ -90,7 +107,12 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send(404, b'{}', 'application/json')
     do_HEAD = do_GET
 
-srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up mid-transfer (the kill -9 test) are expected
+
+srv = Server(('127.0.0.1', 0), H)
 with open(portfile + '.tmp', 'w') as f:
     f.write(str(srv.server_address[1]))
 os.rename(portfile + '.tmp', portfile)

@@ -100,7 +100,7 @@ procs_of() {
 	local id=$1 p
 	for p in /proc/[0-9]*; do
 		[ "${p#/proc/}" = "$$" ] || [ "${p#/proc/}" = "$BASHPID" ] && continue
-		if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qw -- "$id" ||
+		if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -qw -- "$id" ||
 			grep -q -- "$CG_PARENT/$id" "$p/cgroup" 2>/dev/null; then
 			local st
 			st=$(awk '{ sub(/.*\) /, ""); print $1 }' "$p/stat" 2>/dev/null)
@@ -124,6 +124,21 @@ nothing_left() {
 	[ -z "$out" ] || {
 		echo "# left behind for $id:"
 		printf '%s\n' "$out" | sed 's/^/#   /'
+		return 1
+	}
+}
+
+# no_cgroups_left: once a test's containers are all deleted, no cgroup is
+# left under its parent (make_bundle names cgroups after the bundle, not the
+# id, so nothing_left cannot see them).
+no_cgroups_left() {
+	local d out=""
+	for d in /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/"$CG_PARENT"; do
+		[ -d "$d" ] && out="$out$(find "$d" -mindepth 1 -type d)"
+	done
+	[ -z "$out" ] || {
+		echo "# cgroups left behind:"
+		printf '%s\n' "$out" | sed 's/^/#   /' | head -20
 		return 1
 	}
 }

@@ -87,4 +87,5 @@ if command -v script >/dev/null; then
 else
 	skip "run with a terminal" "script not installed (apt-get install bsdutils)"
 fi
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

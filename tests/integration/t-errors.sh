@@ -147,4 +147,5 @@ ok "run of a missing program leaves nothing" nothing_left "$ID-10"
 # --- no mount of this test's files left on the host
 is "the host mount table has no new mounts of this test's files" "$(host_mounts)" "$mounts_before"
 is "the runtime root is empty" "$(ls -A "$STATE")" ""
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

@@ -110,4 +110,5 @@ err=$(R create --bundle "$b" "$c" </dev/null 2>&1 >/dev/null)
 check "a createRuntime hook exiting 3 fails create" $((!$?))
 like "the message names the hook" "$err" "createRuntime"
 ok "a failed hook leaves nothing" nothing_left "$c"
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

@@ -11,7 +11,7 @@
 need_runtime
 
 P=/usr/bin/glass-probe
-ID=h8lc-$$
+ID=h8lifecycle-$$
 B=$TEST_TMP/bundle
 make_bundle "$B" || {
 	not_ok_line "make_bundle with glass-runtime spec"
@@ -188,4 +188,5 @@ check "six concurrent state calls all read a valid state" $bad
 sleep 0.5
 ok "two concurrent delete --force leave nothing" nothing_left "$c"
 
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

@@ -53,4 +53,5 @@ R --log "$L" --log-format json --debug run --bundle "$B" "$ID-c" </dev/null >/de
 check "run with --debug exits 0" $?
 ok "--debug writes debug lines to the log" test "$(jq -r 'select(.level == "debug") | .msg' "$L" 2>/dev/null | wc -l)" -gt 0
 is "a successful run logs no error" "$(jq -r 'select(.level == "error") | .msg' "$L" 2>/dev/null)" ""
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

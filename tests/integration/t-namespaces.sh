@@ -129,4 +129,5 @@ for t in mnt uts ipc pid net user cgroup time; do
 done
 
 while read -r id; do ok "container $id left nothing" nothing_left "$id"; done <"$TEST_TMP/ids"
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

@@ -109,6 +109,19 @@ ok "pull with --tls-verify=false skips the CA check" \
 	G pull -q --tls-verify=false --creds glass:secret "$S/auth/img:v1"
 runs "run the image pulled over HTTPS" '^keep.txt new.txt$' "$S/auth/img:v1" sh -c 'echo $(ls /data)'
 
+# --- Bearer tokens (the docker hub flow), from a server of our own ---------
+export GLASS_ROOT=$TEST_TMP/root-bearer
+python3 "$(dirname "$0")/fake-registry.py" "$L" "$TEST_TMP/bport" --bearer glass:secret --log "$TEST_TMP/bearer.log" &
+bpid=$!
+on_exit "kill $bpid"
+for _ in $(seq 50); do [ -s "$TEST_TMP/bport" ] && break; sleep 0.1; done
+B=127.0.0.1:$(cat "$TEST_TMP/bport")
+out=$(G pull --tls-verify=false "$B/tok/img:v1" 2>&1)
+like "Bearer: without credentials the token is refused" "$out" "(token|refused|401)"
+ok "Bearer: pull with credentials gets a token" G pull -q --tls-verify=false --creds glass:secret "$B/tok/img:v1"
+like "Bearer: the token endpoint was asked with the scope" "$(grep -m1 '^GET /token' "$TEST_TMP/bearer.log")" "scope=repository"
+kill "$bpid" 2>/dev/null; wait "$bpid" 2>/dev/null
+
 # --- a corrupted blob -----------------------------------------------------
 export GLASS_ROOT=$TEST_TMP/root2
 layer2=$(jq -r '.layers[1].digest' "$L/blobs/sha256/$(cut -d: -f2 "$L/.manifest-amd64")")

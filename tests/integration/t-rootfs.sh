@@ -34,7 +34,8 @@ in_ct() {
 	id=$ID-${b##*.}
 	echo "$id" >>"$TEST_TMP/ids"
 	jq_edit "$b/config.json" '.process.args = ["sh", "-c", $s]' --arg s "$script"
-	R run "$@" "$id" --bundle "$b" </dev/null 2>&1
+	# A hung container must not hang the suite: 60 s is plenty.
+	timeout -k 5 60 "$RUNTIME" --root "$STATE" run "$@" "$id" --bundle "$b" </dev/null 2>&1
 }
 # val OUTPUT KEY: the value of a "KEY=value" line of a container's output.
 val() { sed -n "s/^$2=//p" <<<"$1" | head -1; }

@@ -127,6 +127,17 @@ check "\"abort\" fails the run (status $rc)" $?
 like "the abort is reported" "$(cat "$TEST_TMP/$ID-a.err")" "abort|cancel|Cancel"
 ok "nothing left after the aborted run" nothing_left "$ID-a"
 
+# --- --step on a terminal: the prompt and the answers use /dev/tty, not stdin
+if command -v script >/dev/null; then
+	out=$( (sleep 1; printf '\n\n\n'; sleep 0.5; printf 'c\n'; sleep 3) |
+		timeout 30 script -qec "$RUNTIME --root $STATE --step run --bundle $B $ID-tty </dev/null" /dev/null 2>&1)
+	like "--step prompts on the terminal before an operation" "$out" 'glass: next: .*\('
+	is "--step: three Enters and \"c\" run the container to the end" "$(grep -c 'glass: next:' <<<"$out")" 4
+	ok "nothing left after the --step run" nothing_left "$ID-tty"
+else
+	skip "--step on a terminal" "script not installed (apt-get install bsdutils)"
+fi
+
 # abort deep in the child (after the namespaces exist), then nothing left
 start_stepped "$ID-d"
 wait_pauses 1
@@ -146,4 +157,5 @@ timeout 10 tail --pid="$STEP_PID" -f /dev/null
 wait "$STEP_PID"
 check "\"abort\" at pivot_root fails the run" $((!$?))
 ok "nothing left after an abort inside the container's child" nothing_left "$ID-d"
+ok "no cgroup left under this test's parent" no_cgroups_left
 finish

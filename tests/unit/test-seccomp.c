@@ -292,9 +292,16 @@ int main(void)
 		listen(ls, 1);
 		sc.listener_path = path;
 		sc.listener_metadata = "hello-agent";
+		/* libseccomp 2.5 cannot set this flag; glass loads the program
+		 * itself, so the kernel gets it. */
+		static char *killable[] = {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+		sc.flags = killable;
+		sc.nflags = 1;
 		TAP_OK(glass_seccomp_compile(&sc, &prog, &err) == 0 &&
-		           glass_seccomp_keep_fd(prog) >= 0,
-		       "compile with SCMP_ACT_NOTIFY");
+		           glass_seccomp_keep_fd(prog) >= 0 &&
+		           prog->flags == (SECCOMP_FILTER_FLAG_NEW_LISTENER |
+		                           SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
+		       "compile with SCMP_ACT_NOTIFY and WAIT_KILLABLE_RECV");
 		pid = fork();
 		if (pid == 0) {
 			struct glass_err *e = NULL;
