@@ -157,15 +157,37 @@ int glass_process_set_identity(const struct glass_process *p, struct glass_err *
 		for (size_t i = 0; i < caps->nambient; i++) {
 			int c = caps->ambient[i];
 			char b[16], what[64];
+			struct glass_err *aerr = NULL;
 			if (c < 0 || c > last)
 				continue;
-			snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)",
-			         cap_str(c, b, sizeof(b)));
+			cap_str(c, b, sizeof(b));
+			/* The kernel raises an ambient capability only when it is
+			 * both permitted and inheritable.  `runc spec` itself lists
+			 * ambient caps without an inheritable set, and runc and crun
+			 * run such configs with a warning: so does glass. */
+			if (!(prm & (1ull << c)) || !(inh & (1ull << c))) {
+				glass_trace_note("ambient", "process.capabilities.ambient",
+				                 "%s not raised: an ambient capability must also be "
+				                 "in the permitted and inheritable sets",
+				                 b);
+				continue;
+			}
+			snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)", b);
 			if (glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c,
-			                    what, "process.capabilities.ambient", err) < 0)
-				return glass_err_hint(err,
-				                      "an ambient capability must also be in the "
-				                      "permitted and inheritable sets");
+			                    what, "process.capabilities.ambient", &aerr) < 0) {
+				if (aerr->errnum != EPERM) {
+					if (err) {
+						glass_err_free(err);
+						*err = aerr;
+					} else {
+						glass_err_free(&aerr);
+					}
+					return -1;
+				}
+				glass_trace_note("ambient", "process.capabilities.ambient",
+				                 "%s not raised: %s", b, strerror(EPERM));
+				glass_err_free(&aerr);
+			}
 		}
 	}
 	return glass_sys_prctl(PR_SET_KEEPCAPS, 0, 0, "PR_SET_KEEPCAPS", NULL, err) < 0 ? -1 : 0;

@@ -90,7 +90,8 @@ char *glass_child_process_setup(const struct child_args *c, struct glass_err **e
 	bool nnp = p->no_new_privileges;
 
 	glass_trace_phase("process");
-	if (glass_process_prepare(p, err) < 0)
+	if (glass_process_prepare(p, err) < 0 ||
+	    glass_process_prepare_linux(&c->spec->linux_, err) < 0)
 		return NULL;
 	if (!nnp) {
 		/* Without no_new_privs, loading a filter needs CAP_SYS_ADMIN:
@@ -201,6 +202,7 @@ static int init_main(void *arg)
 	struct glass_rootfs_ctx rctx = {
 	    .spec = spec,
 	    .rootfs = c->rootfs,
+	    .bundle = c->st->bundle,
 	    .no_pivot = c->no_pivot,
 	    .in_userns = c->plan->present[GLASS_NS_USER],
 	    .console_pty = c->console_path,

@@ -332,11 +332,25 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	return apply_propagation(fd, dest, o, field, err);
 }
 
+/* A relative mounts[].source is relative to the bundle (runc's rule).
+ * Without ctx->bundle, a relative root.path tells where the bundle is:
+ * ctx->rootfs is then BUNDLE/root.path. */
 static char *bind_source(const struct glass_rootfs_ctx *ctx, const char *src)
 {
-	if (src[0] == '/' || ctx->bundle == NULL)
+	const char *rp = ctx->spec->root_path;
+	size_t rl, pl;
+	if (src[0] == '/')
 		return xstrdup(src);
-	return xasprintf("%s/%s", ctx->bundle, src);
+	if (ctx->bundle)
+		return xasprintf("%s/%s", ctx->bundle, src);
+	if (rp && rp[0] != '/' && ctx->rootfs) {
+		rl = strlen(ctx->rootfs);
+		pl = strlen(rp);
+		if (rl > pl + 1 && strcmp(ctx->rootfs + rl - pl, rp) == 0 &&
+		    ctx->rootfs[rl - pl - 1] == '/')
+			return xasprintf("%.*s/%s", (int)(rl - pl - 1), ctx->rootfs, src);
+	}
+	return xstrdup(src);
 }
 
 /* A filesystem mount (proc, tmpfs, ...) onto dest. */

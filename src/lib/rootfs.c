@@ -155,7 +155,11 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 		int fd = glass_path_create(rootfd, spec->process.cwd, GLASS_PATH_DIR, 0755,
 		                           "process.cwd", err);
 		if (fd < 0)
-			return -1;
+			return errno == ELOOP
+			           ? glass_err_hint(err, "process.cwd may not go through a "
+			                                 "/proc magic link (/proc/*/fd, "
+			                                 "/proc/*/cwd, /proc/*/root)")
+			           : -1;
 		close(fd);
 	}
 	return glass_rootfs_setup_dev(ctx, rootfd, setup_dev, err);

@@ -60,8 +60,8 @@ skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 on_exit() { _cleanups+=("$*"); }
 _run_cleanups() {
-	local i
-	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do eval "${_cleanups[$i]}" >/dev/null 2>&1 || true; done
+	local _cleanup_idx
+	for ((_cleanup_idx = ${#_cleanups[@]} - 1; _cleanup_idx >= 0; _cleanup_idx--)); do eval "${_cleanups[$_cleanup_idx]}" >/dev/null 2>&1 || true; done
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM

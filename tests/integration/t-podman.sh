@@ -86,8 +86,10 @@ else
 	echo "#   $cid"
 fi
 
-# a terminal: -it under script(1), which gives podman a pty
-out=$(script -qec "podman --root '$PD/storage' --runroot '$PD/run' --tmpdir '$PD/tmp' --cgroup-manager cgroupfs --events-backend file --storage-driver overlay --runtime '$RUNTIME' run --rm -it ${A[*]} $IMG sh -c 'test -t 0 && test -t 1 && echo tty-ok; stty size'" /dev/null </dev/null 2>&1 | tr -d '\r')
+# a terminal: -it under script(1), which gives podman a pty.  script's
+# stdin stays open (a sleeping writer): at EOF script could end the session
+# before the container has printed anything.
+out=$(script -qec "podman --root '$PD/storage' --runroot '$PD/run' --tmpdir '$PD/tmp' --cgroup-manager cgroupfs --events-backend file --storage-driver overlay --runtime '$RUNTIME' run --rm -it ${A[*]} $IMG sh -c 'test -t 0 && test -t 1 && echo tty-ok; stty size'" /dev/null < <(sleep 30) 2>&1 | tr -d '\r')
 like "run -it: the process has a terminal" "$out" "tty-ok"
 
 # an OOM kill under --memory

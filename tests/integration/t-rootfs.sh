@@ -13,7 +13,7 @@ need_runtime
 
 ID=h3rootfs-$$
 : >"$TEST_TMP/ids"
-on_exit 'while read -r i; do R delete --force "$i"; done <"$TEST_TMP/ids"'
+on_exit 'while read -r h3id; do R delete --force "$h3id"; done <"$TEST_TMP/ids"'
 
 # new_bundle FILTER [copy]: a bundle (default spec edited by FILTER); with
 # "copy", on a private copy of the image.  Prints its directory.
@@ -132,13 +132,19 @@ check "the shared image was not touched" $?
 # --- idmapped bind mount (mounts[].uidMappings): files owned by 0 show as 1000:2000
 idm=$TEST_TMP/idm
 mkdir -p "$idm" && touch "$idm/f" && chown 0:0 "$idm/f"
-b=$(new_bundle '.linux.namespaces |= map(select(.type != "pid")) | .mounts += [{destination: "/mnt",
-	type: "bind", source: "IDM", options: ["rbind"], uidMappings: [{containerID: 0, hostID: 1000, size: 10}],
-	gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}]')
+b=$(new_bundle '.mounts += [{destination: "/mnt", type: "bind", source: "IDM", options: ["rbind"],
+	uidMappings: [{containerID: 0, hostID: 1000, size: 10}], gidMappings: [{containerID: 0, hostID: 2000, size: 10}]}]')
 jq_edit "$b/config.json" '.mounts[-1].source = $d' --arg d "$idm"
 out=$(in_ct "$b" 'echo "owner=$(stat -c %u:%g /mnt/f)"')
 is "idmapped bind mount: a file owned by 0:0 shows as 1000:2000" "$(val "$out" owner)" 1000:2000
 is "... while the host still sees 0:0" "$(stat -c %u:%g "$idm/f")" 0:0
+
+# --- a relative bind source is relative to the bundle
+b=$(new_bundle '.' copy)
+mkdir -p "$b/reldata" && echo rel >"$b/reldata/x"
+jq_edit "$b/config.json" '.mounts += [{destination: "/mnt", type: "bind", source: "reldata", options: ["bind", "ro"]}]'
+out=$(cd / && in_ct "$b" 'echo "rel=$(cat /mnt/x)"')
+is "a relative mounts[].source is found in the bundle" "$(val "$out" rel)" rel
 
 # --- masked and readonly paths (default list + custom ones)
 b=$(new_bundle '.root.readonly = false | .linux.maskedPaths += ["/etc/hostname", "/var", "/nonexistent"] |

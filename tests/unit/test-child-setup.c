@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_mount_opts(void)
@@ -142,8 +144,41 @@ static void test_close_fds(void)
 		close(fds[i]);
 }
 
+/* linux.personality and linux.memoryPolicy, applied to this process (a
+ * forked child, so the test runner's own settings stay as they were). */
+static void test_prepare_linux(void)
+{
+	struct glass_linux l = {0};
+	struct glass_err *err = NULL;
+	pid_t pid;
+	int st = -1;
+	char mode[] = "MPOL_BIND", nodes[] = "63", dom[] = "LINUX32";
+
+	l.memory_policy.present = true;
+	l.memory_policy.mode = 2; /* MPOL_BIND */
+	l.memory_policy.mode_name = mode;
+	l.memory_policy.nodes = nodes;
+	TAP_OK(glass_process_prepare_linux(&l, &err) < 0 && err && err->field &&
+	           strcmp(err->field, "linux.memoryPolicy.nodes") == 0 && err->hint,
+	       "memoryPolicy on a NUMA node the host lacks: error naming the field, with a hint");
+	glass_err_free(&err);
+
+	memset(&l, 0, sizeof(l));
+	l.personality.present = true;
+	l.personality.domain = dom;
+	pid = fork();
+	if (pid == 0)
+		_exit(glass_process_prepare_linux(&l, NULL) == 0 &&
+		              personality(0xffffffff) == PER_LINUX32
+		          ? 0
+		          : 1);
+	waitpid(pid, &st, 0);
+	TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "personality LINUX32 is applied");
+}
+
 int main(void)
 {
+	test_prepare_linux();
 	test_mount_opts();
 	test_lists();
 	test_find_exec();

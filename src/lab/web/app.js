@@ -184,16 +184,13 @@ function nsEvent(st, ev) {
   }
 }
 
-// The runtime refused or failed: show its own words, and why where we know.
+// The runtime refused or failed: show its own words and hint.
 function showNsError(st, ev) {
   const e = (st.error && st.error.error) || {};
-  let why = '';
-  if (/mount namespace is required/.test(st.error ? st.error.message : ''))
-    why = 'glass-runtime builds every container\'s root filesystem with mounts and pivot_root, and those must happen in the container\'s own mount namespace: without one they would change the host\'s mount table. So it refuses a config without a mount namespace, and the lab shows that refusal rather than pretending. Switch mount back on to compare the other namespaces.';
   const box = $('#ns-error');
   box.innerHTML = `<h4>The container did not run (${esc(ev.status)})</h4>
     <div class="mono">${esc(st.error ? st.error.message : ev.reason || '')}</div>
-    ${e.hint ? `<div class="hint">hint: ${esc(e.hint)}</div>` : ''}${why ? `<p>${esc(why)}</p>` : ''}
+    ${e.hint ? `<div class="hint">hint: ${esc(e.hint)}</div>` : ''}
     <p class="note">The syscalls that did run are listed below; the lab removed everything they made.</p>`;
   box.classList.remove('hidden');
   if (st.host) {
