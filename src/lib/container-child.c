@@ -203,6 +203,7 @@ static int init_main(void *arg)
 	    .spec = spec,
 	    .rootfs = c->rootfs,
 	    .bundle = c->st->bundle,
+	    .idmapped_fds = c->idmapped_fds,
 	    .no_pivot = c->no_pivot,
 	    .in_userns = c->plan->present[GLASS_NS_USER],
 	    .console_pty = c->console_path,

@@ -17,6 +17,7 @@
 #include "netdev.h"
 #include "hooks.h"
 #include "idmap.h"
+#include "idmapped.h"
 #include "sys.h"
 #include "util.h"
 
@@ -228,6 +229,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	bool dir_made = false, rdt_made = false;
 	char real[PATH_MAX];
 	struct glass_ns_saved saved;
+	int *idfds = NULL;
 
 	out->pid = -1;
 	out->sync_fd = out->master_fd = out->lock_fd = -1;
@@ -356,6 +358,14 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	    .no_new_keyring = opts->no_new_keyring,
 	};
 
+	/* In a new user namespace the child cannot idmap a host path (it has
+	 * no privilege over it): the parent opens those trees now. */
+	if (plan.create[GLASS_NS_USER]) {
+		glass_trace_phase("rootfs");
+		if (glass_idmapped_prepare(spec, bundle_abs, &idfds, err) < 0)
+			goto fail;
+		args.idmapped_fds = idfds;
+	}
 	glass_trace_phase("namespaces");
 	if (glass_ns_join_for_clone(&plan, &saved, err) < 0)
 		goto fail;
@@ -367,6 +377,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	sp[1] = -1;
 	close(fifo_fd);
 	fifo_fd = -1;
+	glass_idmapped_close(idfds, spec->nmounts);
+	idfds = NULL;
 	if (slave >= 0) {
 		close(slave);
 		slave = -1;
@@ -466,6 +478,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 fail:
 	glass_err_ctx(err, "create %s", id);
 	reap(pid);
+	if (idfds)
+		glass_idmapped_close(idfds, spec->nmounts);
 	if (spec && spec->linux_.intel_rdt.present)
 		glass_intelrdt_remove(spec, id, rdt_made, NULL);
 	if (cg) {

@@ -66,6 +66,7 @@ struct child_args {
 	bool no_new_keyring;
 	pid_t init_pid; /* exec: the container's init */
 	bool exec;      /* exec instead of create */
+	const int *idmapped_fds; /* see glass_rootfs_ctx */
 };
 
 /* The post-clone script of create (container-child.c).  Never returns to

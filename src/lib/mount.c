@@ -289,7 +289,8 @@ static int mount_hint(const struct glass_rootfs_ctx *ctx, const char *type, stru
 /* A bind mount of host path `src` onto `dest` in the rootfs. */
 static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char *src,
                       const char *dest, const struct glass_mount_opts *o, bool rec,
-                      const struct glass_mount *idmapped, const char *field, struct glass_err **err)
+                      const struct glass_mount *idmapped, int tree_fd, const char *field,
+                      struct glass_err **err)
 {
 	cleanup_close int fd = -1;
 	struct stat st;
@@ -303,7 +304,11 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	                       S_ISDIR(st.st_mode) ? 0755 : 0644, field, err);
 	if (fd < 0)
 		return -1;
-	if (idmapped) {
+	if (tree_fd >= 0) {
+		/* The parent made the idmapped tree before clone: attach it. */
+		if (glass_idmapped_attach(tree_fd, fd, dest, field, err) < 0)
+			return -1;
+	} else if (idmapped) {
 		/* A detached clone of the source, idmapped, attached here. */
 		if (glass_mount_idmapped(src, fd, dest, idmapped, rec || o->ridmap, field, err) <
 		    0) {
@@ -403,8 +408,8 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 			                 host);
 			close(fd);
 			fd = -1;
-			return bind_entry(ctx, rootfd, host, m->destination, o, true, NULL, field,
-			                  err);
+			return bind_entry(ctx, rootfd, host, m->destination, o, true, NULL, -1,
+			                  field, err);
 		}
 		return mount_hint(ctx, type, err);
 	}
@@ -612,7 +617,8 @@ static int cgroup_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const st
 	glass_err_free(err);
 	close(fd);
 	fd = -1;
-	return bind_entry(ctx, rootfd, "/sys/fs/cgroup", m->destination, o, true, NULL, field, err);
+	return bind_entry(ctx, rootfd, "/sys/fs/cgroup", m->destination, o, true, NULL, -1, field,
+	                  err);
 }
 
 int glass_rootfs_mount_entry(const struct glass_rootfs_ctx *ctx, int rootfd, size_t i,
@@ -666,7 +672,7 @@ int glass_rootfs_mount_entry(const struct glass_rootfs_ctx *ctx, int rootfd, siz
 		}
 		src = bind_source(ctx, m->source);
 		r = bind_entry(ctx, rootfd, src, m->destination, &o, o.rec, idmapped ? &idm : NULL,
-		               field, err);
+		               ctx->idmapped_fds ? ctx->idmapped_fds[i] : -1, field, err);
 	} else if (strcmp(m->type, "cgroup") == 0 || strcmp(m->type, "cgroup2") == 0) {
 		r = cgroup_entry(ctx, rootfd, m, &o, field, err);
 	} else {

@@ -22,6 +22,10 @@ struct glass_rootfs_ctx {
 	const char *console_pty; /* pty slave path to bind on /dev/console, or NULL */
 	const char *bundle;      /* bundle directory: relative mounts[].source are under it
 	                          * (NULL: relative to the current directory) */
+	/* Per mounts[] entry: a detached, idmapped tree the parent opened
+	 * before clone (glass_idmapped_prepare: the child in a new user
+	 * namespace lacks the privilege to make one), or -1; NULL: none. */
+	const int *idmapped_fds;
 };
 
 /* Before the switch of root: makes / of the new mount namespace rslave
