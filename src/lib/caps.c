@@ -166,10 +166,11 @@ int glass_process_set_identity(const struct glass_process *p, struct glass_err *
 			 * ambient caps without an inheritable set, and runc and crun
 			 * run such configs with a warning: so does glass. */
 			if (!(prm & (1ull << c)) || !(inh & (1ull << c))) {
-				glass_trace_note("ambient", "process.capabilities.ambient",
-				                 "%s not raised: an ambient capability must also be "
-				                 "in the permitted and inheritable sets",
-				                 b);
+				glass_trace_note(
+				    "ambient", "process.capabilities.ambient",
+				    "%s not raised: an ambient capability must also be "
+				    "in the permitted and inheritable sets",
+				    b);
 				continue;
 			}
 			snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)", b);

@@ -84,10 +84,10 @@ static int validate(const struct glass_spec *spec, const struct glass_create_opt
 		/* Without a mount namespace of its own the container shares
 		 * the host's mount table: nothing may be mounted or pivoted
 		 * (it would change the host), only chroot()ed into. */
-		const char *why = spec->nmounts          ? "mounts"
-		                  : l->nmasked_paths     ? "linux.maskedPaths"
-		                  : l->nreadonly_paths   ? "linux.readonlyPaths"
-		                  : spec->root_readonly  ? "root.readonly"
+		const char *why = spec->nmounts           ? "mounts"
+		                  : l->nmasked_paths      ? "linux.maskedPaths"
+		                  : l->nreadonly_paths    ? "linux.readonlyPaths"
+		                  : spec->root_readonly   ? "root.readonly"
 		                  : l->rootfs_propagation ? "linux.rootfsPropagation"
 		                                          : NULL;
 		if (why)

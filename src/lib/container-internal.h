@@ -64,8 +64,8 @@ struct child_args {
 	int preserve_fds;
 	bool no_pivot;
 	bool no_new_keyring;
-	pid_t init_pid; /* exec: the container's init */
-	bool exec;      /* exec instead of create */
+	pid_t init_pid;          /* exec: the container's init */
+	bool exec;               /* exec instead of create */
 	const int *idmapped_fds; /* see glass_rootfs_ctx */
 };
 

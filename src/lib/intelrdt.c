@@ -37,9 +37,10 @@ int glass_intelrdt_check(const struct glass_spec *spec, struct glass_err **err)
 	if (mnt == NULL) {
 		glass_err_field(err, 0, "linux.intelRdt",
 		                "linux.intelRdt: no resctrl filesystem is mounted on this host");
-		return glass_err_hint(err, "Intel RDT needs a CPU with CAT/MBA and `mount -t resctrl "
-		                           "resctrl /sys/fs/resctrl`; remove linux.intelRdt to run "
-		                           "without it");
+		return glass_err_hint(err,
+		                      "Intel RDT needs a CPU with CAT/MBA and `mount -t resctrl "
+		                      "resctrl /sys/fs/resctrl`; remove linux.intelRdt to run "
+		                      "without it");
 	}
 	return 0;
 }
@@ -127,7 +128,8 @@ int glass_intelrdt_apply(const struct glass_spec *spec, const char *id, pid_t pi
 		cleanup_free char *mtasks = xasprintf("%s/tasks", mon);
 		if (glass_sys_mkdirat(AT_FDCWD, mon, 0755, "linux.intelRdt.enableMonitoring", err) <
 		        0 ||
-		    glass_sys_write_file(mtasks, pidbuf, "linux.intelRdt.enableMonitoring", err) < 0)
+		    glass_sys_write_file(mtasks, pidbuf, "linux.intelRdt.enableMonitoring", err) <
+		        0)
 			goto fail;
 	}
 	return 0;

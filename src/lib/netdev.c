@@ -153,8 +153,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int dump_links(struct nl *nl, struct link_dump *d, const char *field,
-                      struct glass_err **err)
+static int dump_links(struct nl *nl, struct link_dump *d, const char *field, struct glass_err **err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -164,8 +163,8 @@ static int dump_links(struct nl *nl, struct link_dump *d, const char *field,
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	d->n = 0;
-	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, link_cb, d), "RTM_GETLINK, NLM_F_DUMP") <
-	    0)
+	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, link_cb, d),
+	              "RTM_GETLINK, NLM_F_DUMP") < 0)
 		return -1;
 	return 0;
 }
@@ -202,12 +201,13 @@ static int move_link(struct nl *nl, int ifindex, int nsfd, const char *name, con
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, NULL, NULL),
-	              "RTM_NEWLINK {index=%d, IFLA_NET_NS_FD=%d, IFLA_IFNAME=\"%s\"}", ifindex, nsfd,
-	              name) < 0) {
+	              "RTM_NEWLINK {index=%d, IFLA_NET_NS_FD=%d, IFLA_IFNAME=\"%s\"}", ifindex,
+	              nsfd, name) < 0) {
 		if (errno == EEXIST)
-			glass_err_hint(err, "a device named \"%s\" already exists in the container's "
-			                    "network namespace; use a template like \"eth%%d\" to let "
-			                    "the kernel pick a free name",
+			glass_err_hint(err,
+			               "a device named \"%s\" already exists in the container's "
+			               "network namespace; use a template like \"eth%%d\" to let "
+			               "the kernel pick a free name",
 			               name);
 		return -1;
 	}
@@ -293,8 +293,9 @@ static int move_one(struct nl *host, int nsfd, const struct glass_net_device *de
 	int ret = -1;
 
 	if (ifindex == 0)
-		return glass_err_field(err, ENODEV, field, "%s: no network device \"%s\" on the host",
-		                       field, dev->host_name);
+		return glass_err_field(err, ENODEV, field,
+		                       "%s: no network device \"%s\" on the host", field,
+		                       dev->host_name);
 	if (dump_addrs(host, ifindex, &addrs, field, err) < 0)
 		return -1;
 	if (nl_open_in(&inner, nsfd, field, err) < 0)
@@ -309,8 +310,9 @@ static int move_one(struct nl *host, int nsfd, const struct glass_net_device *de
 		if (!had_link(&before, after.name[i]))
 			newindex = after.index[i];
 	if (newindex == 0) {
-		glass_err_field(err, ENODEV, field, "%s: moved \"%s\" but cannot find it in the "
-		                                    "container's network namespace",
+		glass_err_field(err, ENODEV, field,
+		                "%s: moved \"%s\" but cannot find it in the "
+		                "container's network namespace",
 		                field, dev->host_name);
 		goto out;
 	}

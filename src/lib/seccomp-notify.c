@@ -11,6 +11,7 @@
  * one JSON document per connection, the fd in SCM_RIGHTS.
  */
 #include "seccomp-internal.h"
+#include "spec.h"
 #include "seccomp.h"
 #include "sys.h"
 #include "util.h"
@@ -72,7 +73,7 @@ char *glass_seccomp_state_json(const char *id, const char *bundle, pid_t pid, co
 	json_object *st = json_object_new_object();
 	json_object *fds = json_object_new_array();
 	json_object *ann = json_object_new_object();
-	const char *ver = spec && spec->oci_version ? spec->oci_version : "1.2.0";
+	const char *ver = spec && spec->oci_version ? spec->oci_version : GLASS_OCI_VERSION;
 	char *out;
 
 	json_object_array_add(fds, json_object_new_string("seccompFd"));

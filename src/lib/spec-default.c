@@ -95,7 +95,7 @@ char *glass_spec_default_json(bool rootless)
 	const char *const *ns;
 	char *out;
 
-	json_object_object_add(doc, "ociVersion", json_object_new_string("1.3.0"));
+	json_object_object_add(doc, "ociVersion", json_object_new_string(GLASS_OCI_VERSION));
 
 	p = json_object_new_object();
 	json_object_object_add(p, "terminal", json_object_new_boolean(1));

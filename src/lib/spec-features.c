@@ -102,7 +102,7 @@ char *glass_spec_features_json(void)
 	int i;
 
 	json_object_object_add(doc, "ociVersionMin", json_object_new_string("1.0.0"));
-	json_object_object_add(doc, "ociVersionMax", json_object_new_string("1.3.0"));
+	json_object_object_add(doc, "ociVersionMax", json_object_new_string(GLASS_OCI_VERSION));
 	a = json_object_new_array();
 	for (const char *const *h =
 	         (const char *const[]){"prestart", "createRuntime", "createContainer",

@@ -34,6 +34,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* The runtime-spec version glass implements: state, features, defaults. */
+#define GLASS_OCI_VERSION "1.3.0"
+
 struct json_object;
 
 struct glass_kv {

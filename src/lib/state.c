@@ -1,5 +1,6 @@
 /* state: see state.h. */
 #include "state.h"
+#include "spec.h"
 #include "cgroup.h"
 #include "util.h"
 
@@ -328,7 +329,7 @@ char *glass_state_oci_json(const struct glass_state *st, enum glass_status statu
 {
 	json_object *o = json_object_new_object();
 	char *out;
-	json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
+	json_object_object_add(o, "ociVersion", json_object_new_string(GLASS_OCI_VERSION));
 	json_object_object_add(o, "id", json_object_new_string(st->id));
 	json_object_object_add(o, "status", json_object_new_string(glass_status_name(status)));
 	if (status != GLASS_STATUS_STOPPED && st->pid > 0)

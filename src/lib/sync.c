@@ -57,7 +57,9 @@ ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size)
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {raw, sizeof(raw)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr m = {.msg_iov = &iov,
+	                   .msg_iovlen = 1,
+	                   .msg_control = ctl.buf,
 	                   .msg_controllen = sizeof(ctl.buf)};
 	struct hdr h;
 	ssize_t n;

@@ -1,5 +1,6 @@
 /* glass-runtime list: the containers under --root. */
 #include "runtime.h"
+#include "spec.h"
 #include "state.h"
 #include "util.h"
 
@@ -74,7 +75,8 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			printf("%s\n", st->id);
 		} else if (json) {
 			json_object *o = json_object_new_object();
-			json_object_object_add(o, "ociVersion", json_object_new_string("1.2.0"));
+			json_object_object_add(o, "ociVersion",
+			                       json_object_new_string(GLASS_OCI_VERSION));
 			json_object_object_add(o, "id", json_object_new_string(st->id));
 			json_object_object_add(
 			    o, "pid", json_object_new_int(s == GLASS_STATUS_STOPPED ? 0 : st->pid));

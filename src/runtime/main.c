@@ -7,6 +7,7 @@
  * --trace-format, --trace-fd, --step, --step-fd).  The verb table below is
  * the whole CLI; each verb lives in its own file. */
 #include "runtime.h"
+#include "spec.h"
 #include "selfexe.h"
 #include "trace.h"
 #include "util.h"
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 #define GLASS_VERSION "0.1.0"
-#define OCI_VERSION   "1.2.0"
+#define OCI_VERSION   GLASS_OCI_VERSION
 
 static const struct runtime_verb verbs[] = {
     {"create", cmd_create, "create a container (its init waits for start)"},

@@ -258,8 +258,8 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 		for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
 			struct json_object *list = json_object_new_array();
 			for (size_t i = 0; i < ncaps; i++)
-				json_object_array_add(list,
-				                      json_object_new_string(glass_cap_name(caps[i])));
+				json_object_array_add(
+				    list, json_object_new_string(glass_cap_name(caps[i])));
 			json_object_object_add(c, sets[s], list);
 		}
 		json_object_object_add(proc, "capabilities", c);
