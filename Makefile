@@ -44,6 +44,8 @@ bench: deps all
 	@bash bench/run.sh $(BUILD)
 
 install: all
+	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
+	$(NINJA) -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild
 	install -d $(DESTDIR)$(PREFIX)/share/glass
 	cp -a $(BUILD)/rootfs $(DESTDIR)$(PREFIX)/share/glass/

@@ -12,7 +12,7 @@ BUILD="gcc make meson ninja-build pkg-config clang-format python3
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
   podman containerd docker-registry skopeo umoci apache2-utils openssl curl
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
-  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd"
+  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"
 
 missing() {
