@@ -62,7 +62,10 @@ bool glass_trace_stepping(void)
 
 void glass_trace_set_relay(int sync_fd)
 {
-	relay_fd = sync_fd;
+	/* Relay only when the parent traces or steps (the child inherited
+	 * that state with its memory): otherwise every wrapped call would
+	 * cost the child a message and the parent a wakeup for nothing. */
+	relay_fd = sync_fd >= 0 && glass_trace_on ? sync_fd : -1;
 	update_on();
 }
 

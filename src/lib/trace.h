@@ -73,7 +73,8 @@ bool glass_trace_stepping(void);
 
 /* In the container's child after clone(): send every event over the
  * SOCK_SEQPACKET `sync_fd` (as a GLASS_SYNC_TRACE message) instead of the
- * sink.  Step waits then block on the same socket for the parent's answer. */
+ * sink.  Step waits then block on the same socket for the parent's answer.
+ * A no-op when tracing was off before the call (nothing to relay to). */
 void glass_trace_set_relay(int sync_fd);
 
 /* Sets the phase carried by subsequent events (copied, truncated). */

@@ -24,8 +24,10 @@ static void collect(const struct glass_trace_event *ev, void *ctx)
 
 static int child_main(int fd)
 {
-	glass_trace_set_callback(NULL, NULL);
+	/* The relay is set while the inherited sink is still on (a child
+	 * relays only for a parent that traces), then the sink goes. */
 	glass_trace_set_relay(fd);
+	glass_trace_set_callback(NULL, NULL);
 	glass_trace_phase("child");
 	glass_sys_chdir("/", "process.cwd", NULL);
 	glass_sys_chdir("/nonexistent-glass", "process.cwd", NULL);
@@ -89,5 +91,12 @@ int main(void)
 	TAP_OK(seen[3].errnum == ENOENT, "child's failed call relayed with errno");
 	waitpid(pid, NULL, 0);
 	close(sp[0]);
+
+	/* With tracing off in the parent, a child has nothing to relay to:
+	 * setting the relay must leave every wrapper on its fast path. */
+	glass_trace_set_callback(NULL, NULL);
+	glass_trace_set_relay(sp[1] >= 0 ? sp[1] : 1);
+	TAP_OK(!glass_trace_on, "no relay (and no per-call cost) when the parent does not trace");
+	glass_trace_set_relay(-1);
 	return tap_done();
 }
