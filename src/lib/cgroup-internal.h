@@ -129,6 +129,9 @@ int glass_cg_write(const char *dir, const char *file, const char *value, const c
 /* Like glass_cg_write() with a printf-style value. */
 int glass_cg_writef(const char *dir, const char *file, const char *field, struct glass_err **err,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* linux.resources.cpu.cpus/mems: the same cpuset files on v1 and v2. */
+int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                          struct glass_err **err);
 /* True when dir/file exists. */
 bool glass_cg_has(const char *dir, const char *file);
 /* Looks up "key value" in a flat-keyed file text (cpu.stat, memory.events). */

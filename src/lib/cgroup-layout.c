@@ -109,6 +109,19 @@ int glass_cg_read_u64(const char *dir, const char *file, uint64_t *out)
 	return 0;
 }
 
+int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                          struct glass_err **err)
+{
+	(void)cg;
+	if (r->cpu.cpus &&
+	    glass_cg_write(dir, "cpuset.cpus", r->cpu.cpus, "linux.resources.cpu.cpus", err) < 0)
+		return -1;
+	if (r->cpu.mems &&
+	    glass_cg_write(dir, "cpuset.mems", r->cpu.mems, "linux.resources.cpu.mems", err) < 0)
+		return -1;
+	return 0;
+}
+
 int glass_cg_write(const char *dir, const char *file, const char *value, const char *field,
                    struct glass_err **err)
 {

@@ -150,17 +150,6 @@ static int v1_cpu(struct glass_cgroup *cg, const char *dir, const struct glass_r
 	return 0;
 }
 
-static int v1_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                     struct glass_err **err)
-{
-	(void)cg;
-	if (r->cpu.cpus && glass_cg_write(dir, "cpuset.cpus", r->cpu.cpus, F_CPU ".cpus", err) < 0)
-		return -1;
-	if (r->cpu.mems && glass_cg_write(dir, "cpuset.mems", r->cpu.mems, F_CPU ".mems", err) < 0)
-		return -1;
-	return 0;
-}
-
 static int v1_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                    struct glass_err **err)
 {
@@ -438,7 +427,7 @@ const struct cg_backend glass_cg_v1 = {
     .name = "v1",
     .memory = v1_memory,
     .cpu = v1_cpu,
-    .cpuset = v1_cpuset,
+    .cpuset = glass_cg_apply_cpuset,
     .pids = v1_pids,
     .blkio = v1_blkio,
     .hugetlb = v1_hugetlb,

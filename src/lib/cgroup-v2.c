@@ -157,17 +157,6 @@ static int v2_cpu(struct glass_cgroup *cg, const char *dir, const struct glass_r
 	return 0;
 }
 
-static int v2_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                     struct glass_err **err)
-{
-	(void)cg;
-	if (r->cpu.cpus && glass_cg_write(dir, "cpuset.cpus", r->cpu.cpus, F_CPU ".cpus", err) < 0)
-		return -1;
-	if (r->cpu.mems && glass_cg_write(dir, "cpuset.mems", r->cpu.mems, F_CPU ".mems", err) < 0)
-		return -1;
-	return 0;
-}
-
 static int v2_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                    struct glass_err **err)
 {
@@ -522,7 +511,7 @@ const struct cg_backend glass_cg_v2 = {
     .name = "v2",
     .memory = v2_memory,
     .cpu = v2_cpu,
-    .cpuset = v2_cpuset,
+    .cpuset = glass_cg_apply_cpuset,
     .pids = v2_pids,
     .blkio = v2_blkio,
     .hugetlb = v2_hugetlb,

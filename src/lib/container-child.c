@@ -287,8 +287,14 @@ static int init_main(void *arg)
 			return glass_child_fail(fd, &err);
 	}
 
-	glass_trace_phase("exec");
+	return glass_child_exec(c, path, fd);
+}
+
+int glass_child_exec(const struct child_args *c, const char *path, int fd)
+{
+	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
+	glass_trace_phase("exec");
 	glass_trace_note("exec", "process.args",
 	                 "execve(\"%s\"): the container's process replaces "
 	                 "the runtime in pid %d",

@@ -33,31 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int glass_sync_pump_until_exec(int fd, struct glass_err **err)
-{
-	char msg[GLASS_SYNC_MAX];
-	for (;;) {
-		uint32_t type = 0;
-		ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg));
-		if (n < 0)
-			return glass_err_new(err, errno, "recv(sync socket)");
-		if (n == 0 && type == 0)
-			return 0; /* the child's end closed on execve */
-		if (type == GLASS_SYNC_TRACE && (size_t)n == sizeof(struct glass_trace_event)) {
-			struct glass_trace_event ev;
-			memcpy(&ev, msg, sizeof(ev));
-			glass_trace_relay_in(&ev, fd);
-			continue;
-		}
-		if (type == GLASS_SYNC_ERROR) {
-			glass_err_free(err);
-			if (err)
-				*err = glass_err_unpack(msg, (size_t)n);
-			return -1;
-		}
-	}
-}
-
 struct glass_spec *glass_container_load_config(const char *root, const char *id,
                                                struct glass_err **err)
 {

@@ -71,7 +71,6 @@ static int exec_final(void *arg)
 	struct child_args *c = arg;
 	struct glass_err *err = NULL;
 	char *path;
-	char *no_env[] = {NULL};
 	int fd = c->sync_fd;
 
 	if (c->pty_sock >= 0) {
@@ -89,15 +88,7 @@ static int exec_final(void *arg)
 		return glass_child_fail(fd, &err);
 	if (glass_child_close_fds(c->preserve_fds, fd, -1, &err) < 0)
 		return glass_child_fail(fd, &err);
-	glass_trace_phase("exec");
-	glass_trace_note("exec", "process.args",
-	                 "execve(\"%s\"): the container's process replaces "
-	                 "the runtime in pid %d",
-	                 path, (int)getpid());
-	glass_sys_execve(path, c->proc->args, c->proc->env ? c->proc->env : no_env, "process.args",
-	                 &err);
-	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
-	return glass_child_fail(fd, &err);
+	return glass_child_exec(c, path, fd);
 }
 
 int glass_container_exec_child(void *arg)
@@ -368,7 +359,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 		master = glass_fd_recv(ptys[0], slave_path, sizeof(slave_path) - 1);
 		if (master < 0) {
 			/* The process failed before: its error is on the sync socket. */
-			if (glass_sync_pump_until_exec(sp[0], err) == 0)
+			if (glass_sync_pump_until_eof(sp[0], err) == 0)
 				glass_err_new(err, EPIPE, "the process did not send its terminal");
 			goto out;
 		}
@@ -376,7 +367,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 			glass_console_set_size(master, p.console_size.height, p.console_size.width,
 			                       NULL);
 	}
-	if (glass_sync_pump_until_exec(sp[0], err) < 0) {
+	if (glass_sync_pump_until_eof(sp[0], err) < 0) {
 		/* The command's process reported the error and exits. */
 		while (!opts->detach && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;

@@ -87,9 +87,10 @@ char *glass_child_process_setup(const struct child_args *c, struct glass_err **e
  * `keep1`/`keep2` (may be -1). */
 int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_err **err);
 
-/* Parent: relays trace events from the child until it execs (EOF on the
- * sync socket, the child's end being close-on-exec) or reports an error. */
-int glass_sync_pump_until_exec(int fd, struct glass_err **err);
+/* The child's last step: execve the process (`path` from
+ * glass_child_process_setup).  Returns only on failure, after sending the
+ * error over `fd`; the caller returns that status. */
+int glass_child_exec(const struct child_args *c, const char *path, int fd);
 
 /* The result of the create script, for run. */
 struct glass_created {

@@ -94,8 +94,9 @@ ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size)
 	return n;
 }
 
-int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
-                      struct glass_err **err)
+/* Reads messages, relaying trace events and step answers, until one of
+ * type `want` arrives (want == 0: until EOF, other types ignored). */
+static int pump(int fd, uint32_t want, void *buf, size_t size, size_t *len, struct glass_err **err)
 {
 	char msg[GLASS_SYNC_MAX];
 	for (;;) {
@@ -104,7 +105,9 @@ int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len
 		if (n < 0)
 			return glass_err_new(err, errno, "recv(sync socket)");
 		if (n == 0 && type == 0)
-			return glass_err_new(err, 0, "container process exited during setup");
+			return want == 0
+			           ? 0
+			           : glass_err_new(err, 0, "container process exited during setup");
 		if (type == GLASS_SYNC_TRACE && (size_t)n == sizeof(struct glass_trace_event)) {
 			struct glass_trace_event ev;
 			memcpy(&ev, msg, sizeof(ev));
@@ -117,6 +120,8 @@ int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len
 				*err = glass_err_unpack(msg, (size_t)n);
 			return -1;
 		}
+		if (want == 0)
+			continue;
 		if (type != want)
 			return glass_err_new(err, EPROTO,
 			                     "sync: expected message %u from container, got %u",
@@ -127,6 +132,17 @@ int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len
 			*len = (size_t)n;
 		return 0;
 	}
+}
+
+int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
+                      struct glass_err **err)
+{
+	return pump(fd, want, buf, size, len, err);
+}
+
+int glass_sync_pump_until_eof(int fd, struct glass_err **err)
+{
+	return pump(fd, 0, NULL, 0, NULL, err);
 }
 
 void glass_sync_send_error(int fd, const struct glass_err *err)

@@ -48,6 +48,11 @@ pid_t glass_sync_last_sender(void);
 int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
                       struct glass_err **err);
 
+/* Relays trace events and step answers until EOF (the child's end is
+ * close-on-exec: EOF means it executed its process).  An ERROR message
+ * becomes *err and -1; other messages are ignored. */
+int glass_sync_pump_until_eof(int fd, struct glass_err **err);
+
 /* Child side: sends the error and returns.  The caller then _exit()s. */
 void glass_sync_send_error(int fd, const struct glass_err *err);
 
