@@ -12,6 +12,7 @@
 #define GLASS_CONSOLE_H
 
 #include "err.h"
+#include "fdpass.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -34,10 +35,6 @@ int glass_console_attach(const char *slave_path, struct glass_err **err);
  * its name as payload, as runc does). */
 int glass_console_send_fd(const char *socket_path, int fd, const char *name,
                           struct glass_err **err);
-
-/* Sends / receives an fd over a connected unix socket (any type). */
-int glass_fd_send(int sock, int fd, const void *data, size_t len);
-int glass_fd_recv(int sock, void *data, size_t size);
 
 /* Puts terminal `fd` in raw mode, saving its settings; false when `fd` is
  * not a terminal. */

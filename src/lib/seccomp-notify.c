@@ -10,6 +10,7 @@
  * container process state (config-linux.md, "The Container Process State"):
  * one JSON document per connection, the fd in SCM_RIGHTS.
  */
+#include "fdpass.h"
 #include "seccomp-internal.h"
 #include "spec.h"
 #include "seccomp.h"
@@ -28,19 +29,8 @@
 
 static int recv_fd(int sock, struct glass_err **err)
 {
-	char byte;
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = u.buf,
-	                     .msg_controllen = sizeof(u.buf)};
 	struct pollfd pfd = {.fd = sock, .events = POLLIN};
-	struct cmsghdr *c;
-	ssize_t n;
+	char byte;
 	int fd;
 
 	if (poll(&pfd, 1, NOTIFY_WAIT_MS) == 0) {
@@ -50,20 +40,13 @@ static int recv_fd(int sock, struct glass_err **err)
 		                      "%d s",
 		                      NOTIFY_WAIT_MS / 1000);
 	}
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return glass_err_new(err, errno, "recvmsg(seccomp handoff)");
-	if (n == 0)
+	fd = glass_fd_recv(sock, &byte, 1);
+	if (fd >= 0)
+		return fd;
+	if (errno == EPIPE)
 		return glass_err_new(
 		    err, EPIPE, "the container's child exited before loading its seccomp filter");
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return glass_err_new(err, EPROTO, "recvmsg(seccomp handoff): no fd");
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	return glass_err_new(err, errno, "recvmsg(seccomp handoff)");
 }
 
 char *glass_seccomp_state_json(const char *id, const char *bundle, pid_t pid, const char *metadata,

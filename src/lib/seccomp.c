@@ -16,6 +16,7 @@
  * and the trace shows the real program size.
  */
 #include "seccomp.h"
+#include "fdpass.h"
 #include "seccomp-internal.h"
 #include "lsm.h"
 #include "selfexe.h"
@@ -411,28 +412,6 @@ int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_pr
 	return 0;
 }
 
-/* Child side: passes the notify fd to the parent over prog->sock[1]. */
-static int send_fd(int sock, int fd)
-{
-	char byte = 'n';
-	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-	                     .msg_iovlen = 1,
-	                     .msg_control = u.buf,
-	                     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	memset(&u, 0, sizeof(u));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
-}
-
 int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err)
 {
 	struct sock_fprog fprog;
@@ -467,7 +446,7 @@ int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err)
 	}
 	if (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
 		prog->listener_fd = (int)rc;
-		if (prog->sock[1] >= 0 && send_fd(prog->sock[1], (int)rc) < 0) {
+		if (prog->sock[1] >= 0 && glass_fd_send(prog->sock[1], (int)rc, "n", 1) < 0) {
 			int e = errno;
 			glass_trace_phase(phase);
 			glass_err_new(err, e, "sendmsg(SCM_RIGHTS, seccomp notify fd %ld)", rc);
