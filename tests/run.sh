@@ -22,10 +22,19 @@ run_one() {
 	local out rc
 	echo "# ---- $name"
 	out=$(mktemp)
+	# Each test runs in an empty working directory of its own, so a stray
+	# relative write can never land in the source tree; what it leaves
+	# there is reported, then removed.
+	local wd
+	wd=$(mktemp -d /tmp/glass-test-cwd.XXXXXX)
 	# A test gets 15 minutes at most; the whole suite must fit CI's budget.
-	timeout --kill-after=10 900 "$@" >"$out" 2>&1
+	(cd "$wd" && timeout --kill-after=10 900 "$@") >"$out" 2>&1
 	rc=$?
 	cat "$out"
+	if [ -n "$(ls -A "$wd")" ]; then
+		echo "# warning: $name left files in its working directory: $(ls -A "$wd" | tr '\n' ' ')"
+	fi
+	rm -rf "$wd"
 	local p f s
 	p=$(grep -cE '^ok [0-9]+' "$out" | head -1)
 	s=$(grep -cE '^ok [0-9]+.*# *(SKIP|skip)' "$out" | head -1)
