@@ -129,6 +129,10 @@ int glass_cg_write(const char *dir, const char *file, const char *value, const c
 /* Like glass_cg_write() with a printf-style value. */
 int glass_cg_writef(const char *dir, const char *file, const char *field, struct glass_err **err,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* linux.resources.hugepageLimits: hugetlb.SIZE.SUFFIX and, where it
+ * exists, hugetlb.SIZE.rsvd.SUFFIX ("limit_in_bytes" on v1, "max" on v2). */
+int glass_cg_write_hugetlb(const char *dir, const struct glass_resources *r, const char *suffix,
+                           struct glass_err **err);
 /* linux.resources.cpu.cpus/mems: the same cpuset files on v1 and v2. */
 int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                           struct glass_err **err);

@@ -109,6 +109,28 @@ int glass_cg_read_u64(const char *dir, const char *file, uint64_t *out)
 	return 0;
 }
 
+int glass_cg_write_hugetlb(const char *dir, const struct glass_resources *r, const char *suffix,
+                           struct glass_err **err)
+{
+	for (size_t i = 0; i < r->nhugepage_limits; i++) {
+		const struct glass_hugepage_limit *l = &r->hugepage_limits[i];
+		cleanup_free char *f = xasprintf("linux.resources.hugepageLimits[%zu]", i);
+		cleanup_free char *file = xasprintf("hugetlb.%s.%s", l->page_size, suffix);
+		cleanup_free char *rsvd = xasprintf("hugetlb.%s.rsvd.%s", l->page_size, suffix);
+		if (!glass_cg_has(dir, file))
+			return glass_err_field(err, ENOENT, f, "no huge page size \"%s\" (%s/%s)",
+			                       l->page_size, dir, file);
+		if (glass_cg_writef(dir, file, f, err, "%llu", (unsigned long long)l->limit) < 0)
+			return -1;
+		/* The reservation limit, where the kernel has one, follows the
+		 * same value (as runc sets it). */
+		if (glass_cg_has(dir, rsvd) &&
+		    glass_cg_writef(dir, rsvd, f, err, "%llu", (unsigned long long)l->limit) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                           struct glass_err **err)
 {

@@ -244,21 +244,7 @@ static int v2_hugetlb(struct glass_cgroup *cg, const char *dir, const struct gla
                       struct glass_err **err)
 {
 	(void)cg;
-	for (size_t i = 0; i < r->nhugepage_limits; i++) {
-		const struct glass_hugepage_limit *l = &r->hugepage_limits[i];
-		cleanup_free char *f = xasprintf("linux.resources.hugepageLimits[%zu]", i);
-		cleanup_free char *file = xasprintf("hugetlb.%s.max", l->page_size);
-		if (!glass_cg_has(dir, file))
-			return glass_err_field(err, ENOENT, f, "no huge page size \"%s\" (%s/%s)",
-			                       l->page_size, dir, file);
-		if (glass_cg_writef(dir, file, f, err, "%llu", (unsigned long long)l->limit) < 0)
-			return -1;
-		cleanup_free char *rsvd = xasprintf("hugetlb.%s.rsvd.max", l->page_size);
-		if (glass_cg_has(dir, rsvd) &&
-		    glass_cg_writef(dir, rsvd, f, err, "%llu", (unsigned long long)l->limit) < 0)
-			return -1;
-	}
-	return 0;
+	return glass_cg_write_hugetlb(dir, r, "max", err);
 }
 
 static int v2_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,

@@ -88,6 +88,19 @@ static long nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 	}
 }
 
+/* Starts an RTM_*LINK request for `ifindex` (0: all links) in buf. */
+static struct nlmsghdr *link_msg(char *buf, uint16_t type, uint16_t flags, int ifindex,
+                                 struct ifinfomsg **ifi)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	*ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(**ifi));
+	(*ifi)->ifi_family = AF_UNSPEC;
+	(*ifi)->ifi_index = ifindex;
+	return nlh;
+}
+
 static int addr_attr_cb(const struct nlattr *attr, void *data)
 {
 	const struct nlattr **tb = data;
@@ -156,12 +169,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 static int dump_links(struct nl *nl, struct link_dump *d, const char *field, struct glass_err **err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0, &ifi);
 	d->n = 0;
 	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, link_cb, d),
 	              "RTM_GETLINK, NLM_F_DUMP") < 0)
@@ -191,13 +200,8 @@ static int move_link(struct nl *nl, int ifindex, int nsfd, const char *name, con
                      struct glass_err **err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_ACK, ifindex, &ifi);
 	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)nsfd);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, NULL, NULL),
@@ -241,13 +245,8 @@ static int add_addr(struct nl *nl, int ifindex, const struct saved_addr *a, cons
 static int link_up(struct nl *nl, int ifindex, const char *field, struct glass_err **err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	struct nlmsghdr *nlh = link_msg(buf, RTM_NEWLINK, NLM_F_ACK, ifindex, &ifi);
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
 	if (GLASS_SYS(err, "netlink", field, nl_talk(nl, nlh, NULL, NULL),
