@@ -241,7 +241,7 @@ static void *reader_main(void *arg)
 		/* Once the container's process has exec'd, what is left is
 		 * teardown: not a lesson, so it runs without pausing. */
 		bool is_execve = json_object_object_get_ex(o, "call", &cl) &&
-		                 strcmp(json_object_get_string(cl), "execve") == 0;
+		                 strncmp(json_object_get_string(cl), "execve", 6) == 0;
 		if (strcmp(type, "pause") == 0 && after_exec) {
 			json_object_object_add(o, "auto", json_object_new_string("continue"));
 			pthread_mutex_lock(&lock);

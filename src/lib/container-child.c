@@ -14,6 +14,7 @@
  */
 #include "container-internal.h"
 #include "console.h"
+#include "execstub.h"
 #include "hooks.h"
 #include "process.h"
 #include "rootfs.h"
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -152,6 +154,18 @@ static int init_main(void *arg)
 		return 1; /* the parent failed and is cleaning up */
 	}
 	c->st->pid = (pid_t)host_pid;
+
+	if (c->use_stub) {
+		/* Until its last execve this process is the runtime's binary:
+		 * non-dumpable, its /proc/PID/exe (and fds, mem, environ) open
+		 * only to CAP_SYS_PTRACE in the host's user namespace, which
+		 * selfexe_guard made sure the container cannot hold.  Not
+		 * before SYNC_GO: the parent writes our /proc/PID/uid_map, and
+		 * nothing else runs in the new PID namespace yet. */
+		glass_trace_phase("security");
+		if (glass_sys_prctl(PR_SET_DUMPABLE, 0, 0, "PR_SET_DUMPABLE", NULL, &err) < 0)
+			return glass_child_fail(fd, &err);
+	}
 
 	glass_trace_phase("namespaces");
 	/* Before the switch to the user namespace's root: the offsets file
@@ -290,10 +304,48 @@ static int init_main(void *arg)
 	return glass_child_exec(c, path, fd);
 }
 
+/* The last step through the sealed stub (execstub.h): execveat() of the
+ * memfd, which execs path with the process's argv.  The sync socket stays
+ * open across this exec (the stub closes it with its own), so the parent
+ * still hears of a failed execve. */
+static int exec_through_stub(const struct child_args *c, const char *path, int fd)
+{
+	struct glass_err *err = NULL;
+	char *no_env[] = {NULL};
+	char fdbuf[16], shown[400];
+	cleanup_free char **argv = glass_execstub_argv(fd, path, c->proc->args, fdbuf);
+	size_t at = 0;
+
+	glass_trace_note("exec", "process.args",
+	                 "execve(\"%s\") through the sealed exec stub: the container's process "
+	                 "replaces the runtime in pid %d, and /proc/self/exe never names the "
+	                 "runtime's binary",
+	                 path, (int)getpid());
+	if (GLASS_SYS(&err, "fcntl", NULL, fcntl(fd, F_SETFD, 0), "%d<sync socket>, F_SETFD, 0",
+	              fd) < 0)
+		return glass_child_fail(fd, &err);
+	shown[0] = '\0';
+	for (size_t i = 0; argv[i] && at < sizeof(shown) - 8; i++)
+		at += (size_t)snprintf(shown + at, sizeof(shown) - at, "%s\"%s\"", i ? ", " : "",
+		                       argv[i]);
+	GLASS_SYS(&err, "execveat", "process.args",
+	          syscall(SYS_execveat, c->stub_fd, "", argv, c->proc->env ? c->proc->env : no_env,
+	                  AT_EMPTY_PATH),
+	          "%d</memfd:%s (sealed)>, \"\", [%s], envp, AT_EMPTY_PATH", c->stub_fd,
+	          GLASS_EXECSTUB_ARGV0, shown);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
+	return glass_child_fail(fd, &err);
+}
+
 int glass_child_exec(const struct child_args *c, const char *path, int fd)
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
+	if (c->use_stub) {
+		glass_trace_phase("exec");
+		return exec_through_stub(c, path, fd);
+	}
 	glass_trace_phase("exec");
 	glass_trace_note("exec", "process.args",
 	                 "execve(\"%s\"): the container's process replaces "

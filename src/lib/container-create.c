@@ -14,6 +14,7 @@
 #include "console.h"
 #include "container-internal.h"
 #include "intelrdt.h"
+#include "selfexe.h"
 #include "netdev.h"
 #include "hooks.h"
 #include "idmap.h"
@@ -24,7 +25,6 @@
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,18 +131,12 @@ static char *now_rfc3339(void)
 {
 	struct timespec ts;
 	struct tm tm;
-	char buf[64], out[96];
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out, sizeof(out), "%s.%09ldZ", buf, ts.tv_nsec);
-	return xstrdup(out);
-}
-
-static char *owner_name(void)
-{
-	struct passwd *pw = getpwuid(geteuid());
-	return pw ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)geteuid());
+	/* Not strftime(): it calls tzset(), which reads /etc/localtime on
+	 * every create for a time zone that UTC does not need. */
+	return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
 }
 
 static json_object *annotations_of(const struct glass_spec *spec)
@@ -198,7 +192,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	struct glass_seccomp_prog *sc = NULL;
 	struct glass_cgroup *cg = NULL;
 	struct glass_state st = {0};
-	int lock_fd = -1, master = -1, slave = -1, fifo_fd = -1;
+	int lock_fd = -1, master = -1, slave = -1, fifo_fd = -1, stub_fd = -1;
 	int sp[2] = {-1, -1};
 	pid_t pid = -1;
 	bool dir_made = false, rdt_made = false;
@@ -243,7 +237,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 		    plan.grandchild ? ", then fork into the PID namespace" : "");
 	}
 	glass_trace_phase("security");
-	if (glass_seccomp_prepare(spec, &sc, err) < 0)
+	if (glass_selfexe_guard(spec, &plan, &stub_fd, err) < 0 ||
+	    glass_seccomp_prepare(spec, &sc, err) < 0)
 		goto fail;
 
 	/* --- execute --- */
@@ -331,6 +326,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	    .preserve_fds = opts->preserve_fds,
 	    .no_pivot = opts->no_pivot,
 	    .no_new_keyring = opts->no_new_keyring,
+	    .use_stub = stub_fd >= 0,
+	    .stub_fd = stub_fd,
 	};
 
 	/* In a new user namespace the child cannot idmap a host path (it has
@@ -352,6 +349,10 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	sp[1] = -1;
 	close(fifo_fd);
 	fifo_fd = -1;
+	if (stub_fd >= 0) {
+		close(stub_fd);
+		stub_fd = -1;
+	}
 	glass_idmapped_close(idfds, spec->nmounts);
 	idfds = NULL;
 	if (slave >= 0) {
@@ -386,7 +387,8 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	st.pid = pid;
 	glass_state_proc_stat(pid, &st.start_time, NULL);
 	st.created = now_rfc3339();
-	st.owner = owner_name();
+	/* No owner: `list` names the state directory's owner, as runc does,
+	 * so create does not pay for a passwd lookup. */
 
 	{
 		uint32_t p = (uint32_t)pid;
@@ -474,6 +476,8 @@ fail:
 		close(slave);
 	if (fifo_fd >= 0)
 		close(fifo_fd);
+	if (stub_fd >= 0)
+		close(stub_fd);
 	json_object_put(st.annotations);
 	free(st.created);
 	free(st.owner);

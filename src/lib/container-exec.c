@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
+#include "selfexe.h"
 #include "sys.h"
 #include "util.h"
 
@@ -285,7 +286,8 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	}
 
 	glass_trace_phase("security");
-	if (glass_seccomp_prepare(spec, &sc, err) < 0)
+	if ((s == GLASS_STATUS_CREATED && glass_selfexe_check_join(st->pid, &p, spec, err) < 0) ||
+	    glass_seccomp_prepare(spec, &sc, err) < 0)
 		goto out;
 	if (p.terminal) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0) {

@@ -67,6 +67,8 @@ struct child_args {
 	pid_t init_pid;          /* exec: the container's init */
 	bool exec;               /* exec instead of create */
 	const int *idmapped_fds; /* see glass_rootfs_ctx */
+	bool use_stub;           /* non-dumpable, exec through the stub */
+	int stub_fd;             /* the sealed exec stub (execstub.h) */
 };
 
 /* The post-clone script of create (container-child.c).  Never returns to

@@ -424,13 +424,12 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 }
 
 /* The host's hierarchy (mountpoint and mount root) for one line of
- * /proc/self/cgroup, found in /proc/self/mountinfo. */
-static bool find_hierarchy(const char *ctrls, bool v2, char **mnt, char **root)
+ * /proc/self/cgroup, found in mountinfo (the text of /proc/self/mountinfo). */
+static bool find_hierarchy(const char *mountinfo, const char *ctrls, bool v2, char **mnt,
+                           char **root)
 {
-	cleanup_free char *info = read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL);
+	cleanup_free char *info = xstrdup(mountinfo);
 	char *save = NULL;
-	if (info == NULL)
-		return false;
 	for (char *line = strtok_r(info, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char r[4096], mp[4096], fstype[64], super[1024];
 		char *sep = strstr(line, " - ");
@@ -474,6 +473,7 @@ static int cgroup_v1(const struct glass_rootfs_ctx *ctx, int rootfd, const struc
 {
 	cleanup_close int fd = -1;
 	cleanup_free char *cg = read_file_at(AT_FDCWD, "/proc/self/cgroup", NULL);
+	cleanup_free char *info = read_file_at(AT_FDCWD, "/proc/self/mountinfo", NULL);
 	unsigned long fl = o->flags & ~(MS_RDONLY | MS_REMOUNT);
 	bool cgns = ctx->spec->linux_.ns[GLASS_NS_CGROUP].present;
 	bool mounted;
@@ -481,6 +481,8 @@ static int cgroup_v1(const struct glass_rootfs_ctx *ctx, int rootfd, const struc
 
 	if (cg == NULL)
 		return glass_err_field(err, errno, field, "read /proc/self/cgroup");
+	if (info == NULL)
+		return glass_err_field(err, errno, field, "read /proc/self/mountinfo");
 	fd = glass_path_create(rootfd, m->destination, GLASS_PATH_DIR, 0755, field, err);
 	if (fd < 0)
 		return -1;
@@ -504,7 +506,7 @@ static int cgroup_v1(const struct glass_rootfs_ctx *ctx, int rootfd, const struc
 		ctrls = xasprintf("%.*s", (int)(c2 - c1 - 1), c1 + 1);
 		path = c2 + 1;
 		v2 = ctrls[0] == '\0';
-		if (!find_hierarchy(ctrls, v2, &mnt, &root))
+		if (!find_hierarchy(info, ctrls, v2, &mnt, &root))
 			continue; /* a hierarchy not mounted on the host */
 		if (v2)
 			name = xstrdup("unified");

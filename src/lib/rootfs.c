@@ -128,7 +128,9 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 	                                           : prop,
 	                    NULL, prop ? "linux.rootfsPropagation" : NULL, err) < 0)
 		return glass_err_hint(err, "the process must be in a new mount namespace");
-	if (parent_mount_private(rootfs, err) < 0)
+	/* Only a shared propagation leaves a shared mount behind after the
+	 * recursive change above. */
+	if ((prop & MS_SHARED) && parent_mount_private(rootfs, err) < 0)
 		return -1;
 	if (glass_sys_mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL, "root.path", err) < 0)
 		return -1;

@@ -8,6 +8,7 @@
  * new image's /proc/self/exe is "/memfd:glass-runtime (deleted)".
  */
 #include "selfexe.h"
+#include "execstub.h"
 #include "sys.h"
 #include "trace.h"
 #include "util.h"
@@ -20,6 +21,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <linux/capability.h>
 #include <unistd.h>
 
 #ifndef MFD_EXEC
@@ -31,27 +33,32 @@
 extern char **environ;
 
 static unsigned long long cost_ns;
+static char **saved_argv; /* for a re-exec decided later (create/run) */
+static int sealed = -1;   /* is_sealed(), once known */
 
 bool glass_selfexe_needed(int argc, char *const argv[])
 {
-	/* A bare word anywhere is enough: a container id spelled like a verb
-	 * only costs one needless copy, a missed verb would cost the defense. */
+	/* A bare word anywhere is enough: a container id spelled like the
+	 * verb only costs one needless copy, a missed verb would cost the
+	 * defense.  create and run decide later (glass_selfexe_guard). */
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "create") || !strcmp(argv[i], "run") ||
-		    !strcmp(argv[i], "exec"))
+		if (!strcmp(argv[i], "exec"))
 			return true;
 	return false;
 }
 
 bool glass_selfexe_is_sealed(void)
 {
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	int seals;
+	int fd, seals;
+	if (sealed >= 0)
+		return sealed;
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	seals = fcntl(fd, F_GET_SEALS);
 	close(fd);
-	return seals >= 0 && (seals & SEALS) == SEALS;
+	sealed = seals >= 0 && (seals & SEALS) == SEALS;
+	return sealed;
 }
 
 unsigned long long glass_selfexe_cost_ns(void)
@@ -135,6 +142,7 @@ int glass_selfexe_seal(char *argv[], struct glass_err **err)
 	}
 	snprintf(val, sizeof(val), "%llu", t0);
 	setenv(GLASS_SELFEXE_ENV, val, 1);
+	fflush(NULL);
 	GLASS_SYS(err, "execveat", NULL,
 	          syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH),
 	          "%d</memfd:glass-runtime>, \"\", argv, envp, AT_EMPTY_PATH", mfd);
@@ -146,9 +154,121 @@ int glass_selfexe_seal(char *argv[], struct glass_err **err)
 int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err)
 {
 	int rc;
+	/* A copy: getopt may permute argv later. */
+	saved_argv = xcalloc((size_t)argc + 1, sizeof(char *));
+	memcpy(saved_argv, argv, (size_t)argc * sizeof(char *));
 	if (sealed_instance(err, &rc))
 		return rc;
 	if (!glass_selfexe_needed(argc, argv))
 		return 0;
 	return glass_selfexe_seal(argv, err);
+}
+
+/* True when the container's process could hold CAP_SYS_PTRACE in the
+ * host's user namespace: no user namespace, and a bounding set that keeps
+ * it (no bounding set in the config keeps the runtime's, which has it). */
+static bool may_ptrace_host(const struct glass_process *p, bool userns)
+{
+	const struct glass_caps *c = &p->caps;
+	if (userns)
+		return false;
+	if (!p->has_caps || !c->has_bounding)
+		return true;
+	for (size_t i = 0; i < c->nbounding; i++)
+		if (c->bounding[i] == CAP_SYS_PTRACE)
+			return true;
+	return false;
+}
+
+/* True when linux.seccomp surely lets `name` through, whatever its
+ * arguments: the one rule naming it allows it without conditions, or no
+ * rule names it and the default allows. */
+static bool seccomp_allows(const struct glass_seccomp *sc, const char *name)
+{
+	const char *action = sc->default_action;
+	int named = 0;
+	if (!sc->present)
+		return true;
+	for (size_t i = 0; i < sc->nsyscalls; i++) {
+		const struct glass_seccomp_rule *rl = &sc->syscalls[i];
+		for (size_t j = 0; j < rl->nnames; j++) {
+			if (strcmp(rl->names[j], name) != 0)
+				continue;
+			if (rl->nargs || ++named > 1)
+				return false;
+			action = rl->action;
+		}
+	}
+	return action && (!strcmp(action, "SCMP_ACT_ALLOW") || !strcmp(action, "SCMP_ACT_LOG"));
+}
+
+/* Why the exec stub alone would not keep this container from the host
+ * binary, or NULL when it does. */
+static const char *stub_not_enough(const struct glass_spec *spec, const struct glass_ns_plan *plan)
+{
+	if (!glass_execstub_available())
+		return "this build has no exec stub for this architecture";
+	if (geteuid() != 0)
+		return "rootless: the runtime writes the child's /proc files as an unprivileged "
+		       "user, which a non-dumpable child would refuse";
+	if (!plan->create[GLASS_NS_PID])
+		return "no new PID namespace: processes that already run there could reach the "
+		       "child while it sets up";
+	if (may_ptrace_host(&spec->process, plan->present[GLASS_NS_USER]))
+		return "the process may hold CAP_SYS_PTRACE in the host's user namespace, which "
+		       "opens /proc/PID/exe even of a non-dumpable process";
+	if (!seccomp_allows(&spec->linux_.seccomp, "execveat") ||
+	    !seccomp_allows(&spec->linux_.seccomp, "fcntl"))
+		return "linux.seccomp may block execveat or fcntl, which the stub needs";
+	return NULL;
+}
+
+int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_plan *plan,
+                        int *stub_fd, struct glass_err **err)
+{
+	const char *why;
+	*stub_fd = -1;
+	if (glass_selfexe_is_sealed())
+		return 0;
+	why = stub_not_enough(spec, plan);
+	if (why == NULL) {
+		glass_trace_note("selfexe", NULL,
+		                 "the init stays non-dumpable while it sets up, and execs the "
+		                 "process through a sealed %zu-byte stub (CVE-2019-5736 defense)",
+		                 glass_execstub_size());
+		*stub_fd = glass_execstub_open(err);
+		return *stub_fd < 0 ? glass_err_ctx(err, "selfexe") : 0;
+	}
+	if (saved_argv == NULL) {
+		glass_err_new(err, EPERM, "selfexe: the runtime is not a sealed copy and %s", why);
+		glass_err_hint(err, "a program that creates containers through libglass calls "
+		                    "glass_selfexe_seal() first");
+		return -1;
+	}
+	glass_trace_note("selfexe", NULL,
+	                 "%s: re-executing from a sealed copy of the runtime (the steps so far "
+	                 "repeat)",
+	                 why);
+	return glass_selfexe_seal(saved_argv, err);
+}
+
+int glass_selfexe_check_join(pid_t init, const struct glass_process *p,
+                             const struct glass_spec *spec, struct glass_err **err)
+{
+	char link[64], exe[256];
+	ssize_t n;
+	if (!may_ptrace_host(p, spec->linux_.ns[GLASS_NS_USER].present))
+		return 0;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)init);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		if (strncmp(exe, "/memfd:", 7) == 0)
+			return 0; /* the init runs from a sealed copy */
+	}
+	glass_err_field(err, EPERM, "process.capabilities.bounding",
+	                "exec: this process could hold CAP_SYS_PTRACE on the host while the "
+	                "container's init is still the runtime (created, not started): it could "
+	                "open /proc/1/exe, the runtime's binary (CVE-2019-5736)");
+	return glass_err_hint(err, "start the container first, or exec without CAP_SYS_PTRACE");
 }

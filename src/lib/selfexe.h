@@ -4,29 +4,46 @@
  * A process that enters a container (the init made by create/run, the
  * process joined by exec) is an instance of glass-runtime until it calls
  * execve.  A hostile container can open /proc/<that pid>/exe, which names
- * the runtime's binary on the host, and write a trojan into it.  Before
- * glass-runtime does anything for such a verb it copies its own binary
- * into a memfd, seals it against every write (F_SEAL_WRITE, SHRINK, GROW,
- * SEAL) and re-executes itself from that copy: /proc/PID/exe then names a
- * sealed, anonymous file that nobody can modify, and the host binary is
- * never reachable from the container.
+ * the runtime's binary on the host, and write a trojan into it; or it can
+ * make that process execve /proc/self/exe.  glass closes both ways in one
+ * of two manners:
+ *
+ *  - the sealed copy (exec, and containers the second manner cannot
+ *    cover): glass-runtime copies its own binary into a memfd, seals it
+ *    against every write (F_SEAL_WRITE, SHRINK, GROW, SEAL) and
+ *    re-executes itself from that copy: /proc/PID/exe then names a sealed,
+ *    anonymous file that nobody can modify.  It costs a copy of the
+ *    runtime and a second start of it (about 1 ms).
+ *  - the exec stub (create/run of a container with a new PID namespace,
+ *    started by root, whose process cannot hold CAP_SYS_PTRACE on the
+ *    host): the init is non-dumpable while it sets up, so no process can
+ *    open its /proc/PID/exe without CAP_SYS_PTRACE in the host's user
+ *    namespace, and its last step execs a few-kB sealed stub that execs
+ *    the program (execstub.h): the kernel never runs the host binary as
+ *    the container's process.  runc's runc-dmz worked the same way.
  */
 #ifndef GLASS_SELFEXE_H
 #define GLASS_SELFEXE_H
 
 #include "err.h"
+#include "ns.h"
+#include "spec.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* The environment variable that marks the re-executed instance (its
  * value is the CLOCK_MONOTONIC time in ns when the copy started). */
 #define GLASS_SELFEXE_ENV "_GLASS_SEALED_EXE"
 
-/* True when this argv runs a verb that puts a runtime process into a
- * container (create, run, exec); other verbs skip the copy to stay fast. */
+/* True when this argv runs a verb whose process joins a running container
+ * (exec): its container may hold anything, so it always takes the sealed
+ * copy.  create and run choose later, with the config in hand
+ * (glass_selfexe_guard); other verbs never enter a container. */
 bool glass_selfexe_needed(int argc, char *const argv[]);
 
-/* Call first thing in main().  When the verb needs it and the running
+/* Call first thing in main() (it also keeps argv for a later
+ * glass_selfexe_guard()).  When the verb needs it and the running
  * binary is not a sealed memfd yet, copies /proc/self/exe into a sealed
  * memfd and fexecve()s it with the same argv and environment: on success
  * it does not return.  Returns 0 when nothing had to be done (or this is
@@ -38,6 +55,25 @@ int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err);
  * in-process through libglass (the lab's worker, the engine) and have no
  * verb to look at.  Call first thing in main(). */
 int glass_selfexe_seal(char *argv[], struct glass_err **err);
+
+/* For create/run, once the config is parsed and the namespaces planned:
+ * picks the manner for this container.  Already sealed: *stub_fd = -1,
+ * 0.  The stub is enough: opens it (sealed memfd, close-on-exec) into
+ * *stub_fd, and the child must go non-dumpable and exec through it.
+ * Otherwise re-executes from the sealed copy with the argv that
+ * glass_selfexe_protect() kept (the trace says why): does not return on
+ * success.  -1 with *err on failure. */
+int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_plan *plan,
+                        int *stub_fd, struct glass_err **err);
+
+/* For exec into a container: a process that could hold CAP_SYS_PTRACE in
+ * the host's user namespace must not join while the init is still a
+ * non-dumpable runtime instance running the host binary (a created
+ * container whose init took the stub): CAP_SYS_PTRACE opens its
+ * /proc/PID/exe anyway.  0 when joining is safe, -1 with *err (naming the
+ * capability) when not. */
+int glass_selfexe_check_join(pid_t init, const struct glass_process *p,
+                             const struct glass_spec *spec, struct glass_err **err);
 
 /* True when /proc/self/exe is a memfd carrying the write seals. */
 bool glass_selfexe_is_sealed(void);

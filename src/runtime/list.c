@@ -6,8 +6,10 @@
 
 #include <getopt.h>
 #include <json-c/json.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define NCOLS 6
 
@@ -22,6 +24,21 @@ static char **table_row(const char *a, const char *b, const char *c, const char 
 	r[4] = xstrdup(e);
 	r[5] = xstrdup(f);
 	return r;
+}
+
+/* The owner column: the name recorded in the state (older states), else
+ * the owner of the state directory, as runc shows it. */
+static char *owner_of(const char *root, const struct glass_state *st)
+{
+	cleanup_free char *dir = xasprintf("%s/%s", root, st->id);
+	struct passwd *pw;
+	struct stat sb;
+	if (st->owner)
+		return xstrdup(st->owner);
+	if (stat(dir, &sb) < 0)
+		return xstrdup("");
+	pw = getpwuid(sb.st_uid);
+	return pw ? xstrdup(pw->pw_name) : xasprintf("#%u", (unsigned)sb.st_uid);
 }
 
 int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
@@ -67,9 +84,11 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 	rows[nrows++] = table_row("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct glass_state *st = NULL;
+		cleanup_free char *owner = NULL;
 		enum glass_status s;
 		if (glass_state_load(ctx->root, ids[i], &st, NULL) < 0)
 			continue;
+		owner = owner_of(ctx->root, st);
 		s = glass_state_status(ctx->root, st);
 		if (quiet && !json) {
 			printf("%s\n", st->id);
@@ -91,16 +110,15 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			if (st->annotations)
 				json_object_object_add(o, "annotations",
 				                       json_object_get(st->annotations));
-			json_object_object_add(o, "owner",
-			                       json_object_new_string(st->owner ? st->owner : ""));
+			json_object_object_add(o, "owner", json_object_new_string(owner));
 			json_object_array_add(arr, o);
 		} else {
 			char pid[32];
 			snprintf(pid, sizeof(pid), "%d",
 			         s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid);
-			rows[nrows++] = table_row(
-			    st->id, pid, glass_status_name(s), st->bundle ? st->bundle : "",
-			    st->created ? st->created : "", st->owner ? st->owner : "");
+			rows[nrows++] = table_row(st->id, pid, glass_status_name(s),
+			                          st->bundle ? st->bundle : "",
+			                          st->created ? st->created : "", owner);
 		}
 		glass_state_free(st);
 	}

@@ -2,7 +2,8 @@
 # The classic runtime escapes, attempted against glass.  Each test runs a
 # real container and checks the specific errno and the layer that stopped
 # the attempt:
-#   CVE-2019-5736   /proc/PID/exe of the runtime is a sealed memfd
+#   CVE-2019-5736   the init is non-dumpable and execs through a sealed stub,
+#                   or (CAP_SYS_PTRACE) the runtime runs from a sealed memfd
 #   CVE-2024-21626  no runtime fd leaks into the container; a cwd through
 #                   /proc/self/fd, ../ or a symlink stays inside the root
 #   2025 mount races a symlinked mount destination lands inside the rootfs;
@@ -43,17 +44,77 @@ ROOTCOPY=$TEST_TMP/rootfs
 cp -a "$ROOTFS" "$ROOTCOPY"
 
 # ---- CVE-2019-5736: the runtime's /proc/PID/exe --------------------------
+SUM0=$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)
+# (1) The default container: the init is a non-dumpable runtime instance
+# until it execs the process through the sealed stub.
 new_id
 make_bundle "$B" '.'
 set_args "$B" /usr/bin/glass-probe sleep 30
-SUM0=$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)
-if R create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
+if R --trace create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
+	pid=$(pid_of "$CID")
+	like "CVE-2019-5736: the default container takes the exec stub" "$(cat "$B.err")" 'sealed [0-9]+-byte stub'
+	like "CVE-2019-5736: its init went non-dumpable" "$(cat "$B.err")" 'prctl\(PR_SET_DUMPABLE, 0'
+	# The attacker: a process inside the container (root there, the
+	# config's capabilities, no CAP_SYS_PTRACE) reaching for the init's exe.
+	OUT=$(R exec "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
+	is "CVE-2019-5736: a container process cannot open the created init's /proc/1/exe" "$(errname_of open-read)" EACCES
+	OUT=$(R exec --cap CAP_SYS_PTRACE "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
+	rc=$?
+	[ "$rc" != 0 ]
+check "CVE-2019-5736: exec with CAP_SYS_PTRACE into the created container is refused (rc $rc)" $?
+	like "CVE-2019-5736: ... naming the capability and the reason" "$OUT" 'CAP_SYS_PTRACE.*(/proc/1/exe|runtime)'
+	R start "$CID" >/dev/null 2>&1
+	sleep 0.2
+	like "CVE-2019-5736: after start, the init is the process, not the runtime or the stub" "$(readlink "/proc/$pid/exe")" 'glass-probe$'
+	OUT=$(R exec --cap CAP_SYS_PTRACE "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
+	is "CVE-2019-5736: once started, CAP_SYS_PTRACE may exec in (it only reaches the probe)" "$(errname_of open-read)" null
+	R delete --force "$CID" >/dev/null 2>&1
+else
+	not_ok_line "create for the /proc/self/exe test: $(cat "$B.err")"
+fi
+# (2) A container whose process is /proc/self/exe, directly or as a
+# script's interpreter, gets the sealed stub, which refuses to run.
+new_id
+make_bundle "$B" '.'
+set_args "$B" /proc/self/exe
+out=$(R run "$CID" --bundle "$B" </dev/null 2>&1)
+rc=$?
+is "CVE-2019-5736: args [/proc/self/exe] runs the sealed stub, which exits 127" "$rc" 127
+like "CVE-2019-5736: ... saying what it is" "$out" 'sealed exec stub'
+printf '#!/proc/self/exe\n' >"$ROOTCOPY/evil.sh"
+chmod 755 "$ROOTCOPY/evil.sh"
+new_id
+make_bundle "$B" ".root.path = \"$ROOTCOPY\""
+set_args "$B" /evil.sh
+out=$(R run "$CID" --bundle "$B" </dev/null 2>&1)
+rc=$?
+is "CVE-2019-5736: a #!/proc/self/exe script gets the stub too (exit 127)" "$rc" 127
+is "CVE-2019-5736: the host binary is unchanged" "$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)" "$SUM0"
+# (3) An execve failure after the stub took over still reaches `run`.
+printf 'not a program\n' >"$ROOTCOPY/notelf"
+chmod 755 "$ROOTCOPY/notelf"
+new_id
+make_bundle "$B" ".root.path = \"$ROOTCOPY\""
+set_args "$B" /notelf
+out=$(R run "$CID" --bundle "$B" </dev/null 2>&1)
+rc=$?
+[ "$rc" != 0 ] && [ "$rc" != 127 ]
+check "exec stub: ENOEXEC fails the run (rc $rc)" $?
+like "exec stub: ... with the errno and the program" "$out" 'exec /notelf.*execve\("/notelf"\).*(ENOEXEC|Exec format error)'
+is "exec stub: ... and leaves no state" "$(R list -q | grep -c "^$CID$")" 0
+# (4) A process that may hold CAP_SYS_PTRACE on the host (no user
+# namespace): the stub is not enough, the runtime re-executes from a
+# sealed copy of itself.  The attack, from the host side: hold an O_PATH
+# fd on /proc/PID/exe while the runtime runs, wait for it to exec the
+# container's process, then reopen the fd for writing.
+new_id
+make_bundle "$B" '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+set_args "$B" /usr/bin/glass-probe sleep 30
+if R --trace create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
+	like "CVE-2019-5736: CAP_SYS_PTRACE without a user namespace takes the sealed copy" "$(cat "$B.err")" 'CAP_SYS_PTRACE.*re-executing from a sealed copy'
 	pid=$(pid_of "$CID")
 	exe=$(readlink "/proc/$pid/exe")
-	like "CVE-2019-5736: the created init (a runtime instance) runs from a memfd" "$exe" '^/memfd:glass-runtime'
-	# The attack: hold an O_PATH fd on /proc/PID/exe while the runtime
-	# runs, wait for it to exec the container's process (the binary is then
-	# no longer busy), reopen the fd for writing and overwrite it.
+	like "CVE-2019-5736: that created init (a runtime instance) runs from a memfd" "$exe" '^/memfd:glass-runtime'
 	python3 - "$pid" "$TEST_TMP/exe.ready" >"$TEST_TMP/exe.json" 2>"$TEST_TMP/exe.err" <<'PY' &
 import errno, fcntl, json, os, sys, time
 pid = sys.argv[1]
@@ -92,10 +153,10 @@ PY
 	is "CVE-2019-5736: memfd carries F_SEAL_SEAL|SHRINK|GROW|WRITE" "$(jq -r '.seals' <<<"$A")" 15
 	like "CVE-2019-5736: writing the running runtime binary is refused" "$(jq -r '.busy' <<<"$A")" 'ETXTBSY|EPERM'
 	is "CVE-2019-5736: after the exec, a write through the held fd fails EPERM (sealed)" "$(jq -r '.write' <<<"$A")" EPERM
-	is "CVE-2019-5736: the host binary is unchanged" "$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)" "$SUM0"
+	is "CVE-2019-5736: the host binary is still unchanged" "$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)" "$SUM0"
 	R delete --force "$CID" >/dev/null 2>&1
 else
-	not_ok_line "create for the /proc/self/exe test: $(cat "$B.err")"
+	not_ok_line "create for the sealed-copy test: $(cat "$B.err")"
 fi
 # The verbs that never enter a container skip the copy.
 out=$(strace -f -e trace=memfd_create "$RUNTIME" --root "$STATE" list 2>&1 >/dev/null) 2>/dev/null

@@ -80,11 +80,12 @@ nnp=$(grep -n 'PR_SET_NO_NEW_PRIVS' <<<"$ERR" | head -1)
 like "trace: seccomp load with the filter size" "$load" 'security.*seccomp\(SECCOMP_SET_MODE_FILTER, 0, \{len=[0-9]+\}\) = 0'
 check "trace: the filter is loaded after no_new_privs" $([ -n "$nnp" ] && [ -n "$load" ] && [ "${nnp%%:*}" -lt "${load%%:*}" ]; echo $?)
 like "trace: compile note with BPF instructions" "$ERR" 'seccomp: compiled: default SCMP_ACT_ERRNO.*[0-9]+ BPF instructions'
-# The layers in order: sealed binary, filter compiled (parent), bounding
-# set dropped, capability sets, no_new_privs, filter loaded (child).
-order=$(grep -nE 'selfexe: runtime re-executed|seccomp: compiled|PR_CAPBSET_DROP|capset\(|PR_SET_NO_NEW_PRIVS|seccomp\(SECCOMP_SET_MODE_FILTER' <<<"$ERR" |
-	sed -E 's/^([0-9]+):.*(selfexe|seccomp: compiled|PR_CAPBSET_DROP|capset|PR_SET_NO_NEW_PRIVS|SECCOMP_SET_MODE_FILTER).*/\2/' | uniq | tr '\n' ' ')
-is "trace: the security layers in order" "$order" "selfexe seccomp: compiled PR_CAPBSET_DROP capset PR_SET_NO_NEW_PRIVS SECCOMP_SET_MODE_FILTER "
+# The layers in order: the host binary's guard (exec stub), filter
+# compiled (parent), the init non-dumpable, bounding set dropped,
+# capability sets, no_new_privs, filter loaded (child).
+order=$(grep -nE 'selfexe: the init stays non-dumpable|seccomp: compiled|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset\(|PR_SET_NO_NEW_PRIVS|seccomp\(SECCOMP_SET_MODE_FILTER' <<<"$ERR" |
+	sed -E 's/^([0-9]+):.*(selfexe|seccomp: compiled|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset|PR_SET_NO_NEW_PRIVS|SECCOMP_SET_MODE_FILTER).*/\2/' | uniq | tr '\n' ' ')
+is "trace: the security layers in order" "$order" "selfexe seccomp: compiled PR_SET_DUMPABLE PR_CAPBSET_DROP capset PR_SET_NO_NEW_PRIVS SECCOMP_SET_MODE_FILTER "
 like "trace: the capability sets are shown" "$ERR" 'capset\(\{v3, 0\}, \{effective=0x[0-9a-f]+, permitted=0x[0-9a-f]+, inheritable=0x?[0-9a-f]*\}\)'
 RARGS=()
 

@@ -1,5 +1,5 @@
 /* Unit test of the CVE-2019-5736 defense: this program runs itself with
- * the verb "run" in argv, so glass_selfexe_protect() re-executes it from a
+ * the verb "exec" in argv, so glass_selfexe_protect() re-executes it from a
  * sealed memfd; the sealed instance then checks what the kernel says about
  * its own executable. */
 #include "selfexe.h"
@@ -15,21 +15,24 @@
 int main(int argc, char *argv[])
 {
 	struct glass_err *err = NULL;
-	char *args[] = {argv[0], "run", NULL};
+	char *args[] = {argv[0], "exec", NULL};
 	char link[256] = {0};
 	int fd, e;
 
 	if (argc < 2) {
 		/* First instance: not sealed, and "state" would not seal. */
 		char *state[] = {argv[0], "state", NULL};
+		char *run[] = {argv[0], "run", NULL};
 		TAP_OK(!glass_selfexe_needed(2, state), "verb state skips the copy");
-		TAP_OK(glass_selfexe_needed(2, args), "verb run needs the copy");
+		TAP_OK(glass_selfexe_needed(2, args), "verb exec needs the copy");
+		TAP_OK(!glass_selfexe_needed(2, run),
+		       "verb run decides later, with the config (glass_selfexe_guard)");
 		TAP_OK(!glass_selfexe_is_sealed(), "the binary on disk is not sealed");
 		TAP_OK(glass_selfexe_protect(2, state, &err) == 0 && !glass_selfexe_is_sealed(),
 		       "protect() with state returns without re-exec");
 		fflush(stdout);
 		/* Continue the numbering in the sealed instance. */
-		setenv("TEST_SELFEXE_N", "4", 1);
+		setenv("TEST_SELFEXE_N", "5", 1);
 		glass_selfexe_protect(2, args, &err);
 		TAP_OK(0, "re-exec did not happen: %s", err ? err->op : "?");
 		return tap_done();

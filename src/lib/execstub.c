@@ -1,0 +1,96 @@
+/* execstub: see execstub.h.
+ *
+ * The stub's bytes are compiled into libglass (exec-stub-blob.c, made by
+ * src/stub/embed.py), so nothing on disk has to stay trustworthy: each
+ * container gets a fresh memfd that even root cannot change once sealed.
+ * It is a few kB, so copying it costs microseconds, unlike a copy of the
+ * whole runtime.
+ */
+#include "execstub.h"
+#include "sys.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+#ifdef GLASS_HAVE_EXEC_STUB
+extern const unsigned char glass_exec_stub[];
+extern const size_t glass_exec_stub_size;
+#else
+static const unsigned char glass_exec_stub[1];
+static const size_t glass_exec_stub_size = 0;
+#endif
+
+bool glass_execstub_available(void)
+{
+	return glass_exec_stub_size > 0;
+}
+
+size_t glass_execstub_size(void)
+{
+	return glass_exec_stub_size;
+}
+
+int glass_execstub_open(struct glass_err **err)
+{
+	cleanup_close int fd = -1;
+	size_t off = 0;
+
+	if (!glass_execstub_available())
+		return glass_err_new(err, ENOTSUP, "this build has no exec stub for this machine");
+	/* MFD_EXEC: with vm.memfd_noexec = 1 a memfd is not executable
+	 * without it (Linux 6.3); older kernels reject the flag. */
+	fd = (int)GLASS_SYS(err, "memfd_create", NULL,
+	                    syscall(SYS_memfd_create, GLASS_EXECSTUB_ARGV0,
+	                            MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC),
+	                    "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING|MFD_EXEC", GLASS_EXECSTUB_ARGV0);
+	if (fd < 0 && errno == EINVAL) {
+		glass_err_free(err);
+		fd = (int)GLASS_SYS(err, "memfd_create", NULL,
+		                    syscall(SYS_memfd_create, GLASS_EXECSTUB_ARGV0,
+		                            MFD_CLOEXEC | MFD_ALLOW_SEALING),
+		                    "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING", GLASS_EXECSTUB_ARGV0);
+	}
+	if (fd < 0)
+		return -1;
+	while (off < glass_exec_stub_size) {
+		ssize_t n = write(fd, glass_exec_stub + off, glass_exec_stub_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return glass_err_new(err, n < 0 ? errno : EIO, "write(memfd:%s, %zu bytes)",
+			                     GLASS_EXECSTUB_ARGV0, glass_exec_stub_size);
+		off += (size_t)n;
+	}
+	if (GLASS_SYS(err, "fcntl", NULL, fcntl(fd, F_ADD_SEALS, SEALS),
+	              "%d</memfd:%s>, F_ADD_SEALS, F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|"
+	              "F_SEAL_WRITE",
+	              fd, GLASS_EXECSTUB_ARGV0) < 0)
+		return -1;
+	return steal_fd(&fd);
+}
+
+char **glass_execstub_argv(int sync_fd, const char *path, char *const args[], char *fdbuf)
+{
+	size_t n = 0;
+	char **v;
+	while (args[n])
+		n++;
+	v = xcalloc(n + 4, sizeof(char *));
+	snprintf(fdbuf, 16, "%d", sync_fd);
+	v[0] = GLASS_EXECSTUB_ARGV0;
+	v[1] = fdbuf;
+	v[2] = (char *)path;
+	for (size_t i = 0; i < n; i++)
+		v[3 + i] = args[i];
+	return v;
+}

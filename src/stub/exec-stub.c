@@ -1,0 +1,215 @@
+/* exec-stub: the last program the container's init runs before its own.
+ *
+ * glass-runtime's child sets up the container as a forked copy of the
+ * runtime, so until its execve /proc/PID/exe names the runtime's binary on
+ * the host.  While it sets up, the child is non-dumpable: no container
+ * process can open that link (it would need CAP_SYS_PTRACE in the host's
+ * user namespace).  The remaining hole is the execve itself: a container
+ * whose program is /proc/self/exe, or a script starting "#!/proc/self/exe",
+ * would make the kernel run the runtime's host binary as the container's
+ * process (CVE-2019-5736).  So the child does not exec the program itself:
+ * it execs this stub from a sealed memfd, and the stub execs the program.
+ * At that moment /proc/self/exe names the sealed stub, never the host
+ * binary.  runc's "runc-dmz" took the same idea.
+ *
+ * Freestanding (no libc): a glibc program's startup alone costs more than
+ * the whole stub, and there is nothing here worth linking it for.
+ *
+ *   argv: "glass-exec" SYNC_FD PATH ARG0 ARG1 ...
+ *
+ * SYNC_FD is the child's end of the sync socket (sync.h), left open across
+ * the exec of the stub: the stub marks it close-on-exec, so the runtime
+ * sees end-of-file exactly when the program has been executed.  When that
+ * execve fails, the stub sends a GLASS_SYNC_ERROR message (a packed
+ * glass_err: errno, op, field, hint, frames) and exits 1, as the child
+ * itself would; if the runtime is gone (create returned), it says why on
+ * stderr instead.
+ */
+#include <asm/unistd.h>
+#include <stddef.h>
+
+#define F_SETFD          2
+#define FD_CLOEXEC       1
+#define MSG_NOSIGNAL     0x4000
+#define GLASS_SYNC_ERROR 2
+
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "	xor %rbp, %rbp\n"
+        "	mov %rsp, %rdi\n"
+        "	and $-16, %rsp\n"
+        "	call stub_main\n"
+        "	hlt\n");
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+__asm__(".text\n"
+        ".global _start\n"
+        "_start:\n"
+        "	mov x29, #0\n"
+        "	mov x30, #0\n"
+        "	mov x0, sp\n"
+        "	and sp, x0, #-16\n"
+        "	bl stub_main\n"
+        "	brk #0\n");
+
+static long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile("svc 0"
+	                 : "+r"(x0)
+	                 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+	                 : "memory");
+	return x0;
+}
+#else
+#error "exec-stub: no system call glue for this architecture"
+#endif
+
+#define sys3(n, a, b, c) sys6((n), (long)(a), (long)(b), (long)(c), 0, 0, 0)
+
+void stub_main(long *sp) __attribute__((noreturn, used));
+
+/* Appends s (with its NUL when nul) to buf at *at, within size. */
+static void put(char *buf, size_t size, size_t *at, const char *s, int nul)
+{
+	while (*s && *at < size - 1)
+		buf[(*at)++] = *s++;
+	if (nul && *at < size)
+		buf[(*at)++] = '\0';
+}
+
+static void put_num(char *buf, size_t size, size_t *at, long v)
+{
+	char d[24];
+	int n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) && n < 23);
+	while (n && *at < size - 1)
+		buf[(*at)++] = d[--n];
+}
+
+static long parse_fd(const char *s)
+{
+	long v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 1000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static const char *errname(long e)
+{
+	switch (e) {
+	case 1:
+		return "EPERM (Operation not permitted)";
+	case 2:
+		return "ENOENT (No such file or directory)";
+	case 7:
+		return "E2BIG (Argument list too long)";
+	case 8:
+		return "ENOEXEC (Exec format error)";
+	case 12:
+		return "ENOMEM (Cannot allocate memory)";
+	case 13:
+		return "EACCES (Permission denied)";
+	case 20:
+		return "ENOTDIR (Not a directory)";
+	case 21:
+		return "EISDIR (Is a directory)";
+	case 26:
+		return "ETXTBSY (Text file busy)";
+	case 40:
+		return "ELOOP (Too many levels of symbolic links)";
+	case 80:
+		return "ELIBBAD (Accessing a corrupted shared library)";
+	default:
+		return "(see errno(3))";
+	}
+}
+
+static __attribute__((noreturn)) void quit(int code)
+{
+	for (;;)
+		sys3(__NR_exit_group, code, 0, 0);
+}
+
+void stub_main(long *sp)
+{
+	static const char usage[] = "glass-exec: the sealed exec stub of glass-runtime; it only "
+	                            "starts a container's process and cannot be run by hand\n";
+	static const char magic[] = "glass-exec";
+	long argc = sp[0];
+	char **argv = (char **)(sp + 1);
+	char **envp = argv + argc + 1;
+	char msg[4096];
+	size_t at = 8; /* after the header: uint32 type, uint32 length */
+	long fd, e;
+
+	for (size_t i = 0; argc >= 1 && i < sizeof(magic); i++)
+		if (argv[0][i] != magic[i])
+			argc = 0;
+	fd = argc >= 4 ? parse_fd(argv[1]) : -1;
+	if (fd < 0) {
+		sys3(__NR_write, 2, usage, sizeof(usage) - 1);
+		quit(127);
+	}
+	/* Close-on-exec: the runtime's end-of-file means "executed". */
+	sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	e = -sys3(__NR_execve, argv[2], argv + 3, envp);
+
+	/* The exec failed: a packed glass_err, as the child would send. */
+	put_num(msg, sizeof(msg), &at, e);
+	put(msg, sizeof(msg), &at, "", 1);
+	put(msg, sizeof(msg), &at, "execve(\"", 0);
+	put(msg, sizeof(msg), &at, argv[2], 0);
+	put(msg, sizeof(msg), &at, "\") by the sealed exec stub", 1);
+	put(msg, sizeof(msg), &at, "process.args", 1);
+	put(msg, sizeof(msg), &at, "", 1); /* no hint */
+	put(msg, sizeof(msg), &at, "1", 1);
+	put(msg, sizeof(msg), &at, "exec ", 0);
+	put(msg, sizeof(msg), &at, argv[3], 1);
+	{
+		unsigned int hdr[2] = {GLASS_SYNC_ERROR, (unsigned int)(at - 8)};
+		char *h = (char *)hdr;
+		for (size_t i = 0; i < 8; i++)
+			msg[i] = h[i];
+	}
+	if (sys6(__NR_sendto, fd, (long)msg, (long)at, MSG_NOSIGNAL, 0, 0) < 0) {
+		/* Nobody listens (create returned): the container's stderr. */
+		at = 0;
+		put(msg, sizeof(msg), &at, "glass-runtime: container init: exec ", 0);
+		put(msg, sizeof(msg), &at, argv[3], 0);
+		put(msg, sizeof(msg), &at, ": execve(\"", 0);
+		put(msg, sizeof(msg), &at, argv[2], 0);
+		put(msg, sizeof(msg), &at, "\"): ", 0);
+		put(msg, sizeof(msg), &at, errname(e), 0);
+		put(msg, sizeof(msg), &at, "\n", 0);
+		sys3(__NR_write, 2, msg, at);
+	}
+	quit(1);
+}
