@@ -202,9 +202,8 @@ static bool seccomp_allows(const struct glass_seccomp *sc, const char *name)
 	return action && (!strcmp(action, "SCMP_ACT_ALLOW") || !strcmp(action, "SCMP_ACT_LOG"));
 }
 
-/* Why the exec stub alone would not keep this container from the host
- * binary, or NULL when it does. */
-static const char *stub_not_enough(const struct glass_spec *spec, const struct glass_ns_plan *plan)
+const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
+                                          const struct glass_ns_plan *plan)
 {
 	if (!glass_execstub_available())
 		return "this build has no exec stub for this architecture";
@@ -217,6 +216,10 @@ static const char *stub_not_enough(const struct glass_spec *spec, const struct g
 	if (may_ptrace_host(&spec->process, plan->present[GLASS_NS_USER]))
 		return "the process may hold CAP_SYS_PTRACE in the host's user namespace, which "
 		       "opens /proc/PID/exe even of a non-dumpable process";
+	if ((spec->process.apparmor_profile && *spec->process.apparmor_profile) ||
+	    (spec->process.selinux_label && *spec->process.selinux_label))
+		return "an LSM label takes effect at the next execve, which must be the "
+		       "process's, not the stub's";
 	if (!seccomp_allows(&spec->linux_.seccomp, "execveat") ||
 	    !seccomp_allows(&spec->linux_.seccomp, "fcntl"))
 		return "linux.seccomp may block execveat or fcntl, which the stub needs";
@@ -230,7 +233,7 @@ int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_pla
 	*stub_fd = -1;
 	if (glass_selfexe_is_sealed())
 		return 0;
-	why = stub_not_enough(spec, plan);
+	why = glass_selfexe_stub_not_enough(spec, plan);
 	if (why == NULL) {
 		glass_trace_note("selfexe", NULL,
 		                 "the init stays non-dumpable while it sets up, and execs the "

@@ -16,7 +16,8 @@
  *    runtime and a second start of it (about 1 ms).
  *  - the exec stub (create/run of a container with a new PID namespace,
  *    started by root, whose process cannot hold CAP_SYS_PTRACE on the
- *    host): the init is non-dumpable while it sets up, so no process can
+ *    host, with no LSM label to apply and a seccomp profile that lets
+ *    execveat and fcntl through): the init is non-dumpable while it sets up, so no process can
  *    open its /proc/PID/exe without CAP_SYS_PTRACE in the host's user
  *    namespace, and its last step execs a few-kB sealed stub that execs
  *    the program (execstub.h): the kernel never runs the host binary as
@@ -55,6 +56,12 @@ int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err);
  * in-process through libglass (the lab's worker, the engine) and have no
  * verb to look at.  Call first thing in main(). */
 int glass_selfexe_seal(char *argv[], struct glass_err **err);
+
+/* Why the exec stub alone would not keep this container away from the
+ * host binary (the reason, for the trace), or NULL when it does: the
+ * decision glass_selfexe_guard() takes when not already sealed. */
+const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
+                                          const struct glass_ns_plan *plan);
 
 /* For create/run, once the config is parsed and the namespaces planned:
  * picks the manner for this container.  Already sealed: *stub_fd = -1,

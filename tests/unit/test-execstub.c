@@ -1,0 +1,262 @@
+/* Unit test of the exec stub and of the choice between it and the sealed
+ * copy (selfexe.h, execstub.h): the decision for configs that differ in
+ * one field each, and the stub itself run from its sealed memfd. */
+#include "execstub.h"
+#include "seccomp.h"
+#include "selfexe.h"
+#include "spec.h"
+#include "sync.h"
+#include "tap.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The reason glass_selfexe_stub_not_enough() gives for the default config
+ * edited by `edit` (a JSON object merged over the top level), "" for
+ * none. */
+static char *reason(const char *config)
+{
+	struct glass_err *err = NULL;
+	struct glass_spec *spec = glass_spec_parse(config, strlen(config), &err);
+	struct glass_ns_plan plan;
+	const char *why;
+	char *out;
+	if (spec == NULL || glass_ns_plan_make(spec, &plan, &err) < 0) {
+		out = xasprintf("parse error: %s", err ? err->op : "?");
+		glass_err_free(&err);
+		glass_spec_free(spec);
+		return out;
+	}
+	why = glass_selfexe_stub_not_enough(spec, &plan);
+	out = xstrdup(why ? why : "");
+	glass_ns_plan_close(&plan);
+	glass_spec_free(spec);
+	return out;
+}
+
+/* The default config with one change made by a json-c callback. */
+static char *edited(void (*edit)(json_object *))
+{
+	cleanup_free char *text = glass_spec_default_json(false);
+	json_object *o = json_tokener_parse(text);
+	char *r;
+	edit(o);
+	r = reason(json_object_to_json_string(o));
+	json_object_put(o);
+	return r;
+}
+
+static json_object *ns_list(json_object *o)
+{
+	json_object *l, *ns;
+	json_object_object_get_ex(o, "linux", &l);
+	json_object_object_get_ex(l, "namespaces", &ns);
+	return ns;
+}
+
+static void no_edit(json_object *o)
+{
+	(void)o;
+}
+
+static void drop_pidns(json_object *o)
+{
+	json_object *ns = ns_list(o);
+	for (size_t i = 0; i < json_object_array_length(ns); i++) {
+		json_object *t;
+		json_object_object_get_ex(json_object_array_get_idx(ns, i), "type", &t);
+		if (!strcmp(json_object_get_string(t), "pid")) {
+			json_object_array_del_idx(ns, i, 1);
+			return;
+		}
+	}
+}
+
+static void add_ptrace(json_object *o)
+{
+	json_object *p, *c, *b;
+	json_object_object_get_ex(o, "process", &p);
+	json_object_object_get_ex(p, "capabilities", &c);
+	json_object_object_get_ex(c, "bounding", &b);
+	json_object_array_add(b, json_object_new_string("CAP_SYS_PTRACE"));
+}
+
+static void no_caps(json_object *o)
+{
+	json_object *p;
+	json_object_object_get_ex(o, "process", &p);
+	json_object_object_del(p, "capabilities");
+}
+
+static void add_userns(json_object *o)
+{
+	json_object *l, *m = json_object_new_array(), *e = json_object_new_object();
+	json_object_array_add(ns_list(o), json_tokener_parse("{\"type\": \"user\"}"));
+	json_object_object_add(e, "containerID", json_object_new_int(0));
+	json_object_object_add(e, "hostID", json_object_new_int(100000));
+	json_object_object_add(e, "size", json_object_new_int(65536));
+	json_object_array_add(m, e);
+	json_object_object_get_ex(o, "linux", &l);
+	json_object_object_add(l, "uidMappings", m);
+	json_object_object_add(l, "gidMappings", json_object_get(m));
+}
+
+static void ptrace_in_userns(json_object *o)
+{
+	add_ptrace(o);
+	add_userns(o);
+}
+
+static void apparmor(json_object *o)
+{
+	json_object *p;
+	json_object_object_get_ex(o, "process", &p);
+	json_object_object_add(p, "apparmorProfile", json_object_new_string("docker-default"));
+}
+
+static void seccomp_json(json_object *o, const char *sc)
+{
+	json_object *l;
+	json_object_object_get_ex(o, "linux", &l);
+	json_object_object_add(l, "seccomp", json_tokener_parse(sc));
+}
+
+static void seccomp_deny_default(json_object *o)
+{
+	seccomp_json(o, "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+	                "[\"execve\", \"fcntl\", \"write\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+}
+
+static void seccomp_allow_listed(json_object *o)
+{
+	seccomp_json(o, "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": [{\"names\": "
+	                "[\"execve\", \"execveat\", \"fcntl\"], \"action\": \"SCMP_ACT_ALLOW\"}]}");
+}
+
+static void seccomp_execveat_args(json_object *o)
+{
+	seccomp_json(o, "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	                "[\"execveat\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 4, "
+	                "\"value\": 4096, \"op\": \"SCMP_CMP_MASKED_EQ\", \"valueTwo\": 4096}]}]}");
+}
+
+static void seccomp_docker(json_object *o)
+{
+	cleanup_free char *sc = glass_seccomp_default_profile_json();
+	seccomp_json(o, sc);
+}
+
+static void check_reason(void (*edit)(json_object *), const char *want, const char *name)
+{
+	cleanup_free char *r = edited(edit);
+	if (want == NULL)
+		TAP_OK(r[0] == '\0', "%s: the exec stub is enough%s%s", name,
+		       r[0] ? " — got: " : "", r);
+	else
+		TAP_OK(strstr(r, want) != NULL, "%s: sealed copy (%s)", name, r);
+}
+
+/* Runs the stub from a fresh sealed memfd with argv; returns the wait
+ * status, the stub's stderr in err_out and what it sent on the sync
+ * socket in msg (its length in *msglen). */
+static int run_stub(char *const argv[], char *err_out, size_t errsz, char *msg, size_t *msglen)
+{
+	struct glass_err *err = NULL;
+	int fd = glass_execstub_open(&err);
+	int sp[2], ep[2], status = -1;
+	pid_t pid;
+	ssize_t n;
+	if (fd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pipe2(ep, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char *envp[] = {NULL};
+		dup2(ep[1], 2);
+		dup2(sp[1], 9); /* dup2 clears close-on-exec, as the child does */
+		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+		_exit(99);
+	}
+	close(ep[1]);
+	close(sp[1]);
+	close(fd);
+	n = read(ep[0], err_out, errsz - 1);
+	err_out[n > 0 ? n : 0] = '\0';
+	err_out[strcspn(err_out, "\n")] = '\0';
+	n = recv(sp[0], msg, 8192, MSG_DONTWAIT);
+	waitpid(pid, &status, 0);
+	if (n < 0)
+		n = recv(sp[0], msg, 8192, MSG_DONTWAIT);
+	*msglen = n > 0 ? (size_t)n : 0;
+	close(ep[0]);
+	close(sp[0]);
+	return status;
+}
+
+int main(void)
+{
+	char errbuf[512], msg[8192];
+	size_t mlen;
+	int st;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (the stub is for containers that root starts)\n");
+		return 0;
+	}
+	TAP_OK(glass_execstub_available(), "this build carries the stub (%zu bytes)",
+	       glass_execstub_size());
+	TAP_OK(glass_execstub_size() < 16384, "the stub is small: %zu bytes",
+	       glass_execstub_size());
+
+	check_reason(no_edit, NULL, "default config");
+	check_reason(drop_pidns, "no new PID namespace", "no PID namespace");
+	check_reason(add_ptrace, "CAP_SYS_PTRACE", "CAP_SYS_PTRACE in the bounding set");
+	check_reason(no_caps, "CAP_SYS_PTRACE", "no capabilities object (keeps the runtime's)");
+	check_reason(ptrace_in_userns, NULL, "CAP_SYS_PTRACE inside a user namespace");
+	check_reason(apparmor, "LSM label", "process.apparmorProfile");
+	check_reason(seccomp_deny_default, "execveat", "seccomp allow-list without execveat");
+	check_reason(seccomp_allow_listed, NULL, "seccomp allow-list with execveat and fcntl");
+	check_reason(seccomp_execveat_args, "execveat", "seccomp rule on execveat's arguments");
+	check_reason(seccomp_docker, NULL, "the default (Docker) profile");
+
+	{
+		char *argv[] = {"something-else", "9", "/bin/true", "true", NULL};
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 127, "stub run by hand exits 127");
+		TAP_OK(strstr(errbuf, "sealed exec stub") != NULL, "... and says what it is: %s",
+		       errbuf);
+	}
+	{
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "/bin/true", "true", NULL};
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "stub execs /bin/true (status %d)",
+		       st);
+		TAP_OK(mlen == 0, "nothing on the sync socket after a good exec (%zu bytes)", mlen);
+	}
+	{
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "/nonexistent/prog", "prog", NULL};
+		struct glass_err *e;
+		uint32_t type = 0;
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "a failed execve exits 1 (status %d)",
+		       st);
+		memcpy(&type, msg, sizeof(type));
+		TAP_OK(mlen > 8 && type == GLASS_SYNC_ERROR,
+		       "... and sends GLASS_SYNC_ERROR (%zu bytes)", mlen);
+		e = glass_err_unpack(msg + 8, mlen > 8 ? mlen - 8 : 0);
+		TAP_OK(e->errnum == ENOENT, "... errno ENOENT (%d)", e->errnum);
+		TAP_OK(strstr(e->op, "execve(\"/nonexistent/prog\")") != NULL, "... op: %s", e->op);
+		TAP_OK(e->field && !strcmp(e->field, "process.args"), "... field process.args");
+		TAP_OK(e->nframes == 1 && !strcmp(e->frames[0], "exec prog"),
+		       "... frame: exec prog");
+		glass_err_free(&e);
+	}
+	return tap_done();
+}
