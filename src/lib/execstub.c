@@ -7,6 +7,7 @@
  * whole runtime.
  */
 #include "execstub.h"
+#include "selfexe.h"
 #include "sys.h"
 #include "util.h"
 
@@ -15,12 +16,6 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
 #ifdef GLASS_HAVE_EXEC_STUB
 extern const unsigned char glass_exec_stub[];
@@ -47,19 +42,7 @@ int glass_execstub_open(struct glass_err **err)
 
 	if (!glass_execstub_available())
 		return glass_err_new(err, ENOTSUP, "this build has no exec stub for this machine");
-	/* MFD_EXEC: with vm.memfd_noexec = 1 a memfd is not executable
-	 * without it (Linux 6.3); older kernels reject the flag. */
-	fd = (int)GLASS_SYS(err, "memfd_create", NULL,
-	                    syscall(SYS_memfd_create, GLASS_EXECSTUB_ARGV0,
-	                            MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC),
-	                    "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING|MFD_EXEC", GLASS_EXECSTUB_ARGV0);
-	if (fd < 0 && errno == EINVAL) {
-		glass_err_free(err);
-		fd = (int)GLASS_SYS(err, "memfd_create", NULL,
-		                    syscall(SYS_memfd_create, GLASS_EXECSTUB_ARGV0,
-		                            MFD_CLOEXEC | MFD_ALLOW_SEALING),
-		                    "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING", GLASS_EXECSTUB_ARGV0);
-	}
+	fd = glass_selfexe_memfd(GLASS_EXECSTUB_ARGV0, err);
 	if (fd < 0)
 		return -1;
 	while (off < glass_exec_stub_size) {
@@ -71,10 +54,7 @@ int glass_execstub_open(struct glass_err **err)
 			                     GLASS_EXECSTUB_ARGV0, glass_exec_stub_size);
 		off += (size_t)n;
 	}
-	if (GLASS_SYS(err, "fcntl", NULL, fcntl(fd, F_ADD_SEALS, SEALS),
-	              "%d</memfd:%s>, F_ADD_SEALS, F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|"
-	              "F_SEAL_WRITE",
-	              fd, GLASS_EXECSTUB_ARGV0) < 0)
+	if (glass_selfexe_memfd_seal(fd, GLASS_EXECSTUB_ARGV0, err) < 0)
 		return -1;
 	return steal_fd(&fd);
 }

@@ -66,6 +66,33 @@ unsigned long long glass_selfexe_cost_ns(void)
 	return cost_ns;
 }
 
+int glass_selfexe_memfd(const char *name, struct glass_err **err)
+{
+	int fd;
+	/* With vm.memfd_noexec = 1 or 2 a memfd is not executable unless
+	 * created with MFD_EXEC (Linux 6.3); older kernels reject the flag. */
+	fd = (int)GLASS_SYS(
+	    err, "memfd_create", NULL,
+	    syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC),
+	    "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING|MFD_EXEC", name);
+	if (fd < 0 && errno == EINVAL) {
+		glass_err_free(err);
+		fd =
+		    (int)GLASS_SYS(err, "memfd_create", NULL,
+		                   syscall(SYS_memfd_create, name, MFD_CLOEXEC | MFD_ALLOW_SEALING),
+		                   "\"%s\", MFD_CLOEXEC|MFD_ALLOW_SEALING", name);
+	}
+	return fd;
+}
+
+int glass_selfexe_memfd_seal(int fd, const char *name, struct glass_err **err)
+{
+	return (int)GLASS_SYS(err, "fcntl", NULL, fcntl(fd, F_ADD_SEALS, SEALS),
+	                      "%d</memfd:%s>, F_ADD_SEALS, "
+	                      "F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE",
+	                      fd, name);
+}
+
 /* Copies the running binary into a new sealed memfd.  Returns the fd. */
 static int sealed_copy(struct glass_err **err)
 {
@@ -79,16 +106,9 @@ static int sealed_copy(struct glass_err **err)
 		return glass_err_new(err, errno, "open(\"/proc/self/exe\", O_RDONLY)");
 	if (fstat(src, &st) < 0)
 		return glass_err_new(err, errno, "fstat(/proc/self/exe)");
-	/* With vm.memfd_noexec = 1 or 2 a memfd is not executable unless
-	 * created with MFD_EXEC (Linux 6.3); older kernels reject the flag. */
-	mfd = (int)syscall(SYS_memfd_create, "glass-runtime",
-	                   MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (mfd < 0 && errno == EINVAL)
-		mfd = (int)syscall(SYS_memfd_create, "glass-runtime",
-		                   MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	mfd = glass_selfexe_memfd("glass-runtime", err);
 	if (mfd < 0)
-		return glass_err_new(
-		    err, errno, "memfd_create(\"glass-runtime\", MFD_CLOEXEC|MFD_ALLOW_SEALING)");
+		return -1;
 	while (off < st.st_size) {
 		ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
 		if (n < 0 && errno == EINTR)
@@ -98,10 +118,8 @@ static int sealed_copy(struct glass_err **err)
 			                     "sendfile(memfd, /proc/self/exe, %lld of %lld)",
 			                     (long long)off, (long long)st.st_size);
 	}
-	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
-		return glass_err_new(err, errno,
-		                     "fcntl(memfd, F_ADD_SEALS, "
-		                     "F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE)");
+	if (glass_selfexe_memfd_seal(mfd, "glass-runtime", err) < 0)
+		return -1;
 	return steal_fd(&mfd);
 }
 

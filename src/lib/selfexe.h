@@ -82,6 +82,14 @@ int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_pla
 int glass_selfexe_check_join(pid_t init, const struct glass_process *p,
                              const struct glass_spec *spec, struct glass_err **err);
 
+/* A new memfd for an executable (close-on-exec, sealable, MFD_EXEC where
+ * the kernel knows it), as a traced step: the fd or -1 with *err. */
+int glass_selfexe_memfd(const char *name, struct glass_err **err);
+
+/* Seals a memfd against every change (F_SEAL_SEAL|SHRINK|GROW|WRITE), as a
+ * traced step: 0 or -1 with *err. */
+int glass_selfexe_memfd_seal(int fd, const char *name, struct glass_err **err);
+
 /* True when /proc/self/exe is a memfd carrying the write seals. */
 bool glass_selfexe_is_sealed(void);
 
