@@ -144,9 +144,10 @@ static void emit_text(const struct glass_trace_event *ev)
 		/* A successful execve never ends in this process: show it as
 		 * it starts (a failure prints its END line too). */
 		if (strncmp(ev->call, "execve", 6) == 0)
-			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = ? (replaces the process)%s%s\n",
-			        ev->phase, ev->pid, ev->call, ev->args, ev->field[0] ? "   <- " : "",
-			        ev->field);
+			dprintf(out_fd,
+			        "glass: [%-10s] %5d %s(%s) = ? (replaces the process)%s%s\n",
+			        ev->phase, ev->pid, ev->call, ev->args,
+			        ev->field[0] ? "   <- " : "", ev->field);
 		break;
 	default:
 		break; /* text narration prints each call once, when it is done */
