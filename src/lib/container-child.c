@@ -15,6 +15,7 @@
 #include "container-internal.h"
 #include "console.h"
 #include "execstub.h"
+#include "selfexe.h"
 #include "hooks.h"
 #include "process.h"
 #include "rootfs.h"
@@ -30,6 +31,8 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo);
 
 int glass_child_fail(int sync_fd, struct glass_err **err)
 {
@@ -276,6 +279,12 @@ static int init_main(void *arg)
 		glass_trace_set_step(false, -1);
 		glass_trace_set_output(GLASS_TRACE_OFF, -1);
 	}
+	if (c->use_stub && glass_selfexe_init_waits_in_stub(spec, attach == 'a', glass_trace_on)) {
+		/* The stub waits for `start`: from now on the init is the
+		 * sealed stub, never again the runtime's binary. */
+		glass_trace_phase("exec");
+		return exec_through_stub(c, path, fd, fifo_fd);
+	}
 
 	glass_trace_phase("start");
 	{
@@ -308,12 +317,12 @@ static int init_main(void *arg)
  * memfd, which execs path with the process's argv.  The sync socket stays
  * open across this exec (the stub closes it with its own), so the parent
  * still hears of a failed execve. */
-static int exec_through_stub(const struct child_args *c, const char *path, int fd)
+static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo)
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
-	char fdbuf[16], shown[400];
-	cleanup_free char **argv = glass_execstub_argv(fd, path, c->proc->args, fdbuf);
+	char nums[2][16], shown[400];
+	cleanup_free char **argv = glass_execstub_argv(fd, fifo, path, c->proc->args, nums);
 	size_t at = 0;
 
 	glass_trace_note("exec", "process.args",
@@ -322,7 +331,9 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 	                 "runtime's binary",
 	                 path, (int)getpid());
 	if (GLASS_SYS(&err, "fcntl", NULL, fcntl(fd, F_SETFD, 0), "%d<sync socket>, F_SETFD, 0",
-	              fd) < 0)
+	              fd) < 0 ||
+	    (fifo >= 0 && GLASS_SYS(&err, "fcntl", NULL, fcntl(fifo, F_SETFD, 0),
+	                            "%d<exec.fifo>, F_SETFD, 0", fifo) < 0))
 		return glass_child_fail(fd, &err);
 	shown[0] = '\0';
 	for (size_t i = 0; argv[i] && at < sizeof(shown) - 8; i++)
@@ -344,7 +355,7 @@ int glass_child_exec(const struct child_args *c, const char *path, int fd)
 	char *no_env[] = {NULL};
 	if (c->use_stub) {
 		glass_trace_phase("exec");
-		return exec_through_stub(c, path, fd);
+		return exec_through_stub(c, path, fd, -1);
 	}
 	glass_trace_phase("exec");
 	glass_trace_note("exec", "process.args",

@@ -59,18 +59,24 @@ int glass_execstub_open(struct glass_err **err)
 	return steal_fd(&fd);
 }
 
-char **glass_execstub_argv(int sync_fd, const char *path, char *const args[], char *fdbuf)
+char **glass_execstub_argv(int sync_fd, int fifo_fd, const char *path, char *const args[],
+                           char nums[2][16])
 {
 	size_t n = 0;
 	char **v;
 	while (args[n])
 		n++;
-	v = xcalloc(n + 4, sizeof(char *));
-	snprintf(fdbuf, 16, "%d", sync_fd);
+	v = xcalloc(n + 5, sizeof(char *));
+	snprintf(nums[0], 16, "%d", sync_fd);
+	if (fifo_fd >= 0)
+		snprintf(nums[1], 16, "%d", fifo_fd);
+	else
+		snprintf(nums[1], 16, "-");
 	v[0] = GLASS_EXECSTUB_ARGV0;
-	v[1] = fdbuf;
-	v[2] = (char *)path;
+	v[1] = nums[0];
+	v[2] = nums[1];
+	v[3] = (char *)path;
 	for (size_t i = 0; i < n; i++)
-		v[3 + i] = args[i];
+		v[4 + i] = args[i];
 	return v;
 }

@@ -2,7 +2,8 @@
  *
  * The container's init, a forked copy of glass-runtime, does not execve
  * the container's program itself: it execs this tiny static program from a
- * sealed memfd, which then execs the program.  While the kernel runs that
+ * sealed memfd, which waits for `start` (when asked to) and then execs the
+ * program.  While the kernel runs that
  * last execve, /proc/self/exe names the sealed stub, so a container whose
  * program is /proc/self/exe (or a "#!/proc/self/exe" script) gets the stub,
  * never the runtime's binary on the host (CVE-2019-5736).  See selfexe.h
@@ -31,9 +32,11 @@ size_t glass_execstub_size(void);
  * the fd, or -1 with *err. */
 int glass_execstub_open(struct glass_err **err);
 
-/* The stub's argv for running `path` with `args` (NULL-terminated): a
- * newly allocated vector whose strings point into args, except [1], the
- * sync fd's number, which lives in fdbuf (at least 16 bytes). */
-char **glass_execstub_argv(int sync_fd, const char *path, char *const args[], char *fdbuf);
+/* The stub's argv for running `path` with `args` (NULL-terminated), first
+ * waiting for `start` on the exec fifo when fifo_fd >= 0: a newly
+ * allocated vector whose strings point into args, except the two fd
+ * numbers, which live in nums. */
+char **glass_execstub_argv(int sync_fd, int fifo_fd, const char *path, char *const args[],
+                           char nums[2][16]);
 
 #endif

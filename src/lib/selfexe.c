@@ -220,8 +220,13 @@ static bool seccomp_allows(const struct glass_seccomp *sc, const char *name)
 	return action && (!strcmp(action, "SCMP_ACT_ALLOW") || !strcmp(action, "SCMP_ACT_LOG"));
 }
 
+bool glass_selfexe_init_waits_in_stub(const struct glass_spec *spec, bool attached, bool tracing)
+{
+	return !spec->nhooks[GLASS_HOOK_START_CONTAINER] && !(attached && tracing);
+}
+
 const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
-                                          const struct glass_ns_plan *plan)
+                                          const struct glass_ns_plan *plan, bool attached)
 {
 	if (!glass_execstub_available())
 		return "this build has no exec stub for this architecture";
@@ -231,9 +236,14 @@ const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
 	if (!plan->create[GLASS_NS_PID])
 		return "no new PID namespace: processes that already run there could reach the "
 		       "child while it sets up";
-	if (may_ptrace_host(&spec->process, plan->present[GLASS_NS_USER]))
+	/* The init waits for start in the runtime only to run startContainer
+	 * hooks or to narrate (run --trace): then an exec'd process could meet
+	 * it, and CAP_SYS_PTRACE opens a non-dumpable process's exe. */
+	if (may_ptrace_host(&spec->process, plan->present[GLASS_NS_USER]) &&
+	    !glass_selfexe_init_waits_in_stub(spec, attached, glass_trace_on))
 		return "the process may hold CAP_SYS_PTRACE in the host's user namespace, which "
-		       "opens /proc/PID/exe even of a non-dumpable process";
+		       "opens /proc/PID/exe even of a non-dumpable process, and the init waits "
+		       "for start in the runtime (startContainer hooks, or run --trace)";
 	if ((spec->process.apparmor_profile && *spec->process.apparmor_profile) ||
 	    (spec->process.selinux_label && *spec->process.selinux_label))
 		return "an LSM label takes effect at the next execve, which must be the "
@@ -245,13 +255,13 @@ const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
 }
 
 int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_plan *plan,
-                        int *stub_fd, struct glass_err **err)
+                        bool attached, int *stub_fd, struct glass_err **err)
 {
 	const char *why;
 	*stub_fd = -1;
 	if (glass_selfexe_is_sealed())
 		return 0;
-	why = glass_selfexe_stub_not_enough(spec, plan);
+	why = glass_selfexe_stub_not_enough(spec, plan, attached);
 	if (why == NULL) {
 		glass_trace_note("selfexe", NULL,
 		                 "the init stays non-dumpable while it sets up, and execs the "

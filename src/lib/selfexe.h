@@ -15,13 +15,16 @@
  *    anonymous file that nobody can modify.  It costs a copy of the
  *    runtime and a second start of it (about 1 ms).
  *  - the exec stub (create/run of a container with a new PID namespace,
- *    started by root, whose process cannot hold CAP_SYS_PTRACE on the
- *    host, with no LSM label to apply and a seccomp profile that lets
- *    execveat and fcntl through): the init is non-dumpable while it sets up, so no process can
- *    open its /proc/PID/exe without CAP_SYS_PTRACE in the host's user
- *    namespace, and its last step execs a few-kB sealed stub that execs
- *    the program (execstub.h): the kernel never runs the host binary as
- *    the container's process.  runc's runc-dmz worked the same way.
+ *    started by root, with no LSM label to apply and a seccomp profile
+ *    that lets execveat and fcntl through): the init is non-dumpable while
+ *    it sets up (alone in its new PID namespace), then execs a few-kB
+ *    sealed stub (execstub.h) that waits for start and execs the program:
+ *    a created container's init is the stub, and the kernel never runs
+ *    the host binary as the container's process.  runc's runc-dmz worked
+ *    the same way.  Where the init must wait for start in the runtime
+ *    (startContainer hooks, a traced run), a process that may hold
+ *    CAP_SYS_PTRACE on the host takes the sealed copy instead, since that
+ *    capability opens even a non-dumpable process's /proc/PID/exe.
  */
 #ifndef GLASS_SELFEXE_H
 #define GLASS_SELFEXE_H
@@ -61,7 +64,13 @@ int glass_selfexe_seal(char *argv[], struct glass_err **err);
  * host binary (the reason, for the trace), or NULL when it does: the
  * decision glass_selfexe_guard() takes when not already sealed. */
 const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
-                                          const struct glass_ns_plan *plan);
+                                          const struct glass_ns_plan *plan, bool attached);
+
+/* True when the init of a container on the stub waits for `start` inside
+ * the stub (a created container's init is then the sealed stub), false
+ * when it waits in the runtime: to run startContainer hooks, or to narrate
+ * the start of an attached, traced run. */
+bool glass_selfexe_init_waits_in_stub(const struct glass_spec *spec, bool attached, bool tracing);
 
 /* For create/run, once the config is parsed and the namespaces planned:
  * picks the manner for this container.  Already sealed: *stub_fd = -1,
@@ -71,7 +80,7 @@ const char *glass_selfexe_stub_not_enough(const struct glass_spec *spec,
  * glass_selfexe_protect() kept (the trace says why): does not return on
  * success.  -1 with *err on failure. */
 int glass_selfexe_guard(const struct glass_spec *spec, const struct glass_ns_plan *plan,
-                        int *stub_fd, struct glass_err **err);
+                        bool attached, int *stub_fd, struct glass_err **err);
 
 /* For exec into a container: a process that could hold CAP_SYS_PTRACE in
  * the host's user namespace must not join while the init is still a

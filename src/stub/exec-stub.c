@@ -15,15 +15,18 @@
  * Freestanding (no libc): a glibc program's startup alone costs more than
  * the whole stub, and there is nothing here worth linking it for.
  *
- *   argv: "glass-exec" SYNC_FD PATH ARG0 ARG1 ...
+ *   argv: "glass-exec" SYNC_FD FIFO_FD|- PATH ARG0 ARG1 ...
  *
  * SYNC_FD is the child's end of the sync socket (sync.h), left open across
  * the exec of the stub: the stub marks it close-on-exec, so the runtime
- * sees end-of-file exactly when the program has been executed.  When that
- * execve fails, the stub sends a GLASS_SYNC_ERROR message (a packed
- * glass_err: errno, op, field, hint, frames) and exits 1, as the child
- * itself would; if the runtime is gone (create returned), it says why on
- * stderr instead.
+ * sees end-of-file exactly when the program has been executed.  FIFO_FD,
+ * when given, is the exec fifo (O_PATH): the stub waits there for `start`
+ * itself, so a created container's init is the sealed stub, not the
+ * runtime (a process with CAP_SYS_PTRACE that joins it then finds nothing
+ * of the host's).  When a step fails, the stub sends a GLASS_SYNC_ERROR
+ * message (a packed glass_err: errno, op, field, hint, frames) and exits 1,
+ * as the child itself would; if the runtime is gone (create returned), it
+ * says why on stderr instead.
  */
 #include <asm/unistd.h>
 #include <stddef.h>
@@ -31,6 +34,10 @@
 #define F_SETFD          2
 #define FD_CLOEXEC       1
 #define MSG_NOSIGNAL     0x4000
+#define AT_FDCWD         (-100)
+#define O_WRONLY         01
+#define O_CLOEXEC        02000000
+#define PR_SET_NAME      15
 #define GLASS_SYNC_ERROR 2
 
 #if defined(__x86_64__)
@@ -161,6 +168,74 @@ static __attribute__((noreturn)) void quit(int code)
 	__builtin_trap();
 }
 
+/* Reports a failed step as the child would (a GLASS_SYNC_ERROR message
+ * on the sync socket: errno, op, field, hint, frames) or, when nobody
+ * listens any more (create returned), on stderr; then exits 1. */
+static __attribute__((noreturn)) void fail(long fd, long e, const char *op1, const char *op2,
+                                           const char *op3, const char *field, const char *frame1,
+                                           const char *frame2)
+{
+	char msg[4096];
+	size_t at = 8; /* after the header: uint32 type, uint32 length */
+	unsigned int hdr[2];
+
+	put_num(msg, sizeof(msg), &at, e);
+	put(msg, sizeof(msg), &at, "", 1);
+	put(msg, sizeof(msg), &at, op1, 0);
+	put(msg, sizeof(msg), &at, op2, 0);
+	put(msg, sizeof(msg), &at, op3, 1);
+	put(msg, sizeof(msg), &at, field, 1);
+	put(msg, sizeof(msg), &at, "", 1); /* no hint */
+	put(msg, sizeof(msg), &at, "1", 1);
+	put(msg, sizeof(msg), &at, frame1, 0);
+	put(msg, sizeof(msg), &at, frame2, 1);
+	hdr[0] = GLASS_SYNC_ERROR;
+	hdr[1] = (unsigned int)(at - 8);
+	for (size_t i = 0; i < 8; i++)
+		msg[i] = ((char *)hdr)[i];
+	if (sys6(__NR_sendto, fd, (long)msg, (long)at, MSG_NOSIGNAL, 0, 0) < 0) {
+		at = 0;
+		put(msg, sizeof(msg), &at, "glass-runtime: container init: ", 0);
+		put(msg, sizeof(msg), &at, frame1, 0);
+		put(msg, sizeof(msg), &at, frame2, 0);
+		put(msg, sizeof(msg), &at, ": ", 0);
+		put(msg, sizeof(msg), &at, op1, 0);
+		put(msg, sizeof(msg), &at, op2, 0);
+		put(msg, sizeof(msg), &at, op3, 0);
+		put(msg, sizeof(msg), &at, ": ", 0);
+		put(msg, sizeof(msg), &at, errname(e), 0);
+		put(msg, sizeof(msg), &at, "\n", 0);
+		sys3(__NR_write, 2, msg, at);
+	}
+	quit(1);
+}
+
+/* Waits for `start` as the init would: opening the exec fifo (fifo, an
+ * O_PATH fd) for writing blocks until start opens it for reading; one
+ * byte says "here"; the write end stays open, close-on-exec, so start
+ * sees end-of-file when the program has been executed. */
+static void wait_for_start(long fd, long fifo)
+{
+	static const char name[16] = "glass-init";
+	char path[40];
+	size_t at = 0;
+	long w;
+
+	/* For ps while the container is created (else: the fd number). */
+	sys6(__NR_prctl, PR_SET_NAME, (long)name, 0, 0, 0, 0);
+	put(path, sizeof(path), &at, "/proc/self/fd/", 0);
+	put_num(path, sizeof(path), &at, fifo);
+	path[at] = '\0';
+	w = sys6(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC, 0, 0, 0);
+	if (w < 0)
+		fail(fd, -w, "openat(exec.fifo, \"", path, "\", O_WRONLY) by the sealed exec stub",
+		     "", "start", "");
+	if (sys3(__NR_write, w, "0", 1) != 1)
+		fail(fd, 5 /* EIO */, "write(exec.fifo, \"0\") by the sealed exec stub", "", "", "",
+		     "start", "");
+	sys3(__NR_close, fifo, 0, 0);
+}
+
 void stub_main(long *sp)
 {
 	static const char usage[] = "glass-exec: the sealed exec stub of glass-runtime; it only "
@@ -169,50 +244,22 @@ void stub_main(long *sp)
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
-	char msg[4096];
-	size_t at = 8; /* after the header: uint32 type, uint32 length */
-	long fd, e;
+	long fd, fifo, e;
 
 	for (size_t i = 0; argc >= 1 && i < sizeof(magic); i++)
 		if (argv[0][i] != magic[i])
 			argc = 0;
-	fd = argc >= 4 ? parse_fd(argv[1]) : -1;
-	if (fd < 0) {
+	fd = argc >= 5 ? parse_fd(argv[1]) : -1;
+	fifo = argc >= 5 && argv[2][0] != '-' ? parse_fd(argv[2]) : -1;
+	if (fd < 0 || (fifo < 0 && argv[2][0] != '-')) {
 		sys3(__NR_write, 2, usage, sizeof(usage) - 1);
 		quit(127);
 	}
+	if (fifo >= 0)
+		wait_for_start(fd, fifo);
 	/* Close-on-exec: the runtime's end-of-file means "executed". */
 	sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
-	e = -sys3(__NR_execve, argv[2], argv + 3, envp);
-
-	/* The exec failed: a packed glass_err, as the child would send. */
-	put_num(msg, sizeof(msg), &at, e);
-	put(msg, sizeof(msg), &at, "", 1);
-	put(msg, sizeof(msg), &at, "execve(\"", 0);
-	put(msg, sizeof(msg), &at, argv[2], 0);
-	put(msg, sizeof(msg), &at, "\") by the sealed exec stub", 1);
-	put(msg, sizeof(msg), &at, "process.args", 1);
-	put(msg, sizeof(msg), &at, "", 1); /* no hint */
-	put(msg, sizeof(msg), &at, "1", 1);
-	put(msg, sizeof(msg), &at, "exec ", 0);
-	put(msg, sizeof(msg), &at, argv[3], 1);
-	{
-		unsigned int hdr[2] = {GLASS_SYNC_ERROR, (unsigned int)(at - 8)};
-		char *h = (char *)hdr;
-		for (size_t i = 0; i < 8; i++)
-			msg[i] = h[i];
-	}
-	if (sys6(__NR_sendto, fd, (long)msg, (long)at, MSG_NOSIGNAL, 0, 0) < 0) {
-		/* Nobody listens (create returned): the container's stderr. */
-		at = 0;
-		put(msg, sizeof(msg), &at, "glass-runtime: container init: exec ", 0);
-		put(msg, sizeof(msg), &at, argv[3], 0);
-		put(msg, sizeof(msg), &at, ": execve(\"", 0);
-		put(msg, sizeof(msg), &at, argv[2], 0);
-		put(msg, sizeof(msg), &at, "\"): ", 0);
-		put(msg, sizeof(msg), &at, errname(e), 0);
-		put(msg, sizeof(msg), &at, "\n", 0);
-		sys3(__NR_write, 2, msg, at);
-	}
-	quit(1);
+	e = -sys3(__NR_execve, argv[3], argv + 4, envp);
+	fail(fd, e, "execve(\"", argv[3], "\") by the sealed exec stub", "process.args", "exec ",
+	     argv[4]);
 }

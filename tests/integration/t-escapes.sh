@@ -2,8 +2,9 @@
 # The classic runtime escapes, attempted against glass.  Each test runs a
 # real container and checks the specific errno and the layer that stopped
 # the attempt:
-#   CVE-2019-5736   the init is non-dumpable and execs through a sealed stub,
-#                   or (CAP_SYS_PTRACE) the runtime runs from a sealed memfd
+#   CVE-2019-5736   the init is non-dumpable and execs through a sealed stub
+#                   (which waits for start), or the runtime runs from a
+#                   sealed memfd
 #   CVE-2024-21626  no runtime fd leaks into the container; a cwd through
 #                   /proc/self/fd, ../ or a symlink stays inside the root
 #   2025 mount races a symlinked mount destination lands inside the rootfs;
@@ -45,32 +46,51 @@ cp -a "$ROOTFS" "$ROOTCOPY"
 
 # ---- CVE-2019-5736: the runtime's /proc/PID/exe --------------------------
 SUM0=$(sha256sum "$(readlink -f "$RUNTIME")" | cut -d' ' -f1)
-# (1) The default container: the init is a non-dumpable runtime instance
-# until it execs the process through the sealed stub.
+# (1) The default container: the init sets up as a non-dumpable runtime
+# instance, then waits for start inside the sealed stub.
 new_id
 make_bundle "$B" '.'
 set_args "$B" /usr/bin/glass-probe sleep 30
 if R --trace create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
 	pid=$(pid_of "$CID")
 	like "CVE-2019-5736: the default container takes the exec stub" "$(cat "$B.err")" 'sealed [0-9]+-byte stub'
-	like "CVE-2019-5736: its init went non-dumpable" "$(cat "$B.err")" 'prctl\(PR_SET_DUMPABLE, 0'
-	# The attacker: a process inside the container (root there, the
-	# config's capabilities, no CAP_SYS_PTRACE) reaching for the init's exe.
+	like "CVE-2019-5736: its init went non-dumpable while it set up" "$(cat "$B.err")" 'prctl\(PR_SET_DUMPABLE, 0'
+	like "CVE-2019-5736: the created init is the sealed stub, waiting for start" "$(readlink "/proc/$pid/exe")" '^/memfd:glass-exec'
+	is "... named glass-init for ps" "$(cat "/proc/$pid/comm")" glass-init
+	# The attacker: a process inside the container (root there), with and
+	# without CAP_SYS_PTRACE, reaching for the init's binary.
+	OUT=$(R exec "$CID" /usr/bin/glass-probe try open-write /proc/1/exe 2>&1)
+	like "CVE-2019-5736: a container process cannot write the created init's /proc/1/exe" "$(errname_of open-write)" 'ETXTBSY|EPERM|EACCES'
+	OUT=$(R exec --cap CAP_SYS_PTRACE "$CID" /usr/bin/glass-probe try open-write /proc/1/exe 2>&1)
+	like "CVE-2019-5736: ... nor can one with CAP_SYS_PTRACE (it only reaches the sealed stub)" "$(errname_of open-write)" 'ETXTBSY|EPERM'
+	R start "$CID" >/dev/null 2>&1
+	sleep 0.2
+	like "CVE-2019-5736: after start, the init is the process" "$(readlink "/proc/$pid/exe")" 'glass-probe$'
+	R delete --force "$CID" >/dev/null 2>&1
+else
+	not_ok_line "create for the /proc/self/exe test: $(cat "$B.err")"
+fi
+# (1b) startContainer hooks run in the init before the exec: there the
+# init waits for start as a non-dumpable runtime instance.
+new_id
+make_bundle "$B" '.hooks.startContainer = [{"path": "/bin/true"}]'
+set_args "$B" /usr/bin/glass-probe sleep 30
+if R create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
+	pid=$(pid_of "$CID")
 	OUT=$(R exec "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
-	is "CVE-2019-5736: a container process cannot open the created init's /proc/1/exe" "$(errname_of open-read)" EACCES
+	is "CVE-2019-5736: a non-dumpable runtime init: a container process cannot open /proc/1/exe" "$(errname_of open-read)" EACCES
 	OUT=$(R exec --cap CAP_SYS_PTRACE "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
 	rc=$?
 	[ "$rc" != 0 ]
-check "CVE-2019-5736: exec with CAP_SYS_PTRACE into the created container is refused (rc $rc)" $?
+	check "CVE-2019-5736: exec with CAP_SYS_PTRACE into that created container is refused (rc $rc)" $?
 	like "CVE-2019-5736: ... naming the capability and the reason" "$OUT" 'CAP_SYS_PTRACE.*(/proc/1/exe|runtime)'
 	R start "$CID" >/dev/null 2>&1
 	sleep 0.2
-	like "CVE-2019-5736: after start, the init is the process, not the runtime or the stub" "$(readlink "/proc/$pid/exe")" 'glass-probe$'
 	OUT=$(R exec --cap CAP_SYS_PTRACE "$CID" /usr/bin/glass-probe try open-read /proc/1/exe 2>&1)
 	is "CVE-2019-5736: once started, CAP_SYS_PTRACE may exec in (it only reaches the probe)" "$(errname_of open-read)" null
 	R delete --force "$CID" >/dev/null 2>&1
 else
-	not_ok_line "create for the /proc/self/exe test: $(cat "$B.err")"
+	not_ok_line "create with a startContainer hook: $(cat "$B.err")"
 fi
 # (2) A container whose process is /proc/self/exe, directly or as a
 # script's interpreter, gets the sealed stub, which refuses to run.
@@ -103,15 +123,16 @@ check "exec stub: ENOEXEC fails the run (rc $rc)" $?
 like "exec stub: ... with the errno and the program" "$out" 'exec /notelf.*execve\("/notelf"\).*(ENOEXEC|Exec format error)'
 is "exec stub: ... and leaves no state" "$(R list -q | grep -c "^$CID$")" 0
 # (4) A process that may hold CAP_SYS_PTRACE on the host (no user
-# namespace): the stub is not enough, the runtime re-executes from a
-# sealed copy of itself.  The attack, from the host side: hold an O_PATH
+# namespace) and an init that waits in the runtime (startContainer hooks):
+# the stub is not enough, the runtime re-executes from a sealed copy of
+# itself.  The attack, from the host side: hold an O_PATH
 # fd on /proc/PID/exe while the runtime runs, wait for it to exec the
 # container's process, then reopen the fd for writing.
 new_id
-make_bundle "$B" '.process.capabilities.bounding += ["CAP_SYS_PTRACE"]'
+make_bundle "$B" '.process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .hooks.startContainer = [{"path": "/bin/true"}]'
 set_args "$B" /usr/bin/glass-probe sleep 30
 if R --trace create "$CID" --bundle "$B" </dev/null >/dev/null 2>"$B.err"; then
-	like "CVE-2019-5736: CAP_SYS_PTRACE without a user namespace takes the sealed copy" "$(cat "$B.err")" 'CAP_SYS_PTRACE.*re-executing from a sealed copy'
+	like "CVE-2019-5736: CAP_SYS_PTRACE with startContainer hooks takes the sealed copy" "$(cat "$B.err")" 'CAP_SYS_PTRACE.*re-executing from a sealed copy'
 	pid=$(pid_of "$CID")
 	exe=$(readlink "/proc/$pid/exe")
 	like "CVE-2019-5736: that created init (a runtime instance) runs from a memfd" "$exe" '^/memfd:glass-runtime'

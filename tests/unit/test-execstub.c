@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@
 /* The reason glass_selfexe_stub_not_enough() gives for the default config
  * edited by `edit` (a JSON object merged over the top level), "" for
  * none. */
+static bool attached_run;
+
 static char *reason(const char *config)
 {
 	struct glass_err *err = NULL;
@@ -34,7 +37,7 @@ static char *reason(const char *config)
 		glass_spec_free(spec);
 		return out;
 	}
-	why = glass_selfexe_stub_not_enough(spec, &plan);
+	why = glass_selfexe_stub_not_enough(spec, &plan, attached_run);
 	out = xstrdup(why ? why : "");
 	glass_ns_plan_close(&plan);
 	glass_spec_free(spec);
@@ -114,6 +117,18 @@ static void ptrace_in_userns(json_object *o)
 	add_userns(o);
 }
 
+static void start_hook(json_object *o)
+{
+	json_object_object_add(
+	    o, "hooks", json_tokener_parse("{\"startContainer\": [{\"path\": \"/bin/true\"}]}"));
+}
+
+static void ptrace_and_hook(json_object *o)
+{
+	add_ptrace(o);
+	start_hook(o);
+}
+
 static void apparmor(json_object *o)
 {
 	json_object *p;
@@ -151,6 +166,20 @@ static void seccomp_docker(json_object *o)
 {
 	cleanup_free char *sc = glass_seccomp_default_profile_json();
 	seccomp_json(o, sc);
+}
+
+static void no_caps_and_hook(json_object *o)
+{
+	no_caps(o);
+	start_hook(o);
+}
+
+static void check_reason(void (*edit)(json_object *), const char *want, const char *name);
+
+static void no_caps_hook_check(void)
+{
+	check_reason(no_caps_and_hook, "CAP_SYS_PTRACE",
+	             "no capabilities object (keeps the runtime's) and startContainer hooks");
 }
 
 static void check_reason(void (*edit)(json_object *), const char *want, const char *name)
@@ -200,6 +229,67 @@ static int run_stub(char *const argv[], char *err_out, size_t errsz, char *msg, 
 	return status;
 }
 
+/* The stub as a created container's init: it waits on the exec fifo,
+ * named glass-init, running from the sealed memfd, until `start` opens the
+ * other end; then it execs the program and the fifo reaches end-of-file. */
+static void fifo_case(void)
+{
+	struct glass_err *err = NULL;
+	char dir[] = "/tmp/glass-execstub.XXXXXX", fifo[64], link[128] = "", comm[32] = "", c = 0;
+	int stub = glass_execstub_open(&err), sp[2], pathfd, r, status = -1, waited;
+	pid_t pid;
+	ssize_t n;
+
+	if (stub < 0 || !mkdtemp(dir)) {
+		TAP_OK(0, "fifo case: setup failed");
+		return;
+	}
+	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
+	mkfifo(fifo, 0600);
+	pathfd = open(fifo, O_PATH | O_CLOEXEC);
+	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp);
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = {
+		    GLASS_EXECSTUB_ARGV0, "9", "8", "/bin/sh", "sh", "-c", "exit 7", NULL};
+		char *envp[] = {NULL};
+		dup2(pathfd, 8);
+		dup2(sp[1], 9);
+		syscall(SYS_execveat, stub, "", argv, envp, AT_EMPTY_PATH);
+		_exit(99);
+	}
+	close(sp[1]);
+	usleep(200000);
+	waited = waitpid(pid, &status, WNOHANG);
+	TAP_OK(waited == 0, "with a fifo the stub waits for start");
+	{
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/%d/exe", (int)pid);
+		if (readlink(p, link, sizeof(link) - 1) < 0)
+			link[0] = '\0';
+		snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+		cleanup_free char *t = read_file_at(AT_FDCWD, p, NULL);
+		snprintf(comm, sizeof(comm), "%s", t ? t : "");
+		comm[strcspn(comm, "\n")] = '\0';
+	}
+	TAP_OK(!strncmp(link, "/memfd:glass-exec", 17), "... as the sealed stub: exe %s", link);
+	TAP_OK(!strcmp(comm, "glass-init"), "... named glass-init (comm %s)", comm);
+	r = open(fifo, O_RDONLY | O_CLOEXEC);
+	n = read(r, &c, 1);
+	TAP_OK(n == 1 && c == '0', "start reads the init's \"0\"");
+	n = read(r, &c, 1);
+	TAP_OK(n == 0, "... then end-of-file once the program is executed");
+	close(r);
+	waitpid(pid, &status, 0);
+	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "the program ran (exit %d)",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(sp[0]);
+	close(pathfd);
+	close(stub);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	char errbuf[512], msg[8192];
@@ -217,8 +307,14 @@ int main(void)
 
 	check_reason(no_edit, NULL, "default config");
 	check_reason(drop_pidns, "no new PID namespace", "no PID namespace");
-	check_reason(add_ptrace, "CAP_SYS_PTRACE", "CAP_SYS_PTRACE in the bounding set");
-	check_reason(no_caps, "CAP_SYS_PTRACE", "no capabilities object (keeps the runtime's)");
+	check_reason(add_ptrace, NULL, "CAP_SYS_PTRACE, create (the init waits in the stub)");
+	attached_run = true;
+	check_reason(add_ptrace, NULL, "CAP_SYS_PTRACE, run without --trace (waits in the stub)");
+	attached_run = false;
+	check_reason(start_hook, NULL, "startContainer hooks without CAP_SYS_PTRACE");
+	check_reason(ptrace_and_hook, "CAP_SYS_PTRACE",
+	             "CAP_SYS_PTRACE and startContainer hooks (the init waits in the runtime)");
+	no_caps_hook_check();
 	check_reason(ptrace_in_userns, NULL, "CAP_SYS_PTRACE inside a user namespace");
 	check_reason(apparmor, "LSM label", "process.apparmorProfile");
 	check_reason(seccomp_deny_default, "execveat", "seccomp allow-list without execveat");
@@ -227,21 +323,21 @@ int main(void)
 	check_reason(seccomp_docker, NULL, "the default (Docker) profile");
 
 	{
-		char *argv[] = {"something-else", "9", "/bin/true", "true", NULL};
+		char *argv[] = {"something-else", "9", "-", "/bin/true", "true", NULL};
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
 		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 127, "stub run by hand exits 127");
 		TAP_OK(strstr(errbuf, "sealed exec stub") != NULL, "... and says what it is: %s",
 		       errbuf);
 	}
 	{
-		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "/bin/true", "true", NULL};
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "/bin/true", "true", NULL};
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
 		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "stub execs /bin/true (status %d)",
 		       st);
 		TAP_OK(mlen == 0, "nothing on the sync socket after a good exec (%zu bytes)", mlen);
 	}
 	{
-		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "/nonexistent/prog", "prog", NULL};
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "/nonexistent/prog", "prog", NULL};
 		struct glass_err *e;
 		uint32_t type = 0;
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
@@ -258,5 +354,6 @@ int main(void)
 		       "... frame: exec prog");
 		glass_err_free(&e);
 	}
+	fifo_case();
 	return tap_done();
 }
