@@ -159,12 +159,14 @@ static int init_main(void *arg)
 	c->st->pid = (pid_t)host_pid;
 
 	if (c->use_stub) {
-		/* Until its last execve this process is the runtime's binary:
-		 * non-dumpable, its /proc/PID/exe (and fds, mem, environ) open
-		 * only to CAP_SYS_PTRACE in the host's user namespace, which
-		 * selfexe_guard made sure the container cannot hold.  Not
-		 * before SYNC_GO: the parent writes our /proc/PID/uid_map, and
-		 * nothing else runs in the new PID namespace yet. */
+		/* Until it execs the stub this process is the runtime's
+		 * binary: non-dumpable, its /proc/PID/exe (and fds, mem,
+		 * environ) open only to CAP_SYS_PTRACE in the host's user
+		 * namespace.  Nothing else runs in its new PID namespace while
+		 * it sets up; if it waits for start here (not in the stub),
+		 * glass_selfexe_guard() made sure no process of the container
+		 * can hold that capability.  Not before SYNC_GO: the parent
+		 * writes our /proc/PID/uid_map until then. */
 		glass_trace_phase("security");
 		if (glass_sys_prctl(PR_SET_DUMPABLE, 0, 0, "PR_SET_DUMPABLE", NULL, &err) < 0)
 			return glass_child_fail(fd, &err);
