@@ -14,78 +14,33 @@
 # is unmounted: crun 1.8.1 refuses this host's hybrid cgroup layout, so the
 # contenders all see the same pure-v1 layout.  The host's mounts are never
 # touched.
-#   bench/runtime.sh BUILD      (BENCH_RUNS=N runs per contender, default 100;
+#   bench/runtime.sh BUILD      (BENCH_RUNS=N runs per contender, default 300:
+#                               with a spread of ~2 ms on this VM, 100 runs
+#                               leave the ratio uncertain by about +/-0.05;
 #                               BENCH_JQ=FILTER edits the shared config.json further)
 set -u
-BUILD=$(cd "${1:-build}" && pwd)
-RUNS=${BENCH_RUNS:-100}
-RT=$BUILD/glass-runtime
-ROOTFS=$BUILD/rootfs
-die() {
-	echo "bench/runtime.sh: $*" >&2
-	exit 1
-}
-[ "$(id -u)" = 0 ] || die "needs root"
-for c in hyperfine crun runc jq unshare chroot; do
-	command -v $c >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
-done
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+RUNS_DEFAULT=300
+bench_init runtime "${1:-build}"
+command -v chroot >/dev/null || die "chroot not installed"
 [ -x /usr/bin/time ] || die "GNU time not installed (apt-get install time)"
-[ -x "$RT" ] || die "$RT not built (make)"
-[ -x "$ROOTFS/bin/true" ] || die "$ROOTFS: no built-in image (make)"
-
-W=$(mktemp -d /tmp/glass-bench.XXXXXX)
-CG=glass-bench-$$
-cleanup() {
-	local d r
-	for r in glass crun runc; do
-		[ -d "$W/root-$r" ] || continue
-		for d in "$W/root-$r"/*/; do
-			[ -d "$d" ] || continue
-			case $r in
-			glass) "$RT" --root "$W/root-$r" delete --force "$(basename "$d")" ;;
-			*) $r --root "$W/root-$r" delete --force "$(basename "$d")" ;;
-			esac
-		done
-	done >/dev/null 2>&1
-	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-B=$W/bundle
-mkdir -p "$B" "$W/root-glass" "$W/root-crun" "$W/root-runc"
-(cd "$B" && runc spec) || die "runc spec failed"
-jq --arg root "$ROOTFS" --arg cg "/$CG/ctr" \
-	'.root.path = $root | .process.terminal = false | .process.args = ["/bin/true"] | .linux.cgroupsPath = $cg | '"${BENCH_JQ:-.}" \
-	"$B/config.json" >"$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
+bench_bundle "${BENCH_JQ:-.}"
 
 # The measurement, inside a private mount namespace.
 cat >"$W/inner.sh" <<'EOF'
 set -u
 W=$1 RT=$2 ROOTFS=$3 RUNS=$4 B=$W/bundle
-umount /sys/fs/cgroup/unified 2>/dev/null || umount -l /sys/fs/cgroup/unified 2>/dev/null
+. "$5"
+bench_unified_off
 # State roots on a tmpfs, as /run is on a usual host (here it is not):
 # runtimes that fsync their state are not charged for this host's disk.
 for r in glass crun runc; do mount -t tmpfs -o size=16m glass-bench "$W/root-$r"; done
-names=() cmds=()
-add() {
-	# a contender must work before it is timed
-	if sh -c "$2" </dev/null >/dev/null 2>"$W/$1.err"; then
-		names+=("$1") cmds+=("$2")
-	else
-		echo "bench: $1 does not run here, left out: $(head -3 "$W/$1.err")" >&2
-	fi
-}
-add glass-runtime "$RT --root $W/root-glass run --bundle $B g\$\$"
-add crun "crun --root $W/root-crun run --bundle $B c\$\$"
-add runc "runc --root $W/root-runc run --bundle $B r\$\$"
-add unshare+chroot "unshare --mount --uts --ipc --pid --net --fork chroot $ROOTFS /bin/true"
-args=()
-for i in "${!names[@]}"; do args+=(--command-name "${names[$i]}" "${cmds[$i]}"); done
-hyperfine --style basic --warmup 5 --runs "$RUNS" --export-json "$W/hyperfine.json" "${args[@]}" || exit 1
+bench_add glass-runtime "$RT --root $W/root-glass run --bundle $B g\$\$"
+bench_add crun "crun --root $W/root-crun run --bundle $B c\$\$"
+bench_add runc "runc --root $W/root-runc run --bundle $B r\$\$"
+bench_add unshare+chroot "unshare --mount --uts --ipc --pid --net --fork chroot $ROOTFS /bin/true"
+bench_hyperfine || exit 1
 
 # Peak RSS (max over 5 runs, kB) of each, as GNU time reports it for the
 # command and the children it waited for.
@@ -99,7 +54,7 @@ for i in "${!names[@]}"; do
 	echo "${names[$i]} $max" >>"$W/rss.txt"
 done
 EOF
-unshare -m --propagation private bash "$W/inner.sh" "$W" "$RT" "$ROOTFS" "$RUNS" || die "measurement failed"
+unshare -m --propagation private bash "$W/inner.sh" "$W" "$RT" "$ROOTFS" "$RUNS" "$here/lib.sh" || die "measurement failed"
 
 echo
 echo "== glass-runtime vs crun, runc and the raw kernel floor (median of $RUNS runs of /bin/true)"
