@@ -32,7 +32,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo);
+static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo,
+                             bool keep_sync);
 
 int glass_child_fail(int sync_fd, struct glass_err **err)
 {
@@ -283,9 +284,10 @@ static int init_main(void *arg)
 	}
 	if (c->use_stub && glass_selfexe_init_waits_in_stub(spec, attach == 'a', glass_trace_on)) {
 		/* The stub waits for `start`: from now on the init is the
-		 * sealed stub, never again the runtime's binary. */
+		 * sealed stub, never again the runtime's binary.  A detached
+		 * create waits for that exec (the end of the sync socket). */
 		glass_trace_phase("exec");
-		return exec_through_stub(c, path, fd, fifo_fd);
+		return exec_through_stub(c, path, fd, fifo_fd, attach == 'a');
 	}
 
 	glass_trace_phase("start");
@@ -316,15 +318,19 @@ static int init_main(void *arg)
 }
 
 /* The last step through the sealed stub (execstub.h): execveat() of the
- * memfd, which execs path with the process's argv.  The sync socket stays
- * open across this exec (the stub closes it with its own), so the parent
- * still hears of a failed execve. */
-static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo)
+ * memfd, which (given the fifo) waits for start and execs path with the
+ * process's argv.  With keep_sync the sync socket stays open across this
+ * exec (the stub closes it with its own), so the parent still hears of a
+ * failed execve; without it, it closes now, which tells a returning
+ * `create` that the init is the stub. */
+static int exec_through_stub(const struct child_args *c, const char *path, int fd, int fifo,
+                             bool keep_sync)
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
 	char nums[2][16], shown[400];
-	cleanup_free char **argv = glass_execstub_argv(fd, fifo, path, c->proc->args, nums);
+	cleanup_free char **argv =
+	    glass_execstub_argv(keep_sync ? fd : -1, fifo, path, c->proc->args, nums);
 	size_t at = 0;
 
 	glass_trace_note("exec", "process.args",
@@ -332,8 +338,8 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 	                 "replaces the runtime in pid %d, and /proc/self/exe never names the "
 	                 "runtime's binary",
 	                 path, (int)getpid());
-	if (GLASS_SYS(&err, "fcntl", NULL, fcntl(fd, F_SETFD, 0), "%d<sync socket>, F_SETFD, 0",
-	              fd) < 0 ||
+	if ((keep_sync && GLASS_SYS(&err, "fcntl", NULL, fcntl(fd, F_SETFD, 0),
+	                            "%d<sync socket>, F_SETFD, 0", fd) < 0) ||
 	    (fifo >= 0 && GLASS_SYS(&err, "fcntl", NULL, fcntl(fifo, F_SETFD, 0),
 	                            "%d<exec.fifo>, F_SETFD, 0", fifo) < 0))
 		return glass_child_fail(fd, &err);
@@ -357,7 +363,7 @@ int glass_child_exec(const struct child_args *c, const char *path, int fd)
 	char *no_env[] = {NULL};
 	if (c->use_stub) {
 		glass_trace_phase("exec");
-		return exec_through_stub(c, path, fd, -1);
+		return exec_through_stub(c, path, fd, -1, true);
 	}
 	glass_trace_phase("exec");
 	glass_trace_note("exec", "process.args",

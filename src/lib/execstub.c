@@ -67,7 +67,10 @@ char **glass_execstub_argv(int sync_fd, int fifo_fd, const char *path, char *con
 	while (args[n])
 		n++;
 	v = xcalloc(n + 5, sizeof(char *));
-	snprintf(nums[0], 16, "%d", sync_fd);
+	if (sync_fd >= 0)
+		snprintf(nums[0], 16, "%d", sync_fd);
+	else
+		snprintf(nums[0], 16, "-");
 	if (fifo_fd >= 0)
 		snprintf(nums[1], 16, "%d", fifo_fd);
 	else

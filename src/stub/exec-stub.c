@@ -15,11 +15,13 @@
  * Freestanding (no libc): a glibc program's startup alone costs more than
  * the whole stub, and there is nothing here worth linking it for.
  *
- *   argv: "glass-exec" SYNC_FD FIFO_FD|- PATH ARG0 ARG1 ...
+ *   argv: "glass-exec" SYNC_FD|- FIFO_FD|- PATH ARG0 ARG1 ...
  *
  * SYNC_FD is the child's end of the sync socket (sync.h), left open across
  * the exec of the stub: the stub marks it close-on-exec, so the runtime
- * sees end-of-file exactly when the program has been executed.  FIFO_FD,
+ * sees end-of-file exactly when the program has been executed.  "-" when
+ * `create` has returned (it only waited for the stub to start): errors
+ * then go to stderr.  FIFO_FD,
  * when given, is the exec fifo (O_PATH): the stub waits there for `start`
  * itself, so a created container's init is the sealed stub, not the
  * runtime (a process with CAP_SYS_PTRACE that joins it then finds nothing
@@ -193,7 +195,7 @@ static __attribute__((noreturn)) void fail(long fd, long e, const char *op1, con
 	hdr[1] = (unsigned int)(at - 8);
 	for (size_t i = 0; i < 8; i++)
 		msg[i] = ((char *)hdr)[i];
-	if (sys6(__NR_sendto, fd, (long)msg, (long)at, MSG_NOSIGNAL, 0, 0) < 0) {
+	if (fd < 0 || sys6(__NR_sendto, fd, (long)msg, (long)at, MSG_NOSIGNAL, 0, 0) < 0) {
 		at = 0;
 		put(msg, sizeof(msg), &at, "glass-runtime: container init: ", 0);
 		put(msg, sizeof(msg), &at, frame1, 0);
@@ -249,16 +251,17 @@ void stub_main(long *sp)
 	for (size_t i = 0; argc >= 1 && i < sizeof(magic); i++)
 		if (argv[0][i] != magic[i])
 			argc = 0;
-	fd = argc >= 5 ? parse_fd(argv[1]) : -1;
+	fd = argc >= 5 && argv[1][0] != '-' ? parse_fd(argv[1]) : -1;
 	fifo = argc >= 5 && argv[2][0] != '-' ? parse_fd(argv[2]) : -1;
-	if (fd < 0 || (fifo < 0 && argv[2][0] != '-')) {
+	if (argc < 5 || (fd < 0 && argv[1][0] != '-') || (fifo < 0 && argv[2][0] != '-')) {
 		sys3(__NR_write, 2, usage, sizeof(usage) - 1);
 		quit(127);
 	}
 	if (fifo >= 0)
 		wait_for_start(fd, fifo);
 	/* Close-on-exec: the runtime's end-of-file means "executed". */
-	sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
+	if (fd >= 0)
+		sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
 	e = -sys3(__NR_execve, argv[3], argv + 4, envp);
 	fail(fd, e, "execve(\"", argv[3], "\") by the sealed exec stub", "process.args", "exec ",
 	     argv[4]);

@@ -363,6 +363,14 @@ int main(void)
 		       "... frame: exec prog");
 		glass_err_free(&e);
 	}
+	{
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "-", "-", "/nonexistent/prog", "prog", NULL};
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 1 && mlen == 0,
+		       "without a sync socket a failed execve exits 1, nothing sent");
+		TAP_OK(strstr(errbuf, "exec prog") && strstr(errbuf, "ENOENT"),
+		       "... and says why on stderr: %s", errbuf);
+	}
 	fifo_case();
 	return tap_done();
 }
