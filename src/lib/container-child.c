@@ -328,10 +328,9 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
-	char nums[2][16], shown[400];
+	char nums[2][16];
 	cleanup_free char **argv =
 	    glass_execstub_argv(keep_sync ? fd : -1, fifo, path, c->proc->args, nums);
-	size_t at = 0;
 
 	glass_trace_note("exec", "process.args",
 	                 "execve(\"%s\") through the sealed exec stub: the container's process "
@@ -343,15 +342,8 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 	    (fifo >= 0 && GLASS_SYS(&err, "fcntl", NULL, fcntl(fifo, F_SETFD, 0),
 	                            "%d<exec.fifo>, F_SETFD, 0", fifo) < 0))
 		return glass_child_fail(fd, &err);
-	shown[0] = '\0';
-	for (size_t i = 0; argv[i] && at < sizeof(shown) - 8; i++)
-		at += (size_t)snprintf(shown + at, sizeof(shown) - at, "%s\"%s\"", i ? ", " : "",
-		                       argv[i]);
-	GLASS_SYS(&err, "execveat", "process.args",
-	          syscall(SYS_execveat, c->stub_fd, "", argv, c->proc->env ? c->proc->env : no_env,
-	                  AT_EMPTY_PATH),
-	          "%d</memfd:%s (sealed)>, \"\", [%s], envp, AT_EMPTY_PATH", c->stub_fd,
-	          GLASS_EXECSTUB_ARGV0, shown);
+	glass_sys_execveat_fd(c->stub_fd, "/memfd:" GLASS_EXECSTUB_ARGV0 " (sealed)", argv,
+	                      c->proc->env ? c->proc->env : no_env, "process.args", &err);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
 	return glass_child_fail(fd, &err);

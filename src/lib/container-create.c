@@ -195,7 +195,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	int lock_fd = -1, master = -1, slave = -1, fifo_fd = -1, stub_fd = -1;
 	int sp[2] = {-1, -1};
 	pid_t pid = -1;
-	bool dir_made = false, rdt_made = false, stub_fd_used = false;
+	bool dir_made = false, rdt_made = false;
 	char real[PATH_MAX];
 	struct glass_ns_saved saved;
 	int *idfds = NULL;
@@ -350,7 +350,6 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	close(fifo_fd);
 	fifo_fd = -1;
 	if (stub_fd >= 0) {
-		stub_fd_used = true;
 		close(stub_fd);
 		stub_fd = -1;
 	}
@@ -431,7 +430,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 			goto fail;
 		}
 	}
-	if (!attached && stub_fd_used && glass_selfexe_init_waits_in_stub(spec, false, false) &&
+	if (!attached && args.use_stub && glass_selfexe_init_waits_in_stub(spec, false, false) &&
 	    glass_sync_pump_until_eof(sp[0], err) < 0)
 		goto fail; /* the init could not exec the stub */
 	glass_trace_note("created", NULL, "container %s: init pid %d, state %s/%s/state.json", id,

@@ -161,9 +161,7 @@ int glass_selfexe_seal(char *argv[], struct glass_err **err)
 	snprintf(val, sizeof(val), "%llu", t0);
 	setenv(GLASS_SELFEXE_ENV, val, 1);
 	fflush(NULL);
-	GLASS_SYS(err, "execveat", NULL,
-	          syscall(SYS_execveat, mfd, "", argv, environ, AT_EMPTY_PATH),
-	          "%d</memfd:glass-runtime>, \"\", argv, envp, AT_EMPTY_PATH", mfd);
+	glass_sys_execveat_fd(mfd, "/memfd:glass-runtime (sealed)", argv, environ, NULL, err);
 	unsetenv(GLASS_SELFEXE_ENV);
 	close(mfd);
 	return glass_err_ctx(err, "selfexe");

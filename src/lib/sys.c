@@ -156,17 +156,32 @@ int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err
 	                      sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
 }
 
+/* argv as the trace shows it: "a", "b", ... (cut short past the buffer). */
+static const char *argv_str(char *const argv[], char *shown, size_t size)
+{
+	size_t at = 0;
+	shown[0] = '\0';
+	for (size_t i = 0; argv && argv[i] && at < size - 8; i++)
+		at += (size_t)snprintf(shown + at, size - at, "%s\"%s\"", i ? ", " : "", argv[i]);
+	return shown;
+}
+
 int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
                      struct glass_err **err)
 {
 	char shown[400];
-	size_t at = 0;
-	shown[0] = '\0';
-	for (size_t i = 0; argv && argv[i] && at < sizeof(shown) - 8; i++)
-		at += (size_t)snprintf(shown + at, sizeof(shown) - at, "%s\"%s\"", i ? ", " : "",
-		                       argv[i]);
 	return (int)GLASS_SYS(err, "execve", field, execve(path, argv, envp), "\"%s\", [%s]", path,
-	                      shown);
+	                      argv_str(argv, shown, sizeof(shown)));
+}
+
+int glass_sys_execveat_fd(int fd, const char *what, char *const argv[], char *const envp[],
+                          const char *field, struct glass_err **err)
+{
+	char shown[400];
+	return (int)GLASS_SYS(err, "execveat", field,
+	                      syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH),
+	                      "%d<%s>, \"\", [%s], envp, AT_EMPTY_PATH", fd, what,
+	                      argv_str(argv, shown, sizeof(shown)));
 }
 
 int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,

@@ -65,6 +65,10 @@ pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const c
 int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err);
 int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
                      struct glass_err **err);
+/* execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs the open file fd (a
+ * sealed memfd) as the program; `what` names it in the trace. */
+int glass_sys_execveat_fd(int fd, const char *what, char *const argv[], char *const envp[],
+                          const char *field, struct glass_err **err);
 int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,
                     const char *field, struct glass_err **err);
 
