@@ -136,6 +136,10 @@ int glass_cg_write_hugetlb(const char *dir, const struct glass_resources *r, con
 /* linux.resources.cpu.cpus/mems: the same cpuset files on v1 and v2. */
 int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                           struct glass_err **err);
+/* linux.resources.pids.limit: the same pids.max on v1 and v2 (a negative
+ * limit is "max"). */
+int glass_cg_apply_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                        struct glass_err **err);
 /* True when dir/file exists. */
 bool glass_cg_has(const char *dir, const char *file);
 /* Looks up "key value" in a flat-keyed file text (cpu.stat, memory.events). */

@@ -144,6 +144,18 @@ int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct
 	return 0;
 }
 
+int glass_cg_apply_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                        struct glass_err **err)
+{
+	(void)cg;
+	if (!r->pids.has_limit)
+		return 0;
+	if (r->pids.limit < 0)
+		return glass_cg_write(dir, "pids.max", "max", "linux.resources.pids.limit", err);
+	return glass_cg_writef(dir, "pids.max", "linux.resources.pids.limit", err, "%lld",
+	                       (long long)r->pids.limit);
+}
+
 int glass_cg_write(const char *dir, const char *file, const char *value, const char *field,
                    struct glass_err **err)
 {

@@ -150,18 +150,6 @@ static int v1_cpu(struct glass_cgroup *cg, const char *dir, const struct glass_r
 	return 0;
 }
 
-static int v1_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                   struct glass_err **err)
-{
-	(void)cg;
-	if (!r->pids.has_limit)
-		return 0;
-	if (r->pids.limit < 0)
-		return glass_cg_write(dir, "pids.max", "max", "linux.resources.pids.limit", err);
-	return glass_cg_writef(dir, "pids.max", "linux.resources.pids.limit", err, "%lld",
-	                       (long long)r->pids.limit);
-}
-
 #define F_BLK "linux.resources.blockIO"
 
 static int throttle(const char *dir, const char *file, const char *field,
@@ -414,7 +402,7 @@ const struct cg_backend glass_cg_v1 = {
     .memory = v1_memory,
     .cpu = v1_cpu,
     .cpuset = glass_cg_apply_cpuset,
-    .pids = v1_pids,
+    .pids = glass_cg_apply_pids,
     .blkio = v1_blkio,
     .hugetlb = v1_hugetlb,
     .network = v1_network,

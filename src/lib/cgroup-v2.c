@@ -157,17 +157,6 @@ static int v2_cpu(struct glass_cgroup *cg, const char *dir, const struct glass_r
 	return 0;
 }
 
-static int v2_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                   struct glass_err **err)
-{
-	(void)cg;
-	if (!r->pids.has_limit)
-		return 0;
-	char buf[32];
-	limit_text(r->pids.limit, buf, sizeof(buf));
-	return glass_cg_write(dir, "pids.max", buf, "linux.resources.pids.limit", err);
-}
-
 static int io_max(const char *dir, const char *key, const char *field,
                   const struct glass_throttle_device *t, size_t n, struct glass_err **err)
 {
@@ -498,7 +487,7 @@ const struct cg_backend glass_cg_v2 = {
     .memory = v2_memory,
     .cpu = v2_cpu,
     .cpuset = glass_cg_apply_cpuset,
-    .pids = v2_pids,
+    .pids = glass_cg_apply_pids,
     .blkio = v2_blkio,
     .hugetlb = v2_hugetlb,
     .network = NULL,

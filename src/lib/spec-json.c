@@ -265,8 +265,9 @@ int spec_get_int(struct json_object *obj, const char *key, const struct jp *p, i
 	return r;
 }
 
-int spec_get_obj(struct json_object *obj, const char *key, const struct jp *p,
-                 struct json_object **out, struct glass_err **err)
+/* obj[key] when it is of `type`: 1, 0 when absent, -1 (err) when not. */
+static int get_typed(struct json_object *obj, const char *key, const struct jp *p, json_type type,
+                     struct json_object **out, struct glass_err **err)
 {
 	struct json_object *v = spec_member(obj, key);
 	struct jp c = JP_KEY(p, key);
@@ -274,25 +275,22 @@ int spec_get_obj(struct json_object *obj, const char *key, const struct jp *p,
 	*out = NULL;
 	if (v == NULL)
 		return 0;
-	if (spec_expect(v, json_type_object, &c, err) < 0)
+	if (spec_expect(v, type, &c, err) < 0)
 		return -1;
 	*out = v;
 	return 1;
 }
 
+int spec_get_obj(struct json_object *obj, const char *key, const struct jp *p,
+                 struct json_object **out, struct glass_err **err)
+{
+	return get_typed(obj, key, p, json_type_object, out, err);
+}
+
 int spec_get_arr(struct json_object *obj, const char *key, const struct jp *p,
                  struct json_object **out, struct glass_err **err)
 {
-	struct json_object *v = spec_member(obj, key);
-	struct jp c = JP_KEY(p, key);
-
-	*out = NULL;
-	if (v == NULL)
-		return 0;
-	if (spec_expect(v, json_type_array, &c, err) < 0)
-		return -1;
-	*out = v;
-	return 1;
+	return get_typed(obj, key, p, json_type_array, out, err);
 }
 
 int spec_get_strv(struct json_object *obj, const char *key, const struct jp *p, char ***out,
