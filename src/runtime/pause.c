@@ -1,6 +1,6 @@
 /* glass-runtime pause: freezes every process of a container (v1 freezer
  * or v2 cgroup.freeze); the kernel stops them where they are, without a
- * signal they could see. */
+ * signal they could see.  resume.c shares the verb (cgverb_freeze). */
 #include "cgroup-verbs.h"
 
 #include <getopt.h>
@@ -28,9 +28,10 @@ fail:
 	return -1;
 }
 
-int cmd_pause(struct runtime_ctx *ctx, int argc, char **argv)
+int cgverb_freeze(struct runtime_ctx *ctx, int argc, char **argv, bool freeze, const char *help)
 {
 	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *verb = freeze ? "pause" : "resume";
 	struct glass_err *err = NULL;
 	struct glass_state *st;
 	struct glass_cgroup *cg;
@@ -38,29 +39,38 @@ int cmd_pause(struct runtime_ctx *ctx, int argc, char **argv)
 	int c, lock = -1, rc = 0;
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (c == 'h') {
-			printf("usage: glass-runtime pause ID\n\nFreezes every process of the "
-			       "container through its cgroup (v1 freezer.state,\nv2 "
-			       "cgroup.freeze) and waits until the kernel reports it frozen.\n");
+			fputs(help, stdout);
 			return 0;
 		}
-		return runtime_usage(ctx, "pause", "unknown flag");
+		return runtime_usage(ctx, verb, "unknown flag");
 	}
 	if (optind != argc - 1)
-		return runtime_usage(ctx, "pause", "want exactly one container ID");
+		return runtime_usage(ctx, verb, "want exactly one container ID");
 	if (glass_state_lock(ctx->root, argv[optind], false, &lock, &err) < 0 ||
 	    cgverb_open(ctx, argv[optind], &st, &s, &cg, &err) < 0) {
 		if (lock >= 0)
 			close(lock);
 		return runtime_fail(ctx, &err);
 	}
-	if (s != GLASS_STATUS_RUNNING && s != GLASS_STATUS_CREATED) {
+	if (freeze && s != GLASS_STATUS_RUNNING && s != GLASS_STATUS_CREATED) {
 		glass_err_new(&err, 0, "container not running");
 		rc = -1;
+	} else if (!freeze && s != GLASS_STATUS_PAUSED) {
+		glass_err_new(&err, 0, "container not paused");
+		rc = -1;
 	} else {
-		rc = glass_cgroup_freeze(cg, true, &err);
+		rc = glass_cgroup_freeze(cg, freeze, &err);
 	}
 	glass_cgroup_free(cg);
 	glass_state_free(st);
 	close(lock);
 	return rc < 0 ? runtime_fail(ctx, &err) : 0;
+}
+
+int cmd_pause(struct runtime_ctx *ctx, int argc, char **argv)
+{
+	return cgverb_freeze(ctx, argc, argv, true,
+	                     "usage: glass-runtime pause ID\n\nFreezes every process of the "
+	                     "container through its cgroup (v1 freezer.state,\nv2 "
+	                     "cgroup.freeze) and waits until the kernel reports it frozen.\n");
 }
