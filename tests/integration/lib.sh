@@ -110,6 +110,21 @@ probe_json() {
 		"$b/config.json" >"$b/config.json.new" && mv "$b/config.json.new" "$b/config.json"
 	R run "$id" --bundle "$b" </dev/null
 }
+# probe_in FILTER [probe args]: the probe's JSON from a fresh container whose
+# config is the default spec edited by FILTER (ids from $ID, listed in
+# $TEST_TMP/ids for the test's cleanup).
+probe_in() {
+	local filter=$1 b id
+	shift
+	b=$(mktemp -d "$TEST_TMP/b.XXXXXX")
+	id=$ID-${b##*.}
+	echo "$id" >>"$TEST_TMP/ids"
+	make_bundle "$b" "$filter" || return 1
+	probe_json "$b" "$id" "$@" 2>"$b.err"
+	local rc=$?
+	[ $rc -eq 0 ] || sed 's/^/#   stderr: /' "$b.err" | head -5 >&2
+	return $rc
+}
 # leftovers ID: prints anything the runtime left for ID (state dir, cgroup, process).
 leftovers() {
 	local id=$1

@@ -11,20 +11,6 @@ need_runtime
 
 P=/usr/bin/glass-probe
 ID=h8ns-$$
-# probe_in FILTER [probe args]: runs the probe in a fresh container whose
-# config is the default spec edited by FILTER; prints its JSON.
-probe_in() {
-	local filter=$1 b id
-	shift
-	b=$(mktemp -d "$TEST_TMP/b.XXXXXX")
-	id=$ID-${b##*.}
-	echo "$id" >>"$TEST_TMP/ids"
-	make_bundle "$b" "$filter" || return 1
-	probe_json "$b" "$id" "$@" 2>"$b.err"
-	local rc=$?
-	[ $rc -eq 0 ] || sed 's/^/#   stderr: /' "$b.err" | head -5 >&2
-	return $rc
-}
 
 # ns type in config.json -> name in /proc/self/ns
 declare -A NSNAME=([mount]=mnt [uts]=uts [ipc]=ipc [pid]=pid [network]=net [cgroup]=cgroup [user]=user [time]=time)

@@ -13,19 +13,6 @@ ID=h3proc-$$
 : >"$TEST_TMP/ids"
 on_exit 'while read -r h3id; do R delete --force "$h3id"; done <"$TEST_TMP/ids"'
 
-# probe_in FILTER [probe args]: the probe's JSON from a new container.
-probe_in() {
-	local filter=$1 b id
-	shift
-	b=$(mktemp -d "$TEST_TMP/b.XXXXXX")
-	id=$ID-${b##*.}
-	echo "$id" >>"$TEST_TMP/ids"
-	make_bundle "$b" "$filter" || return 1
-	probe_json "$b" "$id" "$@" 2>"$b.err"
-	local rc=$?
-	[ $rc -eq 0 ] || sed 's/^/#   stderr: /' "$b.err" | head -5 >&2
-	return $rc
-}
 # fails_with FILTER: runs `true` in a container that must fail; sets OUT
 # to the runtime's output and LAST_ID to the container's id.
 fails_with() {

@@ -172,21 +172,13 @@ PY
 	kill "$agent" 2>/dev/null
 	wait "$agent" 2>/dev/null
 	A=$(cat "$TEST_TMP/agent.out" 2>/dev/null)
-	if [ -z "$A" ] && [[ $ERR == *"Function not implemented"* ]]; then
-		# The notify fd was dropped: the kernel answers ENOSYS when no
-		# listener holds it.  The library side (unit test-seccomp) works;
-		# the runtime must pass the fd on.
-		skip "notify: the agent receives the state and the fd" \
-			"glass-runtime does not forward the notify fd: container-create.c must call glass_seccomp_notify_forward() once the child reported ready"
-	else
-		is "notify: the agent got one fd (seccompFd)" "$(jq -r '.nfds' <<<"$A" 2>/dev/null)" 1
-		is "notify: state fds = [seccompFd]" "$(jq -c '.state.fds' <<<"$A" 2>/dev/null)" '["seccompFd"]'
-		is "notify: metadata passed" "$(jq -r '.state.metadata' <<<"$A" 2>/dev/null)" meta-42
-		is "notify: state.status creating, id" "$(jq -r '.state.state | "\(.status) \(.id)"' <<<"$A" 2>/dev/null)" "creating $id"
-		is "notify: annotations in the state" "$(jq -r '.state.state.annotations.who' <<<"$A" 2>/dev/null)" t-seccomp
-		is "notify: the agent saw mkdir (nr 83)" "$(jq -r '.nr' <<<"$A" 2>/dev/null)" 83
-		like "notify: the container's mkdir got the agent's answer (0) and nothing was created" "$OUT" 'made=0.*absent'
-		[ -n "$A" ] || printf '#   runtime stderr: %s\n' "$ERR" | head -5
-	fi
+	is "notify: the agent got one fd (seccompFd)" "$(jq -r '.nfds' <<<"$A" 2>/dev/null)" 1
+	is "notify: state fds = [seccompFd]" "$(jq -c '.state.fds' <<<"$A" 2>/dev/null)" '["seccompFd"]'
+	is "notify: metadata passed" "$(jq -r '.state.metadata' <<<"$A" 2>/dev/null)" meta-42
+	is "notify: state.status creating, id" "$(jq -r '.state.state | "\(.status) \(.id)"' <<<"$A" 2>/dev/null)" "creating $id"
+	is "notify: annotations in the state" "$(jq -r '.state.state.annotations.who' <<<"$A" 2>/dev/null)" t-seccomp
+	is "notify: the agent saw mkdir (nr 83)" "$(jq -r '.nr' <<<"$A" 2>/dev/null)" 83
+	like "notify: the container's mkdir got the agent's answer (0) and nothing was created" "$OUT" 'made=0.*absent'
+	[ -n "$A" ] || printf '#   runtime stderr: %s\n' "$ERR" | head -5
 fi
 finish
