@@ -140,6 +140,9 @@ int glass_cg_apply_cpuset(struct glass_cgroup *cg, const char *dir, const struct
  * limit is "max"). */
 int glass_cg_apply_pids(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                         struct glass_err **err);
+/* linux.resources.rdma: one rdma.max line per device, v1 and v2 alike. */
+int glass_cg_apply_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                        struct glass_err **err);
 /* True when dir/file exists. */
 bool glass_cg_has(const char *dir, const char *file);
 /* Looks up "key value" in a flat-keyed file text (cpu.stat, memory.events). */

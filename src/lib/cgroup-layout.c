@@ -156,6 +156,19 @@ int glass_cg_apply_pids(struct glass_cgroup *cg, const char *dir, const struct g
 	                       (long long)r->pids.limit);
 }
 
+int glass_cg_apply_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
+                        struct glass_err **err)
+{
+	(void)cg;
+	for (size_t i = 0; i < r->nrdma; i++) {
+		cleanup_free char *line = NULL;
+		if (glass_cg_rdma_line(r->rdma[i].key, r->rdma[i].value, &line, err) < 0 ||
+		    glass_cg_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int glass_cg_write(const char *dir, const char *file, const char *value, const char *field,
                    struct glass_err **err)
 {

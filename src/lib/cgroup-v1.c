@@ -296,19 +296,6 @@ int glass_cg_rdma_line(const char *dev, const char *json, char **out, struct gla
 	return 0;
 }
 
-static int v1_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                   struct glass_err **err)
-{
-	(void)cg;
-	for (size_t i = 0; i < r->nrdma; i++) {
-		cleanup_free char *line = NULL;
-		if (glass_cg_rdma_line(r->rdma[i].key, r->rdma[i].value, &line, err) < 0 ||
-		    glass_cg_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static void rule_text(const struct glass_device_rule *d, char *buf, size_t size)
 {
 	char maj[24], min[24];
@@ -406,7 +393,7 @@ const struct cg_backend glass_cg_v1 = {
     .blkio = v1_blkio,
     .hugetlb = v1_hugetlb,
     .network = v1_network,
-    .rdma = v1_rdma,
+    .rdma = glass_cg_apply_rdma,
     .devices = v1_devices,
     .freeze = v1_freeze,
     .is_frozen = v1_is_frozen,

@@ -236,19 +236,6 @@ static int v2_hugetlb(struct glass_cgroup *cg, const char *dir, const struct gla
 	return glass_cg_write_hugetlb(dir, r, "max", err);
 }
 
-static int v2_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
-                   struct glass_err **err)
-{
-	(void)cg;
-	for (size_t i = 0; i < r->nrdma; i++) {
-		cleanup_free char *line = NULL;
-		if (glass_cg_rdma_line(r->rdma[i].key, r->rdma[i].value, &line, err) < 0 ||
-		    glass_cg_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- the BPF device filter ---- */
 
 #define INSN(c, d, s, o, i)                                                                        \
@@ -491,7 +478,7 @@ const struct cg_backend glass_cg_v2 = {
     .blkio = v2_blkio,
     .hugetlb = v2_hugetlb,
     .network = NULL,
-    .rdma = v2_rdma,
+    .rdma = glass_cg_apply_rdma,
     .devices = v2_devices,
     .freeze = v2_freeze,
     .is_frozen = v2_is_frozen,
