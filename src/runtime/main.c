@@ -65,6 +65,29 @@ int runtime_usage(struct runtime_ctx *ctx, const char *verb, const char *fmt, ..
 	return runtime_fail(ctx, &err);
 }
 
+int runtime_one_id(struct runtime_ctx *ctx, const char *verb, const char *what, int argc,
+                   char **argv, const char **id)
+{
+	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int c;
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("usage: glass-runtime %s ID\n\n%s\n", verb, what);
+			return 1;
+		}
+		runtime_usage(ctx, verb, "unknown flag");
+		return -1;
+	}
+	if (optind != argc - 1) {
+		runtime_usage(ctx, verb,
+		              optind >= argc ? "missing container ID"
+		                             : "want exactly one container ID");
+		return -1;
+	}
+	*id = argv[optind];
+	return 0;
+}
+
 void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

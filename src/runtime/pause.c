@@ -3,7 +3,6 @@
  * signal they could see.  resume.c shares the verb (cgverb_freeze). */
 #include "cgroup-verbs.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -28,26 +27,18 @@ fail:
 	return -1;
 }
 
-int cgverb_freeze(struct runtime_ctx *ctx, int argc, char **argv, bool freeze, const char *help)
+int cgverb_freeze(struct runtime_ctx *ctx, int argc, char **argv, bool freeze, const char *what)
 {
-	static const struct option lopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *verb = freeze ? "pause" : "resume";
 	struct glass_err *err = NULL;
 	struct glass_state *st;
 	struct glass_cgroup *cg;
 	enum glass_status s;
-	int c, lock = -1, rc = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(help, stdout);
-			return 0;
-		}
-		return runtime_usage(ctx, verb, "unknown flag");
-	}
-	if (optind != argc - 1)
-		return runtime_usage(ctx, verb, "want exactly one container ID");
-	if (glass_state_lock(ctx->root, argv[optind], false, &lock, &err) < 0 ||
-	    cgverb_open(ctx, argv[optind], &st, &s, &cg, &err) < 0) {
+	const char *id;
+	int lock = -1, rc = runtime_one_id(ctx, freeze ? "pause" : "resume", what, argc, argv, &id);
+	if (rc != 0)
+		return rc < 0 ? 1 : 0;
+	if (glass_state_lock(ctx->root, id, false, &lock, &err) < 0 ||
+	    cgverb_open(ctx, id, &st, &s, &cg, &err) < 0) {
 		if (lock >= 0)
 			close(lock);
 		return runtime_fail(ctx, &err);
@@ -70,7 +61,7 @@ int cgverb_freeze(struct runtime_ctx *ctx, int argc, char **argv, bool freeze, c
 int cmd_pause(struct runtime_ctx *ctx, int argc, char **argv)
 {
 	return cgverb_freeze(ctx, argc, argv, true,
-	                     "usage: glass-runtime pause ID\n\nFreezes every process of the "
-	                     "container through its cgroup (v1 freezer.state,\nv2 "
-	                     "cgroup.freeze) and waits until the kernel reports it frozen.\n");
+	                     "Freezes every process of the container through its cgroup (v1 "
+	                     "freezer.state,\nv2 cgroup.freeze) and waits until the kernel reports "
+	                     "it frozen.");
 }

@@ -4,6 +4,6 @@
 int cmd_resume(struct runtime_ctx *ctx, int argc, char **argv)
 {
 	return cgverb_freeze(ctx, argc, argv, false,
-	                     "usage: glass-runtime resume ID\n\nThaws every process of a paused "
-	                     "container and waits until the kernel reports it thawed.\n");
+	                     "Thaws every process of a paused container and waits until the "
+	                     "kernel reports it thawed.");
 }

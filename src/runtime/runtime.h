@@ -37,6 +37,11 @@ int runtime_fail(struct runtime_ctx *ctx, struct glass_err **err);
 /* A usage error for `verb`: message + "see --help", returns 1. */
 int runtime_usage(struct runtime_ctx *ctx, const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Parses `VERB [-h] ID` for the verbs that take only an id: 0 with *id,
+ * 1 when --help printed "usage: glass-runtime VERB ID" and `what` (exit
+ * 0), -1 when a usage error was reported (exit 1). */
+int runtime_one_id(struct runtime_ctx *ctx, const char *verb, const char *what, int argc,
+                   char **argv, const char **id);
 /* A debug line to the --log file when --debug is on. */
 void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
