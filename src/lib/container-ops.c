@@ -46,6 +46,21 @@ static bool init_alive(const struct glass_state *st)
 	return letter != 'Z' && letter != 'X' && (!st->start_time || start == st->start_time);
 }
 
+/* The hooks that run after the fact (poststart, poststop): a failing one
+ * is a warning, never an error (runtime spec). */
+static void run_hooks_warn(const struct glass_spec *spec, const struct glass_state *st,
+                           enum glass_hook_kind kind, enum glass_status status, const char *name)
+{
+	cleanup_free char *sj = NULL;
+	struct glass_err *herr = NULL;
+	if (spec == NULL || spec->nhooks[kind] == 0)
+		return;
+	sj = glass_state_oci_json(st, status, false);
+	glass_trace_phase("hooks");
+	if (glass_hooks_run(spec, kind, sj, &herr) < 0)
+		glass_container_warn(name, &herr);
+}
+
 int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
                                  struct glass_err **err)
 {
@@ -106,13 +121,7 @@ int glass_container_start_locked(const char *root, const struct glass_state *st,
 	glass_trace_note("started", NULL, "container %s: process running as pid %d", st->id,
 	                 (int)st->pid);
 	spec = glass_container_load_config(root, st->id, NULL);
-	if (spec && spec->nhooks[GLASS_HOOK_POSTSTART]) {
-		cleanup_free char *sj = glass_state_oci_json(st, GLASS_STATUS_RUNNING, false);
-		struct glass_err *herr = NULL;
-		glass_trace_phase("hooks");
-		if (glass_hooks_run(spec, GLASS_HOOK_POSTSTART, sj, &herr) < 0)
-			glass_container_warn("poststart", &herr);
-	}
+	run_hooks_warn(spec, st, GLASS_HOOK_POSTSTART, GLASS_STATUS_RUNNING, "poststart");
 	glass_spec_free(spec);
 	return 0;
 }
@@ -245,13 +254,7 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 		glass_intelrdt_remove(spec, id, spec->linux_.intel_rdt.clos_id == NULL, NULL);
 	if (glass_state_remove(root, id, err) < 0)
 		goto fail;
-	if (spec && spec->nhooks[GLASS_HOOK_POSTSTOP]) {
-		cleanup_free char *sj = glass_state_oci_json(st, GLASS_STATUS_STOPPED, false);
-		struct glass_err *herr = NULL;
-		glass_trace_phase("hooks");
-		if (glass_hooks_run(spec, GLASS_HOOK_POSTSTOP, sj, &herr) < 0)
-			glass_container_warn("poststop", &herr);
-	}
+	run_hooks_warn(spec, st, GLASS_HOOK_POSTSTOP, GLASS_STATUS_STOPPED, "poststop");
 	glass_spec_free(spec);
 	glass_cgroup_free(cg);
 	glass_state_free(st);
