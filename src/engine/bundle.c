@@ -25,6 +25,24 @@ static char *snapshot_id(const char *dir)
 	return xasprintf("bundle-%.12s", glass_digest_hex(d));
 }
 
+int engine_bundle_flag(int argc, char **argv, int *i, struct glass_bundle_opts *bo, char **env,
+                       size_t *nenv)
+{
+	const char *a = argv[*i];
+	bool has_value = *i + 1 < argc;
+	if (strcmp(a, "--read-only") == 0)
+		bo->readonly = true;
+	else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && has_value)
+		env[(*nenv)++] = argv[++*i];
+	else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workdir") == 0) && has_value)
+		bo->workdir = argv[++*i];
+	else if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && has_value)
+		bo->user = argv[++*i];
+	else
+		return 0;
+	return 1;
+}
+
 int cmd_bundle(int argc, char **argv)
 {
 	cleanup_free char *id = NULL;
@@ -42,18 +60,12 @@ int cmd_bundle(int argc, char **argv)
 			return engine_usage(use, "bundle: %s needs a value", a);
 		if (r > 0)
 			continue;
+		if (engine_bundle_flag(argc, argv, &i, &bo, env, &nenv))
+			continue;
 		if (strcmp(a, "--rm") == 0)
 			rm = true;
-		else if (strcmp(a, "--read-only") == 0)
-			bo.readonly = true;
 		else if (strcmp(a, "-t") == 0 || strcmp(a, "--tty") == 0)
 			bo.terminal = true;
-		else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && i + 1 < argc)
-			env[nenv++] = argv[++i];
-		else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workdir") == 0) && i + 1 < argc)
-			bo.workdir = argv[++i];
-		else if ((strcmp(a, "-u") == 0 || strcmp(a, "--user") == 0) && i + 1 < argc)
-			bo.user = argv[++i];
 		else
 			return engine_usage(use, "bundle: unknown option %s", a);
 	}

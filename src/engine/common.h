@@ -2,6 +2,7 @@
 #ifndef GLASS_ENGINE_COMMON_H
 #define GLASS_ENGINE_COMMON_H
 
+#include "bundle.h"
 #include "engine.h"
 #include "image.h"
 #include "store.h"
@@ -37,6 +38,11 @@ int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull
 /* Parses the pull flags shared by pull and run; returns 1 when argv[*i]
  * was one (advancing *i past its value), 0 when not, -1 on a bad value. */
 int engine_pull_flag(int argc, char **argv, int *i, struct engine_pull_opts *o);
+/* Parses the container flags shared by bundle and run (--read-only,
+ * -e/--env, -w/--workdir, -u/--user) into *bo and env[*nenv]; returns 1
+ * when argv[*i] was one (advancing *i past its value), else 0. */
+int engine_bundle_flag(int argc, char **argv, int *i, struct glass_bundle_opts *bo, char **env,
+                       size_t *nenv);
 
 /* The runtime's --root: GLASS_ROOT/runtime, or /run/glass-runtime. */
 char *engine_runtime_root(void);

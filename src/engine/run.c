@@ -108,7 +108,7 @@ int cmd_run(int argc, char **argv)
 		int r = engine_pull_flag(argc, argv, &i, &po);
 		if (r < 0)
 			return engine_usage(use, "run: %s needs a value", a);
-		if (r > 0)
+		if (r > 0 || engine_bundle_flag(argc, argv, &i, &bo, env, &nenv))
 			continue;
 #define VAL(short_, long_)                                                                         \
 	((strcmp(a, short_) == 0 || strcmp(a, long_) == 0) && i + 1 < argc ? argv[++i] : NULL)
@@ -120,18 +120,10 @@ int cmd_run(int argc, char **argv)
 		else if (strcmp(a, "-t") == 0 || strcmp(a, "--tty") == 0 || strcmp(a, "-it") == 0 ||
 		         strcmp(a, "-ti") == 0)
 			tty = true;
-		else if (strcmp(a, "--read-only") == 0)
-			bo.readonly = true;
 		else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
 			po.quiet = true;
 		else if ((v = VAL("--name", "--name")))
 			name = v;
-		else if ((v = VAL("-e", "--env")))
-			env[nenv++] = (char *)v;
-		else if ((v = VAL("-w", "--workdir")))
-			bo.workdir = v;
-		else if ((v = VAL("-u", "--user")))
-			bo.user = v;
 		else if ((v = VAL("--hostname", "-h")))
 			bo.hostname = v;
 		else if ((v = VAL("--cgroup-parent", "--cgroup-parent")))
