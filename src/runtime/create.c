@@ -107,14 +107,7 @@ int runtime_parse_create(struct runtime_ctx *ctx, const char *verb, bool run, in
 			return -1;
 		}
 	}
-	if (optind != argc - 1) {
-		runtime_usage(ctx, verb,
-		              optind >= argc ? "missing container ID"
-		                             : "want exactly one container ID");
-		return -1;
-	}
-	*id = argv[optind];
-	return 0;
+	return runtime_last_id(ctx, verb, argc, argv, id);
 }
 
 int cmd_create(struct runtime_ctx *ctx, int argc, char **argv)

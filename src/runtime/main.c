@@ -78,6 +78,12 @@ int runtime_one_id(struct runtime_ctx *ctx, const char *verb, const char *what, 
 		runtime_usage(ctx, verb, "unknown flag");
 		return -1;
 	}
+	return runtime_last_id(ctx, verb, argc, argv, id);
+}
+
+int runtime_last_id(struct runtime_ctx *ctx, const char *verb, int argc, char **argv,
+                    const char **id)
+{
 	if (optind != argc - 1) {
 		runtime_usage(ctx, verb,
 		              optind >= argc ? "missing container ID"

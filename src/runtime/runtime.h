@@ -42,6 +42,10 @@ int runtime_usage(struct runtime_ctx *ctx, const char *verb, const char *fmt, ..
  * 0), -1 when a usage error was reported (exit 1). */
 int runtime_one_id(struct runtime_ctx *ctx, const char *verb, const char *what, int argc,
                    char **argv, const char **id);
+/* After the verb's flags (getopt's optind): the one remaining argument,
+ * the container ID, into *id (0), or a usage error reported (-1). */
+int runtime_last_id(struct runtime_ctx *ctx, const char *verb, int argc, char **argv,
+                    const char **id);
 /* A debug line to the --log file when --debug is on. */
 void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
