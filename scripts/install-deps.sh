@@ -12,7 +12,9 @@ BUILD="gcc make meson ninja-build pkg-config clang-format python3
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
   podman containerd docker-registry skopeo umoci apache2-utils openssl curl
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
-  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils"
+  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils
+  file strace tmux nftables iptables cppcheck clang-tidy
+  docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"
 
 missing() {
@@ -35,9 +37,11 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+# Another apt-get (an unattended upgrade, a second make) may hold the lock.
+APT="apt-get -o DPkg::Lock::Timeout=600"
+$APT update -qq
 # shellcheck disable=SC2086
-[ -z "$need" ] || apt-get install -y -qq $need
+[ -z "$need" ] || $APT install -y -qq $need
 # qemu's recommends pull ~180 packages; the cgroup v2 lane needs none of them.
 # shellcheck disable=SC2086
-[ -z "$qneed" ] || apt-get install -y -qq --no-install-recommends $qneed
+[ -z "$qneed" ] || $APT install -y -qq --no-install-recommends $qneed
