@@ -238,7 +238,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	}
 	glass_trace_phase("security");
 	if (glass_selfexe_guard(spec, &plan, attached, &stub_fd, err) < 0 ||
-	    glass_seccomp_prepare(spec, &sc, err) < 0)
+	    glass_seccomp_prepare(spec, NULL, &sc, err) < 0)
 		goto fail;
 
 	/* --- execute --- */

@@ -164,23 +164,23 @@ static int *caps_add(const int *set, size_t n, char **names, size_t *out_n, stru
 	return v;
 }
 
-static int parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid)
+/* What exec's process takes from the container when its own config leaves
+ * it out, as runc does: the capability sets (an absent object; a present
+ * one, even empty, is the process's own) and the LSM labels.  On the
+ * shallow copy `p`. */
+static void inherit_from_container(struct glass_process *p, const struct glass_spec *spec)
 {
-	char *end;
-	unsigned long u = strtoul(s, &end, 10);
-	if (end == s || (*end && *end != ':'))
-		return -1;
-	*uid = (uint32_t)u;
-	*has_gid = false;
-	if (*end == ':') {
-		const char *g = end + 1;
-		unsigned long gv = strtoul(g, &end, 10);
-		if (end == g || *end)
-			return -1;
-		*gid = (uint32_t)gv;
-		*has_gid = true;
+	const struct glass_process *c = &spec->process;
+	if (!p->has_caps) {
+		p->caps = c->caps;
+		p->has_caps = c->has_caps;
+		glass_trace_note("exec", "process.capabilities",
+		                 "absent in the exec process: the container's sets apply");
 	}
-	return 0;
+	if (!p->apparmor_profile || !*p->apparmor_profile)
+		p->apparmor_profile = c->apparmor_profile;
+	if (!p->selinux_label || !*p->selinux_label)
+		p->selinux_label = c->selinux_label;
 }
 
 int glass_container_exec(const char *root, const char *id, const struct glass_process *proc,
@@ -239,14 +239,17 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	}
 	if (opts->user) {
 		bool has_gid;
-		if (parse_user(opts->user, &p.user.uid, &p.user.gid, &has_gid) < 0) {
-			glass_err_field(err, EINVAL, "--user", "--user %s: want UID[:GID]",
-			                opts->user);
+		if (glass_spec_parse_user_arg(opts->user, "--user", &p.user.uid, &p.user.gid,
+		                              &has_gid, err) < 0)
 			goto out;
-		}
 		p.user.additional_gids = NULL;
 		p.user.nadditional_gids = 0;
 	}
+	if (opts->apparmor)
+		p.apparmor_profile = (char *)opts->apparmor;
+	if (opts->process_label)
+		p.selinux_label = (char *)opts->process_label;
+	inherit_from_container(&p, spec);
 	if (opts->tty)
 		p.terminal = true;
 	if (opts->no_new_privs)
@@ -287,7 +290,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 
 	glass_trace_phase("security");
 	if ((s == GLASS_STATUS_CREATED && glass_selfexe_check_join(st->pid, &p, spec, err) < 0) ||
-	    glass_seccomp_prepare(spec, &sc, err) < 0)
+	    glass_seccomp_prepare(spec, &p, &sc, err) < 0)
 		goto out;
 	if (p.terminal) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0) {

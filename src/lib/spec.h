@@ -77,6 +77,11 @@ struct glass_caps {
 	size_t nbounding, neffective, ninheritable, npermitted, nambient;
 };
 
+/* The largest uid or gid a process may take: the ids of 0..2^31-1, as
+ * runc allows.  (uid_t)-1 means "leave unchanged" to setresuid(2) and
+ * setresgid(2), so 4294967295 would leave the process root. */
+#define GLASS_ID_MAX 2147483647u
+
 struct glass_user {
 	uint32_t uid;
 	uint32_t gid;
@@ -399,6 +404,13 @@ struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct gl
 /* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
  * missing file is an error that names the path and hints at `spec`. */
 struct glass_spec *glass_spec_load(const char *path, struct glass_err **err);
+
+/* Parses exec's `--user UID[:GID]` and `--additional-gids GID`: decimal
+ * ids of 0..GLASS_ID_MAX.  *has_gid tells whether a gid was given.  0, or
+ * -1 with *err naming `flag`. */
+int glass_spec_parse_user_arg(const char *s, const char *flag, uint32_t *uid, uint32_t *gid,
+                              bool *has_gid, struct glass_err **err);
+int glass_spec_parse_id_arg(const char *s, const char *flag, uint32_t *id, struct glass_err **err);
 
 /* Parses a process.json (runc exec --process): a "process" object alone. */
 int glass_spec_parse_process(const char *json_text, size_t len, struct glass_process *out,

@@ -24,6 +24,8 @@ enum {
 	O_PID_FILE,
 	O_PRESERVE,
 	O_NNP,
+	O_APPARMOR,
+	O_LABEL,
 	O_IGNORED,
 };
 
@@ -44,6 +46,8 @@ static void help(void)
 	       "      --pid-file FILE     write the process's pid to FILE\n"
 	       "      --preserve-fds N    pass fds 3..3+N-1 to the process\n"
 	       "      --no-new-privs      set no_new_privs\n"
+	       "      --apparmor P        the AppArmor profile (refused where AppArmor is off)\n"
+	       "      --process-label L   the SELinux label (refused where SELinux is off)\n"
 	       "  -h, --help              this help\n");
 }
 
@@ -70,8 +74,8 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 	    {"pid-file", required_argument, NULL, O_PID_FILE},
 	    {"preserve-fds", required_argument, NULL, O_PRESERVE},
 	    {"no-new-privs", no_argument, NULL, O_NNP},
-	    {"apparmor", required_argument, NULL, O_IGNORED},
-	    {"process-label", required_argument, NULL, O_IGNORED},
+	    {"apparmor", required_argument, NULL, O_APPARMOR},
+	    {"process-label", required_argument, NULL, O_LABEL},
 	    {"ignore-paused", no_argument, NULL, O_IGNORED},
 	    {"help", no_argument, NULL, O_HELP},
 	    {NULL, 0, NULL, 0},
@@ -112,15 +116,17 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 		case O_USER:
 			user = optarg;
 			break;
-		case O_GIDS: {
-			int g = runtime_parse_uint(optarg);
-			if (g < 0)
-				return runtime_usage(ctx, "exec",
-				                     "--additional-gids: not a gid: %s", optarg);
+		case O_GIDS:
 			gids = xrealloc(gids, (ngids + 1) * sizeof(uint32_t));
-			gids[ngids++] = (uint32_t)g;
+			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &gids[ngids],
+			                            &err) < 0) {
+				free(gids);
+				free(env);
+				free(caps);
+				return runtime_fail(ctx, &err);
+			}
+			ngids++;
 			break;
-		}
 		case O_CAP:
 			caps = push(caps, &ncaps, optarg);
 			break;
@@ -137,6 +143,12 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 			break;
 		case O_NNP:
 			opts.no_new_privs = true;
+			break;
+		case O_APPARMOR:
+			opts.apparmor = optarg;
+			break;
+		case O_LABEL:
+			opts.process_label = optarg;
 			break;
 		case O_IGNORED:
 			break;
@@ -181,15 +193,10 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 		p.has_console_size = false;
 	}
 	if (user) {
-		char *end;
-		unsigned long u = strtoul(user, &end, 10);
-		if (end == user || (*end && *end != ':')) {
-			rc = runtime_usage(ctx, "exec", "--user: want UID[:GID], not %s", user);
-			goto out;
-		}
-		p.user.uid = (uint32_t)u;
-		if (*end == ':')
-			p.user.gid = (uint32_t)strtoul(end + 1, NULL, 10);
+		bool has_gid;
+		if (glass_spec_parse_user_arg(user, "--user", &p.user.uid, &p.user.gid, &has_gid,
+		                              &err) < 0)
+			goto fail;
 		p.user.additional_gids = NULL;
 		p.user.nadditional_gids = 0;
 	}
