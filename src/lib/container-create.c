@@ -218,6 +218,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	spec = glass_spec_load(cfg, err);
 	if (spec == NULL)
 		goto fail;
+	glass_spec_warn(spec);
 	if (validate(spec, opts, attached, err) < 0)
 		goto fail;
 	rootfs = resolve_rootfs(spec, bundle_abs, err);

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
+#include "process.h"
 #include "selfexe.h"
 #include "sys.h"
 #include "util.h"
@@ -97,17 +98,17 @@ int glass_container_exec_child(void *arg)
 	struct child_args *c = arg;
 	struct glass_err *err = NULL;
 	bool pid_joined = false;
-	sigset_t none;
 	uint32_t go = 0;
 	uint32_t type = 0;
 	pid_t pid;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(c->parent_fd);
 	if (c->master_fd >= 0)
 		close(c->master_fd);
 	glass_trace_set_relay(c->sync_fd);
+	/* As for the init (container-child.c): no blocked signal, no
+	 * ignored one, whatever exec's caller had. */
+	glass_process_reset_signals();
 	/* Wait until the parent has moved us into the container's cgroup. */
 	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go)) <= 0 || type != SYNC_GO)
 		return 1;

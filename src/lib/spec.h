@@ -51,7 +51,10 @@ struct glass_idmap {
 };
 
 struct glass_mount {
-	char *destination;
+	char *destination; /* always absolute (see relative_destination) */
+	/* Written without the leading '/': deprecated, but the spec says it
+	 * is relative to "/", so "/" was prepended (glass_spec_warn). */
+	bool relative_destination;
 	char *type;   /* NULL when absent (then a bind is implied by options) */
 	char *source; /* NULL when absent */
 	char **options;
@@ -167,7 +170,8 @@ struct glass_device {
 	char *path;
 	int64_t major, minor;
 	bool has_file_mode;
-	uint32_t file_mode;
+	uint32_t file_mode;         /* permission bits (07777) */
+	uint32_t file_mode_dropped; /* the rest of fileMode (podman writes st_mode), dropped */
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
 };
@@ -404,6 +408,12 @@ struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct gl
 /* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
  * missing file is an error that names the path and hints at `spec`. */
 struct glass_spec *glass_spec_load(const char *path, struct glass_err **err);
+
+/* Tells the user (glass_trace_log) what the parser accepted with a change,
+ * as runc does: a relative mount destination (a warning), the file type
+ * bits of a device's fileMode (a debug line).  create calls it once; the
+ * other verbs load the same config without repeating it. */
+void glass_spec_warn(const struct glass_spec *spec);
 
 /* Parses exec's `--user UID[:GID]` and `--additional-gids GID`: decimal
  * ids of 0..GLASS_ID_MAX.  *has_gid tells whether a gid was given.  0, or
