@@ -61,7 +61,8 @@ static int copy_xattrs(struct copy *c, int from, int to, const char *rel, struct
 	char names[4096], value[65536];
 	ssize_t n = flistxattr(from, names, sizeof(names));
 	if (n < 0)
-		return errno == ENOTSUP || errno == EOPNOTSUPP ? 0 : fail(c, rel, "flistxattr", err);
+		return errno == ENOTSUP || errno == EOPNOTSUPP ? 0
+		                                               : fail(c, rel, "flistxattr", err);
 	for (char *name = names; name < names + n; name += strlen(name) + 1) {
 		ssize_t len = fgetxattr(from, name, value, sizeof(value));
 		if (len < 0)
@@ -79,8 +80,8 @@ static int copy_xattrs(struct copy *c, int from, int to, const char *rel, struct
 
 /* Owner, permission bits, extended attributes, times, in this order:
  * chown(2) clears the setuid bits and the security.capability xattr. */
-static int copy_meta_fd(struct copy *c, int from, int to, const struct stat *st,
-                        const char *rel, struct glass_err **err)
+static int copy_meta_fd(struct copy *c, int from, int to, const struct stat *st, const char *rel,
+                        struct glass_err **err)
 {
 	struct timespec t[2] = {st->st_atim, st->st_mtim};
 	if (fchown(to, st->st_uid, st->st_gid) < 0)
@@ -201,8 +202,10 @@ static int copy_entry(struct copy *c, int from, int to, const char *name, const 
 		return copy_special(c, from, to, name, &st, rel, err);
 	if (mkdirat(to, name, 0700) < 0)
 		return fail(c, rel, "mkdirat", err);
-	cleanup_close int sub_from = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	cleanup_close int sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sub_from =
+	    openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int sub_to =
+	    openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub_from < 0 || sub_to < 0)
 		return fail(c, rel, "open directory", err);
 	/* The directory's own metadata last: its entries change its times. */

@@ -95,23 +95,23 @@ int runtime_last_id(struct runtime_ctx *ctx, const char *verb, int argc, char **
 }
 
 /* One line of runc's log format: {"level","msg","time"} with
- * --log-format json, else level=LEVEL msg="MSG". */
+ * --log-format json, else time="T" level=LEVEL msg="MSG". */
 static void log_line(int fd, bool json, const char *level, const char *msg)
 {
+	char ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (json) {
 		json_object *o = json_object_new_object();
-		char ts[64];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_object_add(o, "level", json_object_new_string(level));
 		json_object_object_add(o, "msg", json_object_new_string(msg));
 		json_object_object_add(o, "time", json_object_new_string(ts));
 		dprintf(fd, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else {
-		dprintf(fd, "level=%s msg=\"%s\"\n", level, msg);
+		dprintf(fd, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
 	}
 }
 
@@ -129,8 +129,9 @@ void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
 }
 
 /* The library's warnings (glass_trace_log): to the --log file, or to
- * stderr without one, as runc's logrus does; debug lines only with
- * --debug. */
+ * stderr without one, in the same format, as runc's logrus does (conmon
+ * passes such lines on only when the runtime fails); debug lines only
+ * with --debug. */
 static void library_log(enum glass_log_level level, const char *msg, void *arg)
 {
 	struct runtime_ctx *ctx = arg;
@@ -138,10 +139,7 @@ static void library_log(enum glass_log_level level, const char *msg, void *arg)
 		runtime_debug(ctx, "%s", msg);
 		return;
 	}
-	if (ctx->log_fd >= 0)
-		log_line(ctx->log_fd, ctx->log_json, "warning", msg);
-	else
-		fprintf(stderr, "%s: warning: %s\n", ctx->prog, msg);
+	log_line(ctx->log_fd >= 0 ? ctx->log_fd : 2, ctx->log_json, "warning", msg);
 }
 
 int runtime_parse_uint(const char *s)
