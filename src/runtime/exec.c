@@ -1,5 +1,6 @@
 /* glass-runtime exec: a new process in a running container (runc's flags:
- * a process.json with --process, or the command after the ID). */
+ * a process.json with --process, or the command after the ID).  Exit
+ * status: the process's, or 255 when the exec itself failed (runc's). */
 #include "container.h"
 #include "runtime.h"
 #include "state.h"
@@ -119,12 +120,8 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 		case O_GIDS:
 			gids = xrealloc(gids, (ngids + 1) * sizeof(uint32_t));
 			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &gids[ngids],
-			                            &err) < 0) {
-				free(gids);
-				free(env);
-				free(caps);
-				return runtime_fail(ctx, &err);
-			}
+			                            &err) < 0)
+				goto fail;
 			ngids++;
 			break;
 		case O_CAP:
@@ -212,7 +209,10 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 	rc = opts.detach ? 0 : code;
 	goto out;
 fail:
-	rc = runtime_fail(ctx, &err);
+	/* runc's code for a failed exec, so that it cannot be taken for the
+	 * process's own exit status 1. */
+	runtime_fail(ctx, &err);
+	rc = 255;
 out:
 	glass_process_clear(&fileproc);
 	glass_spec_free(spec);

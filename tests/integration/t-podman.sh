@@ -170,7 +170,10 @@ for rt in "$RUNC" "$RUNTIME"; do
 	done
 	sleep 0.3 # the shell has set its trap
 	PR "$rt" kill -s PIPE "$cid" >/dev/null
-	code=$(PR "$rt" wait "$cid")
+	# (a container that ignores SIGPIPE never ends: do not wait forever)
+	code=$(timeout 20 podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp" \
+		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay \
+		--runtime "$rt" wait "$cid")
 	PR "$rt" rm -f "$cid" >/dev/null 2>&1
 	eval "SIG_$([ "$rt" = "$RUNC" ] && echo RUNC || echo GLASS)=\"\$ex / kill -s PIPE: exit \$code\""
 done
