@@ -78,13 +78,26 @@ static int copy_xattrs(struct copy *c, int from, int to, const char *rel, struct
 	return 0;
 }
 
+/* In a user namespace a file of the image may belong to an id the
+ * namespace does not map (it shows as the overflow id, 65534): chown(2)
+ * says EINVAL, and the copy keeps the namespace's root as owner. */
+static bool unmapped_owner(struct copy *c, const struct stat *st, const char *rel)
+{
+	if (errno != EINVAL)
+		return false;
+	glass_trace_note("tmpcopyup", c->field,
+	                 "%s/%s: owner %u:%u is not mapped in this user namespace: not kept",
+	                 c->dest, rel, st->st_uid, st->st_gid);
+	return true;
+}
+
 /* Owner, permission bits, extended attributes, times, in this order:
  * chown(2) clears the setuid bits and the security.capability xattr. */
 static int copy_meta_fd(struct copy *c, int from, int to, const struct stat *st, const char *rel,
                         struct glass_err **err)
 {
 	struct timespec t[2] = {st->st_atim, st->st_mtim};
-	if (fchown(to, st->st_uid, st->st_gid) < 0)
+	if (fchown(to, st->st_uid, st->st_gid) < 0 && !unmapped_owner(c, st, rel))
 		return fail(c, rel, "fchown", err);
 	if (fchmod(to, st->st_mode & 07777) < 0)
 		return fail(c, rel, "fchmod", err);
@@ -151,7 +164,8 @@ static int copy_special(struct copy *c, int from_dir, int to_dir, const char *na
 		                 strerror(EPERM));
 		return 0;
 	}
-	if (fchownat(to_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fchownat(to_dir, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    !unmapped_owner(c, st, rel))
 		return fail(c, rel, "fchownat", err);
 	if (!S_ISLNK(st->st_mode) && fchmodat(to_dir, name, st->st_mode & 07777, 0) < 0)
 		return fail(c, rel, "fchmodat", err);
