@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,26 +44,38 @@ int glass_process_prepare(const struct glass_process *p, struct glass_err **err)
 	return 0;
 }
 
+/* The kernel's struct sigaction (asm-generic), for rt_sigaction(2) itself:
+ * glibc refuses signals 32 and 33 (its own), which a caller may still
+ * have left ignored. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
 void glass_process_reset_signals(void)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	struct kernel_sigaction dfl = {.handler = SIG_DFL};
+	uint64_t none = 0;
 	char ignored[256] = "";
 	size_t at = 0;
-	sigset_t none;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction old;
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &old) < 0)
-			continue; /* glibc's reserved signals 32 and 33 say EINVAL */
-		if (old.sa_handler == SIG_DFL)
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+	for (int sig = 1; sig <= 64; sig++) {
+		struct kernel_sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(uint64_t)) < 0 ||
+		    old.handler == SIG_DFL)
 			continue;
-		if (old.sa_handler == SIG_IGN && at < sizeof(ignored) - 16)
-			at += (size_t)snprintf(ignored + at, sizeof(ignored) - at, "%sSIG%s",
-			                       at ? " " : "",
-			                       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-		sigaction(sig, &dfl, NULL);
+		if (old.handler == SIG_IGN && at < sizeof(ignored) - 16) {
+			const char *name = sigabbrev_np(sig);
+			at += (size_t)(name ? snprintf(ignored + at, sizeof(ignored) - at,
+			                               "%sSIG%s", at ? " " : "", name)
+			                    : snprintf(ignored + at, sizeof(ignored) - at, "%s%d",
+			                               at ? " " : "", sig));
+		}
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
 	}
 	if (at)
 		glass_trace_note("signals", NULL,

@@ -15,7 +15,10 @@
 #     user's deny of a linux.devices node, allow rules without a reset;
 #   - exec's LSM labels (process.json apparmorProfile / selinuxLabel,
 #     --apparmor, --process-label) on a host without the LSM: refused by
-#     both, the process never runs.
+#     both, the process never runs;
+#   - the other rows of docs/security.md's table: seccomp, masked and
+#     read-only paths, rlimits, umask and groups absent or empty, a global
+#     sysctl, a user namespace without maps.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
@@ -209,6 +212,27 @@ for v in "${DEVICES[@]}"; do
 	else
 		skip "devices, $name: devices.list" "no cgroup v1 devices controller (cgroup v2: compared through mknod and open)"
 	fi
+done
+
+# ---- the other rows of docs/security.md's table -----------------------------
+# shellcheck disable=SC2016
+OTHER='grep -E "^(Seccomp|Groups|NoNewPrivs):" /proc/self/status; echo "umask $(umask)"; echo "nofile $(ulimit -n)"; grep -cE " /proc/(kcore|keys) " /proc/self/mountinfo'
+declare -a ROWS=(
+	"no seccomp, masked paths, rlimits, umask or groups|del(.linux.seccomp) | del(.linux.maskedPaths) | del(.linux.readonlyPaths) | del(.process.rlimits) | del(.process.user.umask) | del(.process.user.additionalGids)"
+	"empty maskedPaths, readonlyPaths, rlimits, additionalGids|.linux.maskedPaths = [] | .linux.readonlyPaths = [] | .process.rlimits = [] | .process.user.additionalGids = []"
+	"a seccomp profile allowing everything|.linux.seccomp = {defaultAction: \"SCMP_ACT_ALLOW\"}"
+	"a global sysctl (vm.swappiness)|.linux.sysctl = {\"vm.swappiness\": \"61\"}"
+	"net.* sysctl without a network namespace|.linux.namespaces |= map(select(.type != \"network\")) | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}"
+	"a user namespace without mappings|.linux.namespaces += [{type: \"user\"}]"
+)
+k=0
+for v in "${ROWS[@]}"; do
+	k=$((k + 1))
+	name=${v%%|*}
+	filter="${v#*|} | .process.args = [\"sh\", \"-c\", \$s]"
+	filter=${filter//\$s/$(jq -Rn --arg t "$OTHER" '$t')}
+	run_both "row$k" "$filter"
+	same "$name"
 done
 
 # ---- exec -p ----------------------------------------------------------------
