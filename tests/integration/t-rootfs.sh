@@ -367,6 +367,13 @@ for ro in "" ro; do
 	fi
 done
 
+# --- a relative mount destination (deprecated): relative to "/", warned
+b=$(new_bundle '.mounts += [{destination: "mnt", type: "tmpfs", source: "tmpfs"}] | .process.args = ["sh", "-c", "grep -c \" /mnt \" /proc/self/mountinfo"]')
+echo "$ID-rel" >>"$TEST_TMP/ids"
+out=$("$RUNTIME" --root "$STATE" --log "$b.log" run "$ID-rel" --bundle "$b" </dev/null 2>&1)
+is "mounts[].destination \"mnt\": mounted at /mnt" "$out" 1
+like "... with a warning in the runtime's log" "$(cat "$b.log")" 'level=warning msg=.*destination \\?"mnt\\?" is not absolute: mounted at \\?"/mnt'
+
 # --- rootfsPropagation
 for p in private slave shared unbindable; do
 	b=$(new_bundle ".linux.rootfsPropagation = \"$p\"")

@@ -214,6 +214,14 @@ for v in "${DEVICES[@]}"; do
 	fi
 done
 
+# podman's fileMode (the host node's st_mode): the type bits are dropped,
+# and --debug says so
+b=$(bundle_for G fmode "$KMSG | .process.args = [\"stat\", \"-c\", \"%a %t:%T\", \"/dev/kmsg2\"]")
+out=$("$RUNTIME" --root "$STATE" --debug --log "$b.log" run --bundle "$b" "$ID-fmode" </dev/null 2>&1)
+is "linux.devices fileMode 8630 (020666): the node is made with mode 666" "$out" "666 1:b"
+like "--debug: the dropped file type bits are logged" "$(cat "$b.log")" 'level=debug.*linux.devices\[0\].fileMode 020666: the file type bits 020000 dropped'
+R delete -f "$ID-fmode" >/dev/null 2>&1
+
 # ---- the other rows of docs/security.md's table -----------------------------
 # shellcheck disable=SC2016
 OTHER='grep -E "^(Seccomp|Groups|NoNewPrivs):" /proc/self/status; echo "umask $(umask)"; echo "nofile $(ulimit -n)"; grep -cE " /proc/(kcore|keys) " /proc/self/mountinfo'
