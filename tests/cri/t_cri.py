@@ -9,6 +9,7 @@ Prints TAP.  See crienv.py for what is started and how it is removed.
 """
 import argparse
 import os
+import shutil
 import signal
 import sys
 import time
@@ -105,15 +106,17 @@ def pod_lifecycle(ctx):
     return pods
 
 
-def host_network(ctx):
-    obs = {}
-    for h in crienv.HANDLERS:
-        r = guarded(ctx, "%s: hostNetwork pod" % h, test_pod.host_network_pod, ctx, h)
-        if r:
-            pod, obs[h] = r
-            guarded(ctx, "%s: hostNetwork pod removal" % h, remove_and_check, ctx, pod, "%s: hostNetwork pod" % h)
-    if len(obs) == 2:
-        tapmod.compare(ctx.tap, "hostNetwork", obs["glass"], obs["runc"])
+def other_pods(ctx):
+    """Pods with other namespace options: hostNetwork, a shared PID namespace."""
+    for title, fn in (("hostNetwork", test_pod.host_network_pod), ("shared PID namespace", test_pod.shared_pid_pod)):
+        obs = {}
+        for h in crienv.HANDLERS:
+            r = guarded(ctx, "%s: %s pod" % (h, title), fn, ctx, h)
+            if r:
+                pod, obs[h] = r
+                guarded(ctx, "%s: %s pod removal" % (h, title), remove_and_check, ctx, pod, "%s: %s pod" % (h, title))
+        if len(obs) == 2:
+            tapmod.compare(ctx.tap, title, obs["glass"], obs["runc"])
 
 
 def security(ctx):
@@ -172,13 +175,26 @@ def run_suite(ctx):
     ctx.tap.is_("Version: containerd's CRI, runtime API v1", (v.runtime_name, v.runtime_api_version),
                 ("containerd", "v1"))
     pods = pod_lifecycle(ctx)
-    host_network(ctx)
+    other_pods(ctx)
     security(ctx)
     if len(pods) == 2:
         guarded(ctx, "containerd kill -9 and restart", faults, ctx, pods)
     for h, p in pods.items():
         guarded(ctx, "%s: main pod removal" % h, remove_and_check, ctx, p.id, "%s: main pod" % h)
     ctx.tap.is_("no pod is left", [x.id for x in ctx.c.list_pods()], [])
+
+
+def keep_logs(d):
+    """containerd's logs of this run go to tests/artifacts/cri/ (as the
+    browser tests' screenshots go to tests/artifacts/)."""
+    art = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../artifacts/cri")
+    try:
+        os.makedirs(art, exist_ok=True)
+        for f in os.listdir(d):
+            if f.startswith("containerd-") and f.endswith(".log"):
+                shutil.copy(os.path.join(d, f), art)
+    except OSError:
+        pass
 
 
 def main():
@@ -208,6 +224,7 @@ def main():
         tap.diag(traceback.format_exc())
         tap.diag(env.log_tail())
     finally:
+        keep_logs(a.dir)
         errors = env.cleanup(ctx.c)
         tap.ok("teardown: containerd stopped, no shim left, every cgroup removable", not errors, "\n".join(errors))
         left = crienv.cgroup_dirs(a.cgroup_parent) + crienv.mounts_under(a.dir)
