@@ -23,6 +23,7 @@ import test_pod  # noqa: E402
 import test_security  # noqa: E402
 
 POD_CASES = [
+    ("the sandbox process", test_pod.case_sandbox_process),
     ("containers share the pod's namespaces", test_pod.case_shared_namespaces),
     ("pod loopback", test_pod.case_loopback),
     ("pod cgroup parent", test_pod.case_cgroup_parent),

@@ -94,6 +94,44 @@ def main_pod(ctx, h):
     return p
 
 
+def host_view(pid):
+    """What the host sees of a process the probe cannot run in (the pause
+    container's): its credentials and security state, limits, mounts and
+    cgroups, shaped as glass-probe's report is."""
+    st = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Uid", "Gid", "Groups", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs",
+                     "Seccomp", "Seccomp_filters", "SigBlk", "SigIgn", "SigCgt"):
+                st[k] = v.split()
+    st["oom_score_adj"] = read("/proc/%d/oom_score_adj" % pid)
+    mounts = []
+    with open("/proc/%d/mountinfo" % pid) as f:
+        for line in f:
+            a = line.split()
+            sep = a.index("-")
+            mounts.append({"target": a[4], "root": a[3], "options": a[5], "fstype": a[sep + 1],
+                           "source": a[sep + 2], "super": a[sep + 3]})
+    cg = []
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            _, ctl, path = line.rstrip("\n").split(":", 2)
+            cg.append({"id": 0, "controllers": ctl, "path": path})
+    with open("/proc/%d/limits" % pid) as f:
+        limits = [l[26:].split()[:2] for l in f.readlines()[1:]]
+    return {"status": st, "mounts": mounts, "cgroup": cg, "limits": limits,
+            "argv": open("/proc/%d/cmdline" % pid).read().split("\0")}
+
+
+def case_sandbox_process(ctx, p):
+    """The pause process, as the host sees it."""
+    import tap as tapmod
+    v = host_view(p.pause_pid)
+    ctx.tap.is_(p.t("the sandbox runs /pause as root"), (v["argv"][0], v["status"]["Uid"]), ("/pause", ["0"] * 4))
+    return tapmod.norm_probe(v, p.subst)
+
+
 def case_shared_namespaces(ctx, p):
     """Both containers are in the pause process's net/ipc/uts namespaces
     and each in its own mount and pid namespace."""
