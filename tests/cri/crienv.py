@@ -174,7 +174,8 @@ class Env:
 
     def start(self, timeout=30):
         """Starts containerd inside the test's network namespace and waits
-        until its CRI plugin answers Version."""
+        until its API answers (`ctr version`); the CRI plugin loads its
+        state after that (cri.Client.wait_ready)."""
         self.starts += 1
         self.log = open("%s/containerd-%d.log" % (self.d, self.starts), "w")
         self.proc = subprocess.Popen(
