@@ -41,7 +41,7 @@ CNI_CACHE = "/var/lib/cni/results"
 CONFIG = """\
 version = 2
 root = "{d}/root"
-state = "{d}/state"
+state = "{run}/state"
 [grpc]
   address = "{d}/c.sock"
 [ttrpc]
@@ -70,13 +70,13 @@ state = "{d}/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.glass.options]
         BinaryName = "{glass}"
-        Root = "{d}/root-glass"
+        Root = "{run}/root-glass"
         SystemdCgroup = false
     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         BinaryName = "{runc}"
-        Root = "{d}/root-runc"
+        Root = "{run}/root-runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
@@ -157,6 +157,7 @@ class Env:
         self.subnet = subnet
         self.log_level = log_level
         self.sock = self.d + "/c.sock"
+        self.rundir = self.d + "/run"
         self.network = cgroup_parent  # unique to the test, known to its reaper
         self.proc = None
         self.log = None
@@ -164,10 +165,15 @@ class Env:
 
     # ---- containerd ----
     def write_config(self):
-        for sub in ("cni", "ipam", "root-glass", "root-runc"):
+        """containerd's config and the CNI network; its state and the
+        runtimes' roots go to a tmpfs of the test's own (D/run), as on a
+        usual host, where /run is a tmpfs (on this project's VMs it is on
+        the disk, where glass's fsync of each state file costs)."""
+        for sub in ("cni", "ipam", "run"):
             os.makedirs(os.path.join(self.d, sub), exist_ok=True)
+        run(["mount", "-t", "tmpfs", "-o", "mode=0755,size=512m", "glass-test-cri", self.rundir])
         with open(self.d + "/config.toml", "w") as f:
-            f.write(CONFIG.format(d=self.d, level=self.log_level, pause=PAUSE_IMAGE,
+            f.write(CONFIG.format(d=self.d, run=self.rundir, level=self.log_level, pause=PAUSE_IMAGE,
                                   glass=self.build + "/glass-runtime", runc="/usr/bin/runc"))
         with open(self.d + "/cni/10-glass-test.conflist", "w") as f:
             json.dump(cni_conflist(self.network, self.d, self.subnet), f, indent=2)
@@ -258,14 +264,14 @@ class Env:
                 left.append("shim socket " + self.shim_socket(i))
         for i in ids:
             for h in HANDLERS:
-                p = "%s/root-%s/%s/%s" % (self.d, h, NAMESPACE, i)
+                p = "%s/root-%s/%s/%s" % (self.rundir, h, NAMESPACE, i)
                 if os.path.exists(p):
                     left.append("runtime state " + p)
-            p = "%s/state/io.containerd.runtime.v2.task/%s/%s" % (self.d, NAMESPACE, i)
+            p = "%s/state/io.containerd.runtime.v2.task/%s/%s" % (self.rundir, NAMESPACE, i)
             if os.path.exists(p):
                 left.append("task state " + p)
             for sub in ("sandboxes", "containers"):
-                p = "%s/state/io.containerd.grpc.v1.cri/%s/%s" % (self.d, sub, i)
+                p = "%s/state/io.containerd.grpc.v1.cri/%s/%s" % (self.rundir, sub, i)
                 if os.path.exists(p):
                     left.append("CRI state " + p)
             for c in cgroup_dirs(self.cgroup_parent):
@@ -315,7 +321,7 @@ class Env:
                     os.unlink(os.path.join(CNI_CACHE, f))
         # A shim removes its socket as it exits; one killed here cannot.
         tasks = set(client.all_pods if client is not None else [])
-        tdir = "%s/state/io.containerd.runtime.v2.task/%s" % (self.d, NAMESPACE)
+        tdir = "%s/state/io.containerd.runtime.v2.task/%s" % (self.rundir, NAMESPACE)
         tasks |= set(os.listdir(tdir) if os.path.isdir(tdir) else [])
         for task in tasks:
             try:
