@@ -66,7 +66,7 @@ CASES = {
                                          json.dumps(caps_of(o)) + json.dumps(o[1])), None),
     "drop ALL": ({"caps": ([], ["ALL"])}, [P + " --only status"], check_caps([]), "issue 20"),
     "drop ALL, add NET_BIND_SERVICE": ({"caps": (["NET_BIND_SERVICE"], ["ALL"])}, [P + " --only status"],
-                                       check_caps(["CAP_NET_BIND_SERVICE"]), "issue 20"),
+                                       check_caps(["CAP_NET_BIND_SERVICE"]), None),
     "seccomp RuntimeDefault": ({"seccomp": "RuntimeDefault"},
                                [P + " --only status", P + " try keyctl unshare-user ptrace"],
                                lambda o: (o[0]["status"]["Seccomp"] == 2 and tries(o)["keyctl"] == "EPERM"
@@ -143,7 +143,7 @@ def check(ctx, started):
             except Exception as e:
                 ctx.tap.fail_exc(title, e)
                 continue
-            if issue:
+            if issue and h == "glass":
                 ctx.tap.todo(title, ok, issue, diag)
             else:
                 ctx.tap.ok(title, ok, diag + ("\nstderr: " + err if err else ""))
