@@ -2,8 +2,10 @@
 # Runs every test of glass and prints one summary line:
 #   N passed, N failed, N skipped
 # Each test program or script prints TAP ("ok N - name", "not ok N - name",
-# "ok N - name # SKIP reason").  A program that exits non-zero without
-# printing a "not ok" line counts as one failure.
+# "ok N - name # SKIP reason", "not ok N - name # TODO issue N" for a
+# known bug another issue fixes, counted with the skipped and listed).  A
+# program that exits non-zero without printing a "not ok" line counts as
+# one failure.
 #   tests/run.sh BUILD [FILTER]   FILTER: a substring of the test path
 set -u
 BUILD=${1:-build}
