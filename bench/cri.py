@@ -90,8 +90,11 @@ def main():
         for e in errors:
             print("bench/cri: cleanup: " + e, file=sys.stderr)
     res = {h: {k: summary(v) for k, v in t.items()} for h, t in times.items()}
-    print("containerd %s, %d pods per handler (after %d untimed), alternating"
-          % (crienv.run(["/usr/bin/containerd", "--version"]).split()[2], a.pods, WARMUP))
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print("containerd %s, %d pods per handler (after %d untimed), alternating; load average %s"
+          % (crienv.run(["/usr/bin/containerd", "--version"]).split()[2], a.pods, WARMUP, " ".join(load)))
+    print("(on a loaded machine the spread is wide: compare runs made at a load below the core count)")
     table("pod start: RunPodSandbox + CreateContainer + StartContainer, running (median)", res, "start")
     table("pod teardown: StopPodSandbox + RemovePodSandbox (median)", res, "teardown")
     if a.json:
