@@ -212,7 +212,7 @@ static void *producer(void *arg)
 	}
 }
 
-int glass_lstream_open(int fd, struct glass_lstream **out, struct glass_err **err)
+int glass_lstream_open(int fd, bool zlib, struct glass_lstream **out, struct glass_err **err)
 {
 	struct glass_lstream *s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
@@ -230,8 +230,7 @@ int glass_lstream_open(int fd, struct glass_lstream **out, struct glass_err **er
 	const unsigned char *m = s->in;
 	if (s->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
 		s->comp = GLASS_COMP_GZIP;
-		const char *inf = getenv("GLASS_INFLATE");
-		s->use_zlib = inf && strcmp(inf, "zlib") == 0;
+		s->use_zlib = zlib;
 		if (s->use_zlib) {
 			if (inflateInit2(&s->z, 15 + 16) != Z_OK)
 				abort();

@@ -38,7 +38,7 @@ want=sha256:$(sha256sum <"$TEST_TMP/all.tar" | cut -d' ' -f1)
 
 is "plain tar: diffID" "$(U "$TEST_TMP/all.tar" "$TEST_TMP/o1")" "$want"
 is "gzip (isa-l): diffID of the uncompressed stream" "$(U "$TEST_TMP/all.tgz" "$TEST_TMP/o2")" "$want"
-is "gzip (zlib fallback): same diffID" "$(GLASS_INFLATE=zlib U "$TEST_TMP/all.tgz" "$TEST_TMP/o3")" "$want"
+is "gzip (zlib fallback): same diffID" "$(U --inflate=zlib "$TEST_TMP/all.tgz" "$TEST_TMP/o3")" "$want"
 is "zstd: same diffID" "$(U "$TEST_TMP/all.tzst" "$TEST_TMP/o4")" "$want"
 cat "$TEST_TMP/all.tgz" "$TEST_TMP/all.tgz" >"$TEST_TMP/multi.tgz" # two gzip members
 ok "multi-member gzip is read to the end" U "$TEST_TMP/multi.tgz" "$TEST_TMP/o5"
