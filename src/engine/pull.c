@@ -84,9 +84,10 @@ int cmd_pull(int argc, char **argv)
 	struct engine_pull_opts o = {.tls_verify = 1};
 	const char *ref = NULL;
 	for (int i = 1; i < argc; i++) {
+		const char *flag = argv[i];
 		int r = engine_pull_flag(argc, argv, &i, &o);
 		if (r < 0)
-			return engine_usage(use, "pull: %s needs a valid value", argv[i]);
+			return engine_usage(use, "pull: %s needs a valid value", flag);
 		if (r > 0)
 			continue;
 		if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)

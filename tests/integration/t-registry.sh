@@ -41,6 +41,9 @@ out=$(G pull "$R/test/img:v1" 2>&1)
 like "pull refuses plain HTTP without --tls-verify=false" "$out" "tls-verify=false"
 nlayers=$(ls "$GLASS_ROOT/layers" | grep -c '^[0-9a-f]\{64\}$')
 ok "pull --tls-verify=false over HTTP" G pull -q --tls-verify=false "$R/test/img:v1"
+is "pull -q: the store reports nothing on stderr" "$(G pull -q --tls-verify=false "$R/test/img:v1" 2>&1 >/dev/null)" ""
+out=$(G pull --tls-verify=false --unpack-jobs 0 "$R/test/img:v1" 2>&1)
+like "a tuning flag out of range is a usage error" "$out" "unpack-jobs needs a valid value"
 like "image ls shows the pulled image" "$(G image ls)" "$R/test/img +v1"
 insp=$(G image inspect "$R/test/img:v1")
 is "the host platform was chosen from the index" "$(jq -r '.[0].Architecture' <<<"$insp")" amd64
