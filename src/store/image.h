@@ -68,6 +68,11 @@ int glass_layer_unpacker_start(struct glass_store *s, struct glass_store_txn *tx
                                struct glass_layer_unpacker **out, struct glass_err **err);
 /* Every layer whose blob is `blob_digest` may be unpacked now. */
 void glass_layer_unpacker_ready(struct glass_layer_unpacker *u, const char *blob_digest);
+/* The blob `blob_digest` is arriving: a layer of it may be extracted from
+ * `fd` as it grows (see glass_blob_feed).  Takes the feed reference and
+ * fd. */
+void glass_layer_unpacker_stream(struct glass_layer_unpacker *u, const char *blob_digest,
+                                 struct glass_blob_feed *feed, int fd);
 /* Waits for all layers (all must have been made ready); the first error
  * is returned.  Fills *dirs like glass_image_unpack (dirs may be NULL).
  * Frees u. */

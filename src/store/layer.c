@@ -4,9 +4,13 @@
  * A layer is extracted into its own directory, so layers need no order
  * among themselves: the parent-before-child order of the chain matters to
  * the overlay mount, not to extraction.  A worker takes whichever layer's
- * blob is ready, extracts it into layers/.tmp-PID-N, checks its diffID
- * against the config, and leaves it to the transaction, which renames it
- * to its chain ID after the one sync of the pull.
+ * blob has started to arrive (reading the growing file as the download
+ * writes it) or is complete, extracts it into layers/.tmp-PID-N, waits
+ * for the blob's digest to be verified, checks the diffID against the
+ * config, and leaves the directory to the transaction, which renames it
+ * to its chain ID after the one sync of the pull.  An extraction whose
+ * download restarts is thrown away and done again from the complete blob;
+ * nothing extracted from an unverified blob is ever published.
  *
  * A layer whose chain ID is already unpacked is not extracted again, but
  * its blob is still checked to decompress to the config's diffID (once
@@ -29,7 +33,13 @@
 
 struct layer_job {
 	bool ready, taken;
+	struct glass_blob_feed *feed; /* its blob while it downloads, or NULL */
+	int fd;                       /* reads the growing blob */
 };
+
+/* unpack_layer()'s "start again once the blob is complete": the download
+ * that fed a streamed extraction restarted or failed. */
+#define RETRY 1
 
 struct glass_layer_unpacker {
 	struct glass_store *s;
@@ -116,21 +126,22 @@ static int verify_existing(struct glass_layer_unpacker *u, size_t i, struct glas
 	return 0;
 }
 
-/* Extracts layer i into layers/.tmp-PID-N and hands it to the
- * transaction. */
-static int extract_layer(struct glass_layer_unpacker *u, size_t i, struct glass_err **err)
+static int feed_wait(void *ud, uint64_t have)
 {
-	static unsigned seq;
+	return glass_blob_feed_wait(ud, (int64_t)have);
+}
+
+/* Extracts layer i into layers/TMP/diff, with its link, diff_id and
+ * blobs files.  0, RETRY, or -1 with err. */
+static int fill_tmp(struct glass_layer_unpacker *u, size_t i, const char *tmp,
+                    struct glass_blob_feed *feed, int fd, struct glass_unpack_stats *st,
+                    struct glass_err **err)
+{
 	const char *chain = glass_digest_hex(u->img->chain_ids[i]);
 	const struct glass_desc *l = &u->img->manifest->layers[i];
-	char tmp[64], link[16];
-	struct glass_unpack_stats st;
-	unsigned long long t0 = now_ns();
-	snprintf(tmp, sizeof(tmp), ".tmp-%d-%u", (int)getpid(),
-	         __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-	glass_rm_rf_at(u->lfd, tmp);
-	if (mkdirat(u->lfd, tmp, 0700) < 0)
-		return glass_err_new(err, errno, "mkdir(\"layers/%s\")", tmp);
+	struct glass_lstream_grow grow = {feed_wait, feed};
+	struct glass_unpack_opts uo = u->uo;
+	char link[16];
 	cleanup_close int tfd = openat(u->lfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0 || mkdirat(tfd, "diff", 0755) < 0)
 		return glass_err_new(err, errno, "mkdir(\"layers/%s/diff\")", tmp);
@@ -139,22 +150,53 @@ static int extract_layer(struct glass_layer_unpacker *u, size_t i, struct glass_
 	 * the umask (an entry "./" in the layer may set it again) */
 	if (dfd < 0 || fchmod(dfd, 0755) < 0)
 		return glass_err_new(err, errno, "open(\"layers/%s/diff\")", tmp);
-	cleanup_close int bfd = glass_store_txn_open_blob(u->txn, l->digest, err);
-	if (bfd < 0 || glass_unpack_fd(bfd, dfd, &u->uo, &st, err) < 0)
+	cleanup_close int bfd = feed ? -1 : glass_store_txn_open_blob(u->txn, l->digest, err);
+	if (!feed && bfd < 0)
 		return -1;
-	if (strcmp(st.diff_id, u->img->config->diff_ids[i]) != 0) {
+	uo.grow = feed ? &grow : NULL;
+	int r = glass_unpack_fd(feed ? fd : bfd, dfd, &uo, st, err);
+	/* what came from a growing blob counts only once the blob is verified */
+	if (feed && !glass_blob_feed_verified(feed)) {
+		glass_err_free(err);
+		return RETRY;
+	}
+	if (r < 0)
+		return -1;
+	if (strcmp(st->diff_id, u->img->config->diff_ids[i]) != 0) {
 		glass_err_new(err, EBADMSG, "uncompressed layer has digest %s, the config says %s",
-		              st.diff_id, u->img->config->diff_ids[i]);
+		              st->diff_id, u->img->config->diff_ids[i]);
 		return glass_err_hint(err, "the blob is corrupt or not this image's layer; "
 		                           "nothing was stored");
 	}
 	snprintf(link, sizeof(link), "%.12s", chain);
 	cleanup_free char *blobs = xasprintf("%s\n", l->digest);
-	if (put_file(tfd, "link", link) < 0 || put_file(tfd, "diff_id", st.diff_id) < 0 ||
+	if (put_file(tfd, "link", link) < 0 || put_file(tfd, "diff_id", st->diff_id) < 0 ||
 	    put_file(tfd, "blobs", blobs) < 0)
 		return glass_err_new(err, errno, "write(\"layers/%s/link\")", tmp);
-	if (short_link(u->lfd, chain, err) < 0)
-		return -1;
+	return short_link(u->lfd, chain, err);
+}
+
+/* Extracts layer i into layers/.tmp-PID-N and hands it to the
+ * transaction; from the growing blob `fd` when `feed` is set.  RETRY when
+ * that blob turned out unusable. */
+static int extract_layer(struct glass_layer_unpacker *u, size_t i, struct glass_blob_feed *feed,
+                         int fd, struct glass_err **err)
+{
+	static unsigned seq;
+	const char *chain = glass_digest_hex(u->img->chain_ids[i]);
+	const struct glass_desc *l = &u->img->manifest->layers[i];
+	char tmp[64];
+	struct glass_unpack_stats st;
+	unsigned long long t0 = now_ns();
+	snprintf(tmp, sizeof(tmp), ".tmp-%d-%u", (int)getpid(),
+	         __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	if (mkdirat(u->lfd, tmp, 0700) < 0)
+		return glass_err_new(err, errno, "mkdir(\"layers/%s\")", tmp);
+	int rc = fill_tmp(u, i, tmp, feed, fd, &st, err);
+	if (rc != 0) {
+		glass_rm_rf_at(u->lfd, tmp);
+		return rc;
+	}
 	glass_store_txn_add_dir(u->txn, u->lfd, tmp, chain);
 	if (u->verbose)
 		glass_store_report(u->s, GLASS_REPORT_INFO,
@@ -164,18 +206,23 @@ static int extract_layer(struct glass_layer_unpacker *u, size_t i, struct glass_
 	return 0;
 }
 
-static int unpack_layer(struct glass_layer_unpacker *u, size_t i, struct glass_err **err)
+/* 0, RETRY (start again from the complete blob), or -1 with err. */
+static int unpack_layer(struct glass_layer_unpacker *u, size_t i, struct glass_blob_feed *feed,
+                        int fd, struct glass_err **err)
 {
 	const char *chain = glass_digest_hex(u->img->chain_ids[i]);
 	char path[96];
 	snprintf(path, sizeof(path), "%s/link", chain);
 	int rc;
-	if (faccessat(u->lfd, path, F_OK, 0) == 0)
+	if (faccessat(u->lfd, path, F_OK, 0) == 0) {
+		if (feed && !glass_blob_feed_verified(feed))
+			return RETRY; /* checked from the complete blob */
 		rc = (!u->verify || verify_existing(u, i, err) == 0)
 		         ? short_link(u->lfd, chain, err)
 		         : -1;
-	else
-		rc = extract_layer(u, i, err);
+	} else {
+		rc = extract_layer(u, i, feed, fd, err);
+	}
 	if (rc < 0)
 		glass_err_ctx(err, "unpack layer %s", u->img->manifest->layers[i].digest);
 	return rc;
@@ -188,7 +235,7 @@ static void *worker(void *arg)
 	for (;;) {
 		size_t i = u->n;
 		for (size_t k = 0; k < u->n && i == u->n; k++)
-			if (u->jobs[k].ready && !u->jobs[k].taken)
+			if ((u->jobs[k].ready || u->jobs[k].feed) && !u->jobs[k].taken)
 				i = k;
 		if (u->stop || u->err || u->left == 0)
 			break;
@@ -196,11 +243,22 @@ static void *worker(void *arg)
 			pthread_cond_wait(&u->cv, &u->mu);
 			continue;
 		}
-		u->jobs[i].taken = true;
+		struct layer_job *j = &u->jobs[i];
+		struct glass_blob_feed *feed = j->ready ? NULL : j->feed;
+		j->taken = true;
 		pthread_mutex_unlock(&u->mu);
 		struct glass_err *e = NULL;
-		unpack_layer(u, i, &e);
+		int rc = unpack_layer(u, i, feed, j->fd, &e);
 		pthread_mutex_lock(&u->mu);
+		if (j->feed) { /* streamed or not, the growing file is done with */
+			glass_blob_feed_unref(j->feed);
+			close(j->fd);
+			j->feed = NULL;
+		}
+		if (rc == RETRY) {
+			j->taken = false; /* again once the blob is ready */
+			continue;
+		}
 		if (e && !u->err)
 			u->err = e;
 		else
@@ -283,6 +341,26 @@ void glass_layer_unpacker_ready(struct glass_layer_unpacker *u, const char *blob
 	pthread_mutex_unlock(&u->mu);
 }
 
+void glass_layer_unpacker_stream(struct glass_layer_unpacker *u, const char *blob_digest,
+                                 struct glass_blob_feed *feed, int fd)
+{
+	pthread_mutex_lock(&u->mu);
+	for (size_t i = 0; i < u->n && feed; i++) {
+		struct layer_job *j = &u->jobs[i];
+		if (j->ready || j->taken || j->feed ||
+		    strcmp(u->img->manifest->layers[i].digest, blob_digest) != 0)
+			continue;
+		j->feed = steal_pointer(&feed);
+		j->fd = fd;
+	}
+	pthread_cond_broadcast(&u->cv);
+	pthread_mutex_unlock(&u->mu);
+	if (feed) { /* no layer wants it */
+		glass_blob_feed_unref(feed);
+		close(fd);
+	}
+}
+
 int glass_layer_unpacker_finish(struct glass_layer_unpacker *u, char ***dirs,
                                 struct glass_err **err)
 {
@@ -318,6 +396,11 @@ void glass_layer_unpacker_free(struct glass_layer_unpacker *u)
 	pthread_mutex_unlock(&u->mu);
 	for (int k = 0; k < u->nth; k++)
 		pthread_join(u->th[k], NULL);
+	for (size_t i = 0; i < u->n; i++)
+		if (u->jobs[i].feed) {
+			glass_blob_feed_unref(u->jobs[i].feed);
+			close(u->jobs[i].fd);
+		}
 	glass_err_free(&u->err);
 	pthread_mutex_destroy(&u->mu);
 	pthread_cond_destroy(&u->cv);

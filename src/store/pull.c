@@ -63,6 +63,11 @@ static void layer_ready(void *data, const char *digest)
 	glass_layer_unpacker_ready(data, digest);
 }
 
+static void layer_stream(void *data, const char *digest, struct glass_blob_feed *feed, int fd)
+{
+	glass_layer_unpacker_stream(data, digest, feed, fd);
+}
+
 /* Stores the documents, fetches and unpacks the layers, commits. */
 static int fetch_image(struct glass_store *s, struct glass_registry *reg, struct resolved *r,
                        const struct glass_pull_opts *o, struct glass_err **err)
@@ -84,8 +89,9 @@ static int fetch_image(struct glass_store *s, struct glass_registry *reg, struct
 		glass_store_report(s, GLASS_REPORT_INFO, "Getting image source signatures");
 	if (glass_layer_unpacker_start(s, txn, img, true, !o->quiet, &u, err) < 0)
 		goto out;
+	struct glass_fetch_hooks hooks = {layer_ready, layer_stream, u};
 	if (glass_registry_fetch_blobs(reg, txn, img->manifest->layers, img->manifest->nlayers,
-	                               layer_ready, u, err) < 0)
+	                               &hooks, err) < 0)
 		goto out;
 	if (!o->quiet)
 		glass_store_report(s, GLASS_REPORT_INFO, "Copying config %.19s done",

@@ -20,8 +20,7 @@ struct fetch {
 	struct glass_registry *reg;
 	struct glass_store *s;
 	struct glass_store_txn *txn;
-	glass_blob_ready_fn ready;
-	void *ready_data;
+	const struct glass_fetch_hooks *hooks; /* may be NULL */
 };
 
 struct xfer {
@@ -37,7 +36,41 @@ struct xfer {
 	char *www_auth;
 	struct glass_err *werr; /* a local write failed */
 	bool done;
+	struct glass_blob_feed *feed; /* told to a reader while the data arrives */
+	int64_t fed;                  /* what the feed was last told */
 };
+
+static void ready(struct xfer *x)
+{
+	if (x->f->hooks && x->f->hooks->ready)
+		x->f->hooks->ready(x->f->hooks->data, x->d->digest);
+}
+
+/* Ends the feed of x: the reader learns whether the blob was verified. */
+static void feed_end(struct xfer *x, bool verified)
+{
+	if (!x->feed)
+		return;
+	if (verified)
+		glass_blob_feed_grow(x->feed, x->d->size);
+	glass_blob_feed_end(x->feed, verified);
+	glass_blob_feed_unref(x->feed);
+	x->feed = NULL;
+}
+
+/* Offers the growing file of x to a reader (who gets its own fd). */
+static void feed_start(struct xfer *x)
+{
+	const struct glass_fetch_hooks *h = x->f->hooks;
+	if (!h || !h->stream || x->feed)
+		return;
+	int fd = glass_blob_writer_open_reader(x->w, NULL);
+	if (fd < 0)
+		return;
+	x->fed = glass_blob_writer_offset(x->w);
+	x->feed = glass_blob_feed_new(x->fed);
+	h->stream(h->data, x->d->digest, glass_blob_feed_ref(x->feed), fd);
+}
 
 static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 {
@@ -46,9 +79,11 @@ static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 		long st = 0;
 		curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &st);
 		x->checked = true;
-		if (st == 200 && glass_blob_writer_offset(x->w) > 0 &&
-		    glass_blob_writer_restart(x->w, &x->werr) < 0)
-			return 0;
+		if (st == 200 && glass_blob_writer_offset(x->w) > 0) {
+			feed_end(x, false); /* what a reader read is void now */
+			if (glass_blob_writer_restart(x->w, &x->werr) < 0)
+				return 0;
+		}
 		if (st != 200 && st != 206) {
 			x->bad_status = true;
 			return 0;
@@ -56,6 +91,11 @@ static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 	}
 	if (glass_blob_writer_write(x->w, p, sz * n, &x->werr) < 0)
 		return 0;
+	int64_t off = glass_blob_writer_offset(x->w);
+	if (x->feed && off - x->fed >= (256 << 10)) {
+		glass_blob_feed_grow(x->feed, off);
+		x->fed = off;
+	}
 	return sz * n;
 }
 
@@ -118,11 +158,12 @@ static int xfer_start(struct xfer *x, CURLM *m, struct glass_err **err)
 		int st = xfer_open(x, err);
 		if (st != 0) {
 			x->done = st == 1;
-			if (x->done && x->f->ready)
-				x->f->ready(x->f->ready_data, x->d->digest);
+			if (x->done)
+				ready(x);
 			return st;
 		}
 	}
+	feed_start(x);
 	x->c = curl_easy_init();
 	if (!x->c)
 		abort();
@@ -176,10 +217,12 @@ static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, struct glass_err **er
 		struct glass_blob_writer *w = x->w;
 		x->w = NULL;
 		x->done = true;
-		if (glass_store_txn_add_writer(x->f->txn, w, NULL, err) < 0)
+		if (glass_store_txn_add_writer(x->f->txn, w, NULL, err) < 0) {
+			feed_end(x, false);
 			return -1;
-		if (x->f->ready)
-			x->f->ready(x->f->ready_data, x->d->digest);
+		}
+		feed_end(x, true);
+		ready(x);
 		if (!x->reg->o.quiet)
 			glass_store_report(x->f->s, GLASS_REPORT_INFO,
 			                   "Copying blob %s done (%.1f MB)", sd,
@@ -246,8 +289,8 @@ static size_t plan(struct fetch *f, const struct glass_desc *blobs, size_t n, st
 				glass_store_report(f->s, GLASS_REPORT_INFO,
 				                   "Copying blob %.19s skipped: already exists",
 				                   blobs[i].digest);
-			if (f->ready)
-				f->ready(f->ready_data, blobs[i].digest);
+			if (f->hooks && f->hooks->ready)
+				f->hooks->ready(f->hooks->data, blobs[i].digest);
 			continue;
 		}
 		xs[nx].f = f;
@@ -284,10 +327,10 @@ static int reap(CURLM *m, size_t *active, struct glass_err **err)
 }
 
 int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn *t,
-                               const struct glass_desc *blobs, size_t n, glass_blob_ready_fn ready,
-                               void *ready_data, struct glass_err **err)
+                               const struct glass_desc *blobs, size_t n,
+                               const struct glass_fetch_hooks *hooks, struct glass_err **err)
 {
-	struct fetch f = {r, glass_store_txn_store(t), t, ready, ready_data};
+	struct fetch f = {r, glass_store_txn_store(t), t, hooks};
 	struct xfer *xs = xcalloc(n + 1, sizeof(*xs));
 	size_t nx = plan(&f, blobs, n, xs), next = 0, active = 0;
 	int rc = -1;
@@ -325,6 +368,7 @@ out:
 			curl_multi_remove_handle(m, xs[i].c);
 			curl_easy_cleanup(xs[i].c);
 		}
+		feed_end(&xs[i], false);
 		/* keep partial data for a resume unless it was proven wrong */
 		glass_blob_writer_abort(xs[i].w, true);
 		curl_slist_free_all(xs[i].h);

@@ -41,17 +41,24 @@ int glass_registry_get_manifest(struct glass_registry *r, const char *reference,
                                 size_t *len, char **content_type, char digest[GLASS_DIGEST_LEN],
                                 struct glass_err **err);
 
-/* Called with each blob digest as soon as the blob can be read through
- * the transaction (at once for those already there). */
-typedef void (*glass_blob_ready_fn)(void *data, const char *digest);
+/* What a download tells its caller, on the downloading thread. */
+struct glass_fetch_hooks {
+	/* The blob can be read, complete and verified, through the
+	 * transaction (at once for those already there). */
+	void (*ready)(void *data, const char *digest);
+	/* The blob's data starts arriving: `fd` reads the growing file (the
+	 * callee owns fd and the feed reference). */
+	void (*stream)(void *data, const char *digest, struct glass_blob_feed *feed, int fd);
+	void *data;
+};
 
 /* Downloads the blobs not yet in the store into the transaction `t`, in
- * parallel, each verified as it completes; `ready` (may be NULL) is told
+ * parallel, each verified as it completes; `hooks` (may be NULL) is told
  * of each.  Progress goes to the store's report function.  On error no
  * unverified blob is kept but as a resumable .partial. */
 int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn *t,
-                               const struct glass_desc *blobs, size_t n, glass_blob_ready_fn ready,
-                               void *ready_data, struct glass_err **err);
+                               const struct glass_desc *blobs, size_t n,
+                               const struct glass_fetch_hooks *hooks, struct glass_err **err);
 
 /* GET a small blob (a config) into memory, verified. */
 int glass_registry_get_blob(struct glass_registry *r, const struct glass_desc *d, char **data,

@@ -359,6 +359,14 @@ int glass_blob_writer_write(struct glass_blob_writer *w, const void *buf, size_t
 	return 0;
 }
 
+int glass_blob_writer_open_reader(struct glass_blob_writer *w, struct glass_err **err)
+{
+	int fd = openat(w->s->ingestfd, w->partial, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		glass_err_new(err, errno, "open(\"%s/ingest/%s\")", w->s->dir, w->partial);
+	return fd;
+}
+
 int64_t glass_blob_writer_offset(const struct glass_blob_writer *w)
 {
 	return w->offset;

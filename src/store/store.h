@@ -120,6 +120,29 @@ int glass_blob_writer_commit(struct glass_blob_writer *w, char *out_digest, stru
 /* Abandons the write; `keep` leaves the .partial for a later resume. */
 void glass_blob_writer_abort(struct glass_blob_writer *w, bool keep);
 
+/* Opens the data written so far for reading (a layer extracted while it
+ * downloads); the fd stays valid when the data is renamed.  -1 with err. */
+int glass_blob_writer_open_reader(struct glass_blob_writer *w, struct glass_err **err);
+
+/* A blob being downloaded, told to a reader of its growing file: how much
+ * is written, and how the download ended.  Reference counted (the
+ * downloader and the reader each hold one).  Nothing read through a feed
+ * may be used before glass_blob_feed_end() said the blob was verified. */
+struct glass_blob_feed;
+struct glass_blob_feed *glass_blob_feed_new(int64_t written);
+struct glass_blob_feed *glass_blob_feed_ref(struct glass_blob_feed *f);
+void glass_blob_feed_unref(struct glass_blob_feed *f);
+/* The file now holds `written` bytes. */
+void glass_blob_feed_grow(struct glass_blob_feed *f, int64_t written);
+/* The download ended: `verified` when the blob joined the transaction;
+ * otherwise it failed or restarted from zero (readers must start over). */
+void glass_blob_feed_end(struct glass_blob_feed *f, bool verified);
+/* Waits until the file holds more than `have` bytes (1), or the download
+ * ended verified with `have` bytes (0), or the data is not usable (-1). */
+int glass_blob_feed_wait(struct glass_blob_feed *f, int64_t have);
+/* Waits for the end of the download; true when verified. */
+bool glass_blob_feed_verified(struct glass_blob_feed *f);
+
 /* A transaction: the blobs and layer directories one pull or import
  * writes.  Verified blobs wait in ingest/ (invisible, readable through the
  * transaction); directories wait under temporary names.  Commit makes all

@@ -289,3 +289,79 @@ void glass_store_txn_free(struct glass_store_txn *t)
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
+
+struct glass_blob_feed {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int64_t written;
+	int state; /* 0 growing, 1 verified, -1 unusable */
+	unsigned refs;
+};
+
+struct glass_blob_feed *glass_blob_feed_new(int64_t written)
+{
+	struct glass_blob_feed *f = xcalloc(1, sizeof(*f));
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	f->written = written;
+	f->refs = 1;
+	return f;
+}
+
+struct glass_blob_feed *glass_blob_feed_ref(struct glass_blob_feed *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void glass_blob_feed_unref(struct glass_blob_feed *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	free(f);
+}
+
+void glass_blob_feed_grow(struct glass_blob_feed *f, int64_t written)
+{
+	pthread_mutex_lock(&f->mu);
+	f->written = written;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+void glass_blob_feed_end(struct glass_blob_feed *f, bool verified)
+{
+	pthread_mutex_lock(&f->mu);
+	if (f->state == 0)
+		f->state = verified ? 1 : -1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+int glass_blob_feed_wait(struct glass_blob_feed *f, int64_t have)
+{
+	int rc;
+	pthread_mutex_lock(&f->mu);
+	while (f->state == 0 && f->written <= have)
+		pthread_cond_wait(&f->cv, &f->mu);
+	if (f->state < 0)
+		rc = -1;
+	else if (f->written > have)
+		rc = 1;
+	else
+		rc = 0;
+	pthread_mutex_unlock(&f->mu);
+	return rc;
+}
+
+bool glass_blob_feed_verified(struct glass_blob_feed *f)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->state == 0)
+		pthread_cond_wait(&f->cv, &f->mu);
+	bool ok = f->state > 0;
+	pthread_mutex_unlock(&f->mu);
+	return ok;
+}

@@ -1026,7 +1026,7 @@ int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
 	c.umask = current_umask();
 	c.opaque_xattr = c.o->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
 	memset(stats, 0, sizeof(*stats));
-	if (glass_lstream_open(fd, c.o->zlib, &c.ls, err) < 0)
+	if (glass_lstream_open(fd, c.o->zlib, c.o->grow, &c.ls, err) < 0)
 		goto out;
 	stats->compression = glass_compression_name(glass_lstream_compression(c.ls));
 	c.pool = pool_new(c.o);
@@ -1052,7 +1052,7 @@ out:
 int glass_unpack_diff_id(int fd, bool zlib, char diff_id[GLASS_DIGEST_LEN], struct glass_err **err)
 {
 	struct glass_lstream *ls;
-	if (glass_lstream_open(fd, zlib, &ls, err) < 0)
+	if (glass_lstream_open(fd, zlib, NULL, &ls, err) < 0)
 		return -1;
 	int rc = glass_lstream_finish(ls, diff_id, NULL, err);
 	glass_lstream_free(ls);

@@ -20,6 +20,7 @@
 
 #include "digest.h"
 #include "err.h"
+#include "stream.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -37,6 +38,7 @@ struct glass_unpack_opts {
 	int threads;         /* file writer threads: 0 default, -1 none, N (at most 8) */
 	unsigned max_queued; /* files queued to the writers at once: 0 derives it from
 	                        RLIMIT_NOFILE (each holds its directory open) */
+	const struct glass_lstream_grow *grow; /* the layer file is still being written */
 };
 
 struct glass_unpack_stats {
