@@ -73,6 +73,7 @@ static int fetch_image(struct glass_store *s, struct glass_registry *reg, struct
                        const struct glass_pull_opts *o, struct glass_err **err)
 {
 	struct glass_store_txn *txn = glass_store_txn_new(s, true);
+	glass_store_txn_writeback(txn);
 	struct glass_layer_unpacker *u = NULL;
 	struct glass_image *img = NULL;
 	int rc = -1;

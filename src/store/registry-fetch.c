@@ -182,6 +182,8 @@ static int xfer_start(struct xfer *x, CURLM *m, struct glass_err **err)
 		x->h = curl_slist_append(x->h, range);
 	}
 	curl_easy_setopt(x->c, CURLOPT_URL, url);
+	/* large reads: fewer recv/write calls and hash updates per MB */
+	curl_easy_setopt(x->c, CURLOPT_BUFFERSIZE, 512L << 10);
 	curl_easy_setopt(x->c, CURLOPT_HTTPHEADER, x->h);
 	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, x);
@@ -300,14 +302,16 @@ static size_t plan(struct fetch *f, const struct glass_desc *blobs, size_t n, st
 	return nx;
 }
 
-/* Handles the transfers curl finished.  -1 on a fatal error. */
+/* Handles the transfers curl finished: how many, or -1 on a fatal
+ * error. */
 static int reap(CURLM *m, size_t *active, struct glass_err **err)
 {
 	CURLMsg *msg;
-	int left;
+	int left, ended = 0;
 	while ((msg = curl_multi_info_read(m, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
+		ended++;
 		struct xfer *x;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 		int r = xfer_end(x, m, msg->data.result, err);
@@ -323,7 +327,7 @@ static int reap(CURLM *m, size_t *active, struct glass_err **err)
 		if (st == 1)
 			(*active)--;
 	}
-	return 0;
+	return ended;
 }
 
 int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn *t,
@@ -353,13 +357,16 @@ int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn 
 			break;
 		int running;
 		curl_multi_perform(m, &running);
-		if (reap(m, &active, err) < 0)
+		int ended = reap(m, &active, err);
+		if (ended < 0)
 			goto out;
 		if (!r->o.quiet && now_ns() - last > 200000000ull) {
 			progress(&f, xs, nx, t0);
 			last = now_ns();
 		}
-		curl_multi_poll(m, NULL, 0, 200, NULL);
+		/* a transfer that ended frees a slot: no waiting then */
+		if (ended == 0)
+			curl_multi_poll(m, NULL, 0, 200, NULL);
 	}
 	rc = 0;
 out:

@@ -154,6 +154,10 @@ struct glass_store_txn;
  * .partial files (a pull); otherwise it deletes them (an import). */
 struct glass_store_txn *glass_store_txn_new(struct glass_store *s, bool keep_partials);
 struct glass_store *glass_store_txn_store(struct glass_store_txn *t);
+/* Keeps the disk writing what the transaction writes while it works (a
+ * thread syncs the store's file system every 250 ms until the commit), so
+ * the commit's sync is short.  For large transactions (a pull). */
+void glass_store_txn_writeback(struct glass_store_txn *t);
 /* Verifies the writer's blob (as commit does) and adds it; frees w in
  * every case.  The digest goes to out_digest (may be NULL). */
 int glass_store_txn_add_writer(struct glass_store_txn *t, struct glass_blob_writer *w,

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 
 struct pending_blob {
 	char digest[GLASS_DIGEST_LEN];
@@ -33,6 +34,9 @@ struct pending_dir {
 struct glass_store_txn {
 	struct glass_store *s;
 	bool keep_partials;
+	pthread_t flusher;
+	bool flushing, stop_flusher;
+	pthread_cond_t flush_cv;
 	pthread_mutex_t mu;
 	struct pending_blob *blobs;
 	size_t nblobs, capblobs;
@@ -46,7 +50,54 @@ struct glass_store_txn *glass_store_txn_new(struct glass_store *s, bool keep_par
 	t->s = s;
 	t->keep_partials = keep_partials;
 	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->flush_cv, NULL);
 	return t;
+}
+
+/* The page cache holds written data back for up to 30 s (or until a
+ * tenth of memory is dirty), so without help all of a pull's gigabytes
+ * would reach the disk only at the final sync, after the work.  Syncing
+ * every quarter second on a thread of its own keeps the disk writing
+ * while the pull computes, and leaves the final sync little to do. */
+static void *flusher(void *arg)
+{
+	struct glass_store_txn *t = arg;
+	struct timespec ts;
+	pthread_mutex_lock(&t->mu);
+	while (!t->stop_flusher) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&t->flush_cv, &t->mu, &ts);
+		if (t->stop_flusher)
+			break;
+		pthread_mutex_unlock(&t->mu);
+		syncfs(t->s->dirfd);
+		pthread_mutex_lock(&t->mu);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+void glass_store_txn_writeback(struct glass_store_txn *t)
+{
+	if (!t->flushing && pthread_create(&t->flusher, NULL, flusher, t) == 0)
+		t->flushing = true;
+}
+
+static void stop_flusher(struct glass_store_txn *t)
+{
+	if (!t->flushing)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->stop_flusher = true;
+	pthread_cond_broadcast(&t->flush_cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(t->flusher, NULL);
+	t->flushing = false;
 }
 
 struct glass_store *glass_store_txn_store(struct glass_store_txn *t)
@@ -248,6 +299,7 @@ int glass_store_txn_commit(struct glass_store_txn *t, struct glass_err **err)
 	dev_t devs[8];
 	size_t ndevs = 0;
 	int rc = 0;
+	stop_flusher(t);
 	pthread_mutex_lock(&t->mu);
 	if (t->nblobs || t->ndirs)
 		rc = sync_once(t->s->dirfd, devs, &ndevs, err);
@@ -265,6 +317,7 @@ void glass_store_txn_free(struct glass_store_txn *t)
 {
 	if (!t)
 		return;
+	stop_flusher(t);
 	for (size_t i = 0; i < t->nblobs; i++) {
 		char partial[96];
 		const char *ready = t->blobs[i].ready;
@@ -286,6 +339,7 @@ void glass_store_txn_free(struct glass_store_txn *t)
 	}
 	free(t->blobs);
 	free(t->dirs);
+	pthread_cond_destroy(&t->flush_cv);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
