@@ -17,11 +17,19 @@
 # in the untimed prepare step): each tool's store is empty, and no run
 # pays for the inodes a previous run freed (ext4 skips recently freed
 # inodes with a slow scan, which would dominate and randomise the
-# timings).  containerd is restarted on each new file system.
+# timings).  containerd is restarted on each new file system.  glass
+# makes the pull durable (one sync before the image is named); the floor
+# does not, so "floor+sync" (the floor, then syncfs) is shown beside it.
+#
+# Everything runs in a cpu cgroup of its own with 10x the default
+# cpu.shares, so that other work on a shared machine takes less from the
+# runs (a pipeline of many processes, like the floor, would otherwise get
+# more of a busy machine than a program of a few threads).
 #   bench/pull.sh [BUILD] [RUNS]      RUNS for the big images (default 5);
 #                                     the small image gets 4x as many
 #   PULL_ONLY="glass floor" bench/pull.sh ...   a subset of the contenders
 #   PULL_IMAGES="small" bench/pull.sh ...       a subset of the images
+#   PULL_FS=tmpfs bench/pull.sh ...             stores on a new tmpfs instead
 #   GLASS_PULL_FLAGS="--unpack-jobs 1" ...      extra flags for glass pull
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
@@ -29,7 +37,7 @@ RUNS=${2:-5}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 GLASS=$BUILD/glass
 CACHE=${GLASS_BENCH_CACHE:-/var/tmp/glass-bench}/pull
-ONLY=${PULL_ONLY:-floor glass skopeo podman ctr}
+ONLY=${PULL_ONLY:-floor floor+sync glass skopeo podman ctr}
 IMAGES=${PULL_IMAGES:-big-gzip big-zstd small}
 die() {
 	echo "bench/pull.sh: $*" >&2
@@ -41,6 +49,25 @@ for c in hyperfine docker-registry skopeo podman containerd ctr curl igzip zstd 
 	command -v $c >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
 done
 [ -x "$GLASS" ] || die "$GLASS not built (make)"
+
+# The measuring part runs as a child in a cpu cgroup made for it (it moves
+# itself in); the parent removes the cgroup afterwards.
+if [ -z "${PULL_CGROUP:-}" ]; then
+	CG=glass-bench-pull-$$
+	cgdir=
+	if [ -d /sys/fs/cgroup/cpu ] && mkdir /sys/fs/cgroup/cpu/$CG 2>/dev/null; then
+		cgdir=/sys/fs/cgroup/cpu/$CG
+		echo 10240 >$cgdir/cpu.shares
+	elif [ -f /sys/fs/cgroup/cgroup.controllers ] && mkdir /sys/fs/cgroup/$CG 2>/dev/null; then
+		cgdir=/sys/fs/cgroup/$CG
+		echo 1000 >$cgdir/cpu.weight 2>/dev/null || true
+	fi
+	rc=0
+	PULL_CGROUP=${cgdir:-none} bash "$0" "$@" || rc=$?
+	[ -n "$cgdir" ] && rmdir "$cgdir"
+	exit $rc
+fi
+[ "$PULL_CGROUP" != none ] && echo $$ >"$PULL_CGROUP/cgroup.procs"
 
 # --- the images: layer tars, compressed, as OCI layouts (cached) ----------
 layout() { # layout NAME KIND EXT MEDIATYPE-SUFFIX
@@ -122,12 +149,16 @@ cat >"$W/fresh.sh" <<EOF
 set -e
 if [ -s $W/ctrd.pid ]; then kill \$(cat $W/ctrd.pid) 2>/dev/null || true; while kill -0 \$(cat $W/ctrd.pid) 2>/dev/null; do sleep 0.05; done; : >$W/ctrd.pid; fi
 grep -o " $MNT[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount "\$m"; done
-[ -s $W/loopdev ] && losetup -d \$(cat $W/loopdev)
+[ -s $W/loopdev ] && losetup -d \$(cat $W/loopdev) && : >$W/loopdev
 rm -f $W/fs.img
-truncate -s 8G $W/fs.img
-losetup -f --show --direct-io=on $W/fs.img >$W/loopdev
-mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \$(cat $W/loopdev)
-mount \$(cat $W/loopdev) $MNT
+if [ "${PULL_FS:-ext4}" = tmpfs ]; then
+	mount -t tmpfs -o size=8g glass-bench-pull $MNT
+else
+	truncate -s 8G $W/fs.img
+	losetup -f --show --direct-io=on $W/fs.img >$W/loopdev
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 \$(cat $W/loopdev)
+	mount \$(cat $W/loopdev) $MNT
+fi
 if [ "\${1:-}" = ctr ]; then
 	mkdir -p $MNT/ctrd
 	printf 'version = 2\nroot = "%s"\nstate = "%s"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s"\n' \
@@ -155,6 +186,7 @@ EOF
 chmod +x "$W/fresh.sh" "$W/floor.sh"
 "$W/fresh.sh"
 
+echo "# stores on a new ${PULL_FS:-ext4} file system each run; cgroup $PULL_CGROUP"
 echo "# host: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GB RAM, $(uname -r); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# glass $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null), $(skopeo --version), $(podman --version), $(ctr --version | cut -d' ' -f3)"
 PODMAN="podman --root $MNT/podman/root --runroot $MNT/podman/run --storage-driver overlay --events-backend none --cgroup-manager cgroupfs"
@@ -173,6 +205,7 @@ for img in $IMAGES; do
 	for c in $ONLY; do
 		case $c in
 		floor) cmd="$W/floor.sh $img $ext bench/${img%%-*}" ;;
+		floor+sync) cmd="$W/floor.sh $img $ext bench/${img%%-*} && sync -f $MNT" ;;
 		glass) cmd="GLASS_ROOT=$MNT/glass $GLASS pull -q --tls-verify=false ${GLASS_PULL_FLAGS:-} $r" ;;
 		skopeo) cmd="skopeo copy -q --src-tls-verify=false docker://$r oci:$MNT/skopeo:x" ;;
 		podman) cmd="$PODMAN pull -q --tls-verify=false $r" ;;
