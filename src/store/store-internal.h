@@ -15,7 +15,7 @@ struct glass_blob_writer {
 };
 
 /* Verifies digest and size and renames the data to ingest/`ready`
- * (<hex>.ready.PID): complete, unlocked, not yet a blob.  The digest goes
+ * (<hex>.ready.PID.N): complete, unlocked, not yet a blob.  The digest goes
  * to `digest`.  On mismatch the data is deleted.  Frees w in every case. */
 int store_writer_ready(struct glass_blob_writer *w, char digest[GLASS_DIGEST_LEN], char ready[96],
                        struct glass_err **err);

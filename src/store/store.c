@@ -78,7 +78,7 @@ static void sweep_dead(struct glass_store *s, const char *name, bool layer)
 	closedir(d);
 }
 
-/* Verified downloads of a dead process (<hex>.ready.PID) become resumable
+/* Verified downloads of a dead process (<hex>.ready.PID.N) become resumable
  * .partial files again: the next pull re-hashes them instead of fetching. */
 static void sweep_ready(struct glass_store *s)
 {
@@ -442,7 +442,10 @@ int store_writer_ready(struct glass_blob_writer *w, char digest[GLASS_DIGEST_LEN
 	int rc = -1;
 	if (writer_check(w, got, err) < 0)
 		goto out;
-	snprintf(ready, 96, "%.64s.ready.%d", glass_digest_hex(got), (int)getpid());
+	static unsigned seq;
+	/* unique even for the same content twice in one transaction */
+	snprintf(ready, 96, "%.64s.ready.%d.%u", glass_digest_hex(got), (int)getpid(),
+	         __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	if (renameat(w->s->ingestfd, w->partial, w->s->ingestfd, ready) < 0) {
 		glass_err_new(err, errno, "renameat(\"ingest/%s\", \"ingest/%s\")", w->partial,
 		              ready);

@@ -7,7 +7,7 @@
  * digest its (empty) content does not have.  Fsyncing each file orders
  * them one by one but costs a journal commit each; syncfs(2) writes back
  * everything of the filesystem in one go.  So a transaction keeps what it
- * wrote under names nothing reads (ingest/<hex>.ready.PID, layers/.tmp-*),
+ * wrote under names nothing reads (ingest/<hex>.ready.PID.N, layers/.tmp-*),
  * syncs once, renames all, and fsyncs each directory it renamed into so
  * the renames are durable too. */
 #include "store-internal.h"
