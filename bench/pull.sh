@@ -113,6 +113,7 @@ MNT=$W/mnt
 mkdir -p "$MNT" "$W/reg"
 REG_PID= CTRD_PID=
 cleanup() {
+	set +e
 	[ -n "$REG_PID" ] && kill "$REG_PID" 2>/dev/null && wait "$REG_PID" 2>/dev/null
 	[ -s "$W/ctrd.pid" ] && kill "$(cat "$W/ctrd.pid")" 2>/dev/null
 	sleep 0.5
