@@ -14,7 +14,7 @@
  * Modes are set exactly without touching the process's umask (a
  * process-wide setting other threads depend on): a file is created with
  * its mode and fixed with fchmod only where the umask took bits away. */
-#include "unpack.h"
+#include "unpack-internal.h"
 #include "stream.h"
 #include "sys.h"
 #include "util.h"
@@ -25,10 +25,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -36,76 +34,6 @@
 struct dirtime {
 	char *path;
 	struct timespec ts[2];
-};
-
-/* A directory fd shared by the parser's cache and the queued files in it:
- * the last one to let go closes it.  Sharing (rather than one dup per
- * file) keeps the open fds to one per distinct directory in the queue. */
-struct pdir {
-	int fd;
-	unsigned refs;
-};
-
-static struct pdir *pdir_new(int fd)
-{
-	struct pdir *p = xmalloc(sizeof(*p));
-	p->fd = fd;
-	p->refs = 1;
-	return p;
-}
-
-static struct pdir *pdir_get(struct pdir *p)
-{
-	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
-	return p;
-}
-
-static void pdir_put(struct pdir *p)
-{
-	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		close(p->fd);
-		free(p);
-	}
-}
-
-/* A regular file handed to a writer thread: its data is copied out of
- * libarchive's buffer, its parent directory shared. */
-struct job {
-	struct job *next;
-	struct pdir *parent;
-	char *name;
-	char *entry; /* for errors */
-	char *data;
-	size_t len;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	bool chown, chmod;
-	struct timespec ts[2];
-	char **xnames; /* xattrs: names and values (NULL-terminated names) */
-	char **xvals;
-	size_t *xlens;
-};
-
-/* File creation is the kernel's most expensive part of extraction (inode
- * allocation, directory insertion, journal), so regular files are written
- * by a small pool of threads while the main thread parses the stream.
- * Anything that depends on earlier entries (hard links, whiteouts,
- * replacing an existing entry) first waits for the pool to drain. */
-struct pool {
-	pthread_t th[8];
-	int nth;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *head, *tail;
-	size_t queued_bytes;
-	unsigned queued, max_queued;
-	int busy;
-	bool stop;
-	struct glass_err *err;
-	bool rootless;
-	uid_t euid;
-	gid_t egid;
 };
 
 struct ctx {
@@ -126,193 +54,6 @@ struct ctx {
 	mode_t umask; /* the process's, read once: bits to restore with fchmod */
 	const char *opaque_xattr;
 };
-
-#define POOL_MAX_BYTES (96u << 20)
-#define POOL_MAX_FILE  (32u << 20)
-
-static void job_free(struct job *j)
-{
-	pdir_put(j->parent);
-	for (size_t i = 0; j->xnames && j->xnames[i]; i++) {
-		free(j->xnames[i]);
-		free(j->xvals[i]);
-	}
-	free(j->xnames);
-	free(j->xvals);
-	free(j->xlens);
-	free(j->name);
-	free(j->entry);
-	free(j->data);
-	free(j);
-}
-
-/* Starts writing a big file back now, without waiting: the one sync
- * that makes the layer durable then finds little left to do. */
-static void writeback(int fd, size_t len)
-{
-	if (len >= (1u << 20))
-		sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-}
-
-/* Runs in a writer thread: create, write, own, xattrs, times. */
-static int job_run(struct pool *p, struct job *j, struct glass_err **err)
-{
-	int fd = -1, pfd = j->parent->fd;
-	for (int i = 0; i < 2 && fd < 0; i++) {
-		fd = openat(pfd, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		            j->mode);
-		if (fd < 0 && errno == EEXIST && i == 0) {
-			if (glass_rm_rf_at(pfd, j->name) < 0)
-				return glass_err_new(err, errno, "remove existing \"%s\"", j->name);
-		} else if (fd < 0) {
-			return glass_err_new(err, errno, "openat(\"%s\", O_CREAT|O_EXCL)", j->name);
-		}
-	}
-	int rc = 0;
-	if (j->len && write_all(fd, j->data, j->len) < 0)
-		rc = glass_err_new(err, errno, "write(\"%s\", %zu bytes)", j->name, j->len);
-	if (rc == 0 && j->chown && fchown(fd, j->uid, j->gid) < 0 && !p->rootless)
-		rc = glass_err_new(err, errno, "fchown(\"%s\", %u, %u)", j->name, j->uid, j->gid);
-	if (rc == 0 && j->chmod && fchmod(fd, j->mode) < 0)
-		rc = glass_err_new(err, errno, "fchmod(\"%s\")", j->name);
-	for (size_t i = 0; rc == 0 && j->xnames && j->xnames[i]; i++)
-		if (fsetxattr(fd, j->xnames[i], j->xvals[i], j->xlens[i], 0) < 0 && !p->rootless &&
-		    errno != ENOTSUP)
-			rc = glass_err_new(err, errno, "fsetxattr(\"%s\")", j->xnames[i]);
-	if (rc == 0 && futimens(fd, j->ts) < 0)
-		rc = glass_err_new(err, errno, "futimens(\"%s\")", j->name);
-	writeback(fd, j->len);
-	close(fd);
-	return rc;
-}
-
-static void *pool_worker(void *arg)
-{
-	struct pool *p = arg;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->head && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (!p->head)
-			break;
-		struct job *j = p->head;
-		p->head = j->next;
-		if (!p->head)
-			p->tail = NULL;
-		p->busy++;
-		bool failed = p->err != NULL;
-		pthread_mutex_unlock(&p->mu);
-		struct glass_err *e = NULL;
-		if (!failed && job_run(p, j, &e) < 0)
-			glass_err_ctx(&e, "entry \"%s\"", j->entry);
-		size_t len = j->len;
-		job_free(j);
-		pthread_mutex_lock(&p->mu);
-		if (e && !p->err)
-			p->err = e;
-		else
-			glass_err_free(&e);
-		p->busy--;
-		p->queued_bytes -= len;
-		p->queued--;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Files queued at once: each holds its directory open, so the queue must
- * stay well inside the open-file limit (other layers may be unpacking in
- * parallel, and the caller has fds of its own). */
-static unsigned default_max_queued(void)
-{
-	struct rlimit rl;
-	rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 16 : 64;
-	return n < 8 ? 8 : n > 1024 ? 1024 : (unsigned)n;
-}
-
-static struct pool *pool_new(const struct glass_unpack_opts *o)
-{
-	int n = o->threads == 0 ? GLASS_UNPACK_THREADS_DEFAULT : o->threads;
-	if (n <= 0)
-		return NULL;
-	struct pool *p = xcalloc(1, sizeof(*p));
-	p->rootless = o->rootless;
-	p->max_queued = o->max_queued ? o->max_queued : default_max_queued();
-	p->euid = geteuid();
-	p->egid = getegid();
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	for (int i = 0; i < n && i < 8; i++)
-		if (pthread_create(&p->th[p->nth], NULL, pool_worker, p) == 0)
-			p->nth++;
-	if (p->nth == 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* Waits until every queued file is written; returns the first error. */
-static int pool_drain(struct pool *p, struct glass_err **err)
-{
-	if (!p)
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	while (p->head || p->busy)
-		pthread_cond_wait(&p->cv, &p->mu);
-	struct glass_err *e = p->err;
-	p->err = NULL;
-	pthread_mutex_unlock(&p->mu);
-	if (e) {
-		*err = e;
-		return -1;
-	}
-	return 0;
-}
-
-static void pool_free(struct pool *p)
-{
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nth; i++)
-		pthread_join(p->th[i], NULL);
-	while (p->head) {
-		struct job *j = p->head;
-		p->head = j->next;
-		job_free(j);
-	}
-	glass_err_free(&p->err);
-	free(p);
-}
-
-static int pool_submit(struct pool *p, struct job *j, struct glass_err **err)
-{
-	pthread_mutex_lock(&p->mu);
-	while ((p->queued_bytes > POOL_MAX_BYTES || p->queued >= p->max_queued) && !p->err)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->err) {
-		*err = p->err;
-		p->err = NULL;
-		pthread_mutex_unlock(&p->mu);
-		job_free(j);
-		return -1;
-	}
-	p->queued_bytes += j->len;
-	p->queued++;
-	if (p->tail)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return 0;
-}
 
 /* Canonical relative form of a tar path: no empty or "." components.
  * Returns 0, -1 for an absolute path or one with "..", -2 when it does not
@@ -372,7 +113,7 @@ static void split(char *path, const char **parent, const char **base)
 
 static void drop_cache(struct ctx *c)
 {
-	pdir_put(c->cache);
+	unpack_pdir_put(c->cache);
 	c->cache = NULL;
 	free(c->cache_path);
 	c->cache_path = NULL;
@@ -450,7 +191,7 @@ static struct pdir *parent_dir(struct ctx *c, const char *parent, const char *en
 	}
 	if (fd < 0)
 		return NULL;
-	c->cache = pdir_new(fd);
+	c->cache = unpack_pdir_new(fd);
 	c->cache_path = xstrdup(parent);
 	return c->cache;
 }
@@ -515,7 +256,7 @@ static int drain(struct ctx *c, struct glass_err **err)
 		memset(c->inflight, 0, c->capinflight * sizeof(uint64_t));
 		c->ninflight = 0;
 	}
-	return pool_drain(c->pool, err);
+	return unpack_pool_drain(c->pool, err);
 }
 
 /* Lets the writers finish when `path` or one of its ancestors is still
@@ -720,7 +461,7 @@ static int submit_file(struct ctx *c, struct pdir *parent, const char *base, con
 	size_t size;
 	la_int64_t off;
 	int r;
-	j->parent = pdir_get(parent);
+	j->parent = unpack_pdir_get(parent);
 	j->name = xstrdup(base);
 	j->entry = xstrdup(raw);
 	j->mode = mode;
@@ -732,20 +473,20 @@ static int submit_file(struct ctx *c, struct pdir *parent, const char *base, con
 	j->data = want ? xmalloc(want) : NULL;
 	while ((r = archive_read_data_block(c->a, &buf, &size, &off)) == ARCHIVE_OK) {
 		if ((size_t)off != got || got + size > want) {
-			job_free(j);
+			unpack_job_free(j);
 			return glass_err_new(err, EBADMSG, "file data does not match its size");
 		}
 		memcpy(j->data + got, buf, size);
 		got += size;
 	}
 	if (r != ARCHIVE_EOF || got != want) {
-		job_free(j);
+		unpack_job_free(j);
 		return glass_err_new(err, archive_errno(c->a) > 0 ? archive_errno(c->a) : EIO,
 		                     "read tar data: %s", archive_error_string(c->a));
 	}
 	j->len = want;
 	job_xattrs(j, e);
-	return pool_submit(c->pool, j, err);
+	return unpack_pool_submit(c->pool, j, err);
 }
 
 static int extract_dir(struct ctx *c, const char *parent, const char *base, const char *raw,
@@ -820,7 +561,7 @@ static int extract_file(struct ctx *c, const char *parent, const char *base, con
 		return -1;
 	if (futimens(f, ts) < 0)
 		return glass_err_new(err, errno, "futimens(\"%s\")", base);
-	writeback(f, (size_t)archive_entry_size(e));
+	unpack_writeback(f, (size_t)archive_entry_size(e));
 	return 0;
 }
 
@@ -1039,7 +780,7 @@ int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
 	if (glass_lstream_open(fd, c.o->zlib, c.o->grow, &c.ls, err) < 0)
 		goto out;
 	stats->compression = glass_compression_name(glass_lstream_compression(c.ls));
-	c.pool = pool_new(c.o);
+	c.pool = unpack_pool_new(c.o);
 	c.a = archive_read_new();
 	archive_read_support_format_tar(c.a);
 	if (extract_all(&c, stats, err) < 0)
@@ -1048,7 +789,7 @@ int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
 		goto out;
 	rc = 0;
 out:
-	pool_free(c.pool); /* joins the writers before the fds they use go */
+	unpack_pool_free(c.pool); /* joins the writers before the fds they use go */
 	free(c.inflight);
 	apply_dir_times(&c);
 	drop_cache(&c);

@@ -177,9 +177,8 @@ mkdir -p "$GLASS_ROOT/tmp/import-999999/blobs" "$GLASS_ROOT/layers/.tmp-999999-0
 G image ls >/dev/null 2>&1
 is "the next store operation removes a dead import's scratch directory" "$(debris)" ""
 K=$TEST_TMP/killme
-mkdir -p "$K/tree"
-head -c 300000000 /dev/zero >"$K/tree/zeros"
-tar -C "$K/tree" -cf "$K/big.tar" .
+mkdir -p "$K"
+small_files_tar "$K/big.tar" 40000 # seconds of extraction: time to see it and kill it
 "$ENGINE" image import "$K/big.tar" >/dev/null 2>&1 &
 kp=$!
 for _ in $(seq 500); do [ -n "$(ls "$GLASS_ROOT/tmp" 2>/dev/null)" ] && break; sleep 0.01; done
