@@ -93,16 +93,19 @@ layout() { # layout NAME KIND EXT MEDIATYPE-SUFFIX
 	echo "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:$d\",\"size\":$s,\"annotations\":{\"org.opencontainers.image.ref.name\":\"$name\"}}]}" >"$l/index.json"
 }
 for kind in big small; do
-	[ -s "$CACHE/$kind/1.tar.diffid" ] && continue
+	[ -s "$CACHE/$kind/1.tar.diffid" ] && [ -s "$CACHE/$kind/1.tar.zst" ] && continue
 	echo "# generating the $kind image once into $CACHE/$kind ..."
 	rm -rf "$CACHE/$kind"
 	/usr/bin/python3 "$SRC/bench/mkimage.py" $kind "$CACHE/$kind"
 	for f in "$CACHE/$kind"/*.tar; do
-		sha256sum <"$f" | cut -d' ' -f1 >"$f.diffid"
 		gzip -n -6 -c "$f" >"$f.gz" &
 		zstd -q -3 -T1 -f "$f" -o "$f.zst"
 	done
 	wait
+	for f in "$CACHE/$kind"/*.tar; do
+		sha256sum <"$f" | cut -d' ' -f1 >"$f.diffid"
+		: >"$f" # the diffID and the compressed forms are all that is kept
+	done
 done
 layout big-gzip big gz gzip
 layout big-zstd big zst zstd
