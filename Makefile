@@ -1,20 +1,30 @@
 # glass: a thin wrapper over meson + ninja.
 #   make            build everything into build/ (programs at fixed paths)
-#   make check      install missing packages, build, run every test
-#   make lab        install missing packages, build, start the lab
+#   make check      install the build and test packages, build, run every test
+#   make lab        install the build packages only, build, start the lab
+#                   (LISTEN=ADDR:PORT, ALLOW_REMOTE=1, LAB_ARGS="..." pass through)
+#   make trace-demo a traced run of a container on the built-in image
 #   make bench      side-by-side benchmarks (bench/)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (programs, man pages, completions)
 BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 NINJA   ?= ninja
+# glass lab's options: `make lab LISTEN=0.0.0.0:7777 ALLOW_REMOTE=1`.
+LISTEN       ?=
+ALLOW_REMOTE ?=
+LAB_ARGS     ?=
+lab_flags = $(if $(LISTEN),--listen $(LISTEN)) $(if $(filter-out 0 no false,$(ALLOW_REMOTE)),--allow-remote) $(LAB_ARGS)
 
-.PHONY: all deps build rootfs check lab trace-demo bench install clean format format-check
+.PHONY: all deps build-deps build rootfs check lab trace-demo bench install clean format format-check
 
 all: build rootfs
 
 deps:
 	@sh scripts/install-deps.sh
+
+build-deps:
+	@sh scripts/install-deps.sh build
 
 $(BUILD)/build.ninja:
 	@command -v meson >/dev/null || { echo "glass: meson not found: apt-get install meson ninja-build (or run scripts/install-deps.sh)" >&2; exit 1; }
@@ -40,10 +50,13 @@ rootfs: build
 check: deps all
 	@bash tests/run.sh $(BUILD)
 
-lab: deps all
-	$(BUILD)/glass lab
+lab: build-deps all
+	$(BUILD)/glass lab $(lab_flags)
 
-trace-demo: deps all
+# The build's output is shown only when it fails: the demo's first line is
+# the trace.
+trace-demo: build-deps
+	@out=$$($(MAKE) --no-print-directory all 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
 	@sh scripts/trace-demo.sh $(BUILD)
 
 bench: deps all

@@ -1,20 +1,24 @@
 #!/bin/sh
 # Installs every Debian package glass builds with and tests against.
 # Safe to run again: apt-get skips what is already there.
-#   scripts/install-deps.sh          build + test packages
-#   scripts/install-deps.sh build    only what `make` needs
+#   scripts/install-deps.sh          build + test packages (what `make check` needs)
+#   scripts/install-deps.sh build    only what `make` and `make lab` need
+# Every program a test or script calls comes from a package listed here or
+# from one of Debian's "required" packages (there on every install):
+# tests/integration/t-deps.sh checks that.
 set -eu
 
-BUILD="gcc make meson ninja-build pkg-config clang-format python3
+BUILD="gcc make meson ninja-build pkg-config python3 scdoc
   libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
-  podman containerd docker-registry skopeo umoci apache2-utils openssl curl
+  podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
-  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils
-  file strace tmux nftables iptables cppcheck clang-tidy
-  docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools"
+  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd xz-utils
+  bsdextrautils file strace tmux nftables iptables clang-format cppcheck clang-tidy
+  docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools
+  zsh bash-completion man-db"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"
 
 missing() {

@@ -72,7 +72,28 @@ finish() {
 }
 
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
-need_cmd() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed (${2:-apt-get install $1})"; }
+# A missing program is a failure, not a skip: scripts/install-deps.sh
+# installs every package the tests use (tests/integration/t-deps.sh).
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "not ok 1 - $1 is not installed (${2:-apt-get install $1}; scripts/install-deps.sh installs it)"
+	echo "1..1"
+	exit 1
+}
+
+# netns_add NAME: `ip netns add NAME`, deleted at exit.  The first
+# `ip netns add` on a host makes /run/netns a mount point (iproute2 binds it
+# onto itself, shared); when this test made that mount, it is undone after
+# the namespace is deleted, unless another namespace lives there by then
+# (umount then fails with EBUSY and leaves it).
+netns_add() {
+	if ! mountpoint -q /run/netns 2>/dev/null; then
+		[ -d /run/netns ] || on_exit "rmdir /run/netns"
+		on_exit "umount /run/netns"
+	fi
+	ip netns add "$1" || return 1
+	on_exit "ip netns delete $1"
+}
 
 # A private runtime root for this test script.
 TEST_TMP=$(mktemp -d /tmp/glass-test.XXXXXX)
