@@ -41,6 +41,8 @@ build: $(BUILD)/build.ninja
 	@rm -f $(BUILD)/glass-runtime && mv $(BUILD)/glass-runtime.tmp $(BUILD)/glass-runtime
 	@ln -sf src/engine/glass $(BUILD)/glass
 	@if [ -e $(BUILD)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(BUILD)/glass-shim; fi
+	@# man pages and completions from the programs' --help (docs/manual.md)
+	@/usr/bin/python3 scripts/mkmanual.py $(BUILD)
 
 # The built-in image: a busybox root filesystem from Debian's busybox-static,
 # plus the test probe, made without network.
@@ -57,7 +59,7 @@ lab: build-deps all
 # the trace.
 trace-demo: build-deps
 	@out=$$($(MAKE) --no-print-directory all 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
-	@sh scripts/trace-demo.sh $(BUILD)
+	@bash scripts/trace-demo.sh $(BUILD)
 
 bench: deps all
 	@bash bench/run.sh $(BUILD)
@@ -66,8 +68,13 @@ install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
 	$(NINJA) -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild --strip
-	install -d $(DESTDIR)$(PREFIX)/share/glass
+	install -d $(DESTDIR)$(PREFIX)/share/glass $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	cp -a $(BUILD)/rootfs $(DESTDIR)$(PREFIX)/share/glass/
+	install -m 644 $(BUILD)/man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/completions/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 644 $(BUILD)/completions/zsh/_* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -21,6 +21,9 @@
 # With CI=true every difference counts: CI runs alone on its machine.
 
 LEFT_FOREIGN=${LEFT_FOREIGN:-$(mktemp /tmp/glass-test-foreign.XXXXXX)}
+# Each test script of this run writes its pid here (lib.sh): a name such as
+# glass-test-PID is then known to be this run's, whatever else runs.
+export GLASS_TEST_PIDS=${GLASS_TEST_PIDS:-$(mktemp /tmp/glass-test-pids.XXXXXX)}
 
 leftovers_snapshot() {
 	{
@@ -28,7 +31,7 @@ leftovers_snapshot() {
 		awk '{ for (i = 7; $i != "-"; i++); print "mount " $5 " " $(i + 1) " " $(i + 2) }' /proc/self/mountinfo
 		find /sys/fs/cgroup -mindepth 2 -type d 2>/dev/null | sed 's|^|cgroup |'
 		ls -A /run/netns 2>/dev/null | sed 's|^|netns |'
-		find /run /tmp -mindepth 1 -maxdepth 3 -not -path "$LEFT_FOREIGN" \
+		find /run /tmp -mindepth 1 -maxdepth 3 -not -path "$LEFT_FOREIGN" -not -path "$GLASS_TEST_PIDS" \
 			-not -path '/tmp/glass-test-cwd.*' -not -path '/run/user/*' 2>/dev/null | sed 's|^|file |'
 	} | sort
 }
@@ -40,14 +43,14 @@ leftovers_sample() {
 	local p cmd me_mnt
 	me_mnt=$(readlink /proc/self/ns/mnt)
 	for p in /proc/[0-9]*; do
-		cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		case $cmd in
 		*tests/run.sh* | *tests/integration/t-*.sh* | *tests/qemu/run.sh* | *tests/web/run.sh*) ;;
 		*) continue ;;
 		esac
-		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "GLASS_TEST_RUN=$GLASS_TEST_RUN" && continue
+		tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qx "GLASS_TEST_RUN=$GLASS_TEST_RUN" && continue
 		# pid, same mount namespace?, same /tmp?, same /run?
-		echo "${p#/proc/} $([ "$(readlink "$p/ns/mnt")" = "$me_mnt" ] && echo y || echo n)" \
+		echo "${p#/proc/} $([ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$me_mnt" ] && echo y || echo n)" \
 			"$([ "$(_left_id "$p/root/tmp")" = "$(_left_id /tmp)" ] && echo y || echo n)" \
 			"$([ "$(_left_id "$p/root/run")" = "$(_left_id /run)" ] && echo y || echo n)"
 	done >>"$LEFT_FOREIGN"
@@ -68,6 +71,15 @@ _left_in_scope() {
 	esac
 }
 
+# True when `line` names a pid of one of this run's test scripts.
+_left_ours() {
+	local pid
+	for pid in $(grep -oE 'glass-test-[a-z-]*[0-9]+' <<<"$1" | grep -oE '[0-9]+$'); do
+		grep -qx "$pid" "$GLASS_TEST_PIDS" 2>/dev/null && return 0
+	done
+	return 1
+}
+
 # Pids of other runs that share what `line` names ("" when none).
 _left_foreign_for() {
 	local col
@@ -86,16 +98,18 @@ _left_foreign_for() {
 }
 
 leftovers_check() {
-	local before=$1 after=$2 kind line sign n=0 bad foreign
+	local before=$1 after=$2 kind line sign n=0 bad foreign others=() pids=""
 	for kind in mount cgroup netns file; do
 		bad=()
 		while IFS= read -r line; do
 			sign=${line:0:1}
 			line=${line:1}
 			_left_in_scope "$line" || continue
-			foreign=$(_left_foreign_for "$line")
+			foreign=""
+			_left_ours "$line" || foreign=$(_left_foreign_for "$line")
 			if [ -n "$foreign" ]; then
-				echo "# not counted: ${sign/+/new}${sign/-/gone} $line (other test runs were active: ${foreign% })"
+				others+=("$([ "$sign" = + ] && echo new || echo gone): $line")
+				pids="$pids $foreign"
 			else
 				bad+=("$([ "$sign" = + ] && echo left || echo removed): ${line#* }")
 			fi
@@ -108,6 +122,11 @@ leftovers_check() {
 			printf '#   %s\n' "${bad[@]}" | head -40
 		fi
 	done
+	if [ ${#others[@]} -gt 0 ]; then
+		echo "# not counted: ${#others[@]} differences while other test runs shared the resource" \
+			"(pids $(tr ' ' '\n' <<<"$pids" | sort -un | grep . | head -12 | tr '\n' ' ')...):"
+		printf '#   %s\n' "${others[@]}" | head -15
+	fi
 }
 
 # TAP for the processes re-parented to this run (pid $1, the subreaper):

@@ -114,12 +114,13 @@ leftover_suite() {
 	leftovers_check "$ART/leftovers-before.txt" "$ART/leftovers-after.txt"
 	leftovers_orphans "$$" 5
 	echo "1..5"
-	rm -f "$LEFT_FOREIGN"
+	rm -f "$LEFT_FOREIGN" "$GLASS_TEST_PIDS"
 }
 if [ -z "$FILTER" ]; then
 	run_one "leftovers (tests/leftovers.sh)" leftover_suite
 fi
 
+rm -f "$LEFT_FOREIGN" "$GLASS_TEST_PIDS"
 echo
 if [ ${#skipped[@]} -gt 0 ]; then
 	echo "# skipped:"

@@ -95,6 +95,10 @@ netns_add() {
 	on_exit "ip netns delete $1"
 }
 
+# The pid names this script's glass-test-PID cgroups, netns and files: the
+# run's leftovers check (tests/leftovers.sh) knows them as this run's.
+[ -n "${GLASS_TEST_PIDS:-}" ] && echo $$ >>"$GLASS_TEST_PIDS"
+
 # A private runtime root for this test script.
 TEST_TMP=$(mktemp -d /tmp/glass-test.XXXXXX)
 STATE=$TEST_TMP/state
