@@ -16,7 +16,7 @@ ALLOW_REMOTE ?=
 LAB_ARGS     ?=
 lab_flags = $(if $(LISTEN),--listen $(LISTEN)) $(if $(filter-out 0 no false,$(ALLOW_REMOTE)),--allow-remote) $(LAB_ARGS)
 
-.PHONY: all deps build-deps build rootfs check lab trace-demo bench install clean format format-check
+.PHONY: all deps build-deps build lab-build rootfs check lab trace-demo bench install clean format format-check
 
 all: build rootfs
 
@@ -30,19 +30,30 @@ $(BUILD)/build.ninja:
 	@command -v meson >/dev/null || { echo "glass: meson not found: apt-get install meson ninja-build (or run scripts/install-deps.sh)" >&2; exit 1; }
 	meson setup $(BUILD) --prefix=$(PREFIX)
 
-build: $(BUILD)/build.ninja
-	$(NINJA) -C $(BUILD)
-	@# glass-runtime re-executes itself from a sealed memfd copy on every
-	@# create/run/exec (CVE-2019-5736): the copy at the fixed path carries no
-	@# debug info (1.4 MB -> 0.4 MB), which it keeps in glass-runtime.debug.
+# glass-runtime re-executes itself from a sealed memfd copy on every
+# create/run/exec (CVE-2019-5736): the copy at the fixed path carries no
+# debug info (1.4 MB -> 0.4 MB), which it keeps in glass-runtime.debug.
+define place_programs
 	@objcopy --only-keep-debug $(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.debug
 	@objcopy --strip-debug --add-gnu-debuglink=$(BUILD)/glass-runtime.debug \
 		$(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.tmp
 	@rm -f $(BUILD)/glass-runtime && mv $(BUILD)/glass-runtime.tmp $(BUILD)/glass-runtime
 	@ln -sf src/engine/glass $(BUILD)/glass
 	@if [ -e $(BUILD)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(BUILD)/glass-shim; fi
+endef
+
+build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+	$(place_programs)
 	@# man pages and completions from the programs' --help (docs/manual.md)
 	@/usr/bin/python3 scripts/mkmanual.py $(BUILD)
+
+# Only what the lab runs (the engine, the runtime, the probe of the built-in
+# image): the first command on a new machine builds no tests and no manual.
+lab-build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD) src/engine/glass src/runtime/glass-runtime tests/probe/glass-probe
+	$(place_programs)
+	@sh scripts/mkrootfs.sh $(BUILD)/rootfs $(BUILD)/tests/probe/glass-probe
 
 # The built-in image: a busybox root filesystem from Debian's busybox-static,
 # plus the test probe, made without network.
@@ -52,7 +63,7 @@ rootfs: build
 check: deps all
 	@bash tests/run.sh $(BUILD)
 
-lab: build-deps all
+lab: build-deps lab-build
 	$(BUILD)/glass lab $(lab_flags)
 
 # The build's output is shown only when it fails: the demo's first line is
@@ -76,11 +87,14 @@ install: all
 	install -m 644 $(BUILD)/completions/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	install -m 644 $(BUILD)/completions/zsh/_* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
 
+# The same files t-source checks (found without git, as in a copy of the tree).
+c_sources = $$(find src tests -path tests/web/node_modules -prune -o \( -name '*.c' -o -name '*.h' \) -print)
+
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $(c_sources)
 
 format-check:
-	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	clang-format --dry-run --Werror $(c_sources)
 
 clean:
 	rm -rf $(BUILD)

@@ -69,7 +69,7 @@ def parse_top(text):
                 section = "desc"
                 desc.append(line)
             continue
-        if section == "flags" and line.strip():
+        if section == "flags":
             flags.append(line)
         elif section == "desc":
             desc.append(line)
@@ -80,14 +80,16 @@ def flag_entries(lines):
     """Flag lines ("  -b, --bundle DIR   text" and continuations) as
     [(term, text)]; lines that are not flag lines go to the text."""
     out = []
+    blank = False
     for line in lines:
         if FLAG_LINE.match(line):
             m = re.match(r"^\s*(\S.*?)(?:\s{2,}(.*))?$", line)
             out.append([m.group(1), m.group(2) or ""])
-        elif out and line.strip():
+        elif out and line.strip() and not blank:
             out[-1][1] = (out[-1][1] + " " + line.strip()).strip()
         elif line.strip():
             out.append(["", line.strip()])
+        blank = not line.strip()
     return out
 
 

@@ -89,6 +89,13 @@ static void usage(FILE *f)
 	        "usage: glass [--trace[=steps|all|json]] [--root DIR] VERB [ARGS...]\n\nverbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f,
+	        "\nglobal flags (before the verb):\n"
+	        "  --trace[=LEVEL]  narrate the kernel operations on stderr: steps (the default),\n"
+	        "                   all (every call) or json (every event, one per line)\n"
+	        "  --root DIR       keep all state under DIR (as GLASS_ROOT=DIR)\n"
+	        "  --version        print the version\n"
+	        "  -h, --help       this help; VERB --help for a verb's flags\n");
 }
 
 int main(int argc, char **argv)

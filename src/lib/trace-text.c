@@ -44,8 +44,8 @@ static bool use_color(int fd)
 		if (color_mode >= 0)
 			color_on = color_mode == 1;
 		else
-			color_on = isatty(fd) && !getenv("NO_COLOR") && term &&
-			           strcmp(term, "dumb") != 0;
+			color_on =
+			    isatty(fd) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
 	}
 	return color_on;
 }
@@ -56,10 +56,10 @@ static const char *phase_color(const char *phase)
 	static const struct {
 		const char *phase, *sgr;
 	} colors[] = {
-	    {"validate", "2"},   {"setup", "2"},        {"state", "34"},   {"security", "35"},
-	    {"namespaces", "36"}, {"idmap", "36"},      {"network", "36"}, {"cgroup", "33"},
-	    {"rootfs", "32"},     {"identity", "95"},   {"process", "94"}, {"hooks", "37"},
-	    {"created", "1"},     {"start", "1"},       {"exec", "1;32"},  {"wait", "1"},
+	    {"validate", "2"},    {"setup", "2"},     {"state", "34"},   {"security", "35"},
+	    {"namespaces", "36"}, {"idmap", "36"},    {"network", "36"}, {"cgroup", "33"},
+	    {"rootfs", "32"},     {"identity", "95"}, {"process", "94"}, {"hooks", "37"},
+	    {"created", "1"},     {"start", "1"},     {"exec", "1;32"},  {"wait", "1"},
 	};
 	for (size_t i = 0; i < sizeof(colors) / sizeof(colors[0]); i++)
 		if (strcmp(colors[i].phase, phase) == 0)
@@ -183,11 +183,11 @@ static char *unquote(char *a)
 static bool bookkeeping(const char *call)
 {
 	static const char *const calls[] = {
-	    "openat",   "openat2",  "open",      "mkdirat", "mknodat", "symlinkat",    "unlinkat",
-	    "fchmodat", "fchownat", "fchown",    "chmod",   "chown",   "chdir",        "fchdir",
-	    "fcntl",    "rmdir",    "mkfifoat",  "dup3",    "socket",  "connect",      "sendmsg",
-	    "unlockpt", "ptsname",  "syncfs",    "flock",   "fsync",   "memfd_create", "rm -r",
-	    "fsetxattr", "close_range",
+	    "openat",   "openat2",  "open",         "mkdirat",  "mknodat",   "symlinkat",
+	    "unlinkat", "fchmodat", "fchownat",     "fchown",   "chmod",     "chown",
+	    "chdir",    "fchdir",   "fcntl",        "rmdir",    "mkfifoat",  "dup3",
+	    "socket",   "connect",  "sendmsg",      "unlockpt", "ptsname",   "syncfs",
+	    "flock",    "fsync",    "memfd_create", "rm -r",    "fsetxattr", "close_range",
 	};
 	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
 		if (strcmp(calls[i], call) == 0)
@@ -382,7 +382,8 @@ static void render_fold(int fd)
 	put_head(&b, fd, fold.first.phase);
 	strbuf_printf(&b, "%5d ", fold.first.pid);
 	if (strcmp(fold.first.call, "mount") == 0) {
-		const char *under = fold.under[0] && strcmp(fold.under, "/") != 0 ? fold.under : NULL;
+		const char *under =
+		    fold.under[0] && strcmp(fold.under, "/") != 0 ? fold.under : NULL;
 		if (fold.nkinds == 1) {
 			strbuf_printf(&b, "mount ×%d %s%s%s", fold.n, fold.kinds[0],
 			              under ? " under " : "", under ? under : "");
@@ -501,8 +502,8 @@ static void add_ns_names(char *list, size_t size, const char *flags)
 	static const struct {
 		const char *flag, *name;
 	} ns[] = {
-	    {"CLONE_NEWNS", "mnt"},   {"CLONE_NEWUTS", "uts"},       {"CLONE_NEWIPC", "ipc"},
-	    {"CLONE_NEWPID", "pid"},  {"CLONE_NEWNET", "net"},       {"CLONE_NEWUSER", "user"},
+	    {"CLONE_NEWNS", "mnt"},        {"CLONE_NEWUTS", "uts"},   {"CLONE_NEWIPC", "ipc"},
+	    {"CLONE_NEWPID", "pid"},       {"CLONE_NEWNET", "net"},   {"CLONE_NEWUSER", "user"},
 	    {"CLONE_NEWCGROUP", "cgroup"}, {"CLONE_NEWTIME", "time"},
 	};
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
@@ -664,15 +665,17 @@ static void print_summary(int fd)
 		while (*name == ',' || *name == ' ')
 			name++;
 	}
-	sum_line(fd, "namespaces", "new: %s%s%s; the host's: %s", sum.new_ns[0] ? sum.new_ns : "none",
-	         sum.joined_ns[0] ? "; joined: " : "", sum.joined_ns, host_ns[0] ? host_ns : "none");
+	sum_line(fd, "namespaces", "new: %s%s%s; the host's: %s",
+	         sum.new_ns[0] ? sum.new_ns : "none", sum.joined_ns[0] ? "; joined: " : "",
+	         sum.joined_ns, host_ns[0] ? host_ns : "none");
 	if (sum.uid_map[0] || sum.gid_map[0])
 		sum_line(fd, "uid map", "%s (container host count)%s%s",
 		         sum.uid_map[0] ? sum.uid_map : "-", sum.gid_map[0] ? "; gid map " : "",
 		         sum.gid_map);
 	else
-		sum_line(fd, "uid map", "none: no user namespace, uid 0 inside is the host's root "
-		                        "(held back by capabilities, seccomp and the mounts)");
+		sum_line(fd, "uid map",
+		         "none: no user namespace, uid 0 inside is the host's root "
+		         "(held back by capabilities, seccomp and the mounts)");
 	sum_line(fd, "capabilities", "%s%s; bounding set: %d dropped",
 	         sum.caps[0] ? sum.caps : "as inherited", sum.caps[0] ? " (effective)" : "",
 	         sum.bounding_dropped);
@@ -684,7 +687,8 @@ static void print_summary(int fd)
 		         sum.root_how[0] ? " via " : "", sum.root_how);
 	if (sum.process[0])
 		sum_line(fd, "process", "%s, as uid %s gid %s%s%s", sum.process,
-		         sum.uid[0] ? sum.uid : "(the caller's)", sum.gid[0] ? sum.gid : "(the caller's)",
+		         sum.uid[0] ? sum.uid : "(the caller's)",
+		         sum.gid[0] ? sum.gid : "(the caller's)",
 		         sum.hostname[0] ? ", hostname " : "", sum.hostname);
 }
 

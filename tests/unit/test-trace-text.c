@@ -56,10 +56,10 @@ static void flags_fit(void)
 static void names(void)
 {
 	char buf[160];
-	TAP_OK(strcmp(glass_sys_open_flags_str(O_RDONLY | O_CLOEXEC | O_DIRECTORY, buf,
-	                                       sizeof(buf)),
-	              "O_RDONLY|O_DIRECTORY|O_CLOEXEC") == 0,
-	       "open flags by name: %s", buf);
+	TAP_OK(
+	    strcmp(glass_sys_open_flags_str(O_RDONLY | O_CLOEXEC | O_DIRECTORY, buf, sizeof(buf)),
+	           "O_RDONLY|O_DIRECTORY|O_CLOEXEC") == 0,
+	    "open flags by name: %s", buf);
 	TAP_OK(strcmp(glass_sys_open_flags_str(O_PATH | O_CLOEXEC, buf, sizeof(buf)),
 	              "O_CLOEXEC|O_PATH") == 0,
 	       "O_PATH without an access mode: %s", buf);
