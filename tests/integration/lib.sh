@@ -56,6 +56,9 @@ like() {
 	fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+# missing NAME REASON: a check that cannot run for want of a package fails
+# (scripts/install-deps.sh installs every package a test needs).
+missing() { not_ok_line "$1: $2 (scripts/install-deps.sh installs it)"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 on_exit() { _cleanups+=("$*"); }

@@ -77,7 +77,7 @@ if command -v skopeo >/dev/null; then
 		"$(G image inspect docker.io/test/saved:v3 | jq -r '[.[0].Layers[].DiffID] | join(",")')" \
 		"$(G image inspect busybox | jq -r '[.[0].Layers[].DiffID] | join(",")')"
 else
-	skip "skopeo round trip" "skopeo not installed"
+	missing "skopeo round trip" "skopeo not installed"
 fi
 if command -v podman >/dev/null; then
 	P="podman --root $TEST_TMP/podman/root --runroot $TEST_TMP/podman/run --storage-driver vfs"
@@ -86,7 +86,7 @@ if command -v podman >/dev/null; then
 	like "podman lists it" "$($P images --format '{{.Repository}}:{{.Tag}}' 2>&1)" "v1"
 	$P rmi -af >/dev/null 2>&1
 else
-	skip "podman load" "podman not installed"
+	missing "podman load" "podman not installed"
 fi
 
 # the on-disk index survives a writer killed at any point: it is replaced atomically

@@ -137,7 +137,7 @@ like "errnoRet on SCMP_ACT_KILL refused naming the field" "$OUT" 'errnoRet.*SCMP
 #    the kernel creating anything); WAIT_KILLABLE_RECV needs no libseccomp
 #    support since glass loads the program itself.
 if ! command -v python3 >/dev/null; then
-	skip "SCMP_ACT_NOTIFY with a listener" "python3 not installed"
+	missing "SCMP_ACT_NOTIFY with a listener" "python3 not installed"
 else
 	sock=$TEST_TMP/agent.sock
 	python3 - "$sock" "$TEST_TMP/agent.out" <<'PY' &

@@ -161,7 +161,7 @@ if command -v script >/dev/null; then
 	is "--step: three Enters and \"c\" run the container to the end" "$(grep -o 'glass: next:' <<<"$out" | wc -l)" 4
 	ok "nothing left after the --step run" nothing_left "$ID-tty"
 else
-	skip "--step on a terminal" "script not installed (apt-get install bsdutils)"
+	missing "--step on a terminal" "script not installed (apt-get install bsdutils)"
 fi
 
 # abort deep in the child (after the namespaces exist), then nothing left
