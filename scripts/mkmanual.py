@@ -294,7 +294,11 @@ def main():
             }
             for out in outs:
                 os.makedirs(os.path.dirname(out), exist_ok=True)
-            man = subprocess.run(["scdoc"], input=scd, capture_output=True, text=True)
+            try:
+                man = subprocess.run(["scdoc"], input=scd, capture_output=True, text=True)
+            except FileNotFoundError:
+                raise SystemExit("mkmanual: scdoc not found: apt-get install scdoc "
+                                 "(scripts/install-deps.sh build installs it)")
             if man.returncode != 0:
                 raise SystemExit(f"mkmanual: scdoc failed on {name}: {man.stderr.strip()}")
             for out, text in outs.items():

@@ -421,11 +421,10 @@ int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, m
 	if (flags & (O_CREAT | O_TMPFILE))
 		snprintf(m, sizeof(m), ", 0%o", (unsigned)mode);
 	/* At AT_FDCWD `what` names the file itself ("/proc/self/fd/5" (exec.fifo)). */
+	const char *note = dirfd == AT_FDCWD && what && strcmp(what, "AT_FDCWD") != 0 ? what : NULL;
 	return (int)GLASS_SYS(err, "openat", field, openat(dirfd, path, flags | O_CLOEXEC, mode),
 	                      "%s, " STR "%s%s%s, %s%s", dirfd_str(dirfd, what, d, sizeof(d)),
-	                      QS(path), dirfd == AT_FDCWD && what ? " (" : "",
-	                      dirfd == AT_FDCWD && what ? what : "",
-	                      dirfd == AT_FDCWD && what ? ")" : "",
+	                      QS(path), note ? " (" : "", note ? note : "", note ? ")" : "",
 	                      glass_sys_open_flags_str(flags | O_CLOEXEC, f, sizeof(f)), m);
 }
 

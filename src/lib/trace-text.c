@@ -674,8 +674,8 @@ static void print_summary(int fd)
 		         sum.gid_map);
 	else
 		sum_line(fd, "uid map",
-		         "none: no user namespace, uid 0 inside is the host's root "
-		         "(held back by capabilities, seccomp and the mounts)");
+		         "none: no user namespace, so uid 0 inside is the host's uid 0 "
+		         "(what holds it back: the capabilities, seccomp, the mounts)");
 	sum_line(fd, "capabilities", "%s%s; bounding set: %d dropped",
 	         sum.caps[0] ? sum.caps : "as inherited", sum.caps[0] ? " (effective)" : "",
 	         sum.bounding_dropped);
