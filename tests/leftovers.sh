@@ -11,14 +11,16 @@
 # Processes are checked apart (leftovers_orphans): tests/run.sh is a child
 # subreaper, so a process the run left behind is re-parented to it.
 #
-# On a machine where other test runs may go on at the same time (CI unset),
-# two things keep the check honest without blaming this run for theirs:
-#   - only what this run could have made is compared (names below), and
-#   - a difference is not counted when another test run that shares the
-#     resource (the same /tmp or /run, the same mount namespace, any cgroup)
-#     was alive during this run; it is printed as "not counted" with the
-#     other run's pids.
-# With CI=true every difference counts: CI runs alone on its machine.
+# Only what this run could have made is compared: every mount and network
+# namespace, the cgroups and the files under /run and /tmp whose names are
+# glass's or the tools' its tests drive (_left_in_scope), so the machine's
+# own comings and goings do not count.  On a machine where other test runs
+# may go on at the same time (CI unset), a difference is not counted when
+# another test run that shares the resource (the same /tmp or /run, the
+# same mount namespace, any cgroup) was alive during this run and the name
+# is not one of this run's (glass-test-PID with a PID of its scripts); it
+# is printed as "not counted" with the other runs' pids.  With CI=true
+# every difference in scope counts: CI runs alone on its machine.
 
 LEFT_FOREIGN=${LEFT_FOREIGN:-$(mktemp /tmp/glass-test-foreign.XXXXXX)}
 # Each test script of this run writes its pid here (lib.sh): a name such as
@@ -59,7 +61,6 @@ leftovers_sample() {
 # In scope on a shared machine: what glass's tests and the tools they drive
 # (podman, containerd, iproute2) make.
 _left_in_scope() {
-	[ "${CI:-}" = true ] && return 0
 	case $1 in
 	mount\ *) return 0 ;;
 	netns\ *) return 0 ;;
@@ -83,6 +84,7 @@ _left_ours() {
 # Pids of other runs that share what `line` names ("" when none).
 _left_foreign_for() {
 	local col
+	[ "${CI:-}" = true ] && return 0
 	case $1 in
 	mount\ *) col=2 ;;
 	file\ /tmp*) col=3 ;;
