@@ -102,6 +102,17 @@ netns_add() {
 # run's leftovers check (tests/leftovers.sh) knows them as this run's.
 [ -n "${GLASS_TEST_PIDS:-}" ] && echo $$ >>"$GLASS_TEST_PIDS"
 
+# rmdir_if_new DIR...: a directory that does not exist now is removed at
+# exit when it is empty by then (the deepest first).  For what the tools a
+# test drives make at fixed paths whatever their flags say (containerd's
+# shim sockets in /run/containerd/s, podman's /run/containers/networks):
+# rmdir never removes what another run is still using.  Call it before
+# registering the cleanup that stops the tool.
+rmdir_if_new() {
+	local d
+	for d in "$@"; do [ -e "$d" ] || on_exit "rmdir '$d'"; done
+}
+
 # A private runtime root for this test script.
 TEST_TMP=$(mktemp -d /tmp/glass-test.XXXXXX)
 STATE=$TEST_TMP/state

@@ -80,7 +80,8 @@ else
 	missing "skopeo round trip" "skopeo not installed"
 fi
 if command -v podman >/dev/null; then
-	P="podman --root $TEST_TMP/podman/root --runroot $TEST_TMP/podman/run --storage-driver vfs"
+	rmdir_if_new /run/containers /run/containers/networks
+	P="podman --root $TEST_TMP/podman/root --runroot $TEST_TMP/podman/run --tmpdir $TEST_TMP/podman/tmp --storage-driver vfs"
 	out=$($P load -i "$TEST_TMP/exp.tar" 2>&1)
 	like "podman loads the exported archive" "$out" "Loaded image"
 	like "podman lists it" "$($P images --format '{{.Repository}}:{{.Tag}}' 2>&1)" "v1"
