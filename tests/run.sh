@@ -78,7 +78,7 @@ run_one() {
 		planned=${planned:-1}
 		[ "$planned" -ge 1 ] || planned=1
 		s=$((s + planned))
-		skipped+=("$name: the whole suite ($planned planned checks): ${reason:-no reason given}")
+		skipped+=("$name: the whole suite, counted as $planned skipped (its planned checks): ${reason:-no reason given}")
 	fi
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - $name exited with status $rc"
