@@ -6,7 +6,7 @@
 need_root
 need_cmd ip iproute2
 # shellcheck source=../leftovers.sh
-LEFT_FOREIGN=$TEST_TMP/foreign GLASS_TEST_PIDS=$TEST_TMP/pids GLASS_TEST_RUN=t-leftovers-$$
+export LEFT_FOREIGN=$TEST_TMP/foreign GLASS_TEST_PIDS=$TEST_TMP/pids GLASS_TEST_RUN=t-leftovers-$$
 . "$GLASS_SRC/tests/leftovers.sh"
 export CI=true # strict: no other run's activity forgiven
 
