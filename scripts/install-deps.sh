@@ -14,7 +14,7 @@ BUILD="gcc libc6-dev binutils make meson ninja-build pkg-config python3 scdoc
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
-  podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl
+  podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
   chromium chromium-driver nodejs python3 python3-jsonschema jq zstd xz-utils
   bsdextrautils file strace tmux nftables iptables clang-format cppcheck clang-tidy

@@ -97,7 +97,7 @@ def segments(text):
 
 
 def words(seg):
-    return re.findall(r"(?:\"[^\"]*\"|'[^']*'|[^\s\"'])+", seg)
+    return re.findall(r"(?:\"[^\"]*\"|'[^']*'|\$\{[^}]*\}|[^\s\"'])+", seg)
 
 
 def program(seg, functions):

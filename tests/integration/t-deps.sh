@@ -27,9 +27,10 @@ closure=$( (echo "$listed"
 		--no-replaces --no-enhances $listed 2>/dev/null | grep -v '^ ' | grep -v '^<') | sort -u)
 like "the dependency closure of the listed packages ($(wc -l <<<"$closure") packages)" "$(wc -l <<<"$closure")" '^[0-9]{3,}$'
 
-# Programs a script installs itself, with the reason.
+# Programs a script installs itself or does without, with the reason.
 declare -A self_installed=(
 	[npm]="tests/web/run.sh installs Debian's npm when there is no npm (it conflicts with a non-Debian Node's own)"
+	[git]="bench/pull.sh names the commit only in a git checkout (2>/dev/null otherwise)"
 )
 
 # package_of PROGRAM: the Debian package that ships it.

@@ -18,6 +18,15 @@ if [ -z "$raw" ]; then ok_line "no raw mount/pivot_root/setns/unshare/chroot cal
 	printf '#   %s\n' $raw | head -20
 fi
 
+# The store is a library: it reports through its options' callback, takes
+# its settings as options, and leaves the process-wide umask alone.
+quiet=$(find src/store -name '*.c' | xargs grep -nE '(printf|puts|perror)\(|std(err|out)|getenv\(|[^_]umask\(|syscall\(SYS_' 2>/dev/null |
+	grep -vE '^\S+:[0-9]+:\s*(\*|//|/\*)|snprintf\(|asprintf\(|strbuf_printf\(' || true)
+if [ -z "$quiet" ]; then ok_line "src/store neither prints, reads the environment, calls umask() nor raw syscalls"; else
+	not_ok_line "src/store prints, reads the environment, calls umask() or a raw syscall"
+	printf '#   %s\n' "$quiet" | head -20
+fi
+
 files=$(find src tests -path tests/web/node_modules -prune -o \( -name '*.c' -o -name '*.h' \) -print | sort)
 bad=$(for f in $files; do clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
 if [ -z "$bad" ]; then ok_line "C sources match .clang-format ($(wc -w <<<"$files") files)"; else
