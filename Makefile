@@ -1,36 +1,59 @@
 # glass: a thin wrapper over meson + ninja.
 #   make            build everything into build/ (programs at fixed paths)
-#   make check      install missing packages, build, run every test
-#   make lab        install missing packages, build, start the lab
+#   make check      install the build and test packages, build, run every test
+#   make lab        install the build packages only, build, start the lab
+#                   (LISTEN=ADDR:PORT, ALLOW_REMOTE=1, LAB_ARGS="..." pass through)
+#   make trace-demo a traced run of a container on the built-in image
 #   make bench      side-by-side benchmarks (bench/)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=  (programs, man pages, completions)
 BUILD   ?= build
 PREFIX  ?= /usr/local
 DESTDIR ?=
 NINJA   ?= ninja
+# glass lab's options: `make lab LISTEN=0.0.0.0:7777 ALLOW_REMOTE=1`.
+LISTEN       ?=
+ALLOW_REMOTE ?=
+LAB_ARGS     ?=
+lab_flags = $(if $(LISTEN),--listen $(LISTEN)) $(if $(filter-out 0 no false,$(ALLOW_REMOTE)),--allow-remote) $(LAB_ARGS)
 
-.PHONY: all deps build rootfs check lab trace-demo bench install clean format format-check
+.PHONY: all deps build-deps build lab-build rootfs check lab trace-demo bench install clean format format-check
 
 all: build rootfs
 
 deps:
 	@sh scripts/install-deps.sh
 
+build-deps:
+	@sh scripts/install-deps.sh build
+
 $(BUILD)/build.ninja:
 	@command -v meson >/dev/null || { echo "glass: meson not found: apt-get install meson ninja-build (or run scripts/install-deps.sh)" >&2; exit 1; }
 	meson setup $(BUILD) --prefix=$(PREFIX)
 
-build: $(BUILD)/build.ninja
-	$(NINJA) -C $(BUILD)
-	@# glass-runtime re-executes itself from a sealed memfd copy on every
-	@# create/run/exec (CVE-2019-5736): the copy at the fixed path carries no
-	@# debug info (1.4 MB -> 0.4 MB), which it keeps in glass-runtime.debug.
+# glass-runtime re-executes itself from a sealed memfd copy on every
+# create/run/exec (CVE-2019-5736): the copy at the fixed path carries no
+# debug info (1.4 MB -> 0.4 MB), which it keeps in glass-runtime.debug.
+define place_programs
 	@objcopy --only-keep-debug $(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.debug
 	@objcopy --strip-debug --add-gnu-debuglink=$(BUILD)/glass-runtime.debug \
 		$(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.tmp
 	@rm -f $(BUILD)/glass-runtime && mv $(BUILD)/glass-runtime.tmp $(BUILD)/glass-runtime
 	@ln -sf src/engine/glass $(BUILD)/glass
 	@if [ -e $(BUILD)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(BUILD)/glass-shim; fi
+endef
+
+build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+	$(place_programs)
+	@# man pages and completions from the programs' --help (docs/manual.md)
+	@/usr/bin/python3 scripts/mkmanual.py $(BUILD)
+
+# Only what the lab runs (the engine, the runtime, the probe of the built-in
+# image): the first command on a new machine builds no tests and no manual.
+lab-build: $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD) src/engine/glass src/runtime/glass-runtime tests/probe/glass-probe
+	$(place_programs)
+	@sh scripts/mkrootfs.sh $(BUILD)/rootfs $(BUILD)/tests/probe/glass-probe
 
 # The built-in image: a busybox root filesystem from Debian's busybox-static,
 # plus the test probe, made without network.
@@ -40,11 +63,14 @@ rootfs: build
 check: deps all
 	@bash tests/run.sh $(BUILD)
 
-lab: deps all
-	$(BUILD)/glass lab
+lab: build-deps lab-build
+	$(BUILD)/glass lab $(lab_flags)
 
-trace-demo: deps all
-	@sh scripts/trace-demo.sh $(BUILD)
+# The build's output is shown only when it fails: the demo's first line is
+# the trace.
+trace-demo: build-deps
+	@out=$$($(MAKE) --no-print-directory all 2>&1) || { printf '%s\n' "$$out" >&2; exit 1; }
+	@bash scripts/trace-demo.sh $(BUILD)
 
 bench: deps all
 	@bash bench/run.sh $(BUILD)
@@ -53,14 +79,22 @@ install: all
 	meson configure $(BUILD) --prefix=$(PREFIX) >/dev/null
 	$(NINJA) -C $(BUILD)
 	DESTDIR=$(DESTDIR) meson install -C $(BUILD) --no-rebuild --strip
-	install -d $(DESTDIR)$(PREFIX)/share/glass
+	install -d $(DESTDIR)$(PREFIX)/share/glass $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	cp -a $(BUILD)/rootfs $(DESTDIR)$(PREFIX)/share/glass/
+	install -m 644 $(BUILD)/man/man1/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(BUILD)/completions/bash/* $(DESTDIR)$(PREFIX)/share/bash-completion/completions/
+	install -m 644 $(BUILD)/completions/zsh/_* $(DESTDIR)$(PREFIX)/share/zsh/site-functions/
+
+# The same files t-source checks (found without git, as in a copy of the tree).
+c_sources = $$(find src tests -path tests/web/node_modules -prune -o \( -name '*.c' -o -name '*.h' \) -print)
 
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $(c_sources)
 
 format-check:
-	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+	clang-format --dry-run --Werror $(c_sources)
 
 clean:
 	rm -rf $(BUILD)

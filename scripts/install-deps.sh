@@ -1,21 +1,31 @@
 #!/bin/sh
 # Installs every Debian package glass builds with and tests against.
 # Safe to run again: apt-get skips what is already there.
-#   scripts/install-deps.sh          build + test packages
-#   scripts/install-deps.sh build    only what `make` needs
+#   scripts/install-deps.sh          build + test packages (what `make check` needs)
+#   scripts/install-deps.sh build    only what `make` and `make lab` need
+#   scripts/install-deps.sh --list   print the packages (all of them), install nothing
+# Every program a test or script calls comes from a package listed here or
+# from one of Debian's "required" packages (there on every install):
+# tests/integration/t-deps.sh checks that.
 set -eu
 
-BUILD="gcc make meson ninja-build pkg-config clang-format python3
+BUILD="gcc libc6-dev binutils make meson ninja-build pkg-config python3 scdoc
   libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
-  podman containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
+  podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
-  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils
-  file strace tmux nftables iptables cppcheck clang-tidy
-  docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools"
+  chromium chromium-driver nodejs python3 python3-jsonschema jq zstd xz-utils
+  bsdextrautils file strace tmux nftables iptables clang-format cppcheck clang-tidy
+  docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools
+  zsh bash-completion man-db"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"
+
+if [ "${1:-}" = --list ]; then
+	printf '%s\n' $BUILD $TEST $QEMU
+	exit 0
+fi
 
 missing() {
 	for p in "$@"; do
@@ -39,9 +49,21 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Another apt-get (an unattended upgrade, a second make) may hold the lock.
 APT="apt-get -o DPkg::Lock::Timeout=600"
-$APT update -qq
+# Installs with the package lists as they are; only when that fails (lists
+# never fetched, or stale) fetches them and tries again: the README's
+# command has just run `apt-get update`, a second one costs seconds.
+apt_install() {
+	# shellcheck disable=SC2068
+	$APT install -y -qq $@ || { $APT update -qq && $APT install -y -qq $@; }
+}
+# The build set without recommends (they add ~100 packages the build never
+# uses: the lab's first start on a new machine waits for them).
+bneed=$(missing $BUILD)
 # shellcheck disable=SC2086
-[ -z "$need" ] || $APT install -y -qq $need
+[ -z "$bneed" ] || apt_install --no-install-recommends $bneed
+need=$(missing $want)
+# shellcheck disable=SC2086
+[ -z "$need" ] || apt_install $need
 # qemu's recommends pull ~180 packages; the cgroup v2 lane needs none of them.
 # shellcheck disable=SC2086
-[ -z "$qneed" ] || $APT install -y -qq --no-install-recommends $qneed
+[ -z "$qneed" ] || apt_install --no-install-recommends $qneed

@@ -196,6 +196,9 @@ int cmd_image_rm(int argc, char **argv)
 	int rc = 0;
 	if (argc < 2)
 		return engine_usage("glass image rm IMAGE...", "image rm: no image given");
+	if (argv[1][0] == '-') /* no flags: --help must not be taken for an image */
+		return engine_usage("glass image rm IMAGE...", "image rm: unknown option %s",
+		                    argv[1]);
 	if (engine_store_open(true, &s, &err) < 0)
 		return engine_fail(&err);
 	for (int i = 1; i < argc; i++) {

@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,9 +44,19 @@ int engine_fail(struct glass_err **err)
 	return 1;
 }
 
+/* True while a verb runs for `glass VERB --help`.  A verb that does not
+ * parse --help itself rejects it as an unknown option through
+ * engine_usage(), which then prints the usage on stdout and succeeds: every
+ * verb answers --help (the man page and completions are made from it). */
+static bool help_asked;
+
 int engine_usage(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
+	if (help_asked && usage) {
+		printf("usage: %s\n", usage);
+		return 0;
+	}
 	va_start(ap, fmt);
 	fputs("glass: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -74,9 +85,17 @@ const char *engine_exe_dir(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: glass [--trace[=json]] [--root DIR] VERB [ARGS...]\n\nverbs:\n");
+	fprintf(f,
+	        "usage: glass [--trace[=steps|all|json]] [--root DIR] VERB [ARGS...]\n\nverbs:\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		fprintf(f, "  %-8s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f,
+	        "\nglobal flags (before the verb):\n"
+	        "  --trace[=LEVEL]  narrate the kernel operations on stderr: steps (the default),\n"
+	        "                   all (every call) or json (every event, one per line)\n"
+	        "  --root DIR       keep all state under DIR (as GLASS_ROOT=DIR)\n"
+	        "  --version        print the version\n"
+	        "  -h, --help       this help; VERB --help for a verb's flags\n");
 }
 
 int main(int argc, char **argv)
@@ -99,7 +118,10 @@ int main(int argc, char **argv)
 	 * a run: it still has a snapshot to unmount and state to remove. */
 	signal(SIGPIPE, SIG_IGN);
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--trace") == 0) {
+		if (strcmp(argv[i], "--trace") == 0 || strcmp(argv[i], "--trace=steps") == 0) {
+			glass_trace_set_output(GLASS_TRACE_TEXT, 2);
+		} else if (strcmp(argv[i], "--trace=all") == 0) {
+			glass_trace_set_style(GLASS_TRACE_ALL, -1);
 			glass_trace_set_output(GLASS_TRACE_TEXT, 2);
 		} else if (strcmp(argv[i], "--trace=json") == 0) {
 			glass_trace_set_output(GLASS_TRACE_JSON, 2);
@@ -121,8 +143,14 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 125;
 	}
-	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
-		if (strcmp(argv[i], verbs[v].name) == 0)
-			return verbs[v].fn(argc - i, argv + i);
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		if (strcmp(argv[i], verbs[v].name) != 0)
+			continue;
+		help_asked = i + 1 < argc &&
+		             (strcmp(argv[i + 1], "--help") == 0 || strcmp(argv[i + 1], "-h") == 0);
+		int rc = verbs[v].fn(argc - i, argv + i);
+		glass_trace_finish();
+		return rc;
+	}
 	return engine_usage(NULL, "unknown verb \"%s\" (see glass --help)", argv[i]);
 }

@@ -103,6 +103,27 @@ static int set_groups(const struct glass_user *u, struct glass_err **err)
 	return 0;
 }
 
+/* A capability set by name: "CAP_KILL|CAP_NET_BIND_SERVICE", or "0";
+ * cut after a whole name with "|..." when it does not fit. */
+static const char *mask_str(uint64_t m, char *buf, size_t size)
+{
+	size_t at = 0;
+	snprintf(buf, size, "0");
+	for (int c = 0; c < 64; c++) {
+		char b[16];
+		const char *n;
+		if (!(m & (1ULL << c)))
+			continue;
+		n = cap_str(c, b, sizeof(b));
+		if (at + strlen(n) + 1 + sizeof("|...") > size) {
+			snprintf(buf + at, size - at, "%s...", at ? "|" : "");
+			break;
+		}
+		at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? "|" : "", n);
+	}
+	return buf;
+}
+
 static int do_capset(uint64_t eff, uint64_t prm, uint64_t inh, struct glass_err **err)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
@@ -110,10 +131,12 @@ static int do_capset(uint64_t eff, uint64_t prm, uint64_t inh, struct glass_err 
 	    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
 	    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
 	};
+	char e[160], p[160], i[160];
 	if (GLASS_SYS(err, "capset", "process.capabilities", syscall(SYS_capset, &hdr, d),
-	              "{v3, 0}, {effective=%#llx, permitted=%#llx, inheritable=%#llx}",
-	              (unsigned long long)eff, (unsigned long long)prm,
-	              (unsigned long long)inh) == 0)
+	              "{_LINUX_CAPABILITY_VERSION_3, 0}, {effective=%s, permitted=%s, "
+	              "inheritable=%s}",
+	              mask_str(eff, e, sizeof(e)), mask_str(prm, p, sizeof(p)),
+	              mask_str(inh, i, sizeof(i))) == 0)
 		return 0;
 	if (errno == EPERM)
 		return glass_err_hint(err,

@@ -252,17 +252,51 @@ int glass_rootfs_remount_bind(int fd, const char *shown, unsigned long flags, co
 	                             NULL, field, err);
 }
 
+/* MOUNT_ATTR_* bits by name ("MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID"), or "0". */
+static const char *mount_attr_str(uint64_t m, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t bit;
+		const char *name;
+	} names[] = {
+	    {MOUNT_ATTR_RDONLY, "MOUNT_ATTR_RDONLY"},
+	    {MOUNT_ATTR_NOSUID, "MOUNT_ATTR_NOSUID"},
+	    {MOUNT_ATTR_NODEV, "MOUNT_ATTR_NODEV"},
+	    {MOUNT_ATTR_NOEXEC, "MOUNT_ATTR_NOEXEC"},
+	    {MOUNT_ATTR_NOATIME, "MOUNT_ATTR_NOATIME"},
+	    {MOUNT_ATTR_STRICTATIME, "MOUNT_ATTR_STRICTATIME"},
+	    {MOUNT_ATTR_NODIRATIME, "MOUNT_ATTR_NODIRATIME"},
+	    {MOUNT_ATTR_IDMAP, "MOUNT_ATTR_IDMAP"},
+	    {MOUNT_ATTR_NOSYMFOLLOW, "MOUNT_ATTR_NOSYMFOLLOW"},
+	};
+	size_t at = 0;
+	snprintf(buf, size, "0");
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(m & names[i].bit))
+			continue;
+		m &= ~names[i].bit;
+		if (at + strlen(names[i].name) + 1 < size)
+			at += (size_t)snprintf(buf + at, size - at, "%s%s", at ? "|" : "",
+			                       names[i].name);
+	}
+	if (m && at + 20 < size)
+		snprintf(buf + at, size - at, "%s%#llx", at ? "|" : "", (unsigned long long)m);
+	return buf;
+}
+
 /* Applies the propagation options of a mount, one call each. */
 static int apply_propagation(int fd, const char *shown, const struct glass_mount_opts *o,
                              const char *field, struct glass_err **err)
 {
 	if (o->rattr_set || o->rattr_clr) {
 		struct mount_attr a = {.attr_set = o->rattr_set, .attr_clr = o->rattr_clr};
-		if (GLASS_SYS(err, "mount_setattr", field,
-		              mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)),
-		              "%d (%s), \"\", AT_EMPTY_PATH|AT_RECURSIVE, {set=%#llx, clr=%#llx}",
-		              fd, shown, (unsigned long long)a.attr_set,
-		              (unsigned long long)a.attr_clr) < 0)
+		char set[160], clr[160];
+		if (GLASS_SYS(
+		        err, "mount_setattr", field,
+		        mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)),
+		        "%d<%s>, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=%s, attr_clr=%s}", fd,
+		        shown, mount_attr_str(a.attr_set, set, sizeof(set)),
+		        mount_attr_str(a.attr_clr, clr, sizeof(clr))) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < o->nprop; i++)

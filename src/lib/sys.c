@@ -1,10 +1,12 @@
 /* sys: see sys.h.  The only file that may call the kernel's namespace,
  * mount and identity syscalls directly. */
 #include "sys.h"
+#include "spec.h"
 #include "util.h"
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,7 +19,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define Q(s) ((s) ? (s) : "NULL")
+/* A string argument as C shows it: "text" quoted, or NULL unquoted.  QS()
+ * expands to the three arguments of one STR in the format. */
+#define STR   "%s%s%s"
+#define QS(s) (s) ? "\"" : "", (s) ? (s) : "NULL", (s) ? "\"" : ""
 
 struct flag_name {
 	unsigned long flag;
@@ -64,27 +69,114 @@ static const struct flag_name clone_flags[] = {
     {CLONE_VM, "CLONE_VM"},
 };
 
+/* The access mode is a two-bit number, not flags: named apart.  Multi-bit
+ * flags (O_TMPFILE, O_SYNC) come before the bits they contain. */
+static const struct flag_name open_flags[] = {
+    {O_TMPFILE, "O_TMPFILE"},   {O_SYNC, "O_SYNC"},         {O_CREAT, "O_CREAT"},
+    {O_EXCL, "O_EXCL"},         {O_NOCTTY, "O_NOCTTY"},     {O_TRUNC, "O_TRUNC"},
+    {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"}, {O_DSYNC, "O_DSYNC"},
+    {O_ASYNC, "O_ASYNC"},       {O_DIRECT, "O_DIRECT"},     {O_DIRECTORY, "O_DIRECTORY"},
+    {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},   {O_CLOEXEC, "O_CLOEXEC"},
+    {O_PATH, "O_PATH"},
+};
+
+static const struct flag_name resolve_flags[] = {
+    {RESOLVE_NO_XDEV, "RESOLVE_NO_XDEV"},         {RESOLVE_NO_MAGICLINKS, "RESOLVE_NO_MAGICLINKS"},
+    {RESOLVE_NO_SYMLINKS, "RESOLVE_NO_SYMLINKS"}, {RESOLVE_BENEATH, "RESOLVE_BENEATH"},
+    {RESOLVE_IN_ROOT, "RESOLVE_IN_ROOT"},         {RESOLVE_CACHED, "RESOLVE_CACHED"},
+};
+
+static const struct flag_name umount_flags[] = {
+    {MNT_FORCE, "MNT_FORCE"},
+    {MNT_DETACH, "MNT_DETACH"},
+    {MNT_EXPIRE, "MNT_EXPIRE"},
+    {UMOUNT_NOFOLLOW, "UMOUNT_NOFOLLOW"},
+};
+
+#define NFLAGS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Appends `text` (after a '|' unless first) when it fits whole with room
+ * left for the "|..." that marks a cut; false when it does not. */
+static bool flag_append(char *buf, size_t size, size_t *at, const char *text)
+{
+	size_t len = strlen(text) + (*at ? 1 : 0);
+	if (*at + len + sizeof("|...") > size)
+		return false;
+	snprintf(buf + *at, size - *at, "%s%s", *at ? "|" : "", text);
+	*at += len;
+	return true;
+}
+
+/* Renders `flags` by the names in `t` ("A|B"), the bits no name covers as
+ * hex, 0 as "0".  When the names do not fit, the text stops at a whole
+ * name and ends with "|..." (buf never overflows, the write position
+ * never passes its end). */
 static const char *flags_str(const struct flag_name *t, size_t n, unsigned long flags, char *buf,
                              size_t size)
 {
 	size_t at = 0;
+	bool fits = true;
+	char hex[24];
+	if (size == 0)
+		return buf;
 	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if ((flags & t[i].flag) != t[i].flag)
+	for (size_t i = 0; i < n && fits; i++) {
+		if (t[i].flag == 0 || (flags & t[i].flag) != t[i].flag)
 			continue;
-		flags &= ~t[i].flag;
-		at += (size_t)snprintf(buf + at, at < size ? size - at : 0, "%s%s", at ? "|" : "",
-		                       t[i].name);
+		fits = flag_append(buf, size, &at, t[i].name);
+		if (fits)
+			flags &= ~t[i].flag;
 	}
-	if (flags || at == 0)
-		snprintf(buf + at, at < size ? size - at : 0, "%s%#lx", at ? "|" : "", flags);
+	if (fits && (flags || at == 0)) {
+		snprintf(hex, sizeof(hex), flags ? "%#lx" : "0", flags);
+		fits = flag_append(buf, size, &at, hex);
+	}
+	if (!fits)
+		snprintf(buf + at, size - at, "%s...", at ? "|" : "");
+	return buf;
+}
+
+const char *glass_sys_open_flags_str(int flags, char *buf, size_t size)
+{
+	static const char *const mode[] = {"O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"};
+	size_t at;
+	/* O_PATH ignores the access mode, so strace (and glass) leave it out. */
+	if (flags & O_PATH) {
+		flags_str(open_flags, NFLAGS(open_flags), (unsigned long)(unsigned)flags, buf,
+		          size);
+		return buf;
+	}
+	snprintf(buf, size, "%s", mode[flags & O_ACCMODE]);
+	at = strlen(buf);
+	if ((flags & ~O_ACCMODE) && at + 1 < size) {
+		buf[at++] = '|';
+		flags_str(open_flags, NFLAGS(open_flags),
+		          (unsigned long)(unsigned)(flags & ~O_ACCMODE), buf + at, size - at);
+	}
+	return buf;
+}
+
+const char *glass_sys_resolve_flags_str(uint64_t resolve, char *buf, size_t size)
+{
+	return flags_str(resolve_flags, NFLAGS(resolve_flags), (unsigned long)resolve, buf, size);
+}
+
+/* A directory fd argument: AT_FDCWD by name, else the number and, when
+ * known, what it is ("6</dev>"). */
+static const char *dirfd_str(int fd, const char *what, char *buf, size_t size)
+{
+	if (fd == AT_FDCWD)
+		snprintf(buf, size, "AT_FDCWD");
+	else if (what)
+		snprintf(buf, size, "%d<%s>", fd, what);
+	else
+		snprintf(buf, size, "%d", fd);
 	return buf;
 }
 
 const char *glass_sys_mount_flags_str(unsigned long flags, char *buf, size_t size)
 {
-	return flags_str(mount_flags, sizeof(mount_flags) / sizeof(mount_flags[0]), flags, buf,
-	                 size);
+	return flags_str(mount_flags, NFLAGS(mount_flags), flags, buf, size);
 }
 
 const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t size)
@@ -95,7 +187,7 @@ const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t siz
 	size_t at = 0;
 	buf[0] = '\0';
 	if (ns || !sig) {
-		flags_str(clone_flags, sizeof(clone_flags) / sizeof(clone_flags[0]), ns, buf, size);
+		flags_str(clone_flags, NFLAGS(clone_flags), ns, buf, size);
 		at = strlen(buf);
 	}
 	if (sig)
@@ -114,7 +206,8 @@ int glass_sys_unshare(int flags, const char *field, struct glass_err **err)
 int glass_sys_setns(int fd, int nstype, const char *what, const char *field, struct glass_err **err)
 {
 	char f[256];
-	return (int)GLASS_SYS(err, "setns", field, setns(fd, nstype), "%d</%s>, %s", fd, Q(what),
+	return (int)GLASS_SYS(err, "setns", field, setns(fd, nstype), "%d<%s>, %s", fd,
+	                      what ? what : "?",
 	                      glass_sys_clone_flags_str((unsigned long)nstype, f, sizeof(f)));
 }
 
@@ -184,11 +277,45 @@ int glass_sys_execveat_fd(int fd, const char *what, char *const argv[], char *co
 	                      argv_str(argv, shown, sizeof(shown)));
 }
 
+/* prctl's arguments as strace shows them: the option by name, a
+ * capability by name, trailing zeros left out. */
+static const char *prctl_args(int option, unsigned long a2, unsigned long a3, const char *what,
+                              char *buf, size_t size)
+{
+	static const struct flag_name options[] = {
+	    {PR_SET_KEEPCAPS, "PR_SET_KEEPCAPS"},
+	    {PR_SET_DUMPABLE, "PR_SET_DUMPABLE"},
+	    {PR_SET_NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS"},
+	    {PR_SET_CHILD_SUBREAPER, "PR_SET_CHILD_SUBREAPER"},
+	    {PR_SET_PDEATHSIG, "PR_SET_PDEATHSIG"},
+	    {PR_SET_NAME, "PR_SET_NAME"},
+	};
+	const char *name = NULL;
+	const char *cap = option == PR_CAPBSET_DROP || (option == PR_CAP_AMBIENT && a2 != 0)
+	                      ? glass_cap_name((int)(option == PR_CAPBSET_DROP ? a2 : a3))
+	                      : NULL;
+	for (size_t i = 0; i < NFLAGS(options); i++)
+		if ((unsigned long)option == options[i].flag)
+			name = options[i].name;
+	if (option == PR_CAPBSET_DROP)
+		snprintf(buf, size, "PR_CAPBSET_DROP, %s", cap ? cap : "?");
+	else if (option == PR_CAP_AMBIENT && a2 == PR_CAP_AMBIENT_RAISE)
+		snprintf(buf, size, "PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, %s", cap ? cap : "?");
+	else if (option == PR_CAP_AMBIENT && a2 == PR_CAP_AMBIENT_CLEAR_ALL)
+		snprintf(buf, size, "PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL");
+	else if (a3)
+		snprintf(buf, size, "%s, %lu, %lu", name ? name : what ? what : "?", a2, a3);
+	else
+		snprintf(buf, size, "%s, %lu", name ? name : what ? what : "?", a2);
+	return buf;
+}
+
 int glass_sys_prctl(int option, unsigned long a2, unsigned long a3, const char *what,
                     const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "prctl", field, prctl(option, a2, a3, 0, 0), "%s, %lu, %lu",
-	                      Q(what), a2, a3);
+	char shown[128];
+	return (int)GLASS_SYS(err, "prctl", field, prctl(option, a2, a3, 0, 0), "%s",
+	                      prctl_args(option, a2, a3, what, shown, sizeof(shown)));
 }
 
 int glass_sys_mount(const char *src, const char *target, const char *fstype, unsigned long flags,
@@ -196,9 +323,9 @@ int glass_sys_mount(const char *src, const char *target, const char *fstype, uns
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "mount", field, mount(src, target, fstype, flags, data),
-	                      "\"%s\", \"%s\", \"%s\", %s, \"%s\"", Q(src), Q(target), Q(fstype),
+	                      STR ", " STR ", " STR ", %s, " STR, QS(src), QS(target), QS(fstype),
 	                      glass_sys_mount_flags_str(flags, f, sizeof(f)),
-	                      data ? (const char *)data : "");
+	                      QS((const char *)data));
 }
 
 int glass_sys_mount_fd(const char *src, int target_fd, const char *shown, const char *fstype,
@@ -207,52 +334,57 @@ int glass_sys_mount_fd(const char *src, int target_fd, const char *shown, const 
 {
 	char f[256], target[64];
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", target_fd);
-	return (int)GLASS_SYS(err, "mount", field, mount(src, target, fstype, flags, data),
-	                      "\"%s\", \"%s\" (%s), \"%s\", %s, \"%s\"", Q(src), target, Q(shown),
-	                      Q(fstype), glass_sys_mount_flags_str(flags, f, sizeof(f)),
-	                      data ? (const char *)data : "");
+	return (int)GLASS_SYS(
+	    err, "mount", field, mount(src, target, fstype, flags, data),
+	    STR ", \"%s\" (%s), " STR ", %s, " STR, QS(src), target, shown ? shown : "?",
+	    QS(fstype), glass_sys_mount_flags_str(flags, f, sizeof(f)), QS((const char *)data));
 }
 
 int glass_sys_umount2(const char *target, int flags, const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "umount2", field, umount2(target, flags), "\"%s\", %s",
-	                      Q(target), flags & MNT_DETACH ? "MNT_DETACH" : "0");
+	char f[64];
+	return (int)GLASS_SYS(err, "umount2", field, umount2(target, flags), STR ", %s", QS(target),
+	                      flags_str(umount_flags, NFLAGS(umount_flags),
+	                                (unsigned long)(unsigned)flags, f, sizeof(f)));
 }
 
 int glass_sys_pivot_root(const char *new_root, const char *put_old, const char *field,
                          struct glass_err **err)
 {
 	return (int)GLASS_SYS(err, "pivot_root", field, syscall(SYS_pivot_root, new_root, put_old),
-	                      "\"%s\", \"%s\"", Q(new_root), Q(put_old));
+	                      STR ", " STR, QS(new_root), QS(put_old));
 }
 
 int glass_sys_chroot(const char *path, const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "chroot", field, chroot(path), "\"%s\"", Q(path));
+	return (int)GLASS_SYS(err, "chroot", field, chroot(path), STR, QS(path));
 }
 
 int glass_sys_chdir(const char *path, const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "chdir", field, chdir(path), "\"%s\"", Q(path));
+	return (int)GLASS_SYS(err, "chdir", field, chdir(path), STR, QS(path));
 }
 
 int glass_sys_fchdir(int fd, const char *what, const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "fchdir", field, fchdir(fd), "%d</%s>", fd, Q(what));
+	return (int)GLASS_SYS(err, "fchdir", field, fchdir(fd), "%d<%s>", fd, what ? what : "?");
 }
 
 int glass_sys_mkdirat(int dirfd, const char *path, mode_t mode, const char *field,
                       struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "mkdirat", field, mkdirat(dirfd, path, mode), "%d, \"%s\", 0%o",
-	                      dirfd, Q(path), (unsigned)mode);
+	char d[32];
+	return (int)GLASS_SYS(err, "mkdirat", field, mkdirat(dirfd, path, mode), "%s, " STR ", 0%o",
+	                      dirfd_str(dirfd, NULL, d, sizeof(d)), QS(path), (unsigned)mode);
 }
 
 int glass_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev, const char *field,
                       struct glass_err **err)
 {
+	char d[32];
 	return (int)GLASS_SYS(err, "mknodat", field, mknodat(dirfd, path, mode, dev),
-	                      "%d, \"%s\", %s|0%o, makedev(%u, %u)", dirfd, Q(path),
+	                      "%s, " STR ", %s|0%o, makedev(%u, %u)",
+	                      dirfd_str(dirfd, NULL, d, sizeof(d)), QS(path),
 	                      S_ISCHR(mode)    ? "S_IFCHR"
 	                      : S_ISBLK(mode)  ? "S_IFBLK"
 	                      : S_ISFIFO(mode) ? "S_IFIFO"
@@ -263,39 +395,49 @@ int glass_sys_mknodat(int dirfd, const char *path, mode_t mode, dev_t dev, const
 int glass_sys_symlinkat(const char *target, int dirfd, const char *path, const char *field,
                         struct glass_err **err)
 {
+	char d[32];
 	return (int)GLASS_SYS(err, "symlinkat", field, symlinkat(target, dirfd, path),
-	                      "\"%s\", %d, \"%s\"", Q(target), dirfd, Q(path));
+	                      STR ", %s, " STR, QS(target), dirfd_str(dirfd, NULL, d, sizeof(d)),
+	                      QS(path));
 }
 
 int glass_sys_chmod(const char *path, mode_t mode, const char *field, struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "chmod", field, chmod(path, mode), "\"%s\", 0%o", Q(path),
+	return (int)GLASS_SYS(err, "chmod", field, chmod(path, mode), STR ", 0%o", QS(path),
 	                      (unsigned)mode);
 }
 
 int glass_sys_chown(const char *path, uid_t uid, gid_t gid, const char *field,
                     struct glass_err **err)
 {
-	return (int)GLASS_SYS(err, "chown", field, chown(path, uid, gid), "\"%s\", %u, %u", Q(path),
+	return (int)GLASS_SYS(err, "chown", field, chown(path, uid, gid), STR ", %u, %u", QS(path),
 	                      (unsigned)uid, (unsigned)gid);
 }
 
 int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, mode_t mode,
                      const char *field, struct glass_err **err)
 {
+	char d[64], f[160], m[16] = "";
+	if (flags & (O_CREAT | O_TMPFILE))
+		snprintf(m, sizeof(m), ", 0%o", (unsigned)mode);
+	/* At AT_FDCWD `what` names the file itself ("/proc/self/fd/5" (exec.fifo)). */
+	const char *note = dirfd == AT_FDCWD && what && strcmp(what, "AT_FDCWD") != 0 ? what : NULL;
 	return (int)GLASS_SYS(err, "openat", field, openat(dirfd, path, flags | O_CLOEXEC, mode),
-	                      "%s, \"%s\", %#x", what ? what : "AT_FDCWD", Q(path),
-	                      (unsigned)flags);
+	                      "%s, " STR "%s%s%s, %s%s", dirfd_str(dirfd, what, d, sizeof(d)),
+	                      QS(path), note ? " (" : "", note ? note : "", note ? ")" : "",
+	                      glass_sys_open_flags_str(flags | O_CLOEXEC, f, sizeof(f)), m);
 }
 
 int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, uint64_t resolve,
                       const char *field, struct glass_err **err)
 {
 	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve};
-	return (int)GLASS_SYS(err, "openat2", field,
-	                      syscall(SYS_openat2, dirfd, path, &how, sizeof(how)),
-	                      "%s, \"%s\", {flags=%#x, resolve=%#llx}", what ? what : "AT_FDCWD",
-	                      Q(path), (unsigned)flags, (unsigned long long)resolve);
+	char d[64], f[160], r[160];
+	return (int)GLASS_SYS(
+	    err, "openat2", field, syscall(SYS_openat2, dirfd, path, &how, sizeof(how)),
+	    "%s, " STR ", {flags=%s, resolve=%s}", dirfd_str(dirfd, what, d, sizeof(d)), QS(path),
+	    glass_sys_open_flags_str(flags | O_CLOEXEC, f, sizeof(f)),
+	    glass_sys_resolve_flags_str(resolve, r, sizeof(r)));
 }
 
 int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
@@ -371,12 +513,12 @@ int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const
                             struct glass_err **err)
 {
 	char shown[200];
-	snprintf(shown, sizeof(shown), "%s", Q(data));
+	snprintf(shown, sizeof(shown), "%s", data ? data : "");
 	for (char *p = shown; *p; p++)
 		if (*p == '\n')
 			*p = ' ';
-	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data), "\"%s\", \"%s\"",
-	                      Q(path), shown) < 0
+	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data), STR ", \"%s\"",
+	                      QS(path), shown) < 0
 	           ? -1
 	           : 0;
 }
@@ -439,7 +581,7 @@ int glass_sys_prlimit(pid_t pid, int resource, const struct rlimit *lim, const c
 		snprintf(max, sizeof(max), "%llu", (unsigned long long)lim->rlim_max);
 	return (int)GLASS_SYS(err, "prlimit64", field,
 	                      prlimit(pid, (__rlimit_resource_t)resource, lim, NULL),
-	                      "%d, %s, {cur=%s, max=%s}", (int)pid, Q(name), cur, max);
+	                      "%d, %s, {cur=%s, max=%s}", (int)pid, name ? name : "?", cur, max);
 }
 
 int glass_sys_umask(mode_t mask, const char *field)

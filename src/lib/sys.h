@@ -53,6 +53,13 @@
 const char *glass_sys_mount_flags_str(unsigned long flags, char *buf, size_t size);
 /* Renders CLONE_NEW* flags as "CLONE_NEWNS|CLONE_NEWPID". */
 const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t size);
+/* Renders open(2) flags as "O_RDONLY|O_CLOEXEC|O_DIRECTORY". */
+const char *glass_sys_open_flags_str(int flags, char *buf, size_t size);
+/* Renders openat2(2) RESOLVE_* flags as "RESOLVE_NO_MAGICLINKS|RESOLVE_IN_ROOT". */
+const char *glass_sys_resolve_flags_str(uint64_t resolve, char *buf, size_t size);
+/* All of the *_flags_str functions: a bit no name covers shows as hex, no
+ * flag as "0"; when the text does not fit `size`, it stops after a whole
+ * name and ends with "|..." (never past the buffer). */
 
 /* Namespaces and processes. */
 int glass_sys_unshare(int flags, const char *field, struct glass_err **err);

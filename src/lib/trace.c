@@ -1,6 +1,6 @@
 /* trace: see trace.h.  All state is per process and static: after clone()
  * the child inherits the configuration and switches to the relay. */
-#include "trace.h"
+#include "trace-internal.h"
 #include "sync.h"
 #include "util.h"
 
@@ -121,39 +121,6 @@ void glass_trace_event_json(const struct glass_trace_event *ev, char *buf, unsig
 	json_object_put(o);
 }
 
-static void emit_text(const struct glass_trace_event *ev)
-{
-	switch (ev->kind) {
-	case GLASS_TRACE_NOTE:
-		dprintf(out_fd, "glass: [%-10s] %s%s%s%s%s\n", ev->phase, ev->call,
-		        ev->args[0] ? ": " : "", ev->args, ev->field[0] ? "   <- " : "", ev->field);
-		break;
-	case GLASS_TRACE_END:
-		if (ev->errnum)
-			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = -1 %s (%s) <%.3f ms>%s%s\n",
-			        ev->phase, ev->pid, ev->call, ev->args,
-			        strerrorname_np(ev->errnum) ? strerrorname_np(ev->errnum) : "?",
-			        strerror(ev->errnum), (double)ev->dur_ns / 1e6,
-			        ev->field[0] ? "   <- " : "", ev->field);
-		else
-			dprintf(out_fd, "glass: [%-10s] %5d %s(%s) = %lld <%.3f ms>%s%s\n",
-			        ev->phase, ev->pid, ev->call, ev->args, (long long)ev->result,
-			        (double)ev->dur_ns / 1e6, ev->field[0] ? "   <- " : "", ev->field);
-		break;
-	case GLASS_TRACE_BEGIN:
-		/* A successful execve never ends in this process: show it as
-		 * it starts (a failure prints its END line too). */
-		if (strncmp(ev->call, "execve", 6) == 0)
-			dprintf(out_fd,
-			        "glass: [%-10s] %5d %s(%s) = ? (replaces the process)%s%s\n",
-			        ev->phase, ev->pid, ev->call, ev->args,
-			        ev->field[0] ? "   <- " : "", ev->field);
-		break;
-	default:
-		break; /* text narration prints each call once, when it is done */
-	}
-}
-
 void glass_trace_emit(struct glass_trace_event *ev)
 {
 	ev->seq = next_seq++;
@@ -164,10 +131,16 @@ void glass_trace_emit(struct glass_trace_event *ev)
 		glass_trace_event_json(ev, buf, sizeof(buf));
 		dprintf(out_fd, "%s\n", buf);
 	} else if (out_fd >= 0 && out_fmt == GLASS_TRACE_TEXT) {
-		emit_text(ev);
+		glass_trace_text_event(out_fd, ev);
 	}
 	if (out_cb)
 		out_cb(ev, out_cb_ctx);
+}
+
+void glass_trace_finish(void)
+{
+	if (out_fd >= 0 && out_fmt == GLASS_TRACE_TEXT)
+		glass_trace_text_finish(out_fd);
 }
 
 unsigned glass_trace_recent(struct glass_trace_event *out, unsigned max)
@@ -195,6 +168,8 @@ static char step_answer(const struct glass_trace_event *ev)
 	if (out_fd >= 0 && out_fmt == GLASS_TRACE_JSON)
 		dprintf(out_fd, "{\"type\":\"pause\",\"step\":%u,\"call\":\"%s\"}\n", ev->step,
 		        ev->call);
+	if (out_fd >= 0 && out_fmt == GLASS_TRACE_TEXT)
+		glass_trace_text_flush(out_fd); /* what ran so far, before the prompt */
 	if (fd < 0) {
 		tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 		if (tty < 0)

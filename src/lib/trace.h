@@ -61,6 +61,23 @@ extern bool glass_trace_on;
  * GLASS_TRACE_OFF disables (unless a callback or the child relay is set). */
 void glass_trace_set_output(enum glass_trace_format fmt, int fd);
 
+/* How the text sink narrates (docs/trace.md, "Levels"). */
+enum glass_trace_level {
+	GLASS_TRACE_STEPS = 0, /* the steps that change what the process is, runs folded */
+	GLASS_TRACE_ALL = 1,   /* every call, one line each */
+};
+
+/* The text sink's level and colors: `color` 1 always, 0 never, -1 when
+ * the fd is a terminal (and NO_COLOR is unset, TERM is not "dumb").  The
+ * JSON sink and the callback always get every event. */
+void glass_trace_set_style(enum glass_trace_level level, int color);
+
+/* Ends the text narration of this process: writes what a folded line
+ * still holds and, when the events made or entered a container, a summary
+ * (time per phase; the namespaces, uid map, capabilities, seccomp mode
+ * and root the container ended up with).  A no-op for the other sinks. */
+void glass_trace_finish(void);
+
 /* Delivers every event to `cb` as well (the lab's live stream). NULL unsets. */
 void glass_trace_set_callback(glass_trace_cb cb, void *ctx);
 

@@ -171,8 +171,12 @@ static void usage(FILE *f)
 	    "  --log-format FMT      text (default) or json: {\"level\",\"msg\",\"time\"} lines\n"
 	    "  --debug               debug lines in the log\n"
 	    "  --systemd-cgroup      manage cgroups through systemd\n"
-	    "  --trace               narrate every kernel operation on stderr\n"
-	    "  --trace-format FMT    text (default) or json (one event per line)\n"
+	    "  --trace[=LEVEL]       narrate the kernel operations on stderr: steps (the\n"
+	    "                        default: what changes the process, runs folded into\n"
+	    "                        one line, then a summary) or all (every call)\n"
+	    "  --trace-format FMT    text (default) or json (every event, one per line)\n"
+	    "  --color WHEN          color the text trace: auto (default: on a terminal),\n"
+	    "                        always or never\n"
 	    "  --trace-fd N          write the trace to fd N instead of stderr\n"
 	    "  --step                pause before each operation (Enter on /dev/tty)\n"
 	    "  --step-fd N           read next/continue/abort lines from fd N (implies --step)\n"
@@ -209,6 +213,7 @@ enum {
 	OPT_TRACE_FD,
 	OPT_STEP,
 	OPT_STEP_FD,
+	OPT_COLOR,
 };
 
 int main(int argc, char **argv)
@@ -222,7 +227,8 @@ int main(int argc, char **argv)
 	    {"systemd-cgroup", no_argument, NULL, OPT_SYSTEMD},
 	    {"rootless", required_argument, NULL, OPT_ROOTLESS},
 	    {"criu", required_argument, NULL, OPT_CRIU},
-	    {"trace", no_argument, NULL, OPT_TRACE},
+	    {"trace", optional_argument, NULL, OPT_TRACE},
+	    {"color", required_argument, NULL, OPT_COLOR},
 	    {"trace-format", required_argument, NULL, OPT_TRACE_FORMAT},
 	    {"trace-fd", required_argument, NULL, OPT_TRACE_FD},
 	    {"step", no_argument, NULL, OPT_STEP},
@@ -237,6 +243,8 @@ int main(int argc, char **argv)
 	bool trace = false, step = false;
 	enum glass_trace_format tfmt = GLASS_TRACE_TEXT;
 	int trace_fd = 2, step_fd = -1;
+	enum glass_trace_level tlevel = GLASS_TRACE_STEPS;
+	int color = -1;
 	int c;
 
 	if (glass_selfexe_protect(argc, argv, &err) < 0)
@@ -279,6 +287,33 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TRACE:
 			trace = true;
+			if (!optarg || strcmp(optarg, "steps") == 0)
+				tlevel = GLASS_TRACE_STEPS;
+			else if (strcmp(optarg, "all") == 0)
+				tlevel = GLASS_TRACE_ALL;
+			else {
+				fprintf(
+				    stderr,
+				    "glass-runtime: --trace=%s: want steps or all (--trace alone: "
+				    "steps)\n",
+				    optarg);
+				return 1;
+			}
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") == 0)
+				color = -1;
+			else if (strcmp(optarg, "always") == 0)
+				color = 1;
+			else if (strcmp(optarg, "never") == 0)
+				color = 0;
+			else {
+				fprintf(
+				    stderr,
+				    "glass-runtime: --color: want auto, always or never, not %s\n",
+				    optarg);
+				return 1;
+			}
 			break;
 		case OPT_TRACE_FORMAT:
 			trace = true;
@@ -339,6 +374,7 @@ int main(int argc, char **argv)
 	if (step_fd > 2)
 		fcntl(step_fd, F_SETFD, FD_CLOEXEC);
 	glass_trace_set_log(library_log, &ctx);
+	glass_trace_set_style(tlevel, color);
 	if (trace || step)
 		glass_trace_set_output(tfmt, trace_fd);
 	if (step)
@@ -355,7 +391,9 @@ int main(int argc, char **argv)
 		int vargc = argc - optind;
 		char **vargv = argv + optind;
 		optind = 0; /* reinitialize getopt for the verb */
-		return verbs[i].fn(&ctx, vargc, vargv);
+		int rc = verbs[i].fn(&ctx, vargc, vargv);
+		glass_trace_finish();
+		return rc;
 	}
 	glass_err_new(&err, 0, "unknown command \"%s\" (see %s --help)", argv[optind], ctx.prog);
 	return runtime_fail(&ctx, &err);

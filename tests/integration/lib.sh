@@ -56,6 +56,9 @@ like() {
 	fi
 }
 skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+# missing NAME REASON: a check that cannot run for want of a package fails
+# (scripts/install-deps.sh installs every package a test needs).
+missing() { not_ok_line "$1: $2 (scripts/install-deps.sh installs it)"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 on_exit() { _cleanups+=("$*"); }
@@ -72,7 +75,43 @@ finish() {
 }
 
 need_root() { [ "$(id -u)" = 0 ] || skip_all "needs root"; }
-need_cmd() { command -v "$1" >/dev/null 2>&1 || skip_all "$1 not installed (${2:-apt-get install $1})"; }
+# A missing program is a failure, not a skip: scripts/install-deps.sh
+# installs every package the tests use (tests/integration/t-deps.sh).
+need_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	echo "not ok 1 - $1 is not installed (${2:-apt-get install $1}; scripts/install-deps.sh installs it)"
+	echo "1..1"
+	exit 1
+}
+
+# netns_add NAME: `ip netns add NAME`, deleted at exit.  The first
+# `ip netns add` on a host makes /run/netns a mount point (iproute2 binds it
+# onto itself, shared); when this test made that mount, it is undone after
+# the namespace is deleted, unless another namespace lives there by then
+# (umount then fails with EBUSY and leaves it).
+netns_add() {
+	if ! mountpoint -q /run/netns 2>/dev/null; then
+		[ -d /run/netns ] || on_exit "rmdir /run/netns"
+		on_exit "umount /run/netns"
+	fi
+	ip netns add "$1" || return 1
+	on_exit "ip netns delete $1"
+}
+
+# The pid names this script's glass-test-PID cgroups, netns and files: the
+# run's leftovers check (tests/leftovers.sh) knows them as this run's.
+[ -n "${GLASS_TEST_PIDS:-}" ] && echo $$ >>"$GLASS_TEST_PIDS"
+
+# rmdir_if_new DIR...: a directory that does not exist now is removed at
+# exit when it is empty by then (the deepest first).  For what the tools a
+# test drives make at fixed paths whatever their flags say (containerd's
+# shim sockets in /run/containerd/s, podman's /run/containers/networks):
+# rmdir never removes what another run is still using.  Call it before
+# registering the cleanup that stops the tool.
+rmdir_if_new() {
+	local d
+	for d in "$@"; do [ -e "$d" ] || on_exit "rmdir '$d'"; done
+}
 
 # A private runtime root for this test script.
 TEST_TMP=$(mktemp -d /tmp/glass-test.XXXXXX)

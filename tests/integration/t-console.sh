@@ -8,7 +8,7 @@
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
 PY=/usr/bin/python3
-[ -x $PY ] || skip_all "python3 not installed (apt-get install python3)"
+[ -x $PY ] || { echo "not ok 1 - python3 not installed (scripts/install-deps.sh installs it)"; echo 1..1; exit 1; }
 $PY -c 'import socket; socket.recv_fds' 2>/dev/null || skip_all "python3 >= 3.9 needed for socket.recv_fds"
 RECV=$(dirname "$0")/console-receiver.py
 
@@ -85,7 +85,7 @@ if command -v script >/dev/null; then
 	is "run in a terminal: the process's stdin is a terminal" "$(jq -r .tty.stdin <<<"$out" 2>/dev/null)" true
 	is "run in a terminal: it is the controlling terminal" "$(jq -r .tty.controlling <<<"$out" 2>/dev/null)" true
 else
-	skip "run with a terminal" "script not installed (apt-get install bsdutils)"
+	missing "run with a terminal" "script not installed (apt-get install bsdutils)"
 fi
 ok "no cgroup left under this test's parent" no_cgroups_left
 finish

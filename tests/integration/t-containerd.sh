@@ -37,6 +37,9 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 EOF
 NS=$CG_PARENT
 C() { ctr --address "$T/c.sock" --namespace "$NS" "$@"; }
+# The shim's sockets and ctr's fifos live at fixed paths under /run/containerd.
+rmdir_if_new /run/containerd /run/containerd/s /run/containerd/fifo /run/containerd/runc \
+	/run/containerd/runc/"$NS" /run/containers /run/containers/networks
 RT=(--runtime io.containerd.runc.v2 --runc-binary "$RUNTIME")
 IMG=localhost/glass-busybox:test
 

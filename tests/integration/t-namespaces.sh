@@ -43,16 +43,14 @@ is "domainname from config.json" "$(jq -r .domainname <<<"$out")" example.org
 ok "the host's hostname is untouched" test "$(hostname)" != glass-h8
 
 # --- join by path: a network namespace made with ip netns
-if command -v ip >/dev/null && ip netns add "glass-test-$$" 2>/dev/null; then
-	on_exit "ip netns delete glass-test-$$"
+if netns_add "glass-test-$$"; then
 	ip -n "glass-test-$$" link add glass-v0 type veth peer name glass-v1 2>/dev/null
 	want=$(stat -L -c %i "/run/netns/glass-test-$$")
 	out=$(probe_in ".linux.namespaces |= map(if .type == \"network\" then .path = \"/run/netns/glass-test-$$\" else . end)" --only ns,net)
 	is "network namespace joined by path (ip netns)" "$(jq -r .ns.net <<<"$out")" "$want"
 	like "the joined netns's interfaces are visible" "$(jq -c '[.net[].name]' <<<"$out")" glass-v0
 else
-	skip "network namespace joined by path" "ip netns add failed (iproute2 missing?)"
-	skip "the joined netns's interfaces are visible" "no netns"
+	not_ok_line "network namespace joined by path: ip netns add failed"
 fi
 
 # --- join another container's uts and ipc namespaces by /proc path

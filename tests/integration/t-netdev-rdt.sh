@@ -11,8 +11,7 @@ need_cmd ip iproute2
 need_cmd jq
 
 NS=glass-test-nd-$$
-ip netns add "$NS" || skip_all "cannot create a network namespace"
-on_exit "ip netns del $NS"
+netns_add "$NS" || skip_all "cannot create a network namespace"
 ip netns exec "$NS" ip link add gtdummy0 type veth peer name gtpeer0 || skip_all "cannot create a veth pair"
 ip netns exec "$NS" ip addr add 192.0.2.7/24 dev gtdummy0
 ip netns exec "$NS" ip link set lo up

@@ -144,7 +144,7 @@ done"
 	like "terminal without --console-socket in create is refused" \
 		"$(R create --bundle "$TEST_TMP/tty" tty2 2>&1)" "cannot allocate tty"
 else
-	skip "create with --console-socket" "python3 missing"
+	missing "create with --console-socket" "python3 not installed"
 fi
 make_bundle "$TEST_TMP/d" '.process.args = ["/bin/sleep", "60"]'
 on_exit "R delete --force d1"

@@ -39,6 +39,32 @@ like "execve shows the program" "$(sed -n "${l_exec:-1}p" "$T")" '/bin/true'
 like "a step names the config field that caused it" "$(cat "$T")" '<- (mounts|linux|process|hostname|root)'
 ok "nothing left after the traced run" nothing_left "$ID-t"
 
+# --- levels: steps (the default) folds runs and ends with a summary; all
+# shows every call; constants by name, NULL unquoted, colors on request
+like "steps: the bounding-set drops fold into one line" "$(cat "$T")" 'PR_CAPBSET_DROP ×[0-9]+ \(CAP_CHOWN … CAP_'
+is "steps: no one-line-per-capability drops" "$(grep -c 'prctl(PR_CAPBSET_DROP' "$T")" 0
+like "steps: the cgroup hierarchies' mounts fold into one line" "$(cat "$T")" 'mount ×[0-9]+ under /sys/fs/cgroup: .*cgroup v1 hierarchies|mount ×[0-9]+ under /sys/fs/cgroup: .*cgroup2'
+is "steps: bookkeeping (openat2, mkdirat) is left out" "$(grep -cE ' (openat2|mkdirat)\(' "$T")" 0
+like "the summary names the namespaces made" "$(grep '^glass: namespaces' "$T")" 'new: mnt, uts, ipc, pid, net'
+like "the summary names the capabilities kept" "$(grep '^glass: capabilities' "$T")" 'CAP_KILL.*bounding set: [0-9]+ dropped'
+like "the summary gives the time of each phase" "$(grep '^glass: time' "$T")" 'namespaces [0-9.]+ ms.*rootfs [0-9.]+ ms'
+like "the summary names the root" "$(grep '^glass: root' "$T")" "$ROOTFS.* via pivot_root"
+R --trace=all --color=never run --bundle "$B" "$ID-a1" </dev/null >/dev/null 2>"$TEST_TMP/all.txt"
+check "--trace=all run exits 0" $?
+A=$TEST_TMP/all.txt
+ok "all: one line per capability dropped" test "$(grep -c 'prctl(PR_CAPBSET_DROP, CAP_' "$A")" -gt 10
+ok "all: the openat2 calls are shown" grep -q 'openat2(' "$A"
+like "flags by name: open and resolve flags" "$(grep -m1 'openat2(' "$A")" '\{flags=O_[A-Z_|]+, resolve=RESOLVE_[A-Z_|]+\}'
+is "no flags as raw hex in the trace" "$(grep -cE '(flags=|, )0x[0-9a-f]{3,}' "$A")" 0
+is "NULL is unquoted" "$(grep -c '"NULL"' "$A")" 0
+like "AT_FDCWD by name" "$(cat "$A")" 'AT_FDCWD, "'
+is "--color=never: no escape sequences" "$(grep -c $'\033' "$A")" 0
+R --trace --color=always run --bundle "$B" "$ID-c1" </dev/null >/dev/null 2>"$TEST_TMP/color.txt"
+like "--color=always: each phase in color" "$(cat "$TEST_TMP/color.txt")" $'\033\\[36m\\[namespaces\\]'
+fails "--color=sometimes is refused" "$RUNTIME" --root "$STATE" --color=sometimes list
+fails "--trace=verbose is refused" "$RUNTIME" --root "$STATE" --trace=verbose list
+ok "nothing left after the --trace=all and colored runs" nothing_left "$ID-a1"
+
 # --- JSON lines
 R --trace --trace-format json run --bundle "$B" "$ID-j" </dev/null >/dev/null 2>"$TEST_TMP/trace.jsonl"
 check "--trace-format json run exits 0" $?
@@ -132,10 +158,10 @@ if command -v script >/dev/null; then
 	out=$( (sleep 1; printf '\n\n\n'; sleep 0.5; printf 'c\n'; sleep 3) |
 		timeout 30 script -qec "$RUNTIME --root $STATE --step run --bundle $B $ID-tty </dev/null" /dev/null 2>&1)
 	like "--step prompts on the terminal before an operation" "$out" 'glass: next: .*\('
-	is "--step: three Enters and \"c\" run the container to the end" "$(grep -c 'glass: next:' <<<"$out")" 4
+	is "--step: three Enters and \"c\" run the container to the end" "$(grep -o 'glass: next:' <<<"$out" | wc -l)" 4
 	ok "nothing left after the --step run" nothing_left "$ID-tty"
 else
-	skip "--step on a terminal" "script not installed (apt-get install bsdutils)"
+	missing "--step on a terminal" "script not installed (apt-get install bsdutils)"
 fi
 
 # abort deep in the child (after the namespaces exist), then nothing left

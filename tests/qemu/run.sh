@@ -18,18 +18,26 @@ skip_all() {
 	echo "1..0 # SKIP qemu cgroup v2 lane: $*"
 	exit 0
 }
+# A missing package is a failure: scripts/install-deps.sh installs them all.
+missing() {
+	echo "not ok 1 - qemu cgroup v2 lane: $* (scripts/install-deps.sh installs it)"
+	echo "1..1"
+	exit 1
+}
 
 [ "${GLASS_SKIP_QEMU:-0}" = 1 ] && skip_all "GLASS_SKIP_QEMU=1"
 [ "$(id -u)" = 0 ] || skip_all "needs root (9p shares of /usr and the build)"
-command -v qemu-system-x86_64 >/dev/null || skip_all "qemu-system-x86_64 not installed (apt-get install --no-install-recommends qemu-system-x86)"
-command -v cpio >/dev/null || skip_all "cpio not installed"
+command -v qemu-system-x86_64 >/dev/null || missing "qemu-system-x86_64 not installed (apt-get install --no-install-recommends qemu-system-x86)"
+command -v cpio >/dev/null || missing "cpio not installed (apt-get install cpio)"
+command -v file >/dev/null || missing "file(1) not installed, needed to check that busybox is static (apt-get install file)"
 KERNEL=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)
-[ -n "$KERNEL" ] || skip_all "no /boot/vmlinuz-* (apt-get install linux-image-amd64)"
+[ -n "$KERNEL" ] || missing "no /boot/vmlinuz-* (apt-get install linux-image-amd64)"
 KVER=${KERNEL#/boot/vmlinuz-}
 MODDIR=/usr/lib/modules/$KVER
-[ -d "$MODDIR" ] || skip_all "no modules for $KVER in $MODDIR"
-BUSYBOX=$(command -v busybox)
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || skip_all "needs a static busybox (apt-get install busybox-static)"
+[ -d "$MODDIR" ] || missing "no modules for $KVER in $MODDIR (apt-get install linux-image-$KVER)"
+BUSYBOX=$(command -v busybox) || missing "busybox not installed (apt-get install busybox-static)"
+file -L "$BUSYBOX" | grep -q 'statically linked' ||
+	missing "$BUSYBOX is not statically linked: $(file -bL "$BUSYBOX" | cut -c1-80) (apt-get install busybox-static)"
 [ -x "$BUILD/glass-runtime" ] || skip_all "no $BUILD/glass-runtime (run make first)"
 
 TESTS=${GLASS_QEMU_TESTS:-"$BUILD/tests/unit/test-cgroup $SRC/tests/integration/t-cgroup.sh"}
