@@ -207,7 +207,7 @@ async function walkState() {
 }
 
 await test('experiment 2', async () => {
-  await page.getByTestId('tab-walk').click();
+  await page.getByTestId('tab-walkthrough').click();
   await page.getByTestId('walk-start').click();
   // Step by step: Next until the container has run.
   let clicks = 0;
@@ -320,7 +320,7 @@ await test('teardown', async () => {
   // A tab that goes away: start a walk-through (it pauses), close the tab.
   const p2 = await ctx.newPage();
   await p2.goto(URL_.href);
-  await p2.getByTestId('tab-walk').click();
+  await p2.getByTestId('tab-walkthrough').click();
   await p2.getByTestId('walk-start').click();
   await p2.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled, null, { timeout: 30000 });
   for (let i = 0; i < 5; i++) { await p2.getByTestId('walk-next').click(); await sleep(150); }
@@ -363,8 +363,10 @@ await test('concurrent', async () => {
   }
   const st = await Promise.all(ids.map(get));
   ok(st.every((e) => e.status === 'finished'), 'all three finish, each with its own container', st.map((e) => e.status));
-  const hosts = st.slice(0, 2).map((e) => e.events.find((v) => v.type === 'view' && v.side === 'container')?.view?.ns?.pid);
-  ok(hosts[0] && hosts[1] && hosts[0] !== hosts[1], 'the two walk-throughs ran in different PID namespaces', { hosts, last: st.slice(0, 2).map((e) => e.events.slice(-6).map((v) => v.type + ':' + (v.call || v.side || v.message || ''))) });
+  // Each runtime made the cgroup of its own experiment (the lab's /PARENT/eN).
+  const made = st.slice(0, 2).map((e, i) => e.events.some((v) => v.type === 'end' && v.call === 'mkdirat' && !v.errno &&
+    new RegExp(`/${ids[i]}"`).test(v.args)));
+  ok(made[0] && made[1], 'the two walk-throughs each made the cgroup of their own experiment', { made, ids });
 });
 
 ok(foreign.length === 0, 'the page loaded nothing from outside the lab (works offline)', foreign);

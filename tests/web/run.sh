@@ -2,8 +2,9 @@
 # Browser tests of `glass lab` (TAP): starts the lab from the build on a
 # free loopback port and drives Debian's Chromium with playwright-core.
 #   tests/web/run.sh            (GLASS_BUILD: the build directory, default build/)
-# Skips with the reason when Chromium, Node or root is missing.  Screenshots
-# go to tests/artifacts/.
+# Skips only without root; fails when a package is missing.  NODE: the
+# Node.js to use (default Debian's /usr/bin/node).  Screenshots go to
+# tests/artifacts/.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -12,27 +13,32 @@ ART=$ROOT/tests/artifacts
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+fail_all() { echo "not ok 1 - $*"; echo "1..1"; exit 1; }
+# A skip is only for what this kind of host lacks; a missing package is a
+# failure (scripts/install-deps.sh installs chromium, nodejs and npm).
 [ "$(id -u)" = 0 ] || skip_all "the lab makes containers: needs root"
-[ -x "$CHROMIUM" ] || skip_all "Chromium not installed ($CHROMIUM; apt-get install chromium)"
-command -v node >/dev/null || skip_all "Node.js not installed (apt-get install nodejs)"
-major=$(node -p 'process.versions.node.split(".")[0]')
-[ "$major" -ge 20 ] || skip_all "Node.js $major is too old for the pinned playwright-core (needs >= 20)"
-[ -x "$BUILD/glass" ] || skip_all "$BUILD/glass not built (run make)"
-[ -x "$BUILD/rootfs/usr/bin/glass-probe" ] || skip_all "the built-in image $BUILD/rootfs is missing (run make)"
+[ -x "$CHROMIUM" ] || fail_all "Chromium not installed ($CHROMIUM): run scripts/install-deps.sh"
+# Debian's Node.js (18 on Debian 12); NODE= picks another one.
+NODE=${NODE:-/usr/bin/node}
+[ -x "$NODE" ] || fail_all "Node.js not installed ($NODE): run scripts/install-deps.sh"
+major=$("$NODE" -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 18 ] || fail_all "Node.js $major is older than Debian 12's 18"
+[ -x "$BUILD/glass" ] || fail_all "$BUILD/glass not built (run make)"
+[ -x "$BUILD/rootfs/usr/bin/glass-probe" ] || fail_all "the built-in image $BUILD/rootfs is missing (run make)"
 
-# playwright-core only (it downloads no browser); installed once, here.
-# 1.65 is pinned: it needs Node.js >= 20 (older ones fail under the lab's
-# Content-Security-Policy, whose default-src 'self' forbids their eval).
-if [ ! -d "$HERE/node_modules/playwright-core" ]; then
-	# npm comes with the Node.js 20 packages; Debian's own npm package
-	# (for its Node 18) conflicts with them, so it is installed only when
-	# there is no npm at all.
-	if ! command -v npm >/dev/null; then
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >&2 ||
-			skip_all "npm not installed and apt-get install npm failed (needed once to fetch playwright-core)"
-	fi
-	(cd "$HERE" && npm install --no-audit --no-fund --no-package-lock --loglevel=error) >&2 ||
-		skip_all "npm install of playwright-core failed (no registry access?)"
+# playwright-core only (it downloads no browser), the version pinned in
+# package.json: 1.61 is the last that runs on Node 18, and it drives
+# Chromium under the lab's Content-Security-Policy (default-src 'self').
+# Installed once here with npm (Debian's npm package, or the one that
+# came with another Node.js).
+want=$(sed -n 's/.*"playwright-core": "\([^"]*\)".*/\1/p' "$HERE/package.json")
+have=$("$NODE" -p 'require("'"$HERE"'/node_modules/playwright-core/package.json").version' 2>/dev/null)
+if [ "$have" != "$want" ]; then
+	NPM=$(command -v npm) || fail_all "npm not installed: run scripts/install-deps.sh"
+	rm -rf "$HERE/node_modules"
+	(cd "$HERE" && PATH="$(dirname "$NODE"):$PATH" "$NPM" install --no-audit --no-fund \
+		--no-package-lock --loglevel=error) >&2 ||
+		fail_all "npm install of playwright-core $want failed (is the npm registry reachable?)"
 fi
 mkdir -p "$ART"
 
@@ -69,7 +75,7 @@ if [ -z "$URL" ]; then
 fi
 
 export LAB_URL=$URL LAB_PID ART CHROMIUM TAP_COUNT=$TMP/count GLASS_LAB_CGROUP
-node "$HERE/lab.test.mjs"
+"$NODE" "$HERE/lab.test.mjs"
 rc=$?
 n=$(cat "$TMP/count" 2>/dev/null || echo 0)
 
