@@ -80,7 +80,7 @@ json_object *lab_config_json(const struct lab_config *c)
 
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "path", json_object_new_string(mnt ? c->rootfs : "/"));
-	json_object_object_add(root, "readonly", json_object_new_boolean(mnt));
+	json_object_object_add(root, "readonly", json_object_new_boolean(mnt && !c->root_rw));
 	json_object_object_add(cfg, "root", root);
 
 	json_object *proc = json_object_new_object();
@@ -196,6 +196,20 @@ json_object *lab_config_json(const struct lab_config *c)
 	}
 	json_object_object_add(cfg, "linux", lx);
 	return cfg;
+}
+
+void lab_config_add_mount(json_object *cfg, const char *dest, const char *type, const char *src,
+                          const char *const *opts)
+{
+	json_object *mounts;
+	size_t n = 0;
+	while (opts[n])
+		n++;
+	if (!json_object_object_get_ex(cfg, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(cfg, "mounts", mounts);
+	}
+	json_object_array_add(mounts, mount_entry(dest, type, src, opts, n));
 }
 
 /* The page's switches, one boolean per namespace, all of them passed on. */

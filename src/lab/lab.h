@@ -215,6 +215,12 @@ char *lab_read_text(const char *path); /* a whole small file, NULL on error */
 json_object *lab_step_facts(pid_t worker, json_object **prev_mounts, pid_t *facts_pid,
                             json_object *pause);
 
+/* cgroup-view.c: a container's cgroup files, as the kernel writes them. */
+bool lab_cg_dir(const char *ctrl, const char *path, char *out, size_t size, bool *v2);
+json_object *lab_cg_hierarchies(void);
+json_object *lab_cg_sample(const char *path);
+json_object *lab_cg_checks(const char *path);
+
 /* ---- the worker (worker.c) ---- */
 
 extern volatile sig_atomic_t lab_worker_stop; /* SIGTERM came */
@@ -238,6 +244,12 @@ int lab_run_container(const char *root, const char *id, const char *bundle, json
 /* Reads one line from the control pipe, waiting at most `ms` (-1:
  * forever).  1 with a malloc'd *line, 0 on timeout, -1 at EOF/SIGTERM. */
 int lab_control_line(int ms, char **line);
+/* Creates container `id` (stdout to `out_fd`, stdin /dev/null) and starts
+ * it; *init = its host pid.  0, or -1 with the error emitted. */
+int lab_start_container(const char *root, const char *id, const char *bundle, int out_fd,
+                        pid_t *init);
+/* Deletes it (killing what runs); errors are emitted. */
+void lab_delete_container(const char *root, const char *id);
 /* Records a SysV object the worker made (DIR/ipc), for the safety net. */
 void lab_note_ipc(const char *dir, char kind, int key, int id);
 

@@ -17,6 +17,7 @@
 const struct lab_module *const lab_modules[] = {
     &lab_module_namespaces,
     &lab_module_walkthrough,
+    &lab_module_cgroups,
 };
 const size_t lab_nmodules = sizeof(lab_modules) / sizeof(lab_modules[0]);
 

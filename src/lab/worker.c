@@ -255,6 +255,49 @@ done:
 	return rc;
 }
 
+int lab_start_container(const char *root, const char *id, const char *bundle, int out_fd,
+                        pid_t *init)
+{
+	struct glass_err *err = NULL;
+	struct glass_create_opts opts = {0};
+	int saved_in = dup(0), saved_out = dup(1), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+	if (saved_in < 0 || saved_out < 0 || null < 0) {
+		glass_err_new(&err, errno, "dup(stdio)");
+	} else {
+		/* The init inherits 0/1/2 (no terminal asked for). */
+		dup2(null, 0);
+		dup2(out_fd, 1);
+		rc = glass_container_create(root, id, bundle, &opts, init, &err);
+		dup2(saved_in, 0);
+		dup2(saved_out, 1);
+		if (rc == 0 && glass_container_start(root, id, &err) < 0) {
+			rc = -1;
+			lab_delete_container(root, id);
+		}
+	}
+	if (rc < 0) {
+		lab_emit_error(err, "create");
+		glass_err_free(&err);
+	}
+	if (saved_in >= 0)
+		close(saved_in);
+	if (saved_out >= 0)
+		close(saved_out);
+	if (null >= 0)
+		close(null);
+	return rc;
+}
+
+void lab_delete_container(const char *root, const char *id)
+{
+	struct glass_err *err = NULL;
+	if (glass_container_delete(root, id, true, &err) < 0) {
+		lab_emit_error(err, "delete");
+		glass_err_free(&err);
+	}
+}
+
 int glass_lab_worker(const char *kind, const char *params_json)
 {
 	struct sigaction sa = {0};

@@ -27,5 +27,7 @@ int probe_mode_try(int argc, char **argv);
 int probe_mode_wait_signal(const char *ready);
 int probe_mode_ls(const char *path);
 int probe_mode_cat(const char *path);
+int probe_mode_stress(int argc, char **argv); /* probe-stress.c */
+int probe_mode_fs(int argc, char **argv);     /* probe-fs.c */
 
 #endif

@@ -21,7 +21,10 @@ function ok(cond, name, diag) {
   }
   return cond;
 }
+// LAB_ONLY=name,name runs only those groups (while working on one).
+const ONLY = (process.env.LAB_ONLY || '').split(',').filter(Boolean);
 async function test(name, fn) {
+  if (ONLY.length && !ONLY.includes(name)) return;
   try { await fn(); } catch (e) { ok(false, name + ' (threw)', e.stack || String(e)); }
 }
 
@@ -82,6 +85,23 @@ page.on('pageerror', (e) => consoleErrors.push(String(e)));
 // Nothing but the lab itself: the page must work offline.
 const foreign = [];
 page.on('request', (r) => { if (!r.url().startsWith(URL_.origin)) foreign.push(r.url()); });
+
+// Every experiment is shot at a desktop's 1280x800 and a phone's 420x800;
+// at 420 px nothing may be wider than the window.
+async function shots(name, el) {
+  for (const [w, h] of [[1280, 800], [420, 800]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await sleep(150);
+    if (el) await page.locator(el).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ART, `lab-${name}-${w}.png`), fullPage: false });
+    if (w === 420) {
+      const over = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth,
+        wide: [...document.querySelectorAll('.exp.active *')].filter((x) => x.getBoundingClientRect().right > window.innerWidth + 1 && x.offsetParent !== null && !x.closest('.scroll, .tabs, pre, svg')).slice(0, 5).map((x) => x.tagName + '.' + x.className + '#' + x.id) }));
+      ok(over.doc <= over.win && over.wide.length === 0, `${name}: usable at 420 px (no sideways scroll, nothing cut off)`, over);
+    }
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
 
 async function setSwitches(on) {
   for (const k of ['mount', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup', 'time']) {
@@ -313,6 +333,90 @@ await test('break it', async () => {
   await page.getByTestId('walk-error').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ART, 'lab-walkthrough-break-error.png'), fullPage: false });
   await page.getByTestId('walk-break').uncheck();
+});
+
+// ------------------------------------------------------------- experiment 3
+async function cgSet(v) {
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'load') await page.getByTestId('cg-load').selectOption(x);
+    else await page.getByTestId('cg-' + k).fill(String(x));
+  }
+}
+async function cgStop() {
+  if (!(await page.getByTestId('cg-stop').isDisabled())) await page.getByTestId('cg-stop').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=cg-start]').disabled, null, { timeout: 30000 });
+}
+
+await test('cgroups', async () => {
+  await page.getByTestId('tab-cgroups').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=cg-hier] tbody tr').length > 0, null, { timeout: 10000 });
+  const hier = await page.getByTestId('cg-hier').textContent();
+  ok(/cgroup|\/sys\/fs\/cgroup/.test(hier), 'this host: the mounted hierarchies are listed from mountinfo', hier);
+
+  // Memory: the load allocates past memory.limit_in_bytes / memory.max.
+  await cgSet({ load: 'memory', 'mem-max': 32, 'mem-high': 16, rate: 64, cpu: 0, pids: 64, io: 0 });
+  await page.getByTestId('cg-start').click();
+  await page.getByTestId('cg-oom').first().waitFor({ timeout: 45000 });
+  await page.waitForFunction(() => Number(document.querySelector('#cg-graphs').dataset.samples) >= 25, null, { timeout: 20000 });
+  const oom = page.getByTestId('cg-oom').first();
+  const hostPid = Number(await oom.getAttribute('data-host-pid')), nsPid = Number(await oom.getAttribute('data-ns-pid'));
+  const oomText = await oom.textContent();
+  ok(hostPid > 1 && /Killed process \d+/.test(oomText) && oomText.includes(`Killed process ${hostPid} `), 'memory: the OOM killer\'s victim is named by the kernel\'s own message, with its host pid', { hostPid, oomText });
+  ok(nsPid >= 2, 'memory: the victim is also named by its pid inside the container (a child of the probe, not pid 1)', { nsPid });
+  await page.getByTestId('cg-exit').first().waitFor({ timeout: 10000 });
+  const sig = await page.getByTestId('cg-exit').first().getAttribute('data-signal');
+  ok(sig === 'KILL', 'memory: the load itself saw its child die of SIGKILL', sig);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-mem-legend').dataset.oomKill) >= 1, null, { timeout: 10000 });
+  ok(true, 'memory: the cgroup\'s own OOM counter (oom_kill in memory.oom_control / memory.events) counts it');
+  const checks = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=cg-check]')].map((r) => [r.dataset.feature, { here: r.dataset.here, on: r.dataset.on }])));
+  const memOn = (checks['memory limit'] || {}).on;
+  ok(memOn === 'v1' || memOn === 'v2', 'this host: the v1-vs-v2 table is checked in the container\'s own cgroup', checks);
+  if (memOn === 'v1') {
+    ok(checks['throttle before the limit'].here === '0' && checks['OOM events'].here === '1', 'memory on v1: no memory.high, memory.oom_control present', checks);
+    const un = await page.getByTestId('cg-unavail').textContent();
+    ok(/memory\.high/.test(un), 'memory.high asked on a v1 memory controller: shown as unavailable, with the reason', un);
+  } else {
+    ok(checks['throttle before the limit'].here === '1' && checks['kill the whole group on OOM'].here === '1', 'memory on v2: memory.high and memory.oom.group present', checks);
+  }
+  const psi = await page.getByTestId('cg-psi').getAttribute('data-available');
+  if (checks['PSI (pressure stall information)'].here === '1') {
+    ok(psi === '1' && Number(await page.getByTestId('cg-psi').getAttribute('data-mem-total')) > 0, 'PSI: memory.pressure of the container\'s cgroup v2 directory counts the stall', psi);
+  } else {
+    ok(psi === '0' && /unavailable/.test(await page.getByTestId('cg-psi').textContent()), 'PSI: shown as unavailable, with the reason', psi);
+  }
+  await shots('cgroups-oom', '[data-testid=cg-events]');
+
+  // A limit changed while the load runs: the file says the new value.
+  await cgSet({ 'mem-max': 256 });
+  await page.getByTestId('cg-apply').click();
+  await page.getByTestId('cg-updated').first().waitFor({ timeout: 10000 });
+  ok((await page.getByTestId('cg-updated').first().getAttribute('data-ok')) === '1', 'update: glass_cgroup_update applied the new limits while the load ran');
+  await page.waitForFunction(() => /limit 256\.0 MiB/.test(document.querySelector('#cg-mem-legend').textContent), null, { timeout: 5000 });
+  const upd = await page.getByTestId('cg-updates').textContent();
+  ok(/memory\.limit_in_bytes|memory\.max/.test(upd) && /268435456/.test(upd), 'update: the write of 268435456 to the memory limit file is shown, and the graph reads it back', upd.slice(0, 600));
+  await cgStop();
+
+  // CPU: a 20 % quota on two spinning processes.
+  await cgSet({ load: 'cpu', cpu: 20, threads: 2, 'mem-high': 0, 'mem-max': 64 });
+  await page.getByTestId('cg-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('#cg-cpu-legend').dataset.nrThrottled) >= 3, null, { timeout: 30000 });
+  const cpu = await page.evaluate(() => ({ ...document.querySelector('#cg-cpu-legend').dataset }));
+  ok(Number(cpu.nrThrottled) >= 3 && Number(cpu.nrThrottled) <= Number(cpu.nrPeriods), 'cpu: at the quota the group is throttled (cpu.stat nr_throttled rises)', cpu);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-graphs').dataset.samples) >= 25, null, { timeout: 20000 });
+  await shots('cgroups-cpu', '[data-testid=cg-graphs]');
+  await cgStop();
+
+  // fork(): refused with EAGAIN at pids.max.
+  await cgSet({ load: 'fork', pids: 16, cpu: 0 });
+  await page.getByTestId('cg-start').click();
+  await page.getByTestId('cg-fork').first().waitFor({ timeout: 30000 });
+  const fk = await page.getByTestId('cg-fork').first().evaluate((x) => ({ ...x.dataset }));
+  ok(fk.errname === 'EAGAIN' && Number(fk.forked) > 0 && Number(fk.forked) < 16, 'fork: fork() fails with EAGAIN once the group holds pids.max tasks', fk);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-pids-legend').dataset.maxEvents) >= 1, null, { timeout: 10000 });
+  ok(true, 'fork: pids.events counts the refusals (max)');
+  await shots('cgroups-fork', '[data-testid=cg-events]');
+  await cgStop();
+  await shots('cgroups-host', '[data-testid=cg-host]');
 });
 
 // ------------------------------------------------------------- teardown
