@@ -221,6 +221,25 @@ json_object *lab_cg_hierarchies(void);
 json_object *lab_cg_sample(const char *path);
 json_object *lab_cg_checks(const char *path);
 
+/* overlay-view.c: an overlay's layers, read from their directories. */
+json_object *lab_ov_list(const char *dir);
+/* Where `path` comes from: upper first, then each lower (layers[0..n),
+ * top down), first match wins; with what the merged mount shows there. */
+json_object *lab_ov_lookup(const char *merged, const char *const *layers, const char *const *roles,
+                           size_t n, const char *path);
+
+/* images.c: the store's images (GLASS_ROOT). */
+struct glass_store;
+struct glass_image;
+json_object *lab_image_names(void);
+bool lab_image_ref_ok(const char *ref);
+/* The image `ref` ("builtin" or NULL: the built-in one, imported from
+ * `builtin_rootfs` on first use). */
+int lab_image_open(const char *ref, const char *builtin_rootfs, struct glass_store **s,
+                   struct glass_image **img, struct glass_err **err);
+int lab_image_pull(struct glass_store *s, const char *ref, bool tls_verify, char **name,
+                   struct glass_err **err);
+
 /* ---- the worker (worker.c) ---- */
 
 extern volatile sig_atomic_t lab_worker_stop; /* SIGTERM came */
@@ -248,6 +267,9 @@ int lab_control_line(int ms, char **line);
  * it; *init = its host pid.  0, or -1 with the error emitted. */
 int lab_start_container(const char *root, const char *id, const char *bundle, int out_fd,
                         pid_t *init);
+/* The same with the init's stdin from `in_fd`. */
+int lab_start_container_io(const char *root, const char *id, const char *bundle, int in_fd,
+                           int out_fd, pid_t *init);
 /* Deletes it (killing what runs); errors are emitted. */
 void lab_delete_container(const char *root, const char *id);
 /* Records a SysV object the worker made (DIR/ipc), for the safety net. */

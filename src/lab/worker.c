@@ -258,9 +258,17 @@ done:
 int lab_start_container(const char *root, const char *id, const char *bundle, int out_fd,
                         pid_t *init)
 {
+	return lab_start_container_io(root, id, bundle, -1, out_fd, init);
+}
+
+int lab_start_container_io(const char *root, const char *id, const char *bundle, int in_fd,
+                           int out_fd, pid_t *init)
+{
 	struct glass_err *err = NULL;
 	struct glass_create_opts opts = {0};
-	int saved_in = dup(0), saved_out = dup(1), null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int saved_in = dup(0), saved_out = dup(1);
+	int null =
+	    in_fd >= 0 ? fcntl(in_fd, F_DUPFD_CLOEXEC, 0) : open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int rc = -1;
 	if (saved_in < 0 || saved_out < 0 || null < 0) {
 		glass_err_new(&err, errno, "dup(stdio)");

@@ -13,6 +13,10 @@
  *   glass-probe fs link SRC DST    link(2)
  *   glass-probe fs fill PATH MB    writes MB MiB into a new file PATH:
  *       {"path","bytes","us"}
+ *   glass-probe fs serve           reads one operation per line on stdin
+ *       (OP, then its arguments, separated by tabs) and answers each with
+ *       one JSON line, until stdin ends: a process that stays in the
+ *       container so every operation goes through the same mounts
  * Exit 0 when the operation succeeded, 1 when the kernel refused it. */
 #include <dirent.h>
 #include <errno.h>
@@ -137,8 +141,32 @@ static int fs_fill(const char *path, long mb)
 	return result("fill", 0, 0);
 }
 
+static int fs_serve(void)
+{
+	char line[8192];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (fgets(line, sizeof(line), stdin)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *argv[4] = {0};
+		int argc = 0;
+		for (char *save = NULL, *w = strtok_r(line, "\t", &save); w && argc < 3;
+		     w = strtok_r(NULL, "\t", &save))
+			argv[argc++] = w;
+		if (argc < 2) {
+			printf("{\"op\":null,\"ret\":-1,\"errname\":\"EINVAL\"}\n");
+			continue;
+		}
+		j_reset();
+		probe_mode_fs(argc, argv);
+		fflush(stdout);
+	}
+	return 0;
+}
+
 int probe_mode_fs(int argc, char **argv)
 {
+	if (argc == 1 && !strcmp(argv[0], "serve"))
+		return fs_serve();
 	if (argc < 2)
 		usage_exit(
 		    "fs write|unlink|rmtree-mkdir PATH | rename|link SRC DST | fill PATH MB");
@@ -167,5 +195,11 @@ int probe_mode_fs(int argc, char **argv)
 	}
 	if (!strcmp(op, "fill") && argc == 3)
 		return fs_fill(argv[1], atol(argv[2]));
-	usage_exit("fs: unknown operation or arguments \"%s\"", op);
+	j_str("op", op);
+	j_int("ret", -1);
+	j_str("errname", "EINVAL");
+	j_str("error", "unknown operation or arguments");
+	j_close('}');
+	putchar('\n');
+	return 2;
 }

@@ -105,6 +105,12 @@ static void j_escape(const char *s)
 	putchar('"');
 }
 
+void j_reset(void)
+{
+	j_depth = 0;
+	j_first[0] = 1;
+}
+
 void j_key(const char *key)
 {
 	if (!j_first[j_depth])

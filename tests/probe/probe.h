@@ -7,6 +7,7 @@
 
 /* One JSON value; KEY is NULL inside an array. */
 void j_key(const char *key);
+void j_reset(void); /* the next value starts a new document */
 void j_open(const char *key, char open);
 void j_close(char close);
 void j_raw(const char *key, const char *literal);

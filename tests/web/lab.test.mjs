@@ -96,7 +96,9 @@ async function shots(name, el) {
     await page.screenshot({ path: path.join(ART, `lab-${name}-${w}.png`), fullPage: false });
     if (w === 420) {
       const over = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth,
-        wide: [...document.querySelectorAll('.exp.active *')].filter((x) => x.getBoundingClientRect().right > window.innerWidth + 1 && x.offsetParent !== null && !x.closest('.scroll, .tabs, pre, svg')).slice(0, 5).map((x) => x.tagName + '.' + x.className + '#' + x.id) }));
+        wide: [...document.querySelectorAll('body *')].filter((x) => x.offsetParent !== null && !x.closest('.scroll, .tabs, pre, svg, .ov-list, .tracelist') &&
+          (x.getBoundingClientRect().right > window.innerWidth + 1 || (getComputedStyle(x).overflowX === 'visible' && x.scrollWidth > x.clientWidth + 1 && x.clientWidth > 0)))
+          .slice(0, 5).map((x) => x.tagName + '.' + x.className + '#' + x.id + ' ' + x.scrollWidth + '>' + x.clientWidth) }));
       ok(over.doc <= over.win && over.wide.length === 0, `${name}: usable at 420 px (no sideways scroll, nothing cut off)`, over);
     }
   }
@@ -417,6 +419,90 @@ await test('cgroups', async () => {
   await shots('cgroups-fork', '[data-testid=cg-events]');
   await cgStop();
   await shots('cgroups-host', '[data-testid=cg-host]');
+});
+
+// ------------------------------------------------------------- experiment 4
+async function ovRun(opts) {
+  await page.getByTestId('ov-image').selectOption(opts.image || 'builtin');
+  await page.getByTestId('ov-big').fill(String(opts.big || 16));
+  await page.getByTestId('ov-redirect').setChecked(!!opts.redirect);
+  await page.getByTestId('ov-index').setChecked(!!opts.index);
+  await page.getByTestId('ov-start').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=ov-copyup]').disabled, null, { timeout: 60000 });
+}
+async function ovAct(testid, op) {
+  const before = await page.getByTestId('ov-result').count();
+  await page.getByTestId(testid).click();
+  await page.waitForFunction((b) => document.querySelectorAll('[data-testid=ov-result]').length > b, before, { timeout: 60000 });
+  await sleep(300); // the fresh read of the layers follows the result
+  return page.getByTestId('ov-result').first().evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+}
+async function ovEntry(col, p) {
+  return page.evaluate(([c, q]) => { const li = document.querySelector(`[data-testid=${c}] li[data-path="${q}"]`); return li ? { ...li.dataset } : null; }, [col, p]);
+}
+async function ovLookup(p) {
+  await page.getByTestId('ov-path').fill(p);
+  await page.getByTestId('ov-op').selectOption('lookup');
+  const old = await page.evaluate(() => document.querySelector('[data-testid=ov-lookup]').textContent);
+  await page.getByTestId('ov-do').click();
+  await page.waitForFunction((o) => document.querySelector('[data-testid=ov-lookup]').textContent !== o, old, { timeout: 20000 });
+  return page.getByTestId('ov-lookup-result').evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+}
+
+await test('overlay', async () => {
+  await page.getByTestId('tab-overlay').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ov-image] option')].some((o) => o.value === 'localhost/lab-test:v1'), null, { timeout: 10000 });
+  ok(true, 'the overlay experiment lists the images of the store');
+  await ovRun({ big: 16, index: true });
+  const mount = await page.getByTestId('ov-mount').textContent();
+  ok(/"overlay".*lowerdir=.*upperdir=.*redirect_dir=off,index=on.*= 0/.test(mount), 'the overlay mount was made for real (the traced mount(2) and its options)', mount);
+
+  const cu = await ovAct('ov-copyup');
+  const up = await ovEntry('ov-layer-0', '/data/big.bin');
+  ok(cu.ret === '0' && up && up.type === 'f' && Number(up.size) === 16 << 20, 'copy_up: after one byte is written, the upper layer holds the whole 16 MiB file', { cu, up });
+  ok(up && /origin/.test(up.marks), 'copy_up: the copy carries trusted.overlay.origin', up);
+  ok(Number(cu.firstUs) > 0 && Number(cu.secondUs) > 0, `copy_up: both writes were timed (first ${cu.firstUs} µs, second ${cu.secondUs} µs)`, cu);
+  const vol = await ovAct('ov-volume');
+  ok(vol.ret === '0' && !(await ovEntry('ov-layer-0', '/volume/big.bin')), `volume: the same write in the bind mount copies nothing into the upper layer (first ${vol.firstUs} µs)`, vol);
+  const del = await ovAct('ov-delete');
+  const wh = await ovEntry('ov-layer-0', '/data/notes.txt');
+  ok(del.ret === '0' && wh && wh.type === 'w', 'delete: the upper layer has a whiteout, a 0:0 character device, read from the upper directory', wh);
+  const lk = await ovLookup('/data/notes.txt');
+  ok(lk.layer === '' && /whiteout/.test(lk.text) && /ENOENT/.test(lk.text), 'lookup: the whiteout stops the lookup, and the merged mount says ENOENT', lk);
+  const opq = await ovAct('ov-opaque');
+  const dir = await ovEntry('ov-layer-0', '/data/dir-a');
+  ok(opq.ret === '0' && dir && /opaque/.test(dir.marks), 'delete a directory and make it again: trusted.overlay.opaque=y on the upper directory', dir);
+  ok(!!(await ovEntry('ov-merged', '/data/dir-a/made-after')) && !(await ovEntry('ov-merged', '/data/dir-a/one.txt')), 'opaque: the merged view shows only the new directory\'s content');
+  const rn = await ovAct('ov-rename');
+  ok(rn.ret === '-1' && rn.errname === 'EXDEV', 'redirect_dir=off: rename(2) of a lower directory fails with EXDEV', rn);
+  const ln = await ovAct('ov-link');
+  const idx = await page.evaluate(() => document.querySelectorAll('[data-testid=ov-indexdir] li[data-path]').length);
+  ok(ln.ret === '0' && idx >= 1, 'index=on: a hard link to a lower file copies it up and records it in work/index', { ln, idx });
+  await page.getByTestId('ov-filter').fill('/bin');
+  await page.locator('[data-testid=ov-merged] li[data-path="/bin/sh"]').click();
+  await page.waitForFunction(() => /\/bin\/sh/.test(document.querySelector('[data-testid=ov-lookup]').textContent), null, { timeout: 20000 });
+  const sh = await page.getByTestId('ov-lookup-result').evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+  ok(sh.role === 'image' && /inode/.test(sh.text), 'clicking a path of the merged view: it comes from the image\'s layer (upper and the lab\'s layer looked at first)', sh);
+  await page.getByTestId('ov-filter').fill('/data');
+  await shots('overlay', '[data-testid=ov-layers]');
+  await shots('overlay-actions', '[data-testid=ov-results]');
+
+  // The multi-layer image, with redirect_dir=on.
+  await ovRun({ image: 'localhost/lab-test:v1', big: 8, redirect: true });
+  await page.getByTestId('ov-filter').fill('');
+  const wh3 = await ovEntry('ov-layer-2', '/data/del.txt');
+  const opq3 = await ovEntry('ov-layer-2', '/opq');
+  ok(wh3 && wh3.type === 'w' && opq3 && /opaque/.test(opq3.marks), 'image layers: the tar\'s .wh.del.txt is a 0:0 whiteout and .wh..wh..opq an opaque directory in the layer\'s directory', { wh3, opq3 });
+  await page.getByTestId('ov-filter').fill('/data');
+  const lk3 = await ovLookup('/data/del.txt');
+  ok(lk3.layer === '' && /whiteout/.test(lk3.text), 'lookup: a file deleted by an upper image layer is not in the merged view', lk3);
+  const rn2 = await ovAct('ov-rename');
+  const red = await ovEntry('ov-layer-0', '/data/dir-b-renamed');
+  ok(rn2.ret === '0' && red && /redirect=/.test(red.marks), 'redirect_dir=on: the rename works and the upper directory carries trusted.overlay.redirect', { rn2, red });
+  await page.getByTestId('ov-filter').fill('');
+  await shots('overlay-image', '[data-testid=ov-layers]');
+  await page.getByTestId('ov-filter').fill('/data');
+  await page.getByTestId('ov-stop').click();
 });
 
 // ------------------------------------------------------------- teardown
