@@ -505,6 +505,49 @@ await test('overlay', async () => {
   await page.getByTestId('ov-stop').click();
 });
 
+// ------------------------------------------------------------- experiment 5
+async function imCards() {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid=im-card]')].map((c) => ({ ...c.dataset })));
+}
+await test('image', async () => {
+  await page.getByTestId('tab-image').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=im-image] option')].some((o) => o.value === 'localhost/lab-test:v1'), null, { timeout: 10000 });
+  await page.getByTestId('im-image').selectOption('localhost/lab-test:v1');
+  await page.getByTestId('im-open').click();
+  await page.waitForFunction(() => /every digest recomputed/.test(document.querySelector('[data-testid=im-status]').textContent), null, { timeout: 60000 });
+  const cards = await imCards();
+  const roles = cards.map((c) => c.role).join(' ');
+  ok(roles === 'index manifest config layer layer layer', 'index → manifest → config → 3 layers, as linked cards', roles);
+  ok(cards.every((c) => c.verified === '1'), 'every digest recomputed from the stored bytes matches its name', cards);
+  const diff = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-diffid]')].map((d) => d.dataset.verified));
+  ok(diff.length === 3 && diff.every((v) => v === '1'), 'each layer, decompressed (gzip, gzip, zstd), hashes to the config\'s diff_id', diff);
+  const plats = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-platform]')].map((p) => ({ ...p.dataset })));
+  ok(plats.length === 2 && plats.filter((p) => p.chosen === '1').length === 1 && plats.find((p) => p.chosen === '1').platform === 'linux/amd64', 'the multi-arch index: two platforms, the host\'s chosen', plats);
+  const layers = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-layer]')].map((l) => ({ ...l.dataset, hist: l.querySelector('[data-testid=im-history]').textContent })));
+  ok(layers.length === 3 && /layer 3/.test(layers[2].hist) && /busybox/.test(layers[0].hist), 'the config\'s history is lined up with the layers', layers.map((l) => l.hist));
+  ok(layers[2].removed === '2' && layers[2].added === '2', 'layer 3 removes two things (a whiteout, an opaque directory) and adds two files', layers[2]);
+  const tree = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-entry]')].map((e) => e.dataset.st + ' ' + e.dataset.path));
+  ok(tree.includes('removed /data/del.txt') && tree.includes('opaque /opq') && tree.includes('added /data/new.txt'), 'the top layer\'s tree: .wh.del.txt read as a deletion, .wh..wh..opq as an opaque directory', tree);
+  const wasted = Number(await page.getByTestId('im-wasted').getAttribute('data-bytes'));
+  ok(wasted === 18, 'wasted space: the 18 bytes of del.txt, lower1 and lower2 that layer 2 still carries', wasted);
+  await page.locator('[data-testid=im-layer][data-layer="1"]').click();
+  await page.locator('[data-testid=im-entry][data-path="/data/keep.txt"]').click();
+  await page.getByTestId('im-file-text').waitFor({ timeout: 10000 });
+  ok((await page.getByTestId('im-file-text').textContent()) === 'keep\n', 'a file\'s content, read from its layer\'s tar', await page.getByTestId('im-file').textContent());
+  await shots('image', '[data-testid=im-chain]');
+  await shots('image-layers', '[data-testid=im-dive]');
+
+  // Pulled from a registry the learner names (Debian's registry, on loopback).
+  await page.getByTestId('im-ref').fill(`${process.env.LAB_REGISTRY}/lab/img:v1`);
+  await page.getByTestId('im-insecure').check();
+  await page.getByTestId('im-pull').click();
+  await page.waitForFunction(() => /every digest recomputed|failed|:/.test(document.querySelector('[data-testid=im-status]').textContent) && !/pulling/.test(document.querySelector('[data-testid=im-status]').textContent), null, { timeout: 90000 });
+  await page.waitForFunction(() => /every digest recomputed/.test(document.querySelector('[data-testid=im-status]').textContent) || document.querySelector('[data-testid=im-status]').classList.contains('err'), null, { timeout: 90000 });
+  const pc = await imCards();
+  ok(pc.length === 6 && pc.every((c) => c.verified === '1'), 'pulled from the registry: the same chain, every digest verified', { pc, status: await page.getByTestId('im-status').textContent() });
+  await shots('image-pulled', '[data-testid=im-chain]');
+});
+
 // ------------------------------------------------------------- teardown
 await test('teardown', async () => {
   // A tab that goes away: start a walk-through (it pauses), close the tab.
