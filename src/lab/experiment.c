@@ -25,7 +25,7 @@
  * Liveness: an experiment runs while its page shows signs of life: a
  * request (the page sends a heartbeat every second) within the quiet time,
  * or an event stream that is being read.  A stream alone keeps it for at
- * most LAB_STREAM_ONLY_NS, so a stream opened and never read cannot hold
+ * most two minutes, so a stream opened and never read cannot hold
  * it forever; a page that vanished is noticed within the quiet time.
  */
 #include "lab.h"
@@ -41,10 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_RUNNING        8
-#define MAX_KEPT           64
-#define SEC                1000000000ULL
-#define LAB_STREAM_ONLY_NS (120 * SEC)
+#define MAX_RUNNING 8
+#define MAX_KEPT    64
+#define SEC         1000000000ULL
 
 enum exp_status { EXP_RUNNING, EXP_FINISHED, EXP_FAILED, EXP_STOPPED };
 
@@ -81,8 +80,9 @@ static struct experiment *exps[MAX_KEPT];
 static size_t nexps;
 static unsigned next_id = 1;
 static bool stopping;
-/* GLASS_LAB_QUIET_SECS overrides (tests). */
+/* GLASS_LAB_QUIET_SECS and GLASS_LAB_STREAM_SECS override (tests). */
 static unsigned long long quiet_ns = 3 * SEC;
+static unsigned long long stream_only_ns = 120 * SEC;
 
 static const char *status_name(enum exp_status s)
 {
@@ -387,13 +387,19 @@ void lab_exp_stop(struct experiment *e, const char *why)
 	pthread_mutex_unlock(&lock);
 }
 
+/* How long ago `t` was (0 when it is later than `now`). */
+static unsigned long long since(unsigned long long now, unsigned long long t)
+{
+	return now > t ? now - t : 0;
+}
+
 static bool quiet_locked(const struct experiment *e, unsigned long long now)
 {
-	if (now - e->last_req < quiet_ns)
+	if (since(now, e->last_req) < quiet_ns)
 		return false;
 	/* A stream being read is a page that is there, for a while. */
-	return !(e->streams > 0 && now - e->last_read < quiet_ns &&
-	         now - e->last_req < LAB_STREAM_ONLY_NS);
+	return !(e->streams > 0 && since(now, e->last_read) < quiet_ns &&
+	         since(now, e->last_req) < stream_only_ns);
 }
 
 /* Reaps every child (workers, and orphans that came to us as subreaper),
@@ -413,8 +419,8 @@ static void *janitor_main(void *arg)
 				}
 			pthread_mutex_unlock(&lock);
 		}
-		unsigned long long now = now_ns();
 		pthread_mutex_lock(&lock);
+		unsigned long long now = now_ns();
 		for (size_t i = 0; i < nexps; i++) {
 			struct experiment *e = exps[i];
 			if (e->status == EXP_RUNNING && !e->tearing_down && quiet_locked(e, now)) {
@@ -749,6 +755,9 @@ int lab_exp_init(struct glass_err **err)
 	const char *q = getenv("GLASS_LAB_QUIET_SECS");
 	if (q && atoi(q) > 0)
 		quiet_ns = (unsigned long long)atoi(q) * SEC;
+	q = getenv("GLASS_LAB_STREAM_SECS");
+	if (q && atoi(q) > 0)
+		stream_only_ns = (unsigned long long)atoi(q) * SEC;
 	if (pthread_create(&t, NULL, janitor_main, NULL) != 0)
 		return glass_err_new(err, EAGAIN, "pthread_create(janitor)");
 	pthread_detach(t);

@@ -2,6 +2,8 @@
 // LAB_URL: the URL the lab printed (with its token); ART: screenshot folder.
 import { chromium } from 'playwright-core';
 import http from 'node:http';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -288,6 +290,35 @@ await test('experiment 2', async () => {
   await page.getByTestId('walk-final-box').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ART, 'lab-walkthrough-end.png'), fullPage: false });
 
+  ok(s.plan[0] && s.plan[0].key === 'plan-prep' && s.plan[0].steps >= 1, 'the first step (the runtime\'s own preparation) appears in the plan', s.plan.slice(0, 2));
+  const heads = await page.evaluate(() => [...document.querySelectorAll('[data-testid=phase-head]')].map((h) => h.textContent));
+  ok(heads.length >= 10 && heads.every((h) => / — /.test(h)), 'each phase of the plan opens with why it is there', heads.slice(0, 3));
+  const caps = await page.evaluate(() => [...document.querySelectorAll('[data-testid=step-group]')].map((g) => ({ n: Number(g.dataset.count), s: g.querySelector('summary').textContent })).find((g) => /CAPBSET_DROP/.test(g.s)));
+  ok(caps && caps.n >= 30, 'the PR_CAPBSET_DROP steps share one card that can be opened', caps);
+  const shell = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#walk-steps [data-testid=step]')].map((li) => [li.dataset.call, li.querySelector('[data-testid=step-shell]').textContent])));
+  ok(/^exec \/usr\/bin\/glass-probe --only /.test(shell.execve || ''), 'shell: execve as the command line it runs', shell.execve);
+  ok(/^prlimit --pid \d+ --nofile=1024:1024$/.test(shell.prlimit64 || ''), 'shell: prlimit64 as prlimit --nofile=SOFT:HARD', shell.prlimit64);
+  ok(/^cd /.test(shell.fchdir || ''), 'shell: fchdir as cd into the directory the fd names', shell.fchdir);
+  const writes = await page.evaluate(() => [...document.querySelectorAll('#walk-steps [data-testid=step][data-call=openat]')].map((li) => li.querySelector('[data-testid=step-shell]').textContent).filter((t) => /\{fd\}>/.test(t)));
+  ok(writes.length === 0 || writes.every((t) => /^exec \{fd\}>>?\S/.test(t)), 'shell: a write-only openat as a > redirection', writes.slice(0, 3));
+  const piv = before.findIndex((x) => x.call === 'pivot_root');
+  const rootBefore = before[piv - 1] && before[piv - 1].facts ? before[piv - 1].facts.rootfield : null;
+  const rootAfter = before.slice(piv).map((x) => x.facts && x.facts.rootfield).find(Boolean);
+  ok(rootBefore === '/' && rootAfter && rootAfter !== '/' && /rootfs$/.test(rootAfter), 'after pivot_root the root is read from mountinfo: its root field becomes the image directory', { rootBefore, rootAfter });
+
+  // Next phase: the same walk-through in as many clicks as the plan has items.
+  await page.getByTestId('walk-reset').click();
+  await page.getByTestId('walk-start').click();
+  let phases = 0;
+  for (; phases < 80; phases++) {
+    await page.waitForFunction(() => !document.querySelector('[data-testid=walk-phase]').disabled || document.querySelector('#walk-steps').dataset.finished, null, { timeout: 60000 });
+    if (await page.evaluate(() => document.querySelector('#walk-steps').dataset.finished)) break;
+    await page.getByTestId('walk-phase').click();
+  }
+  const ph = await walkState();
+  ok(ph.finished === 'finished' && phases <= 25 && phases < clicks / 4, `Next phase: the walk-through in ${phases} clicks instead of ${clicks}`, { phases, clicks, status: ph.status });
+  await shots('walkthrough', '[data-testid=walk-steps]');
+
   // Reset, then Run to the end.
   await page.getByTestId('walk-reset').click();
   ok((await walkState()).steps.length === 0, 'Reset clears the walk-through');
@@ -548,6 +579,102 @@ await test('image', async () => {
   await shots('image-pulled', '[data-testid=im-chain]');
 });
 
+// ------------------------------------------------------------- part 1, as a learner found it
+const post = async (p, body) => request('POST', p, { ...authed, 'Content-Type': 'application/json' }, body);
+const listExps = async () => JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
+async function waitExp(id, pred, ms) {
+  for (let t = 0; t < ms; t += 250) {
+    const e = (await listExps()).find((x) => x.id === id);
+    if (e && pred(e)) return e;
+    await sleep(250);
+  }
+  return (await listExps()).find((x) => x.id === id);
+}
+await test('requests', async () => {
+  for (const [body, field] of [['{"kind":null}', 'kind'], ['{"kind":"walkthrough","user":"yes"}', 'user'], ['{"kind":"cgroups","memory_max_mb":1000000000}', 'memory_max_mb'],
+    ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {
+    const r = await post('/api/experiments', body);
+    let j = null;
+    try { j = JSON.parse(r.body); } catch (e) { /* not JSON */ }
+    ok(r.status === 400 && j && typeof j.error === 'string' && j.error.includes(field) && !r.body.includes('<script>') && !r.body.includes('<b>'),
+      `a bad request is refused with a JSON error naming ${field}, without echoing the input`, r);
+  }
+  const w = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const sse = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w.id}/events?token=${TOKEN}` }, (res) => res.resume());
+  for (let i = 0; i < 40 && !(await request('GET', `/api/experiments/${w.id}`, authed)).body.includes('"type":"pause"'); i++) await sleep(250);
+  for (const body of ['{"action":null}', '{"action":5}', '{"action":"next","x":1}', 'garbage']) {
+    const r = await post(`/api/experiments/${w.id}/step`, body);
+    ok(r.status === 400 && JSON.parse(r.body).error, `step ${body}: 400 with the reason, the server stays up`, r);
+  }
+  ok((await request('GET', '/api/info', authed)).status === 200, 'the lab still answers after the bad step requests');
+  // Abort at the first step: nothing else runs.
+  const ab = await post(`/api/experiments/${w.id}/step`, '{"action":"abort"}');
+  const end = await waitExp(w.id, (e) => e.done, 20000);
+  const ev = JSON.parse((await request('GET', `/api/experiments/${w.id}`, authed)).body).events;
+  const ends = ev.filter((e) => e.type === 'end');
+  ok(ab.status === 200 && ends.length === 1 && ends[0].errname === 'ECANCELED' && !ev.some((e) => e.type === 'begin' && /^clone/.test(e.call)) && end.status !== 'finished',
+    'abort at the first step: it fails with ECANCELED and no container is made', { ends: ends.map((e) => e.call + ' ' + e.errname), status: end.status });
+  sse.destroy();
+});
+
+await test('teardown timing', async () => {
+  // A stream opened and never read holds an experiment only for a while
+  // (GLASS_LAB_STREAM_SECS=8 here): no heartbeat comes.
+  const w = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const req = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w.id}/events?token=${TOKEN}` }, (res) => res.pause());
+  const t0 = Date.now();
+  const e = await waitExp(w.id, (x) => x.status !== 'running', 40000);
+  ok(e && e.status === 'stopped' && /went away/.test(e.reason || ''), `a stream that is never read does not hold its experiment (torn down after ${((Date.now() - t0) / 1000).toFixed(1)} s)`, e);
+  req.destroy();
+  // A page that vanishes without a word (no DELETE, no more heartbeats):
+  // its stream breaks, and the experiment ends a few seconds later.
+  const w2 = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const r2 = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w2.id}/events?token=${TOKEN}` }, (res) => res.resume());
+  for (let i = 0; i < 8; i++) { await sleep(500); await post(`/api/experiments/${w2.id}/heartbeat`, '{}'); }
+  r2.destroy();
+  const t1 = Date.now();
+  const e2 = await waitExp(w2.id, (x) => x.status !== 'running', 30000);
+  const took = (Date.now() - t1) / 1000;
+  ok(e2 && e2.status === 'stopped' && took < 10, `a client that vanished is noticed: its experiment stopped ${took.toFixed(1)} s later`, e2);
+});
+
+await test('sysv', async () => {
+  // Another program holds the SysV key the next experiment would use: the
+  // lab makes nothing (IPC_EXCL) and so removes nothing of it.
+  const next = Math.max(0, ...(await listExps()).map((x) => Number(x.id.slice(1)))) + 1;
+  const key = 0x676c0000 | (next & 0xffff);
+  const py = (code) => execFileSync('/usr/bin/python3', ['-c', `import ctypes;l=ctypes.CDLL(None);${code}`]).toString().trim();
+  const id = Number(py(`print(l.shmget(${key},4096,0o1600))`));
+  const r = JSON.parse((await post('/api/experiments', '{"kind":"namespaces","namespaces":{"mount":true,"pid":true,"ipc":true}}')).body);
+  ok(r.id === `e${next}`, 'the experiment got the id whose key is taken', { r, next });
+  const done = await waitExp(r.id, (x) => x.done, 60000);
+  const ipc = JSON.parse((await request('GET', `/api/experiments/${r.id}`, authed)).body).events.find((x) => x.type === 'ipc');
+  const still = Number(py(`print(l.shmget(${key},0,0))`));
+  ok(ipc && ipc.shm_id === -1 && /exists/i.test(ipc.shm_error || '') && still === id && done.done, 'the key was taken: the lab made no segment (EEXIST), and the other program\'s segment survives the teardown', { ipc, id, still });
+  py(`print(l.shmctl(${id},0,None))`);
+});
+
+await test('slowloris', async () => {
+  // 300 connections that never finish their headers must not lock out the learner.
+  const socks = [];
+  for (let i = 0; i < 300; i++) {
+    const c = net.connect(Number(URL_.port), URL_.hostname);
+    c.on('error', () => {});
+    c.write(`GET /api/info HTTP/1.1\r\nHost: ${URL_.host}\r\nX-Slow: `);
+    socks.push(c);
+  }
+  await sleep(1500);
+  const t0 = Date.now();
+  let r = null;
+  try { r = await request('GET', '/api/info', authed); } catch (e) { r = { status: String(e) }; }
+  ok(r.status === 200, `with 300 idle connections open, the learner's request is answered (${Date.now() - t0} ms)`, r.status);
+  const pg = await ctx.newPage();
+  await pg.goto(URL_.href);
+  ok((await pg.title()) === 'glass lab', 'and the page loads');
+  await pg.close();
+  for (const c of socks) c.destroy();
+});
+
 // ------------------------------------------------------------- teardown
 await test('teardown', async () => {
   // A tab that goes away: start a walk-through (it pauses), close the tab.
@@ -560,6 +687,7 @@ await test('teardown', async () => {
   const list = JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
   const mine = list.filter((e) => e.status === 'running');
   ok(mine.length === 1, 'a paused walk-through is running for the second tab', list);
+  const closedAt = Date.now();
   await p2.close({ runBeforeUnload: false });
   let after = null;
   for (let i = 0; i < 60; i++) {
@@ -568,7 +696,7 @@ await test('teardown', async () => {
     after = l.find((e) => e.id === (mine[0] || {}).id);
     if (after && after.status !== 'running' && after.done) break;
   }
-  ok(after && after.status !== 'running' && after.done, 'closing the tab tears its experiment down', after);
+  ok(after && after.status !== 'running' && after.done, `closing the tab tears its experiment down (${((Date.now() - closedAt) / 1000).toFixed(1)} s)`, after);
   const pid = process.env.LAB_PID;
   const parent = process.env.GLASS_LAB_CGROUP || `/glass-lab-${pid}`;
   const leftCg = fs.readdirSync('/sys/fs/cgroup').flatMap((h) => {

@@ -136,7 +136,11 @@ function renderNamespaces(st) {
     ipcList(host, st.ipc, 'host'), ipcList(ctr, st.ipc, 'ctr')));
   rows.push(row('net', 'Network', 'A new network namespace starts with a single loopback interface, down, and nothing else.', nets(host), nets(ctr, 'ctr')));
   rows.push(row('mnt', 'Mounts and root', mntWhy(st), mounts(host), mounts(ctr, 'ctr')));
-  rows.push(row('user', 'Users and capabilities', 'In a user namespace, uid 0 inside maps to an unprivileged uid outside; its capabilities count only for resources that namespace owns.', ids(host), ids(ctr, 'ctr')));
+  const ownUser = nsOf(host, 'user') !== nsOf(ctr, 'user');
+  rows.push(row('user', 'Users and capabilities', ownUser
+    ? 'In a user namespace, uid 0 inside maps to an unprivileged uid outside; the container\'s CapEff is counted in its own user namespace and gives power only over what that namespace owns.'
+    : 'The same user namespace as the host: uid 0 is the host\'s root. The container has fewer capabilities not because of a namespace but because config.json\'s process.capabilities keeps only these (the runtime dropped the rest from the bounding set and the effective set).',
+    ids(host), ids(ctr, 'ctr', ownUser)));
   rows.push(row('cgroup', 'cgroup', 'A cgroup namespace makes the process\'s current cgroup look like the root "/".', cgroups(host), cgroups(ctr, 'ctr')));
   rows.push(row('time', 'Clocks', 'A time namespace adds fixed offsets to CLOCK_MONOTONIC and CLOCK_BOOTTIME (never to the wall clock).', clocks(host), clocks(ctr, 'ctr')));
   $('#ns-views').innerHTML = rows.join('');
@@ -179,15 +183,19 @@ function nets(v, side) {
 }
 function mounts(v, side) {
   const m = v.mounts || [];
-  const root = v.root ? `dev ${esc(v.root.dev)} ino ${esc(v.root.ino)}` : '?';
-  return `<dl class="kv"><dt>root</dt><dd>${root}</dd><dt>mounts</dt><dd data-testid="mounts-${side || 'host'}" data-count="${m.length}">${m.length}</dd></dl>
+  // The root as mountinfo says it: the "/" entry (the last one: mounts
+  // stack) and its root field, the directory of that filesystem that is "/".
+  const top = m.filter((x) => x.target === '/').pop();
+  const root = top ? `${esc(top.source)} (${esc(top.fstype)}), root field <b>${esc(top.root)}</b>` : '?';
+  const ino = v.root ? ` · dev ${esc(v.root.dev)} ino ${esc(v.root.ino)}` : '';
+  return `<dl class="kv"><dt>"/" in mountinfo</dt><dd data-testid="root-${side || 'host'}" data-root="${esc(top ? top.root : '')}">${root}${ino}</dd><dt>mounts</dt><dd data-testid="mounts-${side || 'host'}" data-count="${m.length}">${m.length}</dd></dl>
     <div class="scroll"><table><thead><tr><th>target</th><th>type</th><th>source</th></tr></thead><tbody>${m.map((x) => `<tr><td>${esc(x.target)}</td><td>${esc(x.fstype)}</td><td>${esc(x.source)}</td></tr>`).join('')}</tbody></table></div>`;
 }
 function fmtMap(mp) { return (mp || []).map((r) => r.join(' ')).join('; ') || '–'; }
-function ids(v, side) {
+function ids(v, side, ownUser) {
   const caps = v.caps ? v.caps.effective || [] : [];
   return `<dl class="kv" data-testid="ids-${side || 'host'}"><dt>uid / gid</dt><dd>${esc(v.uid)} / ${esc(v.gid)}</dd><dt>uid_map</dt><dd>${esc(fmtMap(v.uid_map))}</dd><dt>gid_map</dt><dd>${esc(fmtMap(v.gid_map))}</dd>
-    <dt>CapEff</dt><dd>${esc(v.status ? v.status.CapEff : '?')} (${caps.length})</dd><dt>NoNewPrivs</dt><dd>${esc(v.status ? v.status.NoNewPrivs : '?')}</dd></dl>
+    <dt>CapEff</dt><dd>${esc(v.status ? v.status.CapEff : '?')} (${caps.length})${ownUser ? ' — in its own user namespace' : ''}</dd><dt>NoNewPrivs</dt><dd>${esc(v.status ? v.status.NoNewPrivs : '?')}</dd></dl>
     <div>${caps.map((c) => `<span class="chip">${esc(c)}</span>`).join('')}</div>`;
 }
 function cgroups(v, side) {
@@ -212,7 +220,7 @@ async function runPidns() {
     const r = await api('POST', '/api/experiments', { kind: 'pidns' });
     follow(r.id, (ev) => {
       if (ev.type === 'lesson') { facts[ev.step] = ev.facts; renderLesson(facts); }
-      if (ev.type === 'exp_end') { $('#pidns-run').disabled = false; $('#pidns-status').textContent = ev.status === 'finished' ? 'done: every line above was read from the kernel' : ev.status; }
+      if (ev.type === 'exp_end') { $('#pidns-run').disabled = false; $('#pidns-status').textContent = ev.status === 'finished' ? 'done: every line below was read from the kernel' : ev.status; }
       if (ev.type === 'error') $('#pidns-status').textContent = ev.message;
     });
   } catch (e) { $('#pidns-status').textContent = e.message; $('#pidns-run').disabled = false; }
