@@ -143,6 +143,17 @@ async function runNs(on) {
 await test('page', async () => {
   await page.goto(URL_.href);
   ok((await page.title()) === 'glass lab', 'the page opens');
+  const aria = await page.evaluate(() => ({
+    list: document.querySelector('nav.tabs').getAttribute('role'),
+    tabs: [...document.querySelectorAll('[role=tab]')].map((t) => [t.id, t.getAttribute('aria-selected'), t.getAttribute('aria-controls'), document.getElementById(t.getAttribute('aria-controls'))?.getAttribute('role')]),
+  }));
+  ok(aria.list === 'tablist' && aria.tabs.length === 5 && aria.tabs.every((t) => t[3] === 'tabpanel') && aria.tabs.filter((t) => t[1] === 'true').length === 1,
+    'the tabs have the ARIA roles: a tablist of five tabs, each controlling its tabpanel, one selected', aria);
+  await page.getByTestId('tab-namespaces').focus();
+  await page.keyboard.press('ArrowRight');
+  const sel = await page.evaluate(() => [document.activeElement.id, document.querySelector('[aria-selected=true]').id, document.querySelector('.exp.active').id]);
+  ok(sel[0] === 'tab-walkthrough' && sel[1] === 'tab-walkthrough' && sel[2] === 'exp-walkthrough', 'the arrow keys move between tabs', sel);
+  await page.keyboard.press('ArrowLeft');
   await page.waitForFunction(() => /kernel/.test(document.querySelector('[data-testid=hostfacts]').textContent), null, { timeout: 10000 });
   ok(true, 'the page read the host facts through the API (token from the page)');
 });
@@ -157,6 +168,11 @@ await test('experiment 1', async () => {
   ok(a.ipcOurs === 0 && a.ipcHostOurs === 2, 'IPC on: the lab\'s SysV objects are visible on the host only', a);
   ok(a.netCtr === 1, 'network on: the container sees a single interface (lo)', a);
   await page.screenshot({ path: path.join(ART, 'lab-namespaces-pid-on.png'), fullPage: true });
+  const rootC = await page.getByTestId('root-ctr').getAttribute('data-root'), rootH = await page.getByTestId('root-host').getAttribute('data-root');
+  ok(rootH === '/' && /rootfs$/.test(rootC || ''), 'the root of each side is read from mountinfo: the container\'s "/" is the image directory', { rootH, rootC });
+  const pos = await page.evaluate(() => ({ lesson: document.querySelector('[data-testid=pidns]').getBoundingClientRect().top, result: document.querySelector('[data-testid=ns-result]').getBoundingClientRect().top }));
+  ok(pos.lesson < pos.result, 'the CLONE_NEWPID lesson comes before the result (no scrolling past it)', pos);
+  await shots('namespaces', '[data-testid=ns-membership]');
 
   const b = await runNs(base.filter((x) => x !== 'uts' && x !== 'ipc'));
   ok(b.self > 1 && b.count > 10, 'PID namespace off: the probe has a host pid and sees the host\'s processes', b);

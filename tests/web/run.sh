@@ -55,7 +55,8 @@ cleanup() {
 	fi
 	rm -rf "$TMP"
 	# Whatever the lab did not remove (it was killed): this test's cgroups.
-	for d in /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP"; do
+	for d in /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP" \
+		/sys/fs/cgroup/*/glass-test-web-crash*-$$ /sys/fs/cgroup/glass-test-web-crash*-$$; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
 }
@@ -129,7 +130,84 @@ else
 	printf '#   %s\n' $left
 	rc=1
 fi
-echo "1..$((n + 2))"
+n=$((n + 2))
+
+# A lab that crashes leaves nothing either: its watcher cleans up.  And a
+# lab whose watcher died too is cleaned up by the next lab that starts.
+crash_lab() { # starts a lab under cgroup $1 with a running cgroups experiment; sets CL_PID CL_URL
+	GLASS_LAB_CGROUP=$1 "$BUILD/glass" lab --listen 127.0.0.1:0 >"$TMP/crash.out" 2>&1 &
+	CL_PID=$!
+	disown "$CL_PID"
+	on_exit "kill -KILL $CL_PID"
+	for _ in $(seq 100); do grep -q 'http://' "$TMP/crash.out" 2>/dev/null && break; sleep 0.1; done
+	CL_URL=$(grep -ao 'http://[^ ]*' "$TMP/crash.out" | head -1)
+	local tok=${CL_URL##*token=} port
+	port=$(echo "$CL_URL" | sed 's/.*:\([0-9]*\)\/.*/\1/')
+	curl -s -H "X-Glass-Token: $tok" -H 'Content-Type: application/json' \
+		-d '{"kind":"cgroups","load":"cpu","threads":1,"cpu_pct":10}' "http://127.0.0.1:$port/api/experiments" >/dev/null
+	for _ in $(seq 100); do [ -d "/sys/fs/cgroup/pids$1/e1" ] || [ -d "/sys/fs/cgroup$1/e1" ] && break; sleep 0.1; done
+}
+gone() { # run dir and cgroup parent $2 of lab $1 are gone (waits 15 s)
+	for _ in $(seq 150); do
+		[ ! -e "/run/glass-lab-$1" ] && ! ls -d /sys/fs/cgroup/*"$2" /sys/fs/cgroup"$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+CG1=/glass-test-web-crash1-$$
+crash_lab "$CG1"
+had=$(ls -d /sys/fs/cgroup/*"$CG1"/e1 /sys/fs/cgroup"$CG1"/e1 2>/dev/null | head -1)
+kill -KILL "$CL_PID"
+n=$((n + 1))
+if [ -n "$had" ] && gone "$CL_PID" "$CG1"; then
+	echo "ok $n - a lab killed with SIGKILL mid-experiment: its watcher removed its run directory and cgroups"
+else
+	echo "not ok $n - a lab killed with SIGKILL left things behind (had: ${had:-no cgroup})"
+	ls -d "/run/glass-lab-$CL_PID" /sys/fs/cgroup/*"$CG1" 2>&1 | sed 's/^/#   /'
+	rc=1
+fi
+CG2=/glass-test-web-crash2-$$
+crash_lab "$CG2"
+first=$CL_PID
+watcher=$(cat "/proc/$first/task/$first/children" 2>/dev/null | tr ' ' '\n' |
+	while read -r c; do [ -n "$c" ] && grep -qa 'lab' "/proc/$c/cmdline" 2>/dev/null && [ "$(cat "/proc/$c/comm")" = glass-lab-watch ] && echo "$c"; done)
+[ -n "$watcher" ] && kill -KILL "$watcher"
+kill -KILL "$first"
+sleep 1
+left_before=$(ls -d "/run/glass-lab-$first" 2>/dev/null)
+# The orphaned worker got SIGTERM (its parent died) and deleted its own
+# container; the next lab removes the rest.
+crash_lab "/glass-test-web-crash3-$$"
+n=$((n + 1))
+if [ -n "$watcher" ] && [ -n "$left_before" ] && gone "$first" "$CG2"; then
+	echo "ok $n - a lab and its watcher both killed: the next lab to start removed what they left"
+else
+	echo "not ok $n - stale state of a dead lab not removed (watcher ${watcher:-not found}, left: ${left_before:-nothing})"
+	rc=1
+fi
+kill -TERM "$CL_PID"
+for _ in $(seq 100); do kill -0 "$CL_PID" 2>/dev/null || break; sleep 0.1; done
+n=$((n + 1))
+if gone "$CL_PID" "/glass-test-web-crash3-$$"; then
+	echo "ok $n - and that lab, stopped, left nothing"
+else
+	echo "not ok $n - the third lab left things behind"
+	rc=1
+fi
+
+# docs/lab.md carries the experiment table as the lab prints it.
+n=$((n + 1))
+want_docs=$("$BUILD/glass" lab --docs)
+have_docs=$(sed -n '/<!-- experiments:begin/,/<!-- experiments:end/p' "$ROOT/docs/lab.md" | sed '1d;$d')
+if [ "$want_docs" = "$have_docs" ]; then
+	echo "ok $n - docs/lab.md's experiment table is what glass lab --docs prints"
+else
+	echo "not ok $n - docs/lab.md's experiment table differs from glass lab --docs"
+	diff <(echo "$want_docs") <(echo "$have_docs") | sed 's/^/#   /'
+	rc=1
+fi
+
+echo "1..$n"
 LAB_PID=
 sed 's/^/# lab: /' "$TMP/lab.err" | tail -20
 exit $rc
