@@ -701,7 +701,7 @@ await test('teardown', async () => {
   await p2.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled, null, { timeout: 30000 });
   for (let i = 0; i < 5; i++) { await p2.getByTestId('walk-next').click(); await sleep(150); }
   const list = JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
-  const mine = list.filter((e) => e.status === 'running');
+  const mine = list.filter((e) => e.status === 'running' && e.kind === 'walkthrough');
   ok(mine.length === 1, 'a paused walk-through is running for the second tab', list);
   const closedAt = Date.now();
   await p2.close({ runBeforeUnload: false });
