@@ -465,6 +465,16 @@ await test('cgroups', async () => {
   ok(true, 'fork: pids.events counts the refusals (max)');
   await shots('cgroups-fork', '[data-testid=cg-events]');
   await cgStop();
+
+  // Writes: direct I/O throttled to 4 MiB/s on the scratch disk.
+  await cgSet({ load: 'io', io: 4, pids: 64 });
+  await page.getByTestId('cg-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('#cg-io-legend').dataset.written) >= 12 << 20, null, { timeout: 30000 });
+  const io = await page.evaluate(() => ({ ...document.querySelector('#cg-io-legend').dataset }));
+  const unav = await page.getByTestId('cg-unavail').textContent();
+  if (/io:/.test(unav)) ok(true, `io: # SKIP ${unav.replace(/#/g, '')}`);
+  else ok(io.direct === '1' && Number(io.rate) <= 6 << 20, `io: O_DIRECT writes held to the 4 MiB/s write limit (${(Number(io.rate) / 1048576).toFixed(1)} MiB/s)`, io);
+  await cgStop();
   await shots('cgroups-host', '[data-testid=cg-host]');
 });
 

@@ -90,6 +90,7 @@
       logEvent('the scratch filesystem refused O_DIRECT: the load writes with O_DSYNC instead', '');
     }
     if (r.event === 'cpu') $('#cg-cpu-legend').dataset.loops = r.loops_per_sec;
+    if (r.event === 'io') Object.assign($('#cg-io-legend').dataset, { rate: r.bytes_per_sec, written: r.written, direct: r.direct ? 1 : 0 });
   }
 
   function kmsg(st, ev) {
