@@ -62,7 +62,7 @@
         st.lists[ev.index] = ev.list; render(st); break;
       case 'merged': st.merged = ev.list; render(st); break;
       case 'index': st.index = ev.list; render(st); break;
-      case 'running': buttons(true); status(`a container runs on the merged mount (${st.options}); its process is pid ${ev.init_pid} on the host`); break;
+      case 'running': $('#ov-layers').dataset.running = st.id; buttons(true); status(`a container runs on the merged mount (${st.options}); its process is pid ${ev.init_pid} on the host`); break;
       case 'action': result(st, ev); break;
       case 'error': status(`${ev.where}: ${ev.message}`, true); break;
       case 'stopped': status('stopped: ' + ev.reason); break;
