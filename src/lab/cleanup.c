@@ -114,6 +114,11 @@ static void cleanup_run_dir(const char *run_dir)
 			lab_cleanup_cgroup(cg);
 	}
 	lab_cleanup_dir(run_dir);
+	/* its scratch on disk: /var/tmp/glass-lab-PID beside /run/glass-lab-PID */
+	const char *base = strrchr(run_dir, '/');
+	cleanup_free char *disk = xasprintf("/var/tmp%s", base ? base : "/");
+	if (base && strncmp(base, "/glass-lab-", 11) == 0)
+		lab_cleanup_dir(disk);
 }
 
 static bool is_lab(pid_t pid)

@@ -486,7 +486,8 @@ static void setup_run(json_object *p, struct run *r)
 	r->lim.cpu_pct = lab_param_int(p, "cpu_pct");
 	r->lim.pids_max = lab_param_int(p, "pids_max");
 	r->lim.io_wbps_mb = lab_param_int(p, "io_wbps_mb");
-	snprintf(r->scratch, sizeof(r->scratch), "%s/scratch", lab_param_str(p, "dir"));
+	/* On a disk: /run may be a tmpfs, with no device to throttle. */
+	snprintf(r->scratch, sizeof(r->scratch), "%s/scratch", lab_param_str(p, "disk_dir"));
 	mkdir_p(r->scratch, 0755);
 	/* v1 charges swap separately (memory.memsw.*): no swap beyond the
 	 * limit, so the limit is where the OOM killer comes. */

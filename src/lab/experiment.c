@@ -54,6 +54,7 @@ struct experiment {
 	char *params; /* canonical JSON given to the worker */
 	char dir[320];
 	char cgroup[96];
+	char disk[320]; /* DISK_DIR/eN */
 	pid_t worker;
 	int ctl_fd;
 	int ev_fd;
@@ -337,6 +338,7 @@ static void teardown(struct experiment *e, const char *why)
 	lab_cleanup_cgroup(e->cgroup);
 	lab_cleanup_ipc_file(e->dir);
 	lab_cleanup_dir(e->dir);
+	lab_cleanup_dir(e->disk);
 
 	pthread_mutex_lock(&lock);
 	e->torn_down = true;
@@ -572,6 +574,7 @@ static struct experiment *new_experiment_locked(const struct lab_kind *kind)
 	unsigned n = next_id++;
 	snprintf(e->id, sizeof(e->id), "e%u", n);
 	snprintf(e->dir, sizeof(e->dir), "%s/%s", lab_paths.run_dir, e->id);
+	snprintf(e->disk, sizeof(e->disk), "%s/%s", lab_paths.disk_dir, e->id);
 	snprintf(e->cgroup, sizeof(e->cgroup), "%s/%s", lab_paths.cgroup, e->id);
 	e->kind = kind;
 	e->refs = 1; /* the table's */
@@ -608,6 +611,7 @@ int lab_exp_start(json_object *req, char **out)
 
 	json_object_object_add(p, "id", json_object_new_string(e->id));
 	json_object_object_add(p, "dir", json_object_new_string(e->dir));
+	json_object_object_add(p, "disk_dir", json_object_new_string(e->disk));
 	json_object_object_add(p, "cgroup", json_object_new_string(e->cgroup));
 	json_object_object_add(p, "rootfs", json_object_new_string(lab_paths.rootfs));
 	json_object_object_add(p, "exe_dir", json_object_new_string(lab_paths.exe_dir));
@@ -783,4 +787,5 @@ void lab_exp_shutdown(void)
 	pthread_mutex_unlock(&lock);
 	lab_cleanup_cgroup(lab_paths.cgroup);
 	lab_cleanup_dir(lab_paths.run_dir);
+	lab_cleanup_dir(lab_paths.disk_dir);
 }

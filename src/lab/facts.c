@@ -215,6 +215,7 @@ int lab_paths_init(pid_t owner, struct glass_err **err)
 		*slash = '\0';
 	snprintf(lab_paths.exe_dir, sizeof(lab_paths.exe_dir), "%s", exe);
 	snprintf(lab_paths.run_dir, sizeof(lab_paths.run_dir), "/run/glass-lab-%d", owner);
+	snprintf(lab_paths.disk_dir, sizeof(lab_paths.disk_dir), "/var/tmp/glass-lab-%d", owner);
 	/* GLASS_LAB_CGROUP: another parent the caller owns (the tests use
 	 * /glass-test-*), one path component. */
 	const char *cg = getenv("GLASS_LAB_CGROUP");

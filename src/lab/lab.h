@@ -130,9 +130,11 @@ const struct lab_asset *lab_asset_find(const char *path);
 /* Where the lab keeps its things for this run (set once by the server;
  * inherited by workers through their parameters):
  *   run_dir   /run/glass-lab-PID        bundles, runtime state, layers
+ *   disk_dir  /var/tmp/glass-lab-PID    scratch that must sit on a block device
  *   cgroup    /glass-lab-PID            the cgroup parent of every container */
 struct lab_paths {
 	char run_dir[256];
+	char disk_dir[256]; /* /var/tmp/glass-lab-PID: scratch on a disk (/run may be tmpfs) */
 	char cgroup[64];
 	char rootfs[4096]; /* the built-in image: BUILD/rootfs beside the binary */
 	char exe_dir[4096];

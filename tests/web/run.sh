@@ -120,7 +120,7 @@ if kill -0 "$LAB_PID" 2>/dev/null; then
 else
 	echo "ok $((n + 1)) - glass lab stops on SIGTERM"
 fi
-left=$(ls -d /run/glass-lab-"$LAB_PID" /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP" 2>/dev/null)
+left=$(ls -d /run/glass-lab-"$LAB_PID" /var/tmp/glass-lab-"$LAB_PID" /sys/fs/cgroup/*"$GLASS_LAB_CGROUP" /sys/fs/cgroup"$GLASS_LAB_CGROUP" 2>/dev/null)
 # The lab's SysV keys are 0x676c0000 + n ("gl"): 1735131136 and up.
 left+=$(awk 'NR > 1 && $1 >= 1735131136 && $1 < 1735196672' /proc/sysvipc/shm /proc/sysvipc/msg)
 if [ -z "$left" ]; then
@@ -149,7 +149,7 @@ crash_lab() { # starts a lab under cgroup $1 with a running cgroups experiment; 
 }
 gone() { # run dir and cgroup parent $2 of lab $1 are gone (waits 15 s)
 	for _ in $(seq 150); do
-		[ ! -e "/run/glass-lab-$1" ] && ! ls -d /sys/fs/cgroup/*"$2" /sys/fs/cgroup"$2" >/dev/null 2>&1 && return 0
+		[ ! -e "/run/glass-lab-$1" ] && [ ! -e "/var/tmp/glass-lab-$1" ] && ! ls -d /sys/fs/cgroup/*"$2" /sys/fs/cgroup"$2" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
 	return 1
