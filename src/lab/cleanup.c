@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,22 +47,11 @@ void lab_cleanup_cgroup(const char *path)
 	glass_cgroup_free(cg);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 void lab_cleanup_dir(const char *path)
 {
-	/* FTW_MOUNT: never into a mount (there should be none: the lab's
-	 * mounts live in the workers' own mount namespaces). */
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	/* No mount can be under it: the lab's mounts live in the workers'
+	 * own mount namespaces. */
+	glass_rm_rf_at(AT_FDCWD, path);
 }
 
 void lab_cleanup_ipc_file(const char *dir)

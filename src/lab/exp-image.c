@@ -14,6 +14,7 @@
  * layers keep for files a higher layer replaced or deleted (wasted space).
  * A file's content is read from its layer's tar on request (text, capped).
  */
+#include "common.h"
 #include "image.h"
 #include "lab.h"
 #include "manifest.h"
@@ -412,7 +413,7 @@ static int run_image(json_object *p)
 		json_object *o = lab_event("pulling");
 		json_object_object_add(o, "ref", json_object_get(pull));
 		lab_emit(o);
-		if (glass_store_open(glass_root_dir(), false, &im.s, &err) < 0 ||
+		if (glass_store_open(engine_root_dir(), false, &im.s, &err) < 0 ||
 		    lab_image_pull(im.s, json_object_get_string(pull),
 		                   lab_param_bool(p, "tls_verify"), &pulled, &err) < 0)
 			goto out;

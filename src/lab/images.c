@@ -4,7 +4,7 @@
  * the store names, an image by name (the built-in one imported into the
  * store on first use, as the engine does), and a pull from a registry the
  * learner names, through the engine's pull operation (the same one `glass
- * pull` runs).  The store is under GLASS_ROOT (default /var/lib/glass).
+ * pull` runs).  The store is the engine's (GLASS_ROOT, default /var/lib/glass).
  */
 #include "common.h"
 #include "lab.h"
@@ -21,9 +21,9 @@ json_object *lab_image_names(void)
 	struct glass_store_entry *e = NULL;
 	size_t n = 0;
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	json_object_object_add(o, "store", json_object_new_string(glass_root_dir()));
+	json_object_object_add(o, "store", json_object_new_string(engine_root_dir()));
 	json_object_object_add(o, "builtin", json_object_new_string(GLASS_BUILTIN_IMAGE));
-	if (glass_store_open(glass_root_dir(), false, &s, &err) < 0 ||
+	if (glass_store_open(engine_root_dir(), false, &s, &err) < 0 ||
 	    glass_store_list(s, &e, &n, &err) < 0) {
 		cleanup_free char *msg = glass_err_format(err);
 		json_object_object_add(o, "error", json_object_new_string(msg));
@@ -59,7 +59,7 @@ int lab_image_open(const char *ref, const char *builtin_rootfs, struct glass_sto
                    struct glass_image **img, struct glass_err **err)
 {
 	*img = NULL;
-	if (glass_store_open(glass_root_dir(), false, s, err) < 0)
+	if (glass_store_open(engine_root_dir(), false, s, err) < 0)
 		return -1;
 	const char *name = ref && ref[0] && strcmp(ref, "builtin") != 0 ? ref : GLASS_BUILTIN_IMAGE;
 	struct glass_err *e1 = NULL;

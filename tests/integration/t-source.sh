@@ -13,6 +13,15 @@ if [ -z "$raw" ]; then ok_line "no raw mount/pivot_root/setns/unshare/chroot cal
 	printf '#   %s\n' $raw | head -20
 fi
 
+# The store is a library: it reports through its options' callback, takes
+# its settings as options, and leaves the process-wide umask alone.
+quiet=$(git ls-files 'src/store/*.c' | xargs grep -nE '(printf|puts|perror)\(|std(err|out)|getenv\(|[^_]umask\(|syscall\(SYS_' 2>/dev/null |
+	grep -vE '^\S+:[0-9]+:\s*(\*|//|/\*)|snprintf\(|asprintf\(|strbuf_printf\(' || true)
+if [ -z "$quiet" ]; then ok_line "src/store neither prints, reads the environment, calls umask() nor raw syscalls"; else
+	not_ok_line "src/store prints, reads the environment, calls umask() or a raw syscall"
+	printf '#   %s\n' "$quiet" | head -20
+fi
+
 if command -v clang-format >/dev/null; then
 	files=$(git ls-files '*.c' '*.h')
 	bad=$(for f in $files; do clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
