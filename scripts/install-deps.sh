@@ -36,6 +36,12 @@ missing() {
 want="$BUILD"
 [ "${1:-all}" = build ] || want="$BUILD $TEST"
 need=$(missing $want)
+# npm fetches the browser tests' playwright-core.  Debian's npm goes with
+# Debian's nodejs; a Node.js from elsewhere brings its own npm and
+# conflicts with Debian's, so npm is wanted only when there is none.
+if [ "${1:-all}" != build ] && ! command -v npm >/dev/null; then
+	need="$need npm"
+fi
 qneed=""
 [ "${1:-all}" = build ] || qneed=$(missing $QEMU)
 if [ -z "$need" ] && [ -z "$qneed" ]; then

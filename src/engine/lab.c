@@ -31,6 +31,10 @@ int cmd_lab(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "--worker") == 0)
 		return glass_lab_worker(argv[2], argv[3]);
+	if (argc == 2 && strcmp(argv[1], "--docs") == 0) {
+		glass_lab_print_docs();
+		return 0;
+	}
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {

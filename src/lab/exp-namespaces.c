@@ -80,7 +80,7 @@ json_object *lab_config_json(const struct lab_config *c)
 
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "path", json_object_new_string(mnt ? c->rootfs : "/"));
-	json_object_object_add(root, "readonly", json_object_new_boolean(mnt));
+	json_object_object_add(root, "readonly", json_object_new_boolean(mnt && !c->root_rw));
 	json_object_object_add(cfg, "root", root);
 
 	json_object *proc = json_object_new_object();
@@ -198,7 +198,92 @@ json_object *lab_config_json(const struct lab_config *c)
 	return cfg;
 }
 
-int lab_exp_namespaces(json_object *p)
+void lab_config_add_mount(json_object *cfg, const char *dest, const char *type, const char *src,
+                          const char *const *opts)
+{
+	json_object *mounts;
+	size_t n = 0;
+	while (opts[n])
+		n++;
+	if (!json_object_object_get_ex(cfg, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(cfg, "mounts", mounts);
+	}
+	json_object_array_add(mounts, mount_entry(dest, type, src, opts, n));
+}
+
+/* The page's switches, one boolean per namespace, all of them passed on. */
+static int ns_params(json_object *req, json_object *p, char *why)
+{
+	static const char *const keys[] = {"kind", "namespaces", NULL};
+	json_object *ns = NULL, *out = json_object_new_object();
+	if (!lab_req_only(req, keys, why)) {
+		json_object_put(out);
+		return -1;
+	}
+	json_object_object_get_ex(req, "namespaces", &ns);
+	if (ns && !json_object_is_type(ns, json_type_object)) {
+		snprintf(why, LAB_WHY_SIZE, "namespaces: expected an object of booleans");
+		json_object_put(out);
+		return -1;
+	}
+	json_object_object_foreach(ns ? ns : out, key, val)
+	{
+		bool known = false;
+		for (size_t i = 0; i < 8; i++)
+			known |= strcmp(key, ns_param_names[i]) == 0;
+		if (!known || !json_object_is_type(val, json_type_boolean)) {
+			snprintf(why, LAB_WHY_SIZE,
+			         "namespaces.%.40s: not a namespace type, or not true/false", key);
+			json_object_put(out);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < 8; i++) {
+		json_object *v;
+		bool on = ns && json_object_object_get_ex(ns, ns_param_names[i], &v) &&
+		          json_object_get_boolean(v);
+		json_object_object_add(out, ns_param_names[i], json_object_new_boolean(on));
+	}
+	json_object_object_add(p, "namespaces", out);
+	return 0;
+}
+
+static int pidns_params(json_object *req, json_object *p, char *why)
+{
+	static const char *const keys[] = {"kind", NULL};
+	(void)p;
+	return lab_req_only(req, keys, why) ? 0 : -1;
+}
+
+/* SysV objects in the host's IPC namespace with the lab's key, made with
+ * IPC_EXCL: when another program holds the key, the lab makes none (and
+ * so can never remove another program's).  The ids are recorded for the
+ * safety net. */
+static void make_ipc(const char *dir, int key, int *shm, int *msq)
+{
+	*shm = shmget(key, 4096, IPC_CREAT | IPC_EXCL | 0600);
+	int shm_err = errno;
+	*msq = msgget(key, IPC_CREAT | IPC_EXCL | 0600);
+	int msq_err = errno;
+	if (*shm >= 0)
+		lab_note_ipc(dir, 'm', key, *shm);
+	if (*msq >= 0)
+		lab_note_ipc(dir, 'q', key, *msq);
+	json_object *o = lab_event("ipc");
+	char k[16];
+	snprintf(k, sizeof(k), "0x%08x", (unsigned)key);
+	json_object_object_add(o, "key", json_object_new_string(k));
+	json_object_object_add(o, "shm_id", json_object_new_int(*shm));
+	json_object_object_add(o, "msg_id", json_object_new_int(*msq));
+	if (*shm < 0)
+		json_object_object_add(o, "shm_error", json_object_new_string(strerror(shm_err)));
+	if (*msq < 0)
+		json_object_object_add(o, "msg_error", json_object_new_string(strerror(msq_err)));
+	lab_emit(o);
+}
+
+static int run_namespaces(json_object *p)
 {
 	struct lab_config c = {0};
 	static const char *const args[] = {"/usr/bin/glass-probe", "--only", PROBE_SECTIONS, NULL};
@@ -218,22 +303,12 @@ int lab_exp_namespaces(json_object *p)
 
 	/* System V objects in the host's IPC namespace, with a key the page
 	 * knows: the container sees them only when it shares that namespace. */
-	if (key) {
-		shm = shmget(key, 4096, IPC_CREAT | 0600);
-		msq = msgget(key, IPC_CREAT | 0600);
-	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("ipc"));
-	char k[16];
-	snprintf(k, sizeof(k), "0x%08x", (unsigned)key);
-	json_object_object_add(o, "key", json_object_new_string(k));
-	json_object_object_add(o, "shm_id", json_object_new_int(shm));
-	json_object_object_add(o, "msg_id", json_object_new_int(msq));
-	lab_emit(o);
+	if (key)
+		make_ipc(lab_param_str(p, "dir"), key, &shm, &msq);
 
 	/* The host's side, read now by the same probe. */
 	json_object *host = lab_probe_host(c.rootfs, PROBE_SECTIONS);
-	o = json_object_new_object();
+	json_object *o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("view"));
 	json_object_object_add(o, "side", json_object_new_string("host"));
 	json_object_object_add(o, "view", host);
@@ -292,7 +367,7 @@ static void lesson(const char *step, json_object *facts)
 	lab_emit(o);
 }
 
-int lab_exp_pidns(json_object *p)
+static int run_pidns(json_object *p)
 {
 	struct glass_err *err = NULL;
 	json_object *f = json_object_new_object();
@@ -374,3 +449,19 @@ int lab_exp_pidns(json_object *p)
 	lesson("after-init-exit", f);
 	return 0;
 }
+
+static const struct lab_kind kinds[] = {
+    {.name = "namespaces", .params = ns_params, .run = run_namespaces, .flags = LAB_KIND_IPC},
+    {.name = "pidns", .params = pidns_params, .run = run_pidns},
+};
+
+const struct lab_module lab_module_namespaces = {
+    .id = "namespaces",
+    .title = "1 · What a process can see",
+    .summary = "eight switches, one per namespace type; a real container with exactly those "
+               "namespaces and the same probe on the host, side by side; the CLONE_NEWPID "
+               "lesson run for real",
+    .source = "src/lab/exp-namespaces.c",
+    .kinds = kinds,
+    .nkinds = sizeof(kinds) / sizeof(kinds[0]),
+};

@@ -101,7 +101,7 @@ static int walk_break(json_object *p)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-int lab_exp_walkthrough(json_object *p)
+static int run_walkthrough(json_object *p)
 {
 	if (strcmp(lab_param_str(p, "break"), "pivot-not-mountpoint") == 0)
 		return walk_break(p);
@@ -153,3 +153,35 @@ int lab_exp_walkthrough(json_object *p)
 	glass_trace_set_output(GLASS_TRACE_OFF, -1);
 	return rc;
 }
+
+static int walk_params(json_object *req, json_object *p, char *why)
+{
+	static const char *const keys[] = {"kind", "user", "break", NULL};
+	static const char *const breaks[] = {"none", "pivot-not-mountpoint", NULL};
+	const char *brk;
+	bool user;
+	if (!lab_req_only(req, keys, why) || !lab_req_bool(req, "user", false, &user, why) ||
+	    !lab_req_enum(req, "break", breaks, "none", &brk, why))
+		return -1;
+	json_object_object_add(p, "break", json_object_new_string(brk));
+	json_object_object_add(p, "user", json_object_new_boolean(user));
+	return 0;
+}
+
+static const struct lab_kind kinds[] = {
+    {.name = "walkthrough",
+     .params = walk_params,
+     .run = run_walkthrough,
+     .flags = LAB_KIND_STEPPED},
+};
+
+const struct lab_module lab_module_walkthrough = {
+    .id = "walkthrough",
+    .title = "2 · A container, one syscall at a time",
+    .summary = "the runtime's step mode: every traced kernel operation of a real create, one "
+               "Next (or one phase) at a time, with what /proc says after each; break it: "
+               "pivot_root into a directory that is not a mount point",
+    .source = "src/lab/exp-walkthrough.c",
+    .kinds = kinds,
+    .nkinds = sizeof(kinds) / sizeof(kinds[0]),
+};

@@ -215,6 +215,7 @@ int lab_paths_init(pid_t owner, struct glass_err **err)
 		*slash = '\0';
 	snprintf(lab_paths.exe_dir, sizeof(lab_paths.exe_dir), "%s", exe);
 	snprintf(lab_paths.run_dir, sizeof(lab_paths.run_dir), "/run/glass-lab-%d", owner);
+	snprintf(lab_paths.disk_dir, sizeof(lab_paths.disk_dir), "/var/tmp/glass-lab-%d", owner);
 	/* GLASS_LAB_CGROUP: another parent the caller owns (the tests use
 	 * /glass-test-*), one path component. */
 	const char *cg = getenv("GLASS_LAB_CGROUP");
@@ -272,4 +273,113 @@ char *lab_host_info_json(void)
 	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;
+}
+
+/* ---- the walk-through's facts after a step ---- */
+
+/* The container's process as the host sees it: the deepest descendant of
+ * the worker (the worker is single-threaded, so its children are listed
+ * under its main task). */
+static pid_t deepest_child(pid_t pid)
+{
+	for (int depth = 0; depth < 8; depth++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+		cleanup_free char *s = lab_read_text(path);
+		if (!s || !s[0])
+			break;
+		pid_t c = (pid_t)atoi(s);
+		if (c <= 0)
+			break;
+		pid = c;
+	}
+	return pid;
+}
+
+/* Two mountinfo entries are the same mount when they show the same thing
+ * at the same place: ids differ between a namespace and its copy. */
+static bool mounts_match(json_object *a, json_object *b)
+{
+	static const char *const keys[] = {"target", "fstype", "source", "root", "options"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_object *x, *y;
+		if (!json_object_object_get_ex(a, keys[i], &x) ||
+		    !json_object_object_get_ex(b, keys[i], &y) ||
+		    strcmp(json_object_get_string(x), json_object_get_string(y)) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* The entries of `a` that `b` does not have. */
+static json_object *mounts_minus(json_object *a, json_object *b)
+{
+	json_object *out = json_object_new_array();
+	for (size_t i = 0; a && b && i < json_object_array_length(a); i++) {
+		json_object *x = json_object_array_get_idx(a, i);
+		bool found = false;
+		for (size_t j = 0; j < json_object_array_length(b) && !found; j++)
+			found = mounts_match(x, json_object_array_get_idx(b, j));
+		if (!found)
+			json_object_array_add(out, json_object_get(x));
+	}
+	return out;
+}
+
+static void add_text(json_object *f, const char *key, const char *fmt, pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), fmt, pid);
+	char *s = lab_read_text(path);
+	json_object_object_add(f, key, s ? json_object_new_string(s) : NULL);
+	free(s);
+}
+
+/* The mount at "/" in PID's table (the last one: mounts stack), whose
+ * root field says which directory of its filesystem is the process's
+ * root.  readlink(/proc/PID/root) cannot say it: it reads "/" before and
+ * after pivot_root, as seen from inside. */
+static json_object *root_mount(json_object *m)
+{
+	json_object *found = NULL;
+	for (size_t i = 0; m && i < json_object_array_length(m); i++) {
+		json_object *x = json_object_array_get_idx(m, i), *t;
+		if (json_object_object_get_ex(x, "target", &t) &&
+		    strcmp(json_object_get_string(t), "/") == 0)
+			found = x;
+	}
+	return found ? json_object_get(found) : NULL;
+}
+
+json_object *lab_step_facts(pid_t worker, json_object **prev_mounts, pid_t *facts_pid,
+                            json_object *pause)
+{
+	pid_t pid = deepest_child(worker);
+	json_object *f = json_object_new_object();
+	json_object_object_add(f, "type", json_object_new_string("facts"));
+	json_object_object_add(f, "pid", json_object_new_int(pid));
+	json_object_object_add(f, "worker_pid", json_object_new_int(worker));
+	json_object_object_add(f, "is_container", json_object_new_boolean(pid != worker));
+	json_object_object_add(f, "ns", lab_facts_ns(pid));
+	json_object_object_add(f, "status", lab_facts_status(pid));
+	add_text(f, "uid_map", "/proc/%d/uid_map", pid);
+	add_text(f, "cgroup", "/proc/%d/cgroup", pid);
+	char *s = lab_facts_hostname(pid);
+	json_object_object_add(f, "hostname", s ? json_object_new_string(s) : NULL);
+	free(s);
+	json_object *m = lab_facts_mounts(pid);
+	bool same = *prev_mounts && *facts_pid == pid;
+	json_object_object_add(f, "mounts_added", mounts_minus(same ? m : NULL, *prev_mounts));
+	json_object_object_add(f, "mounts_removed", mounts_minus(same ? *prev_mounts : NULL, m));
+	json_object_object_add(f, "mount_count",
+	                       json_object_new_int(m ? (int)json_object_array_length(m) : 0));
+	json_object_object_add(f, "root_mount", root_mount(m));
+	json_object_object_add(f, "mounts", m ? json_object_get(m) : NULL);
+	json_object_put(*prev_mounts);
+	*prev_mounts = m;
+	*facts_pid = pid;
+	json_object *st;
+	if (pause && json_object_object_get_ex(pause, "step", &st))
+		json_object_object_add(f, "before_step", json_object_get(st));
+	return f;
 }

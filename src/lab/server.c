@@ -10,14 +10,23 @@
  *           the page it serves (which itself needs ?token=), and required on
  *           every /api/ request in the X-Glass-Token header, or as ?token=
  *           for the event stream, which EventSource cannot give headers (401).
- * The page is one document with its script and style compiled in, so it
- * works offline and needs no files beside the binary.
+ * The page is one document with its scripts and styles compiled in, so it
+ * works offline and needs no files beside the binary; its tabs and panels
+ * are filled in from the experiment table (registry.c).
+ *
+ * Idle connections must not lock the learner out (slowloris): each
+ * connection costs a thread here, so connections that have not yet shown
+ * the token are capped at MAX_ANON; when one more arrives, the oldest is
+ * shut down.  A connection that showed the token is the learner's and is
+ * never evicted; any connection silent for CONN_TIMEOUT seconds is closed
+ * by libmicrohttpd.
  */
 #include "lab.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -27,10 +36,14 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_BODY (64 * 1024)
+#define MAX_BODY     (64 * 1024)
+#define MAX_CONNS    256
+#define MAX_ANON     32
+#define CONN_TIMEOUT 15
 
 static char token[65];
 static char host_ok[3][160]; /* accepted Host values */
@@ -42,6 +55,73 @@ struct request {
 	struct strbuf body;
 	bool too_big;
 };
+
+/* Every open connection, oldest first, for the slowloris guard. */
+struct conn {
+	int fd;
+	bool trusted; /* it showed the token */
+	struct conn *prev, *next;
+};
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct conn *conns_head, *conns_tail;
+static unsigned nanon;
+
+static void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	pthread_mutex_lock(&conns_lock);
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		struct conn *n = xcalloc(1, sizeof(*n));
+		n->fd = ci ? ci->connect_fd : -1;
+		n->prev = conns_tail;
+		if (conns_tail)
+			conns_tail->next = n;
+		else
+			conns_head = n;
+		conns_tail = n;
+		*socket_context = n;
+		/* Too many strangers: the oldest one goes.  shutdown() makes
+		 * its thread see the end of the stream and close it. */
+		if (++nanon > MAX_ANON)
+			for (struct conn *o = conns_head; o && o != n; o = o->next)
+				if (!o->trusted && o->fd >= 0) {
+					shutdown(o->fd, SHUT_RDWR);
+					o->fd = -1;
+					break;
+				}
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		struct conn *n = *socket_context;
+		if (!n->trusted)
+			nanon--;
+		if (n->prev)
+			n->prev->next = n->next;
+		else
+			conns_head = n->next;
+		if (n->next)
+			n->next->prev = n->prev;
+		else
+			conns_tail = n->prev;
+		free(n);
+		*socket_context = NULL;
+	}
+	pthread_mutex_unlock(&conns_lock);
+}
+
+static void conn_trust(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	pthread_mutex_lock(&conns_lock);
+	struct conn *n = ci ? ci->socket_context : NULL;
+	if (n && !n->trusted) {
+		n->trusted = true;
+		nanon--;
+	}
+	pthread_mutex_unlock(&conns_lock);
+}
 
 static bool const_eq(const char *a, const char *b)
 {
@@ -107,15 +187,38 @@ static enum MHD_Result reply_json_error(struct MHD_Connection *c, unsigned statu
 	return reply(c, status, "application/json", s, true);
 }
 
-static const struct lab_asset *find_asset(const char *path)
+/* The tabs, panels and module assets, from the experiment table. */
+static void page_part(struct strbuf *b, const char *mark)
 {
-	for (size_t i = 0; i < lab_nassets; i++)
-		if (strcmp(lab_assets[i].path, path) == 0)
-			return &lab_assets[i];
-	return NULL;
+	for (size_t i = 0; i < lab_nmodules; i++) {
+		const struct lab_module *m = lab_modules[i];
+		if (strcmp(mark, "HEAD") == 0) {
+			strbuf_printf(b, "<link rel=\"stylesheet\" href=\"/exp-%s.css\">\n", m->id);
+			strbuf_printf(b, "<script src=\"/exp-%s.js\" defer></script>\n", m->id);
+		} else if (strcmp(mark, "TABS") == 0) {
+			strbuf_printf(b,
+			              "<button role=\"tab\" class=\"tab%s\" id=\"tab-%s\" "
+			              "data-tab=\"%s\" data-testid=\"tab-%s\" "
+			              "aria-controls=\"exp-%s\" aria-selected=\"%s\" "
+			              "tabindex=\"%s\">%s</button>\n",
+			              i ? "" : " active", m->id, m->id, m->id, m->id,
+			              i ? "false" : "true", i ? "-1" : "0", m->title);
+		} else if (strcmp(mark, "PANELS") == 0) {
+			cleanup_free char *path = xasprintf("/exp-%s.html", m->id);
+			const struct lab_asset *a = lab_asset_find(path);
+			strbuf_printf(b,
+			              "<section class=\"exp%s\" role=\"tabpanel\" id=\"exp-%s\" "
+			              "aria-labelledby=\"tab-%s\" data-testid=\"exp-%s\">\n",
+			              i ? "" : " active", m->id, m->id, m->id);
+			if (a)
+				strbuf_append(b, (const char *)a->data, a->len);
+			strbuf_printf(b, "</section>\n");
+		}
+	}
 }
 
-/* The page, with this run's token in a <meta> the script reads. */
+/* The page: index.html with this run's token in a <meta> the script
+ * reads, and <!--GLASS:X--> marks filled in. */
 static enum MHD_Result serve_page(struct MHD_Connection *c)
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
@@ -126,19 +229,31 @@ static enum MHD_Result serve_page(struct MHD_Connection *c)
 		    "<p>This lab needs its token: open the URL that <code>glass lab</code> "
 		    "printed (it ends in <code>/?token=...</code>).</p>",
 		    false);
-	const struct lab_asset *a = find_asset("/index.html");
+	conn_trust(c);
+	const struct lab_asset *a = lab_asset_find("/index.html");
 	struct strbuf b = STRBUF_INIT;
 	const char *p = (const char *)a->data, *end = p + a->len;
-	const char *mark = "__GLASS_TOKEN__";
 	while (p < end) {
-		const char *m = memmem(p, (size_t)(end - p), mark, strlen(mark));
-		if (!m) {
+		const char *m = memmem(p, (size_t)(end - p), "__GLASS_TOKEN__", 15);
+		const char *g = memmem(p, (size_t)(end - p), "<!--GLASS:", 10);
+		const char *next = m && (!g || m < g) ? m : g;
+		if (!next) {
 			strbuf_append(&b, p, (size_t)(end - p));
 			break;
 		}
-		strbuf_append(&b, p, (size_t)(m - p));
-		strbuf_append(&b, token, strlen(token));
-		p = m + strlen(mark);
+		strbuf_append(&b, p, (size_t)(next - p));
+		if (next == m) {
+			strbuf_append(&b, token, strlen(token));
+			p = m + 15;
+			continue;
+		}
+		const char *close = memmem(g, (size_t)(end - g), "-->", 3);
+		if (!close)
+			break;
+		char mark[16];
+		snprintf(mark, sizeof(mark), "%.*s", (int)(close - g - 10), g + 10);
+		page_part(&b, mark);
+		p = close + 3;
 	}
 	return reply(c, 200, a->type, strbuf_steal(&b), true);
 }
@@ -216,7 +331,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return reply_json_error(c, 405, "method not allowed");
 		if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
 			return serve_page(c);
-		const struct lab_asset *a = find_asset(url);
+		const struct lab_asset *a = lab_asset_find(url);
 		if (!a || strcmp(url, "/index.html") == 0)
 			return reply_json_error(c, 404, "not found");
 		struct MHD_Response *r = MHD_create_response_from_buffer(a->len, (void *)a->data,
@@ -236,13 +351,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		t = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
 	if (!t || !const_eq(t, token))
 		return reply_json_error(c, 401, "missing or wrong lab token (X-Glass-Token)");
+	conn_trust(c);
 	if (req->too_big)
 		return reply_json_error(c, 413, "request body too large");
 	if (is_stream)
 		return serve_stream(c, url);
 
 	char *out = NULL;
-	int status = lab_api_handle(method, url, req->body.len ? req->body.buf : NULL, &out);
+	int status = lab_api_handle(method, url, req->body.buf, req->body.len, &out);
 	return reply(c, (unsigned)status, "application/json", out, true);
 }
 
@@ -255,6 +371,23 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(req);
 		*con_cls = NULL;
 	}
+}
+
+/* This run's directory (with the cgroup parent named in it, for whoever
+ * cleans up after a lab that died), the watcher, the janitor.  Before any
+ * thread: the watcher is forked here. */
+static int start_run(struct glass_err **err)
+{
+	lab_cleanup_stale();
+	if (mkdir_p(lab_paths.run_dir, 0711) < 0)
+		return glass_err_new(err, errno, "mkdir(%s)", lab_paths.run_dir);
+	cleanup_close int dfd = open(lab_paths.run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || write_file_atomic_at(dfd, "cgroup", lab_paths.cgroup,
+	                                    strlen(lab_paths.cgroup), 0600) < 0)
+		return glass_err_new(err, errno, "write %s/cgroup", lab_paths.run_dir);
+	if (lab_watcher_start(err) < 0)
+		return -1;
+	return lab_exp_init(err);
 }
 
 static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sslen,
@@ -353,7 +486,7 @@ int glass_lab_serve(const struct glass_lab_opts *opts, struct glass_err **err)
 	lab_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
 	                                             : ((struct sockaddr_in *)&bound)->sin_port);
 
-	if (lab_paths_init(getpid(), err) < 0 || lab_api_init(err) < 0) {
+	if (lab_paths_init(getpid(), err) < 0 || start_run(err) < 0) {
 		close(lfd);
 		return -1;
 	}
@@ -375,12 +508,14 @@ int glass_lab_serve(const struct glass_lab_opts *opts, struct glass_err **err)
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_LISTEN_SOCKET, lfd,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_NOTIFY_COMPLETED, completed,
-	    NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)128, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONN_TIMEOUT, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)MAX_CONNS, MHD_OPTION_THREAD_STACK_SIZE,
+	    (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!d) {
 		int e = errno;
 		close(lfd);
-		lab_api_shutdown();
+		lab_exp_shutdown();
 		return glass_err_new(err, e, "MHD_start_daemon(%s)", listen_on);
 	}
 	if (snprintf(host_ok[nhost_ok], sizeof(host_ok[0]), "%s:%u", hostpart, lab_port) <
@@ -409,7 +544,7 @@ int glass_lab_serve(const struct glass_lab_opts *opts, struct glass_err **err)
 	sigwait(&set, &sig);
 	printf("glass lab: %s: stopping, tearing experiments down\n", strsignal(sig));
 	fflush(stdout);
-	lab_api_shutdown();
+	lab_exp_shutdown();
 	MHD_stop_daemon(d);
 	printf("glass lab: stopped\n");
 	fflush(stdout);

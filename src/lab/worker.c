@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -55,6 +56,75 @@ void lab_emit_error(const struct glass_err *e, const char *where)
 		json_object_object_add(o, "message", json_object_new_string(line));
 	}
 	lab_emit(o);
+}
+
+json_object *lab_event(const char *type)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string(type));
+	return o;
+}
+
+void lab_emit_errorf(const char *where, int errnum, const char *fmt, ...)
+{
+	struct glass_err *e = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	glass_err_new(&e, errnum, "%s", msg);
+	lab_emit_error(e, where);
+	glass_err_free(&e);
+}
+
+long long lab_param_int(json_object *p, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(p, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+/* Lines from the server: read with a buffer kept across calls, so that
+ * two lines in one read are two answers. */
+static struct strbuf ctl_buf;
+
+int lab_control_line(int ms, char **line)
+{
+	for (;;) {
+		char *nl = ctl_buf.len ? memchr(ctl_buf.buf, '\n', ctl_buf.len) : NULL;
+		if (nl) {
+			size_t n = (size_t)(nl - ctl_buf.buf);
+			*line = strndup(ctl_buf.buf, n);
+			memmove(ctl_buf.buf, nl + 1, ctl_buf.len - n - 1);
+			ctl_buf.len -= n + 1;
+			return 1;
+		}
+		if (lab_worker_stop)
+			return -1;
+		struct pollfd pfd = {.fd = LAB_CONTROL_FD, .events = POLLIN};
+		int r = poll(&pfd, 1, ms);
+		if (r == 0)
+			return 0;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		char buf[1024];
+		ssize_t n = read(LAB_CONTROL_FD, buf, sizeof(buf));
+		if (n <= 0)
+			return n < 0 && errno == EINTR ? 0 : -1;
+		strbuf_append(&ctl_buf, buf, (size_t)n);
+	}
+}
+
+void lab_note_ipc(const char *dir, char kind, int key, int id)
+{
+	cleanup_free char *path = xasprintf("%s/ipc", dir);
+	FILE *f = fopen(path, "ae");
+	if (!f)
+		return;
+	fprintf(f, "%c %d %d\n", kind, key, id);
+	fclose(f);
 }
 
 const char *lab_param_str(json_object *p, const char *key)
@@ -185,6 +255,57 @@ done:
 	return rc;
 }
 
+int lab_start_container(const char *root, const char *id, const char *bundle, int out_fd,
+                        pid_t *init)
+{
+	return lab_start_container_io(root, id, bundle, -1, out_fd, init);
+}
+
+int lab_start_container_io(const char *root, const char *id, const char *bundle, int in_fd,
+                           int out_fd, pid_t *init)
+{
+	struct glass_err *err = NULL;
+	struct glass_create_opts opts = {0};
+	int saved_in = dup(0), saved_out = dup(1);
+	int null =
+	    in_fd >= 0 ? fcntl(in_fd, F_DUPFD_CLOEXEC, 0) : open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+	if (saved_in < 0 || saved_out < 0 || null < 0) {
+		glass_err_new(&err, errno, "dup(stdio)");
+	} else {
+		/* The init inherits 0/1/2 (no terminal asked for). */
+		dup2(null, 0);
+		dup2(out_fd, 1);
+		rc = glass_container_create(root, id, bundle, &opts, init, &err);
+		dup2(saved_in, 0);
+		dup2(saved_out, 1);
+		if (rc == 0 && glass_container_start(root, id, &err) < 0) {
+			rc = -1;
+			lab_delete_container(root, id);
+		}
+	}
+	if (rc < 0) {
+		lab_emit_error(err, "create");
+		glass_err_free(&err);
+	}
+	if (saved_in >= 0)
+		close(saved_in);
+	if (saved_out >= 0)
+		close(saved_out);
+	if (null >= 0)
+		close(null);
+	return rc;
+}
+
+void lab_delete_container(const char *root, const char *id)
+{
+	struct glass_err *err = NULL;
+	if (glass_container_delete(root, id, true, &err) < 0) {
+		lab_emit_error(err, "delete");
+		glass_err_free(&err);
+	}
+}
+
 int glass_lab_worker(const char *kind, const char *params_json)
 {
 	struct sigaction sa = {0};
@@ -201,17 +322,12 @@ int glass_lab_worker(const char *kind, const char *params_json)
 	close_range(LAB_CONTROL_FD + 1, ~0U, 0);
 
 	json_object *p = json_tokener_parse(params_json);
-	if (!p)
+	const struct lab_kind *k = lab_kind_find(kind, NULL);
+	if (!p || !k) {
+		json_object_put(p);
 		return 2;
-	int rc;
-	if (strcmp(kind, "namespaces") == 0)
-		rc = lab_exp_namespaces(p);
-	else if (strcmp(kind, "pidns") == 0)
-		rc = lab_exp_pidns(p);
-	else if (strcmp(kind, "walkthrough") == 0)
-		rc = lab_exp_walkthrough(p);
-	else
-		rc = 2;
+	}
+	int rc = k->run(p);
 	json_object_put(p);
 	json_object *d = json_object_new_object();
 	json_object_object_add(d, "type", json_object_new_string("done"));

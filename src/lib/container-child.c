@@ -193,8 +193,11 @@ static int init_main(void *arg)
 		/* A joined user namespace: the host's uid 0 is not mapped
 		 * there (files it would create get EOVERFLOW); take the
 		 * namespace's root when it has one. */
-		if (glass_sys_setresgid(0, "linux.namespaces[type=user].path", &err) == 0)
-			glass_sys_setresuid(0, "linux.namespaces[type=user].path", &err);
+		int r = glass_sys_setresgid(0, "linux.namespaces[type=user].path", &err);
+		if (r == 0)
+			r = glass_sys_setresuid(0, "linux.namespaces[type=user].path", &err);
+		if (r < 0 && err && err->errnum == ECANCELED) /* aborted in step mode */
+			return glass_child_fail(fd, &err);
 		glass_err_free(&err);
 	}
 	if (c->plan->create[GLASS_NS_CGROUP] &&

@@ -321,7 +321,9 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	if (!opts->detach) {
 		/* The command is a grandchild: be its reaper once its parent
 		 * exits, and keep signals for forwarding. */
-		glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL, NULL);
+		if (glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL,
+		                    err) < 0)
+			goto out;
 		glass_container_block_signals(&old);
 		blocked = true;
 	}

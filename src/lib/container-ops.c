@@ -387,7 +387,10 @@ int glass_container_run(const char *root, const char *id, const char *bundle,
 
 	/* Foreground: the init (and, without a PID namespace, whatever it
 	 * leaves behind) is reaped here; signals go to the init. */
-	glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL, NULL);
+	/* A traced step: in step mode the controller may abort it, and then
+	 * nothing else may run. */
+	if (glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL, err) < 0)
+		return glass_err_ctx(err, "run %s", id);
 	glass_container_block_signals(&old);
 	if (glass_container_create_ex(root, id, bundle, opts, true, &c, err) < 0)
 		goto out;

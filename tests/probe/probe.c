@@ -36,6 +36,9 @@
  *       READYFILE once ready, prints {"signal":15,"name":"SIGTERM"} on the first
  *   glass-probe ls PATH   {"path","entries":[{name type mode uid gid [major minor]}]}
  *   glass-probe cat PATH  {"path","content"}; on error {"path","errname"}, exit 1
+ *   glass-probe --stress memory|cpu|fork|io ARGS   a load for a cgroup to limit,
+ *       one JSON line per event until killed (probe-stress.c)
+ *   glass-probe fs OP ARGS   a file operation, timed, one JSON object (probe-fs.c)
  * Usage errors exit 2 with a message on stderr. */
 #include <dirent.h>
 #include <errno.h>
@@ -100,6 +103,12 @@ static void j_escape(const char *s)
 			printf("\\u%04x", *p);
 	}
 	putchar('"');
+}
+
+void j_reset(void)
+{
+	j_depth = 0;
+	j_first[0] = 1;
 }
 
 void j_key(const char *key)
@@ -771,6 +780,10 @@ int main(int argc, char **argv)
 		return probe_mode_ls(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "cat"))
 		return probe_mode_cat(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "--stress"))
+		return probe_mode_stress(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "fs"))
+		return probe_mode_fs(argc - 2, argv + 2);
 
 	int want[NSECTIONS];
 	for (size_t i = 0; i < NSECTIONS; i++)
@@ -780,7 +793,7 @@ int main(int argc, char **argv)
 			break;
 		if (strcmp(argv[i], "--only") || i + 1 >= argc)
 			usage_exit("unknown argument \"%s\" (modes: --only S,..  try  sleep  exit  "
-			           "wait-signal  ls  cat)",
+			           "wait-signal  ls  cat  --stress  fs)",
 			           argv[i]);
 		memset(want, 0, sizeof(want));
 		char *save = NULL, *list = strdup(argv[++i]);

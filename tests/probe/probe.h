@@ -7,6 +7,7 @@
 
 /* One JSON value; KEY is NULL inside an array. */
 void j_key(const char *key);
+void j_reset(void); /* the next value starts a new document */
 void j_open(const char *key, char open);
 void j_close(char close);
 void j_raw(const char *key, const char *literal);
@@ -27,5 +28,7 @@ int probe_mode_try(int argc, char **argv);
 int probe_mode_wait_signal(const char *ready);
 int probe_mode_ls(const char *path);
 int probe_mode_cat(const char *path);
+int probe_mode_stress(int argc, char **argv); /* probe-stress.c */
+int probe_mode_fs(int argc, char **argv);     /* probe-fs.c */
 
 #endif

@@ -2,6 +2,8 @@
 // LAB_URL: the URL the lab printed (with its token); ART: screenshot folder.
 import { chromium } from 'playwright-core';
 import http from 'node:http';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +23,10 @@ function ok(cond, name, diag) {
   }
   return cond;
 }
+// LAB_ONLY=name,name runs only those groups (while working on one).
+const ONLY = (process.env.LAB_ONLY || '').split(',').filter(Boolean);
 async function test(name, fn) {
+  if (ONLY.length && !ONLY.includes(name)) return;
   try { await fn(); } catch (e) { ok(false, name + ' (threw)', e.stack || String(e)); }
 }
 
@@ -83,6 +88,25 @@ page.on('pageerror', (e) => consoleErrors.push(String(e)));
 const foreign = [];
 page.on('request', (r) => { if (!r.url().startsWith(URL_.origin)) foreign.push(r.url()); });
 
+// Every experiment is shot at a desktop's 1280x800 and a phone's 420x800;
+// at 420 px nothing may be wider than the window.
+async function shots(name, el) {
+  for (const [w, h] of [[1280, 800], [420, 800]]) {
+    await page.setViewportSize({ width: w, height: h });
+    await sleep(150);
+    if (el) await page.locator(el).first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(ART, `lab-${name}-${w}.png`), fullPage: false });
+    if (w === 420) {
+      const over = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth,
+        wide: [...document.querySelectorAll('body *')].filter((x) => x.offsetParent !== null && !x.closest('.scroll, .tabs, pre, svg, .ov-list, .tracelist') &&
+          (x.getBoundingClientRect().right > window.innerWidth + 1 || (getComputedStyle(x).overflowX === 'visible' && x.scrollWidth > x.clientWidth + 1 && x.clientWidth > 0)))
+          .slice(0, 5).map((x) => x.tagName + '.' + x.className + '#' + x.id + ' ' + x.scrollWidth + '>' + x.clientWidth) }));
+      ok(over.doc <= over.win && over.wide.length === 0, `${name}: usable at 420 px (no sideways scroll, nothing cut off)`, over);
+    }
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+}
+
 async function setSwitches(on) {
   for (const k of ['mount', 'uts', 'ipc', 'pid', 'net', 'user', 'cgroup', 'time']) {
     const want = on.includes(k);
@@ -119,6 +143,17 @@ async function runNs(on) {
 await test('page', async () => {
   await page.goto(URL_.href);
   ok((await page.title()) === 'glass lab', 'the page opens');
+  const aria = await page.evaluate(() => ({
+    list: document.querySelector('nav.tabs').getAttribute('role'),
+    tabs: [...document.querySelectorAll('[role=tab]')].map((t) => [t.id, t.getAttribute('aria-selected'), t.getAttribute('aria-controls'), document.getElementById(t.getAttribute('aria-controls'))?.getAttribute('role')]),
+  }));
+  ok(aria.list === 'tablist' && aria.tabs.length === 5 && aria.tabs.every((t) => t[3] === 'tabpanel') && aria.tabs.filter((t) => t[1] === 'true').length === 1,
+    'the tabs have the ARIA roles: a tablist of five tabs, each controlling its tabpanel, one selected', aria);
+  await page.getByTestId('tab-namespaces').focus();
+  await page.keyboard.press('ArrowRight');
+  const sel = await page.evaluate(() => [document.activeElement.id, document.querySelector('[aria-selected=true]').id, document.querySelector('.exp.active').id]);
+  ok(sel[0] === 'tab-walkthrough' && sel[1] === 'tab-walkthrough' && sel[2] === 'exp-walkthrough', 'the arrow keys move between tabs', sel);
+  await page.keyboard.press('ArrowLeft');
   await page.waitForFunction(() => /kernel/.test(document.querySelector('[data-testid=hostfacts]').textContent), null, { timeout: 10000 });
   ok(true, 'the page read the host facts through the API (token from the page)');
 });
@@ -133,6 +168,12 @@ await test('experiment 1', async () => {
   ok(a.ipcOurs === 0 && a.ipcHostOurs === 2, 'IPC on: the lab\'s SysV objects are visible on the host only', a);
   ok(a.netCtr === 1, 'network on: the container sees a single interface (lo)', a);
   await page.screenshot({ path: path.join(ART, 'lab-namespaces-pid-on.png'), fullPage: true });
+  const rootC = await page.getByTestId('root-ctr').getAttribute('data-root'), rootH = await page.getByTestId('root-host').getAttribute('data-root');
+  // "/" on a machine; the directory it was bound from where the host itself runs in a root made that way.
+  ok(rootH && /rootfs$/.test(rootC || '') && rootC !== rootH, 'the root of each side is read from mountinfo: the container\'s "/" is the image directory', { rootH, rootC });
+  const pos = await page.evaluate(() => ({ lesson: document.querySelector('[data-testid=pidns]').getBoundingClientRect().top, result: document.querySelector('[data-testid=ns-result]').getBoundingClientRect().top }));
+  ok(pos.lesson < pos.result, 'the CLONE_NEWPID lesson comes before the result (no scrolling past it)', pos);
+  await shots('namespaces', '[data-testid=ns-membership]');
 
   const b = await runNs(base.filter((x) => x !== 'uts' && x !== 'ipc'));
   ok(b.self > 1 && b.count > 10, 'PID namespace off: the probe has a host pid and sees the host\'s processes', b);
@@ -207,7 +248,7 @@ async function walkState() {
 }
 
 await test('experiment 2', async () => {
-  await page.getByTestId('tab-walk').click();
+  await page.getByTestId('tab-walkthrough').click();
   await page.getByTestId('walk-start').click();
   // Step by step: Next until the container has run.
   let clicks = 0;
@@ -266,6 +307,35 @@ await test('experiment 2', async () => {
   await page.getByTestId('walk-final-box').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(ART, 'lab-walkthrough-end.png'), fullPage: false });
 
+  ok(s.plan[0] && s.plan[0].key === 'plan-prep' && s.plan[0].steps >= 1, 'the first step (the runtime\'s own preparation) appears in the plan', s.plan.slice(0, 2));
+  const heads = await page.evaluate(() => [...document.querySelectorAll('[data-testid=phase-head]')].map((h) => h.textContent));
+  ok(heads.length >= 10 && heads.every((h) => / — /.test(h)), 'each phase of the plan opens with why it is there', heads.slice(0, 3));
+  const caps = await page.evaluate(() => [...document.querySelectorAll('[data-testid=step-group]')].map((g) => ({ n: Number(g.dataset.count), s: g.querySelector('summary').textContent })).find((g) => /CAPBSET_DROP/.test(g.s)));
+  ok(caps && caps.n >= 30, 'the PR_CAPBSET_DROP steps share one card that can be opened', caps);
+  const shell = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#walk-steps [data-testid=step]')].map((li) => [li.dataset.call, li.querySelector('[data-testid=step-shell]').textContent])));
+  ok(/^exec \/usr\/bin\/glass-probe --only /.test(shell.execve || ''), 'shell: execve as the command line it runs', shell.execve);
+  ok(/^prlimit --pid \d+ --nofile=1024:1024$/.test(shell.prlimit64 || ''), 'shell: prlimit64 as prlimit --nofile=SOFT:HARD', shell.prlimit64);
+  ok(/^cd /.test(shell.fchdir || ''), 'shell: fchdir as cd into the directory the fd names', shell.fchdir);
+  const writes = await page.evaluate(() => [...document.querySelectorAll('#walk-steps [data-testid=step][data-call=openat]')].map((li) => li.querySelector('[data-testid=step-shell]').textContent).filter((t) => /\{fd\}>/.test(t)));
+  ok(writes.length === 0 || writes.every((t) => /^exec \{fd\}>>?\S/.test(t)), 'shell: a write-only openat as a > redirection', writes.slice(0, 3));
+  const piv = before.findIndex((x) => x.call === 'pivot_root');
+  const rootBefore = before[piv - 1] && before[piv - 1].facts ? before[piv - 1].facts.rootfield : null;
+  const rootAfter = before.slice(piv).map((x) => x.facts && x.facts.rootfield).find(Boolean);
+  ok(rootBefore && rootAfter && rootAfter !== rootBefore && /rootfs$/.test(rootAfter), 'after pivot_root the root is read from mountinfo: its root field becomes the image directory', { rootBefore, rootAfter });
+
+  // Next phase: the same walk-through in as many clicks as the plan has items.
+  await page.getByTestId('walk-reset').click();
+  await page.getByTestId('walk-start').click();
+  let phases = 0;
+  for (; phases < 80; phases++) {
+    await page.waitForFunction(() => !document.querySelector('[data-testid=walk-phase]').disabled || document.querySelector('#walk-steps').dataset.finished, null, { timeout: 60000 });
+    if (await page.evaluate(() => document.querySelector('#walk-steps').dataset.finished)) break;
+    await page.getByTestId('walk-phase').click();
+  }
+  const ph = await walkState();
+  ok(ph.finished === 'finished' && phases <= 25 && phases < clicks / 4, `Next phase: the walk-through in ${phases} clicks instead of ${clicks}`, { phases, clicks, status: ph.status });
+  await shots('walkthrough', '[data-testid=walk-steps]');
+
   // Reset, then Run to the end.
   await page.getByTestId('walk-reset').click();
   ok((await walkState()).steps.length === 0, 'Reset clears the walk-through');
@@ -315,18 +385,343 @@ await test('break it', async () => {
   await page.getByTestId('walk-break').uncheck();
 });
 
+// ------------------------------------------------------------- experiment 3
+async function cgSet(v) {
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'load') await page.getByTestId('cg-load').selectOption(x);
+    else await page.getByTestId('cg-' + k).fill(String(x));
+  }
+}
+async function cgStop() {
+  if (!(await page.getByTestId('cg-stop').isDisabled())) await page.getByTestId('cg-stop').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=cg-start]').disabled, null, { timeout: 30000 });
+}
+
+await test('cgroups', async () => {
+  await page.getByTestId('tab-cgroups').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=cg-hier] tbody tr').length > 0, null, { timeout: 10000 });
+  const hier = await page.getByTestId('cg-hier').textContent();
+  ok(/cgroup|\/sys\/fs\/cgroup/.test(hier), 'this host: the mounted hierarchies are listed from mountinfo', hier);
+
+  // Memory: the load allocates past memory.limit_in_bytes / memory.max.
+  await cgSet({ load: 'memory', 'mem-max': 32, 'mem-high': 16, rate: 64, cpu: 0, pids: 64, io: 0 });
+  await page.getByTestId('cg-start').click();
+  await page.getByTestId('cg-oom').first().waitFor({ timeout: 45000 });
+  await page.waitForFunction(() => Number(document.querySelector('#cg-graphs').dataset.samples) >= 25, null, { timeout: 20000 });
+  const oom = page.getByTestId('cg-oom').first();
+  const hostPid = Number(await oom.getAttribute('data-host-pid')), nsPid = Number(await oom.getAttribute('data-ns-pid'));
+  const oomText = await oom.textContent();
+  ok(hostPid > 1 && /Killed process \d+/.test(oomText) && oomText.includes(`Killed process ${hostPid} `), 'memory: the OOM killer\'s victim is named by the kernel\'s own message, with its host pid', { hostPid, oomText });
+  ok(nsPid >= 2, 'memory: the victim is also named by its pid inside the container (a child of the probe, not pid 1)', { nsPid });
+  await page.getByTestId('cg-exit').first().waitFor({ timeout: 10000 });
+  const sig = await page.getByTestId('cg-exit').first().getAttribute('data-signal');
+  ok(sig === 'KILL', 'memory: the load itself saw its child die of SIGKILL', sig);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-mem-legend').dataset.oomKill) >= 1, null, { timeout: 10000 });
+  ok(true, 'memory: the cgroup\'s own OOM counter (oom_kill in memory.oom_control / memory.events) counts it');
+  const checks = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('[data-testid=cg-check]')].map((r) => [r.dataset.feature, { here: r.dataset.here, on: r.dataset.on }])));
+  const memOn = (checks['memory limit'] || {}).on;
+  ok(memOn === 'v1' || memOn === 'v2', 'this host: the v1-vs-v2 table is checked in the container\'s own cgroup', checks);
+  if (memOn === 'v1') {
+    ok(checks['throttle before the limit'].here === '0' && checks['OOM events'].here === '1', 'memory on v1: no memory.high, memory.oom_control present', checks);
+    const un = await page.getByTestId('cg-unavail').textContent();
+    ok(/memory\.high/.test(un), 'memory.high asked on a v1 memory controller: shown as unavailable, with the reason', un);
+  } else {
+    ok(checks['throttle before the limit'].here === '1' && checks['kill the whole group on OOM'].here === '1', 'memory on v2: memory.high and memory.oom.group present', checks);
+  }
+  const psi = await page.getByTestId('cg-psi').getAttribute('data-available');
+  if (checks['PSI (pressure stall information)'].here === '1') {
+    ok(psi === '1' && Number(await page.getByTestId('cg-psi').getAttribute('data-mem-total')) > 0, 'PSI: memory.pressure of the container\'s cgroup v2 directory counts the stall', psi);
+  } else {
+    ok(psi === '0' && /unavailable/.test(await page.getByTestId('cg-psi').textContent()), 'PSI: shown as unavailable, with the reason', psi);
+  }
+  await shots('cgroups-oom', '[data-testid=cg-events]');
+
+  // A limit changed while the load runs: the file says the new value.
+  await cgSet({ 'mem-max': 256 });
+  await page.getByTestId('cg-apply').click();
+  await page.getByTestId('cg-updated').first().waitFor({ timeout: 10000 });
+  ok((await page.getByTestId('cg-updated').first().getAttribute('data-ok')) === '1', 'update: glass_cgroup_update applied the new limits while the load ran');
+  await page.waitForFunction(() => /limit 256\.0 MiB/.test(document.querySelector('#cg-mem-legend').textContent), null, { timeout: 5000 });
+  const upd = await page.getByTestId('cg-updates').textContent();
+  ok(/memory\.limit_in_bytes|memory\.max/.test(upd) && /268435456/.test(upd), 'update: the write of 268435456 to the memory limit file is shown, and the graph reads it back', upd.slice(0, 600));
+  await cgStop();
+
+  // CPU: a 20 % quota on two spinning processes.
+  await cgSet({ load: 'cpu', cpu: 20, threads: 2, 'mem-high': 0, 'mem-max': 64 });
+  await page.getByTestId('cg-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('#cg-cpu-legend').dataset.nrThrottled) >= 3, null, { timeout: 30000 });
+  const cpu = await page.evaluate(() => ({ ...document.querySelector('#cg-cpu-legend').dataset }));
+  ok(Number(cpu.nrThrottled) >= 3 && Number(cpu.nrThrottled) <= Number(cpu.nrPeriods), 'cpu: at the quota the group is throttled (cpu.stat nr_throttled rises)', cpu);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-graphs').dataset.samples) >= 25, null, { timeout: 20000 });
+  await shots('cgroups-cpu', '[data-testid=cg-graphs]');
+  await cgStop();
+
+  // fork(): refused with EAGAIN at pids.max.
+  await cgSet({ load: 'fork', pids: 16, cpu: 0 });
+  await page.getByTestId('cg-start').click();
+  await page.getByTestId('cg-fork').first().waitFor({ timeout: 30000 });
+  const fk = await page.getByTestId('cg-fork').first().evaluate((x) => ({ ...x.dataset }));
+  ok(fk.errname === 'EAGAIN' && Number(fk.forked) > 0 && Number(fk.forked) < 16, 'fork: fork() fails with EAGAIN once the group holds pids.max tasks', fk);
+  await page.waitForFunction(() => Number(document.querySelector('#cg-pids-legend').dataset.maxEvents) >= 1, null, { timeout: 10000 });
+  ok(true, 'fork: pids.events counts the refusals (max)');
+  await shots('cgroups-fork', '[data-testid=cg-events]');
+  await cgStop();
+
+  // Writes: direct I/O throttled to 4 MiB/s on the scratch disk.
+  await cgSet({ load: 'io', io: 4, pids: 64 });
+  await page.getByTestId('cg-start').click();
+  await page.waitForFunction(() => Number(document.querySelector('#cg-io-legend').dataset.written) >= 12 << 20 ||
+    /io:/.test(document.querySelector('[data-testid=cg-unavail]').textContent), null, { timeout: 30000 });
+  const io = await page.evaluate(() => ({ ...document.querySelector('#cg-io-legend').dataset }));
+  const unav = await page.getByTestId('cg-unavail').textContent();
+  if (/io:/.test(unav)) ok(true, `io: # SKIP ${unav.replace(/#/g, '')}`);
+  else ok(io.direct === '1' && Number(io.rate) <= 6 << 20, `io: O_DIRECT writes held to the 4 MiB/s write limit (${(Number(io.rate) / 1048576).toFixed(1)} MiB/s)`, io);
+  await cgStop();
+  await shots('cgroups-host', '[data-testid=cg-host]');
+});
+
+// ------------------------------------------------------------- experiment 4
+async function ovRun(opts) {
+  await page.getByTestId('ov-image').selectOption(opts.image || 'builtin');
+  await page.getByTestId('ov-big').fill(String(opts.big || 16));
+  await page.getByTestId('ov-redirect').setChecked(!!opts.redirect);
+  await page.getByTestId('ov-index').setChecked(!!opts.index);
+  const was = await page.evaluate(() => document.querySelector('#ov-layers').dataset.running || '');
+  await page.getByTestId('ov-start').click();
+  // This run's container is up (not the previous one's).
+  await page.waitForFunction((w) => (document.querySelector('#ov-layers').dataset.running || '') !== w &&
+    !document.querySelector('[data-testid=ov-copyup]').disabled, was, { timeout: 60000 });
+}
+async function ovAct(testid, op) {
+  const before = await page.getByTestId('ov-result').count();
+  await page.getByTestId(testid).click();
+  await page.waitForFunction((b) => document.querySelectorAll('[data-testid=ov-result]').length > b, before, { timeout: 60000 });
+  await sleep(300); // the fresh read of the layers follows the result
+  return page.getByTestId('ov-result').first().evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+}
+async function ovEntry(col, p) {
+  return page.evaluate(([c, q]) => { const li = document.querySelector(`[data-testid=${c}] li[data-path="${q}"]`); return li ? { ...li.dataset } : null; }, [col, p]);
+}
+async function ovLookup(p) {
+  await page.getByTestId('ov-path').fill(p);
+  await page.getByTestId('ov-op').selectOption('lookup');
+  const old = await page.evaluate(() => document.querySelector('[data-testid=ov-lookup]').textContent);
+  await page.getByTestId('ov-do').click();
+  await page.waitForFunction((o) => document.querySelector('[data-testid=ov-lookup]').textContent !== o, old, { timeout: 20000 });
+  return page.getByTestId('ov-lookup-result').evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+}
+
+await test('overlay', async () => {
+  await page.getByTestId('tab-overlay').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ov-image] option')].some((o) => o.value === 'localhost/lab-test:v1'), null, { timeout: 10000 });
+  ok(true, 'the overlay experiment lists the images of the store');
+  await ovRun({ big: 16, index: true });
+  const mount = await page.getByTestId('ov-mount').textContent();
+  ok(/"overlay".*lowerdir=.*upperdir=.*redirect_dir=off,index=on.*= 0/.test(mount), 'the overlay mount was made for real (the traced mount(2) and its options)', mount);
+
+  const cu = await ovAct('ov-copyup');
+  const up = await ovEntry('ov-layer-0', '/data/big.bin');
+  ok(cu.ret === '0' && up && up.type === 'f' && Number(up.size) === 16 << 20, 'copy_up: after one byte is written, the upper layer holds the whole 16 MiB file', { cu, up });
+  ok(up && /origin/.test(up.marks), 'copy_up: the copy carries trusted.overlay.origin', up);
+  ok(Number(cu.firstUs) > 0 && Number(cu.secondUs) > 0, `copy_up: both writes were timed (first ${cu.firstUs} µs, second ${cu.secondUs} µs)`, cu);
+  const vol = await ovAct('ov-volume');
+  ok(vol.ret === '0' && !(await ovEntry('ov-layer-0', '/volume/big.bin')), `volume: the same write in the bind mount copies nothing into the upper layer (first ${vol.firstUs} µs)`, vol);
+  const del = await ovAct('ov-delete');
+  const wh = await ovEntry('ov-layer-0', '/data/notes.txt');
+  ok(del.ret === '0' && wh && wh.type === 'w', 'delete: the upper layer has a whiteout, a 0:0 character device, read from the upper directory', wh);
+  const lk = await ovLookup('/data/notes.txt');
+  ok(lk.layer === '' && /whiteout/.test(lk.text) && /ENOENT/.test(lk.text), 'lookup: the whiteout stops the lookup, and the merged mount says ENOENT', lk);
+  const opq = await ovAct('ov-opaque');
+  const dir = await ovEntry('ov-layer-0', '/data/dir-a');
+  ok(opq.ret === '0' && dir && /opaque/.test(dir.marks), 'delete a directory and make it again: trusted.overlay.opaque=y on the upper directory', dir);
+  ok(!!(await ovEntry('ov-merged', '/data/dir-a/made-after')) && !(await ovEntry('ov-merged', '/data/dir-a/one.txt')), 'opaque: the merged view shows only the new directory\'s content');
+  const rn = await ovAct('ov-rename');
+  ok(rn.ret === '-1' && rn.errname === 'EXDEV', 'redirect_dir=off: rename(2) of a lower directory fails with EXDEV', rn);
+  const ln = await ovAct('ov-link');
+  const idx = await page.evaluate(() => document.querySelectorAll('[data-testid=ov-indexdir] li[data-path]').length);
+  ok(ln.ret === '0' && idx >= 1, 'index=on: a hard link to a lower file copies it up and records it in work/index', { ln, idx });
+  await page.getByTestId('ov-filter').fill('/bin');
+  await page.locator('[data-testid=ov-merged] li[data-path="/bin/sh"]').click();
+  await page.waitForFunction(() => /\/bin\/sh/.test(document.querySelector('[data-testid=ov-lookup]').textContent), null, { timeout: 20000 });
+  const sh = await page.getByTestId('ov-lookup-result').evaluate((x) => ({ ...x.dataset, text: x.textContent }));
+  ok(sh.role === 'image' && /inode/.test(sh.text), 'clicking a path of the merged view: it comes from the image\'s layer (upper and the lab\'s layer looked at first)', sh);
+  await page.getByTestId('ov-filter').fill('/data');
+  await shots('overlay', '[data-testid=ov-layers]');
+  await shots('overlay-actions', '[data-testid=ov-results]');
+
+  // The multi-layer image, with redirect_dir=on.
+  await ovRun({ image: 'localhost/lab-test:v1', big: 8, redirect: true });
+  await page.getByTestId('ov-filter').fill('');
+  const wh3 = await ovEntry('ov-layer-2', '/data/del.txt');
+  const opq3 = await ovEntry('ov-layer-2', '/opq');
+  ok(wh3 && wh3.type === 'w' && opq3 && /opaque/.test(opq3.marks), 'image layers: the tar\'s .wh.del.txt is a 0:0 whiteout and .wh..wh..opq an opaque directory in the layer\'s directory', { wh3, opq3 });
+  await page.getByTestId('ov-filter').fill('/data');
+  const lk3 = await ovLookup('/data/del.txt');
+  ok(lk3.layer === '' && /whiteout/.test(lk3.text), 'lookup: a file deleted by an upper image layer is not in the merged view', lk3);
+  const rn2 = await ovAct('ov-rename');
+  const red = await ovEntry('ov-layer-0', '/data/dir-b-renamed');
+  ok(rn2.ret === '0' && red && /redirect=/.test(red.marks), 'redirect_dir=on: the rename works and the upper directory carries trusted.overlay.redirect', { rn2, red });
+  await page.getByTestId('ov-filter').fill('');
+  await shots('overlay-image', '[data-testid=ov-layers]');
+  await page.getByTestId('ov-filter').fill('/data');
+  await page.getByTestId('ov-stop').click();
+});
+
+// ------------------------------------------------------------- experiment 5
+async function imCards() {
+  return page.evaluate(() => [...document.querySelectorAll('[data-testid=im-card]')].map((c) => ({ ...c.dataset })));
+}
+await test('image', async () => {
+  await page.getByTestId('tab-image').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=im-image] option')].some((o) => o.value === 'localhost/lab-test:v1'), null, { timeout: 10000 });
+  await page.getByTestId('im-image').selectOption('localhost/lab-test:v1');
+  await page.getByTestId('im-open').click();
+  await page.waitForFunction(() => /every digest recomputed/.test(document.querySelector('[data-testid=im-status]').textContent), null, { timeout: 60000 });
+  const cards = await imCards();
+  const roles = cards.map((c) => c.role).join(' ');
+  ok(roles === 'index manifest config layer layer layer', 'index → manifest → config → 3 layers, as linked cards', roles);
+  ok(cards.every((c) => c.verified === '1'), 'every digest recomputed from the stored bytes matches its name', cards);
+  const diff = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-diffid]')].map((d) => d.dataset.verified));
+  ok(diff.length === 3 && diff.every((v) => v === '1'), 'each layer, decompressed (gzip, gzip, zstd), hashes to the config\'s diff_id', diff);
+  const plats = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-platform]')].map((p) => ({ ...p.dataset })));
+  ok(plats.length === 2 && plats.filter((p) => p.chosen === '1').length === 1 && plats.find((p) => p.chosen === '1').platform === 'linux/amd64', 'the multi-arch index: two platforms, the host\'s chosen', plats);
+  const layers = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-layer]')].map((l) => ({ ...l.dataset, hist: l.querySelector('[data-testid=im-history]').textContent })));
+  ok(layers.length === 3 && /layer 3/.test(layers[2].hist) && /busybox/.test(layers[0].hist), 'the config\'s history is lined up with the layers', layers.map((l) => l.hist));
+  ok(layers[2].removed === '2' && layers[2].added === '2', 'layer 3 removes two things (a whiteout, an opaque directory) and adds two files', layers[2]);
+  const tree = await page.evaluate(() => [...document.querySelectorAll('[data-testid=im-entry]')].map((e) => e.dataset.st + ' ' + e.dataset.path));
+  ok(tree.includes('removed /data/del.txt') && tree.includes('opaque /opq') && tree.includes('added /data/new.txt'), 'the top layer\'s tree: .wh.del.txt read as a deletion, .wh..wh..opq as an opaque directory', tree);
+  const wasted = Number(await page.getByTestId('im-wasted').getAttribute('data-bytes'));
+  ok(wasted === 18, 'wasted space: the 18 bytes of del.txt, lower1 and lower2 that layer 2 still carries', wasted);
+  await page.locator('[data-testid=im-layer][data-layer="1"]').click();
+  await page.locator('[data-testid=im-entry][data-path="/data/keep.txt"]').click();
+  await page.getByTestId('im-file-text').waitFor({ timeout: 10000 });
+  ok((await page.getByTestId('im-file-text').textContent()) === 'keep\n', 'a file\'s content, read from its layer\'s tar', await page.getByTestId('im-file').textContent());
+  await shots('image', '[data-testid=im-chain]');
+  await shots('image-layers', '[data-testid=im-dive]');
+
+  // Pulled from a registry the learner names (Debian's registry, on loopback).
+  await page.getByTestId('im-ref').fill(`${process.env.LAB_REGISTRY}/lab/img:v1`);
+  await page.getByTestId('im-insecure').check();
+  await page.getByTestId('im-pull').click();
+  // The pulled image's own name ends the status line once it is taken apart.
+  const pulledName = `${process.env.LAB_REGISTRY}/lab/img:v1`;
+  await page.waitForFunction((nm) => document.querySelector('[data-testid=im-status]').textContent.startsWith(nm + ': every digest recomputed') ||
+    document.querySelector('[data-testid=im-status]').classList.contains('err'), pulledName, { timeout: 90000 });
+  const pc = await imCards();
+  const st5 = await page.getByTestId('im-status').textContent();
+  ok(st5.startsWith(pulledName) && pc.length === 6 && pc.every((c) => c.verified === '1'), 'pulled from the registry: the same chain, every digest verified', { pc, status: st5 });
+  await shots('image-pulled', '[data-testid=im-chain]');
+});
+
+// ------------------------------------------------------------- part 1, as a learner found it
+const post = async (p, body) => request('POST', p, { ...authed, 'Content-Type': 'application/json' }, body);
+const listExps = async () => JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
+async function waitExp(id, pred, ms) {
+  for (let t = 0; t < ms; t += 250) {
+    const e = (await listExps()).find((x) => x.id === id);
+    if (e && pred(e)) return e;
+    await sleep(250);
+  }
+  return (await listExps()).find((x) => x.id === id);
+}
+await test('requests', async () => {
+  for (const [body, field] of [['{"kind":null}', 'kind'], ['{"kind":"walkthrough","user":"yes"}', 'user'], ['{"kind":"cgroups","memory_max_mb":1000000000}', 'memory_max_mb'],
+    ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {
+    const r = await post('/api/experiments', body);
+    let j = null;
+    try { j = JSON.parse(r.body); } catch (e) { /* not JSON */ }
+    ok(r.status === 400 && j && typeof j.error === 'string' && j.error.includes(field) && !r.body.includes('<script>') && !r.body.includes('<b>'),
+      `a bad request is refused with a JSON error naming ${field}, without echoing the input`, r);
+  }
+  const w = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const sse = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w.id}/events?token=${TOKEN}` }, (res) => res.resume());
+  for (let i = 0; i < 40 && !(await request('GET', `/api/experiments/${w.id}`, authed)).body.includes('"type":"pause"'); i++) await sleep(250);
+  for (const body of ['{"action":null}', '{"action":5}', '{"action":"next","x":1}', 'garbage']) {
+    const r = await post(`/api/experiments/${w.id}/step`, body);
+    ok(r.status === 400 && JSON.parse(r.body).error, `step ${body}: 400 with the reason, the server stays up`, r);
+  }
+  ok((await request('GET', '/api/info', authed)).status === 200, 'the lab still answers after the bad step requests');
+  // Abort at the first step: nothing else runs.
+  const ab = await post(`/api/experiments/${w.id}/step`, '{"action":"abort"}');
+  const end = await waitExp(w.id, (e) => e.done, 20000);
+  const ev = JSON.parse((await request('GET', `/api/experiments/${w.id}`, authed)).body).events;
+  const ends = ev.filter((e) => e.type === 'end');
+  ok(ab.status === 200 && ends.length === 1 && ends[0].errname === 'ECANCELED' && !ev.some((e) => e.type === 'begin' && /^clone/.test(e.call)) && end.status !== 'finished',
+    'abort at the first step: it fails with ECANCELED and no container is made', { ends: ends.map((e) => e.call + ' ' + e.errname), status: end.status });
+  sse.destroy();
+});
+
+await test('teardown timing', async () => {
+  // A stream opened and never read holds an experiment only for a while
+  // (GLASS_LAB_STREAM_SECS=8 here): no heartbeat comes.
+  const w = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const req = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w.id}/events?token=${TOKEN}` }, (res) => res.pause());
+  const t0 = Date.now();
+  const e = await waitExp(w.id, (x) => x.status !== 'running', 40000);
+  ok(e && e.status === 'stopped' && /went away/.test(e.reason || ''), `a stream that is never read does not hold its experiment (torn down after ${((Date.now() - t0) / 1000).toFixed(1)} s)`, e);
+  req.destroy();
+  // A page that vanishes without a word (no DELETE, no more heartbeats):
+  // its stream breaks, and the experiment ends a few seconds later.
+  const w2 = JSON.parse((await post('/api/experiments', '{"kind":"walkthrough"}')).body);
+  const r2 = http.get({ host: URL_.hostname, port: URL_.port, path: `/api/experiments/${w2.id}/events?token=${TOKEN}` }, (res) => res.resume());
+  for (let i = 0; i < 8; i++) { await sleep(500); await post(`/api/experiments/${w2.id}/heartbeat`, '{}'); }
+  r2.destroy();
+  const t1 = Date.now();
+  const e2 = await waitExp(w2.id, (x) => x.status !== 'running', 30000);
+  const took = (Date.now() - t1) / 1000;
+  ok(e2 && e2.status === 'stopped' && took < 10, `a client that vanished is noticed: its experiment stopped ${took.toFixed(1)} s later`, e2);
+});
+
+await test('sysv', async () => {
+  // Another program holds the SysV key the next experiment would use: the
+  // lab makes nothing (IPC_EXCL) and so removes nothing of it.
+  const next = Math.max(0, ...(await listExps()).map((x) => Number(x.id.slice(1)))) + 1;
+  const key = 0x676c0000 | (next & 0xffff);
+  const py = (code) => execFileSync('/usr/bin/python3', ['-c', `import ctypes;l=ctypes.CDLL(None);${code}`]).toString().trim();
+  const id = Number(py(`print(l.shmget(${key},4096,0o1600))`));
+  const r = JSON.parse((await post('/api/experiments', '{"kind":"namespaces","namespaces":{"mount":true,"pid":true,"ipc":true}}')).body);
+  ok(r.id === `e${next}`, 'the experiment got the id whose key is taken', { r, next });
+  const done = await waitExp(r.id, (x) => x.done, 60000);
+  const ipc = JSON.parse((await request('GET', `/api/experiments/${r.id}`, authed)).body).events.find((x) => x.type === 'ipc');
+  const still = Number(py(`print(l.shmget(${key},0,0))`));
+  ok(ipc && ipc.shm_id === -1 && /exists/i.test(ipc.shm_error || '') && still === id && done.done, 'the key was taken: the lab made no segment (EEXIST), and the other program\'s segment survives the teardown', { ipc, id, still });
+  py(`print(l.shmctl(${id},0,None))`);
+});
+
+await test('slowloris', async () => {
+  // 300 connections that never finish their headers must not lock out the learner.
+  const socks = [];
+  for (let i = 0; i < 300; i++) {
+    const c = net.connect(Number(URL_.port), URL_.hostname);
+    c.on('error', () => {});
+    c.write(`GET /api/info HTTP/1.1\r\nHost: ${URL_.host}\r\nX-Slow: `);
+    socks.push(c);
+  }
+  await sleep(1500);
+  const t0 = Date.now();
+  let r = null;
+  try { r = await request('GET', '/api/info', authed); } catch (e) { r = { status: String(e) }; }
+  ok(r.status === 200, `with 300 idle connections open, the learner's request is answered (${Date.now() - t0} ms)`, r.status);
+  const pg = await ctx.newPage();
+  await pg.goto(URL_.href);
+  ok((await pg.title()) === 'glass lab', 'and the page loads');
+  await pg.close();
+  for (const c of socks) c.destroy();
+});
+
 // ------------------------------------------------------------- teardown
 await test('teardown', async () => {
   // A tab that goes away: start a walk-through (it pauses), close the tab.
   const p2 = await ctx.newPage();
   await p2.goto(URL_.href);
-  await p2.getByTestId('tab-walk').click();
+  await p2.getByTestId('tab-walkthrough').click();
   await p2.getByTestId('walk-start').click();
   await p2.waitForFunction(() => !document.querySelector('[data-testid=walk-next]').disabled, null, { timeout: 30000 });
   for (let i = 0; i < 5; i++) { await p2.getByTestId('walk-next').click(); await sleep(150); }
   const list = JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
-  const mine = list.filter((e) => e.status === 'running');
+  const mine = list.filter((e) => e.status === 'running' && e.kind === 'walkthrough');
   ok(mine.length === 1, 'a paused walk-through is running for the second tab', list);
+  const closedAt = Date.now();
   await p2.close({ runBeforeUnload: false });
   let after = null;
   for (let i = 0; i < 60; i++) {
@@ -335,7 +730,7 @@ await test('teardown', async () => {
     after = l.find((e) => e.id === (mine[0] || {}).id);
     if (after && after.status !== 'running' && after.done) break;
   }
-  ok(after && after.status !== 'running' && after.done, 'closing the tab tears its experiment down', after);
+  ok(after && after.status !== 'running' && after.done, `closing the tab tears its experiment down (${((Date.now() - closedAt) / 1000).toFixed(1)} s)`, after);
   const pid = process.env.LAB_PID;
   const parent = process.env.GLASS_LAB_CGROUP || `/glass-lab-${pid}`;
   const leftCg = fs.readdirSync('/sys/fs/cgroup').flatMap((h) => {
@@ -363,8 +758,10 @@ await test('concurrent', async () => {
   }
   const st = await Promise.all(ids.map(get));
   ok(st.every((e) => e.status === 'finished'), 'all three finish, each with its own container', st.map((e) => e.status));
-  const hosts = st.slice(0, 2).map((e) => e.events.find((v) => v.type === 'view' && v.side === 'container')?.view?.ns?.pid);
-  ok(hosts[0] && hosts[1] && hosts[0] !== hosts[1], 'the two walk-throughs ran in different PID namespaces', { hosts, last: st.slice(0, 2).map((e) => e.events.slice(-6).map((v) => v.type + ':' + (v.call || v.side || v.message || ''))) });
+  // Each runtime made the cgroup of its own experiment (the lab's /PARENT/eN).
+  const made = st.slice(0, 2).map((e, i) => e.events.some((v) => v.type === 'end' && v.call === 'mkdirat' && !v.errno &&
+    new RegExp(`/${ids[i]}"`).test(v.args)));
+  ok(made[0] && made[1], 'the two walk-throughs each made the cgroup of their own experiment', { made, ids });
 });
 
 ok(foreign.length === 0, 'the page loaded nothing from outside the lab (works offline)', foreign);
