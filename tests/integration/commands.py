@@ -62,8 +62,11 @@ def strip_comment(line):
 
 def segments(text):
     """The simple commands of a logical line: quote-aware split at
-    operators; the insides of $(...) and `...` are commands too."""
+    operators; the insides of $(...) and `...` are commands too.  A $(
+    opens a new quoting context (its quotes nest inside the outer "..."),
+    which its matching ) closes."""
     out, cur, q, i = [], "", None, 0
+    stack = []  # per open $(...): [quote outside it, open ( inside it]
     while i < len(text):
         c = text[i]
         two = text[i:i + 2]
@@ -71,18 +74,33 @@ def segments(text):
             cur += c
             if c == "'":
                 q = None
+        elif two == "$(":
+            out.append(cur)
+            stack.append([q, 0])
+            cur, q, i = "", None, i + 2
+            continue
         elif q == '"':
-            if two == "$(":
-                out.append(cur)
-                cur, i = "", i + 2
-                continue
             if c == '"' and text[i - 1] != "\\":
                 q = None
             cur += c
         elif c in "'\"":
             q = c
             cur += c
-        elif two in ("&&", "||", "$("):
+        elif c == "(" and stack:
+            stack[-1][1] += 1
+            out.append(cur)
+            cur = ""
+        elif c == ")" and stack and stack[-1][1] == 0:
+            out.append(cur)
+            q = stack.pop()[0]
+            # the rest of the outer command is not a new command: a
+            # word no program name can be stands in for the $(...)
+            cur = "=" if q else ""
+        elif c == ")" and stack:
+            stack[-1][1] -= 1
+            out.append(cur)
+            cur = ""
+        elif two in ("&&", "||"):
             out.append(cur)
             cur, i = "", i + 2
             continue
@@ -97,7 +115,8 @@ def segments(text):
 
 
 def words(seg):
-    return re.findall(r"(?:\"[^\"]*\"|'[^']*'|\$\{[^}]*\}|[^\s\"'])+", seg)
+    # a quote still open is one word to the end (its $(...) was cut off)
+    return re.findall(r"(?:\"[^\"]*\"|\"[^\"]*$|'[^']*'|\$\{[^}]*\}|[^\s\"'])+", seg)
 
 
 def program(seg, functions):
