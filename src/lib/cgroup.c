@@ -103,6 +103,14 @@ void glass_cgroup_free(struct glass_cgroup *cg)
 	free(cg);
 }
 
+void glass_cgroup_freep(struct glass_cgroup **cg)
+{
+	int saved = errno;
+	glass_cgroup_free(*cg);
+	*cg = NULL;
+	errno = saved;
+}
+
 /* Fills rel[]/dir[] for every hierarchy from `path`: absolute, relative to
  * the caller's own cgroup, or a saved per-hierarchy list
  * ("NAME:PATH;NAME:PATH", what glass_cgroup_path() returns when the
@@ -767,11 +775,8 @@ int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err)
 		char what[32];
 		snprintf(what, sizeof(what), "%d", (int)pids[i]);
 		struct glass_err *kerr = NULL;
-		if (glass_sys_kill(pids[i], sig, NULL, &kerr) < 0 && errno != ESRCH) {
-			rc = -1;
-			*err = kerr;
-			kerr = NULL;
-		}
+		if (glass_sys_kill(pids[i], sig, NULL, &kerr) < 0 && errno != ESRCH)
+			rc = glass_err_move(err, &kerr);
 		glass_err_free(&kerr);
 	}
 	free(pids);

@@ -80,5 +80,9 @@ const char *glass_cgroup_host_mode(void);
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err);
 
 void glass_cgroup_free(struct glass_cgroup *cg);
+/* Frees the handle (not the cgroup) when it leaves scope:
+ * `cleanup_cgroup struct glass_cgroup *cg = NULL`. */
+void glass_cgroup_freep(struct glass_cgroup **cg);
+#define cleanup_cgroup __attribute__((cleanup(glass_cgroup_freep)))
 
 #endif

@@ -391,6 +391,15 @@ struct glass_spec {
 	struct json_object *json; /* the parsed document (owned) */
 };
 
+/* Frees the spec when it leaves scope: `cleanup_spec struct glass_spec *s`. */
+void glass_spec_freep(struct glass_spec **spec);
+#define cleanup_spec __attribute__((cleanup(glass_spec_freep)))
+
+/* Drops a json-c reference when it leaves scope:
+ * `cleanup_json struct json_object *o` (json_object_put on non-NULL). */
+void glass_json_putp(struct json_object **o);
+#define cleanup_json __attribute__((cleanup(glass_json_putp)))
+
 /* Parses and validates a config.json document held in memory.  Returns a
  * new spec, or NULL with *err naming the JSON path of the first bad value
  * (err->field set to that path). */

@@ -7,6 +7,7 @@
 #include "../../src/lib/util.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -199,6 +200,15 @@ static void test_roundtrip(void)
 	TAP_OK(stats && strstr(stats, "\"pids\":{\"current\":1"), "stats: %s",
 	       stats ? "pids.current 1" : "none");
 	free(stats);
+	/* A signal the kernel refuses (EINVAL) is an error, also for a caller
+	 * that passes no error pointer (delete does). */
+	TAP_OK(glass_cgroup_kill(cg, 100, NULL) == -1,
+	       "kill: a refused signal fails with err NULL");
+	TAP_OK(glass_cgroup_kill(cg, 100, &err) == -1 && err && err->errnum == EINVAL,
+	       "kill: a refused signal is EINVAL in the error");
+	glass_err_free(&err);
+	TAP_OK(kill(child, 0) == 0 && !glass_cgroup_is_frozen(cg),
+	       "kill: the child lives on, thawed, after a refused signal");
 	/* Reopen from the saved path and destroy: kills the child, removes dirs. */
 	struct glass_cgroup *cg2 = NULL;
 	TAP_OK(glass_cgroup_open(glass_cgroup_path(cg), &cg2, &err) == 0, "reopen from saved path");
