@@ -39,7 +39,7 @@ int glass_child_fail(int sync_fd, struct glass_err **err)
 {
 	char buf[GLASS_SYNC_MAX];
 	size_t n = glass_err_pack(*err, buf, sizeof(buf));
-	if (glass_sync_send(sync_fd, GLASS_SYNC_ERROR, buf, n) < 0) {
+	if (glass_sync_send(sync_fd, GLASS_SYNC_ERROR, buf, n, NULL) < 0) {
 		/* The parent is gone (create returned): the container's stderr
 		 * is the only place left to say why it did not start. */
 		char *msg = glass_err_format(*err);
@@ -55,7 +55,7 @@ static int child_expect(int fd, uint32_t want, void *buf, size_t size, struct gl
 {
 	char msg[GLASS_SYNC_MAX];
 	uint32_t type = 0;
-	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg));
+	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg), NULL);
 	if (n < 0)
 		return glass_err_new(err, errno, "recv(sync socket)");
 	if (type == 0)
@@ -241,10 +241,8 @@ static int init_main(void *arg)
 
 	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
 		glass_trace_phase("hooks");
-		if (glass_sync_send(fd, SYNC_HOOKS, NULL, 0) < 0) {
-			glass_err_new(&err, errno, "send(sync socket)");
+		if (glass_sync_send(fd, SYNC_HOOKS, NULL, 0, &err) < 0)
 			return glass_child_fail(fd, &err);
-		}
 		if (child_expect(fd, SYNC_HOOKS_DONE, NULL, 0, &err) < 0)
 			return glass_child_fail(fd, &err);
 	}
@@ -271,7 +269,7 @@ static int init_main(void *arg)
 
 	glass_trace_phase("created");
 	glass_trace_note("created", NULL, "init waits on exec.fifo for `start`");
-	if (glass_sync_send(fd, SYNC_READY, NULL, 0) < 0 ||
+	if (glass_sync_send(fd, SYNC_READY, NULL, 0, &err) < 0 ||
 	    child_expect(fd, SYNC_ATTACH, &attach, 1, &err) < 0) {
 		glass_err_free(&err);
 		return 1;
@@ -399,7 +397,7 @@ int glass_container_child(void *arg)
 			uint32_t p = (uint32_t)pid;
 			if (pid < 0)
 				return glass_child_fail(c->sync_fd, &err);
-			glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p));
+			glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p), NULL);
 			return 0;
 		}
 	}

@@ -362,7 +362,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	if (plan.grandchild) {
 		uint32_t p = 0;
 		pid_t inter = pid;
-		int r = glass_sync_expect(sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
+		int r = glass_container_sync_expect(sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
 		while (waitpid(inter, NULL, 0) < 0 && errno == EINTR)
 			;
 		pid = r < 0 ? -1 : (pid_t)p;
@@ -392,22 +392,18 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 
 	{
 		uint32_t p = (uint32_t)pid;
-		if (glass_sync_send(sp[0], SYNC_GO, &p, sizeof(p)) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
+		if (glass_sync_send(sp[0], SYNC_GO, &p, sizeof(p), err) < 0)
 			goto fail;
-		}
 	}
 	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
-		if (glass_sync_expect(sp[0], SYNC_HOOKS, NULL, 0, NULL, err) < 0)
+		if (glass_container_sync_expect(sp[0], SYNC_HOOKS, NULL, 0, NULL, err) < 0)
 			goto fail;
 		if (run_host_hooks(spec, &st, err) < 0)
 			goto fail;
-		if (glass_sync_send(sp[0], SYNC_HOOKS_DONE, NULL, 0) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
+		if (glass_sync_send(sp[0], SYNC_HOOKS_DONE, NULL, 0, err) < 0)
 			goto fail;
-		}
 	}
-	if (glass_sync_expect(sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
+	if (glass_container_sync_expect(sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
 		goto fail;
 	if (glass_seccomp_notify_forward(sc, id, bundle_abs, pid, spec, err) < 0)
 		goto fail;
@@ -425,13 +421,11 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
 	}
 	{
 		char a = attached ? 'a' : 'd';
-		if (glass_sync_send(sp[0], SYNC_ATTACH, &a, 1) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
+		if (glass_sync_send(sp[0], SYNC_ATTACH, &a, 1, err) < 0)
 			goto fail;
-		}
 	}
 	if (!attached && args.use_stub && glass_selfexe_init_waits_in_stub(spec, false, false) &&
-	    glass_sync_pump_until_eof(sp[0], err) < 0)
+	    glass_container_sync_drain(sp[0], err) < 0)
 		goto fail; /* the init could not exec the stub */
 	glass_trace_note("created", NULL, "container %s: init pid %d, state %s/%s/state.json", id,
 	                 (int)pid, root, id);

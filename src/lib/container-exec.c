@@ -109,7 +109,7 @@ int glass_container_exec_child(void *arg)
 		close(c->master_fd);
 	glass_trace_set_relay(c->sync_fd);
 	/* Wait until the parent has moved us into the container's cgroup. */
-	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go)) <= 0 || type != SYNC_GO)
+	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go), NULL) <= 0 || type != SYNC_GO)
 		return 1;
 	glass_trace_phase("namespaces");
 	if (glass_ns_join_process(c->init_pid, &pid_joined, &err) < 0)
@@ -119,7 +119,7 @@ int glass_container_exec_child(void *arg)
 	if (pid < 0)
 		return glass_child_fail(c->sync_fd, &err);
 	uint32_t p = (uint32_t)pid;
-	glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p));
+	glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p), NULL);
 	return 0;
 }
 
@@ -339,14 +339,12 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	}
 	{
 		uint32_t go = 1;
-		if (glass_sync_send(sp[0], SYNC_GO, &go, sizeof(go)) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
+		if (glass_sync_send(sp[0], SYNC_GO, &go, sizeof(go), err) < 0)
 			goto out;
-		}
 	}
 	{
 		uint32_t got = 0;
-		int r = glass_sync_expect(sp[0], SYNC_PID, &got, sizeof(got), NULL, err);
+		int r = glass_container_sync_expect(sp[0], SYNC_PID, &got, sizeof(got), NULL, err);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;
 		child = -1;
@@ -361,7 +359,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 		master = glass_fd_recv(ptys[0], slave_path, sizeof(slave_path) - 1);
 		if (master < 0) {
 			/* The process failed before: its error is on the sync socket. */
-			if (glass_sync_pump_until_eof(sp[0], err) == 0)
+			if (glass_container_sync_drain(sp[0], err) == 0)
 				glass_err_new(err, EPIPE, "the process did not send its terminal");
 			goto out;
 		}
@@ -369,7 +367,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 			glass_console_set_size(master, p.console_size.height, p.console_size.width,
 			                       NULL);
 	}
-	if (glass_sync_pump_until_eof(sp[0], err) < 0) {
+	if (glass_container_sync_drain(sp[0], err) < 0) {
 		/* The command's process reported the error and exits. */
 		while (!opts->detach && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;

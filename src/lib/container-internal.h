@@ -71,6 +71,19 @@ struct child_args {
 	int stub_fd;             /* the sealed exec stub (execstub.h) */
 };
 
+/* Parent side of the sync socket (container-sync.c).  Waits for a
+ * message of type `want`, relaying trace events and step answers
+ * meanwhile.  The child's ERROR message becomes *err (with the child's
+ * frames) and -1; EOF becomes "container process exited during setup".
+ * On success copies the payload into buf and its length into *len (either
+ * may be NULL). */
+int glass_container_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
+                                struct glass_err **err);
+/* Relays trace events and step answers until EOF (the child's end is
+ * close-on-exec: EOF means it executed its process).  An ERROR message
+ * becomes *err and -1; other messages are ignored. */
+int glass_container_sync_drain(int fd, struct glass_err **err);
+
 /* The post-clone script of create (container-child.c).  Never returns to
  * the caller's code: returns the exit status for _exit(). */
 int glass_container_child(void *arg);

@@ -76,7 +76,7 @@ int glass_container_start_locked(const char *root, const struct glass_state *st,
 		return glass_err_ctx(err, "start %s", st->id);
 	if (sync_fd >= 0) {
 		/* run: the child keeps sending trace events until execve. */
-		if (glass_sync_pump_until_eof(sync_fd, err) < 0)
+		if (glass_container_sync_drain(sync_fd, err) < 0)
 			return glass_err_ctx(err, "start %s", st->id);
 	}
 	/* Read the init's "0", then until EOF (its end closes on execve). */
