@@ -195,6 +195,13 @@ struct glass_net_priority {
 	uint32_t priority;
 };
 
+/* linux.resources.rdma.DEVICE: at least one of the two is set. */
+struct glass_rdma_limit {
+	char *device; /* "mlx5_1" */
+	bool has_hca_handles, has_hca_objects;
+	uint32_t hca_handles, hca_objects;
+};
+
 /* linux.resources: every number carries a has_ flag ("unset" != 0). */
 struct glass_resources {
 	bool present;
@@ -249,8 +256,7 @@ struct glass_resources {
 		size_t npriorities;
 	} network;
 
-	struct glass_kv *rdma; /* key = device, value = JSON text of limits:
-	                        * {"hcaHandles":N,"hcaObjects":M}, either may be absent */
+	struct glass_rdma_limit *rdma; /* linux.resources.rdma, one per device */
 	size_t nrdma;
 
 	struct glass_kv *unified; /* raw cgroup v2 "file": "value" */
@@ -390,6 +396,13 @@ struct glass_spec {
 	bool has_linux;
 	struct json_object *json; /* the parsed document (owned) */
 };
+
+/* Parses a LinuxResources JSON document (runc update -r FILE) into *out
+ * (zeroed first), naming the bad field on error.  Free with
+ * glass_spec_resources_clear(). */
+int glass_spec_parse_resources(const char *json_text, struct glass_resources *out,
+                               struct glass_err **err);
+void glass_spec_resources_clear(struct glass_resources *r);
 
 /* Frees the spec when it leaves scope: `cleanup_spec struct glass_spec *s`. */
 void glass_spec_freep(struct glass_spec **spec);

@@ -165,7 +165,7 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 			glass_err_new(&err, errno, "read(\"%s\")", file);
 			return runtime_fail(ctx, &err);
 		}
-		if (glass_cgroup_parse_resources(text, &r, &err) < 0)
+		if (glass_spec_parse_resources(text, &r, &err) < 0)
 			return runtime_fail(ctx, &err);
 	}
 	optind = 0;
@@ -182,11 +182,11 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 		if (c == 'r' || c == 'h')
 			continue;
 		if (c == '?') {
-			glass_cgroup_resources_clear(&r);
+			glass_spec_resources_clear(&r);
 			return runtime_usage(ctx, "update", "unknown flag");
 		}
 		if (bytes ? (v = parse_bytes(optarg)) < -1 : !str && parse_num(optarg, &v) < 0) {
-			glass_cgroup_resources_clear(&r);
+			glass_spec_resources_clear(&r);
 			return runtime_usage(ctx, "update", "--%s: invalid value \"%s\"", name,
 			                     optarg);
 		}
@@ -259,17 +259,17 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 			break;
 		case O_L3:
 		case O_MEMBW:
-			glass_cgroup_resources_clear(&r);
+			glass_spec_resources_clear(&r);
 			glass_err_new(&err, ENOTSUP, "--%s: Intel RDT is not supported by glass",
 			              name);
 			return runtime_fail(ctx, &err);
 		default:
-			glass_cgroup_resources_clear(&r);
+			glass_spec_resources_clear(&r);
 			return runtime_usage(ctx, "update", "unknown flag");
 		}
 	}
 	if (optind != argc - 1) {
-		glass_cgroup_resources_clear(&r);
+		glass_spec_resources_clear(&r);
 		return runtime_usage(ctx, "update", "want exactly one container ID");
 	}
 	struct glass_state *st;
@@ -280,7 +280,7 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 	    cgverb_open(ctx, argv[optind], &st, &s, &cg, &err) < 0) {
 		if (lock >= 0)
 			close(lock);
-		glass_cgroup_resources_clear(&r);
+		glass_spec_resources_clear(&r);
 		return runtime_fail(ctx, &err);
 	}
 	if (s == GLASS_STATUS_STOPPED) {
@@ -292,6 +292,6 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 	glass_cgroup_free(cg);
 	glass_state_free(st);
 	close(lock);
-	glass_cgroup_resources_clear(&r);
+	glass_spec_resources_clear(&r);
 	return rc < 0 ? runtime_fail(ctx, &err) : 0;
 }
