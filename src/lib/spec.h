@@ -447,8 +447,18 @@ const char *glass_rlimit_name(int resource);
  * Returns a malloc'd pretty-printed JSON document. */
 char *glass_spec_default_json(bool rootless);
 
+/* The annotation that asks to run without the LSM labels the config names
+ * when the host has no such LSM (lsm.h). */
+#define GLASS_LSM_IGNORE_ANNOTATION "org.glass.lsm.ignore"
+
+/* What the host offers that the features document reports, as the caller
+ * probed it (lsm.h: labels are refused where the LSM is off). */
+struct glass_features_host {
+	bool apparmor, selinux;
+};
+
 /* The features document of the runtime spec (features.md) for this build
- * and host, pretty-printed JSON, malloc'd. */
-char *glass_spec_features_json(void);
+ * and `host`, pretty-printed JSON, malloc'd. */
+char *glass_spec_features_json(const struct glass_features_host *host);
 
 #endif

@@ -835,7 +835,8 @@ static void test_default(bool have_specs)
 
 static void test_features(bool have_specs)
 {
-	char *j = glass_spec_features_json();
+	struct glass_features_host host = {false, false};
+	char *j = glass_spec_features_json(&host);
 	struct json_object *doc = NULL, *l, *v;
 	bool ok;
 
