@@ -77,7 +77,8 @@ int main(int argc, char *argv[])
 	size_t la = 0, lb = 0;
 	cleanup_free char *a = read_file_at(AT_FDCWD, "/proc/self/exe", &la);
 	cleanup_free char *b = orig ? read_file_at(AT_FDCWD, orig, &lb) : NULL;
-	TAP_OK(a && b && la == lb && la > 4 && memcmp(a, b, la) == 0 && memcmp(a, "\177ELF", 4) == 0,
+	TAP_OK(a && b && la == lb && la > 4 && memcmp(a, b, la) == 0 &&
+	           memcmp(a, "\177ELF", 4) == 0,
 	       "the sealed copy equals %s (%zu bytes)", orig ? orig : "?", la);
 	printf("# copy + re-exec took %.0f us\n", glass_selfexe_cost_ns() / 1000.0);
 	return tap_done();
