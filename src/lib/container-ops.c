@@ -280,13 +280,74 @@ static int status_code(int status)
 	return WEXITSTATUS(status);
 }
 
+/* The foreground wait's state: the process, the pty master while it is
+ * open, and whether the caller's stdin still is. */
+struct waiter {
+	pid_t pid;
+	int master_fd;
+	bool in_open;
+	bool done;
+	int *exit_code;
+};
+
+/* A signal arrived: SIGCHLD reaps (the process, and whatever else this
+ * subreaper inherited), SIGWINCH resizes the pty, the rest is forwarded. */
+static void on_signal(struct waiter *w, int sfd)
+{
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	int sig = (int)si.ssi_signo;
+	if (sig == SIGWINCH) {
+		if (w->master_fd >= 0)
+			glass_console_copy_size(0, w->master_fd);
+		return;
+	}
+	if (sig != SIGCHLD) {
+		kill(w->pid, sig);
+		return;
+	}
+	int status;
+	pid_t got;
+	while ((got = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (got != w->pid)
+			continue;
+		*w->exit_code = status_code(status);
+		w->done = true;
+	}
+}
+
+/* The pty's output to our stdout; EOF or EIO (every slave closed, the
+ * process is gone) closes the master. */
+static void relay_out(struct waiter *w)
+{
+	char buf[8192];
+	ssize_t n = read(w->master_fd, buf, sizeof(buf));
+	if (n > 0) {
+		write_all(1, buf, (size_t)n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(w->master_fd);
+		w->master_fd = -1;
+	}
+}
+
+/* Our stdin to the pty, until it ends. */
+static void relay_in(struct waiter *w)
+{
+	char buf[8192];
+	ssize_t n = read(0, buf, sizeof(buf));
+	if (n > 0 && w->master_fd >= 0)
+		write_all(w->master_fd, buf, (size_t)n);
+	else if (n <= 0 && errno != EINTR)
+		w->in_open = false;
+}
+
 int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err)
 {
+	struct waiter w = {pid, master_fd, master_fd >= 0, false, exit_code};
 	sigset_t all;
 	struct termios saved;
 	bool raw = false;
-	bool in_open = master_fd >= 0;
-	bool done = false;
 	int sfd;
 
 	sigfillset(&all);
@@ -299,61 +360,25 @@ int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_
 			glass_console_copy_size(0, master_fd);
 	}
 	*exit_code = 255;
-	while (!done || master_fd >= 0) {
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {master_fd, POLLIN, 0}, {-1, POLLIN, 0}};
-		if (in_open)
-			p[2].fd = 0;
-		if (done)
-			p[0].fd = -1; /* only drain the pty now */
-		int r = poll(p, 3, done ? 100 : -1);
+	while (!w.done || w.master_fd >= 0) {
+		/* Once the process is reaped, only drain the pty. */
+		struct pollfd p[3] = {{w.done ? -1 : sfd, POLLIN, 0},
+		                      {w.master_fd, POLLIN, 0},
+		                      {w.in_open ? 0 : -1, POLLIN, 0}};
+		int r = poll(p, 3, w.done ? 100 : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0 || (r == 0 && w.done))
 			break;
-		if (r == 0 && done)
-			break;
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-				if (sig == SIGCHLD) {
-					int status;
-					pid_t w;
-					while ((w = waitpid(-1, &status, WNOHANG)) > 0)
-						if (w == pid) {
-							*exit_code = status_code(status);
-							done = true;
-						}
-				} else if (sig == SIGWINCH) {
-					if (master_fd >= 0)
-						glass_console_copy_size(0, master_fd);
-				} else {
-					kill(pid, sig);
-				}
-			}
-		}
-		if (master_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			char buf[8192];
-			ssize_t n = read(master_fd, buf, sizeof(buf));
-			if (n > 0)
-				write_all(1, buf, (size_t)n);
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				/* EIO: every slave closed, the process is gone. */
-				close(master_fd);
-				master_fd = -1;
-			}
-		}
-		if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-			char buf[8192];
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n > 0 && master_fd >= 0)
-				write_all(master_fd, buf, (size_t)n);
-			else if (n <= 0 && errno != EINTR)
-				in_open = false;
-		}
+		if (p[0].revents & POLLIN)
+			on_signal(&w, sfd);
+		if (w.master_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			relay_out(&w);
+		if (w.in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+			relay_in(&w);
 	}
-	if (master_fd >= 0)
-		close(master_fd);
+	if (w.master_fd >= 0)
+		close(w.master_fd);
 	if (raw)
 		glass_console_restore(0, &saved);
 	close(sfd);
