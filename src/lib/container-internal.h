@@ -134,6 +134,13 @@ int glass_container_start_locked(const char *root, const struct glass_state *st,
 int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err);
 void glass_container_block_signals(sigset_t *old);
 
+/* The steps create and exec share once their process is set up: the
+ * --pid-file (written atomically), and the pty master handed to the
+ * --console-socket (closed here, *master set to -1). */
+int glass_container_write_pid_file(const char *path, pid_t pid, struct glass_err **err);
+int glass_container_send_console(const char *socket_path, int *master, const char *pty_path,
+                                 struct glass_err **err);
+
 /* Prints a warning (failed poststart/poststop hooks) on stderr. */
 void glass_container_warn(const char *what, struct glass_err **err);
 

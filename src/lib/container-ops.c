@@ -37,6 +37,25 @@ void glass_container_warn(const char *what, struct glass_err **err)
 	glass_err_free(err);
 }
 
+int glass_container_write_pid_file(const char *path, pid_t pid, struct glass_err **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
+		return glass_err_field(err, errno, "--pid-file", "write pid file %s", path);
+	return 0;
+}
+
+int glass_container_send_console(const char *socket_path, int *master, const char *pty_path,
+                                 struct glass_err **err)
+{
+	if (glass_console_send_fd(socket_path, *master, pty_path, err) < 0)
+		return -1;
+	close(*master);
+	*master = -1;
+	return 0;
+}
+
 static bool init_alive(const struct glass_state *st)
 {
 	unsigned long long start;
