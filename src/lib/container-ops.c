@@ -218,13 +218,31 @@ static bool wait_gone(const struct glass_state *st, int ms)
 	return !init_alive(st);
 }
 
+/* Kills every process of a created or running container (thawing a
+ * paused one so SIGKILL is delivered) and waits for the init to be gone. */
+static int kill_all(const struct glass_state *st, struct glass_cgroup *cg, enum glass_status s,
+                    struct glass_err **err)
+{
+	if (cg) {
+		if (s == GLASS_STATUS_PAUSED)
+			glass_cgroup_freeze(cg, false, NULL);
+		glass_cgroup_kill(cg, SIGKILL, NULL);
+	}
+	glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
+	if (!wait_gone(st, 10000))
+		return glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL",
+		                     st->id, (int)st->pid);
+	return 0;
+}
+
 int glass_container_delete(const char *root, const char *id, bool force, struct glass_err **err)
 {
 	cleanup_close int lock = -1;
 	struct glass_state *st = NULL;
-	struct glass_spec *spec = NULL;
-	struct glass_cgroup *cg = NULL;
+	cleanup_spec struct glass_spec *spec = NULL;
+	cleanup_cgroup struct glass_cgroup *cg = NULL;
 	enum glass_status s;
+	int rc = -1;
 
 	if (glass_state_lock(root, id, false, &lock, err) < 0)
 		return -1;
@@ -240,31 +258,18 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 	s = glass_state_status(root, st);
 	if (st->cgroup_path)
 		glass_cgroup_open(st->cgroup_path, &cg, NULL);
-	if (s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) {
-		if (!force) {
-			glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s",
-			              id, glass_status_name(s));
-			goto fail;
-		}
+	if ((s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) && !force) {
+		glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s", id,
+		              glass_status_name(s));
+		goto out;
 	}
-	if (s != GLASS_STATUS_STOPPED) {
-		/* created (runc deletes a created container without --force)
-		 * or forced: kill everything, thaw so SIGKILL is delivered. */
-		if (cg) {
-			if (s == GLASS_STATUS_PAUSED)
-				glass_cgroup_freeze(cg, false, NULL);
-			glass_cgroup_kill(cg, SIGKILL, NULL);
-		}
-		glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
-		if (!wait_gone(st, 10000)) {
-			glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL", id,
-			              (int)st->pid);
-			goto fail;
-		}
-	}
+	/* created (runc deletes a created container without --force) or
+	 * forced: kill everything first. */
+	if (s != GLASS_STATUS_STOPPED && kill_all(st, cg, s, err) < 0)
+		goto out;
 	if (cg && glass_cgroup_destroy(cg, err) < 0) {
 		glass_err_ctx(err, "delete %s: remove cgroup", id);
-		goto fail;
+		goto out;
 	}
 	spec = glass_container_load_config(root, id, NULL);
 	/* The resctrl class is the runtime's to remove only when it named
@@ -272,17 +277,12 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 	if (spec && spec->linux_.intel_rdt.present)
 		glass_intelrdt_remove(spec, id, spec->linux_.intel_rdt.clos_id == NULL, NULL);
 	if (glass_state_remove(root, id, err) < 0)
-		goto fail;
+		goto out;
 	run_hooks_warn(spec, st, GLASS_HOOK_POSTSTOP, GLASS_STATUS_STOPPED, "poststop");
-	glass_spec_free(spec);
-	glass_cgroup_free(cg);
+	rc = 0;
+out:
 	glass_state_free(st);
-	return 0;
-fail:
-	glass_spec_free(spec);
-	glass_cgroup_free(cg);
-	glass_state_free(st);
-	return -1;
+	return rc;
 }
 
 void glass_container_block_signals(sigset_t *old)
