@@ -60,6 +60,16 @@ call=$(printf 'static long f(void)\n{\n\treturn syscall(SYS_pivot_root, "a", "b"
 raw_allowed_at src/lib/newfile.c "SYS_${call#syscall(SYS_}"
 is "an unlisted raw syscall(SYS_pivot_root) would be reported" "$?" 1
 
+# An error goes up with glass_err_move(), never a hand-written *err = e
+# (which forgets that err may be NULL).  The store's two are the store
+# issue's (issue 19 item 4).
+moves=$(git ls-files 'src/lib/*.c' 'src/runtime/*.c' 'src/engine/*.c' 'src/lab/*.c' |
+	xargs grep -nE '\*err = [a-z_]+;' 2>/dev/null | grep -v '= NULL;' | grep -v '^src/lib/err\.c:' || true)
+if [ -z "$moves" ]; then ok_line "no hand-written *err = e outside err.c (glass_err_move)"; else
+	not_ok_line "hand-written *err = e (use glass_err_move)"
+	printf '#   %s\n' "$moves" | head -20
+fi
+
 if command -v clang-format >/dev/null; then
 	files=$(git ls-files '*.c' '*.h')
 	bad=$(for f in $files; do clang-format --dry-run --Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
