@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 static const char *const ipc_sysctls[] = {
     "kernel.msgmax",      "kernel.msgmnb",      "kernel.msgmni",      "kernel.sem",
@@ -86,6 +87,24 @@ int glass_rootfs_sysctl(const struct glass_rootfs_ctx *ctx, struct glass_err **e
 	return 0;
 }
 
+/* The nosuid/nodev/noexec of the mount an entry sits on: a read-only
+ * bind of /proc/sys must stay as nosuid, nodev and noexec as /proc is, and
+ * a bind remount that does not name them clears them (runc keeps them). */
+static unsigned long kept_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long fl = 0;
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		fl |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		fl |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		fl |= MS_NOEXEC;
+	return fl;
+}
+
 int glass_rootfs_readonly_paths(const struct glass_rootfs_ctx *ctx, int rootfd,
                                 struct glass_err **err)
 {
@@ -110,7 +129,7 @@ int glass_rootfs_readonly_paths(const struct glass_rootfs_ctx *ctx, int rootfd,
 		fd = glass_path_open(rootfd, p, O_PATH, field, err);
 		if (fd < 0)
 			return -1;
-		if (glass_rootfs_remount_bind(fd, p, MS_RDONLY, field, err) < 0)
+		if (glass_rootfs_remount_bind(fd, p, MS_RDONLY | kept_flags(fd), field, err) < 0)
 			return -1;
 	}
 	return 0;

@@ -147,7 +147,8 @@ out=$(cd / && in_ct "$b" 'echo "rel=$(cat /mnt/x)"')
 is "a relative mounts[].source is found in the bundle" "$(val "$out" rel)" rel
 
 # --- masked and readonly paths (default list + custom ones)
-b=$(new_bundle '.root.readonly = false | .linux.maskedPaths += ["/etc/hostname", "/var", "/nonexistent"] |
+b=$(new_bundle '.root.readonly = false | (.mounts[] | select(.destination == "/proc")).options = ["nosuid", "noexec", "nodev"] |
+	.linux.maskedPaths += ["/etc/hostname", "/var", "/nonexistent"] |
 	.linux.readonlyPaths += ["/home", "/nonexistent2"]' copy)
 out=$(in_ct "$b" '
 echo "keys=$(cat /proc/keys | wc -c)"
@@ -158,6 +159,7 @@ touch /var/x 2>&1 | grep -q "Read-only" && echo var_write=EROFS
 echo "firmware=$(ls -A /sys/firmware | wc -l)"
 (echo x >/proc/sys/kernel/domainname) 2>&1 | grep -q "Read-only" && echo procsys=EROFS
 /usr/bin/glass-probe try open-write /proc/sysrq-trigger | sed -n "s/.*\"errname\":\"\([A-Z]*\)\".*/sysrq=\1/p"
+echo "procsys_opts=$(awk '"'"'$5 == "/proc/sys" {print $6}'"'"' /proc/self/mountinfo)"
 touch /home/x 2>&1 | grep -q "Read-only" && echo home=EROFS
 touch /root/x && echo root_dir=writable
 rm -f /root/x
@@ -170,6 +172,7 @@ is "masked directory /var is empty" "$(val "$out" var)" 0
 is "masked directory /var is read-only" "$(val "$out" var_write)" EROFS
 is "masked /sys/firmware is empty" "$(val "$out" firmware)" 0
 is "readonly /proc/sys: writes fail with EROFS" "$(val "$out" procsys)" EROFS
+is "readonly /proc/sys keeps the nosuid,nodev,noexec of /proc's mount (as runc)" "$(val "$out" procsys_opts)" ro,nosuid,nodev,noexec,relatime
 if [ -e /proc/sysrq-trigger ]; then
 	is "readonly /proc/sysrq-trigger cannot be opened for writing" "$(val "$out" sysrq)" EROFS
 else
