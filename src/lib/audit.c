@@ -144,6 +144,42 @@ static bool has(const int *v, size_t n, int cap)
 	return false;
 }
 
+/* Root's rule at execve: a uid-0 process gets its whole bounding set as
+ * permitted and effective (a program file counts as fully capable), so a
+ * bounding set wider than the permitted set is handed back at the next
+ * execve, unless no_new_privs stops the gain. */
+static void audit_regain(const struct glass_spec *s, struct glass_audit_report *r)
+{
+	const struct glass_caps *c = &s->process.caps;
+	struct strbuf b = STRBUF_INIT;
+	cleanup_free char *list = NULL;
+	enum glass_audit_severity sev = GLASS_AUDIT_MEDIUM;
+	size_t n = 0;
+
+	if (s->process.user.uid != 0 || s->process.no_new_privileges)
+		return;
+	for (size_t i = 0; i < c->nbounding; i++) {
+		int cap = c->bounding[i];
+		if (has(c->permitted, c->npermitted, cap))
+			continue;
+		if (cap == CAP_SYS_ADMIN || cap == CAP_SYS_MODULE || cap == CAP_SYS_RAWIO ||
+		    cap == CAP_DAC_READ_SEARCH)
+			sev = GLASS_AUDIT_HIGH;
+		strbuf_printf(&b, "%s%s", n++ ? " " : "", glass_cap_name(cap) + 4);
+	}
+	list = strbuf_steal(&b);
+	if (n == 0)
+		return;
+	if (s->linux_.ns[GLASS_NS_USER].present)
+		sev = lower(sev);
+	add(r, sev, "capabilities", "bounding-regained-at-exec", "process.capabilities.bounding",
+	    "keep the bounding set equal to the permitted set, or set process.noNewPrivileges",
+	    "the process runs as root without no_new_privs and its bounding set holds %zu "
+	    "capabilities it does not have (%s): the kernel grants root its bounding set at "
+	    "every execve, so any program it runs regains them",
+	    n, list);
+}
+
 static void audit_caps(const struct glass_spec *s, struct glass_audit_report *r)
 {
 	static const struct {
@@ -179,19 +215,10 @@ static void audit_caps(const struct glass_spec *s, struct glass_audit_report *r)
 	const char *field = "process.capabilities.bounding";
 	bool userns = s->linux_.ns[GLASS_NS_USER].present;
 
-	if (!s->process.has_caps || !c->has_bounding) {
-		/* Without a bounding set the runtime keeps its own: all of them. */
-		set = c->has_effective ? c->effective : NULL;
-		n = c->has_effective ? c->neffective : 0;
+	/* An absent object or list is an empty set (runc's meaning, and
+	 * glass's since caps.c drops what the config does not list). */
+	if (!s->process.has_caps)
 		field = "process.capabilities";
-		if (!c->has_effective) {
-			add(r, GLASS_AUDIT_HIGH, "capabilities", "caps-unset", field,
-			    "list the needed capabilities (Docker's 14 or fewer) in every set",
-			    "process.capabilities is absent: the runtime's own capability set is "
-			    "kept");
-			return;
-		}
-	}
 	if (n >= CAP_LAST_CAP) {
 		add(r, userns ? GLASS_AUDIT_HIGH : GLASS_AUDIT_CRITICAL, "capabilities", "all-caps",
 		    field, "grant only the capabilities the workload needs",
@@ -229,6 +256,7 @@ static void audit_caps(const struct glass_spec *s, struct glass_audit_report *r)
 		    "bounding set: %zu of %d capabilities (%s)", n, CAP_LAST_CAP + 1,
 		    n ? list : "none");
 	}
+	audit_regain(s, r);
 	if (c->has_ambient && c->nambient && s->process.user.uid != 0)
 		add(r, GLASS_AUDIT_LOW, "capabilities", "ambient-caps",
 		    "process.capabilities.ambient",
@@ -320,7 +348,13 @@ static void audit_seccomp(const struct glass_spec *s, struct glass_audit_report 
 static void audit_process(const struct glass_spec *s, struct glass_audit_report *r)
 {
 	const struct glass_process *p = &s->process;
-	if (!p->no_new_privileges)
+	if (!p->no_new_privileges && p->user.uid == 0)
+		add(r, GLASS_AUDIT_MEDIUM, "process", "root-without-no-new-privs",
+		    "process.noNewPrivileges", "set process.noNewPrivileges to true",
+		    "the process runs as root without no_new_privs: every execve may raise its "
+		    "capabilities up to the bounding set (root's rule, setuid and setcap files "
+		    "alike)");
+	else if (!p->no_new_privileges)
 		add(r, GLASS_AUDIT_MEDIUM, "process", "no-new-privs-missing",
 		    "process.noNewPrivileges", "set process.noNewPrivileges to true",
 		    "no_new_privs is not set: setuid/setcap binaries in the image can regain "
@@ -508,6 +542,8 @@ static void audit_mounts(const struct glass_spec *s, struct glass_audit_report *
 static void audit_devices(const struct glass_spec *s, struct glass_audit_report *r)
 {
 	const struct glass_linux *l = &s->linux_;
+	const struct glass_caps *c = &s->process.caps;
+	bool mknod = has(c->bounding, c->nbounding, CAP_MKNOD);
 	bool deny_all_first = false;
 	for (size_t i = 0; i < l->ndevices; i++) {
 		const struct glass_device *d = &l->devices[i];
@@ -555,11 +591,14 @@ static void audit_devices(const struct glass_spec *s, struct glass_audit_report 
 		add(r, GLASS_AUDIT_OK, "devices", "devices-deny-default", "linux.resources.devices",
 		    NULL, "device cgroup denies every device not explicitly allowed");
 	else if (!l->resources.ndevices)
-		add(r, GLASS_AUDIT_INFO, "devices", "devices-default", "linux.resources.devices",
-		    "write the device policy explicitly: {\"allow\": false, \"access\": \"rwm\"} "
-		    "first",
-		    "no device rules: the runtime's default (deny all but the standard devices) "
-		    "applies");
+		add(r, mknod ? GLASS_AUDIT_MEDIUM : GLASS_AUDIT_LOW, "devices", "no-device-policy",
+		    "linux.resources.devices",
+		    "write the device policy: {\"allow\": false, \"access\": \"rwm\"} first, "
+		    "then the devices the workload needs",
+		    "no device policy: glass and runc deny all but the standard devices, but the "
+		    "config relies on the runtime for it (a runtime that leaves the device cgroup "
+		    "open lets a process%s create and open the host's disks)",
+		    mknod ? " with CAP_MKNOD, as this one has," : " with CAP_MKNOD");
 }
 
 /* ---- masked and read-only paths ---- */

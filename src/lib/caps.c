@@ -122,12 +122,54 @@ static int do_capset(uint64_t eff, uint64_t prm, uint64_t inh, struct glass_err 
 	return -1;
 }
 
+/* Raises each capability of the ambient list that is both permitted and
+ * inheritable (the kernel's condition); the others are noted and skipped,
+ * as runc and crun do (`runc spec` lists ambient caps without an
+ * inheritable set). */
+static int raise_ambient(const struct glass_caps *caps, int last, uint64_t prm, uint64_t inh,
+                         struct glass_err **err)
+{
+	for (size_t i = 0; i < caps->nambient; i++) {
+		int c = caps->ambient[i];
+		char b[16], what[64];
+		struct glass_err *aerr = NULL;
+		if (c < 0 || c > last)
+			continue;
+		cap_str(c, b, sizeof(b));
+		if (!(prm & (1ull << c)) || !(inh & (1ull << c))) {
+			glass_trace_note("ambient", "process.capabilities.ambient",
+			                 "%s not raised: an ambient capability must also be "
+			                 "in the permitted and inheritable sets",
+			                 b);
+			continue;
+		}
+		snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)", b);
+		if (glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, what,
+		                    "process.capabilities.ambient", &aerr) < 0) {
+			if (aerr->errnum != EPERM)
+				return glass_err_move(err, &aerr);
+			glass_trace_note("ambient", "process.capabilities.ambient",
+			                 "%s not raised: %s", b, strerror(EPERM));
+			glass_err_free(&aerr);
+		}
+	}
+	return 0;
+}
+
 int glass_process_set_identity(const struct glass_process *p, struct glass_err **err)
 {
+	/* runc's meaning of an absent set, and of an absent object: empty.
+	 * Without a capabilities object the struct is all zero, so every set
+	 * is dropped; nothing the runtime holds is ever passed on by
+	 * default (root would otherwise regain it at the next execve). */
 	const struct glass_caps *caps = &p->caps;
 	int last = cap_last();
+	uint64_t eff, prm, inh;
 
-	if (p->has_caps && caps->has_bounding && drop_bounding(caps, last, err) < 0)
+	if (!p->has_caps)
+		glass_trace_note("caps", "process.capabilities",
+		                 "absent: every capability set is empty (bounding included)");
+	if (drop_bounding(caps, last, err) < 0)
 		return -1;
 	if (glass_sys_prctl(PR_SET_KEEPCAPS, 1, 0, "PR_SET_KEEPCAPS", NULL, err) < 0)
 		return -1;
@@ -141,48 +183,21 @@ int glass_process_set_identity(const struct glass_process *p, struct glass_err *
 		return errno == EINVAL ? glass_err_hint(err, "the uid is not mapped in the user "
 		                                             "namespace")
 		                       : -1;
-	if (p->has_caps) {
-		uint64_t eff = cap_mask(caps->effective, caps->neffective, last,
-		                        "process.capabilities.effective");
-		uint64_t prm = cap_mask(caps->permitted, caps->npermitted, last,
-		                        "process.capabilities.permitted");
-		uint64_t inh = cap_mask(caps->inheritable, caps->ninheritable, last,
-		                        "process.capabilities.inheritable");
-		if (do_capset(eff, prm, inh, err) < 0)
+	eff = cap_mask(caps->effective, caps->neffective, last, "process.capabilities.effective");
+	prm = cap_mask(caps->permitted, caps->npermitted, last, "process.capabilities.permitted");
+	inh = cap_mask(caps->inheritable, caps->ninheritable, last,
+	               "process.capabilities.inheritable");
+	if (do_capset(eff, prm, inh, err) < 0)
+		return -1;
+	/* Ambient capabilities survive execve: clear whatever the runtime's
+	 * caller left there (EINVAL: a kernel before 4.3 has none). */
+	if (glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, "PR_CAP_AMBIENT_CLEAR_ALL",
+	                    "process.capabilities.ambient", err) < 0) {
+		if (errno != EINVAL)
 			return -1;
-		if (caps->nambient && glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0,
-		                                      "PR_CAP_AMBIENT_CLEAR_ALL",
-		                                      "process.capabilities.ambient", err) < 0)
-			return -1;
-		for (size_t i = 0; i < caps->nambient; i++) {
-			int c = caps->ambient[i];
-			char b[16], what[64];
-			struct glass_err *aerr = NULL;
-			if (c < 0 || c > last)
-				continue;
-			cap_str(c, b, sizeof(b));
-			/* The kernel raises an ambient capability only when it is
-			 * both permitted and inheritable.  `runc spec` itself lists
-			 * ambient caps without an inheritable set, and runc and crun
-			 * run such configs with a warning: so does glass. */
-			if (!(prm & (1ull << c)) || !(inh & (1ull << c))) {
-				glass_trace_note(
-				    "ambient", "process.capabilities.ambient",
-				    "%s not raised: an ambient capability must also be "
-				    "in the permitted and inheritable sets",
-				    b);
-				continue;
-			}
-			snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)", b);
-			if (glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c,
-			                    what, "process.capabilities.ambient", &aerr) < 0) {
-				if (aerr->errnum != EPERM)
-					return glass_err_move(err, &aerr);
-				glass_trace_note("ambient", "process.capabilities.ambient",
-				                 "%s not raised: %s", b, strerror(EPERM));
-				glass_err_free(&aerr);
-			}
-		}
+		glass_err_free(err);
 	}
+	if (raise_ambient(caps, last, prm, inh, err) < 0)
+		return -1;
 	return glass_sys_prctl(PR_SET_KEEPCAPS, 0, 0, "PR_SET_KEEPCAPS", NULL, err) < 0 ? -1 : 0;
 }

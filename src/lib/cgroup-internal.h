@@ -165,9 +165,9 @@ char *glass_cg_rdma_line(const struct glass_rdma_limit *l);
 int glass_cg_v2_devices_attach(const char *dir, const struct glass_resources *r,
                                const struct glass_spec *spec, struct glass_err **err);
 
-/* The rules every container gets after its own (like runc's
- * AllowedDevices): /dev/null, zero, full, tty, random, urandom, ptmx,
- * pts/N, tun.  Iterate until type == 0. */
+/* The rules every container gets after its own (runc's AllowedDevices):
+ * mknod of any char or block device, and /dev/null, zero, full, tty,
+ * random, urandom, ptmx, pts/N, tun.  Iterate until type == 0. */
 extern const struct glass_device_rule glass_cg_default_rules[];
 
 #endif

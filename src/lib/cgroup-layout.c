@@ -69,6 +69,8 @@ const char *glass_cg_mode_name(enum cg_mode m)
 }
 
 const struct glass_device_rule glass_cg_default_rules[] = {
+    {true, 'c', -1, -1, "m"},    /* mknod of any char device (opening it is refused) */
+    {true, 'b', -1, -1, "m"},    /* mknod of any block device */
     {true, 'c', 1, 3, "rwm"},    /* /dev/null */
     {true, 'c', 1, 5, "rwm"},    /* /dev/zero */
     {true, 'c', 1, 7, "rwm"},    /* /dev/full */

@@ -294,11 +294,21 @@ static void rule_text(const struct glass_device_rule *d, char *buf, size_t size)
 		snprintf(buf, size, "%c %s:%s %s", type, maj, min, acc);
 }
 
+/* runc's device policy: deny everything ("a" to devices.deny empties the
+ * allow list and makes deny the default), then the config's rules in
+ * order, then the default devices, so an absent or empty
+ * linux.resources.devices still means "deny all but the standard
+ * devices".  linux.devices nodes get no rule of their own: a config that
+ * creates a node allows it in linux.resources.devices, as podman, docker
+ * and containerd write it. */
 static int v1_devices(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                       const struct glass_spec *spec, struct glass_err **err)
 {
 	(void)cg;
+	(void)spec;
 	char line[96];
+	if (glass_cg_write(dir, "devices.deny", "a", "linux.resources.devices", err) < 0)
+		return -1;
 	for (size_t i = 0; i < r->ndevices; i++) {
 		cleanup_free char *f = xasprintf("linux.resources.devices[%zu]", i);
 		rule_text(&r->devices[i], line, sizeof(line));
@@ -306,23 +316,9 @@ static int v1_devices(struct glass_cgroup *cg, const char *dir, const struct gla
 		                   line, f, err) < 0)
 			return -1;
 	}
-	if (spec == NULL)
-		return 0;
-	/* The default devices, and every device the config creates. */
 	for (const struct glass_device_rule *d = glass_cg_default_rules; d->type; d++) {
 		rule_text(d, line, sizeof(line));
 		if (glass_cg_write(dir, "devices.allow", line, "linux.resources.devices", err) < 0)
-			return -1;
-	}
-	for (size_t i = 0; i < spec->linux_.ndevices; i++) {
-		const struct glass_device *d = &spec->linux_.devices[i];
-		if (d->type == 'p')
-			continue;
-		struct glass_device_rule rule = {true, d->type == 'u' ? 'c' : d->type, d->major,
-		                                 d->minor, (char *)"rwm"};
-		cleanup_free char *f = xasprintf("linux.devices[%zu]", i);
-		rule_text(&rule, line, sizeof(line));
-		if (glass_cg_write(dir, "devices.allow", line, f, err) < 0)
 			return -1;
 	}
 	return 0;

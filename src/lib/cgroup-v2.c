@@ -305,27 +305,23 @@ static void emit_rule(struct prog *p, const struct glass_device_rule *d)
 }
 
 /* Compiles the effective rule list (the config's rules, then the default
- * devices and the config's devices, as runc appends them) with v1's
- * semantics: a rule "a *:* rwm" resets the default, later rules win. */
+ * devices, as runc appends them) with v1's semantics: everything is
+ * denied until a rule allows it, a rule "a *:* rwm" resets the default,
+ * later rules win.  linux.devices get no rule of their own (see
+ * cgroup-v1.c). */
 static void compile(const struct glass_resources *r, const struct glass_spec *spec, struct prog *p,
                     size_t *nrules)
 {
-	size_t n = 0, cap = r->ndevices + 16 + (spec ? spec->linux_.ndevices : 0);
+	size_t n = 0, cap = r->ndevices;
+	for (const struct glass_device_rule *d = glass_cg_default_rules; d->type; d++)
+		cap++;
 	cleanup_free struct glass_device_rule *all = xcalloc(cap, sizeof(*all));
 	for (size_t i = 0; i < r->ndevices; i++)
 		all[n++] = r->devices[i];
-	if (spec) {
+	if (spec)
 		for (const struct glass_device_rule *d = glass_cg_default_rules; d->type; d++)
 			all[n++] = *d;
-		for (size_t i = 0; i < spec->linux_.ndevices; i++) {
-			const struct glass_device *d = &spec->linux_.devices[i];
-			if (d->type == 'p')
-				continue;
-			all[n++] = (struct glass_device_rule){true, d->type == 'u' ? 'c' : d->type,
-			                                      d->major, d->minor, (char *)"rwm"};
-		}
-	}
-	bool dflt = true;
+	bool dflt = false;
 	size_t first = 0;
 	for (size_t i = 0; i < n; i++)
 		if (is_reset(&all[i])) {

@@ -90,12 +90,15 @@ int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_e
 	return rc;
 }
 
-char *glass_child_process_setup(const struct child_args *c, struct glass_err **err)
+char *glass_child_process_setup(struct child_args *c, struct glass_err **err)
 {
 	const struct glass_process *p = c->proc;
 	bool nnp = p->no_new_privileges;
 
 	glass_trace_phase("process");
+	/* Before the identity changes: /etc/passwd may be readable to root
+	 * only. */
+	c->env = glass_process_env_home(p);
 	if (glass_process_prepare(p, err) < 0 ||
 	    glass_process_prepare_linux(&c->spec->linux_, err) < 0)
 		return NULL;
@@ -407,7 +410,10 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 	                            "%d<exec.fifo>, F_SETFD, 0", fifo) < 0))
 		return glass_child_fail(fd, &err);
 	glass_sys_execveat_fd(c->stub_fd, "/memfd:" GLASS_EXECSTUB_ARGV0 " (sealed)", argv,
-	                      c->proc->env ? c->proc->env : no_env, "process.args", &err);
+	                      c->env         ? c->env
+	                      : c->proc->env ? c->proc->env
+	                                     : no_env,
+	                      "process.args", &err);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
 	return glass_child_fail(fd, &err);
@@ -426,8 +432,11 @@ int glass_child_exec(const struct child_args *c, const char *path, int fd)
 	                 "execve(\"%s\"): the container's process replaces "
 	                 "the runtime in pid %d",
 	                 path, (int)getpid());
-	glass_sys_execve(path, c->proc->args, c->proc->env ? c->proc->env : no_env, "process.args",
-	                 &err);
+	glass_sys_execve(path, c->proc->args,
+	                 c->env         ? c->env
+	                 : c->proc->env ? c->proc->env
+	                                : no_env,
+	                 "process.args", &err);
 	glass_err_ctx(&err, "exec %s", c->proc->args[0]);
 	return glass_child_fail(fd, &err);
 }
@@ -436,12 +445,7 @@ int glass_container_child(void *arg)
 {
 	struct child_args *c = arg;
 	struct glass_err *err = NULL;
-	sigset_t none;
 
-	/* The runtime may block signals (run forwards them): the container
-	 * starts with none blocked. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(c->parent_fd);
 	if (c->master_fd >= 0)
 		close(c->master_fd);
@@ -450,6 +454,10 @@ int glass_container_child(void *arg)
 	if (c->lock_fd >= 0)
 		close(c->lock_fd);
 	glass_trace_set_relay(c->sync_fd);
+	/* The runtime may block signals (run forwards them) and its caller
+	 * may ignore some (conmon: SIGPIPE): the container starts with
+	 * neither. */
+	glass_process_reset_signals();
 
 	if (c->plan->join_user) {
 		glass_trace_phase("namespaces");

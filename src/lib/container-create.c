@@ -203,7 +203,10 @@ static int plan(struct create_ctx *c, struct glass_err **err)
 	cleanup_free char *cfg = xasprintf("%s/config.json", c->bundle);
 	glass_trace_note("load", NULL, "%s", cfg);
 	c->spec = glass_spec_load(cfg, err);
-	if (c->spec == NULL || validate(c->spec, c->opts, c->attached, err) < 0)
+	if (c->spec == NULL)
+		return -1;
+	glass_spec_warn(c->spec);
+	if (validate(c->spec, c->opts, c->attached, err) < 0)
 		return -1;
 	c->rootfs = resolve_rootfs(c->spec, c->bundle, err);
 	if (c->rootfs == NULL)
@@ -220,7 +223,7 @@ static int plan(struct create_ctx *c, struct glass_err **err)
 	glass_trace_phase("security");
 	if (glass_selfexe_guard(c->spec, &c->plan, c->attached, &c->stub_fd, err) < 0)
 		return -1;
-	return glass_seccomp_prepare(c->spec, &c->sc, err);
+	return glass_seccomp_prepare(c->spec, NULL, &c->sc, err);
 }
 
 /* state dir: ROOT/ID (its lock held from here on) with a copy of the

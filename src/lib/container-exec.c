@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
+#include "process.h"
 #include "selfexe.h"
 #include "sys.h"
 #include "util.h"
@@ -97,17 +98,17 @@ int glass_container_exec_child(void *arg)
 	struct child_args *c = arg;
 	struct glass_err *err = NULL;
 	bool pid_joined = false;
-	sigset_t none;
 	uint32_t go = 0;
 	uint32_t type = 0;
 	pid_t pid;
 
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(c->parent_fd);
 	if (c->master_fd >= 0)
 		close(c->master_fd);
 	glass_trace_set_relay(c->sync_fd);
+	/* As for the init (container-child.c): no blocked signal, no
+	 * ignored one, whatever exec's caller had. */
+	glass_process_reset_signals();
 	/* Wait until the parent has moved us into the container's cgroup. */
 	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go), NULL) <= 0 || type != SYNC_GO)
 		return 1;
@@ -164,23 +165,23 @@ static int *caps_add(const int *set, size_t n, char **names, size_t *out_n, stru
 	return v;
 }
 
-static int parse_user(const char *s, uint32_t *uid, uint32_t *gid, bool *has_gid)
+/* What exec's process takes from the container when its own config leaves
+ * it out, as runc does: the capability sets (an absent object; a present
+ * one, even empty, is the process's own) and the LSM labels.  On the
+ * shallow copy `p`. */
+static void inherit_from_container(struct glass_process *p, const struct glass_spec *spec)
 {
-	char *end;
-	unsigned long u = strtoul(s, &end, 10);
-	if (end == s || (*end && *end != ':'))
-		return -1;
-	*uid = (uint32_t)u;
-	*has_gid = false;
-	if (*end == ':') {
-		const char *g = end + 1;
-		unsigned long gv = strtoul(g, &end, 10);
-		if (end == g || *end)
-			return -1;
-		*gid = (uint32_t)gv;
-		*has_gid = true;
+	const struct glass_process *c = &spec->process;
+	if (!p->has_caps) {
+		p->caps = c->caps;
+		p->has_caps = c->has_caps;
+		glass_trace_note("exec", "process.capabilities",
+		                 "absent in the exec process: the container's sets apply");
 	}
-	return 0;
+	if (!p->apparmor_profile || !*p->apparmor_profile)
+		p->apparmor_profile = c->apparmor_profile;
+	if (!p->selinux_label || !*p->selinux_label)
+		p->selinux_label = c->selinux_label;
 }
 
 /* Everything exec owns until its process runs, released in one place
@@ -265,12 +266,17 @@ static int apply_overrides(struct exec_ctx *x, struct glass_err **err)
 	}
 	if (opts->user) {
 		bool has_gid;
-		if (parse_user(opts->user, &p->user.uid, &p->user.gid, &has_gid) < 0)
-			return glass_err_field(err, EINVAL, "--user", "--user %s: want UID[:GID]",
-			                       opts->user);
+		if (glass_spec_parse_user_arg(opts->user, "--user", &p->user.uid, &p->user.gid,
+		                              &has_gid, err) < 0)
+			return -1;
 		p->user.additional_gids = NULL;
 		p->user.nadditional_gids = 0;
 	}
+	if (opts->apparmor)
+		p->apparmor_profile = (char *)opts->apparmor;
+	if (opts->process_label)
+		p->selinux_label = (char *)opts->process_label;
+	inherit_from_container(p, x->spec);
 	if (opts->tty)
 		p->terminal = true;
 	if (opts->no_new_privs)
@@ -297,7 +303,7 @@ static int prepare(struct exec_ctx *x, struct glass_err **err)
 	if (x->status == GLASS_STATUS_CREATED &&
 	    glass_selfexe_check_join(x->st->pid, &x->p, x->spec, err) < 0)
 		return -1;
-	if (glass_seccomp_prepare(x->spec, &x->sc, err) < 0)
+	if (glass_seccomp_prepare(x->spec, &x->p, &x->sc, err) < 0)
 		return -1;
 	if (x->p.terminal && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->ptys) < 0)
 		return glass_err_new(err, errno, "socketpair(pty)");
@@ -431,7 +437,7 @@ static void exec_release(struct exec_ctx *x)
 /* exec's script: the steps of the exec handshake (container-internal.h). */
 static int (*const exec_steps[])(struct exec_ctx *x, struct glass_err **err) = {
     load_container,  /* state and saved config: running or created */
-    apply_overrides, /* --cwd, --env, --user, --cap, --tty, --no-new-privs */
+    apply_overrides, /* --cwd, --env, --user, labels, --cap, --tty, --no-new-privs */
     prepare,         /* selfexe check, seccomp, pty and sync sockets */
     spawn_joiner,    /* the process that joins the namespaces */
     enter_cgroup,    /* its cgroup, SYNC_GO, SYNC_PID */

@@ -69,6 +69,7 @@ struct child_args {
 	const int *idmapped_fds; /* see glass_rootfs_ctx */
 	bool use_stub;           /* non-dumpable, exec through the stub */
 	int stub_fd;             /* the sealed exec stub (execstub.h) */
+	char **env;              /* child: process.env plus HOME, or NULL (proc's) */
 };
 
 /* Parent side of the sync socket (container-sync.c).  Waits for a
@@ -94,9 +95,10 @@ int glass_container_exec_child(void *arg);
  * when the parent is gone), returns 1 for _exit(). */
 int glass_child_fail(int sync_fd, struct glass_err **err);
 
-/* Runs the process's final steps in a child: prepare, seccomp, identity,
- * no_new_privs, chdir, exec lookup.  Returns the path to execve. */
-char *glass_child_process_setup(const struct child_args *c, struct glass_err **err);
+/* Runs the process's final steps in a child: HOME, prepare, seccomp,
+ * identity, no_new_privs, chdir, exec lookup.  Returns the path to
+ * execve; sets c->env when HOME was added. */
+char *glass_child_process_setup(struct child_args *c, struct glass_err **err);
 
 /* Closes every fd except 0-2, the preserved ones (made inheritable), and
  * `keep1`/`keep2` (may be -1). */

@@ -56,9 +56,11 @@ struct glass_exec_opts {
 	/* overrides applied on top of the process (from --process or the
 	 * container's own process when NULL): */
 	const char *cwd;
-	char **env;       /* NULL-terminated K=V list to add */
-	const char *user; /* "uid[:gid]" */
-	char **caps;      /* NULL-terminated CAP_* names to add */
+	char **env;                /* NULL-terminated K=V list to add */
+	const char *user;          /* "uid[:gid]" */
+	char **caps;               /* NULL-terminated CAP_* names to add */
+	const char *apparmor;      /* --apparmor: the AppArmor profile */
+	const char *process_label; /* --process-label: the SELinux label */
 	bool tty;
 	bool no_new_privs;
 };

@@ -71,8 +71,12 @@ static int refuse(const char *field, const char *what, const char *label, const 
 {
 	cleanup_free char *host = glass_lsm_describe();
 	if (ignoring) {
-		glass_trace_note("lsm", field, "%s \"%s\" ignored: %s is not enabled; %s", what,
-		                 label, lsm, host);
+		/* Ignoring is the caller's explicit choice: say so in the log,
+		 * not only in the trace. */
+		glass_trace_log(GLASS_LOG_WARN, field,
+		                "%s: %s \"%s\" ignored (" GLASS_LSM_IGNORE_ANNOTATION
+		                "): %s is not enabled, the process runs unconfined; %s",
+		                field, what, label, lsm, host);
 		return 0;
 	}
 	glass_err_field(err, EOPNOTSUPP, field,
@@ -85,10 +89,10 @@ static int refuse(const char *field, const char *what, const char *label, const 
 	                      field, lsm);
 }
 
-int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err **err)
+int glass_lsm_check_process(const struct glass_spec *spec, const struct glass_process *p,
+                            bool ignore, struct glass_err **err)
 {
 	bool ign = glass_lsm_ignoring(spec, ignore);
-	const struct glass_process *p = &spec->process;
 	if (p->apparmor_profile && *p->apparmor_profile) {
 		if (!glass_lsm_apparmor_enabled()) {
 			if (refuse("process.apparmorProfile", "AppArmor profile",
@@ -111,6 +115,14 @@ int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err
 			                 p->selinux_label);
 		}
 	}
+	return 0;
+}
+
+int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err **err)
+{
+	bool ign = glass_lsm_ignoring(spec, ignore);
+	if (glass_lsm_check_process(spec, &spec->process, ignore, err) < 0)
+		return -1;
 	if (spec->linux_.mount_label && *spec->linux_.mount_label) {
 		if (!glass_lsm_selinux_enabled()) {
 			if (refuse("linux.mountLabel", "SELinux mount label",

@@ -41,6 +41,10 @@ bool glass_lsm_ignoring(const struct glass_spec *spec, bool ignore);
  * for an absent LSM is an error naming the field (with a hint on how to
  * ignore it), or a trace note when ignoring.  0 or -1 with *err. */
 int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err **err);
+/* The same for the labels of one process (exec's, or the container's),
+ * with the ignore annotation read from `spec`. */
+int glass_lsm_check_process(const struct glass_spec *spec, const struct glass_process *p,
+                            bool ignore, struct glass_err **err);
 
 /* In the container's child, just before execve: writes the AppArmor
  * profile and/or SELinux label for the next exec (traced, phase

@@ -155,8 +155,9 @@ int glass_mount_opts_parse(char *const *opts, size_t n, struct glass_mount_opts 
 			out->bind = true;
 		} else if (strcmp(o, "rbind") == 0) {
 			out->bind = out->rec = true;
-		} else if (strcmp(o, "tmpcopyup") == 0 || strcmp(o, "copy-symlink") == 0 ||
-		           strncmp(o, "x-", 2) == 0) {
+		} else if (strcmp(o, "tmpcopyup") == 0) {
+			out->tmpcopyup = true;
+		} else if (strcmp(o, "copy-symlink") == 0 || strncmp(o, "x-", 2) == 0) {
 			/* runtime hints / userspace options: nothing for the kernel */
 		} else if (o[0] == 'r' && rec_attr(o + 1, out)) {
 			/* "rro", "rnosuid", ...: recursive, via mount_setattr(2) */
@@ -353,8 +354,10 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
                     const struct glass_mount_opts *o, const char *field, struct glass_err **err)
 {
 	cleanup_close int fd = -1;
+	cleanup_close int under = -1;
 	const char *type = m->type;
 	bool special = strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0;
+	bool tmpfs = strcmp(type, "tmpfs") == 0;
 
 	if (special) {
 		/* proc and sysfs over a symlink are how runc CVE-2019-19921
@@ -376,12 +379,21 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 			                      type);
 		}
 	}
+	if (tmpfs) {
+		/* The directory the tmpfs will cover, if the image has it:
+		 * its mode and (tmpcopyup) content go into the tmpfs. */
+		struct glass_err *e = NULL;
+		under = glass_path_open(rootfd, m->destination, O_RDONLY | O_DIRECTORY, field, &e);
+		glass_err_free(&e);
+	}
 	if (fd < 0)
 		fd = glass_path_create(rootfd, m->destination, GLASS_PATH_DIR, 0755, field, err);
 	if (fd < 0)
 		return -1;
-	if (glass_sys_mount_fd(m->source ? m->source : type, fd, m->destination, type, o->flags,
-	                       o->data, field, err) < 0) {
+	/* A read-only tmpfs is filled first, then remounted read-only. */
+	unsigned long ro = under >= 0 ? o->flags & MS_RDONLY : 0;
+	if (glass_sys_mount_fd(m->source ? m->source : type, fd, m->destination, type,
+	                       o->flags & ~ro, o->data, field, err) < 0) {
 		/* In a user namespace without a network namespace of its own,
 		 * sysfs cannot be mounted: bind the host's (as runc does).
 		 * The same for mqueue without an ipc namespace. */
@@ -397,6 +409,15 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 			                  field, err);
 		}
 		return mount_hint(ctx, type, err);
+	}
+	if (under >= 0 && glass_rootfs_tmpfs_fill(rootfd, m->destination, under, o, field, err) < 0)
+		return -1;
+	if (ro) {
+		close(fd);
+		fd = glass_path_open(rootfd, m->destination, O_PATH, field, err);
+		if (fd < 0 || glass_sys_mount_fd(NULL, fd, m->destination, NULL,
+		                                 MS_REMOUNT | o->flags, o->data, field, err) < 0)
+			return -1;
 	}
 	if (o->nprop || o->rattr_set || o->rattr_clr) {
 		close(fd);

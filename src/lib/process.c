@@ -18,6 +18,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdint.h>
 #include <linux/close_range.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +42,46 @@ int glass_process_prepare(const struct glass_process *p, struct glass_err **err)
 	glass_sys_umask(p->user.has_umask ? (mode_t)p->user.umask : 022,
 	                p->user.has_umask ? "process.user.umask" : NULL);
 	return 0;
+}
+
+/* The kernel's struct sigaction (asm-generic), for rt_sigaction(2) itself:
+ * glibc refuses signals 32 and 33 (its own), which a caller may still
+ * have left ignored. */
+struct kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+void glass_process_reset_signals(void)
+{
+	struct kernel_sigaction dfl = {.handler = SIG_DFL};
+	uint64_t none = 0;
+	char ignored[256] = "";
+	size_t at = 0;
+
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(none));
+	for (int sig = 1; sig <= 64; sig++) {
+		struct kernel_sigaction old;
+		if (sig == SIGKILL || sig == SIGSTOP ||
+		    syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(uint64_t)) < 0 ||
+		    old.handler == SIG_DFL)
+			continue;
+		if (old.handler == SIG_IGN && at < sizeof(ignored) - 16) {
+			const char *name = sigabbrev_np(sig);
+			at += (size_t)(name ? snprintf(ignored + at, sizeof(ignored) - at,
+			                               "%sSIG%s", at ? " " : "", name)
+			                    : snprintf(ignored + at, sizeof(ignored) - at, "%s%d",
+			                               at ? " " : "", sig));
+		}
+		syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+	}
+	if (at)
+		glass_trace_note("signals", NULL,
+		                 "ignored by the runtime's caller, reset to default: %s (an "
+		                 "ignored disposition survives execve)",
+		                 ignored);
 }
 
 int glass_process_set_nnp(const struct glass_process *p, struct glass_err **err)
@@ -105,18 +147,93 @@ static const char *env_get(const struct glass_process *p, const char *key)
 	return NULL;
 }
 
+/* The home directory of `uid` in the container's /etc/passwd (under the
+ * current root), or "/" without a matching entry: runc's lookup. */
+static char *passwd_home(uid_t uid)
+{
+	cleanup_close int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = rootfd < 0 ? -1 : glass_path_open(rootfd, "/etc/passwd", O_RDONLY, NULL, NULL);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	char *line = NULL, *home = NULL;
+	size_t size = 0;
+
+	if (f == NULL && fd >= 0)
+		close(fd);
+	while (f && home == NULL && getline(&line, &size, f) > 0) {
+		/* name:password:uid:gid:gecos:home:shell */
+		char *field[7] = {NULL}, *p = line, *end;
+		size_t n = 0;
+		line[strcspn(line, "\n")] = '\0';
+		while (n < 7 && p) {
+			field[n++] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (n < 6 || *field[2] == '\0' || *field[5] == '\0')
+			continue;
+		unsigned long id = strtoul(field[2], &end, 10);
+		if (*end == '\0' && id == uid)
+			home = xstrdup(field[5]);
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	return home ? home : xstrdup("/");
+}
+
+char **glass_process_env_home(const struct glass_process *p)
+{
+	const char *home = env_get(p, "HOME");
+	char **env;
+	size_t n = 0;
+	if (home && *home)
+		return NULL;
+	env = xcalloc(p->nenv + 2, sizeof(char *));
+	for (size_t i = 0; i < p->nenv; i++)
+		if (strncmp(p->env[i], "HOME=", 5) != 0)
+			env[n++] = p->env[i];
+	cleanup_free char *dir = passwd_home(p->user.uid);
+	env[n] = xasprintf("HOME=%s", dir);
+	glass_trace_note("env", "process.env",
+	                 "no HOME: %s from the container's /etc/passwd entry of uid %u (\"/\" "
+	                 "when it has none)",
+	                 env[n], p->user.uid);
+	return env;
+}
+
 /* 0 when `path` is an executable regular file (Go's findExecutable, which
- * runc uses), else an errno value. */
+ * runc uses), else an errno value: EACCES for a directory or a file
+ * without an x bit, as Go (and so runc and podman) word it. */
 static int check_exec(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return errno;
-	if (S_ISDIR(st.st_mode))
-		return EISDIR;
-	if (!(st.st_mode & 0111))
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
 		return EACCES;
 	return 0;
+}
+
+/* The kernel's answer to "may this process execute path?": faccessat2
+ * with AT_EACCESS checks the effective ids and a noexec mount, which the
+ * mode bits alone do not show.  Only EACCES refuses: a seccomp profile
+ * without faccessat2 (ENOSYS, EPERM) leaves it to execve. */
+static int kernel_refuses_exec(const char *path)
+{
+	if (syscall(SYS_faccessat2, AT_FDCWD, path, X_OK, AT_EACCESS) == 0)
+		return 0;
+	return errno == EACCES;
+}
+
+/* The refusals in runc's words (podman maps "permission denied" to exit
+ * 126): errnum 0, the text carries the reason. */
+static char *refuse_exec(const char *fmt, const char *name, const char *hint,
+                         struct glass_err **err)
+{
+	glass_err_field(err, 0, "process.args", fmt, name);
+	glass_err_hint(err, "%s", hint);
+	return NULL;
 }
 
 char *glass_process_find_exec(const struct glass_process *p, struct glass_err **err)
@@ -124,6 +241,7 @@ char *glass_process_find_exec(const struct glass_process *p, struct glass_err **
 	const char *name = p->nargs ? p->args[0] : NULL;
 	const char *path;
 	cleanup_free char *dirs = NULL;
+	cleanup_free char *found = NULL;
 	char *save = NULL;
 	int e;
 
@@ -133,17 +251,22 @@ char *glass_process_find_exec(const struct glass_process *p, struct glass_err **
 	}
 	if (strchr(name, '/')) {
 		e = check_exec(name);
+		if (e == EACCES)
+			return refuse_exec("exec: \"%s\": permission denied", name,
+			                   "not an executable file: a directory, or no x bit in "
+			                   "its mode",
+			                   err);
 		if (e) {
 			glass_err_field(err, e, "process.args", "exec: \"%s\": stat %s", name,
 			                name);
 			return NULL;
 		}
-		return xstrdup(name);
+		found = xstrdup(name);
 	}
 	path = env_get(p, "PATH");
 	dirs = xstrdup(path ? path : "");
 	/* strtok_r would skip empty entries, which mean "." in PATH. */
-	for (char *d = dirs; d; d = save) {
+	for (char *d = dirs; d && !found; d = save) {
 		cleanup_free char *cand = NULL;
 		save = strchr(d, ':');
 		if (save)
@@ -152,14 +275,25 @@ char *glass_process_find_exec(const struct glass_process *p, struct glass_err **
 		if (check_exec(cand) == 0) {
 			glass_trace_note("exec", "process.args", "\"%s\" found in $PATH: %s", name,
 			                 cand);
-			return steal_pointer(&cand);
+			found = steal_pointer(&cand);
 		}
 	}
-	glass_err_field(err, ENOENT, "process.args",
-	                "exec: \"%s\": executable file not found in $PATH", name);
-	glass_err_hint(err, path ? "PATH (from process.env) is \"%s\"" : "process.env has no PATH",
-	               path ? path : "");
-	return NULL;
+	if (found == NULL) {
+		glass_err_field(err, ENOENT, "process.args",
+		                "exec: \"%s\": executable file not found in $PATH", name);
+		glass_err_hint(
+		    err, path ? "PATH (from process.env) is \"%s\"" : "process.env has no PATH",
+		    path ? path : "");
+		return NULL;
+	}
+	/* Checked now, while create can still fail, not at the container's
+	 * execve after start (runc checks the same way). */
+	if (kernel_refuses_exec(found))
+		return refuse_exec("exec %s: permission denied", found,
+		                   "the kernel refuses to execute it for this user: a noexec "
+		                   "mount, or no x bit for the process's uid/gid",
+		                   err);
+	return steal_pointer(&found);
 }
 
 static int cmp_int(const void *a, const void *b)

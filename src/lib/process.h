@@ -21,6 +21,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* Every signal at its default disposition and none blocked, whatever the
+ * runtime inherited: an ignored signal (conmon ignores SIGPIPE) and the
+ * blocked mask survive execve, so the container's process would inherit
+ * them.  First thing in each child after clone(). */
+void glass_process_reset_signals(void);
+
 /* Applies the limits and scheduling of `p` to the calling process (see the
  * order above).  0, or -1 with *err naming the field (process.rlimits[1]). */
 int glass_process_prepare(const struct glass_process *p, struct glass_err **err);
@@ -43,6 +49,13 @@ int glass_process_chdir(const struct glass_process *p, struct glass_err **err);
  * when unset).  0, or -1 with *err. */
 int glass_process_apply_final_affinity(pid_t pid, const struct glass_process *p,
                                        struct glass_err **err);
+
+/* process.env with HOME added when it has none (or an empty one), as runc
+ * does: the home of process.user.uid in the container's /etc/passwd, else
+ * "/".  Call after the root switch.  Returns NULL when HOME is set, else
+ * a new NULL-terminated vector (the HOME string and the vector are
+ * allocated, the other strings are p's). */
+char **glass_process_env_home(const struct glass_process *p);
 
 /* Resolves args[0] through PATH from process.env (inside the new root),
  * as runc does.  Returns a malloc'd path or NULL with *err. */

@@ -17,6 +17,7 @@ struct glass_mount_opts {
 	size_t nprop;
 	bool bind, rec;     /* "bind" / "rbind" */
 	bool idmap, ridmap; /* "idmap" / "ridmap" (recursive) */
+	bool tmpcopyup;     /* "tmpcopyup": a tmpfs gets the covered directory's content */
 	uint64_t rattr_set; /* recursive options ("rro", "rnosuid"): MOUNT_ATTR_* */
 	uint64_t rattr_clr;
 	char *data; /* the rest, comma-joined, for the filesystem (malloc'd) */
@@ -34,6 +35,14 @@ void glass_mount_opts_free(struct glass_mount_opts *o);
 #define GLASS_MS_REMOUNT_MASK                                                                      \
 	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME | \
 	 MS_STRICTATIME | MS_NOSYMFOLLOW)
+
+/* After a tmpfs was mounted on `dest` over the directory open as `under`
+ * (O_RDONLY, opened before the mount): the tmpfs root takes its mode
+ * unless o->data has mode=, and with o->tmpcopyup its whole content is
+ * copied in (tmpfs.c).  0, or -1 with *err naming `field`. */
+int glass_rootfs_tmpfs_fill(int rootfd, const char *dest, int under,
+                            const struct glass_mount_opts *o, const char *field,
+                            struct glass_err **err);
 
 /* Performs mounts[i] below the rootfs open as rootfd. */
 int glass_rootfs_mount_entry(const struct glass_rootfs_ctx *ctx, int rootfd, size_t i,

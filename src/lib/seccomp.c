@@ -365,14 +365,14 @@ fail:
 	return -1;
 }
 
-static bool wants_label(const struct glass_spec *spec)
+static bool wants_label(const struct glass_process *p)
 {
-	return (spec->process.apparmor_profile && *spec->process.apparmor_profile) ||
-	       (spec->process.selinux_label && *spec->process.selinux_label);
+	return (p->apparmor_profile && *p->apparmor_profile) ||
+	       (p->selinux_label && *p->selinux_label);
 }
 
-int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_prog **out,
-                          struct glass_err **err)
+int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_process *proc,
+                          struct glass_seccomp_prog **out, struct glass_err **err)
 {
 	const struct glass_seccomp *sc = &spec->linux_.seccomp;
 	char flags[160];
@@ -384,8 +384,11 @@ int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_pr
 		                 glass_selfexe_cost_ns() / 1000);
 	/* The other layer loaded at the same point: LSM labels.  A label the
 	 * host cannot apply is refused here, before anything is created. */
-	if (glass_lsm_check(spec, false, err) < 0)
+	if ((proc ? glass_lsm_check_process(spec, proc, false, err)
+	          : glass_lsm_check(spec, false, err)) < 0)
 		return -1;
+	if (proc == NULL)
+		proc = &spec->process;
 	if (spec->has_linux && sc->present) {
 		if (glass_seccomp_compile(sc, out, err) < 0)
 			return glass_err_ctx(err, "seccomp");
@@ -396,17 +399,17 @@ int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_pr
 		    sc->default_action, (*out)->nrules, (*out)->nskipped, (*out)->nsame,
 		    (*out)->len, glass_seccomp_flags_str((*out)->flags, flags, sizeof(flags)));
 	}
-	if (wants_label(spec)) {
+	if (wants_label(proc)) {
 		struct glass_seccomp_prog *prog = *out;
 		if (!prog) {
 			prog = xcalloc(1, sizeof(*prog));
 			prog->sock[0] = prog->sock[1] = prog->listener_fd = -1;
 			*out = prog;
 		}
-		if (spec->process.apparmor_profile)
-			prog->lsm_proc.apparmor_profile = xstrdup(spec->process.apparmor_profile);
-		if (spec->process.selinux_label)
-			prog->lsm_proc.selinux_label = xstrdup(spec->process.selinux_label);
+		if (proc->apparmor_profile)
+			prog->lsm_proc.apparmor_profile = xstrdup(proc->apparmor_profile);
+		if (proc->selinux_label)
+			prog->lsm_proc.selinux_label = xstrdup(proc->selinux_label);
 		prog->lsm_ignore = glass_lsm_ignoring(spec, false);
 	}
 	return 0;

@@ -18,12 +18,14 @@ struct glass_seccomp_prog; /* opaque: the compiled filter and its flags */
  * loads with glass_seccomp_load(): compiles spec->linux_.seccomp (unknown
  * syscall names are skipped; unknown actions, operators, flags or
  * architectures are errors naming the field) and validates the LSM labels
- * (process.apparmorProfile / selinuxLabel, linux.mountLabel) against the
- * host with glass_lsm_check() (lsm.h): a label the host cannot apply is an
- * error unless the annotation "org.glass.lsm.ignore" is "true".  *out is
- * NULL when there is neither a filter nor a label to load. */
-int glass_seccomp_prepare(const struct glass_spec *spec, struct glass_seccomp_prog **out,
-                          struct glass_err **err);
+ * of `proc` (apparmorProfile / selinuxLabel; NULL: spec->process, and then
+ * linux.mountLabel too) against the host with glass_lsm_check() (lsm.h): a
+ * label the host cannot apply is an error unless the annotation
+ * "org.glass.lsm.ignore" is "true".  exec passes its own process, so a
+ * label is applied or refused exactly as create does.  *out is NULL when
+ * there is neither a filter nor a label to load. */
+int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_process *proc,
+                          struct glass_seccomp_prog **out, struct glass_err **err);
 
 /* In the container's child: writes the LSM exec labels (if any and the
  * host has the LSM), then installs the filter (with its flags) through

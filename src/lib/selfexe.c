@@ -182,14 +182,12 @@ int glass_selfexe_protect(int argc, char *argv[], struct glass_err **err)
 
 /* True when the container's process could hold CAP_SYS_PTRACE in the
  * host's user namespace: no user namespace, and a bounding set that keeps
- * it (no bounding set in the config keeps the runtime's, which has it). */
+ * it (an absent bounding set is empty, caps.c). */
 static bool may_ptrace_host(const struct glass_process *p, bool userns)
 {
 	const struct glass_caps *c = &p->caps;
 	if (userns)
 		return false;
-	if (!p->has_caps || !c->has_bounding)
-		return true;
 	for (size_t i = 0; i < c->nbounding; i++)
 		if (c->bounding[i] == CAP_SYS_PTRACE)
 			return true;

@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int parse_namespaces(struct json_object *o, const struct jp *p, struct glass_linux *l,
                             struct glass_err **err)
@@ -146,11 +147,15 @@ static int parse_devices(struct json_object *o, const struct jp *p, struct glass
 		if (rm < 0)
 			return -1;
 		d->has_file_mode = rm > 0;
-		if (d->has_file_mode && d->file_mode > 0777)
+		/* podman copies the host node's whole st_mode (020600 for a char
+		 * device); runc keeps the permission bits, and so does glass. */
+		if (d->has_file_mode && (d->file_mode & ~(07777u | S_IFMT)))
 			return spec_fail(err, &fp,
-			                 "%u out of range (0..511: permission bits, in "
-			                 "decimal)",
+			                 "%u is neither permission bits (0..4095, i.e. 07777) nor "
+			                 "an st_mode (file type and permission bits)",
 			                 d->file_mode);
+		d->file_mode_dropped = d->file_mode & ~07777u;
+		d->file_mode &= 07777u;
 		rm = spec_get_u32(e, "uid", &ep, &d->uid, err);
 		if (rm < 0)
 			return -1;

@@ -101,16 +101,30 @@ static int parse_rlimits(struct json_object *o, const struct jp *p, struct glass
 	return 0;
 }
 
+/* An id beyond GLASS_ID_MAX is refused: setresuid(-1) would leave the
+ * process root, and runc refuses the same range. */
+static int check_id(uint64_t id, const struct jp *p, struct glass_err **err)
+{
+	if (id <= GLASS_ID_MAX)
+		return 0;
+	spec_fail(err, p, "%llu out of range (0..%u)", (unsigned long long)id, GLASS_ID_MAX);
+	return glass_err_hint(err, "(uid_t)-1 tells setresuid(2) to leave the id unchanged: "
+	                           "4294967295 would keep the process root");
+}
+
 static int parse_user(struct json_object *o, const struct jp *p, struct glass_user *u,
                       struct glass_err **err)
 {
 	struct json_object *a;
 	struct jp gp = JP_KEY(p, "additionalGids");
+	struct jp uidp = JP_KEY(p, "uid");
+	struct jp gidp = JP_KEY(p, "gid");
 	size_t i, n;
 	int r;
 
 	if (spec_get_u32(o, "uid", p, &u->uid, err) < 0 ||
-	    spec_get_u32(o, "gid", p, &u->gid, err) < 0)
+	    spec_get_u32(o, "gid", p, &u->gid, err) < 0 || check_id(u->uid, &uidp, err) < 0 ||
+	    check_id(u->gid, &gidp, err) < 0)
 		return -1;
 	r = spec_get_u32(o, "umask", p, &u->umask, err);
 	if (r < 0)
@@ -130,12 +144,57 @@ static int parse_user(struct json_object *o, const struct jp *p, struct glass_us
 	for (i = 0; i < n; i++) {
 		struct jp e = JP_IDX(&gp, i);
 		uint64_t g;
-		if (spec_val_u64(json_object_array_get_idx(a, i), &e, UINT32_MAX, &g, err) < 0)
+		if (spec_val_u64(json_object_array_get_idx(a, i), &e, UINT32_MAX, &g, err) < 0 ||
+		    check_id(g, &e, err) < 0)
 			return -1;
 		u->additional_gids[i] = (uint32_t)g;
 		u->nadditional_gids = i + 1;
 	}
 	return 0;
+}
+
+/* One decimal id of 0..GLASS_ID_MAX; `end` gets the first byte after it. */
+static int parse_id(const char *s, const char **end, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *c = s;
+	if (*c < '0' || *c > '9')
+		return -1;
+	for (; *c >= '0' && *c <= '9'; c++) {
+		v = v * 10 + (uint64_t)(*c - '0');
+		if (v > GLASS_ID_MAX)
+			return -1;
+	}
+	*end = c;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int glass_spec_parse_id_arg(const char *s, const char *flag, uint32_t *id, struct glass_err **err)
+{
+	const char *end;
+	if (parse_id(s, &end, id) < 0 || *end)
+		return glass_err_field(err, EINVAL, flag, "%s %s: want a decimal id of 0..%u", flag,
+		                       s, GLASS_ID_MAX);
+	return 0;
+}
+
+int glass_spec_parse_user_arg(const char *s, const char *flag, uint32_t *uid, uint32_t *gid,
+                              bool *has_gid, struct glass_err **err)
+{
+	const char *end;
+	*has_gid = false;
+	if (parse_id(s, &end, uid) == 0 && *end == '\0')
+		return 0;
+	if (parse_id(s, &end, uid) == 0 && *end == ':' && parse_id(end + 1, &end, gid) == 0 &&
+	    *end == '\0') {
+		*has_gid = true;
+		return 0;
+	}
+	glass_err_field(err, EINVAL, flag, "%s %s: want UID[:GID], decimal ids of 0..%u", flag, s,
+	                GLASS_ID_MAX);
+	return glass_err_hint(err, "(uid_t)-1 tells setresuid(2) to leave the id unchanged: "
+	                           "4294967295 would keep the process root");
 }
 
 /* Scheduler names are from sched(7); the numbers go to sched_setattr(2). */

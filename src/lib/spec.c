@@ -8,11 +8,13 @@
  * hooks, annotations) and the entry points; the big sub-objects live in
  * spec-process.c, spec-linux.c and spec-resources.c. */
 #include "spec-internal.h"
+#include "trace.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 /* SemVer 2.0.0: MAJOR.MINOR.PATCH[-pre][+build], numbers without leading
@@ -80,6 +82,14 @@ static int parse_mounts(struct json_object *doc, struct glass_spec *s, struct gl
 			return -1;
 		if (m->destination[0] == '\0')
 			return spec_fail(err, &dp, "must not be empty");
+		if (m->destination[0] != '/') {
+			/* config.md: "it MAY be a relative path, in which case it
+			 * MUST be interpreted as relative to "/"" (deprecated). */
+			char *abs = xasprintf("/%s", m->destination);
+			free(m->destination);
+			m->destination = abs;
+			m->relative_destination = true;
+		}
 		ru = spec_get_idmaps(e, "uidMappings", &ep, &m->uid_mappings, &m->nuid_mappings,
 		                     err);
 		if (ru < 0)
@@ -261,6 +271,31 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 		return glass_err_hint(err, "add {\"type\": \"uts\"} to linux.namespaces");
 	}
 	return 0;
+}
+
+void glass_spec_warn(const struct glass_spec *s)
+{
+	char field[64];
+	for (size_t i = 0; i < s->nmounts; i++) {
+		if (!s->mounts[i].relative_destination)
+			continue;
+		snprintf(field, sizeof(field), "mounts[%zu].destination", i);
+		glass_trace_log(GLASS_LOG_WARN, field,
+		                "%s \"%s\" is not absolute: mounted at \"%s\" (relative "
+		                "destinations are deprecated)",
+		                field, s->mounts[i].destination + 1, s->mounts[i].destination);
+	}
+	for (size_t i = 0; i < s->linux_.ndevices; i++) {
+		const struct glass_device *d = &s->linux_.devices[i];
+		if (!d->file_mode_dropped)
+			continue;
+		snprintf(field, sizeof(field), "linux.devices[%zu].fileMode", i);
+		glass_trace_log(GLASS_LOG_DEBUG, field,
+		                "%s %#o: the file type bits %#o dropped, permissions %#o kept "
+		                "(the type comes from linux.devices[%zu].type)",
+		                field, d->file_mode | d->file_mode_dropped, d->file_mode_dropped,
+		                d->file_mode, i);
+	}
 }
 
 struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct glass_err **err)

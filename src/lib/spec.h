@@ -51,7 +51,10 @@ struct glass_idmap {
 };
 
 struct glass_mount {
-	char *destination;
+	char *destination; /* always absolute (see relative_destination) */
+	/* Written without the leading '/': deprecated, but the spec says it
+	 * is relative to "/", so "/" was prepended (glass_spec_warn). */
+	bool relative_destination;
 	char *type;   /* NULL when absent (then a bind is implied by options) */
 	char *source; /* NULL when absent */
 	char **options;
@@ -76,6 +79,11 @@ struct glass_caps {
 	int *bounding, *effective, *inheritable, *permitted, *ambient;
 	size_t nbounding, neffective, ninheritable, npermitted, nambient;
 };
+
+/* The largest uid or gid a process may take: the ids of 0..2^31-1, as
+ * runc allows.  (uid_t)-1 means "leave unchanged" to setresuid(2) and
+ * setresgid(2), so 4294967295 would leave the process root. */
+#define GLASS_ID_MAX 2147483647u
 
 struct glass_user {
 	uint32_t uid;
@@ -162,7 +170,8 @@ struct glass_device {
 	char *path;
 	int64_t major, minor;
 	bool has_file_mode;
-	uint32_t file_mode;
+	uint32_t file_mode;         /* permission bits (07777) */
+	uint32_t file_mode_dropped; /* the rest of fileMode (podman writes st_mode), dropped */
 	bool has_uid, has_gid;
 	uint32_t uid, gid;
 };
@@ -421,6 +430,19 @@ struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct gl
 /* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
  * missing file is an error that names the path and hints at `spec`. */
 struct glass_spec *glass_spec_load(const char *path, struct glass_err **err);
+
+/* Tells the user (glass_trace_log) what the parser accepted with a change,
+ * as runc does: a relative mount destination (a warning), the file type
+ * bits of a device's fileMode (a debug line).  create calls it once; the
+ * other verbs load the same config without repeating it. */
+void glass_spec_warn(const struct glass_spec *spec);
+
+/* Parses exec's `--user UID[:GID]` and `--additional-gids GID`: decimal
+ * ids of 0..GLASS_ID_MAX.  *has_gid tells whether a gid was given.  0, or
+ * -1 with *err naming `flag`. */
+int glass_spec_parse_user_arg(const char *s, const char *flag, uint32_t *uid, uint32_t *gid,
+                              bool *has_gid, struct glass_err **err);
+int glass_spec_parse_id_arg(const char *s, const char *flag, uint32_t *id, struct glass_err **err);
 
 /* Parses a process.json (runc exec --process): a "process" object alone. */
 int glass_spec_parse_process(const char *json_text, size_t len, struct glass_process *out,

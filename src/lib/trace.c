@@ -305,6 +305,27 @@ void glass_trace_note(const char *what, const char *field, const char *fmt, ...)
 	step_on = saved;
 }
 
+static glass_log_cb log_cb;
+static void *log_ctx;
+
+void glass_trace_set_log(glass_log_cb cb, void *ctx)
+{
+	log_cb = cb;
+	log_ctx = ctx;
+}
+
+void glass_trace_log(enum glass_log_level level, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	glass_trace_note(level == GLASS_LOG_WARN ? "warning" : "debug", field, "%s", msg);
+	if (log_cb)
+		log_cb(level, msg, log_ctx);
+}
+
 int glass_trace_begin(struct glass_trace_op *op, const char *call, const char *field,
                       const char *fmt, ...)
 {

@@ -86,6 +86,22 @@ const char *glass_trace_current_phase(void);
 void glass_trace_note(const char *what, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Messages for the program's log, like runc's "level=warning" lines: a
+ * config accepted with a change (a relative mount destination, the file
+ * type bits of a device's fileMode), an LSM label ignored on request.
+ * Each is also a NOTE event (call "warning" or "debug").  The program sets
+ * the sink (glass-runtime: its --log, or stderr); without one they are
+ * trace notes only.  For the runtime's own process, not the child after
+ * clone(). */
+enum glass_log_level {
+	GLASS_LOG_DEBUG = 0, /* only with the program's --debug */
+	GLASS_LOG_WARN = 1,
+};
+typedef void (*glass_log_cb)(enum glass_log_level level, const char *msg, void *ctx);
+void glass_trace_set_log(glass_log_cb cb, void *ctx);
+void glass_trace_log(enum glass_log_level level, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* An operation in flight: filled by begin, completed by end. */
 struct glass_trace_op {
 	bool active;

@@ -24,6 +24,8 @@ enum {
 	O_PID_FILE,
 	O_PRESERVE,
 	O_NNP,
+	O_APPARMOR,
+	O_LABEL,
 	O_IGNORED,
 };
 
@@ -44,6 +46,8 @@ static void help(void)
 	       "      --pid-file FILE     write the process's pid to FILE\n"
 	       "      --preserve-fds N    pass fds 3..3+N-1 to the process\n"
 	       "      --no-new-privs      set no_new_privs\n"
+	       "      --apparmor P        the AppArmor profile (refused where AppArmor is off)\n"
+	       "      --process-label L   the SELinux label (refused where SELinux is off)\n"
 	       "  -h, --help              this help\n");
 }
 
@@ -68,8 +72,8 @@ static const struct option exec_opts[] = {
     {"pid-file", required_argument, NULL, O_PID_FILE},
     {"preserve-fds", required_argument, NULL, O_PRESERVE},
     {"no-new-privs", no_argument, NULL, O_NNP},
-    {"apparmor", required_argument, NULL, O_IGNORED},
-    {"process-label", required_argument, NULL, O_IGNORED},
+    {"apparmor", required_argument, NULL, O_APPARMOR},
+    {"process-label", required_argument, NULL, O_LABEL},
     {"ignore-paused", no_argument, NULL, O_IGNORED},
     {"help", no_argument, NULL, O_HELP},
     {NULL, 0, NULL, 0},
@@ -98,6 +102,7 @@ static void exec_args_free(struct exec_args *a)
 static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct exec_args *a,
                        int *status)
 {
+	struct glass_err *err = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "+p:te:u:g:c:dh", exec_opts, NULL)) != -1) {
 		switch (c) {
@@ -119,17 +124,15 @@ static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct ex
 		case O_USER:
 			a->user = optarg;
 			break;
-		case O_GIDS: {
-			int g = runtime_parse_uint(optarg);
-			if (g < 0) {
-				*status = runtime_usage(ctx, "exec",
-				                        "--additional-gids: not a gid: %s", optarg);
+		case O_GIDS:
+			a->gids = xrealloc(a->gids, (a->ngids + 1) * sizeof(uint32_t));
+			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &a->gids[a->ngids],
+			                            &err) < 0) {
+				*status = runtime_fail(ctx, &err);
 				return -1;
 			}
-			a->gids = xrealloc(a->gids, (a->ngids + 1) * sizeof(uint32_t));
-			a->gids[a->ngids++] = (uint32_t)g;
+			a->ngids++;
 			break;
-		}
 		case O_CAP:
 			a->caps = push(a->caps, &a->ncaps, optarg);
 			break;
@@ -149,6 +152,12 @@ static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct ex
 			break;
 		case O_NNP:
 			a->opts.no_new_privs = true;
+			break;
+		case O_APPARMOR:
+			a->opts.apparmor = optarg;
+			break;
+		case O_LABEL:
+			a->opts.process_label = optarg;
 			break;
 		case O_IGNORED:
 			break;
@@ -199,22 +208,15 @@ static int load_process(struct runtime_ctx *ctx, const char *id, const struct ex
 	return 0;
 }
 
-/* --user and --additional-gids on the process. 0, or 1 with the usage
- * status in *status. */
-static int apply_identity(struct runtime_ctx *ctx, const struct exec_args *a,
-                          struct glass_process *p, int *status)
+/* --user and --additional-gids on the process.  0 or -1 with *err. */
+static int apply_identity(const struct exec_args *a, struct glass_process *p,
+                          struct glass_err **err)
 {
 	if (a->user) {
-		char *end;
-		unsigned long u = strtoul(a->user, &end, 10);
-		if (end == a->user || (*end && *end != ':')) {
-			*status =
-			    runtime_usage(ctx, "exec", "--user: want UID[:GID], not %s", a->user);
-			return 1;
-		}
-		p->user.uid = (uint32_t)u;
-		if (*end == ':')
-			p->user.gid = (uint32_t)strtoul(end + 1, NULL, 10);
+		bool has_gid;
+		if (glass_spec_parse_user_arg(a->user, "--user", &p->user.uid, &p->user.gid,
+		                              &has_gid, err) < 0)
+			return -1;
 		p->user.additional_gids = NULL;
 		p->user.nadditional_gids = 0;
 	}
@@ -251,7 +253,7 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 		r = load_process(ctx, id, &a, argv + optind, argc - optind, &fileproc, &spec, &p,
 		                 &rc, &err);
 	if (r == 0)
-		r = apply_identity(ctx, &a, &p, &rc);
+		r = apply_identity(&a, &p, &err);
 	if (r == 0) {
 		a.opts.env = a.env;
 		a.opts.caps = a.caps;

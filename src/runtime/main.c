@@ -94,6 +94,27 @@ int runtime_last_id(struct runtime_ctx *ctx, const char *verb, int argc, char **
 	return 0;
 }
 
+/* One line of runc's log format: {"level","msg","time"} with
+ * --log-format json, else time="T" level=LEVEL msg="MSG". */
+static void log_line(int fd, bool json, const char *level, const char *msg)
+{
+	char ts[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "level", json_object_new_string(level));
+		json_object_object_add(o, "msg", json_object_new_string(msg));
+		json_object_object_add(o, "time", json_object_new_string(ts));
+		dprintf(fd, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		dprintf(fd, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
+	}
+}
+
 void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -103,23 +124,22 @@ void runtime_debug(struct runtime_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (ctx->log_json) {
-		json_object *o = json_object_new_object();
-		char ts[64];
-		time_t now = time(NULL);
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		json_object_object_add(o, "level", json_object_new_string("debug"));
-		json_object_object_add(o, "msg", json_object_new_string(msg));
-		json_object_object_add(o, "time", json_object_new_string(ts));
-		dprintf(ctx->log_fd, "%s\n",
-		        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
-	} else {
-		dprintf(ctx->log_fd, "level=debug msg=\"%s\"\n", msg);
-	}
+	log_line(ctx->log_fd, ctx->log_json, "debug", msg);
 	free(msg);
+}
+
+/* The library's warnings (glass_trace_log): to the --log file, or to
+ * stderr without one, in the same format, as runc's logrus does (conmon
+ * passes such lines on only when the runtime fails); debug lines only
+ * with --debug. */
+static void library_log(enum glass_log_level level, const char *msg, void *arg)
+{
+	struct runtime_ctx *ctx = arg;
+	if (level == GLASS_LOG_DEBUG) {
+		runtime_debug(ctx, "%s", msg);
+		return;
+	}
+	log_line(ctx->log_fd >= 0 ? ctx->log_fd : 2, ctx->log_json, "warning", msg);
 }
 
 int runtime_parse_uint(const char *s)
@@ -318,6 +338,7 @@ int main(int argc, char **argv)
 		fcntl(trace_fd, F_SETFD, FD_CLOEXEC);
 	if (step_fd > 2)
 		fcntl(step_fd, F_SETFD, FD_CLOEXEC);
+	glass_trace_set_log(library_log, &ctx);
 	if (trace || step)
 		glass_trace_set_output(tfmt, trace_fd);
 	if (step)

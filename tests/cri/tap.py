@@ -23,10 +23,7 @@ INTENDED = {
         "and sees it read-only at /sys/fs/cgroup/unified; runc 1.1 mounts only the v1 hierarchies",
 }
 # path glob -> (issue, what is wrong): a glass bug that issue fixes.
-KNOWN = {
-    "*env.HOME": ("issue 21", "glass sets no HOME when the config's env lacks it; runc takes "
-                              "it from the image's /etc/passwd (HOME=/root), or / for a uid it lacks"),
-}
+KNOWN = {}
 
 
 class Tap:

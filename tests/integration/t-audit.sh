@@ -104,7 +104,23 @@ flags "sysfs mounted read-write" sysfs-writable medium 'mounts'
 
 # --- process ---
 audit_with nnp '.process.noNewPrivileges = false'
-flags "missing no_new_privs" no-new-privs-missing medium 'process.noNewPrivileges'
+flags "root without no_new_privs" root-without-no-new-privs medium 'process.noNewPrivileges'
+audit_with nnpuser '.process.noNewPrivileges = false | .process.user.uid = 1000'
+flags "a non-root process without no_new_privs" no-new-privs-missing medium 'process.noNewPrivileges'
+# root's rule at execve: the bounding set comes back unless no_new_privs
+audit_with regain '.process.noNewPrivileges = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
+flags "a bounding set root regains at exec (CAP_SYS_ADMIN)" bounding-regained-at-exec high 'process.capabilities.bounding'
+like "the finding names what is regained" "$(jq -r '.findings[] | select(.id == "bounding-regained-at-exec") | .risk' <<<"$J")" 'SYS_ADMIN'
+audit_with regainnet '.process.noNewPrivileges = false | .process.capabilities.bounding += ["CAP_NET_RAW"]'
+flags "a bounding set root regains at exec (CAP_NET_RAW)" bounding-regained-at-exec medium 'process.capabilities.bounding'
+audit_with regainnnp '.process.capabilities.bounding += ["CAP_SYS_ADMIN"]'
+is "with no_new_privs the wider bounding set is not regained" "$(jq '[.findings[] | select(.id == "bounding-regained-at-exec")] | length' <<<"$J")" 0
+# an absent object or list is an empty set (runc's meaning): nothing kept
+audit_with nocaps 'del(.process.capabilities) | .process.noNewPrivileges = false'
+is "capabilities absent: no capability finding above info" "$(jq '[.findings[] | select(.layer == "capabilities" and .severity != "ok" and .severity != "info")] | length' <<<"$J")" 0
+like "capabilities absent: the bounding set is empty" "$(jq -r '.findings[] | select(.id == "bounding-set") | .risk' <<<"$J")" 'bounding set: 0 of'
+audit_with nobnd 'del(.process.capabilities.bounding) | .process.noNewPrivileges = false'
+is "bounding absent: empty, nothing to regain" "$(jq '[.findings[] | select(.id == "bounding-regained-at-exec")] | length' <<<"$J")" 0
 audit_with aa '.process.apparmorProfile = "unconfined"'
 flags "AppArmor unconfined" apparmor-unconfined medium 'process.apparmorProfile'
 audit_with userns0 '.linux.namespaces += [{"type":"user"}] | .linux.uidMappings = [{"containerID":0,"hostID":0,"size":65536}] | .linux.gidMappings = [{"containerID":0,"hostID":0,"size":65536}]'
@@ -117,6 +133,10 @@ audit_with kmem '.linux.devices = [{"path":"/dev/kmem","type":"c","major":1,"min
 flags "/dev/kmem in linux.devices" privileged-device critical 'linux.devices\[0\]'
 audit_with blk '.linux.devices = [{"path":"/dev/sda","type":"b","major":8,"minor":0}]'
 flags "a block device" block-device high 'linux.devices\[0\]'
+audit_with nodev 'del(.linux.resources.devices)'
+flags "no device policy" no-device-policy low 'linux.resources.devices'
+audit_with nodevmknod '.linux.resources.devices = [] | .process.capabilities.bounding += ["CAP_MKNOD"]'
+flags "no device policy, CAP_MKNOD" no-device-policy medium 'linux.resources.devices'
 audit_with devall '.linux.resources.devices = [{"allow":true,"access":"rwm"}]'
 flags "the device cgroup allowing everything" devices-allow-all high 'linux.resources.devices\[0\]'
 

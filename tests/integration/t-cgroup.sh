@@ -229,6 +229,7 @@ if [ $MODE = v2 ] && [ -e /sys/block/nullb0/dev ]; then
 	b=$TEST_TMP/io
 	make_bundle_cmd "$b" 'dd if=/dev/nullb0 of=/dev/null bs=65536 count=48 2>&1' \
 		".linux.devices = [{\"path\": \"/dev/nullb0\", \"type\": \"b\", \"major\": ${mm%:*}, \"minor\": ${mm#*:}}] |
+		 .linux.resources.devices += [{\"allow\": true, \"type\": \"b\", \"major\": ${mm%:*}, \"minor\": ${mm#*:}, \"access\": \"rw\"}] |
 		 .linux.resources.blockIO = {\"throttleReadBpsDevice\": [{\"major\": ${mm%:*}, \"minor\": ${mm#*:}, \"rate\": 1048576}]}"
 	t0=$(date +%s%N)
 	out=$(R run --bundle "$b" io </dev/null 2>&1)

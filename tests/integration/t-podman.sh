@@ -5,6 +5,12 @@
 # codes, run -d + exec + stop + rm, -it with a terminal, --memory (and an
 # OOM kill under it), --pids-limit, --cpus, --read-only, --cap-drop/--cap-add,
 # reading every limit back from the container's cgroup on the host.
+# Then issue 21's cases, each the same podman command with glass-runtime
+# and with Debian's runc (/usr/sbin/runc), compared: --privileged and the
+# host's devices, signal dispositions (conmon ignores SIGPIPE), a directory
+# or a noexec program as the command, tmpcopyup (--tmpfs, --mount
+# type=tmpfs, --read-only, podman cp into a created container), HOME for a
+# uid without a passwd entry, a relative volume destination.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd podman
@@ -105,6 +111,167 @@ out=$(P run --rm "${A[@]}" --cap-drop all --cap-add NET_BIND_SERVICE "$IMG" grep
 like "--cap-drop all --cap-add NET_BIND_SERVICE" "$out" "CapEff:.*0000000000000400"
 out=$(P run --rm "${A[@]}" --cap-drop CHOWN "$IMG" sh -c 'chown 1 /tmp && echo chowned || echo denied' 2>&1)
 like "--cap-drop CHOWN: chown is denied" "$out" "denied"
+
+# ---- the same command under runc and glass-runtime (issue 21) ----
+RUNC=/usr/sbin/runc
+# PR RUNTIME ARGS...: podman with that runtime (same storage as P).
+PR() {
+	local rt=$1
+	shift
+	podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp" \
+		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay \
+		--runtime "$rt" "$@"
+}
+# both NAME ARGS...: runs `podman ARGS` with runc, then with glass-runtime;
+# passes when both exit alike and print the same (with EXIT_ONLY set: exit
+# alike; an error message names the runtime).  Sets OUT_RUNC/OUT_GLASS and
+# RC_RUNC/RC_GLASS.
+run_pair() {
+	OUT_RUNC=$(PR "$RUNC" "$@" 2>&1)
+	RC_RUNC=$?
+	OUT_GLASS=$(PR "$RUNTIME" "$@" 2>&1)
+	RC_GLASS=$?
+}
+both() {
+	local name=$1
+	shift
+	run_pair "$@"
+	if { [ -n "${EXIT_ONLY:-}" ] || [ "$OUT_RUNC" == "$OUT_GLASS" ]; } && [ "$RC_RUNC" == "$RC_GLASS" ]; then
+		ok_line "$name: as runc (exit $RC_GLASS)"
+	else
+		not_ok_line "$name: as runc"
+		diff <(echo "exit $RC_RUNC"; printf '%s\n' "$OUT_RUNC") <(echo "exit $RC_GLASS"; printf '%s\n' "$OUT_GLASS") | sed 's/^/#   /' | head -30
+	fi
+}
+
+if [ ! -x "$RUNC" ]; then
+	not_ok_line "Debian's runc at $RUNC (scripts/install-deps.sh installs it)"
+	finish
+	exit 1
+fi
+
+# 1. --privileged: podman copies every host device into linux.devices
+#    with fileMode = st_mode (file type bits included).
+# (other tests on this host may add or remove devices meanwhile: compare
+# the nodes that exist on the host before and after both runs)
+H1=$(ls /dev)
+run_pair run --rm "${A[@]}" --privileged "$IMG" \
+	sh -c 'cd /dev && for f in *; do [ -e "$f" ] && [ ! -L "$f" ] && stat -c "%n %F %a %u:%g %t:%T" "$f"; done'
+H2=$(ls /dev)
+changed=$(comm -3 <(echo "$H1" | sort) <(echo "$H2" | sort) | tr -d '\t')
+keep() { printf '%s\n' "$1" | awk -v c="$changed" 'BEGIN { n = split(c, a, "\n"); for (i = 1; i <= n; i++) skip[a[i]] = 1 } !($1 in skip)'; }
+is "--privileged: runs and sees the host's devices, as under runc${changed:+ (changed on the host meanwhile: $(echo $changed))}" \
+	"exit $RC_GLASS
+$(keep "$OUT_GLASS")" "exit $RC_RUNC
+$(keep "$OUT_RUNC")"
+like "--privileged: the host's block devices are there" "$OUT_GLASS" "loop0 block special file"
+[ "$(printf '%s\n' "$OUT_GLASS" | wc -l)" -gt 20 ]
+check "--privileged: more than 20 device nodes ($(printf '%s\n' "$OUT_GLASS" | wc -l))" $?
+both "--privileged: a host block device opens" run --rm "${A[@]}" --privileged "$IMG" \
+	sh -c 'head -c 512 /dev/loop0 | wc -c; grep -E "^Cap(Prm|Eff|Bnd)" /proc/self/status'
+
+# 2. signal dispositions: conmon ignores SIGPIPE; the container must not.
+# (runc resets only the signals Go knows: a signal 32 or 33 its caller
+# ignores stays ignored; glass resets every one, so compare SIGPIPE with
+# runc and the whole sets with nothing)
+NOSIG="SigBlk: 0000000000000000 SigIgn: 0000000000000000"
+run_pair run --rm "${A[@]}" "$IMG" grep -E '^Sig(Ign|Blk)' /proc/self/status
+is "run: no signal ignored or blocked (runc: $(echo $OUT_RUNC))" "$(echo $OUT_GLASS)" "$NOSIG"
+ign=$(awk '$1 == "SigIgn:" {print $2}' <<<"$OUT_RUNC")
+is "run: SIGPIPE is not ignored under runc either" "$((0x${ign:-1000} & 0x1000))" 0
+both "yes | head -1: no Broken pipe message" run --rm "${A[@]}" "$IMG" sh -c 'yes | head -1'
+for rt in "$RUNC" "$RUNTIME"; do
+	cid=$(PR "$rt" run -d "${A[@]}" "$IMG" sh -c 'trap "exit 7" PIPE; while :; do sleep 0.1; done')
+	ex=$(PR "$rt" exec "$cid" grep -E '^Sig(Ign|Blk)' /proc/self/status)
+	ex=$(echo $ex)
+	for _ in $(seq 30); do
+		[ "$(PR "$rt" inspect --format '{{.State.Status}}' "$cid")" = running ] && break
+		sleep 0.1
+	done
+	sleep 0.3 # the shell has set its trap
+	PR "$rt" kill -s PIPE "$cid" >/dev/null
+	# (a container that ignores SIGPIPE never ends: do not wait forever)
+	code=$(timeout 20 podman --root "$PD/storage" --runroot "$PD/run" --tmpdir "$PD/tmp" \
+		--cgroup-manager cgroupfs --events-backend file --storage-driver overlay \
+		--runtime "$rt" wait "$cid")
+	PR "$rt" rm -f "$cid" >/dev/null 2>&1
+	eval "SIG_$([ "$rt" = "$RUNC" ] && echo RUNC || echo GLASS)=\"\$ex / kill -s PIPE: exit \$code\""
+done
+is "exec: nothing ignored or blocked (runc: ${SIG_RUNC% / *})" "${SIG_GLASS% / *}" "$NOSIG"
+is "podman kill -s PIPE reaches the trap, as under runc" "${SIG_GLASS##*/ }" "${SIG_RUNC##*/ }"
+is "podman kill -s PIPE: the trap ran (exit 7)" "${SIG_GLASS##*exit }" 7
+
+# 3. a directory as the command: runc's "permission denied", exit 126.
+EXIT_ONLY=1 both "run /etc: exit code" run --rm "${A[@]}" "$IMG" /etc
+is "run /etc: exit 126" "$RC_GLASS" 126
+like "run /etc: runc's wording" "$OUT_GLASS" 'exec: "/etc": permission denied'
+# 4. a program on a noexec mount: refused at create, exit 126.
+NOEXEC=(-v "$ROOTFS/bin:/mnt:ro,noexec")
+EXIT_ONLY=1 both "run a program on a noexec mount: exit code" run --rm "${A[@]}" "${NOEXEC[@]}" "$IMG" /mnt/busybox true
+is "noexec: exit 126 (refused at create)" "$RC_GLASS" 126
+like "noexec: runc's wording" "$OUT_GLASS" 'exec /mnt/busybox: permission denied'
+for rt in "$RUNC" "$RUNTIME"; do
+	cid=$(PR "$rt" run -d "${A[@]}" "${NOEXEC[@]}" "$IMG" sleep 300)
+	r=""
+	for cmd in /etc /mnt/busybox /no/such/command; do
+		PR "$rt" exec "$cid" "$cmd" >/dev/null 2>&1
+		r="$r $cmd=$?"
+	done
+	PR "$rt" rm -f -t 0 "$cid" >/dev/null 2>&1
+	eval "EX_$([ "$rt" = "$RUNC" ] && echo RUNC || echo GLASS)=\"\$r\""
+done
+is "podman exec: /etc, a noexec program, a missing one (as runc)" "$EX_GLASS" "$EX_RUNC"
+is "podman exec: 126, 126, 127" "$EX_GLASS" " /etc=126 /mnt/busybox=126 /no/such/command=127"
+
+# 5. tmpcopyup: an image with files under /home/podman, /tmp, /var/tmp, /run
+IMG2=localhost/glass-copyup:test
+mkdir -p "$TEST_TMP/img2"
+tar -C "$TEST_TMP/img2" -xf "$TEST_TMP/rootfs.tar"
+mkdir -p "$TEST_TMP/img2/home/podman/sub"
+echo data >"$TEST_TMP/img2/home/podman/file"
+chmod 0640 "$TEST_TMP/img2/home/podman/file"
+chown 1000:1000 "$TEST_TMP/img2/home/podman/file"
+ln -s file "$TEST_TMP/img2/home/podman/link"
+chmod 0700 "$TEST_TMP/img2/home/podman/sub"
+echo t >"$TEST_TMP/img2/tmp/in-tmp"
+echo v >"$TEST_TMP/img2/var/tmp/in-vartmp"
+echo r >"$TEST_TMP/img2/run/in-run"
+tar -C "$TEST_TMP/img2" -cf "$TEST_TMP/img2.tar" .
+ok "podman import of an image with files under tmpfs paths" P import "$TEST_TMP/img2.tar" "$IMG2"
+both "--tmpfs /home/podman: the image's files are there" run --rm "${A[@]}" --tmpfs /home/podman "$IMG2" \
+	sh -c 'ls -lnA /home/podman | awk "{print \$1, \$3, \$4, \$5, \$NF}"; grep " /home/podman " /proc/self/mountinfo | cut -d" " -f5,9'
+like "--tmpfs: a tmpfs with the image's file, mode and owner" "$OUT_GLASS" "-rw-r----- 1000 1000 5 file"
+both "--mount type=tmpfs: the image's files are there" run --rm "${A[@]}" --mount type=tmpfs,destination=/home/podman "$IMG2" ls -A /home/podman
+like "--mount type=tmpfs: file, link, sub" "$OUT_GLASS" "file.link.sub"
+both "--read-only: /tmp, /var/tmp, /run keep the image's files and are writable" run --rm "${A[@]}" --read-only "$IMG2" \
+	sh -c 'cat /tmp/in-tmp /var/tmp/in-vartmp /run/in-run && touch /tmp/w /var/tmp/w /run/w && echo writable'
+is "--read-only: contents" "$OUT_GLASS" "t
+v
+r
+writable"
+echo copied-in >"$TEST_TMP/cpfile"
+for rt in "$RUNC" "$RUNTIME"; do
+	cid=$(PR "$rt" create "${A[@]}" --tmpfs /home/podman "$IMG2" cat /home/podman/copied)
+	PR "$rt" cp "$TEST_TMP/cpfile" "$cid:/home/podman/copied"
+	out=$(PR "$rt" start -a "$cid" 2>&1)
+	PR "$rt" rm -f "$cid" >/dev/null 2>&1
+	eval "CP_$([ "$rt" = "$RUNC" ] && echo RUNC || echo GLASS)=\"\$out\""
+done
+is "podman cp into a created container's tmpfs survives start (as runc)" "$CP_GLASS" "$CP_RUNC"
+is "podman cp: the copied file is read" "$CP_GLASS" copied-in
+
+# 6. HOME for a uid without a passwd entry (and root's from /etc/passwd)
+both "--user 100: HOME" run --rm "${A[@]}" --user 100 "$IMG" sh -c 'echo "HOME=$HOME"'
+is "--user 100: HOME=/" "$OUT_GLASS" "HOME=/"
+both "--user 0: HOME" run --rm "${A[@]}" --user 0 "$IMG" sh -c 'echo "HOME=$HOME"'
+
+# 7. a relative volume destination (a Containerfile VOLUME written as a
+#    broken JSON list): mounted relative to /, as the spec says.
+ok "an image with VOLUME [/etc/foo, /etc/bar]" P import --change 'VOLUME [/etc/foo, /etc/bar]' "$TEST_TMP/rootfs.tar" localhost/glass-vol:test
+both "relative volume destinations" run --rm "${A[@]}" localhost/glass-vol:test \
+	sh -c 'grep -E "etc/(foo|bar)" /proc/self/mountinfo | cut -d" " -f5 | sort'
+is "relative destination mounted at /[/etc/foo," "$OUT_GLASS" "/[/etc/foo,
+/etc/bar]"
 
 like "nothing left running" "$(P ps -a --format '{{.ID}}' | wc -l)" "^0$"
 finish

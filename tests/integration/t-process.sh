@@ -4,7 +4,8 @@
 # capability sets in /proc/self/status, NoNewPrivs, cwd, oomScoreAdj,
 # scheduler, ioPriority, execCPUAffinity, personality, memoryPolicy; and
 # the errors: an rlimit above the host's hard limit, lowering
-# oom_score_adj, a cwd that is not a directory, a program not in $PATH.
+# oom_score_adj, a cwd that is not a directory, a program not in $PATH;
+# signal dispositions and mask reset whatever the caller had; HOME.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
@@ -163,6 +164,35 @@ fi
 fails_with '.process.scheduler = {policy: "SCHED_FIFO", priority: 0}'
 out=$OUT
 like "SCHED_FIFO with priority 0 fails, naming process.scheduler" "$out" 'process\.scheduler'
+
+# --- signals: a caller that ignores some (conmon: SIGPIPE) or blocks some
+# (run forwards them) passes neither to the container's init or to an
+# exec'd process: ignored dispositions and the blocked mask survive execve.
+b=$(mktemp -d "$TEST_TMP/b.XXXXXX")
+make_bundle "$b" '.process.args = ["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]'
+echo "$ID-sig" >>"$TEST_TMP/ids"
+NOSIG="SigBlk: 0000000000000000 SigIgn: 0000000000000000"
+out=$(trap '' PIPE INT HUP; R run "$ID-sig" --bundle "$b" </dev/null 2>&1)
+is "run from a caller ignoring SIGPIPE, SIGINT, SIGHUP: nothing ignored or blocked" "$(echo $out)" "$NOSIG"
+jq_edit "$b/config.json" '.process.args = ["sleep", "60"]'
+echo "$ID-sig2" >>"$TEST_TMP/ids"
+(trap '' PIPE INT HUP; R run -d "$ID-sig2" --bundle "$b" </dev/null >/dev/null 2>&1)
+is "... the init of run -d as well" "$(echo $(grep -E '^Sig(Blk|Ign)' "/proc/$(pid_of "$ID-sig2")/status"))" "$NOSIG"
+out=$(trap '' PIPE INT HUP; R exec "$ID-sig2" grep -E '^Sig(Ign|Blk)' /proc/self/status </dev/null 2>&1)
+is "... and an exec'd process" "$(echo $out)" "$NOSIG"
+R delete -f "$ID-sig2" >/dev/null 2>&1
+
+# --- HOME: from the container's /etc/passwd, "/" for a uid it lacks (runc)
+b=$(mktemp -d "$TEST_TMP/b.XXXXXX")
+make_bundle "$b" '.process.env = ["PATH=/bin:/usr/bin"] | .process.args = ["sh", "-c", "echo $HOME"]'
+for u in "0 /root" "1 /usr/sbin" "1000 /"; do
+	jq_edit "$b/config.json" ".process.user.uid = ${u% *}"
+	echo "$ID-home${u% *}" >>"$TEST_TMP/ids"
+	is "no HOME in process.env, uid ${u% *}: HOME=${u#* }" "$(R run "$ID-home${u% *}" --bundle "$b" </dev/null 2>&1)" "${u#* }"
+done
+jq_edit "$b/config.json" '.process.env += ["HOME=/srv"]'
+echo "$ID-homeset" >>"$TEST_TMP/ids"
+is "a HOME in process.env is kept" "$(R run "$ID-homeset" --bundle "$b" </dev/null 2>&1)" /srv
 
 # --- personality and memoryPolicy (linux.*): applied by
 # glass_process_prepare_linux(), which the runtime's child must call.

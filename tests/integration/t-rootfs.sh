@@ -5,8 +5,9 @@
 # readonlyPaths, /dev (default devices, linux.devices, symlinks), a
 # read-only root, mount destinations that are symlinks pointing out of the
 # rootfs (they must land inside), proc over a symlink (refused), sysctl,
-# rootfsPropagation and --no-pivot.  Tests that change the image work on a
-# private copy of it.
+# rootfsPropagation and --no-pivot, a tmpfs's mode and tmpcopyup (every
+# kind of file with its metadata, xattrs and hard links).  Tests that
+# change the image work on a private copy of it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
@@ -291,6 +292,83 @@ check "... and leaves nothing behind" $?
 b=$(new_bundle '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}')
 fails "net.* without a network namespace is refused" in_ct "$b" 'true'
 like "... saying a network namespace is needed" "$FAIL_OUT" 'linux\.sysctl\.net\.ipv4\.ip_forward.*network namespace'
+
+# --- tmpfs over a directory: its mode (no mode= given), tmpcopyup
+# The directory a tmpfs covers is a bind mount of a host tree here, made
+# just before: tmpcopyup copies what the mount point shows.
+SRC=$TEST_TMP/copyup
+mkdir -p "$SRC/sub/deeper"
+echo hello >"$SRC/file"
+chmod 0640 "$SRC/file"
+chown 1000:1001 "$SRC/file"
+ln "$SRC/file" "$SRC/hardlink"
+ln -s file "$SRC/symlink"
+ln -s /etc/passwd "$SRC/abs-link"
+mkfifo -m 0620 "$SRC/fifo"
+mknod "$SRC/null" c 1 3 && chown 5:6 "$SRC/null"
+echo x >"$SRC/sub/deeper/f"
+chmod 4755 "$SRC/sub/deeper/f"
+chmod 0711 "$SRC/sub"
+chown 7:8 "$SRC/sub"
+chmod 0750 "$SRC"
+cat >"$TEST_TMP/dump.py" <<'EOF'
+import os, stat, sys
+root, seen = sys.argv[1], {}
+for d, dirs, files in os.walk(root):
+    dirs.sort()
+    for n in sorted(dirs + files):
+        p = os.path.join(d, n)
+        st = os.lstat(p)
+        rel = os.path.relpath(p, root)
+        first = rel if stat.S_ISDIR(st.st_mode) else seen.setdefault((st.st_dev, st.st_ino), rel)
+        xs = ""
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            xs = " ".join("%s=%s" % (x, os.getxattr(p, x).hex()) for x in sorted(os.listxattr(p)))
+        what = os.readlink(p) if stat.S_ISLNK(st.st_mode) else \
+            "%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)) if stat.S_ISCHR(st.st_mode) else ""
+        print(rel, oct(st.st_mode), st.st_uid, st.st_gid,
+              st.st_size if stat.S_ISREG(st.st_mode) else "-", st.st_mtime_ns,
+              "link-of:" + first if first != rel else "", what, xs)
+print(". mode", oct(os.stat(root).st_mode))
+EOF
+/usr/bin/python3 -c '
+import os, sys
+d = sys.argv[1]
+os.setxattr(d + "/file", "user.glass", b"yes")
+os.setxattr(d + "/file", "trusted.glass", b"t")
+os.setxattr(d + "/sub", "user.dir", b"d")
+# file capabilities v2: CAP_NET_RAW permitted and effective
+os.setxattr(d + "/sub/deeper/f", "security.capability", bytes([0, 0, 0, 2, 0, 0x20, 0, 0]) + bytes(12))' "$SRC"
+touch -h -d '2020-01-02 03:04:05' "$SRC/file" "$SRC/sub" "$SRC/symlink"
+WANT=$(/usr/bin/python3 "$TEST_TMP/dump.py" "$SRC")
+for ro in "" ro; do
+	b=$(new_bundle ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$SRC\", options: [\"bind\"]},
+		{destination: \"/mnt\", type: \"tmpfs\", source: \"tmpfs\", options: [\"tmpcopyup\", \"nosuid\"${ro:+, \"ro\"}]},
+		{destination: \"/home\", type: \"tmpfs\", source: \"tmpfs\"},
+		{destination: \"/tmp\", type: \"tmpfs\", source: \"tmpfs\", options: [\"mode=700\"]}] |
+		.process.args = [\"sleep\", \"60\"]")
+	id=$ID-cu$ro
+	echo "$id" >>"$TEST_TMP/ids"
+	if R run -d "$id" --bundle "$b" </dev/null >/dev/null 2>"$b.err"; then
+		pid=$(pid_of "$id")
+		got=$(/usr/bin/python3 "$TEST_TMP/dump.py" "/proc/$pid/root/mnt")
+		is "tmpcopyup${ro:+ (read-only tmpfs)}: every entry with mode, owner, size, times, xattrs, links" "$got" "$WANT"
+		like "tmpcopyup${ro:+ (read-only tmpfs)}: /mnt is a tmpfs" "$(awk '$5 == "/mnt" {print $9}' "/proc/$pid/mountinfo" | tail -1)" '^tmpfs$'
+		[ -n "$ro" ] && like "tmpcopyup into a read-only tmpfs: read-only afterwards" "$(awk '$5 == "/mnt" {print $6}' "/proc/$pid/mountinfo" | tail -1)" '^ro,'
+		is "a tmpfs over /home takes its mode (0755, as runc)" "$(stat -c %a "/proc/$pid/root/home")" 755
+		is "a tmpfs with mode=700 keeps it" "$(stat -c %a "/proc/$pid/root/tmp")" 700
+		R delete -f "$id" >/dev/null 2>&1
+	else
+		not_ok_line "a container with tmpcopyup${ro:+ (read-only)} runs: $(cat "$b.err")"
+	fi
+done
+
+# --- a relative mount destination (deprecated): relative to "/", warned
+b=$(new_bundle '.mounts += [{destination: "mnt", type: "tmpfs", source: "tmpfs"}] | .process.args = ["sh", "-c", "grep -c \" /mnt \" /proc/self/mountinfo"]')
+echo "$ID-rel" >>"$TEST_TMP/ids"
+out=$("$RUNTIME" --root "$STATE" --log "$b.log" run "$ID-rel" --bundle "$b" </dev/null 2>&1)
+is "mounts[].destination \"mnt\": mounted at /mnt" "$out" 1
+like "... with a warning in the runtime's log" "$(cat "$b.log")" 'level=warning msg=.*destination \\?"mnt\\?" is not absolute: mounted at \\?"/mnt'
 
 # --- rootfsPropagation
 for p in private slave shared unbindable; do

@@ -125,8 +125,8 @@ int main(void)
 	glass_audit_free(r);
 
 	r = audit_edit(no_nnp);
-	f = find(r, "no-new-privs-missing");
-	TAP_OK(f && f->severity == GLASS_AUDIT_MEDIUM, "noNewPrivileges false: medium");
+	f = find(r, "root-without-no-new-privs");
+	TAP_OK(f && f->severity == GLASS_AUDIT_MEDIUM, "noNewPrivileges false as root: medium");
 	glass_audit_free(r);
 
 	r = audit_edit(host_net);

@@ -208,7 +208,7 @@ static const struct bad_case {
     {LINUX("\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1}]"),
      "linux.devices[0].minor", NULL},
     {LINUX("\"devices\":[{\"type\":\"c\",\"path\":\"/dev/x\",\"major\":1,\"minor\":3,"
-           "\"fileMode\":512}]"),
+           "\"fileMode\":1048576}]"),
      "linux.devices[0].fileMode", NULL},
     {LINUX("\"namespaces\":[{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,"
            "\"hostID\":1000,\"size\":0}]"),
@@ -284,6 +284,11 @@ static const struct bad_case {
      "process.args[1]: expected string, got integer"},
     {PROC("\"user\":{\"uid\":4294967296,\"gid\":0}"), "process.user.uid", NULL},
     {PROC("\"user\":{\"uid\":-1,\"gid\":0}"), "process.user.uid", NULL},
+    {PROC("\"user\":{\"uid\":4294967295,\"gid\":0}"), "process.user.uid",
+     "process.user.uid: 4294967295 out of range (0..2147483647)"},
+    {PROC("\"user\":{\"uid\":0,\"gid\":2147483648}"), "process.user.gid", NULL},
+    {PROC("\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[1,4294967295]}"),
+     "process.user.additionalGids[1]", NULL},
     {PROC("\"user\":{\"uid\":0,\"gid\":0,\"additionalGids\":[1,\"x\"]}"),
      "process.user.additionalGids[1]", NULL},
     {PROC("\"user\":{\"uid\":0,\"gid\":0,\"umask\":1000}"), "process.user.umask", NULL},
@@ -395,7 +400,7 @@ static const char full_json[] =
     "\"gidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":65536}],"
     "\"timeOffsets\":{\"monotonic\":{\"secs\":-5,\"nanosecs\":7},\"boottime\":{\"secs\":9}},"
     "\"devices\":[{\"type\":\"c\",\"path\":\"/dev/fuse\",\"major\":10,\"minor\":229,"
-    "\"fileMode\":438,\"uid\":0,\"gid\":5},{\"type\":\"p\",\"path\":\"/dev/fifo\"}],"
+    "\"fileMode\":8630,\"uid\":0,\"gid\":5},{\"type\":\"p\",\"path\":\"/dev/fifo\"}],"
     "\"netDevices\":{\"eth0\":{\"name\":\"ceth0\"},\"ens4\":{}},"
     "\"cgroupsPath\":\"/glass-test/c\",\"rootfsPropagation\":\"rslave\","
     "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
@@ -459,7 +464,9 @@ static void test_full(void)
 	           strcmp(s->mounts[0].options[1], "idmap") == 0 &&
 	           s->mounts[0].nuid_mappings == 1 && s->mounts[0].uid_mappings[0].host_id == 100 &&
 	           s->mounts[0].gid_mappings[0].size == 20 && s->mounts[1].type == NULL &&
-	           s->mounts[1].source == NULL && s->mounts[1].options == NULL,
+	           s->mounts[1].source == NULL && s->mounts[1].options == NULL &&
+	           !s->mounts[0].relative_destination && s->mounts[1].relative_destination &&
+	           strcmp(s->mounts[1].destination, "/relative") == 0,
 	       "mounts incl. idmapped mounts and a deprecated relative destination");
 	TAP_OK(p->present && p->terminal && p->has_console_size && p->console_size.height == 24 &&
 	           p->console_size.width == 80,
@@ -515,8 +522,8 @@ static void test_full(void)
 	       "linux.timeOffsets");
 	TAP_OK(l->ndevices == 2 && l->devices[0].type == 'c' && l->devices[0].major == 10 &&
 	           l->devices[0].has_file_mode && l->devices[0].file_mode == 0666 &&
-	           l->devices[0].gid == 5 && l->devices[1].type == 'p' &&
-	           !l->devices[1].has_file_mode,
+	           l->devices[0].gid == 5 && l->devices[0].file_mode_dropped == 020000 &&
+	           l->devices[1].type == 'p' && !l->devices[1].has_file_mode,
 	       "linux.devices");
 	TAP_OK(l->nnet_devices == 2 && l->net_devices[0].host_name && l->net_devices[1].host_name,
 	       "linux.netDevices");
@@ -673,6 +680,50 @@ static void test_process_json(void)
 	           strstr(err->op, "process.json: malformed JSON"),
 	       "a malformed process.json is an error");
 	glass_err_free(&err);
+}
+
+/* exec's --user and --additional-gids: ids of 0..2^31-1 only (-1 would
+ * leave the process root). */
+static void test_user_arg(void)
+{
+	static const struct {
+		const char *arg;
+		int rc;
+		uint32_t uid, gid;
+		bool has_gid;
+	} cases[] = {
+	    {"1000", 0, 1000, 0, false},
+	    {"0:5", 0, 0, 5, true},
+	    {"2147483647", 0, 2147483647, 0, false},
+	    {"2147483648", -1, 0, 0, false},
+	    {"4294967295", -1, 0, 0, false},
+	    {"-1", -1, 0, 0, false},
+	    {"1000:4294967295", -1, 0, 0, false},
+	    {"1000:-1", -1, 0, 0, false},
+	    {"", -1, 0, 0, false},
+	    {"1000:", -1, 0, 0, false},
+	    {"x", -1, 0, 0, false},
+	    {"1:2:3", -1, 0, 0, false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct glass_err *err = NULL;
+		uint32_t uid = 0, gid = 0;
+		bool has_gid = false;
+		int rc =
+		    glass_spec_parse_user_arg(cases[i].arg, "--user", &uid, &gid, &has_gid, &err);
+		TAP_OK(rc == cases[i].rc && (rc < 0 ? err && strcmp(err->field, "--user") == 0
+		                                    : uid == cases[i].uid && gid == cases[i].gid &&
+		                                          has_gid == cases[i].has_gid),
+		       "--user %s: %s", cases[i].arg, rc < 0 ? "refused" : "accepted");
+		glass_err_free(&err);
+	}
+	uint32_t g = 0;
+	struct glass_err *err = NULL;
+	TAP_OK(glass_spec_parse_id_arg("4294967295", "--additional-gids", &g, &err) < 0 && err,
+	       "--additional-gids 4294967295 refused");
+	glass_err_free(&err);
+	TAP_OK(glass_spec_parse_id_arg("100000", "--additional-gids", &g, &err) == 0 && g == 100000,
+	       "--additional-gids 100000 accepted");
 }
 
 static void test_names(void)
@@ -907,6 +958,7 @@ int main(void)
 	test_overflow();
 	test_load_missing();
 	test_process_json();
+	test_user_arg();
 	test_names();
 	test_default(have_specs);
 	test_features(have_specs);
