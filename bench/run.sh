@@ -2,15 +2,15 @@
 # All of glass's benchmarks: `make bench` runs this with the build dir.
 #   bench/run.sh BUILD
 # runtime.sh: container start time and peak RSS next to crun, runc and a raw
-# unshare+chroot floor; lifecycle.sh (create+start+delete, exec), cgroup.sh
-# and unpack.sh when present (cgroup setup,
-# image layer unpack).  Each prints its own table; a failing one does not
-# stop the others, but makes the exit status non-zero.
+# unshare+chroot floor; lifecycle.sh (create+start+delete, exec), cgroup.sh,
+# unpack.sh and pull.sh when present (cgroup setup, image layer unpack, pull
+# against skopeo, podman, ctr and the floor).  Each prints its own table; a
+# failing one does not stop the others, but makes the exit status non-zero.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for b in runtime lifecycle cgroup unpack; do
+for b in runtime lifecycle cgroup unpack pull; do
 	[ -f "$here/$b.sh" ] || continue
 	echo "==== bench/$b.sh"
 	bash "$here/$b.sh" "$BUILD" || rc=1

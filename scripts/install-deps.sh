@@ -10,7 +10,7 @@ BUILD="gcc make meson ninja-build pkg-config clang-format python3
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
   busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
-  podman containerd docker-registry skopeo umoci apache2-utils openssl curl
+  podman containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
   chromium chromium-driver nodejs python3 python3-jsonschema jq zstd bsdextrautils
   file strace tmux nftables iptables cppcheck clang-tidy

@@ -1,7 +1,10 @@
 /* common: what several verbs share: opening the store, finding the
  * built-in image and sibling programs, resolving an image (importing the
- * built-in one or pulling when missing). */
+ * built-in one or pulling when missing).  The engine, a program, is where
+ * the environment is read and reports are printed; the store is told
+ * through its options. */
 #include "common.h"
+#include "pull.h"
 #include "util.h"
 
 #include <limits.h>
@@ -51,9 +54,69 @@ char *engine_builtin_rootfs(void)
 	return NULL;
 }
 
+const char *engine_root_dir(void)
+{
+	const char *r = getenv("GLASS_ROOT");
+	return r && *r ? r : "/var/lib/glass";
+}
+
+/* The store's reports on stderr.  A status line is redrawn in place on a
+ * terminal and dropped elsewhere (a log wants lines). */
+static void print_report(void *data, enum glass_report_kind kind, const char *text)
+{
+	static bool status_shown;
+	(void)data;
+	if (kind == GLASS_REPORT_STATUS) {
+		if (isatty(2)) {
+			fprintf(stderr, "\r\033[K%s", text);
+			status_shown = true;
+		}
+		return;
+	}
+	if (status_shown)
+		fprintf(stderr, "\r\033[K");
+	status_shown = false;
+	fprintf(stderr, "%s%s\n", kind == GLASS_REPORT_WARN ? "glass: " : "", text);
+}
+
 int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err)
 {
-	return glass_store_open(glass_root_dir(), exclusive, s, err);
+	const char *snap = getenv("GLASS_SNAPSHOTTER");
+	struct glass_store_opts o = {.report = print_report,
+	                             .snapshotter = snap && *snap ? snap : NULL};
+	return glass_store_open_opts(engine_root_dir(), exclusive, &o, s, err);
+}
+
+int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull_opts *po,
+                char **name, struct glass_err **err)
+{
+	/* where podman and docker look for credentials, in their order */
+	const char *env = getenv("REGISTRY_AUTH_FILE"), *xdg = getenv("XDG_RUNTIME_DIR"),
+	           *home = getenv("HOME");
+	cleanup_free char *a1 = env && *env ? xstrdup(env) : NULL;
+	cleanup_free char *a2 = xdg && *xdg ? xasprintf("%s/containers/auth.json", xdg) : NULL;
+	cleanup_free char *a3 = xasprintf("/run/containers/%d/auth.json", (int)getuid());
+	cleanup_free char *a4 = home && *home ? xasprintf("%s/.docker/config.json", home) : NULL;
+	const char *cand[] = {a1, a2, a3, a4}, *files[5] = {0};
+	size_t n = 0;
+	for (size_t i = 0; i < 4; i++)
+		if (cand[i])
+			files[n++] = cand[i];
+	struct glass_pull_opts o = {.platform = po->platform,
+	                            .quiet = po->quiet,
+	                            .registry = {.tls_verify = po->tls_verify != 0,
+	                                         .cert_dir = po->cert_dir,
+	                                         .authfile = po->authfile,
+	                                         .authfiles = files,
+	                                         .creds = po->creds,
+	                                         .parallel = po->parallel}};
+	if (po->unpack_jobs)
+		s->o.unpack_jobs = po->unpack_jobs;
+	if (po->unpack_threads)
+		s->o.unpack_threads = po->unpack_threads;
+	if (po->inflate)
+		s->o.inflate_zlib = po->inflate == 1;
+	return glass_pull(s, ref, &o, name, err);
 }
 
 /* The built-in image answers to "busybox", "busybox:latest" and

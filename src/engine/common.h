@@ -18,6 +18,11 @@ struct engine_pull_opts {
 	const char *creds;    /* --creds user:pass */
 	int tls_verify;       /* 1 (default), 0 (--tls-verify=false) */
 	bool quiet;           /* -q */
+	/* tuning (0: the library's default) */
+	int parallel;       /* --parallel N: concurrent blob downloads */
+	int unpack_jobs;    /* --unpack-jobs N: layers unpacked at once */
+	int unpack_threads; /* --unpack-threads N: file writers per layer (-1: none) */
+	int inflate;        /* --inflate isal|zlib: 0 isa-l, 1 zlib */
 };
 
 /* glass-runtime (or another sibling program) beside the glass binary, in
@@ -26,17 +31,23 @@ char *engine_find_sibling(const char *name);
 /* The built-in image's root filesystem (BUILD/rootfs, or
  * PREFIX/share/glass/rootfs), or NULL. */
 char *engine_builtin_rootfs(void);
+/* GLASS_ROOT, or /var/lib/glass. */
+const char *engine_root_dir(void);
+/* Opens the store under engine_root_dir() with the engine's options:
+ * reports printed on stderr (a status line only on a terminal),
+ * GLASS_SNAPSHOTTER=copy forcing copied snapshots. */
 int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err);
 /* A local image; the built-in one is imported on first use; with `pull`,
  * a missing image is pulled. */
 int engine_image_get(struct glass_store *s, const char *ref, const struct engine_pull_opts *pull,
                      struct glass_image **img, struct glass_err **err);
-/* Pulls `ref` into the store; *name gets the normalised name it is stored
- * under. */
+/* Pulls `ref` into the store (glass_pull with the flags' options and the
+ * usual auth files); *name gets the normalised name it is stored under. */
 int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull_opts *o,
                 char **name, struct glass_err **err);
-/* Parses the pull flags shared by pull and run; returns 1 when argv[*i]
- * was one (advancing *i past its value), 0 when not, -1 on a bad value. */
+/* Parses the pull flags shared by pull, run and bundle; returns 1 when
+ * argv[*i] was one (advancing *i past its value), 0 when not, -1 on a
+ * missing or bad value. */
 int engine_pull_flag(int argc, char **argv, int *i, struct engine_pull_opts *o);
 /* Parses the container flags shared by bundle and run (--read-only,
  * -e/--env, -w/--workdir, -u/--user) into *bo and env[*nenv]; returns 1

@@ -5,7 +5,6 @@
  * is what `skopeo ... oci:DEST:TAG` and `podman load` look for. */
 #include "common.h"
 #include "transfer.h"
-#include "unpack.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -53,9 +52,8 @@ int cmd_export(int argc, char **argv)
 		ref = tag;
 	}
 	if (archive) {
-		tmp = xasprintf("%s/tmp/export-%d", s->root, (int)getpid());
-		glass_rm_rf_at(AT_FDCWD, tmp);
-		if (glass_export_layout(s, img, tmp, ref, &err) < 0 ||
+		tmp = glass_store_tmpdir(s, "export", &err);
+		if (!tmp || glass_export_layout(s, img, tmp, ref, &err) < 0 ||
 		    glass_archive_create(tmp, dest, &err) < 0)
 			goto fail;
 	} else if (glass_export_layout(s, img, dest, ref, &err) < 0) {

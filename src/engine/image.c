@@ -241,6 +241,8 @@ int cmd_image_prune(int argc, char **argv)
 
 int cmd_unpack_layer(int argc, char **argv)
 {
+	static const char use[] = "glass image unpack-layer [-v] [--no-whiteouts] "
+	                          "[--inflate=isal|zlib] [--threads=0..8] FILE DIR";
 	struct glass_unpack_opts o = {0};
 	struct glass_unpack_stats st;
 	struct glass_err *err = NULL;
@@ -251,12 +253,18 @@ int cmd_unpack_layer(int argc, char **argv)
 			verbose = true;
 		else if (strcmp(argv[i], "--no-whiteouts") == 0)
 			o.no_whiteouts = true;
+		else if (strcmp(argv[i], "--inflate=zlib") == 0)
+			o.zlib = true;
+		else if (strcmp(argv[i], "--inflate=isal") == 0)
+			o.zlib = false;
+		else if (strncmp(argv[i], "--threads=", 10) == 0 && argv[i][10] >= '0' &&
+		         argv[i][10] <= '8' && !argv[i][11])
+			o.threads = argv[i][10] == '0' ? -1 : argv[i][10] - '0';
 		else
-			return engine_usage("glass image unpack-layer [-v] FILE DIR",
-			                    "unknown option %s", argv[i]);
+			return engine_usage(use, "unknown option %s", argv[i]);
 	}
 	if (argc - i != 2)
-		return engine_usage("glass image unpack-layer [-v] FILE DIR", "need FILE and DIR");
+		return engine_usage(use, "need FILE and DIR");
 	unsigned long long t0 = now_ns();
 	cleanup_close int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

@@ -1,17 +1,13 @@
 /* import: `glass image import [--name NAME] [--platform P] PATH` where
  * PATH is an OCI layout directory, an OCI archive (a tar of one) or a
- * `docker save` archive (plain or compressed).  Archives are extracted
- * with the layer extractor's containment into ROOT/tmp first. */
+ * `docker save` archive (plain or compressed): glass_import_path(). */
 #include "common.h"
 #include "transfer.h"
-#include "unpack.h"
 #include "util.h"
 
-#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 static char *base_name(const char *path)
 {
@@ -50,28 +46,15 @@ int cmd_import(int argc, char **argv)
 		return engine_usage(use, "import: no path given");
 	struct glass_err *err = NULL;
 	struct glass_store *s;
-	struct stat st;
 	char **names = NULL;
-	cleanup_free char *tmp = NULL;
 	cleanup_free char *base = base_name(path);
-	int rc = 0;
-	if (stat(path, &st) < 0) {
-		glass_err_new(&err, errno, "stat(\"%s\")", path);
-		return engine_fail(&err);
-	}
 	if (engine_store_open(false, &s, &err) < 0)
 		return engine_fail(&err);
-	const char *dir = path;
-	if (!S_ISDIR(st.st_mode)) {
-		tmp = xasprintf("%s/tmp/import-%d", s->root, (int)getpid());
-		glass_rm_rf_at(AT_FDCWD, tmp);
-		if (glass_archive_extract(path, tmp, &err) < 0)
-			goto fail;
-		dir = tmp;
+	if (glass_import_path(s, path, name, base, platform, &names, &err) < 0) {
+		glass_store_close(s);
+		return engine_fail(&err);
 	}
-	if (glass_import_dir(s, dir, name, base, platform, &names, &err) < 0)
-		goto fail;
-	for (char **n = names; n && *n; n++) {
+	for (char **n = names; *n; n++) {
 		struct glass_image *img;
 		if (glass_image_find(s, *n, &img, NULL) == 0) {
 			printf("Loaded image: %s (%.12s)\n", *n,
@@ -79,13 +62,7 @@ int cmd_import(int argc, char **argv)
 			glass_image_free(img);
 		}
 	}
-	goto out;
-fail:
-	rc = engine_fail(&err);
-out:
-	if (tmp)
-		glass_rm_rf_at(AT_FDCWD, tmp);
 	glass_manifest_strv_free(names);
 	glass_store_close(s);
-	return rc;
+	return 0;
 }

@@ -219,34 +219,10 @@ void glass_state_free(struct glass_state *st)
 	free(st);
 }
 
-static int rm_rf_at(int dfd, const char *name)
-{
-	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d;
-	struct dirent *e;
-	if (fd < 0)
-		return unlinkat(dfd, name, 0);
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (e->d_type == DT_DIR)
-			rm_rf_at(dirfd(d), e->d_name);
-		else
-			unlinkat(dirfd(d), e->d_name, 0);
-	}
-	closedir(d);
-	return unlinkat(dfd, name, AT_REMOVEDIR);
-}
-
 int glass_state_remove(const char *root, const char *id, struct glass_err **err)
 {
 	cleanup_close int rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (rfd < 0 || (rm_rf_at(rfd, id) < 0 && errno != ENOENT))
+	if (rfd < 0 || glass_rm_rf_at(rfd, id) < 0)
 		return glass_err_new(err, errno, "remove %s/%s", root, id);
 	return 0;
 }

@@ -298,6 +298,55 @@ int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, 
 	                      Q(path), (unsigned)flags, (unsigned long long)resolve);
 }
 
+int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+	                       .resolve = resolve | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
+	long fd;
+	int tries = 0;
+	/* EAGAIN: a concurrent rename made ".." unverifiable; try again. */
+	do
+		fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	while (fd < 0 && (errno == EINTR || (errno == EAGAIN && ++tries < 8)));
+	if (fd >= 0 || errno != ENOSYS)
+		return (int)fd;
+	/* No openat2 (before 5.6, or a seccomp filter): walk one component at
+	 * a time with O_NOFOLLOW, which is stricter (no symlink at all). */
+	char buf[4096];
+	if (path[0] == '/' || strlen(path) >= sizeof(buf)) {
+		errno = path[0] == '/' ? EXDEV : ENAMETOOLONG;
+		return -1;
+	}
+	snprintf(buf, sizeof(buf), "%s", path);
+	int cur = dirfd;
+	for (char *p = buf, *next; p; p = next) {
+		next = strchr(p, '/');
+		if (next)
+			*next++ = '\0';
+		while (next && *next == '/')
+			next++;
+		if (next && !*next)
+			next = NULL;
+		if (strcmp(p, "..") == 0) {
+			errno = EXDEV;
+			fd = -1;
+		} else if (next) {
+			fd = openat(cur, *p ? p : ".",
+			            O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		} else {
+			fd = openat(cur, *p ? p : ".", flags | O_NOFOLLOW | O_CLOEXEC, 0);
+		}
+		int saved = errno;
+		if (cur != dirfd)
+			close(cur);
+		errno = saved;
+		if (fd < 0)
+			return -1;
+		cur = (int)fd;
+	}
+	return cur;
+}
+
 static long write_knob(int dirfd, const char *path, const char *data)
 {
 	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);

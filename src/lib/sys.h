@@ -103,6 +103,12 @@ int glass_sys_openat(int dirfd, const char *what, const char *path, int flags, m
 /* openat2(2) with RESOLVE_* flags; falls back with ENOSYS to the caller. */
 int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, uint64_t resolve,
                       const char *field, struct glass_err **err);
+/* openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | `resolve`:
+ * the kernel refuses a path that is absolute, climbs out with "..", or
+ * leaves through a symlink.  Untraced, errno only: it runs once per tar
+ * entry or archive file, whose caller names the entry in its error.
+ * Without openat2, a walk with O_NOFOLLOW on every component. */
+int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
 /* Writes `data` into an existing file (a /proc or cgroup knob):
  * open(O_WRONLY) + write + close, traced as one `write` step. */
 int glass_sys_write_file(const char *path, const char *data, const char *field,

@@ -1,6 +1,7 @@
 /* util: see util.h. */
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -200,4 +201,78 @@ unsigned long long now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* Removes the entries of the open directory `fd` (consumed), depth first.
+ * `dev` is the directory's device: a subdirectory on another one is a
+ * mount point, which is refused with EBUSY rather than emptied. */
+static int rm_children(int fd, dev_t dev)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int rc = 0, saved = 0;
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (de->d_type != DT_DIR && unlinkat(dirfd(d), de->d_name, 0) == 0)
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN && errno != EISDIR) {
+			if (errno != ENOENT && !saved)
+				saved = errno;
+			continue;
+		}
+		int sub =
+		    openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		struct stat st;
+		if (sub < 0 || fstat(sub, &st) < 0 || st.st_dev != dev) {
+			if (sub >= 0) {
+				close(sub);
+				errno = EBUSY;
+			}
+			if (errno != ENOENT && !saved)
+				saved = errno;
+			continue;
+		}
+		if (rm_children(sub, dev) < 0 && !saved)
+			saved = errno;
+		if (unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && !saved)
+			saved = errno;
+	}
+	closedir(d);
+	if (saved) {
+		errno = saved;
+		rc = -1;
+	}
+	return rc;
+}
+
+int glass_rm_rf_at(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -1;
+	/* Two passes: an entry created while the first one ran (a writer that
+	 * had not stopped yet) makes the final rmdir fail with ENOTEMPTY. */
+	for (int pass = 0; pass < 2; pass++) {
+		struct stat st;
+		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ENOENT ? 0 : -1;
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (rm_children(fd, st.st_dev) < 0)
+			return -1;
+		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != ENOTEMPTY)
+			return -1;
+	}
+	return -1;
 }

@@ -106,6 +106,11 @@ char *read_file_at(int dirfd, const char *path, size_t *len);
 int write_all(int fd, const void *buf, size_t len);
 /* Atomically replaces dirfd/path with `data` (temp file, fsync, rename). */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, int mode);
+/* rm -rf of dirfd/name without following symlinks and without crossing
+ * into another filesystem (a mount point below is left, failing with
+ * EBUSY).  A missing name is success.  0 or -1/errno (the first error;
+ * what could be removed is removed). */
+int glass_rm_rf_at(int dirfd, const char *name);
 /* mkdir -p; 0 or -1/errno. */
 int mkdir_p(const char *path, int mode);
 /* Monotonic time in nanoseconds. */

@@ -6,6 +6,7 @@
 #include "bundle.h"
 #include "seccomp.h"
 #include "spec.h"
+#include "sys.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -14,7 +15,6 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 
 int64_t glass_parse_size(const char *s)
 {
@@ -44,11 +44,10 @@ int64_t glass_parse_size(const char *s)
 static char *read_in_root(const char *root, const char *path)
 {
 	cleanup_close int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
-	                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 	if (rfd < 0)
 		return NULL;
-	cleanup_close int fd = (int)syscall(SYS_openat2, rfd, path, &how, sizeof(how));
+	cleanup_close int fd = glass_sys_openat2(
+	    rfd, "rootfs", path, O_RDONLY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, NULL, NULL);
 	struct strbuf b = STRBUF_INIT;
 	char buf[4096];
 	ssize_t n;

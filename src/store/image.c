@@ -1,10 +1,10 @@
-/* image: named images on top of the blob store, and their unpacked
- * layers.
+/* image: named images on top of the blob store, and their collection.
  *
- * Layer directories are made in ROOT/layers/.tmp-PID-N and renamed into
- * place whole after syncfs(2), so a directory named by a chain ID is
- * always complete: a kill -9 in the middle leaves only a .tmp directory,
- * which the next collection removes once its PID is gone. */
+ * Layer directories (layer.c) are made in ROOT/layers/.tmp-PID-N and
+ * renamed into place whole after syncfs(2), so a directory named by a
+ * chain ID is always complete: a kill -9 in the middle leaves only a .tmp
+ * directory, which the next store operation removes once its PID is
+ * gone. */
 #include "image.h"
 #include "sys.h"
 #include "unpack.h"
@@ -35,15 +35,13 @@ void glass_image_free(struct glass_image *img)
 	free(img);
 }
 
-int glass_image_load(struct glass_store *s, const char *manifest_digest, struct glass_image **out,
-                     struct glass_err **err)
+int glass_image_parse(const char *manifest_digest, const char *mdata, size_t mlen,
+                      const char *cdata, size_t clen, struct glass_image **out,
+                      struct glass_err **err)
 {
 	struct glass_image *img = xcalloc(1, sizeof(*img));
-	size_t len;
-	cleanup_free char *mdata = NULL, *cdata = NULL;
 	img->manifest_digest = xstrdup(manifest_digest);
-	mdata = glass_store_read_blob(s, manifest_digest, &len, err);
-	if (!mdata || glass_manifest_parse(mdata, len, NULL, &img->manifest, err) < 0)
+	if (glass_manifest_parse(mdata, mlen, NULL, &img->manifest, err) < 0)
 		goto fail;
 	if (img->manifest->kind != GLASS_MANIFEST_IMAGE) {
 		glass_err_new(err, EINVAL, "%s is an index, not an image manifest",
@@ -51,8 +49,7 @@ int glass_image_load(struct glass_store *s, const char *manifest_digest, struct 
 		goto fail;
 	}
 	img->config_digest = xstrdup(img->manifest->config.digest);
-	cdata = glass_store_read_blob(s, img->config_digest, &len, err);
-	if (!cdata || glass_config_parse(cdata, len, &img->config, err) < 0)
+	if (glass_config_parse(cdata, clen, &img->config, err) < 0)
 		goto fail;
 	if (img->config->ndiff_ids != img->manifest->nlayers) {
 		glass_err_new(err, EINVAL, "image config has %zu diff_ids for %zu layers",
@@ -74,9 +71,28 @@ int glass_image_load(struct glass_store *s, const char *manifest_digest, struct 
 	*out = img;
 	return 0;
 fail:
-	glass_err_ctx(err, "image %s", manifest_digest);
 	glass_image_free(img);
 	return -1;
+}
+
+int glass_image_load(struct glass_store *s, const char *manifest_digest, struct glass_image **out,
+                     struct glass_err **err)
+{
+	size_t mlen, clen;
+	struct glass_manifest *m = NULL;
+	cleanup_free char *mdata = glass_store_read_blob(s, manifest_digest, &mlen, err),
+	                  *cdata = NULL;
+	if (mdata && glass_manifest_parse(mdata, mlen, NULL, &m, err) == 0) {
+		if (m->kind == GLASS_MANIFEST_IMAGE)
+			cdata = glass_store_read_blob(s, m->config.digest, &clen, err);
+		else
+			glass_err_new(err, EINVAL, "%s is an index, not an image manifest",
+			              manifest_digest);
+	}
+	glass_manifest_free(m);
+	if (!cdata || glass_image_parse(manifest_digest, mdata, mlen, cdata, clen, out, err) < 0)
+		return glass_err_ctx(err, "image %s", manifest_digest);
+	return 0;
 }
 
 static bool is_hex(const char *s)
@@ -156,112 +172,6 @@ int glass_image_find(struct glass_store *s, const char *refstr, struct glass_ima
 	}
 	glass_store_entries_free(e, n);
 	return rc < 0 ? -1 : 0;
-}
-
-static int layers_dir(struct glass_store *s, struct glass_err **err)
-{
-	if (mkdirat(s->rootfd, "layers", 0700) < 0 && errno != EEXIST)
-		return glass_err_new(err, errno, "mkdir(\"%s/layers\")", s->root);
-	int fd = openat(s->rootfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return glass_err_new(err, errno, "open(\"%s/layers\")", s->root);
-	if (mkdirat(fd, "l", 0700) < 0 && errno != EEXIST) {
-		close(fd);
-		return glass_err_new(err, errno, "mkdir(\"%s/layers/l\")", s->root);
-	}
-	return fd;
-}
-
-/* Unpacks layer i into a fresh directory and renames it to its chain ID. */
-static int unpack_one(struct glass_store *s, int lfd, const struct glass_image *img, size_t i,
-                      bool verbose, struct glass_err **err)
-{
-	const char *chain = glass_digest_hex(img->chain_ids[i]);
-	const struct glass_desc *l = &img->manifest->layers[i];
-	char tmp[64];
-	struct glass_unpack_stats st;
-	unsigned long long t0 = now_ns();
-	snprintf(tmp, sizeof(tmp), ".tmp-%d-%zu", (int)getpid(), i);
-	glass_rm_rf_at(lfd, tmp);
-	if (mkdirat(lfd, tmp, 0700) < 0)
-		return glass_err_new(err, errno, "mkdir(\"layers/%s\")", tmp);
-	cleanup_close int tfd = openat(lfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0 || mkdirat(tfd, "diff", 0755) < 0)
-		return glass_err_new(err, errno, "mkdir(\"layers/%s/diff\")", tmp);
-	cleanup_close int dfd = openat(tfd, "diff", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int bfd = glass_store_open_blob(s, l->digest, err);
-	if (dfd < 0 || bfd < 0)
-		goto fail;
-	if (glass_trace_on)
-		glass_trace_note("unpack", NULL, "layer %s -> %s/layers/%s", l->digest, s->root,
-		                 chain);
-	struct glass_unpack_opts uo = {.rootless = geteuid() != 0};
-	if (glass_unpack_fd(bfd, dfd, &uo, &st, err) < 0)
-		goto fail;
-	if (strcmp(st.diff_id, img->config->diff_ids[i]) != 0) {
-		glass_err_new(err, EBADMSG, "uncompressed layer has digest %s, the config says %s",
-		              st.diff_id, img->config->diff_ids[i]);
-		goto fail;
-	}
-	char link[16];
-	snprintf(link, sizeof(link), "%.12s", chain);
-	if (write_file_atomic_at(tfd, "link", link, strlen(link), 0644) < 0 ||
-	    write_file_atomic_at(tfd, "diff_id", st.diff_id, strlen(st.diff_id), 0644) < 0) {
-		glass_err_new(err, errno, "write(\"layers/%s/link\")", tmp);
-		goto fail;
-	}
-	if (GLASS_SYS(err, "syncfs", NULL, syncfs(dfd), "\"%s/layers/%s\"", s->root, tmp) < 0)
-		goto fail;
-	if (renameat(lfd, tmp, lfd, chain) < 0) {
-		if (errno != EEXIST && errno != ENOTEMPTY) {
-			glass_err_new(err, errno, "rename(\"layers/%s\", \"layers/%s\")", tmp,
-			              chain);
-			goto fail;
-		}
-		glass_rm_rf_at(lfd, tmp); /* a concurrent pull won */
-	}
-	char target[96], lname[32];
-	snprintf(target, sizeof(target), "../%s/diff", chain);
-	snprintf(lname, sizeof(lname), "l/%s", link);
-	if (symlinkat(target, lfd, lname) < 0 && errno != EEXIST)
-		return glass_err_new(err, errno, "symlink(\"layers/%s\")", lname);
-	if (verbose)
-		fprintf(stderr, "Unpacked layer %.19s (%s, %.1f MB, %llu entries) in %.2f s\n",
-		        l->digest, st.compression, (double)st.bytes / 1e6,
-		        (unsigned long long)st.entries, (double)(now_ns() - t0) / 1e9);
-	return 0;
-fail:
-	glass_err_ctx(err, "unpack layer %s", l->digest);
-	glass_rm_rf_at(lfd, tmp);
-	return -1;
-}
-
-int glass_image_unpack(struct glass_store *s, const struct glass_image *img, bool verbose,
-                       char ***dirs, struct glass_err **err)
-{
-	cleanup_close int lfd = layers_dir(s, err);
-	size_t n = img->manifest->nlayers;
-	if (lfd < 0)
-		return -1;
-	char **out = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++) {
-		const char *chain = glass_digest_hex(img->chain_ids[i]);
-		char path[96];
-		snprintf(path, sizeof(path), "%s/link", chain);
-		if (faccessat(lfd, path, F_OK, 0) < 0 &&
-		    unpack_one(s, lfd, img, i, verbose, err) < 0) {
-			glass_manifest_strv_free(out);
-			return -1;
-		}
-		cleanup_free char *link = read_file_at(lfd, path, NULL);
-		if (!link) {
-			glass_manifest_strv_free(out);
-			return glass_err_new(err, errno, "read(\"%s/layers/%s\")", s->root, path);
-		}
-		out[i] = xasprintf("l/%s", link);
-	}
-	*dirs = out;
-	return 0;
 }
 
 /* Import of a directory tree: libarchive walks it (archive_read_disk) and
@@ -445,7 +355,7 @@ int glass_image_gc(struct glass_store *s, uint64_t *freed, struct glass_err **er
 		qsort(layers, nl, sizeof(char *), cmpstr);
 	if (glass_store_sweep_blobs(s, blobs, nb, freed, err) < 0)
 		goto out;
-	int lfd = layers_dir(s, err);
+	int lfd = glass_layers_dir(s, err);
 	if (lfd < 0)
 		goto out;
 	DIR *d = fdopendir(dup(lfd));
@@ -456,7 +366,7 @@ int glass_image_gc(struct glass_store *s, uint64_t *freed, struct glass_err **er
 		if (strcmp(key, ".") == 0 || strcmp(key, "..") == 0 || strcmp(key, "l") == 0)
 			continue;
 		if (sscanf(key, ".tmp-%d-", &pid) == 1) {
-			if (kill(pid, 0) < 0 && errno == ESRCH)
+			if (pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH)
 				glass_rm_rf_at(lfd, key);
 			continue;
 		}

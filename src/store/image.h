@@ -33,6 +33,10 @@ void glass_image_free(struct glass_image *img);
  * read from the store (digests re-checked), chain IDs computed. */
 int glass_image_load(struct glass_store *s, const char *manifest_digest, struct glass_image **out,
                      struct glass_err **err);
+/* The same from documents in memory (verified by the caller). */
+int glass_image_parse(const char *manifest_digest, const char *mdata, size_t mlen,
+                      const char *cdata, size_t clen, struct glass_image **out,
+                      struct glass_err **err);
 
 /* Finds a local image by reference (short names: localhost/ first, then
  * docker.io) or by ID (a prefix of at least 3 hex digits of the config
@@ -42,9 +46,40 @@ int glass_image_find(struct glass_store *s, const char *ref, struct glass_image 
 
 /* Makes sure every layer of the image is unpacked; fills *dirs (NULL-
  * terminated, malloc'd) with the short lowerdir names relative to
- * ROOT/layers ("l/ABCDEFGHIJ"), topmost last. */
+ * ROOT/layers ("l/ABCDEFGHIJ"), topmost last.  `verbose` reports each
+ * layer unpacked. */
 int glass_image_unpack(struct glass_store *s, const struct glass_image *img, bool verbose,
                        char ***dirs, struct glass_err **err);
+
+/* ROOT/layers (and layers/l), created when missing; an fd or -1. */
+int glass_layers_dir(struct glass_store *s, struct glass_err **err);
+
+/* Layers unpacked at once by default: one per core, at most this many. */
+#define GLASS_UNPACK_JOBS_DEFAULT_MAX 2
+
+/* Unpacks the layers of `img` on worker threads (the store's unpack_jobs)
+ * as their blobs become ready, into directories the transaction `txn`
+ * publishes at its commit; blobs are read through `txn`.  With `verify`,
+ * a layer already unpacked still has its blob checked against the
+ * config's diffID.  `img` and `txn` must outlive the unpacker. */
+struct glass_layer_unpacker;
+int glass_layer_unpacker_start(struct glass_store *s, struct glass_store_txn *txn,
+                               const struct glass_image *img, bool verify, bool verbose,
+                               struct glass_layer_unpacker **out, struct glass_err **err);
+/* Every layer whose blob is `blob_digest` may be unpacked now. */
+void glass_layer_unpacker_ready(struct glass_layer_unpacker *u, const char *blob_digest);
+/* The blob `blob_digest` is arriving: a layer of it may be extracted from
+ * `fd` as it grows (see glass_blob_feed).  Takes the feed reference and
+ * fd. */
+void glass_layer_unpacker_stream(struct glass_layer_unpacker *u, const char *blob_digest,
+                                 struct glass_blob_feed *feed, int fd);
+/* Waits for all layers (all must have been made ready); the first error
+ * is returned.  Fills *dirs like glass_image_unpack (dirs may be NULL).
+ * Frees u. */
+int glass_layer_unpacker_finish(struct glass_layer_unpacker *u, char ***dirs,
+                                struct glass_err **err);
+/* Stops after the layers being unpacked (an abandoned pull) and frees u. */
+void glass_layer_unpacker_free(struct glass_layer_unpacker *u);
 
 /* Imports a directory tree as a one-layer image named `name` (the
  * built-in busybox image).  The layer is an uncompressed tar. */

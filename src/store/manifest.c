@@ -4,27 +4,13 @@
  * cannot check against its name. */
 #include "manifest.h"
 #include "digest.h"
+#include "store-json.h"
 #include "util.h"
 
 #include <json-c/json.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/utsname.h>
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static char *jdup(struct json_object *o, const char *key)
-{
-	const char *s = jstr(o, key);
-	return s ? xstrdup(s) : NULL;
-}
 
 static void desc_clear(struct glass_desc *d)
 {
@@ -42,8 +28,8 @@ static int parse_desc(struct json_object *o, const char *where, struct glass_des
 	struct json_object *sz, *plat, *ann;
 	if (!o || !json_object_is_type(o, json_type_object))
 		return glass_err_new(err, EINVAL, "%s: not an object", where);
-	d->media_type = jdup(o, "mediaType");
-	d->digest = jdup(o, "digest");
+	d->media_type = glass_json_strdup(o, "mediaType");
+	d->digest = glass_json_strdup(o, "digest");
 	if (glass_digest_check(d->digest, where, err) < 0)
 		return -1;
 	if (!json_object_object_get_ex(o, "size", &sz) || !json_object_is_type(sz, json_type_int) ||
@@ -51,12 +37,12 @@ static int parse_desc(struct json_object *o, const char *where, struct glass_des
 		return glass_err_new(err, EINVAL, "%s.size: missing or negative", where);
 	d->size = json_object_get_int64(sz);
 	if (json_object_object_get_ex(o, "platform", &plat)) {
-		d->os = jdup(plat, "os");
-		d->arch = jdup(plat, "architecture");
-		d->variant = jdup(plat, "variant");
+		d->os = glass_json_strdup(plat, "os");
+		d->arch = glass_json_strdup(plat, "architecture");
+		d->variant = glass_json_strdup(plat, "variant");
 	}
 	if (json_object_object_get_ex(o, "annotations", &ann))
-		d->ref_name = jdup(ann, "org.opencontainers.image.ref.name");
+		d->ref_name = glass_json_strdup(ann, "org.opencontainers.image.ref.name");
 	return 0;
 }
 
@@ -88,7 +74,7 @@ int glass_manifest_parse(const char *data, size_t len, const char *content_type,
 		return glass_err_new(err, EINVAL, "manifest: not a JSON object");
 	}
 	struct glass_manifest *m = xcalloc(1, sizeof(*m));
-	const char *mt = jstr(o, "mediaType");
+	const char *mt = glass_json_str(o, "mediaType");
 	if (!mt && content_type && strstr(content_type, "json") &&
 	    strcmp(content_type, "application/json") != 0)
 		mt = content_type;
@@ -265,11 +251,11 @@ int glass_config_parse(const char *data, size_t len, struct glass_image_config *
 	c->entrypoint = strv(cfg, "Entrypoint", NULL);
 	c->cmd = strv(cfg, "Cmd", NULL);
 	c->env = strv(cfg, "Env", NULL);
-	c->workdir = jdup(cfg, "WorkingDir");
-	c->user = jdup(cfg, "User");
-	c->os = jdup(o, "os");
-	c->arch = jdup(o, "architecture");
-	c->created = jdup(o, "created");
+	c->workdir = glass_json_strdup(cfg, "WorkingDir");
+	c->user = glass_json_strdup(cfg, "User");
+	c->os = glass_json_strdup(o, "os");
+	c->arch = glass_json_strdup(o, "architecture");
+	c->created = glass_json_strdup(o, "created");
 	if (json_object_object_get_ex(o, "rootfs", &rootfs))
 		c->diff_ids = strv(rootfs, "diff_ids", &c->ndiff_ids);
 	for (size_t i = 0; i < c->ndiff_ids; i++) {

@@ -3,8 +3,9 @@
  * Each transfer writes into a store blob writer (ingest/<hex>.partial,
  * hashed on arrival).  An interrupted transfer is retried from where it
  * stopped with a Range request; a server that answers 200 instead of 206
- * restarts the blob.  Only a transfer whose bytes hash to the expected
- * digest is renamed into blobs/. */
+ * restarts the blob; a .partial that is already complete is verified
+ * without a transfer.  Only a transfer whose bytes hash to the expected
+ * digest joins the transaction, which names it a blob at its commit. */
 #include "registry-internal.h"
 #include "util.h"
 
@@ -15,7 +16,15 @@
 
 #define MAX_TRIES 4
 
+struct fetch {
+	struct glass_registry *reg;
+	struct glass_store *s;
+	struct glass_store_txn *txn;
+	const struct glass_fetch_hooks *hooks; /* may be NULL */
+};
+
 struct xfer {
+	struct fetch *f;
 	struct glass_registry *reg;
 	const struct glass_desc *d;
 	struct glass_blob_writer *w;
@@ -27,7 +36,41 @@ struct xfer {
 	char *www_auth;
 	struct glass_err *werr; /* a local write failed */
 	bool done;
+	struct glass_blob_feed *feed; /* told to a reader while the data arrives */
+	int64_t fed;                  /* what the feed was last told */
 };
+
+static void ready(struct xfer *x)
+{
+	if (x->f->hooks && x->f->hooks->ready)
+		x->f->hooks->ready(x->f->hooks->data, x->d->digest);
+}
+
+/* Ends the feed of x: the reader learns whether the blob was verified. */
+static void feed_end(struct xfer *x, bool verified)
+{
+	if (!x->feed)
+		return;
+	if (verified)
+		glass_blob_feed_grow(x->feed, x->d->size);
+	glass_blob_feed_end(x->feed, verified);
+	glass_blob_feed_unref(x->feed);
+	x->feed = NULL;
+}
+
+/* Offers the growing file of x to a reader (who gets its own fd). */
+static void feed_start(struct xfer *x)
+{
+	const struct glass_fetch_hooks *h = x->f->hooks;
+	if (!h || !h->stream || x->feed)
+		return;
+	int fd = glass_blob_writer_open_reader(x->w, NULL);
+	if (fd < 0)
+		return;
+	x->fed = glass_blob_writer_offset(x->w);
+	x->feed = glass_blob_feed_new(x->fed);
+	h->stream(h->data, x->d->digest, glass_blob_feed_ref(x->feed), fd);
+}
 
 static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 {
@@ -36,9 +79,11 @@ static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 		long st = 0;
 		curl_easy_getinfo(x->c, CURLINFO_RESPONSE_CODE, &st);
 		x->checked = true;
-		if (st == 200 && glass_blob_writer_offset(x->w) > 0 &&
-		    glass_blob_writer_restart(x->w, &x->werr) < 0)
-			return 0;
+		if (st == 200 && glass_blob_writer_offset(x->w) > 0) {
+			feed_end(x, false); /* what a reader read is void now */
+			if (glass_blob_writer_restart(x->w, &x->werr) < 0)
+				return 0;
+		}
 		if (st != 200 && st != 206) {
 			x->bad_status = true;
 			return 0;
@@ -46,6 +91,11 @@ static size_t xfer_write(char *p, size_t sz, size_t n, void *ud)
 	}
 	if (glass_blob_writer_write(x->w, p, sz * n, &x->werr) < 0)
 		return 0;
+	int64_t off = glass_blob_writer_offset(x->w);
+	if (x->feed && off - x->fed >= (256 << 10)) {
+		glass_blob_feed_grow(x->feed, off);
+		x->fed = off;
+	}
 	return sz * n;
 }
 
@@ -68,21 +118,52 @@ static size_t xfer_header(char *p, size_t sz, size_t n, void *ud)
 	return len;
 }
 
-static int xfer_start(struct xfer *x, CURLM *m, struct glass_store *s, struct glass_err **err)
+/* Opens the blob writer of x (resuming a .partial).  Returns 0 when data
+ * must be fetched, 1 when the blob needs no transfer (a concurrent pull
+ * stored it, or the .partial was complete and verified), -1 on error. */
+static int xfer_open(struct xfer *x, struct glass_err **err)
 {
-	struct glass_registry *r = x->reg;
-	if (!x->w) {
-		struct glass_err *e = NULL;
-		if (glass_blob_writer_open(s, x->d->digest, x->d->size, true, &x->w, &e) < 0) {
+	struct glass_err *e = NULL;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (glass_blob_writer_open(x->f->s, x->d->digest, x->d->size, attempt == 0, &x->w,
+		                           &e) < 0) {
 			if (e->errnum == EEXIST) { /* a concurrent pull stored it */
 				glass_err_free(&e);
-				x->done = true;
 				return 1;
 			}
 			*err = e;
 			return -1;
 		}
+		if (x->d->size < 0 || glass_blob_writer_offset(x->w) != x->d->size)
+			return 0;
+		struct glass_blob_writer *w = x->w;
+		x->w = NULL;
+		if (glass_store_txn_add_writer(x->f->txn, w, NULL, &e) == 0)
+			return 1;
+		if (e->errnum != EBADMSG) {
+			*err = e;
+			return -1;
+		}
+		glass_err_free(&e); /* complete but wrong: fetch it again */
 	}
+	return 0;
+}
+
+/* Starts (or restarts) the transfer of x.  Returns 0 when started, 1 when
+ * the blob needs no transfer, -1 on error. */
+static int xfer_start(struct xfer *x, CURLM *m, struct glass_err **err)
+{
+	struct glass_registry *r = x->reg;
+	if (!x->w) {
+		int st = xfer_open(x, err);
+		if (st != 0) {
+			x->done = st == 1;
+			if (x->done)
+				ready(x);
+			return st;
+		}
+	}
+	feed_start(x);
 	x->c = curl_easy_init();
 	if (!x->c)
 		abort();
@@ -101,6 +182,8 @@ static int xfer_start(struct xfer *x, CURLM *m, struct glass_store *s, struct gl
 		x->h = curl_slist_append(x->h, range);
 	}
 	curl_easy_setopt(x->c, CURLOPT_URL, url);
+	/* large reads: fewer recv/write calls and hash updates per MB */
+	curl_easy_setopt(x->c, CURLOPT_BUFFERSIZE, 512L << 10);
 	curl_easy_setopt(x->c, CURLOPT_HTTPHEADER, x->h);
 	curl_easy_setopt(x->c, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(x->c, CURLOPT_WRITEDATA, x);
@@ -110,7 +193,6 @@ static int xfer_start(struct xfer *x, CURLM *m, struct glass_store *s, struct gl
 	curl_multi_add_handle(m, x->c);
 	return 0;
 }
-/* xfer_start returns 0 when started, 1 when the blob needs no transfer. */
 
 static void short_digest(const char *d, char out[20])
 {
@@ -119,7 +201,7 @@ static void short_digest(const char *d, char out[20])
 
 /* Finishes one transfer: commit, retry or fail.  Returns 1 when it must
  * be started again, 0 when done, -1 on a fatal error. */
-static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, bool tty, struct glass_err **err)
+static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, struct glass_err **err)
 {
 	long st = 0;
 	char sd[20];
@@ -137,11 +219,16 @@ static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, bool tty, struct glas
 		struct glass_blob_writer *w = x->w;
 		x->w = NULL;
 		x->done = true;
-		if (glass_blob_writer_commit(w, NULL, err) < 0)
+		if (glass_store_txn_add_writer(x->f->txn, w, NULL, err) < 0) {
+			feed_end(x, false);
 			return -1;
+		}
+		feed_end(x, true);
+		ready(x);
 		if (!x->reg->o.quiet)
-			fprintf(stderr, "%sCopying blob %s done (%.1f MB)\n", tty ? "\r\033[K" : "",
-			        sd, (double)x->d->size / 1e6);
+			glass_store_report(x->f->s, GLASS_REPORT_INFO,
+			                   "Copying blob %s done (%.1f MB)", sd,
+			                   (double)x->d->size / 1e6);
 		return 0;
 	}
 	if (st == 401 && x->www_auth && x->tries < MAX_TRIES) {
@@ -156,11 +243,11 @@ static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, bool tty, struct glas
 	}
 	if (++x->tries < MAX_TRIES) {
 		if (!x->reg->o.quiet)
-			fprintf(stderr, "%sblob %s: %s%s, retrying (%d/%d)\n",
-			        tty ? "\r\033[K" : "", sd,
-			        cc != CURLE_OK && !x->bad_status ? curl_easy_strerror(cc) : "HTTP ",
-			        cc != CURLE_OK && !x->bad_status ? "" : "error", x->tries,
-			        MAX_TRIES - 1);
+			glass_store_report(
+			    x->f->s, GLASS_REPORT_WARN, "blob %s: %s%s, retrying (%d/%d)", sd,
+			    cc != CURLE_OK && !x->bad_status ? curl_easy_strerror(cc) : "HTTP ",
+			    cc != CURLE_OK && !x->bad_status ? "" : "error", x->tries,
+			    MAX_TRIES - 1);
 		usleep(200000u * (unsigned)x->tries);
 		return 1;
 	}
@@ -168,7 +255,7 @@ static int xfer_end(struct xfer *x, CURLM *m, CURLcode cc, bool tty, struct glas
 	                     cc != CURLE_OK ? curl_easy_strerror(cc) : "bad status", st, x->tries);
 }
 
-static void progress(struct xfer *xs, size_t n, unsigned long long t0)
+static void progress(struct fetch *f, struct xfer *xs, size_t n, unsigned long long t0)
 {
 	double got = 0, total = 0;
 	size_t active = 0;
@@ -182,44 +269,84 @@ static void progress(struct xfer *xs, size_t n, unsigned long long t0)
 		}
 	}
 	double secs = (double)(now_ns() - t0) / 1e9;
-	fprintf(stderr,
-	        "\r\033[KCopying %zu blobs (%zu active): %.1f / %.1f MB (%3.0f%%) %.1f MB/s", n,
-	        active, got / 1e6, total / 1e6, total > 0 ? 100 * got / total : 100.0,
-	        secs > 0 ? got / 1e6 / secs : 0);
+	glass_store_report(f->s, GLASS_REPORT_STATUS,
+	                   "Copying %zu blobs (%zu active): %.1f / %.1f MB (%3.0f%%) %.1f MB/s", n,
+	                   active, got / 1e6, total / 1e6, total > 0 ? 100 * got / total : 100.0,
+	                   secs > 0 ? got / 1e6 / secs : 0);
 }
 
-int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store *s,
-                               const struct glass_desc *blobs, size_t n, struct glass_err **err)
+/* The blobs to transfer: those neither in the store nor in the
+ * transaction, once each; the others are ready at once. */
+static size_t plan(struct fetch *f, const struct glass_desc *blobs, size_t n, struct xfer *xs)
 {
-	struct xfer *xs = xcalloc(n + 1, sizeof(*xs));
-	size_t nx = 0, next = 0, active = 0;
-	int rc = -1;
-	bool tty = isatty(2) && !r->o.quiet;
-	unsigned long long t0 = now_ns(), last = 0;
-	char sd[20];
+	size_t nx = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (glass_store_has_blob(s, blobs[i].digest)) {
-			if (!r->o.quiet)
-				fprintf(stderr, "Copying blob %.19s skipped: already exists\n",
-				        blobs[i].digest);
-			continue;
-		}
 		bool dup = false;
 		for (size_t j = 0; j < nx; j++)
 			dup |= strcmp(xs[j].d->digest, blobs[i].digest) == 0;
 		if (dup)
 			continue;
-		xs[nx].reg = r;
+		if (glass_store_txn_has_blob(f->txn, blobs[i].digest)) {
+			if (!f->reg->o.quiet)
+				glass_store_report(f->s, GLASS_REPORT_INFO,
+				                   "Copying blob %.19s skipped: already exists",
+				                   blobs[i].digest);
+			if (f->hooks && f->hooks->ready)
+				f->hooks->ready(f->hooks->data, blobs[i].digest);
+			continue;
+		}
+		xs[nx].f = f;
+		xs[nx].reg = f->reg;
 		xs[nx++].d = &blobs[i];
 	}
+	return nx;
+}
+
+/* Handles the transfers curl finished: how many, or -1 on a fatal
+ * error. */
+static int reap(CURLM *m, size_t *active, struct glass_err **err)
+{
+	CURLMsg *msg;
+	int left, ended = 0;
+	while ((msg = curl_multi_info_read(m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		ended++;
+		struct xfer *x;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+		int r = xfer_end(x, m, msg->data.result, err);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			(*active)--;
+			continue;
+		}
+		int st = xfer_start(x, m, err);
+		if (st < 0)
+			return -1;
+		if (st == 1)
+			(*active)--;
+	}
+	return ended;
+}
+
+int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn *t,
+                               const struct glass_desc *blobs, size_t n,
+                               const struct glass_fetch_hooks *hooks, struct glass_err **err)
+{
+	struct fetch f = {r, glass_store_txn_store(t), t, hooks};
+	struct xfer *xs = xcalloc(n + 1, sizeof(*xs));
+	size_t nx = plan(&f, blobs, n, xs), next = 0, active = 0;
+	int rc = -1;
+	unsigned long long t0 = now_ns(), last = 0;
 	CURLM *m = curl_multi_init();
 	for (;;) {
 		while (active < (size_t)r->o.parallel && next < nx) {
-			short_digest(xs[next].d->digest, sd);
-			if (!r->o.quiet && !tty)
-				fprintf(stderr, "Copying blob %s (%.1f MB)\n", sd,
-				        (double)xs[next].d->size / 1e6);
-			int st = xfer_start(&xs[next], m, s, err);
+			if (!r->o.quiet)
+				glass_store_report(
+				    f.s, GLASS_REPORT_INFO, "Copying blob %.19s (%.1f MB)",
+				    xs[next].d->digest, (double)xs[next].d->size / 1e6);
+			int st = xfer_start(&xs[next], m, err);
 			if (st < 0)
 				goto out;
 			next++;
@@ -230,43 +357,25 @@ int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store *s,
 			break;
 		int running;
 		curl_multi_perform(m, &running);
-		CURLMsg *msg;
-		int left;
-		while ((msg = curl_multi_info_read(m, &left))) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct xfer *x;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-			int r2 = xfer_end(x, m, msg->data.result, tty, err);
-			if (r2 < 0)
-				goto out;
-			if (r2 == 1) {
-				int st = xfer_start(x, m, s, err);
-				if (st < 0)
-					goto out;
-				if (st == 1)
-					active--;
-			} else {
-				active--;
-			}
-		}
-		if (tty && now_ns() - last > 200000000ull) {
-			progress(xs, nx, t0);
+		int ended = reap(m, &active, err);
+		if (ended < 0)
+			goto out;
+		if (!r->o.quiet && now_ns() - last > 200000000ull) {
+			progress(&f, xs, nx, t0);
 			last = now_ns();
 		}
-		curl_multi_poll(m, NULL, 0, 200, NULL);
+		/* a transfer that ended frees a slot: no waiting then */
+		if (ended == 0)
+			curl_multi_poll(m, NULL, 0, 200, NULL);
 	}
-	if (tty && nx)
-		fprintf(stderr, "\r\033[K");
 	rc = 0;
 out:
-	if (rc < 0 && tty)
-		fprintf(stderr, "\n");
 	for (size_t i = 0; i < nx; i++) {
 		if (xs[i].c) {
 			curl_multi_remove_handle(m, xs[i].c);
 			curl_easy_cleanup(xs[i].c);
 		}
+		feed_end(&xs[i], false);
 		/* keep partial data for a resume unless it was proven wrong */
 		glass_blob_writer_abort(xs[i].w, true);
 		curl_slist_free_all(xs[i].h);

@@ -258,22 +258,11 @@ static int load_auth(struct glass_registry *reg, struct glass_err **err)
 		reg->basic = b64(reg->o.creds);
 		return 0;
 	}
-	const char *home = getenv("HOME"), *xdg = getenv("XDG_RUNTIME_DIR"),
-	           *env = getenv("REGISTRY_AUTH_FILE");
-	char *cands[5] = {0};
-	int n = 0;
-	if (reg->o.authfile)
-		cands[n++] = xstrdup(reg->o.authfile);
-	else {
-		if (env)
-			cands[n++] = xstrdup(env);
-		if (xdg)
-			cands[n++] = xasprintf("%s/containers/auth.json", xdg);
-		cands[n++] = xasprintf("/run/containers/%d/auth.json", (int)getuid());
-		if (home)
-			cands[n++] = xasprintf("%s/.docker/config.json", home);
-	}
-	int rc = 0;
+	const char *one[2] = {reg->o.authfile, NULL};
+	const char *const *cands = reg->o.authfile ? one : reg->o.authfiles;
+	int rc = 0, n = 0;
+	while (cands && cands[n])
+		n++;
 	for (int i = 0; i < n && !reg->basic; i++) {
 		cleanup_free char *text = read_file_at(AT_FDCWD, cands[i], NULL);
 		if (!text) {
@@ -298,8 +287,6 @@ static int load_auth(struct glass_registry *reg, struct glass_err **err)
 		}
 		json_object_put(o);
 	}
-	for (int i = 0; i < n; i++)
-		free(cands[i]);
 	return rc;
 }
 

@@ -19,10 +19,11 @@
 struct glass_registry_opts {
 	bool tls_verify;      /* false: no certificate checks, plain HTTP allowed */
 	const char *cert_dir; /* CA files NAME.crt, client NAME.cert + NAME.key; NULL: certs.d */
-	const char *authfile; /* NULL: the usual places */
-	const char *creds;    /* "user:password" overriding the auth file */
-	bool quiet;           /* no progress output */
-	int parallel;         /* concurrent blob downloads (0: 3) */
+	const char *authfile; /* must be readable; NULL: the first of `authfiles` that is */
+	const char *const *authfiles; /* NULL-terminated candidates, or NULL */
+	const char *creds;            /* "user:password" overriding the auth file */
+	bool quiet;                   /* no progress reports */
+	int parallel;                 /* concurrent blob downloads (0: 3) */
 };
 
 struct glass_registry;
@@ -40,10 +41,24 @@ int glass_registry_get_manifest(struct glass_registry *r, const char *reference,
                                 size_t *len, char **content_type, char digest[GLASS_DIGEST_LEN],
                                 struct glass_err **err);
 
-/* Downloads the blobs not yet in the store, in parallel, each verified
- * before it becomes visible.  On error no unverified blob is stored. */
-int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store *s,
-                               const struct glass_desc *blobs, size_t n, struct glass_err **err);
+/* What a download tells its caller, on the downloading thread. */
+struct glass_fetch_hooks {
+	/* The blob can be read, complete and verified, through the
+	 * transaction (at once for those already there). */
+	void (*ready)(void *data, const char *digest);
+	/* The blob's data starts arriving: `fd` reads the growing file (the
+	 * callee owns fd and the feed reference). */
+	void (*stream)(void *data, const char *digest, struct glass_blob_feed *feed, int fd);
+	void *data;
+};
+
+/* Downloads the blobs not yet in the store into the transaction `t`, in
+ * parallel, each verified as it completes; `hooks` (may be NULL) is told
+ * of each.  Progress goes to the store's report function.  On error no
+ * unverified blob is kept but as a resumable .partial. */
+int glass_registry_fetch_blobs(struct glass_registry *r, struct glass_store_txn *t,
+                               const struct glass_desc *blobs, size_t n,
+                               const struct glass_fetch_hooks *hooks, struct glass_err **err);
 
 /* GET a small blob (a config) into memory, verified. */
 int glass_registry_get_blob(struct glass_registry *r, const struct glass_desc *d, char **data,

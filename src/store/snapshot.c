@@ -285,7 +285,7 @@ int glass_snapshot_create(struct glass_store *s, const char *id, const struct gl
 		glass_err_new(err, errno, "mkdir(\"%s\")", snap->rootfs);
 		goto fail;
 	}
-	const char *force = getenv("GLASS_SNAPSHOTTER");
+	const char *force = s->o.snapshotter;
 	struct glass_err *oerr = NULL;
 	if (!(force && strcmp(force, "copy") == 0) && lowers[0]) {
 		if (mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0) {
@@ -301,15 +301,17 @@ int glass_snapshot_create(struct glass_store *s, const char *id, const struct gl
 		}
 		cleanup_free char *why = glass_err_format(oerr);
 		if (!quiet)
-			fprintf(stderr,
-			        "glass: snapshot: overlayfs unavailable (%s); copying the "
-			        "layers instead\n",
-			        why);
+			glass_store_report(s, GLASS_REPORT_WARN,
+			                   "snapshot: overlayfs unavailable (%s); copying the "
+			                   "layers instead",
+			                   why);
 		glass_err_free(&oerr);
 		rmdir(upper);
 		rmdir(work);
 	} else if (!quiet && lowers[0]) {
-		fprintf(stderr, "glass: snapshot: GLASS_SNAPSHOTTER=copy: copying the layers\n");
+		glass_store_report(
+		    s, GLASS_REPORT_WARN,
+		    "snapshot: the copy snapshotter was asked for: copying the layers");
 	}
 	if (copy_layers(s, lowers, snap->rootfs, err) < 0)
 		goto fail;

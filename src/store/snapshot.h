@@ -10,7 +10,8 @@
  * Where overlayfs is not available (no module, a filesystem it cannot use
  * as upper, no privilege), the layers are copied into a plain directory,
  * applying whiteouts and opaque directories on the way; the choice is
- * automatic and reported.  GLASS_SNAPSHOTTER=copy forces the copy. */
+ * automatic and reported.  The store option snapshotter="copy" forces
+ * the copy. */
 #ifndef GLASS_SNAPSHOT_H
 #define GLASS_SNAPSHOT_H
 
@@ -24,7 +25,8 @@ struct glass_snapshot {
 
 /* Makes ROOT/containers/ID with a rootfs for the image whose unpacked
  * layers are `lowers` (from glass_image_unpack).  Fails with EEXIST when
- * the container exists.  `quiet` hides the fallback notice. */
+ * the container exists.  `quiet` hides the fallback notice (otherwise a
+ * WARN report). */
 int glass_snapshot_create(struct glass_store *s, const char *id, const struct glass_image *img,
                           char **lowers, bool quiet, struct glass_snapshot **out,
                           struct glass_err **err);

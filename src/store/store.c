@@ -6,23 +6,116 @@
  * data and the new name durable; flock(2) locks belong to the open file
  * description and vanish when the process dies, so a kill -9 never leaves
  * a stale lock behind. */
-#include "store.h"
+#include "store-internal.h"
+#include "store-json.h"
 #include "sys.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <json-c/json.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
-const char *glass_root_dir(void)
+#define WRITEBACK_CHUNK (8 << 20)
+
+bool store_pid_gone(int pid)
 {
-	const char *r = getenv("GLASS_ROOT");
-	return r && *r ? r : "/var/lib/glass";
+	return pid > 0 && pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+void glass_store_report(struct glass_store *s, enum glass_report_kind kind, const char *fmt, ...)
+{
+	if (!s->o.report)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	cleanup_free char *text = xvasprintf(fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&s->report_mu);
+	s->o.report(s->o.report_data, kind, text);
+	pthread_mutex_unlock(&s->report_mu);
+}
+
+/* NAME-PID (ROOT/tmp) or .tmp-PID-N (ROOT/layers): the PID, or -1. */
+static int owner_pid(const char *name, bool layer)
+{
+	int pid = -1;
+	if (layer) {
+		if (sscanf(name, ".tmp-%d-", &pid) != 1)
+			return -1;
+		return pid;
+	}
+	const char *dash = strrchr(name, '-');
+	if (!dash || !dash[1] || strspn(dash + 1, "0123456789") != strlen(dash + 1))
+		return -1;
+	return atoi(dash + 1);
+}
+
+/* Removes the scratch directories of dead glass processes in ROOT/NAME. */
+static void sweep_dead(struct glass_store *s, const char *name, bool layer)
+{
+	int fd = openat(s->rootfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (layer && strncmp(de->d_name, ".tmp-", 5) != 0)
+			continue;
+		if (store_pid_gone(owner_pid(de->d_name, layer)))
+			glass_rm_rf_at(dirfd(d), de->d_name);
+	}
+	closedir(d);
+}
+
+/* Verified downloads of a dead process (<hex>.ready.PID.N) become resumable
+ * .partial files again: the next pull re-hashes them instead of fetching. */
+static void sweep_ready(struct glass_store *s)
+{
+	int fd = openat(s->ingestfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *dot = strstr(de->d_name, ".ready.");
+		char partial[96];
+		if (!dot || dot - de->d_name != 64 || !store_pid_gone(atoi(dot + 7)))
+			continue;
+		snprintf(partial, sizeof(partial), "%.64s.partial", de->d_name);
+		if (renameat2(s->ingestfd, de->d_name, s->ingestfd, partial, RENAME_NOREPLACE) < 0)
+			unlinkat(s->ingestfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+char *glass_store_tmpdir(struct glass_store *s, const char *prefix, struct glass_err **err)
+{
+	if (mkdirat(s->rootfd, "tmp", 0700) < 0 && errno != EEXIST) {
+		glass_err_new(err, errno, "mkdir(\"%s/tmp\")", s->root);
+		return NULL;
+	}
+	char *path = xasprintf("%s/tmp/%s-%d", s->root, prefix, (int)getpid());
+	cleanup_free char *rel = xasprintf("tmp/%s-%d", prefix, (int)getpid());
+	if (glass_rm_rf_at(s->rootfd, rel) < 0 || mkdirat(s->rootfd, rel, 0700) < 0) {
+		glass_err_new(err, errno, "mkdir(\"%s\")", path);
+		free(path);
+		return NULL;
+	}
+	return path;
 }
 
 static int open_dir(int dirfd, const char *path, struct glass_err **err)
@@ -37,8 +130,17 @@ static int open_dir(int dirfd, const char *path, struct glass_err **err)
 int glass_store_open(const char *root, bool exclusive, struct glass_store **out,
                      struct glass_err **err)
 {
+	return glass_store_open_opts(root, exclusive, NULL, out, err);
+}
+
+int glass_store_open_opts(const char *root, bool exclusive, const struct glass_store_opts *opts,
+                          struct glass_store **out, struct glass_err **err)
+{
 	struct glass_store *s = xcalloc(1, sizeof(*s));
 	int storefd = -1;
+	if (opts)
+		s->o = *opts;
+	pthread_mutex_init(&s->report_mu, NULL);
 	s->dirfd = s->blobfd = s->ingestfd = s->rootfd = s->gc_lock = -1;
 	s->root = xstrdup(root);
 	s->dir = xasprintf("%s/store", root);
@@ -84,6 +186,9 @@ int glass_store_open(const char *root, bool exclusive, struct glass_store **out,
 			goto fail;
 		}
 	}
+	sweep_dead(s, "tmp", false);
+	sweep_dead(s, "layers", true);
+	sweep_ready(s);
 	*out = s;
 	return 0;
 fail:
@@ -106,6 +211,7 @@ void glass_store_close(struct glass_store *s)
 		close(s->rootfd);
 	if (s->gc_lock >= 0)
 		close(s->gc_lock);
+	pthread_mutex_destroy(&s->report_mu);
 	free(s->root);
 	free(s->dir);
 	free(s);
@@ -166,16 +272,6 @@ char *glass_store_read_blob(struct glass_store *s, const char *digest, size_t *l
 	return data;
 }
 
-struct glass_blob_writer {
-	struct glass_store *s;
-	char expected[GLASS_DIGEST_LEN];
-	char partial[96];
-	int64_t expected_size;
-	int64_t offset;
-	int fd;
-	struct glass_sha256 *h;
-};
-
 int glass_blob_writer_open(struct glass_store *s, const char *expected, int64_t expected_size,
                            bool resume, struct glass_blob_writer **out, struct glass_err **err)
 {
@@ -188,7 +284,8 @@ int glass_blob_writer_open(struct glass_store *s, const char *expected, int64_t 
 		snprintf(w->expected, sizeof(w->expected), "%s", expected);
 		snprintf(w->partial, sizeof(w->partial), "%s.partial", glass_digest_hex(expected));
 	} else {
-		snprintf(w->partial, sizeof(w->partial), "new-%d-%u.partial", (int)getpid(), seq++);
+		snprintf(w->partial, sizeof(w->partial), "new-%d-%u.partial", (int)getpid(),
+		         __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	}
 	w->expected_size = expected_size;
 	w->h = glass_sha256_new();
@@ -251,11 +348,30 @@ fail:
 int glass_blob_writer_write(struct glass_blob_writer *w, const void *buf, size_t len,
                             struct glass_err **err)
 {
+	if (w->expected_size >= 0 && w->offset + (int64_t)len > w->expected_size) {
+		glass_err_new(err, EFBIG,
+		              "blob %s: more data than the %lld bytes its descriptor says",
+		              w->expected[0] ? w->expected : "(new)", (long long)w->expected_size);
+		return glass_err_hint(err, "the data is corrupt or is another blob");
+	}
 	if (write_all(w->fd, buf, len) < 0)
 		return glass_err_new(err, errno, "write(\"%s/ingest/%s\")", w->s->dir, w->partial);
 	glass_sha256_update(w->h, buf, len);
+	/* Start writing back each 8 MiB now (without waiting for it), so the
+	 * sync that makes the blob durable finds little left to do. */
+	int64_t mark = w->offset & ~(int64_t)(WRITEBACK_CHUNK - 1);
 	w->offset += (int64_t)len;
+	if (w->offset - mark >= WRITEBACK_CHUNK)
+		sync_file_range(w->fd, mark, w->offset - mark, SYNC_FILE_RANGE_WRITE);
 	return 0;
+}
+
+int glass_blob_writer_open_reader(struct glass_blob_writer *w, struct glass_err **err)
+{
+	int fd = openat(w->s->ingestfd, w->partial, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		glass_err_new(err, errno, "open(\"%s/ingest/%s\")", w->s->dir, w->partial);
+	return fd;
 }
 
 int64_t glass_blob_writer_offset(const struct glass_blob_writer *w)
@@ -272,23 +388,36 @@ int glass_blob_writer_restart(struct glass_blob_writer *w, struct glass_err **er
 	return 0;
 }
 
+/* Checks what was written against the expected digest and size; on a
+ * mismatch deletes the data.  The digest goes to got. */
+static int writer_check(struct glass_blob_writer *w, char got[GLASS_DIGEST_LEN],
+                        struct glass_err **err)
+{
+	glass_sha256_final(w->h, got);
+	if (!w->expected[0])
+		memcpy(w->expected, got, GLASS_DIGEST_LEN); /* content named as written */
+	if (strcmp(got, w->expected) == 0 &&
+	    (w->expected_size < 0 || w->offset == w->expected_size))
+		return 0;
+	if (w->expected_size >= 0)
+		glass_err_new(err, EBADMSG,
+		              "blob %s: received %lld bytes with digest %s (expected %lld bytes)",
+		              w->expected, (long long)w->offset, got, (long long)w->expected_size);
+	else
+		glass_err_new(err, EBADMSG, "blob %s: %lld bytes with digest %s", w->expected,
+		              (long long)w->offset, got);
+	glass_err_hint(err, "the data was corrupted or the source sent another blob; "
+	                    "nothing was stored");
+	unlinkat(w->s->ingestfd, w->partial, 0);
+	return -1;
+}
+
 int glass_blob_writer_commit(struct glass_blob_writer *w, char *out_digest, struct glass_err **err)
 {
 	char got[GLASS_DIGEST_LEN];
 	int rc = -1;
-	glass_sha256_final(w->h, got);
-	if (!w->expected[0])
-		memcpy(w->expected, got, sizeof(got)); /* content named as written */
-	if (strcmp(got, w->expected) != 0 ||
-	    (w->expected_size >= 0 && w->offset != w->expected_size)) {
-		glass_err_new(err, EBADMSG,
-		              "blob %s: received %lld bytes with digest %s (expected %lld bytes)",
-		              w->expected, (long long)w->offset, got, (long long)w->expected_size);
-		glass_err_hint(err, "the data was corrupted or the server sent another blob; "
-		                    "nothing was stored");
-		unlinkat(w->s->ingestfd, w->partial, 0);
+	if (writer_check(w, got, err) < 0)
 		goto out;
-	}
 	if (GLASS_SYS(err, "fsync", NULL, fsync(w->fd), "\"ingest/%s\"", w->partial) < 0)
 		goto out;
 	if (GLASS_SYS(
@@ -300,6 +429,29 @@ int glass_blob_writer_commit(struct glass_blob_writer *w, char *out_digest, stru
 	fsync(w->s->blobfd);
 	if (out_digest)
 		memcpy(out_digest, w->expected, GLASS_DIGEST_LEN);
+	rc = 0;
+out:
+	glass_blob_writer_abort(w, true);
+	return rc;
+}
+
+int store_writer_ready(struct glass_blob_writer *w, char digest[GLASS_DIGEST_LEN], char ready[96],
+                       struct glass_err **err)
+{
+	char got[GLASS_DIGEST_LEN];
+	int rc = -1;
+	if (writer_check(w, got, err) < 0)
+		goto out;
+	static unsigned seq;
+	/* unique even for the same content twice in one transaction */
+	snprintf(ready, 96, "%.64s.ready.%d.%u", glass_digest_hex(got), (int)getpid(),
+	         __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+	if (renameat(w->s->ingestfd, w->partial, w->s->ingestfd, ready) < 0) {
+		glass_err_new(err, errno, "renameat(\"ingest/%s\", \"ingest/%s\")", w->partial,
+		              ready);
+		goto out;
+	}
+	memcpy(digest, got, GLASS_DIGEST_LEN);
 	rc = 0;
 out:
 	glass_blob_writer_abort(w, true);
@@ -356,15 +508,6 @@ void glass_store_entries_free(struct glass_store_entry *e, size_t n)
 	free(e);
 }
 
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	if (!o || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 #define REF_NAME     "org.opencontainers.image.ref.name"
 #define INDEX_DIGEST "io.glass.image.index"
 #define CREATED      "org.opencontainers.image.created"
@@ -391,7 +534,7 @@ static struct json_object *load_index(struct glass_store *s, struct glass_err **
 int glass_store_list(struct glass_store *s, struct glass_store_entry **out, size_t *n,
                      struct glass_err **err)
 {
-	struct json_object *idx = load_index(s, err), *m, *ann;
+	struct json_object *idx = load_index(s, err), *m;
 	if (!idx)
 		return -1;
 	json_object_object_get_ex(idx, "manifests", &m);
@@ -399,17 +542,21 @@ int glass_store_list(struct glass_store *s, struct glass_store_entry **out, size
 	struct glass_store_entry *e = xcalloc(len + 1, sizeof(*e));
 	for (size_t i = 0; i < len; i++) {
 		struct json_object *d = json_object_array_get_idx(m, i), *sz;
-		if (!json_object_object_get_ex(d, "annotations", &ann) || !jstr(ann, REF_NAME) ||
-		    !glass_digest_valid(jstr(d, "digest")))
+		const char *name = glass_json_annotation(d, REF_NAME);
+		const char *mt = glass_json_str(d, "mediaType");
+		if (!name || !glass_digest_valid(glass_json_str(d, "digest")))
 			continue;
-		e[k].name = xstrdup(jstr(ann, REF_NAME));
-		e[k].digest = xstrdup(jstr(d, "digest"));
-		e[k].media_type = xstrdup(jstr(d, "mediaType") ? jstr(d, "mediaType") : "");
+		e[k].name = xstrdup(name);
+		e[k].digest = glass_json_strdup(d, "digest");
+		e[k].media_type = xstrdup(mt ? mt : "");
 		e[k].size =
 		    json_object_object_get_ex(d, "size", &sz) ? json_object_get_int64(sz) : 0;
-		e[k].index_digest =
-		    jstr(ann, INDEX_DIGEST) ? xstrdup(jstr(ann, INDEX_DIGEST)) : NULL;
-		e[k].created = jstr(ann, CREATED) ? xstrdup(jstr(ann, CREATED)) : NULL;
+		e[k].index_digest = glass_json_annotation(d, INDEX_DIGEST)
+		                        ? xstrdup(glass_json_annotation(d, INDEX_DIGEST))
+		                        : NULL;
+		e[k].created = glass_json_annotation(d, CREATED)
+		                   ? xstrdup(glass_json_annotation(d, CREATED))
+		                   : NULL;
 		k++;
 	}
 	json_object_put(idx);
@@ -445,9 +592,7 @@ static bool drop_name(struct json_object *m, const char *name)
 {
 	bool found = false;
 	for (size_t i = json_object_array_length(m); i-- > 0;) {
-		struct json_object *d = json_object_array_get_idx(m, i), *ann;
-		const char *n =
-		    json_object_object_get_ex(d, "annotations", &ann) ? jstr(ann, REF_NAME) : NULL;
+		const char *n = glass_json_annotation(json_object_array_get_idx(m, i), REF_NAME);
 		if (n && strcmp(n, name) == 0) {
 			json_object_array_del_idx(m, i, 1);
 			found = true;
@@ -512,7 +657,7 @@ static int cmpstr(const void *a, const void *b)
 int glass_store_sweep_blobs(struct glass_store *s, char **keep, size_t nkeep, uint64_t *freed,
                             struct glass_err **err)
 {
-	int fd = dup(s->blobfd);
+	int fd = openat(s->blobfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	if (!d)
@@ -533,7 +678,7 @@ int glass_store_sweep_blobs(struct glass_store *s, char **keep, size_t nkeep, ui
 	}
 	closedir(d);
 	/* Stale partial downloads that no transfer holds locked. */
-	fd = dup(s->ingestfd);
+	fd = openat(s->ingestfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = fd >= 0 ? fdopendir(fd) : NULL;
 	while (d && (de = readdir(d))) {
 		if (de->d_name[0] == '.')

@@ -28,6 +28,8 @@ struct slot {
 
 struct glass_lstream {
 	int fd;
+	struct glass_lstream_grow grow; /* wait == NULL: a complete file */
+	uint64_t consumed;              /* bytes read from fd */
 	enum glass_compression comp;
 	bool use_zlib;
 	/* input */
@@ -78,11 +80,23 @@ static ssize_t fill_input(struct glass_lstream *s)
 	if (s->in_eof)
 		return 0;
 	ssize_t n;
-	do
-		n = read(s->fd, s->in, IN_SIZE);
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		do
+			n = read(s->fd, s->in, IN_SIZE);
+		while (n < 0 && errno == EINTR);
+		if (n != 0 || !s->grow.wait)
+			break;
+		int w = s->grow.wait(s->grow.ud, s->consumed);
+		if (w == 0)
+			break;
+		if (w < 0) {
+			errno = ECANCELED;
+			return -1;
+		}
+	}
 	if (n < 0)
 		return -1;
+	s->consumed += (uint64_t)n;
 	s->in_pos = 0;
 	s->in_len = (size_t)n;
 	if (n == 0)
@@ -212,10 +226,13 @@ static void *producer(void *arg)
 	}
 }
 
-int glass_lstream_open(int fd, struct glass_lstream **out, struct glass_err **err)
+int glass_lstream_open(int fd, bool zlib, const struct glass_lstream_grow *grow,
+                       struct glass_lstream **out, struct glass_err **err)
 {
 	struct glass_lstream *s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
+	if (grow)
+		s->grow = *grow;
 	s->in = xmalloc(IN_SIZE);
 	s->h = glass_sha256_new();
 	pthread_mutex_init(&s->mu, NULL);
@@ -230,8 +247,7 @@ int glass_lstream_open(int fd, struct glass_lstream **out, struct glass_err **er
 	const unsigned char *m = s->in;
 	if (s->in_len >= 2 && m[0] == 0x1f && m[1] == 0x8b) {
 		s->comp = GLASS_COMP_GZIP;
-		const char *inf = getenv("GLASS_INFLATE");
-		s->use_zlib = inf && strcmp(inf, "zlib") == 0;
+		s->use_zlib = zlib;
 		if (s->use_zlib) {
 			if (inflateInit2(&s->z, 15 + 16) != Z_OK)
 				abort();

@@ -9,8 +9,12 @@
  * symlink (a tar-slip through "evil -> /etc" then "evil/passwd"), which a
  * string check alone cannot guarantee.  The entry is then created relative
  * to that fd with O_NOFOLLOW / AT_SYMLINK_NOFOLLOW.  The parent fd is
- * cached because consecutive entries usually share their directory. */
-#include "unpack.h"
+ * cached because consecutive entries usually share their directory.
+ *
+ * Modes are set exactly without touching the process's umask (a
+ * process-wide setting other threads depend on): a file is created with
+ * its mode and fixed with fchmod only where the umask took bits away. */
+#include "unpack-internal.h"
 #include "stream.h"
 #include "sys.h"
 #include "util.h"
@@ -19,57 +23,17 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
 struct dirtime {
 	char *path;
 	struct timespec ts[2];
-};
-
-/* A regular file handed to a writer thread: its data is copied out of
- * libarchive's buffer, the parent directory fd duplicated. */
-struct job {
-	struct job *next;
-	int pfd;
-	char *name;
-	char *entry; /* for errors */
-	char *data;
-	size_t len;
-	mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	bool chown;
-	struct timespec ts[2];
-	char **xnames; /* xattrs: names and values (NULL-terminated names) */
-	char **xvals;
-	size_t *xlens;
-};
-
-/* File creation is the kernel's most expensive part of extraction (inode
- * allocation, directory insertion, journal), so regular files are written
- * by a small pool of threads while the main thread parses the stream.
- * Anything that depends on earlier entries (hard links, whiteouts,
- * replacing an existing entry) first waits for the pool to drain. */
-struct pool {
-	pthread_t th[4];
-	int nth;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct job *head, *tail;
-	size_t queued_bytes;
-	int busy;
-	bool stop;
-	struct glass_err *err;
-	bool rootless;
-	uid_t euid;
-	gid_t egid;
 };
 
 struct ctx {
@@ -82,221 +46,23 @@ struct ctx {
 	struct glass_lstream *ls;
 	struct glass_err *stream_err;
 	char *cache_path;
-	int cache_fd;
+	struct pdir *cache;
 	struct dirtime *dirs;
 	size_t ndirs, capdirs;
 	uid_t euid;
 	gid_t egid;
+	mode_t umask; /* the process's, read once: bits to restore with fchmod */
 	const char *opaque_xattr;
 };
 
-#define POOL_MAX_BYTES (96u << 20)
-#define POOL_MAX_FILE  (32u << 20)
-
-static void job_free(struct job *j)
-{
-	if (j->pfd >= 0)
-		close(j->pfd);
-	for (size_t i = 0; j->xnames && j->xnames[i]; i++) {
-		free(j->xnames[i]);
-		free(j->xvals[i]);
-	}
-	free(j->xnames);
-	free(j->xvals);
-	free(j->xlens);
-	free(j->name);
-	free(j->entry);
-	free(j->data);
-	free(j);
-}
-
-/* Runs in a writer thread: create, write, own, xattrs, times. */
-static int job_run(struct pool *p, struct job *j, struct glass_err **err)
-{
-	int fd = -1;
-	for (int i = 0; i < 2 && fd < 0; i++) {
-		fd = openat(j->pfd, j->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		            j->mode);
-		if (fd < 0 && errno == EEXIST && i == 0) {
-			if (glass_rm_rf_at(j->pfd, j->name) < 0)
-				return glass_err_new(err, errno, "remove existing \"%s\"", j->name);
-		} else if (fd < 0) {
-			return glass_err_new(err, errno, "openat(\"%s\", O_CREAT|O_EXCL)", j->name);
-		}
-	}
-	int rc = 0;
-	if (j->len && write_all(fd, j->data, j->len) < 0)
-		rc = glass_err_new(err, errno, "write(\"%s\", %zu bytes)", j->name, j->len);
-	if (rc == 0 && j->chown && fchown(fd, j->uid, j->gid) < 0 && !p->rootless)
-		rc = glass_err_new(err, errno, "fchown(\"%s\", %u, %u)", j->name, j->uid, j->gid);
-	if (rc == 0 && j->chown && (j->mode & 07000) && fchmod(fd, j->mode) < 0)
-		rc = glass_err_new(err, errno, "fchmod(\"%s\")", j->name);
-	for (size_t i = 0; rc == 0 && j->xnames && j->xnames[i]; i++)
-		if (fsetxattr(fd, j->xnames[i], j->xvals[i], j->xlens[i], 0) < 0 && !p->rootless &&
-		    errno != ENOTSUP)
-			rc = glass_err_new(err, errno, "fsetxattr(\"%s\")", j->xnames[i]);
-	if (rc == 0 && futimens(fd, j->ts) < 0)
-		rc = glass_err_new(err, errno, "futimens(\"%s\")", j->name);
-	close(fd);
-	return rc;
-}
-
-static void *pool_worker(void *arg)
-{
-	struct pool *p = arg;
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->head && !p->stop)
-			pthread_cond_wait(&p->cv, &p->mu);
-		if (!p->head)
-			break;
-		struct job *j = p->head;
-		p->head = j->next;
-		if (!p->head)
-			p->tail = NULL;
-		p->busy++;
-		bool failed = p->err != NULL;
-		pthread_mutex_unlock(&p->mu);
-		struct glass_err *e = NULL;
-		if (!failed && job_run(p, j, &e) < 0)
-			glass_err_ctx(&e, "entry \"%s\"", j->entry);
-		size_t len = j->len;
-		job_free(j);
-		pthread_mutex_lock(&p->mu);
-		if (e && !p->err)
-			p->err = e;
-		else
-			glass_err_free(&e);
-		p->busy--;
-		p->queued_bytes -= len;
-		pthread_cond_broadcast(&p->cv);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-static struct pool *pool_new(bool rootless)
-{
-	const char *env = getenv("GLASS_UNPACK_THREADS");
-	int n = env ? atoi(env) : 2;
-	if (n <= 0)
-		return NULL;
-	struct pool *p = xcalloc(1, sizeof(*p));
-	p->rootless = rootless;
-	p->euid = geteuid();
-	p->egid = getegid();
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
-	for (int i = 0; i < n && i < 4; i++)
-		if (pthread_create(&p->th[p->nth], NULL, pool_worker, p) == 0)
-			p->nth++;
-	if (p->nth == 0) {
-		free(p);
-		return NULL;
-	}
-	return p;
-}
-
-/* Waits until every queued file is written; returns the first error. */
-static int pool_drain(struct pool *p, struct glass_err **err)
-{
-	if (!p)
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	while (p->head || p->busy)
-		pthread_cond_wait(&p->cv, &p->mu);
-	struct glass_err *e = p->err;
-	p->err = NULL;
-	pthread_mutex_unlock(&p->mu);
-	if (e) {
-		*err = e;
-		return -1;
-	}
-	return 0;
-}
-
-static void pool_free(struct pool *p)
-{
-	if (!p)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->stop = true;
-	pthread_cond_broadcast(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	for (int i = 0; i < p->nth; i++)
-		pthread_join(p->th[i], NULL);
-	while (p->head) {
-		struct job *j = p->head;
-		p->head = j->next;
-		job_free(j);
-	}
-	glass_err_free(&p->err);
-	free(p);
-}
-
-static int pool_submit(struct pool *p, struct job *j, struct glass_err **err)
-{
-	pthread_mutex_lock(&p->mu);
-	while (p->queued_bytes > POOL_MAX_BYTES && !p->err)
-		pthread_cond_wait(&p->cv, &p->mu);
-	if (p->err) {
-		*err = p->err;
-		p->err = NULL;
-		pthread_mutex_unlock(&p->mu);
-		job_free(j);
-		return -1;
-	}
-	p->queued_bytes += j->len;
-	if (p->tail)
-		p->tail->next = j;
-	else
-		p->head = j;
-	p->tail = j;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
-	return 0;
-}
-
-int glass_rm_rf_at(int dirfd, const char *name)
-{
-	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if (errno != EISDIR && errno != EPERM)
-		return -1;
-	for (int pass = 0; pass < 2; pass++) {
-		int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return -1;
-		DIR *d = fdopendir(fd);
-		struct dirent *de;
-		if (!d) {
-			close(fd);
-			return -1;
-		}
-		while ((de = readdir(d))) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			if (glass_rm_rf_at(fd, de->d_name) < 0) {
-				int e = errno;
-				closedir(d);
-				errno = e;
-				return -1;
-			}
-		}
-		closedir(d);
-		if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
-			return 0;
-		if (errno != ENOTEMPTY)
-			return -1;
-	}
-	return -1;
-}
-
 /* Canonical relative form of a tar path: no empty or "." components.
- * Refuses absolute paths and any "..". */
+ * Returns 0, -1 for an absolute path or one with "..", -2 when it does not
+ * fit `cap` (PATH_MAX). */
 static int clean_path(const char *in, char *out, size_t cap)
 {
 	size_t o = 0;
+	if (strlen(in) >= cap)
+		return -2;
 	if (in[0] == '/')
 		return -1;
 	for (const char *p = in; *p;) {
@@ -305,8 +71,6 @@ static int clean_path(const char *in, char *out, size_t cap)
 		if (n == 2 && p[0] == '.' && p[1] == '.')
 			return -1;
 		if (n > 0 && !(n == 1 && p[0] == '.')) {
-			if (o + n + 2 > cap)
-				return -1;
 			if (o)
 				out[o++] = '/';
 			memcpy(out + o, p, n);
@@ -318,6 +82,20 @@ static int clean_path(const char *in, char *out, size_t cap)
 	}
 	out[o] = '\0';
 	return 0;
+}
+
+/* The error for a path clean_path() refused; the caller's context names
+ * the entry. */
+static int bad_path(int why, const char *what, const char *path, struct glass_err **err)
+{
+	if (why == -2) {
+		glass_err_new(err, ENAMETOOLONG, "%s is %zu bytes, past PATH_MAX (%d)", what,
+		              strlen(path), PATH_MAX);
+		return glass_err_hint(err, "no file system can hold that path; the archive is "
+		                           "corrupt or made to attack its reader");
+	}
+	glass_err_new(err, EPERM, "%s \"%s\" leaves the layer", what, path);
+	return glass_err_hint(err, "tar entries must be relative and must not use \"..\"");
 }
 
 static void split(char *path, const char **parent, const char **base)
@@ -335,18 +113,18 @@ static void split(char *path, const char **parent, const char **base)
 
 static void drop_cache(struct ctx *c)
 {
-	if (c->cache_fd >= 0)
-		close(c->cache_fd);
-	c->cache_fd = -1;
+	unpack_pdir_put(c->cache);
+	c->cache = NULL;
 	free(c->cache_path);
 	c->cache_path = NULL;
 }
 
-/* Walks `parent` one component at a time from the root, creating missing
- * directories (implicit parents) and refusing symlinks and non-dirs. */
+/* The fallback of parent_fd(): walks `parent` one component at a time
+ * from the root, creating missing directories (implicit parents) and
+ * refusing symlinks and non-directories. */
 static int walk_create(struct ctx *c, const char *parent, const char *entry, struct glass_err **err)
 {
-	char buf[4096];
+	char buf[PATH_MAX];
 	int cur = c->root;
 	snprintf(buf, sizeof(buf), "%s", parent);
 	for (char *p = buf; p && *p;) {
@@ -386,20 +164,20 @@ fail:
 	return -1;
 }
 
-/* An O_PATH fd of the directory `parent` below the root (the root itself
- * for ""), never through a symlink.  Cached: do not close it. */
-static int parent_fd(struct ctx *c, const char *parent, const char *entry, struct glass_err **err)
+#define BENEATH (RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV)
+
+/* The directory `parent` below the root (the root itself for ""), never
+ * through a symlink, as a shared pdir the cache holds.  Borrowed: take a
+ * reference to keep it past the next call. */
+static struct pdir *parent_dir(struct ctx *c, const char *parent, const char *entry,
+                               struct glass_err **err)
 {
-	if (!*parent)
-		return c->root;
 	if (c->cache_path && strcmp(c->cache_path, parent) == 0)
-		return c->cache_fd;
+		return c->cache;
 	drop_cache(c);
-	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-	                                  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
-	int fd = (int)syscall(SYS_openat2, c->root, parent, &how, sizeof(how));
-	if (fd < 0 && (errno == ENOENT || errno == ENOSYS))
+	int fd =
+	    glass_openat2_beneath(c->root, *parent ? parent : ".", O_PATH | O_DIRECTORY, BENEATH);
+	if (fd < 0 && errno == ENOENT)
 		fd = walk_create(c, parent, entry, err);
 	else if (fd < 0) {
 		int e = errno;
@@ -412,10 +190,16 @@ static int parent_fd(struct ctx *c, const char *parent, const char *entry, struc
 			               entry);
 	}
 	if (fd < 0)
-		return -1;
-	c->cache_fd = fd;
+		return NULL;
+	c->cache = unpack_pdir_new(fd);
 	c->cache_path = xstrdup(parent);
-	return fd;
+	return c->cache;
+}
+
+static int parent_fd(struct ctx *c, const char *parent, const char *entry, struct glass_err **err)
+{
+	struct pdir *p = parent_dir(c, parent, entry, err);
+	return p ? p->fd : -1;
 }
 
 static uint64_t path_hash(const char *parent, const char *base)
@@ -472,7 +256,29 @@ static int drain(struct ctx *c, struct glass_err **err)
 		memset(c->inflight, 0, c->capinflight * sizeof(uint64_t));
 		c->ninflight = 0;
 	}
-	return pool_drain(c->pool, err);
+	return unpack_pool_drain(c->pool, err);
+}
+
+/* Lets the writers finish when `path` or one of its ancestors is still
+ * queued as a file, so that entries apply in archive order. */
+static int wait_for_path(struct ctx *c, const char *parent, const char *base,
+                         struct glass_err **err)
+{
+	if (!c->ninflight)
+		return 0;
+	bool hit = inflight_has(c, path_hash(parent, base));
+	char pp[PATH_MAX];
+	snprintf(pp, sizeof(pp), "%s", parent);
+	while (!hit && *pp) {
+		char *slash = strrchr(pp, '/');
+		if (!slash) {
+			hit = inflight_has(c, path_hash("", pp));
+			break;
+		}
+		*slash = '\0';
+		hit = inflight_has(c, path_hash(pp, slash + 1));
+	}
+	return hit ? drain(c, err) : 0;
 }
 
 /* Removes pfd/base.  The parent fd cache stays valid: it holds the parent
@@ -498,6 +304,15 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2])
 	}
 }
 
+/* Whether a file created with `mode` needs an fchmod: the umask took
+ * bits, or a chown (which clears setuid/setgid) was made. */
+static bool needs_chmod(const struct ctx *c, mode_t mode, bool chowned)
+{
+	return (mode & c->umask) || (chowned && (mode & 07000));
+}
+
+/* Returns 1 when the owner was changed, 0 when it already was the entry's,
+ * -1 on error. */
 static int set_owner(struct ctx *c, int pfd, const char *base, int fd, struct archive_entry *e,
                      struct glass_err **err)
 {
@@ -511,6 +326,13 @@ static int set_owner(struct ctx *c, int pfd, const char *base, int fd, struct ar
 	return 1;
 }
 
+static bool overlay_xattr(const char *name)
+{
+	/* A layer must not smuggle overlayfs metadata past the whiteout rules. */
+	return strncmp(name, "trusted.overlay.", 16) == 0 ||
+	       strncmp(name, "user.overlay.", 13) == 0;
+}
+
 static int set_xattrs(struct ctx *c, int fd, struct archive_entry *e, struct glass_err **err)
 {
 	const char *name;
@@ -519,9 +341,7 @@ static int set_xattrs(struct ctx *c, int fd, struct archive_entry *e, struct gla
 	if (archive_entry_xattr_reset(e) == 0)
 		return 0;
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-		/* A layer must not smuggle overlayfs metadata past the whiteout rules. */
-		if (strncmp(name, "trusted.overlay.", 16) == 0 ||
-		    strncmp(name, "user.overlay.", 13) == 0)
+		if (overlay_xattr(name))
 			continue;
 		if (fsetxattr(fd, name, value, size, 0) < 0 && !c->o->rootless && errno != ENOTSUP)
 			return glass_err_new(err, errno, "fsetxattr(\"%s\")", name);
@@ -572,21 +392,16 @@ static int do_whiteout(struct ctx *c, int pfd, const char *base, struct glass_er
 }
 
 static int do_hardlink(struct ctx *c, int pfd, const char *base, const char *target,
-                       const char *entry, struct glass_err **err)
+                       struct glass_err **err)
 {
-	char tpath[4096];
+	char tpath[PATH_MAX];
 	const char *tparent, *tbase;
-	if (clean_path(target, tpath, sizeof(tpath)) < 0 || !*tpath) {
-		glass_err_new(err, EPERM, "hard link target \"%s\" leaves the layer", target);
-		return glass_err_hint(err, "refusing entry \"%s\"", entry);
-	}
+	int why = clean_path(target, tpath, sizeof(tpath));
+	if (why < 0 || !*tpath)
+		return bad_path(why == -2 ? -2 : -1, "hard link target", target, err);
 	split(tpath, &tparent, &tbase);
-	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-	                                  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
-	cleanup_close int tfd = *tparent
-	                            ? (int)syscall(SYS_openat2, c->root, tparent, &how, sizeof(how))
-	                            : dup(c->root);
+	cleanup_close int tfd =
+	    glass_openat2_beneath(c->root, *tparent ? tparent : ".", O_PATH | O_DIRECTORY, BENEATH);
 	if (tfd < 0)
 		return glass_err_new(err, errno, "openat2(layer, \"%s\") for hard link target",
 		                     tparent);
@@ -612,8 +427,33 @@ static void add_dirtime(struct ctx *c, const char *path, const struct timespec t
 	c->ndirs++;
 }
 
-static int submit_file(struct ctx *c, int pfd, const char *base, const char *raw, mode_t mode,
-                       const struct timespec ts[2], struct archive_entry *e, struct glass_err **err)
+/* Copies the xattrs of `e` (but overlayfs') into the job. */
+static void job_xattrs(struct job *j, struct archive_entry *e)
+{
+	size_t nx = (size_t)archive_entry_xattr_reset(e), k = 0;
+	const char *xn;
+	const void *xv;
+	size_t xl;
+	if (!nx)
+		return;
+	j->xnames = xcalloc(nx + 1, sizeof(char *));
+	j->xvals = xcalloc(nx + 1, sizeof(char *));
+	j->xlens = xcalloc(nx + 1, sizeof(size_t));
+	while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK && k < nx) {
+		if (overlay_xattr(xn))
+			continue;
+		j->xnames[k] = xstrdup(xn);
+		j->xvals[k] = xmalloc(xl + 1);
+		memcpy(j->xvals[k], xv, xl);
+		j->xlens[k++] = xl;
+	}
+}
+
+/* Hands a regular file to the writers: its data is read now (the stream
+ * moves on), written there. */
+static int submit_file(struct ctx *c, struct pdir *parent, const char *base, const char *raw,
+                       mode_t mode, const struct timespec ts[2], struct archive_entry *e,
+                       struct glass_err **err)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	size_t want = (size_t)archive_entry_size(e), got = 0;
@@ -621,64 +461,194 @@ static int submit_file(struct ctx *c, int pfd, const char *base, const char *raw
 	size_t size;
 	la_int64_t off;
 	int r;
-	j->pfd = fcntl(pfd, F_DUPFD_CLOEXEC, 3);
+	j->parent = unpack_pdir_get(parent);
 	j->name = xstrdup(base);
 	j->entry = xstrdup(raw);
 	j->mode = mode;
 	j->uid = (uid_t)archive_entry_uid(e);
 	j->gid = (gid_t)archive_entry_gid(e);
 	j->chown = j->uid != c->euid || j->gid != c->egid;
+	j->chmod = needs_chmod(c, mode, j->chown);
 	memcpy(j->ts, ts, sizeof(j->ts));
 	j->data = want ? xmalloc(want) : NULL;
-	if (j->pfd < 0) {
-		job_free(j);
-		return glass_err_new(err, errno, "dup(parent of \"%s\")", base);
-	}
 	while ((r = archive_read_data_block(c->a, &buf, &size, &off)) == ARCHIVE_OK) {
 		if ((size_t)off != got || got + size > want) {
-			job_free(j);
+			unpack_job_free(j);
 			return glass_err_new(err, EBADMSG, "file data does not match its size");
 		}
 		memcpy(j->data + got, buf, size);
 		got += size;
 	}
 	if (r != ARCHIVE_EOF || got != want) {
-		job_free(j);
+		unpack_job_free(j);
 		return glass_err_new(err, archive_errno(c->a) > 0 ? archive_errno(c->a) : EIO,
 		                     "read tar data: %s", archive_error_string(c->a));
 	}
 	j->len = want;
-	size_t nx = (size_t)archive_entry_xattr_reset(e), k = 0;
-	if (nx) {
-		const char *xn;
-		const void *xv;
-		size_t xl;
-		j->xnames = xcalloc(nx + 1, sizeof(char *));
-		j->xvals = xcalloc(nx + 1, sizeof(char *));
-		j->xlens = xcalloc(nx + 1, sizeof(size_t));
-		while (archive_entry_xattr_next(e, &xn, &xv, &xl) == ARCHIVE_OK && k < nx) {
-			if (strncmp(xn, "trusted.overlay.", 16) == 0 ||
-			    strncmp(xn, "user.overlay.", 13) == 0)
-				continue;
-			j->xnames[k] = xstrdup(xn);
-			j->xvals[k] = xmalloc(xl + 1);
-			memcpy(j->xvals[k], xv, xl);
-			j->xlens[k++] = xl;
+	job_xattrs(j, e);
+	return unpack_pool_submit(c->pool, j, err);
+}
+
+static int extract_dir(struct ctx *c, const char *parent, const char *base, const char *raw,
+                       struct archive_entry *e, struct glass_err **err)
+{
+	mode_t mode = archive_entry_perm(e) & 07777;
+	struct timespec ts[2];
+	struct stat st;
+	int pfd = parent_fd(c, parent, raw, err), r;
+	if (pfd < 0)
+		return -1;
+	entry_times(e, ts);
+	if (mkdirat(pfd, base, mode) < 0) {
+		if (errno != EEXIST)
+			return glass_err_new(err, errno, "mkdirat(\"%s\")", base);
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+			if (remove_existing(c, pfd, base, err) < 0)
+				return -1;
+			if (mkdirat(pfd, base, mode) < 0)
+				return glass_err_new(err, errno, "mkdirat(\"%s\")", base);
 		}
 	}
-	return pool_submit(c->pool, j, err);
+	cleanup_close int d = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		return glass_err_new(err, errno, "open(\"%s\")", base);
+	if ((r = set_owner(c, pfd, base, d, e, err)) < 0)
+		return -1;
+	/* mkdir(2) applies the umask and ignores setuid; an existing directory
+	 * keeps its old mode: set it whenever it may differ. */
+	if ((needs_chmod(c, mode, r > 0) || (mode & 07000) || fstat(d, &st) < 0 ||
+	     (st.st_mode & 07777) != mode) &&
+	    fchmod(d, mode) < 0)
+		return glass_err_new(err, errno, "fchmod(\"%s\", 0%o)", base, (unsigned)mode);
+	if (set_xattrs(c, d, e, err) < 0)
+		return -1;
+	cleanup_free char *full = xasprintf("%s%s%s", parent, *parent ? "/" : "", base);
+	add_dirtime(c, full, ts);
+	return 0;
+}
+
+static int extract_file(struct ctx *c, const char *parent, const char *base, const char *raw,
+                        struct archive_entry *e, struct glass_err **err)
+{
+	mode_t mode = archive_entry_perm(e) & 07777;
+	struct timespec ts[2];
+	struct pdir *pd = parent_dir(c, parent, raw, err);
+	int fd = -1, r;
+	if (!pd)
+		return -1;
+	entry_times(e, ts);
+	if (c->pool && archive_entry_sparse_count(e) == 0 && archive_entry_size(e) >= 0 &&
+	    archive_entry_size(e) <= (la_int64_t)POOL_MAX_FILE) {
+		inflight_add(c, path_hash(parent, base));
+		return submit_file(c, pd, base, raw, mode, ts, e, err);
+	}
+	int pfd = pd->fd;
+	for (int i = 0; i < 2 && fd < 0; i++) {
+		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno == EEXIST && i == 0) {
+			if (remove_existing(c, pfd, base, err) < 0)
+				return -1;
+		} else if (fd < 0) {
+			return glass_err_new(err, errno, "openat(\"%s\", O_CREAT|O_EXCL)", base);
+		}
+	}
+	cleanup_close int f = fd;
+	if (write_data(c, f, e, err) < 0 || (r = set_owner(c, pfd, base, f, e, err)) < 0)
+		return -1;
+	if (needs_chmod(c, mode, r > 0) && fchmod(f, mode) < 0)
+		return glass_err_new(err, errno, "fchmod(\"%s\", 0%o)", base, (unsigned)mode);
+	if (set_xattrs(c, f, e, err) < 0)
+		return -1;
+	if (futimens(f, ts) < 0)
+		return glass_err_new(err, errno, "futimens(\"%s\")", base);
+	unpack_writeback(f, (size_t)archive_entry_size(e));
+	return 0;
+}
+
+/* Whether a symlink at `path` (cleaned) pointing to `target` stays inside
+ * the tree: relative, and never climbing above the root. */
+static bool link_stays_inside(const char *path, const char *target)
+{
+	int depth = 0;
+	if (target[0] == '/')
+		return false;
+	for (const char *p = path; *p; p++)
+		depth += *p == '/';
+	for (const char *p = target; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (--depth < 0)
+				return false;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			depth++;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+/* Symlinks, devices and FIFOs. */
+static int extract_special(struct ctx *c, const char *parent, const char *base, const char *path,
+                           const char *raw, struct archive_entry *e, struct glass_err **err)
+{
+	mode_t type = archive_entry_filetype(e), mode = archive_entry_perm(e) & 07777;
+	const char *target = archive_entry_symlink(e) ? archive_entry_symlink(e) : "";
+	struct timespec ts[2];
+	int r = -1;
+	if (c->o->archive && type != AE_IFLNK) {
+		glass_err_new(err, EPERM, "a %s has no place in an image archive",
+		              type == AE_IFIFO ? "FIFO" : "device node");
+		return glass_err_hint(err, "image archives hold JSON documents and blobs only");
+	}
+	if (c->o->archive && !link_stays_inside(path, target)) {
+		glass_err_new(err, EPERM, "symlink to \"%s\" points outside the archive", target);
+		return glass_err_hint(err, "an image archive's links must stay inside it");
+	}
+	int pfd = parent_fd(c, parent, raw, err);
+	if (pfd < 0)
+		return -1;
+	entry_times(e, ts);
+	for (int i = 0; i < 2; i++) {
+		if (type == AE_IFLNK)
+			r = symlinkat(target, pfd, base);
+		else
+			r = mknodat(pfd, base,
+			            (type == AE_IFCHR   ? S_IFCHR
+			             : type == AE_IFBLK ? S_IFBLK
+			                                : S_IFIFO) |
+			                mode,
+			            archive_entry_rdev(e));
+		if (r == 0 || errno != EEXIST || i == 1)
+			break;
+		if (remove_existing(c, pfd, base, err) < 0)
+			return -1;
+	}
+	if (r < 0) {
+		if (c->o->rootless && type != AE_IFLNK && errno == EPERM)
+			return 0; /* no device nodes without CAP_MKNOD */
+		return glass_err_new(err, errno, "%s(\"%s\")",
+		                     type == AE_IFLNK ? "symlinkat" : "mknodat", base);
+	}
+	if ((r = set_owner(c, pfd, base, -1, e, err)) < 0)
+		return -1;
+	if (type != AE_IFLNK && needs_chmod(c, mode, r > 0) && fchmodat(pfd, base, mode, 0) < 0)
+		return glass_err_new(err, errno, "fchmodat(\"%s\", 0%o)", base, (unsigned)mode);
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return glass_err_new(err, errno, "utimensat(\"%s\")", base);
+	return 0;
 }
 
 static int extract(struct ctx *c, struct archive_entry *e, struct glass_err **err)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	const char *raw = archive_entry_pathname(e), *parent, *base;
 	if (!raw)
 		return glass_err_new(err, EINVAL, "entry without a path");
-	if (clean_path(raw, path, sizeof(path)) < 0) {
-		glass_err_new(err, EPERM, "refusing entry \"%s\": the path leaves the layer", raw);
-		return glass_err_hint(err, "tar entries must be relative and must not use \"..\"");
-	}
+	int why = clean_path(raw, path, sizeof(path));
+	if (why < 0)
+		return bad_path(why, "the path", raw, err);
 	if (!*path) { /* "./": the layer root itself: only its times, set last */
 		if (archive_entry_filetype(e) == AE_IFDIR) {
 			struct timespec rts[2];
@@ -687,141 +657,29 @@ static int extract(struct ctx *c, struct archive_entry *e, struct glass_err **er
 		}
 		return 0;
 	}
+	cleanup_free char *full = xstrdup(path);
 	split(path, &parent, &base);
-	/* The same path, or one of its ancestors, still queued as a file: let
-	 * the writers finish so that entries apply in archive order. */
-	if (c->ninflight) {
-		bool hit = inflight_has(c, path_hash(parent, base));
-		char pp[4096];
-		snprintf(pp, sizeof(pp), "%s", parent);
-		while (!hit && *pp) {
-			char *slash = strrchr(pp, '/');
-			if (!slash) {
-				hit = inflight_has(c, path_hash("", pp));
-				break;
-			}
-			*slash = '\0';
-			hit = inflight_has(c, path_hash(pp, slash + 1));
-		}
-		if (hit && drain(c, err) < 0)
-			return -1;
-	}
-	int pfd = parent_fd(c, parent, raw, err);
-	if (pfd < 0)
+	if (wait_for_path(c, parent, base, err) < 0)
 		return -1;
-	if (!c->o->no_whiteouts && strncmp(base, ".wh.", 4) == 0)
-		return drain(c, err) < 0 ? -1 : do_whiteout(c, pfd, base, err);
+	bool whiteout = !c->o->no_whiteouts && !c->o->archive && strncmp(base, ".wh.", 4) == 0;
 	const char *hl = archive_entry_hardlink(e);
-	if (hl)
-		return drain(c, err) < 0 ? -1 : do_hardlink(c, pfd, base, hl, raw, err);
-
-	mode_t mode = archive_entry_perm(e) & 07777;
-	mode_t type = archive_entry_filetype(e);
-	struct timespec ts[2];
-	entry_times(e, ts);
-	int r;
-	switch (type) {
-	case AE_IFDIR: {
-		struct stat st;
-		if (mkdirat(pfd, base, mode) < 0) {
-			if (errno != EEXIST)
-				return glass_err_new(err, errno, "mkdirat(\"%s\")", base);
-			if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    !S_ISDIR(st.st_mode)) {
-				if (remove_existing(c, pfd, base, err) < 0)
-					return -1;
-				pfd = parent_fd(c, parent, raw, err);
-				if (pfd < 0 || mkdirat(pfd, base, mode) < 0)
-					return glass_err_new(err, errno, "mkdirat(\"%s\")", base);
-			} else if (fchmodat(pfd, base, mode, 0) < 0) {
-				return glass_err_new(err, errno, "fchmodat(\"%s\")", base);
-			}
-		}
-		cleanup_close int d =
-		    openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (d < 0)
-			return glass_err_new(err, errno, "open(\"%s\")", base);
-		if ((r = set_owner(c, pfd, base, d, e, err)) < 0)
+	if (whiteout || hl) {
+		int pfd = drain(c, err) < 0 ? -1 : parent_fd(c, parent, raw, err);
+		if (pfd < 0)
 			return -1;
-		if (r > 0 && (mode & 07000) && fchmod(d, mode) < 0)
-			return glass_err_new(err, errno, "fchmod(\"%s\")", base);
-		if (set_xattrs(c, d, e, err) < 0)
-			return -1;
-		cleanup_free char *full = xasprintf("%s%s%s", parent, *parent ? "/" : "", base);
-		add_dirtime(c, full, ts);
-		return 0;
+		return whiteout ? do_whiteout(c, pfd, base, err)
+		                : do_hardlink(c, pfd, base, hl, err);
 	}
-	case AE_IFREG: {
-		if (c->pool && archive_entry_sparse_count(e) == 0 && archive_entry_size(e) >= 0 &&
-		    archive_entry_size(e) <= (la_int64_t)POOL_MAX_FILE) {
-			inflight_add(c, path_hash(parent, base));
-			return submit_file(c, pfd, base, raw, mode, ts, e, err);
-		}
-		int fd = -1;
-		for (int i = 0; i < 2 && fd < 0; i++) {
-			fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			            mode);
-			if (fd < 0 && errno == EEXIST && i == 0) {
-				if (remove_existing(c, pfd, base, err) < 0)
-					return -1;
-				pfd = parent_fd(c, parent, raw, err);
-				if (pfd < 0)
-					return -1;
-			} else if (fd < 0) {
-				return glass_err_new(err, errno, "openat(\"%s\", O_CREAT|O_EXCL)",
-				                     base);
-			}
-		}
-		if (write_data(c, fd, e, err) < 0 ||
-		    (r = set_owner(c, pfd, base, fd, e, err)) < 0 ||
-		    (r > 0 && (mode & 07000) && fchmod(fd, mode) < 0 &&
-		     glass_err_new(err, errno, "fchmod(\"%s\")", base)) ||
-		    set_xattrs(c, fd, e, err) < 0) {
-			close(fd);
-			return -1;
-		}
-		if (futimens(fd, ts) < 0) {
-			close(fd);
-			return glass_err_new(err, errno, "futimens(\"%s\")", base);
-		}
-		close(fd);
-		return 0;
-	}
+	switch (archive_entry_filetype(e)) {
+	case AE_IFDIR:
+		return extract_dir(c, parent, base, raw, e, err);
+	case AE_IFREG:
+		return extract_file(c, parent, base, raw, e, err);
 	case AE_IFLNK:
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
-		for (int i = 0; i < 2; i++) {
-			if (type == AE_IFLNK)
-				r = symlinkat(archive_entry_symlink(e) ? archive_entry_symlink(e)
-				                                       : "",
-				              pfd, base);
-			else
-				r = mknodat(pfd, base,
-				            (type == AE_IFCHR   ? S_IFCHR
-				             : type == AE_IFBLK ? S_IFBLK
-				                                : S_IFIFO) |
-				                mode,
-				            archive_entry_rdev(e));
-			if (r == 0 || errno != EEXIST || i == 1)
-				break;
-			if (remove_existing(c, pfd, base, err) < 0)
-				return -1;
-			pfd = parent_fd(c, parent, raw, err);
-			if (pfd < 0)
-				return -1;
-		}
-		if (r < 0) {
-			if (c->o->rootless && type != AE_IFLNK && errno == EPERM)
-				return 0; /* no device nodes without CAP_MKNOD */
-			return glass_err_new(err, errno, "%s(\"%s\")",
-			                     type == AE_IFLNK ? "symlinkat" : "mknodat", base);
-		}
-		if (set_owner(c, pfd, base, -1, e, err) < 0)
-			return -1;
-		if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return glass_err_new(err, errno, "utimensat(\"%s\")", base);
-		return 0;
+		return extract_special(c, parent, base, full, raw, e, err);
 	default:
 		return 0; /* sockets and unknown types are not extracted */
 	}
@@ -842,12 +700,9 @@ static la_ssize_t read_cb(struct archive *a, void *ud, const void **buf)
  * mtime, so tar sets them after everything else, deepest first. */
 static void apply_dir_times(struct ctx *c)
 {
-	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-	                       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV};
 	for (size_t i = c->ndirs; i-- > 0;) {
-		int fd = *c->dirs[i].path ? (int)syscall(SYS_openat2, c->root, c->dirs[i].path,
-		                                         &how, sizeof(how))
-		                          : dup(c->root);
+		int fd = glass_openat2_beneath(c->root, *c->dirs[i].path ? c->dirs[i].path : ".",
+		                               O_RDONLY | O_DIRECTORY, BENEATH);
 		if (fd >= 0) {
 			futimens(fd, c->dirs[i].ts);
 			close(fd);
@@ -858,71 +713,83 @@ static void apply_dir_times(struct ctx *c)
 	c->dirs = NULL;
 }
 
+/* The umask, read from /proc/self/status (Linux 4.7) because umask(2)
+ * can only be read by changing it; all bits when unknown, so every mode
+ * is then set explicitly. */
+static mode_t current_umask(void)
+{
+	cleanup_free char *st = read_file_at(AT_FDCWD, "/proc/self/status", NULL);
+	const char *u = st ? strstr(st, "\nUmask:") : NULL;
+	return u ? (mode_t)strtoul(u + 7, NULL, 8) & 0777 : 0777;
+}
+
+/* The stream's error is the real cause when the tar parser failed on a
+ * corrupt compressed stream: prefer it. */
+static void take_stream_err(struct ctx *c, struct glass_err **err)
+{
+	if (!c->stream_err)
+		return;
+	glass_err_free(err);
+	*err = c->stream_err;
+	c->stream_err = NULL;
+}
+
+/* Parses the whole tar stream, extracting each entry. */
+static int extract_all(struct ctx *c, struct glass_unpack_stats *stats, struct glass_err **err)
+{
+	struct archive_entry *e;
+	if (archive_read_open(c->a, c, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		glass_err_new(err, EINVAL, "open tar stream: %s", archive_error_string(c->a));
+		take_stream_err(c, err);
+		return -1;
+	}
+	for (;;) {
+		int r = archive_read_next_header(c->a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+			glass_err_new(err, EBADMSG, "read tar header: %s",
+			              archive_error_string(c->a));
+			take_stream_err(c, err);
+			return -1;
+		}
+		if (extract(c, e, err) < 0) {
+			take_stream_err(c, err);
+			return glass_err_ctx(err, "entry \"%s\"", archive_entry_pathname(e));
+		}
+		stats->entries++;
+	}
+	if (c->stream_err) {
+		take_stream_err(c, err);
+		return -1;
+	}
+	return drain(c, err);
+}
+
 int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
                     struct glass_unpack_stats *stats, struct glass_err **err)
 {
 	struct glass_unpack_opts none = {0};
-	struct ctx c = {.root = destfd, .o = opts ? opts : &none, .cache_fd = -1};
-	struct archive_entry *e;
+	struct ctx c = {.root = destfd, .o = opts ? opts : &none};
 	int rc = -1;
-	mode_t old_umask = umask(0);
 	c.euid = geteuid();
 	c.egid = getegid();
+	c.umask = current_umask();
 	c.opaque_xattr = c.o->rootless ? "user.overlay.opaque" : "trusted.overlay.opaque";
 	memset(stats, 0, sizeof(*stats));
-	if (glass_lstream_open(fd, &c.ls, err) < 0)
+	if (glass_lstream_open(fd, c.o->zlib, c.o->grow, &c.ls, err) < 0)
 		goto out;
 	stats->compression = glass_compression_name(glass_lstream_compression(c.ls));
-	c.pool = pool_new(c.o->rootless);
+	c.pool = unpack_pool_new(c.o);
 	c.a = archive_read_new();
 	archive_read_support_format_tar(c.a);
-	if (archive_read_open(c.a, &c, NULL, read_cb, NULL) != ARCHIVE_OK) {
-		if (c.stream_err) {
-			*err = c.stream_err;
-			c.stream_err = NULL;
-		} else {
-			glass_err_new(err, EINVAL, "open tar stream: %s",
-			              archive_error_string(c.a));
-		}
-		goto out;
-	}
-	for (;;) {
-		int r = archive_read_next_header(c.a, &e);
-		if (r == ARCHIVE_EOF)
-			break;
-		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			if (c.stream_err) {
-				*err = c.stream_err;
-				c.stream_err = NULL;
-			} else {
-				glass_err_new(err, EBADMSG, "read tar header: %s",
-				              archive_error_string(c.a));
-			}
-			goto out;
-		}
-		if (extract(&c, e, err) < 0) {
-			if (c.stream_err) { /* the real cause: corrupt compressed data */
-				glass_err_free(err);
-				*err = c.stream_err;
-				c.stream_err = NULL;
-			}
-			glass_err_ctx(err, "entry \"%s\"", archive_entry_pathname(e));
-			goto out;
-		}
-		stats->entries++;
-	}
-	if (c.stream_err) {
-		*err = c.stream_err;
-		c.stream_err = NULL;
-		goto out;
-	}
-	if (drain(&c, err) < 0)
+	if (extract_all(&c, stats, err) < 0)
 		goto out;
 	if (glass_lstream_finish(c.ls, stats->diff_id, &stats->bytes, err) < 0)
 		goto out;
 	rc = 0;
 out:
-	pool_free(c.pool); /* joins the writers before the fds they use go */
+	unpack_pool_free(c.pool); /* joins the writers before the fds they use go */
 	free(c.inflight);
 	apply_dir_times(&c);
 	drop_cache(&c);
@@ -930,6 +797,15 @@ out:
 		archive_read_free(c.a);
 	glass_lstream_free(c.ls);
 	glass_err_free(&c.stream_err);
-	umask(old_umask);
+	return rc;
+}
+
+int glass_unpack_diff_id(int fd, bool zlib, char diff_id[GLASS_DIGEST_LEN], struct glass_err **err)
+{
+	struct glass_lstream *ls;
+	if (glass_lstream_open(fd, zlib, NULL, &ls, err) < 0)
+		return -1;
+	int rc = glass_lstream_finish(ls, diff_id, NULL, err);
+	glass_lstream_free(ls);
 	return rc;
 }

@@ -20,13 +20,25 @@
 
 #include "digest.h"
 #include "err.h"
+#include "stream.h"
+#include "util.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
+/* File writer threads per layer when the caller does not say. */
+#define GLASS_UNPACK_THREADS_DEFAULT 2
+
 struct glass_unpack_opts {
-	bool rootless;     /* user.overlay.* xattrs; skip chown/devices that fail */
-	bool no_whiteouts; /* keep .wh.* files as they are (plain extraction) */
+	bool rootless;       /* user.overlay.* xattrs; skip chown/devices that fail */
+	bool no_whiteouts;   /* keep .wh.* files as they are (plain extraction) */
+	bool archive;        /* an image archive, not a layer: no whiteouts, and no device,
+	                        FIFO or symlink that points outside is extracted */
+	bool zlib;           /* inflate gzip with zlib instead of isa-l */
+	int threads;         /* file writer threads: 0 default, -1 none, N (at most 8) */
+	unsigned max_queued; /* files queued to the writers at once: 0 derives it from
+	                        RLIMIT_NOFILE (each holds its directory open) */
+	const struct glass_lstream_grow *grow; /* the layer file is still being written */
 };
 
 struct glass_unpack_stats {
@@ -41,7 +53,7 @@ struct glass_unpack_stats {
 int glass_unpack_fd(int fd, int destfd, const struct glass_unpack_opts *opts,
                     struct glass_unpack_stats *stats, struct glass_err **err);
 
-/* Removes dirfd/name recursively without following symlinks. */
-int glass_rm_rf_at(int dirfd, const char *name);
+/* Decompresses the layer read from `fd` only to compute its diffID. */
+int glass_unpack_diff_id(int fd, bool zlib, char diff_id[GLASS_DIGEST_LEN], struct glass_err **err);
 
 #endif

@@ -5,6 +5,7 @@
 #                                      (TLS_DIR: cert.pem key.pem htpasswd -> HTTPS + basic auth)
 #   oci_add_blob LAYOUT FILE           stores FILE as a blob, prints "digest size"
 #   build_test_layout LAYOUT           busybox + whiteout/opaque/link layers, multi-arch index (tag v1)
+#   small_files_tar OUT N              a tar of N small files (0..299 bytes) in N/1000 dirs
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -128,4 +129,21 @@ build_test_layout() {
 		'{schemaVersion:2, manifests:[{mediaType:"application/vnd.oci.image.index.v1+json", digest:$d, size:$s, annotations:{"org.opencontainers.image.ref.name":"v1"}}]}' \
 		>"$l/index.json"
 	rm -rf "$w"
+}
+
+# small_files_tar OUT N: a deterministic tar of N small files, written by
+# python's tarfile straight from memory (no tree on disk).
+small_files_tar() {
+	python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+out, n = sys.argv[1], int(sys.argv[2])
+with tarfile.open(out, "w", format=tarfile.GNU_FORMAT) as t:
+    for d in range((n + 999) // 1000):
+        ti = tarfile.TarInfo(f"d{d:03d}"); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+        t.addfile(ti)
+        for i in range(min(1000, n - d * 1000)):
+            data = b"x" * ((d * 1000 + i) % 300)
+            ti = tarfile.TarInfo(f"d{d:03d}/f{i:04d}"); ti.size = len(data); ti.mode = 0o644
+            t.addfile(ti, io.BytesIO(data))
+PY
 }

@@ -38,7 +38,7 @@ want=sha256:$(sha256sum <"$TEST_TMP/all.tar" | cut -d' ' -f1)
 
 is "plain tar: diffID" "$(U "$TEST_TMP/all.tar" "$TEST_TMP/o1")" "$want"
 is "gzip (isa-l): diffID of the uncompressed stream" "$(U "$TEST_TMP/all.tgz" "$TEST_TMP/o2")" "$want"
-is "gzip (zlib fallback): same diffID" "$(GLASS_INFLATE=zlib U "$TEST_TMP/all.tgz" "$TEST_TMP/o3")" "$want"
+is "gzip (zlib fallback): same diffID" "$(U --inflate=zlib "$TEST_TMP/all.tgz" "$TEST_TMP/o3")" "$want"
 is "zstd: same diffID" "$(U "$TEST_TMP/all.tzst" "$TEST_TMP/o4")" "$want"
 cat "$TEST_TMP/all.tgz" "$TEST_TMP/all.tgz" >"$TEST_TMP/multi.tgz" # two gzip members
 ok "multi-member gzip is read to the end" U "$TEST_TMP/multi.tgz" "$TEST_TMP/o5"
@@ -116,6 +116,18 @@ done
 is "nothing was written outside the layer" "$(ls -A "$TEST_TMP/outside")" ""
 check "/etc/passwd was not linked" "$([ "$(stat -c %h /etc/passwd)" = 1 ]; echo $?)"
 like "a symlink escaping the layer names the symlink" "$(U "$S/symdir.tar" "$TEST_TMP/o-x" 2>&1)" "symlink"
+
+# A layer of 50,000 small files under a low open-file limit: queued files
+# must not each hold a directory fd (EMFILE), for gzip and zstd alike.
+small_files_tar "$TEST_TMP/small.tar" 50000
+gzip -1 -c "$TEST_TMP/small.tar" >"$TEST_TMP/small.tgz"
+zstd -q -c "$TEST_TMP/small.tar" >"$TEST_TMP/small.tzst"
+want=sha256:$(sha256sum <"$TEST_TMP/small.tar" | cut -d' ' -f1)
+for f in small.tgz small.tzst; do
+	out=$( (ulimit -n 64; U "$TEST_TMP/$f" "$TEST_TMP/o-$f") 2>&1)
+	is "50,000 small files ($f) unpack with ulimit -n 64" "$out" "$want"
+	is "all 50,000 files are there ($f)" "$(find "$TEST_TMP/o-$f" -type f | wc -l)" 50000
+done
 
 # Corrupt compressed data is an error, not a silent short layer.
 head -c $(($(stat -c %s "$TEST_TMP/all.tgz") / 2)) "$TEST_TMP/all.tgz" >"$TEST_TMP/trunc.tgz"

@@ -41,6 +41,9 @@ out=$(G pull "$R/test/img:v1" 2>&1)
 like "pull refuses plain HTTP without --tls-verify=false" "$out" "tls-verify=false"
 nlayers=$(ls "$GLASS_ROOT/layers" | grep -c '^[0-9a-f]\{64\}$')
 ok "pull --tls-verify=false over HTTP" G pull -q --tls-verify=false "$R/test/img:v1"
+is "pull -q: the store reports nothing on stderr" "$(G pull -q --tls-verify=false "$R/test/img:v1" 2>&1 >/dev/null)" ""
+out=$(G pull --tls-verify=false --unpack-jobs 0 "$R/test/img:v1" 2>&1)
+like "a tuning flag out of range is a usage error" "$out" "unpack-jobs needs a valid value"
 like "image ls shows the pulled image" "$(G image ls)" "$R/test/img +v1"
 insp=$(G image inspect "$R/test/img:v1")
 is "the host platform was chosen from the index" "$(jq -r '.[0].Architecture' <<<"$insp")" amd64
@@ -65,6 +68,36 @@ out=$(G pull --tls-verify=false --platform linux/s390x "$R/test/img:v1" 2>&1)
 like "an unknown platform lists what the index offers" "$out" "linux/amd64, linux/arm64"
 out=$(G pull --tls-verify=false "$R/test/nothere:v1" 2>&1)
 like "a missing image is a clear error" "$out" "HTTP 404"
+
+# many small files, zstd and gzip, pulled under a low open-file limit
+export GLASS_ROOT=$TEST_TMP/root-small
+SM=$TEST_TMP/small-layout
+mkdir -p "$SM/blobs/sha256"
+echo '{"imageLayoutVersion":"1.0.0"}' >"$SM/oci-layout"
+small_files_tar "$TEST_TMP/small.tar" 50000
+zstd -q -c "$TEST_TMP/small.tar" >"$TEST_TMP/small.tzst"
+gzip -1 -n -c "$TEST_TMP/small.tar" >"$TEST_TMP/small.tgz"
+read -r zd zs < <(oci_add_blob "$SM" "$TEST_TMP/small.tzst")
+read -r gd gs < <(oci_add_blob "$SM" "$TEST_TMP/small.tgz")
+si=sha256:$(sha256sum <"$TEST_TMP/small.tar" | cut -d' ' -f1)
+jq -n --arg i "$si" '{architecture:"amd64",os:"linux",config:{Cmd:["sh"]},rootfs:{type:"layers",diff_ids:[$i,$i]}}' >"$TEST_TMP/smallcfg.json"
+read -r cd cs < <(oci_add_blob "$SM" "$TEST_TMP/smallcfg.json")
+jq -n --arg cd "$cd" --argjson cs "$cs" --arg zd "$zd" --argjson zs "$zs" --arg gd "$gd" --argjson gs "$gs" \
+	'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",config:{mediaType:"application/vnd.oci.image.config.v1+json",digest:$cd,size:$cs},
+	  layers:[{mediaType:"application/vnd.oci.image.layer.v1.tar+zstd",digest:$zd,size:$zs},{mediaType:"application/vnd.oci.image.layer.v1.tar+gzip",digest:$gd,size:$gs}]}' >"$TEST_TMP/smallman.json"
+read -r md ms < <(oci_add_blob "$SM" "$TEST_TMP/smallman.json")
+jq -n --arg d "$md" --argjson s "$ms" '{schemaVersion:2,manifests:[{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"v1"}}]}' >"$SM/index.json"
+ok "skopeo pushes a zstd + gzip image of 50,000 small files a layer" \
+	skopeo copy -q --dest-tls-verify=false "oci:$SM:v1" "docker://$R/test/small:v1"
+out=$( (ulimit -n 128; "$ENGINE" pull -q --tls-verify=false "$R/test/small:v1") 2>&1)
+check "it pulls with ulimit -n 128" $?
+insp=$(G image inspect "$R/test/small:v1")
+for k in 0 1; do
+	c=$(jq -r ".[0].Layers[$k].ChainID" <<<"$insp")
+	is "layer $k ($(jq -r ".[0].Layers[$k].MediaType" <<<"$insp" | sed 's/.*+//')): all files unpacked" \
+		"$(find "$GLASS_ROOT/layers/${c#sha256:}/diff" -type f | wc -l)" 50000
+done
+export GLASS_ROOT=$TEST_TMP/root
 
 GLASS_ROOT=$TEST_TMP/root-fresh runs "run pulls a missing image first" '^keep.txt new.txt$' \
 	-q --tls-verify=false "$R/test/img:v1" sh -c 'echo $(ls /data)'

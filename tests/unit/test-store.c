@@ -9,9 +9,11 @@
 #include "tap.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void ref_is(const char *in, const char *want, bool short_name)
 {
@@ -35,6 +37,21 @@ static void ref_bad(const char *in)
 	struct glass_err *err = NULL;
 	TAP_OK(glass_ref_parse(in, &r, &err) < 0 && err, "ref \"%s\" is refused", in);
 	glass_err_free(&err);
+}
+
+/* Files in ROOT/store/ingest named after digest d. */
+static int ingest_count(const char *root, const char *d)
+{
+	char path[256];
+	int n = 0;
+	snprintf(path, sizeof(path), "%s/store/ingest", root);
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	while (dir && (de = readdir(dir)))
+		n += strncmp(de->d_name, glass_digest_hex(d), 64) == 0;
+	if (dir)
+		closedir(dir);
+	return n;
 }
 
 static const char *D1 = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
@@ -181,6 +198,48 @@ int main(void)
 		TAP_OK(glass_blob_writer_commit(w, NULL, &err) < 0 &&
 		           !glass_store_has_blob(st, want),
 		       "a mismatching blob is rejected and not stored");
+		glass_err_free(&err);
+		/* a transaction: nothing visible before the commit, all after */
+		struct glass_store_txn *t = glass_store_txn_new(st, false);
+		char d1[GLASS_DIGEST_LEN], d2[GLASS_DIGEST_LEN];
+		TAP_OK(glass_store_txn_put_blob(t, "one", 3, NULL, d1, &err) == 0 &&
+		           glass_store_txn_put_blob(t, "two", 3, NULL, d2, &err) == 0,
+		       "txn: two blobs put");
+		TAP_OK(!glass_store_has_blob(st, d1) && glass_store_txn_has_blob(t, d1),
+		       "txn: a put blob is readable through the transaction only");
+		size_t rl = 0;
+		char *rd = glass_store_txn_read_blob(t, d2, &rl, &err);
+		TAP_OK(rd && rl == 3 && memcmp(rd, "two", 3) == 0, "txn: read back before commit");
+		free(rd);
+		TAP_OK(glass_store_txn_commit(t, &err) == 0 && glass_store_has_blob(st, d1) &&
+		           glass_store_has_blob(st, d2),
+		       "txn: commit makes both blobs visible");
+		glass_store_txn_free(t);
+		t = glass_store_txn_new(st, false);
+		TAP_OK(glass_store_txn_put_blob(t, "three", 5, NULL, d1, &err) == 0, "txn: put");
+		glass_store_txn_free(t);
+		TAP_OK(!glass_store_has_blob(st, d1) && ingest_count(root, d1) == 0,
+		       "txn: an abandoned import leaves neither blob nor data");
+		/* the same content twice (a docker-save archive repeating a layer) */
+		t = glass_store_txn_new(st, false);
+		for (int k = 0; k < 2; k++) {
+			struct glass_blob_writer *dw;
+			glass_blob_writer_open(st, NULL, -1, false, &dw, &err);
+			glass_blob_writer_write(dw, "twice", 5, &err);
+			glass_store_txn_add_writer(t, dw, d2, &err);
+		}
+		TAP_OK(!err && glass_store_txn_commit(t, &err) == 0 &&
+		           glass_store_has_blob(st, d2) && ingest_count(root, d2) == 0,
+		       "txn: the same new content twice commits once");
+		glass_store_txn_free(t);
+		t = glass_store_txn_new(st, true);
+		glass_store_txn_put_blob(t, "four", 4, NULL, d1, &err);
+		glass_store_txn_free(t);
+		char partial[128];
+		snprintf(partial, sizeof(partial), "%s/store/ingest/%s.partial", root,
+		         glass_digest_hex(d1));
+		TAP_OK(!glass_store_has_blob(st, d1) && access(partial, F_OK) == 0,
+		       "txn: an abandoned pull keeps its data as a resumable .partial");
 		glass_err_free(&err);
 		struct glass_store_entry e = {.name = "localhost/a:1",
 		                              .digest = (char *)D1,
