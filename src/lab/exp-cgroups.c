@@ -389,14 +389,14 @@ static void update(struct run *r, json_object *req)
 	struct glass_cgroup *cg = NULL;
 	struct glass_err *err = NULL;
 	glass_trace_set_output(GLASS_TRACE_JSON, LAB_EVENT_FD);
-	int rc = glass_cgroup_parse_resources(doc, &parsed, &err);
+	int rc = glass_spec_parse_resources(doc, &parsed, &err);
 	if (rc == 0)
 		rc = glass_cgroup_open(r->cgroup, &cg, &err);
 	if (rc == 0)
 		rc = glass_cgroup_update(cg, &parsed, &err);
 	glass_trace_set_output(GLASS_TRACE_OFF, -1);
 	glass_cgroup_free(cg);
-	glass_cgroup_resources_clear(&parsed);
+	glass_spec_resources_clear(&parsed);
 	o = lab_event("updated");
 	json_object_object_add(o, "ok", json_object_new_boolean(rc == 0));
 	if (rc < 0) {

@@ -169,15 +169,8 @@ static int raise_ambient(const struct glass_caps *caps, int last, uint64_t prm, 
 		snprintf(what, sizeof(what), "PR_CAP_AMBIENT_RAISE(%s)", b);
 		if (glass_sys_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, what,
 		                    "process.capabilities.ambient", &aerr) < 0) {
-			if (aerr->errnum != EPERM) {
-				if (err) {
-					glass_err_free(err);
-					*err = aerr;
-				} else {
-					glass_err_free(&aerr);
-				}
-				return -1;
-			}
+			if (aerr->errnum != EPERM)
+				return glass_err_move(err, &aerr);
 			glass_trace_note("ambient", "process.capabilities.ambient",
 			                 "%s not raised: %s", b, strerror(EPERM));
 			glass_err_free(&aerr);

@@ -16,8 +16,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct json_object;
-
 enum cg_ctrl {
 	CG_CPU,
 	CG_CPUACCT,
@@ -157,12 +155,9 @@ uint64_t glass_cg_shares_to_weight(uint64_t shares);
 uint64_t glass_cg_weight_to_shares(uint64_t weight);
 uint64_t glass_cg_blkio_to_io_weight(uint64_t blkio_weight);
 
-/* rdma.max line "DEV hca_handle=N hca_object=M" from a linux.resources.rdma
- * value (JSON text {"hcaHandles":N,"hcaObjects":M}). */
-int glass_cg_rdma_line(const char *dev, const char *json, char **out, struct glass_err **err);
-
-/* Statistics (cgroup-stats.c): fills runc's `events --stats` data object. */
-int glass_cg_stats_fill(struct glass_cgroup *cg, struct json_object *data, struct glass_err **err);
+/* The rdma.max line "DEV hca_handle=N hca_object=M" of one
+ * linux.resources.rdma entry (spec checked that one of them is set). */
+char *glass_cg_rdma_line(const struct glass_rdma_limit *l);
 
 /* The v2 device filter (cgroup-v2.c): compiles the rules (with the
  * default devices runc also allows appended) into a

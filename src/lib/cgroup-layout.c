@@ -158,14 +158,24 @@ int glass_cg_apply_pids(struct glass_cgroup *cg, const char *dir, const struct g
 	                       (long long)r->pids.limit);
 }
 
+char *glass_cg_rdma_line(const struct glass_rdma_limit *l)
+{
+	struct strbuf b = STRBUF_INIT;
+	strbuf_printf(&b, "%s", l->device);
+	if (l->has_hca_handles)
+		strbuf_printf(&b, " hca_handle=%u", l->hca_handles);
+	if (l->has_hca_objects)
+		strbuf_printf(&b, " hca_object=%u", l->hca_objects);
+	return strbuf_steal(&b);
+}
+
 int glass_cg_apply_rdma(struct glass_cgroup *cg, const char *dir, const struct glass_resources *r,
                         struct glass_err **err)
 {
 	(void)cg;
 	for (size_t i = 0; i < r->nrdma; i++) {
-		cleanup_free char *line = NULL;
-		if (glass_cg_rdma_line(r->rdma[i].key, r->rdma[i].value, &line, err) < 0 ||
-		    glass_cg_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
+		cleanup_free char *line = glass_cg_rdma_line(&r->rdma[i]);
+		if (glass_cg_write(dir, "rdma.max", line, "linux.resources.rdma", err) < 0)
 			return -1;
 	}
 	return 0;

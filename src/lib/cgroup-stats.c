@@ -6,11 +6,11 @@
  * the hierarchies (cpuacct.usage in nanoseconds, cpu.stat's throttling,
  * memory.usage_in_bytes, memory.oom_control's oom_kill); v2 gathers them
  * into CONTROLLER.stat/.current/.events files with microsecond times.
+ * The numbers are returned typed; the runtime's `events` verb renders them.
  */
 #include "cgroup-internal.h"
 #include "util.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,11 +18,6 @@ static int hier(const struct glass_cgroup *cg, enum cg_ctrl c)
 {
 	int h = cg->lay->by_ctrl[c];
 	return h >= 0 && cg->dir[h] ? h : -1;
-}
-
-static void put_u64(struct json_object *o, const char *key, uint64_t v)
-{
-	json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
 static uint64_t rd(const char *dir, const char *file)
@@ -33,27 +28,44 @@ static uint64_t rd(const char *dir, const char *file)
 	return v;
 }
 
-/* A "key value" file as an object of numbers. */
-static struct json_object *keyed_object(const char *text)
+/* The next line of *cur (NUL-terminated in place), or NULL at the end. */
+static char *next_line(char **cur)
 {
-	struct json_object *o = json_object_new_object();
-	for (const char *l = text; l && *l;) {
-		const char *sp = strchr(l, ' ');
-		const char *nl = strchr(l, '\n');
-		if (sp && (!nl || sp < nl)) {
-			cleanup_free char *k = strndup(l, (size_t)(sp - l));
-			put_u64(o, k, strtoull(sp + 1, NULL, 10));
-		}
-		l = nl ? nl + 1 : NULL;
+	char *l = *cur;
+	if (l == NULL || *l == '\0')
+		return NULL;
+	char *nl = strchr(l, '\n');
+	if (nl) {
+		*nl = '\0';
+		*cur = nl + 1;
+	} else {
+		*cur = l + strlen(l);
 	}
-	return o;
+	return l;
+}
+
+/* A "key value" file as counters. */
+static void keyed_counters(char *text, struct glass_cg_counter **out, size_t *n)
+{
+	size_t cap = 0;
+	for (char *cur = text, *l; (l = next_line(&cur)) != NULL;) {
+		const char *sp = strchr(l, ' ');
+		if (sp == NULL)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*out = xrealloc(*out, cap * sizeof(**out));
+		}
+		(*out)[*n].key = strndup(l, (size_t)(sp - l));
+		(*out)[(*n)++].value = strtoull(sp + 1, NULL, 10);
+	}
 }
 
 /* PSI ("some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and "full ...")
- * of the container's cgroup2 directory, as runc's stats "psi" object.
- * Pressure is a core cgroup2 feature: it is there even on a hybrid host
- * where no controller is bound to the cgroup2 mount. */
-static void add_psi(struct glass_cgroup *cg, struct json_object *to, const char *file)
+ * of the container's cgroup2 directory.  Pressure is a core cgroup2
+ * feature: it is there even on a hybrid host where no controller is bound
+ * to the cgroup2 mount. */
+static void read_psi(struct glass_cgroup *cg, const char *file, struct glass_cg_psi *psi)
 {
 	int v = cg->lay->v2;
 	if (v < 0 || cg->dir[v] == NULL)
@@ -61,97 +73,89 @@ static void add_psi(struct glass_cgroup *cg, struct json_object *to, const char 
 	cleanup_free char *txt = glass_cg_read(cg->dir[v], file);
 	if (txt == NULL)
 		return;
-	struct json_object *psi = json_object_new_object();
-	for (char *l = txt; l && *l;) {
-		char *nl = strchr(l, '\n');
-		if (nl)
-			*nl = '\0';
+	psi->present = true;
+	for (char *cur = txt, *l; (l = next_line(&cur)) != NULL;) {
 		char kind[8];
-		double a10, a60, a300;
+		struct glass_cg_psi_line x = {true, 0, 0, 0, 0};
 		unsigned long long total;
-		if (sscanf(l, "%7s avg10=%lf avg60=%lf avg300=%lf total=%llu", kind, &a10, &a60,
-		           &a300, &total) == 5) {
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "avg10", json_object_new_double(a10));
-			json_object_object_add(o, "avg60", json_object_new_double(a60));
-			json_object_object_add(o, "avg300", json_object_new_double(a300));
-			put_u64(o, "total", total);
-			json_object_object_add(psi, kind, o);
-		}
-		l = nl ? nl + 1 : NULL;
+		if (sscanf(l, "%7s avg10=%lf avg60=%lf avg300=%lf total=%llu", kind, &x.avg10,
+		           &x.avg60, &x.avg300, &total) != 5)
+			continue;
+		x.total = total;
+		if (strcmp(kind, "some") == 0)
+			psi->some = x;
+		else if (strcmp(kind, "full") == 0)
+			psi->full = x;
 	}
-	json_object_object_add(to, "psi", psi);
 }
 
-static void cpu_stats(struct glass_cgroup *cg, struct json_object *data)
+/* Sets *has and *v when `key` is in the flat-keyed text. */
+static void keyed(const char *text, const char *key, bool *has, uint64_t *v, uint64_t scale)
 {
-	struct json_object *cpu = json_object_new_object();
-	struct json_object *usage = json_object_new_object();
-	struct json_object *thr = json_object_new_object();
+	uint64_t x;
+	if (text && glass_cg_keyed(text, key, &x)) {
+		*has = true;
+		*v = x * scale;
+	}
+}
+
+static void cpu_v2(const char *dir, struct glass_cgroup_stats *s)
+{
+	cleanup_free char *st = glass_cg_read(dir, "cpu.stat");
+	keyed(st, "usage_usec", &s->cpu.has_total, &s->cpu.total, 1000);
+	keyed(st, "system_usec", &s->cpu.has_kernel, &s->cpu.kernel, 1000);
+	keyed(st, "user_usec", &s->cpu.has_user, &s->cpu.user, 1000);
+	keyed(st, "nr_periods", &s->cpu.has_periods, &s->cpu.periods, 1);
+	keyed(st, "nr_throttled", &s->cpu.has_throttled_periods, &s->cpu.throttled_periods, 1);
+	keyed(st, "throttled_usec", &s->cpu.has_throttled_time, &s->cpu.throttled_time, 1000);
+}
+
+static void cpuacct_v1(const char *dir, struct glass_cgroup_stats *s)
+{
+	s->cpu.has_total = true;
+	s->cpu.total = rd(dir, "cpuacct.usage");
+	s->cpu.has_percpu = true;
+	cleanup_free char *pc = glass_cg_read(dir, "cpuacct.usage_percpu");
+	for (char *p = pc; p && *p;) {
+		char *end;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		s->cpu.percpu = xrealloc(s->cpu.percpu, (s->cpu.npercpu + 1) * sizeof(uint64_t));
+		s->cpu.percpu[s->cpu.npercpu++] = v;
+		p = end;
+	}
+	/* cpuacct.stat counts USER_HZ (100 per second) ticks. */
+	cleanup_free char *st = glass_cg_read(dir, "cpuacct.stat");
+	keyed(st, "user", &s->cpu.has_user, &s->cpu.user, 10000000ULL);
+	keyed(st, "system", &s->cpu.has_kernel, &s->cpu.kernel, 10000000ULL);
+}
+
+static void cpu_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *s)
+{
 	int h = hier(cg, CG_CPU);
 	int a = hier(cg, CG_CPUACCT);
 	if (h >= 0 && cg->lay->h[h].v2) {
-		cleanup_free char *st = glass_cg_read(cg->dir[h], "cpu.stat");
-		uint64_t v;
-		if (st && glass_cg_keyed(st, "usage_usec", &v))
-			put_u64(usage, "total", v * 1000);
-		if (st && glass_cg_keyed(st, "system_usec", &v))
-			put_u64(usage, "kernel", v * 1000);
-		if (st && glass_cg_keyed(st, "user_usec", &v))
-			put_u64(usage, "user", v * 1000);
-		if (st && glass_cg_keyed(st, "nr_periods", &v))
-			put_u64(thr, "periods", v);
-		if (st && glass_cg_keyed(st, "nr_throttled", &v))
-			put_u64(thr, "throttledPeriods", v);
-		if (st && glass_cg_keyed(st, "throttled_usec", &v))
-			put_u64(thr, "throttledTime", v * 1000);
+		cpu_v2(cg->dir[h], s);
 	} else {
-		if (a >= 0) {
-			put_u64(usage, "total", rd(cg->dir[a], "cpuacct.usage"));
-			cleanup_free char *pc = glass_cg_read(cg->dir[a], "cpuacct.usage_percpu");
-			struct json_object *arr = json_object_new_array();
-			for (char *p = pc; p && *p;) {
-				char *end;
-				unsigned long long v = strtoull(p, &end, 10);
-				if (end == p)
-					break;
-				json_object_array_add(arr, json_object_new_uint64(v));
-				p = end;
-			}
-			json_object_object_add(usage, "percpu", arr);
-			/* cpuacct.stat counts USER_HZ (100 per second) ticks. */
-			cleanup_free char *st = glass_cg_read(cg->dir[a], "cpuacct.stat");
-			uint64_t v;
-			if (st && glass_cg_keyed(st, "user", &v))
-				put_u64(usage, "user", v * 10000000ULL);
-			if (st && glass_cg_keyed(st, "system", &v))
-				put_u64(usage, "kernel", v * 10000000ULL);
-		}
+		if (a >= 0)
+			cpuacct_v1(cg->dir[a], s);
 		if (h >= 0) {
 			cleanup_free char *st = glass_cg_read(cg->dir[h], "cpu.stat");
-			uint64_t v;
-			if (st && glass_cg_keyed(st, "nr_periods", &v))
-				put_u64(thr, "periods", v);
-			if (st && glass_cg_keyed(st, "nr_throttled", &v))
-				put_u64(thr, "throttledPeriods", v);
-			if (st && glass_cg_keyed(st, "throttled_time", &v))
-				put_u64(thr, "throttledTime", v);
+			keyed(st, "nr_periods", &s->cpu.has_periods, &s->cpu.periods, 1);
+			keyed(st, "nr_throttled", &s->cpu.has_throttled_periods,
+			      &s->cpu.throttled_periods, 1);
+			keyed(st, "throttled_time", &s->cpu.has_throttled_time,
+			      &s->cpu.throttled_time, 1);
 		}
 	}
-	json_object_object_add(cpu, "usage", usage);
-	json_object_object_add(cpu, "throttling", thr);
-	add_psi(cg, cpu, "cpu.pressure");
-	json_object_object_add(data, "cpu", cpu);
+	read_psi(cg, "cpu.pressure", &s->cpu.psi);
 }
 
-static struct json_object *entry(uint64_t usage, uint64_t max, uint64_t limit, uint64_t failcnt)
+static struct glass_cg_mem_entry entry(uint64_t usage, uint64_t max, uint64_t limit,
+                                       uint64_t failcnt)
 {
-	struct json_object *e = json_object_new_object();
-	put_u64(e, "limit", limit);
-	put_u64(e, "usage", usage);
-	put_u64(e, "max", max);
-	put_u64(e, "failcnt", failcnt);
-	return e;
+	return (struct glass_cg_mem_entry){true, limit, usage, max, failcnt};
 }
 
 static uint64_t limit_or_max(const char *dir, const char *file)
@@ -162,155 +166,149 @@ static uint64_t limit_or_max(const char *dir, const char *file)
 	return v; /* "max" reads as UINT64_MAX, as runc reports it */
 }
 
-static void memory_stats(struct glass_cgroup *cg, struct json_object *data)
+/* v1 NAME.usage_in_bytes, NAME.max_usage_in_bytes, ... when the host has them. */
+static struct glass_cg_mem_entry v1_entry(const char *d, const char *name)
+{
+	char u[64], m[64], l[64], f[64];
+	snprintf(u, sizeof(u), "%s.usage_in_bytes", name);
+	if (!glass_cg_has(d, u))
+		return (struct glass_cg_mem_entry){0};
+	snprintf(m, sizeof(m), "%s.max_usage_in_bytes", name);
+	snprintf(l, sizeof(l), "%s.limit_in_bytes", name);
+	snprintf(f, sizeof(f), "%s.failcnt", name);
+	return entry(rd(d, u), rd(d, m), limit_or_max(d, l), rd(d, f));
+}
+
+static void memory_v2(const char *d, const char *raw, struct glass_cgroup_stats *s)
+{
+	uint64_t cur = rd(d, "memory.current"), lim = limit_or_max(d, "memory.max");
+	uint64_t maxev = 0;
+	cleanup_free char *ev = glass_cg_read(d, "memory.events");
+	if (ev)
+		glass_cg_keyed(ev, "max", &maxev);
+	s->memory.usage = entry(cur, rd(d, "memory.peak"), lim, maxev);
+	uint64_t sw = rd(d, "memory.swap.current"), swl = limit_or_max(d, "memory.swap.max");
+	s->memory.swap =
+	    entry(cur + sw, 0, swl == UINT64_MAX || lim == UINT64_MAX ? UINT64_MAX : swl + lim, 0);
+	keyed(raw, "file", &s->memory.has_cache, &s->memory.cache, 1);
+}
+
+static void memory_v1(const char *d, const char *raw, struct glass_cgroup_stats *s)
+{
+	s->memory.usage = v1_entry(d, "memory");
+	s->memory.swap = v1_entry(d, "memory.memsw");
+	s->memory.kernel = v1_entry(d, "memory.kmem");
+	s->memory.kernel_tcp = v1_entry(d, "memory.kmem.tcp");
+	keyed(raw, "total_cache", &s->memory.has_cache, &s->memory.cache, 1);
+	if (!s->memory.has_cache)
+		keyed(raw, "cache", &s->memory.has_cache, &s->memory.cache, 1);
+}
+
+static void memory_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *s)
 {
 	int h = hier(cg, CG_MEMORY);
 	if (h < 0)
 		return;
-	const char *d = cg->dir[h];
-	struct json_object *mem = json_object_new_object();
-	cleanup_free char *raw = glass_cg_read(d, "memory.stat");
-	struct json_object *rawo = keyed_object(raw);
-	uint64_t v = 0;
-	if (cg->lay->h[h].v2) {
-		uint64_t cur = rd(d, "memory.current"), lim = limit_or_max(d, "memory.max");
-		uint64_t peak = rd(d, "memory.peak");
-		cleanup_free char *ev = glass_cg_read(d, "memory.events");
-		uint64_t maxev = 0;
-		if (ev)
-			glass_cg_keyed(ev, "max", &maxev);
-		json_object_object_add(mem, "usage", entry(cur, peak, lim, maxev));
-		uint64_t sw = rd(d, "memory.swap.current"),
-		         swl = limit_or_max(d, "memory.swap.max");
-		json_object_object_add(
-		    mem, "swap",
-		    entry(cur + sw, 0,
-		          swl == UINT64_MAX || lim == UINT64_MAX ? UINT64_MAX : swl + lim, 0));
-		if (raw && glass_cg_keyed(raw, "file", &v))
-			put_u64(mem, "cache", v);
-	} else {
-		json_object_object_add(
-		    mem, "usage",
-		    entry(rd(d, "memory.usage_in_bytes"), rd(d, "memory.max_usage_in_bytes"),
-		          limit_or_max(d, "memory.limit_in_bytes"), rd(d, "memory.failcnt")));
-		if (glass_cg_has(d, "memory.memsw.usage_in_bytes"))
-			json_object_object_add(mem, "swap",
-			                       entry(rd(d, "memory.memsw.usage_in_bytes"),
-			                             rd(d, "memory.memsw.max_usage_in_bytes"),
-			                             limit_or_max(d, "memory.memsw.limit_in_bytes"),
-			                             rd(d, "memory.memsw.failcnt")));
-		if (glass_cg_has(d, "memory.kmem.usage_in_bytes"))
-			json_object_object_add(mem, "kernel",
-			                       entry(rd(d, "memory.kmem.usage_in_bytes"),
-			                             rd(d, "memory.kmem.max_usage_in_bytes"),
-			                             limit_or_max(d, "memory.kmem.limit_in_bytes"),
-			                             rd(d, "memory.kmem.failcnt")));
-		if (glass_cg_has(d, "memory.kmem.tcp.usage_in_bytes"))
-			json_object_object_add(
-			    mem, "kernelTCP",
-			    entry(rd(d, "memory.kmem.tcp.usage_in_bytes"),
-			          rd(d, "memory.kmem.tcp.max_usage_in_bytes"),
-			          limit_or_max(d, "memory.kmem.tcp.limit_in_bytes"),
-			          rd(d, "memory.kmem.tcp.failcnt")));
-		if (raw &&
-		    (glass_cg_keyed(raw, "total_cache", &v) || glass_cg_keyed(raw, "cache", &v)))
-			put_u64(mem, "cache", v);
-	}
-	json_object_object_add(mem, "raw", rawo);
-	add_psi(cg, mem, "memory.pressure");
-	uint64_t ooms = 0;
-	if (glass_cgroup_oom_count(cg, &ooms) == 0)
-		put_u64(mem, "oom_kill", ooms);
-	json_object_object_add(data, "memory", mem);
+	s->memory.present = true;
+	cleanup_free char *raw = glass_cg_read(cg->dir[h], "memory.stat");
+	if (cg->lay->h[h].v2)
+		memory_v2(cg->dir[h], raw, s);
+	else
+		memory_v1(cg->dir[h], raw, s);
+	keyed_counters(raw, &s->memory.raw, &s->memory.nraw);
+	read_psi(cg, "memory.pressure", &s->memory.psi);
+	s->memory.has_oom_kill = glass_cgroup_oom_count(cg, &s->memory.oom_kill) == 0;
 }
 
-static void pids_stats(struct glass_cgroup *cg, struct json_object *data)
+static void pids_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *s)
 {
 	int h = hier(cg, CG_PIDS);
 	if (h < 0)
 		return;
-	struct json_object *p = json_object_new_object();
-	put_u64(p, "current", rd(cg->dir[h], "pids.current"));
-	put_u64(p, "limit", rd(cg->dir[h], "pids.max"));
-	json_object_object_add(data, "pids", p);
+	s->pids.present = true;
+	s->pids.current = rd(cg->dir[h], "pids.current");
+	s->pids.limit = rd(cg->dir[h], "pids.max");
 }
 
-static void blkio_stats(struct glass_cgroup *cg, struct json_object *data)
+static void io_add(struct glass_cg_io_entry **v, size_t *n, unsigned maj, unsigned min,
+                   const char *op, uint64_t value)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	struct glass_cg_io_entry *e = &(*v)[(*n)++];
+	e->major = maj;
+	e->minor = min;
+	snprintf(e->op, sizeof(e->op), "%s", op);
+	e->value = value;
+}
+
+/* v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N ...". */
+static void io_v2(const char *dir, struct glass_cgroup_stats *s)
+{
+	cleanup_free char *st = glass_cg_read(dir, "io.stat");
+	for (char *cur = st, *l; (l = next_line(&cur)) != NULL;) {
+		unsigned maj, min;
+		unsigned long long rb = 0, wb = 0, ri = 0, wi = 0;
+		if (sscanf(l, "%u:%u rbytes=%llu wbytes=%llu rios=%llu wios=%llu", &maj, &min, &rb,
+		           &wb, &ri, &wi) != 6)
+			continue;
+		io_add(&s->blkio.bytes, &s->blkio.nbytes, maj, min, "Read", rb);
+		io_add(&s->blkio.ios, &s->blkio.nios, maj, min, "Read", ri);
+		io_add(&s->blkio.bytes, &s->blkio.nbytes, maj, min, "Write", wb);
+		io_add(&s->blkio.ios, &s->blkio.nios, maj, min, "Write", wi);
+	}
+}
+
+/* v1: "MAJ:MIN Op N" lines of the recursive throttle counters. */
+static void io_v1(const char *dir, const char *file, struct glass_cg_io_entry **v, size_t *n)
+{
+	cleanup_free char *st = glass_cg_read(dir, file);
+	for (char *cur = st, *l; (l = next_line(&cur)) != NULL;) {
+		unsigned maj, min;
+		char op[16];
+		unsigned long long value;
+		if (sscanf(l, "%u:%u %15s %llu", &maj, &min, op, &value) == 4)
+			io_add(v, n, maj, min, op, value);
+	}
+}
+
+static void blkio_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *s)
 {
 	int h = hier(cg, CG_BLKIO);
 	if (h < 0)
 		return;
-	struct json_object *b = json_object_new_object();
-	struct json_object *bytes = json_object_new_array(), *ios = json_object_new_array();
+	s->blkio.present = true;
 	if (cg->lay->h[h].v2) {
-		cleanup_free char *st = glass_cg_read(cg->dir[h], "io.stat");
-		for (char *l = st; l && *l;) {
-			char *nl = strchr(l, '\n');
-			if (nl)
-				*nl = '\0';
-			unsigned maj, min;
-			unsigned long long rb = 0, wb = 0, ri = 0, wi = 0;
-			if (sscanf(l, "%u:%u rbytes=%llu wbytes=%llu rios=%llu wios=%llu", &maj,
-			           &min, &rb, &wb, &ri, &wi) == 6) {
-				static const char *const op[] = {"Read", "Write"};
-				unsigned long long bv[] = {rb, wb}, iv[] = {ri, wi};
-				for (int k = 0; k < 2; k++) {
-					struct json_object *e = json_object_new_object(),
-					                   *e2 = json_object_new_object();
-					put_u64(e, "major", maj);
-					put_u64(e, "minor", min);
-					json_object_object_add(e, "op",
-					                       json_object_new_string(op[k]));
-					put_u64(e, "value", bv[k]);
-					json_object_array_add(bytes, e);
-					put_u64(e2, "major", maj);
-					put_u64(e2, "minor", min);
-					json_object_object_add(e2, "op",
-					                       json_object_new_string(op[k]));
-					put_u64(e2, "value", iv[k]);
-					json_object_array_add(ios, e2);
-				}
-			}
-			l = nl ? nl + 1 : NULL;
-		}
+		io_v2(cg->dir[h], s);
 	} else {
-		static const char *const files[] = {"blkio.throttle.io_service_bytes_recursive",
-		                                    "blkio.throttle.io_serviced_recursive"};
-		for (int f = 0; f < 2; f++) {
-			cleanup_free char *st = glass_cg_read(cg->dir[h], files[f]);
-			for (char *l = st; l && *l;) {
-				char *nl = strchr(l, '\n');
-				if (nl)
-					*nl = '\0';
-				unsigned maj, min;
-				char op[16];
-				unsigned long long v;
-				if (sscanf(l, "%u:%u %15s %llu", &maj, &min, op, &v) == 4) {
-					struct json_object *e = json_object_new_object();
-					put_u64(e, "major", maj);
-					put_u64(e, "minor", min);
-					json_object_object_add(e, "op", json_object_new_string(op));
-					put_u64(e, "value", v);
-					json_object_array_add(f == 0 ? bytes : ios, e);
-				}
-				l = nl ? nl + 1 : NULL;
-			}
-		}
+		io_v1(cg->dir[h], "blkio.throttle.io_service_bytes_recursive", &s->blkio.bytes,
+		      &s->blkio.nbytes);
+		io_v1(cg->dir[h], "blkio.throttle.io_serviced_recursive", &s->blkio.ios,
+		      &s->blkio.nios);
 	}
-	json_object_object_add(b, "ioServiceBytesRecursive", bytes);
-	json_object_object_add(b, "ioServicedRecursive", ios);
-	add_psi(cg, b, "io.pressure");
-	json_object_object_add(data, "blkio", b);
+	read_psi(cg, "io.pressure", &s->blkio.psi);
 }
 
-int glass_cg_stats_fill(struct glass_cgroup *cg, struct json_object *data, struct glass_err **err)
+int glass_cgroup_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *out,
+                       struct glass_err **err)
 {
 	(void)err;
-	cpu_stats(cg, data);
-	memory_stats(cg, data);
-	pids_stats(cg, data);
-	blkio_stats(cg, data);
+	memset(out, 0, sizeof(*out));
+	cpu_stats(cg, out);
+	memory_stats(cg, out);
+	pids_stats(cg, out);
+	blkio_stats(cg, out);
 	return 0;
+}
+
+void glass_cgroup_stats_clear(struct glass_cgroup_stats *s)
+{
+	free(s->cpu.percpu);
+	for (size_t i = 0; i < s->memory.nraw; i++)
+		free(s->memory.raw[i].key);
+	free(s->memory.raw);
+	free(s->blkio.bytes);
+	free(s->blkio.ios);
+	memset(s, 0, sizeof(*s));
 }
 
 int glass_cgroup_oom_count(struct glass_cgroup *cg, uint64_t *count)

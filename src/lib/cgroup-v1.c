@@ -13,7 +13,6 @@
 #include "trace.h"
 #include "util.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -273,26 +272,6 @@ static int v1_network(struct glass_cgroup *cg, const struct glass_resources *r,
 				return -1;
 		}
 	}
-	return 0;
-}
-
-int glass_cg_rdma_line(const char *dev, const char *json, char **out, struct glass_err **err)
-{
-	struct json_object *o = json_tokener_parse(json);
-	struct json_object *v;
-	struct strbuf b = STRBUF_INIT;
-	strbuf_printf(&b, "%s", dev);
-	if (o && json_object_object_get_ex(o, "hcaHandles", &v))
-		strbuf_printf(&b, " hca_handle=%d", json_object_get_int(v));
-	if (o && json_object_object_get_ex(o, "hcaObjects", &v))
-		strbuf_printf(&b, " hca_object=%d", json_object_get_int(v));
-	json_object_put(o);
-	if (strchr(b.buf, '=') == NULL) {
-		strbuf_release(&b);
-		return glass_err_field(err, EINVAL, "linux.resources.rdma",
-		                       "%s: give hcaHandles or hcaObjects", dev);
-	}
-	*out = strbuf_steal(&b);
 	return 0;
 }
 

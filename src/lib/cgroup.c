@@ -14,15 +14,14 @@
  * gives it `cgroup.kill` even when no controller is bound there).
  */
 #include "cgroup-internal.h"
-#include "spec-internal.h"
 #include "sys.h"
 #include "trace.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -101,6 +100,14 @@ void glass_cgroup_free(struct glass_cgroup *cg)
 	}
 	free(cg->path);
 	free(cg);
+}
+
+void glass_cgroup_freep(struct glass_cgroup **cg)
+{
+	int saved = errno;
+	glass_cgroup_free(*cg);
+	*cg = NULL;
+	errno = saved;
 }
 
 /* Fills rel[]/dir[] for every hierarchy from `path`: absolute, relative to
@@ -311,7 +318,7 @@ static bool used(const struct glass_cgroup *cg, size_t i)
 }
 
 static int apply(struct glass_cgroup *cg, const struct glass_resources *r,
-                 const struct glass_spec *spec, struct glass_err **err);
+                 const struct glass_spec *spec, bool update, struct glass_err **err);
 
 /* The host id that `id` maps to through a user namespace's mappings (the
  * id itself without mappings), or -1. */
@@ -454,7 +461,7 @@ int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool syst
 		goto fail;
 	}
 	free(busy);
-	if (apply(cg, r, spec, err) < 0 || delegate(cg, spec, err) < 0)
+	if (apply(cg, r, spec, false, err) < 0 || delegate(cg, spec, err) < 0)
 		goto fail;
 	*out = cg;
 	return 0;
@@ -528,82 +535,91 @@ static int need(struct glass_cgroup *cg, enum cg_ctrl c, const char *field, stru
 	return -1;
 }
 
-static int apply(struct glass_cgroup *cg, const struct glass_resources *res,
-                 const struct glass_spec *spec, struct glass_err **err)
+static bool has_memory(const struct glass_resources *r)
 {
-	/* As runc: a zero memory limit, reservation or swap and zero cpu
-	 * shares mean "not set" (a 0-byte limit would kill the container at
-	 * once).  A zero pids limit is a real limit (the spec says so). */
-	struct glass_resources copy = *res;
-	struct glass_resources *r = &copy;
-	if (r->memory.has_limit && r->memory.limit == 0)
-		r->memory.has_limit = false;
-	if (r->memory.has_swap && r->memory.swap == 0)
-		r->memory.has_swap = false;
-	if (r->memory.has_reservation && r->memory.reservation == 0)
-		r->memory.has_reservation = false;
-	if (r->cpu.has_shares && r->cpu.shares == 0)
-		r->cpu.has_shares = false;
-	int h;
-	if (r->memory.present) {
-		if ((h = need(cg, CG_MEMORY, "linux.resources.memory", err)) < 0 ||
-		    backend_of(cg, h)->memory(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (needed_ctrls(r) & (1u << CG_CPU)) {
-		if ((h = need(cg, CG_CPU, "linux.resources.cpu", err)) < 0 ||
-		    backend_of(cg, h)->cpu(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->cpu.cpus || r->cpu.mems) {
-		if ((h = need(cg, CG_CPUSET,
-		              r->cpu.cpus ? "linux.resources.cpu.cpus" : "linux.resources.cpu.mems",
-		              err)) < 0 ||
-		    backend_of(cg, h)->cpuset(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->pids.present) {
-		if ((h = need(cg, CG_PIDS, "linux.resources.pids", err)) < 0 ||
-		    backend_of(cg, h)->pids(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->block_io.present) {
-		if ((h = need(cg, CG_BLKIO, "linux.resources.blockIO", err)) < 0 ||
-		    backend_of(cg, h)->blkio(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->nhugepage_limits) {
-		if ((h = need(cg, CG_HUGETLB, "linux.resources.hugepageLimits", err)) < 0 ||
-		    backend_of(cg, h)->hugetlb(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->nrdma) {
-		if ((h = need(cg, CG_RDMA, "linux.resources.rdma", err)) < 0 ||
-		    backend_of(cg, h)->rdma(cg, cg->dir[h], r, err) < 0)
-			return -1;
-	}
-	if (r->network.present && glass_cg_v1.network(cg, r, err) < 0)
+	return r->memory.present;
+}
+static bool has_cpu(const struct glass_resources *r)
+{
+	return (needed_ctrls(r) & (1u << CG_CPU)) != 0;
+}
+static bool has_cpuset(const struct glass_resources *r)
+{
+	return r->cpu.cpus || r->cpu.mems;
+}
+static bool has_pids(const struct glass_resources *r)
+{
+	return r->pids.present;
+}
+static bool has_blkio(const struct glass_resources *r)
+{
+	return r->block_io.present;
+}
+static bool has_hugetlb(const struct glass_resources *r)
+{
+	return r->nhugepage_limits > 0;
+}
+static bool has_rdma(const struct glass_resources *r)
+{
+	return r->nrdma > 0;
+}
+
+typedef int (*cg_apply_fn)(struct glass_cgroup *cg, const char *dir,
+                           const struct glass_resources *r, struct glass_err **err);
+
+/* The resources that go to one controller's hierarchy, in the order they
+ * are applied: the controller, the field an error names, whether the
+ * config sets it, and the backend function (a slot of struct cg_backend)
+ * of the hierarchy that controller is bound to. */
+static const struct cg_resource {
+	enum cg_ctrl ctrl;
+	const char *field;
+	bool (*present)(const struct glass_resources *r);
+	size_t slot;
+} resources[] = {
+    {CG_MEMORY, "linux.resources.memory", has_memory, offsetof(struct cg_backend, memory)},
+    {CG_CPU, "linux.resources.cpu", has_cpu, offsetof(struct cg_backend, cpu)},
+    {CG_CPUSET, "linux.resources.cpu.cpus", has_cpuset, offsetof(struct cg_backend, cpuset)},
+    {CG_PIDS, "linux.resources.pids", has_pids, offsetof(struct cg_backend, pids)},
+    {CG_BLKIO, "linux.resources.blockIO", has_blkio, offsetof(struct cg_backend, blkio)},
+    {CG_HUGETLB, "linux.resources.hugepageLimits", has_hugetlb,
+     offsetof(struct cg_backend, hugetlb)},
+    {CG_RDMA, "linux.resources.rdma", has_rdma, offsetof(struct cg_backend, rdma)},
+};
+
+static int apply_resource(struct glass_cgroup *cg, const struct cg_resource *row,
+                          const struct glass_resources *r, struct glass_err **err)
+{
+	const char *field = row->field;
+	if (row->ctrl == CG_CPUSET && r->cpu.cpus == NULL)
+		field = "linux.resources.cpu.mems";
+	int h = need(cg, row->ctrl, field, err);
+	if (h < 0)
 		return -1;
-	/* Devices: on create only, with the default devices appended so they
-	 * stay usable when the config denies everything.  Like runc, update
-	 * leaves the device rules alone. */
-	if (spec == NULL && r->ndevices)
-		glass_trace_note("ignored", "linux.resources.devices",
-		                 "device rules are set at create and not changed by update");
-	if (spec) {
-		h = cg->lay->by_ctrl[CG_DEVICES];
-		if (h >= 0 && used(cg, (size_t)h)) {
-			if (glass_cg_v1.devices(cg, cg->dir[h], r, spec, err) < 0)
-				return -1;
-		} else if (cg->lay->mode == CG_MODE_V2 && cg->lay->v2 >= 0 &&
-		           used(cg, (size_t)cg->lay->v2)) {
-			if (glass_cg_v2.devices(cg, cg->dir[cg->lay->v2], r, spec, err) < 0)
-				return -1;
-		} else if (r->ndevices) {
-			need(cg, CG_DEVICES, "linux.resources.devices", err);
-			return -1;
-		}
-	}
+	cg_apply_fn fn = *(const cg_apply_fn *)((const char *)backend_of(cg, h) + row->slot);
+	return fn(cg, cg->dir[h], r, err);
+}
+
+/* Devices: on create only, with the default devices appended so they stay
+ * usable when the config denies everything. */
+static int apply_devices(struct glass_cgroup *cg, const struct glass_resources *r,
+                         const struct glass_spec *spec, struct glass_err **err)
+{
+	int h = cg->lay->by_ctrl[CG_DEVICES];
+	if (h >= 0 && used(cg, (size_t)h))
+		return glass_cg_v1.devices(cg, cg->dir[h], r, spec, err);
+	if (cg->lay->mode == CG_MODE_V2 && cg->lay->v2 >= 0 && used(cg, (size_t)cg->lay->v2))
+		return glass_cg_v2.devices(cg, cg->dir[cg->lay->v2], r, spec, err);
+	if (r->ndevices)
+		return need(cg, CG_DEVICES, "linux.resources.devices", err);
+	return 0;
+}
+
+/* linux.resources.unified: raw cgroup2 files, for controllers bound to the
+ * cgroup2 hierarchy (and its core cgroup.* files). */
+static int apply_unified(struct glass_cgroup *cg, const struct glass_resources *r,
+                         struct glass_err **err)
+{
 	for (size_t i = 0; i < r->nunified; i++) {
 		const char *k = r->unified[i].key;
 		cleanup_free char *field = xasprintf("linux.resources.unified[\"%s\"]", k);
@@ -630,10 +646,42 @@ static int apply(struct glass_cgroup *cg, const struct glass_resources *res,
 	return 0;
 }
 
+/* Applies `res` (create: `update` false, `spec` the whole config for the
+ * device rules; update: true, spec NULL). */
+static int apply(struct glass_cgroup *cg, const struct glass_resources *res,
+                 const struct glass_spec *spec, bool update, struct glass_err **err)
+{
+	/* As runc: a zero memory limit, reservation or swap and zero cpu
+	 * shares mean "not set" (a 0-byte limit would kill the container at
+	 * once).  A zero pids limit is a real limit (the spec says so). */
+	struct glass_resources copy = *res;
+	struct glass_resources *r = &copy;
+	if (r->memory.has_limit && r->memory.limit == 0)
+		r->memory.has_limit = false;
+	if (r->memory.has_swap && r->memory.swap == 0)
+		r->memory.has_swap = false;
+	if (r->memory.has_reservation && r->memory.reservation == 0)
+		r->memory.has_reservation = false;
+	if (r->cpu.has_shares && r->cpu.shares == 0)
+		r->cpu.has_shares = false;
+	cg->update = update;
+	for (size_t i = 0; i < sizeof(resources) / sizeof(resources[0]); i++)
+		if (resources[i].present(r) && apply_resource(cg, &resources[i], r, err) < 0)
+			return -1;
+	if (r->network.present && glass_cg_v1.network(cg, r, err) < 0)
+		return -1;
+	/* Like runc, update leaves the device rules alone. */
+	if (update && r->ndevices)
+		glass_trace_note("ignored", "linux.resources.devices",
+		                 "device rules are set at create and not changed by update");
+	if (!update && apply_devices(cg, r, spec, err) < 0)
+		return -1;
+	return apply_unified(cg, r, err);
+}
+
 int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *res,
                         struct glass_err **err)
 {
-	cg->update = true;
 	glass_trace_phase("cgroup");
 	uint32_t want = needed_ctrls(res);
 	int v = cg->lay->v2;
@@ -650,7 +698,7 @@ int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *r
 			at = next;
 		}
 	}
-	if (apply(cg, res, NULL, err) < 0)
+	if (apply(cg, res, NULL, true, err) < 0)
 		return glass_err_ctx(err, "cgroup update");
 	return 0;
 }
@@ -767,11 +815,8 @@ int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err)
 		char what[32];
 		snprintf(what, sizeof(what), "%d", (int)pids[i]);
 		struct glass_err *kerr = NULL;
-		if (glass_sys_kill(pids[i], sig, NULL, &kerr) < 0 && errno != ESRCH) {
-			rc = -1;
-			*err = kerr;
-			kerr = NULL;
-		}
+		if (glass_sys_kill(pids[i], sig, NULL, &kerr) < 0 && errno != ESRCH)
+			rc = glass_err_move(err, &kerr);
 		glass_err_free(&kerr);
 	}
 	free(pids);
@@ -781,18 +826,6 @@ int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err)
 		glass_err_free(&terr);
 	}
 	return rc;
-}
-
-char *glass_cgroup_stats_json(struct glass_cgroup *cg, struct glass_err **err)
-{
-	struct json_object *data = json_object_new_object();
-	if (glass_cg_stats_fill(cg, data, err) < 0) {
-		json_object_put(data);
-		return NULL;
-	}
-	char *s = xstrdup(json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
-	json_object_put(data);
-	return s;
 }
 
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err)
@@ -830,29 +863,4 @@ const char *glass_cgroup_host_mode(void)
 	const struct cg_layout *lay = glass_cg_layout(&err);
 	glass_err_free(&err);
 	return lay ? glass_cg_mode_name(lay->mode) : "none";
-}
-
-int glass_cgroup_parse_resources(const char *json, struct glass_resources *out,
-                                 struct glass_err **err)
-{
-	memset(out, 0, sizeof(*out));
-	enum json_tokener_error jerr = json_tokener_success;
-	struct json_object *o = json_tokener_parse_verbose(json, &jerr);
-	if (o == NULL || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return glass_err_field(err, EINVAL, "resources",
-		                       "resources: not a JSON object (%s)",
-		                       json_tokener_error_desc(jerr));
-	}
-	struct jp root = JP_KEY(NULL, "resources");
-	int rc = spec_parse_resources(o, &root, out, err);
-	json_object_put(o);
-	if (rc < 0)
-		glass_cgroup_resources_clear(out);
-	return rc;
-}
-
-void glass_cgroup_resources_clear(struct glass_resources *r)
-{
-	spec_resources_clear(r);
 }

@@ -58,20 +58,77 @@ int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err);
 /* The pids in the cgroup (malloc'd array). */
 int glass_cgroup_pids(struct glass_cgroup *cg, pid_t **pids, size_t *n, struct glass_err **err);
 
-/* Statistics as runc's `events --stats` JSON "data" object (malloc'd). */
-char *glass_cgroup_stats_json(struct glass_cgroup *cg, struct glass_err **err);
+/* Pressure stall information of one resource (cgroup2 RESOURCE.pressure):
+ * the "some" and "full" lines, each present when the kernel gave it. */
+struct glass_cg_psi_line {
+	bool present;
+	double avg10, avg60, avg300;
+	uint64_t total;
+};
+struct glass_cg_psi {
+	bool present;
+	struct glass_cg_psi_line some, full;
+};
+/* A usage/limit record as runc reports memory ("max" limits: UINT64_MAX). */
+struct glass_cg_mem_entry {
+	bool present;
+	uint64_t limit, usage, max, failcnt;
+};
+/* One blkio accounting line: device, operation ("Read", "Write", ...), value. */
+struct glass_cg_io_entry {
+	unsigned major, minor;
+	char op[16];
+	uint64_t value;
+};
+struct glass_cg_counter {
+	char *key;
+	uint64_t value;
+};
+
+/* The container's usage as the kernel accounts it, in the terms of runc's
+ * `events --stats` (times in nanoseconds).  Each has_/present flag says
+ * the host gave that number. */
+struct glass_cgroup_stats {
+	struct {
+		bool has_total, has_kernel, has_user, has_percpu;
+		uint64_t total, kernel, user;
+		uint64_t *percpu;
+		size_t npercpu;
+		bool has_periods, has_throttled_periods, has_throttled_time;
+		uint64_t periods, throttled_periods, throttled_time;
+		struct glass_cg_psi psi;
+	} cpu;
+	struct {
+		bool present;
+		struct glass_cg_mem_entry usage, swap, kernel, kernel_tcp;
+		bool has_cache, has_oom_kill;
+		uint64_t cache, oom_kill;
+		struct glass_cg_counter *raw; /* memory.stat as it reads */
+		size_t nraw;
+		struct glass_cg_psi psi;
+	} memory;
+	struct {
+		bool present;
+		uint64_t current, limit;
+	} pids;
+	struct {
+		bool present;
+		struct glass_cg_io_entry *bytes, *ios;
+		size_t nbytes, nios;
+		struct glass_cg_psi psi;
+	} blkio;
+};
+
+/* Reads the statistics into *out (zeroed first; free with
+ * glass_cgroup_stats_clear()).  0, or -1 with *err set. */
+int glass_cgroup_stats(struct glass_cgroup *cg, struct glass_cgroup_stats *out,
+                       struct glass_err **err);
+void glass_cgroup_stats_clear(struct glass_cgroup_stats *s);
 
 /* The number of processes the kernel's OOM killer killed in the cgroup
  * (v1 memory.oom_control / v2 memory.events "oom_kill").  0 or -1 when
  * there is no memory controller. */
 int glass_cgroup_oom_count(struct glass_cgroup *cg, uint64_t *count);
-
-/* Parses a LinuxResources JSON document (runc update -r FILE) into *out
- * (zeroed first), naming the bad field on error.  Free with
- * glass_cgroup_resources_clear(). */
-int glass_cgroup_parse_resources(const char *json, struct glass_resources *out,
-                                 struct glass_err **err);
-void glass_cgroup_resources_clear(struct glass_resources *r);
 
 /* "v1", "v2" or "hybrid" for this host ("none" without cgroups). */
 const char *glass_cgroup_host_mode(void);
@@ -80,5 +137,9 @@ const char *glass_cgroup_host_mode(void);
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err);
 
 void glass_cgroup_free(struct glass_cgroup *cg);
+/* Frees the handle (not the cgroup) when it leaves scope:
+ * `cleanup_cgroup struct glass_cgroup *cg = NULL`. */
+void glass_cgroup_freep(struct glass_cgroup **cg);
+#define cleanup_cgroup __attribute__((cleanup(glass_cgroup_freep)))
 
 #endif

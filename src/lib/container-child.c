@@ -39,7 +39,7 @@ int glass_child_fail(int sync_fd, struct glass_err **err)
 {
 	char buf[GLASS_SYNC_MAX];
 	size_t n = glass_err_pack(*err, buf, sizeof(buf));
-	if (glass_sync_send(sync_fd, GLASS_SYNC_ERROR, buf, n) < 0) {
+	if (glass_sync_send(sync_fd, GLASS_SYNC_ERROR, buf, n, NULL) < 0) {
 		/* The parent is gone (create returned): the container's stderr
 		 * is the only place left to say why it did not start. */
 		char *msg = glass_err_format(*err);
@@ -55,7 +55,7 @@ static int child_expect(int fd, uint32_t want, void *buf, size_t size, struct gl
 {
 	char msg[GLASS_SYNC_MAX];
 	uint32_t type = 0;
-	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg));
+	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg), NULL);
 	if (n < 0)
 		return glass_err_new(err, errno, "recv(sync socket)");
 	if (type == 0)
@@ -144,89 +144,112 @@ static int attach_console(int fd, struct glass_err **err)
 	return 0;
 }
 
-/* The init, inside all its namespaces. */
-static int init_main(void *arg)
+/* What the init's steps share. */
+struct init_ctx {
+	struct child_args *c;
+	const struct glass_spec *spec;
+	int fd;      /* the sync socket */
+	int fifo_fd; /* exec.fifo, O_PATH, from the parent */
+	struct glass_rootfs_ctx rctx;
+	char *path;  /* the program to execve */
+	char attach; /* 'a': the parent stays, 'd': it left */
+};
+
+/* A step's result when the parent is gone or failed: exit without
+ * reporting (nobody reads the socket). */
+#define INIT_QUIET (-2)
+
+/* SYNC_GO: the parent wrote the id maps and moved us into the cgroup. */
+static int init_wait_go(struct init_ctx *ic, struct glass_err **err)
 {
-	struct child_args *c = arg;
-	const struct glass_spec *spec = c->spec;
-	struct glass_err *err = NULL;
 	uint32_t host_pid = 0;
-	int fifo_fd = -1;
-	char attach = 'd';
-	char *path;
-	int fd = c->sync_fd;
-
-	if (child_expect(fd, SYNC_GO, &host_pid, sizeof(host_pid), &err) < 0) {
-		glass_err_free(&err);
-		return 1; /* the parent failed and is cleaning up */
+	if (child_expect(ic->fd, SYNC_GO, &host_pid, sizeof(host_pid), err) < 0) {
+		glass_err_free(err);
+		return INIT_QUIET; /* the parent failed and is cleaning up */
 	}
-	c->st->pid = (pid_t)host_pid;
+	ic->c->st->pid = (pid_t)host_pid;
+	if (!ic->c->use_stub)
+		return 0;
+	/* Until it execs the stub this process is the runtime's binary:
+	 * non-dumpable, its /proc/PID/exe (and fds, mem, environ) open only
+	 * to CAP_SYS_PTRACE in the host's user namespace.  Nothing else runs
+	 * in its new PID namespace while it sets up; if it waits for start
+	 * here (not in the stub), glass_selfexe_guard() made sure no process
+	 * of the container can hold that capability.  Not before SYNC_GO:
+	 * the parent writes our /proc/PID/uid_map until then. */
+	glass_trace_phase("security");
+	return glass_sys_prctl(PR_SET_DUMPABLE, 0, 0, "PR_SET_DUMPABLE", NULL, err);
+}
 
-	if (c->use_stub) {
-		/* Until it execs the stub this process is the runtime's
-		 * binary: non-dumpable, its /proc/PID/exe (and fds, mem,
-		 * environ) open only to CAP_SYS_PTRACE in the host's user
-		 * namespace.  Nothing else runs in its new PID namespace while
-		 * it sets up; if it waits for start here (not in the stub),
-		 * glass_selfexe_guard() made sure no process of the container
-		 * can hold that capability.  Not before SYNC_GO: the parent
-		 * writes our /proc/PID/uid_map until then. */
-		glass_trace_phase("security");
-		if (glass_sys_prctl(PR_SET_DUMPABLE, 0, 0, "PR_SET_DUMPABLE", NULL, &err) < 0)
-			return glass_child_fail(fd, &err);
+/* In a new user namespace with root mapped, become that root, whose
+ * capabilities the next steps use; in a joined one, take its root when
+ * it has one (the host's uid 0 is not mapped there: files it would
+ * create get EOVERFLOW). */
+static int become_ns_root(struct init_ctx *ic, struct glass_err **err)
+{
+	const struct glass_linux *l = &ic->spec->linux_;
+	const struct glass_ns_plan *plan = ic->c->plan;
+	if (plan->create[GLASS_NS_USER] && maps_root(l->uid_mappings, l->nuid_mappings) &&
+	    maps_root(l->gid_mappings, l->ngid_mappings)) {
+		if (glass_sys_setresgid(0, "linux.gidMappings", err) < 0 ||
+		    glass_sys_setresuid(0, "linux.uidMappings", err) < 0)
+			return -1;
+	} else if (plan->join_user) {
+		int r = glass_sys_setresgid(0, "linux.namespaces[type=user].path", err);
+		if (r == 0)
+			r = glass_sys_setresuid(0, "linux.namespaces[type=user].path", err);
+		if (r < 0 && *err && (*err)->errnum == ECANCELED) /* aborted in step mode */
+			return -1;
+		glass_err_free(err);
 	}
+	return 0;
+}
 
+/* cgroup/time namespaces, hostname, the session and its keyring. */
+static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
+{
+	const struct glass_spec *spec = ic->spec;
+	struct child_args *c = ic->c;
 	glass_trace_phase("namespaces");
 	/* Before the switch to the user namespace's root: the offsets file
 	 * belongs to this process's (still host) uid until then. */
-	if (c->plan->create[GLASS_NS_TIME] && glass_ns_setup_time(spec, &err) < 0)
-		return glass_child_fail(fd, &err);
-	if (c->plan->create[GLASS_NS_USER] &&
-	    maps_root(spec->linux_.uid_mappings, spec->linux_.nuid_mappings) &&
-	    maps_root(spec->linux_.gid_mappings, spec->linux_.ngid_mappings)) {
-		/* The maps are written: become the namespace's root, whose
-		 * capabilities the next steps use. */
-		if (glass_sys_setresgid(0, "linux.gidMappings", &err) < 0 ||
-		    glass_sys_setresuid(0, "linux.uidMappings", &err) < 0)
-			return glass_child_fail(fd, &err);
-	} else if (c->plan->join_user) {
-		/* A joined user namespace: the host's uid 0 is not mapped
-		 * there (files it would create get EOVERFLOW); take the
-		 * namespace's root when it has one. */
-		int r = glass_sys_setresgid(0, "linux.namespaces[type=user].path", &err);
-		if (r == 0)
-			r = glass_sys_setresuid(0, "linux.namespaces[type=user].path", &err);
-		if (r < 0 && err && err->errnum == ECANCELED) /* aborted in step mode */
-			return glass_child_fail(fd, &err);
-		glass_err_free(&err);
-	}
+	if (c->plan->create[GLASS_NS_TIME] && glass_ns_setup_time(spec, err) < 0)
+		return -1;
+	if (become_ns_root(ic, err) < 0)
+		return -1;
 	if (c->plan->create[GLASS_NS_CGROUP] &&
-	    glass_sys_unshare(CLONE_NEWCGROUP, "linux.namespaces[type=cgroup]", &err) < 0)
-		return glass_child_fail(fd, &err);
-	if (spec->hostname && glass_sys_sethostname(spec->hostname, "hostname", &err) < 0)
-		return glass_child_fail(fd, &err);
-	if (spec->domainname && glass_sys_setdomainname(spec->domainname, "domainname", &err) < 0)
-		return glass_child_fail(fd, &err);
-	if (GLASS_SYS(&err, "setsid", NULL, setsid(), "%s", "") < 0)
-		return glass_child_fail(fd, &err);
-	if (!c->no_new_keyring) {
-		/* A session keyring of its own, so the container cannot read
-		 * the host's keys (ENOSYS/EACCES: no keyrings here, go on). */
-		if (GLASS_SYS(&err, "keyctl", NULL,
-		              syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->st->id),
-		              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", c->st->id) < 0 &&
-		    errno != ENOSYS && errno != EACCES && errno != EDQUOT)
-			return glass_child_fail(fd, &err);
-		glass_err_free(&err);
-	}
+	    glass_sys_unshare(CLONE_NEWCGROUP, "linux.namespaces[type=cgroup]", err) < 0)
+		return -1;
+	if (spec->hostname && glass_sys_sethostname(spec->hostname, "hostname", err) < 0)
+		return -1;
+	if (spec->domainname && glass_sys_setdomainname(spec->domainname, "domainname", err) < 0)
+		return -1;
+	if (GLASS_SYS(err, "setsid", NULL, setsid(), "%s", "") < 0)
+		return -1;
+	if (c->no_new_keyring)
+		return 0;
+	/* A session keyring of its own, so the container cannot read the
+	 * host's keys (ENOSYS/EACCES: no keyrings here, go on). */
+	if (GLASS_SYS(err, "keyctl", NULL,
+	              syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->st->id),
+	              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", c->st->id) < 0 &&
+	    errno != ENOSYS && errno != EACCES && errno != EDQUOT)
+		return -1;
+	glass_err_free(err);
+	return 0;
+}
+
+/* The root filesystem, up to (not including) pivot_root. */
+static int init_rootfs(struct init_ctx *ic, struct glass_err **err)
+{
+	struct child_args *c = ic->c;
 	/* The fifo was opened O_PATH by the parent (the state directory may
 	 * be closed to the container's root); after pivot_root it is
 	 * reopened through /proc/self/fd. */
-	fifo_fd = c->fifo_fd;
-
+	ic->fifo_fd = c->fifo_fd;
 	glass_trace_phase("rootfs");
-	struct glass_rootfs_ctx rctx = {
-	    .spec = spec,
+	ic->rctx = (struct glass_rootfs_ctx){
+	    .spec = ic->spec,
 	    .rootfs = c->rootfs,
 	    .bundle = c->st->bundle,
 	    .idmapped_fds = c->idmapped_fds,
@@ -234,93 +257,134 @@ static int init_main(void *arg)
 	    .in_userns = c->plan->present[GLASS_NS_USER],
 	    .console_pty = c->console_path,
 	};
-	if (!c->plan->present[GLASS_NS_MOUNT]) {
-		/* No mount namespace: the host's mount table is shared, so
-		 * nothing is mounted or pivoted; the process only gets its
-		 * root directory (validate() refused configs that mount). */
-		if (glass_sys_chroot(c->rootfs, "root.path", &err) < 0 ||
-		    glass_sys_chdir("/", "root.path", &err) < 0)
-			return glass_child_fail(fd, &err);
-	} else if (glass_rootfs_setup(&rctx, &err) < 0) {
-		return glass_child_fail(fd, &err);
-	}
+	if (c->plan->present[GLASS_NS_MOUNT])
+		return glass_rootfs_setup(&ic->rctx, err);
+	/* No mount namespace: the host's mount table is shared, so nothing
+	 * is mounted or pivoted; the process only gets its root directory
+	 * (validate() refused configs that mount). */
+	if (glass_sys_chroot(c->rootfs, "root.path", err) < 0 ||
+	    glass_sys_chdir("/", "root.path", err) < 0)
+		return -1;
+	return 0;
+}
 
+/* SYNC_HOOKS: the parent runs prestart and createRuntime; then the
+ * createContainer hooks run here, in the container's namespaces. */
+static int init_hooks(struct init_ctx *ic, struct glass_err **err)
+{
+	const struct glass_spec *spec = ic->spec;
 	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
 		glass_trace_phase("hooks");
-		if (glass_sync_send(fd, SYNC_HOOKS, NULL, 0) < 0) {
-			glass_err_new(&err, errno, "send(sync socket)");
-			return glass_child_fail(fd, &err);
-		}
-		if (child_expect(fd, SYNC_HOOKS_DONE, NULL, 0, &err) < 0)
-			return glass_child_fail(fd, &err);
+		if (glass_sync_send(ic->fd, SYNC_HOOKS, NULL, 0, err) < 0 ||
+		    child_expect(ic->fd, SYNC_HOOKS_DONE, NULL, 0, err) < 0)
+			return -1;
 	}
 	if (spec->nhooks[GLASS_HOOK_CREATE_CONTAINER]) {
 		glass_trace_phase("hooks");
-		cleanup_free char *sj = glass_state_oci_json(c->st, GLASS_STATUS_CREATING, false);
-		if (glass_hooks_run(spec, GLASS_HOOK_CREATE_CONTAINER, sj, &err) < 0)
-			return glass_child_fail(fd, &err);
+		cleanup_free char *sj =
+		    glass_state_oci_json(ic->c->st, GLASS_STATUS_CREATING, false);
+		if (glass_hooks_run(spec, GLASS_HOOK_CREATE_CONTAINER, sj, err) < 0)
+			return -1;
 	}
+	return 0;
+}
 
+/* pivot_root, then the process: console, identity, seccomp, fds. */
+static int init_process(struct init_ctx *ic, struct glass_err **err)
+{
+	struct child_args *c = ic->c;
 	glass_trace_phase("rootfs");
 	if (c->plan->present[GLASS_NS_MOUNT] &&
-	    (glass_rootfs_pivot(&rctx, &err) < 0 || glass_rootfs_finish(&rctx, &err) < 0))
-		return glass_child_fail(fd, &err);
-
+	    (glass_rootfs_pivot(&ic->rctx, err) < 0 || glass_rootfs_finish(&ic->rctx, err) < 0))
+		return -1;
 	glass_trace_phase("process");
-	if (c->console_fd >= 0 && attach_console(c->console_fd, &err) < 0)
-		return glass_child_fail(fd, &err);
-	path = glass_child_process_setup(c, &err);
-	if (path == NULL)
-		return glass_child_fail(fd, &err);
-	if (glass_child_close_fds(c->preserve_fds, fd, fifo_fd, &err) < 0)
-		return glass_child_fail(fd, &err);
+	if (c->console_fd >= 0 && attach_console(c->console_fd, err) < 0)
+		return -1;
+	ic->path = glass_child_process_setup(c, err);
+	if (ic->path == NULL)
+		return -1;
+	return glass_child_close_fds(c->preserve_fds, ic->fd, ic->fifo_fd, err);
+}
 
+/* SYNC_READY, and the parent's SYNC_ATTACH: without it staying, nobody
+ * relays trace events any more. */
+static int init_ready(struct init_ctx *ic, struct glass_err **err)
+{
 	glass_trace_phase("created");
 	glass_trace_note("created", NULL, "init waits on exec.fifo for `start`");
-	if (glass_sync_send(fd, SYNC_READY, NULL, 0) < 0 ||
-	    child_expect(fd, SYNC_ATTACH, &attach, 1, &err) < 0) {
-		glass_err_free(&err);
-		return 1;
+	if (glass_sync_send(ic->fd, SYNC_READY, NULL, 0, err) < 0 ||
+	    child_expect(ic->fd, SYNC_ATTACH, &ic->attach, 1, err) < 0) {
+		glass_err_free(err);
+		return INIT_QUIET;
 	}
-	if (attach != 'a') {
-		/* create returns now: nobody relays trace events any more. */
+	if (ic->attach != 'a') {
 		glass_trace_set_relay(-1);
 		glass_trace_set_step(false, -1);
 		glass_trace_set_output(GLASS_TRACE_OFF, -1);
 	}
-	if (c->use_stub && glass_selfexe_init_waits_in_stub(spec, attach == 'a', glass_trace_on)) {
+	return 0;
+}
+
+/* Blocks opening exec.fifo for writing until `start` opens it for
+ * reading, then runs the startContainer hooks. */
+static int init_wait_start(struct init_ctx *ic, struct glass_err **err)
+{
+	char proc_path[64];
+	glass_trace_phase("start");
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", ic->fifo_fd);
+	int wfd = glass_sys_openat(AT_FDCWD, "exec.fifo", proc_path, O_WRONLY, 0, NULL, err);
+	if (wfd < 0)
+		return -1;
+	if (write(wfd, "0", 1) != 1)
+		return glass_err_new(err, errno, "write(exec.fifo)");
+	/* wfd stays open, close-on-exec: `start` sees EOF once the process
+	 * has been executed. */
+	close(ic->fifo_fd);
+	if (ic->spec->nhooks[GLASS_HOOK_START_CONTAINER]) {
+		glass_trace_phase("hooks");
+		cleanup_free char *sj =
+		    glass_state_oci_json(ic->c->st, GLASS_STATUS_CREATED, false);
+		if (glass_hooks_run(ic->spec, GLASS_HOOK_START_CONTAINER, sj, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The init, inside all its namespaces: the child's column of the
+ * handshake in container-internal.h, step by step. */
+static int init_main(void *arg)
+{
+	static int (*const steps[])(struct init_ctx * ic, struct glass_err * *err) = {
+	    init_wait_go,    /* SYNC_GO (non-dumpable from here with the stub) */
+	    init_namespaces, /* cgroup/time ns, root of the user ns, hostname, keyring */
+	    init_rootfs,     /* the root filesystem, up to pivot_root */
+	    init_hooks,      /* SYNC_HOOKS, createContainer */
+	    init_process,    /* pivot_root, console, identity, seccomp, fds */
+	    init_ready,      /* SYNC_READY, SYNC_ATTACH */
+	};
+	struct init_ctx ic = {.c = arg, .fd = -1, .fifo_fd = -1, .attach = 'd'};
+	struct glass_err *err = NULL;
+	ic.spec = ic.c->spec;
+	ic.fd = ic.c->sync_fd;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		int r = steps[i](&ic, &err);
+		if (r == INIT_QUIET)
+			return 1;
+		if (r < 0)
+			return glass_child_fail(ic.fd, &err);
+	}
+	struct child_args *c = ic.c;
+	if (c->use_stub &&
+	    glass_selfexe_init_waits_in_stub(ic.spec, ic.attach == 'a', glass_trace_on)) {
 		/* The stub waits for `start`: from now on the init is the
 		 * sealed stub, never again the runtime's binary.  A detached
 		 * create waits for that exec (the end of the sync socket). */
 		glass_trace_phase("exec");
-		return exec_through_stub(c, path, fd, fifo_fd, attach == 'a');
+		return exec_through_stub(c, ic.path, ic.fd, ic.fifo_fd, ic.attach == 'a');
 	}
-
-	glass_trace_phase("start");
-	{
-		char proc_path[64];
-		int wfd;
-		snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", fifo_fd);
-		/* Blocks until `start` opens the fifo for reading. */
-		wfd = glass_sys_openat(AT_FDCWD, "exec.fifo", proc_path, O_WRONLY, 0, NULL, &err);
-		if (wfd < 0)
-			return glass_child_fail(fd, &err);
-		if (write(wfd, "0", 1) != 1) {
-			glass_err_new(&err, errno, "write(exec.fifo)");
-			return glass_child_fail(fd, &err);
-		}
-		/* wfd stays open, close-on-exec: `start` sees EOF once the
-		 * process has been executed. */
-		close(fifo_fd);
-	}
-	if (spec->nhooks[GLASS_HOOK_START_CONTAINER]) {
-		glass_trace_phase("hooks");
-		cleanup_free char *sj = glass_state_oci_json(c->st, GLASS_STATUS_CREATED, false);
-		if (glass_hooks_run(spec, GLASS_HOOK_START_CONTAINER, sj, &err) < 0)
-			return glass_child_fail(fd, &err);
-	}
-
-	return glass_child_exec(c, path, fd);
+	if (init_wait_start(&ic, &err) < 0)
+		return glass_child_fail(ic.fd, &err);
+	return glass_child_exec(c, ic.path, ic.fd);
 }
 
 /* The last step through the sealed stub (execstub.h): execveat() of the
@@ -410,7 +474,7 @@ int glass_container_child(void *arg)
 			uint32_t p = (uint32_t)pid;
 			if (pid < 0)
 				return glass_child_fail(c->sync_fd, &err);
-			glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p));
+			glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p), NULL);
 			return 0;
 		}
 	}

@@ -148,15 +148,6 @@ static json_object *annotations_of(const struct glass_spec *spec)
 	return o;
 }
 
-static int write_pid_file(const char *path, pid_t pid, struct glass_err **err)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
-		return glass_err_field(err, errno, "--pid-file", "write pid file %s", path);
-	return 0;
-}
-
 static int run_host_hooks(const struct glass_spec *spec, const struct glass_state *st,
                           struct glass_err **err)
 {
@@ -168,328 +159,366 @@ static int run_host_hooks(const struct glass_spec *spec, const struct glass_stat
 	return 0;
 }
 
-static void reap(pid_t pid)
+/* Everything create owns until it hands the container over, released in
+ * one place (create_release): on success what is handed over has been
+ * stolen out of it; on failure every made thing is unmade. */
+struct create_ctx {
+	const char *root, *id;
+	const char *bundle_arg; /* --bundle as given */
+	const struct glass_create_opts *opts;
+	bool attached;
+	struct glass_spec *spec;
+	char *bundle, *rootfs, *fifo, *console_path;
+	struct glass_ns_plan plan;
+	bool plan_made;
+	struct glass_seccomp_prog *sc;
+	int stub_fd;             /* the sealed exec stub, or -1 */
+	int lock_fd;             /* the state dir's lock, once made */
+	bool dir_made;           /* ROOT/ID exists and is ours to remove */
+	int master, slave;       /* the pty (process.terminal), or -1 */
+	int fifo_fd;             /* exec.fifo, O_PATH, for the child */
+	int sp[2];               /* the sync socket: [0] ours, [1] the child's */
+	int *idfds;              /* idmapped mount trees opened for the child */
+	pid_t pid;               /* the init (or the first child until SYNC_PID) */
+	struct glass_cgroup *cg; /* made for the init */
+	bool rdt_made;           /* the resctrl class was made for it */
+	struct glass_state st;   /* what state.json will say */
+	struct child_args args;  /* the child's copy of all this */
+};
+
+/* plan: everything checked, resolved and compiled before anything is made
+ * on the host. */
+static int plan(struct create_ctx *c, struct glass_err **err)
 {
-	if (pid <= 0)
-		return;
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	const char *bundle = c->bundle_arg;
+	char real[PATH_MAX], f[256];
+	glass_trace_phase("validate");
+	if (glass_state_check_id(c->id, err) < 0)
+		return -1;
+	if (realpath(bundle, real) == NULL) {
+		glass_err_new(err, errno, "bundle %s", bundle);
+		return glass_err_hint(err, "--bundle names a directory holding config.json");
+	}
+	c->bundle = xstrdup(real);
+	cleanup_free char *cfg = xasprintf("%s/config.json", c->bundle);
+	glass_trace_note("load", NULL, "%s", cfg);
+	c->spec = glass_spec_load(cfg, err);
+	if (c->spec == NULL)
+		return -1;
+	glass_spec_warn(c->spec);
+	if (validate(c->spec, c->opts, c->attached, err) < 0)
+		return -1;
+	c->rootfs = resolve_rootfs(c->spec, c->bundle, err);
+	if (c->rootfs == NULL)
+		return -1;
+	glass_trace_note("rootfs", "root.path", "%s%s", c->rootfs,
+	                 c->spec->root_readonly ? " (read-only)" : "");
+	if (glass_ns_plan_make(c->spec, &c->plan, err) < 0)
+		return -1;
+	c->plan_made = true;
+	glass_trace_note("plan", "linux.namespaces", "clone(%s)%s%s",
+	                 glass_sys_clone_flags_str(c->plan.clone_flags | SIGCHLD, f, sizeof(f)),
+	                 c->plan.join_user ? ", user namespace joined by path" : "",
+	                 c->plan.grandchild ? ", then fork into the PID namespace" : "");
+	glass_trace_phase("security");
+	if (glass_selfexe_guard(c->spec, &c->plan, c->attached, &c->stub_fd, err) < 0)
+		return -1;
+	return glass_seccomp_prepare(c->spec, NULL, &c->sc, err);
 }
+
+/* state dir: ROOT/ID (its lock held from here on) with a copy of the
+ * config, so exec and delete never depend on the bundle again. */
+static int make_state_dir(struct create_ctx *c, struct glass_err **err)
+{
+	glass_trace_phase("state");
+	if (glass_state_create_dir(c->root, c->id, &c->lock_fd, err) < 0)
+		return -1;
+	c->dir_made = true;
+	const char *text = json_object_to_json_string_ext(c->spec->json, JSON_C_TO_STRING_PLAIN);
+	if (write_file_atomic_at(c->lock_fd, "config.json", text, strlen(text), 0600) < 0)
+		return glass_err_new(err, errno, "write %s/%s/config.json", c->root, c->id);
+	return 0;
+}
+
+/* exec fifo: the init blocks opening it until start opens the other end. */
+static int make_exec_fifo(struct create_ctx *c, struct glass_err **err)
+{
+	const struct glass_linux *l = &c->spec->linux_;
+	c->fifo = xasprintf("%s/%s/exec.fifo", c->root, c->id);
+	if (GLASS_SYS(err, "mkfifoat", NULL, mkfifoat(c->lock_fd, "exec.fifo", 0622),
+	              "\"%s\", 0622", c->fifo) < 0)
+		return -1;
+	/* Writable by the container's root (the umask took it away); owned
+	 * by it, as runc does, in a user namespace. */
+	uid_t ruid = glass_idmap_to_host(l->uid_mappings, l->nuid_mappings, 0);
+	gid_t rgid = glass_idmap_to_host(l->gid_mappings, l->ngid_mappings, 0);
+	if (GLASS_SYS(err, "fchmodat", NULL, fchmodat(c->lock_fd, "exec.fifo", 0622, 0),
+	              "\"%s\", 0622", c->fifo) < 0)
+		return -1;
+	if (geteuid() == 0 && ruid != (uid_t)-1 && (ruid != 0 || rgid != 0) &&
+	    GLASS_SYS(err, "fchownat", "linux.uidMappings",
+	              fchownat(c->lock_fd, "exec.fifo", ruid, rgid, 0), "\"%s\", %u, %u", c->fifo,
+	              (unsigned)ruid, (unsigned)rgid) < 0)
+		return -1;
+	return 0;
+}
+
+/* console: a pty whose slave becomes the process's stdio, owned by the
+ * process's user as the host sees it. */
+static int open_console(struct create_ctx *c, struct glass_err **err)
+{
+	const struct glass_spec *spec = c->spec;
+	if (!spec->process.terminal)
+		return 0;
+	glass_trace_phase("console");
+	if (glass_console_open_pty(&c->master, &c->console_path, err) < 0)
+		return -1;
+	if (spec->process.has_console_size &&
+	    glass_console_set_size(c->master, spec->process.console_size.height,
+	                           spec->process.console_size.width, err) < 0)
+		return -1;
+	c->slave = glass_sys_openat(AT_FDCWD, NULL, c->console_path, O_RDWR | O_NOCTTY, 0,
+	                            "process.terminal", err);
+	if (c->slave < 0)
+		return -1;
+	uid_t huid = glass_idmap_to_host(spec->linux_.uid_mappings, spec->linux_.nuid_mappings,
+	                                 spec->process.user.uid);
+	if (huid != (uid_t)-1 && geteuid() == 0 &&
+	    GLASS_SYS(err, "fchown", "process.user.uid", fchown(c->slave, huid, (gid_t)-1),
+	              "%d<%s>, %u, -1", c->slave, c->console_path, (unsigned)huid) < 0)
+		return -1;
+	return 0;
+}
+
+/* What the child gets (its copy of the parent's memory after clone). */
+static void fill_child_args(struct create_ctx *c)
+{
+	c->st.id = (char *)c->id;
+	c->st.bundle = c->bundle;
+	c->st.rootfs = c->rootfs;
+	c->st.annotations = annotations_of(c->spec);
+	c->st.systemd_cgroup = c->opts->systemd_cgroup;
+	c->args = (struct child_args){
+	    .spec = c->spec,
+	    .proc = &c->spec->process,
+	    .plan = &c->plan,
+	    .st = &c->st,
+	    .sync_fd = c->sp[1],
+	    .parent_fd = c->sp[0],
+	    .fifo_path = c->fifo,
+	    .fifo_fd = c->fifo_fd,
+	    .rootfs = c->rootfs,
+	    .console_path = c->console_path,
+	    .console_fd = c->slave,
+	    .master_fd = c->master,
+	    .lock_fd = c->lock_fd,
+	    .pty_sock = -1,
+	    .seccomp = c->sc,
+	    .preserve_fds = c->opts->preserve_fds,
+	    .no_pivot = c->opts->no_pivot,
+	    .no_new_keyring = c->opts->no_new_keyring,
+	    .idmapped_fds = c->idfds,
+	    .use_stub = c->stub_fd >= 0,
+	    .stub_fd = c->stub_fd,
+	};
+}
+
+/* Closes what only the child needed, once it has its copies. */
+static void close_child_ends(struct create_ctx *c)
+{
+	cleanup_closep(&c->sp[1]);
+	cleanup_closep(&c->fifo_fd);
+	cleanup_closep(&c->stub_fd);
+	cleanup_closep(&c->slave);
+	c->sp[1] = c->fifo_fd = c->stub_fd = c->slave = -1;
+	glass_idmapped_close(c->idfds, c->spec->nmounts);
+	c->idfds = NULL;
+}
+
+/* spawn init: clone into the new namespaces (joined ones entered first);
+ * with a PID namespace to join, the child forks the init into it and
+ * reports its pid (SYNC_PID). */
+static int spawn_init(struct create_ctx *c, struct glass_err **err)
+{
+	struct glass_ns_saved saved;
+	c->fifo_fd = glass_sys_openat(c->lock_fd, "state dir", "exec.fifo", O_PATH, 0, NULL, err);
+	if (c->fifo_fd < 0 || glass_sync_pair(c->sp, err) < 0)
+		return -1;
+	/* In a new user namespace the child cannot idmap a host path (it
+	 * has no privilege over it): the parent opens those trees now. */
+	if (c->plan.create[GLASS_NS_USER]) {
+		glass_trace_phase("rootfs");
+		if (glass_idmapped_prepare(c->spec, c->bundle, &c->idfds, err) < 0)
+			return -1;
+	}
+	fill_child_args(c);
+	glass_trace_phase("namespaces");
+	if (glass_ns_join_for_clone(&c->plan, &saved, err) < 0)
+		return -1;
+	c->pid = glass_sys_clone(c->plan.clone_flags | SIGCHLD, glass_container_child, &c->args,
+	                         "linux.namespaces", err);
+	if (glass_ns_restore(&saved, c->pid < 0 ? NULL : err) < 0 || c->pid < 0)
+		return -1;
+	close_child_ends(c);
+	if (!c->plan.grandchild)
+		return 0;
+	uint32_t p = 0;
+	int r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
+	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	c->pid = r < 0 ? -1 : (pid_t)p;
+	return r;
+}
+
+/* set up from outside: what only a process outside the new namespaces
+ * can do: the uid/gid maps, the cgroup, the resctrl class, the network
+ * devices. */
+static int setup_from_outside(struct create_ctx *c, struct glass_err **err)
+{
+	if (c->plan.create[GLASS_NS_USER]) {
+		glass_trace_phase("idmap");
+		if (glass_idmap_write(c->pid, c->spec, err) < 0)
+			return -1;
+	}
+	glass_trace_phase("cgroup");
+	if (glass_cgroup_create(c->spec, c->id, c->opts->systemd_cgroup, &c->cg, err) < 0 ||
+	    glass_cgroup_enter(c->cg, c->pid, err) < 0)
+		return -1;
+	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
+	if (glass_intelrdt_apply(c->spec, c->id, c->pid, &c->rdt_made, err) < 0 ||
+	    glass_netdev_move_all(c->spec, c->pid, err) < 0)
+		return -1;
+	c->st.pid = c->pid;
+	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
+	c->st.created = now_rfc3339();
+	/* No owner: `list` names the state directory's owner, as runc does,
+	 * so create does not pay for a passwd lookup. */
+	return 0;
+}
+
+/* handshake: SYNC_GO lets the child set up its root filesystem; the
+ * host-side hooks run when it asks (SYNC_HOOKS); SYNC_READY says the
+ * process is ready to exec. */
+static int handshake(struct create_ctx *c, struct glass_err **err)
+{
+	const struct glass_spec *spec = c->spec;
+	uint32_t p = (uint32_t)c->pid;
+	if (glass_sync_send(c->sp[0], SYNC_GO, &p, sizeof(p), err) < 0)
+		return -1;
+	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
+		if (glass_container_sync_expect(c->sp[0], SYNC_HOOKS, NULL, 0, NULL, err) < 0 ||
+		    run_host_hooks(spec, &c->st, err) < 0 ||
+		    glass_sync_send(c->sp[0], SYNC_HOOKS_DONE, NULL, 0, err) < 0)
+			return -1;
+	}
+	if (glass_container_sync_expect(c->sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
+		return -1;
+	return glass_seccomp_notify_forward(c->sc, c->id, c->bundle, c->pid, spec, err);
+}
+
+/* publish: state.json, --pid-file, the pty to --console-socket, and
+ * SYNC_ATTACH ('a': the caller stays and relays, 'd': it leaves). */
+static int publish(struct create_ctx *c, struct glass_err **err)
+{
+	glass_trace_phase("created");
+	if (glass_state_save(c->root, &c->st, err) < 0)
+		return -1;
+	if (c->opts->pid_file && glass_container_write_pid_file(c->opts->pid_file, c->pid, err) < 0)
+		return -1;
+	if (c->master >= 0 && c->opts->console_socket &&
+	    glass_container_send_console(c->opts->console_socket, &c->master, c->console_path,
+	                                 err) < 0)
+		return -1;
+	char a = c->attached ? 'a' : 'd';
+	if (glass_sync_send(c->sp[0], SYNC_ATTACH, &a, 1, err) < 0)
+		return -1;
+	/* A detached init that waits in the exec stub closes the sync socket
+	 * when it runs the stub: an error before that is create's. */
+	if (!c->attached && c->args.use_stub &&
+	    glass_selfexe_init_waits_in_stub(c->spec, false, false) &&
+	    glass_container_sync_drain(c->sp[0], err) < 0)
+		return -1;
+	glass_trace_note("created", NULL, "container %s: init pid %d, state %s/%s/state.json",
+	                 c->id, (int)c->pid, c->root, c->id);
+	return 0;
+}
+
+/* Unmakes what a failed create made (the init killed and reaped, its
+ * cgroup, resctrl class and state directory removed), then frees and
+ * closes whatever the context still holds. */
+static void create_release(struct create_ctx *c, bool failed)
+{
+	if (failed) {
+		cleanup_pidp(&c->pid);
+		if (c->idfds)
+			glass_idmapped_close(c->idfds, c->spec->nmounts);
+		if (c->spec && c->spec->linux_.intel_rdt.present)
+			glass_intelrdt_remove(c->spec, c->id, c->rdt_made, NULL);
+		if (c->cg)
+			glass_cgroup_destroy(c->cg, NULL);
+		if (c->dir_made)
+			glass_state_remove(c->root, c->id, NULL);
+	}
+	int *fds[] = {&c->lock_fd, &c->sp[0],   &c->sp[1],  &c->master,
+	              &c->slave,   &c->fifo_fd, &c->stub_fd};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		cleanup_closep(fds[i]);
+	glass_json_putp(&c->st.annotations);
+	free(c->st.created);
+	free(c->st.owner);
+	glass_cgroup_freep(&c->cg);
+	glass_seccomp_free(c->sc);
+	if (c->plan_made)
+		glass_ns_plan_close(&c->plan);
+	glass_spec_freep(&c->spec);
+	free(c->bundle);
+	free(c->rootfs);
+	free(c->fifo);
+	free(c->console_path);
+}
+
+/* create's script: the steps of the handshake in container-internal.h,
+ * in order.  Each returns 0, or -1 with *err set and what it made
+ * recorded in the context for create_release(). */
+static int (*const create_steps[])(struct create_ctx *c, struct glass_err **err) = {
+    plan,               /* config checked, namespaces opened, seccomp compiled */
+    make_state_dir,     /* ROOT/ID, locked, with config.json */
+    make_exec_fifo,     /* ROOT/ID/exec.fifo, which start opens */
+    open_console,       /* the pty, when process.terminal */
+    spawn_init,         /* clone into the namespaces (SYNC_PID) */
+    setup_from_outside, /* id maps, cgroup, resctrl, network devices */
+    handshake,          /* SYNC_GO, hooks, SYNC_READY */
+    publish,            /* state.json, --pid-file, console socket, SYNC_ATTACH */
+};
 
 int glass_container_create_ex(const char *root, const char *id, const char *bundle,
                               const struct glass_create_opts *opts, bool attached,
                               struct glass_created *out, struct glass_err **err)
 {
-	struct glass_spec *spec = NULL;
-	cleanup_free char *bundle_abs = NULL;
-	cleanup_free char *cfg = NULL;
-	cleanup_free char *rootfs = NULL;
-	cleanup_free char *fifo = NULL;
-	cleanup_free char *console_path = NULL;
-	struct glass_ns_plan plan;
-	bool plan_made = false;
-	struct glass_seccomp_prog *sc = NULL;
-	struct glass_cgroup *cg = NULL;
-	struct glass_state st = {0};
-	int lock_fd = -1, master = -1, slave = -1, fifo_fd = -1, stub_fd = -1;
-	int sp[2] = {-1, -1};
-	pid_t pid = -1;
-	bool dir_made = false, rdt_made = false;
-	char real[PATH_MAX];
-	struct glass_ns_saved saved;
-	int *idfds = NULL;
-
+	struct create_ctx c = {.root = root, .id = id, .bundle_arg = bundle, .opts = opts};
+	c.attached = attached;
+	c.stub_fd = c.lock_fd = c.master = c.slave = c.fifo_fd = c.sp[0] = c.sp[1] = -1;
+	c.pid = -1;
 	out->pid = -1;
 	out->sync_fd = out->master_fd = out->lock_fd = -1;
 
-	/* --- plan: everything checked before anything is made --- */
-	glass_trace_phase("validate");
-	if (glass_state_check_id(id, err) < 0)
-		goto fail;
-	if (realpath(bundle, real) == NULL) {
-		glass_err_new(err, errno, "bundle %s", bundle);
-		glass_err_hint(err, "--bundle names a directory holding config.json");
-		goto fail;
-	}
-	bundle_abs = xstrdup(real);
-	cfg = xasprintf("%s/config.json", bundle_abs);
-	glass_trace_note("load", NULL, "%s", cfg);
-	spec = glass_spec_load(cfg, err);
-	if (spec == NULL)
-		goto fail;
-	glass_spec_warn(spec);
-	if (validate(spec, opts, attached, err) < 0)
-		goto fail;
-	rootfs = resolve_rootfs(spec, bundle_abs, err);
-	if (rootfs == NULL)
-		goto fail;
-	glass_trace_note("rootfs", "root.path", "%s%s", rootfs,
-	                 spec->root_readonly ? " (read-only)" : "");
-	if (glass_ns_plan_make(spec, &plan, err) < 0)
-		goto fail;
-	plan_made = true;
-	{
-		char f[256];
-		glass_trace_note(
-		    "plan", "linux.namespaces", "clone(%s)%s%s",
-		    glass_sys_clone_flags_str(plan.clone_flags | SIGCHLD, f, sizeof(f)),
-		    plan.join_user ? ", user namespace joined by path" : "",
-		    plan.grandchild ? ", then fork into the PID namespace" : "");
-	}
-	glass_trace_phase("security");
-	if (glass_selfexe_guard(spec, &plan, attached, &stub_fd, err) < 0 ||
-	    glass_seccomp_prepare(spec, NULL, &sc, err) < 0)
-		goto fail;
-
-	/* --- execute --- */
-	glass_trace_phase("state");
-	if (glass_state_create_dir(root, id, &lock_fd, err) < 0)
-		goto fail;
-	dir_made = true;
-	{
-		const char *text =
-		    json_object_to_json_string_ext(spec->json, JSON_C_TO_STRING_PLAIN);
-		if (write_file_atomic_at(lock_fd, "config.json", text, strlen(text), 0600) < 0) {
-			glass_err_new(err, errno, "write %s/%s/config.json", root, id);
-			goto fail;
+	for (size_t i = 0; i < sizeof(create_steps) / sizeof(create_steps[0]); i++) {
+		if (create_steps[i](&c, err) < 0) {
+			glass_err_ctx(err, "create %s", id);
+			create_release(&c, true);
+			return -1;
 		}
 	}
-	fifo = xasprintf("%s/%s/exec.fifo", root, id);
-	if (GLASS_SYS(err, "mkfifoat", NULL, mkfifoat(lock_fd, "exec.fifo", 0622), "\"%s\", 0622",
-	              fifo) < 0)
-		goto fail;
-	{
-		/* Writable by the container's root (the umask took it away);
-		 * owned by it, as runc does, in a user namespace. */
-		uid_t ruid =
-		    glass_idmap_to_host(spec->linux_.uid_mappings, spec->linux_.nuid_mappings, 0);
-		gid_t rgid =
-		    glass_idmap_to_host(spec->linux_.gid_mappings, spec->linux_.ngid_mappings, 0);
-		if (GLASS_SYS(err, "fchmodat", NULL, fchmodat(lock_fd, "exec.fifo", 0622, 0),
-		              "\"%s\", 0622", fifo) < 0)
-			goto fail;
-		if (geteuid() == 0 && ruid != (uid_t)-1 && (ruid != 0 || rgid != 0) &&
-		    GLASS_SYS(err, "fchownat", "linux.uidMappings",
-		              fchownat(lock_fd, "exec.fifo", ruid, rgid, 0), "\"%s\", %u, %u", fifo,
-		              (unsigned)ruid, (unsigned)rgid) < 0)
-			goto fail;
-	}
-
-	if (spec->process.terminal) {
-		glass_trace_phase("console");
-		if (glass_console_open_pty(&master, &console_path, err) < 0)
-			goto fail;
-		if (spec->process.has_console_size &&
-		    glass_console_set_size(master, spec->process.console_size.height,
-		                           spec->process.console_size.width, err) < 0)
-			goto fail;
-		slave = glass_sys_openat(AT_FDCWD, NULL, console_path, O_RDWR | O_NOCTTY, 0,
-		                         "process.terminal", err);
-		if (slave < 0)
-			goto fail;
-		uid_t huid = glass_idmap_to_host(
-		    spec->linux_.uid_mappings, spec->linux_.nuid_mappings, spec->process.user.uid);
-		if (huid != (uid_t)-1 && geteuid() == 0 &&
-		    GLASS_SYS(err, "fchown", "process.user.uid", fchown(slave, huid, (gid_t)-1),
-		              "%d<%s>, %u, -1", slave, console_path, (unsigned)huid) < 0)
-			goto fail;
-	}
-
-	fifo_fd = glass_sys_openat(lock_fd, "state dir", "exec.fifo", O_PATH, 0, NULL, err);
-	if (fifo_fd < 0)
-		goto fail;
-	if (glass_sync_pair(sp, err) < 0)
-		goto fail;
-
-	st.id = (char *)id;
-	st.bundle = bundle_abs;
-	st.rootfs = rootfs;
-	st.annotations = annotations_of(spec);
-	st.systemd_cgroup = opts->systemd_cgroup;
-
-	struct child_args args = {
-	    .spec = spec,
-	    .proc = &spec->process,
-	    .plan = &plan,
-	    .st = &st,
-	    .sync_fd = sp[1],
-	    .parent_fd = sp[0],
-	    .fifo_path = fifo,
-	    .fifo_fd = fifo_fd,
-	    .rootfs = rootfs,
-	    .console_path = console_path,
-	    .console_fd = slave,
-	    .master_fd = master,
-	    .lock_fd = lock_fd,
-	    .pty_sock = -1,
-	    .seccomp = sc,
-	    .preserve_fds = opts->preserve_fds,
-	    .no_pivot = opts->no_pivot,
-	    .no_new_keyring = opts->no_new_keyring,
-	    .use_stub = stub_fd >= 0,
-	    .stub_fd = stub_fd,
-	};
-
-	/* In a new user namespace the child cannot idmap a host path (it has
-	 * no privilege over it): the parent opens those trees now. */
-	if (plan.create[GLASS_NS_USER]) {
-		glass_trace_phase("rootfs");
-		if (glass_idmapped_prepare(spec, bundle_abs, &idfds, err) < 0)
-			goto fail;
-		args.idmapped_fds = idfds;
-	}
-	glass_trace_phase("namespaces");
-	if (glass_ns_join_for_clone(&plan, &saved, err) < 0)
-		goto fail;
-	pid = glass_sys_clone(plan.clone_flags | SIGCHLD, glass_container_child, &args,
-	                      "linux.namespaces", err);
-	if (glass_ns_restore(&saved, pid < 0 ? NULL : err) < 0 || pid < 0)
-		goto fail;
-	close(sp[1]);
-	sp[1] = -1;
-	close(fifo_fd);
-	fifo_fd = -1;
-	if (stub_fd >= 0) {
-		close(stub_fd);
-		stub_fd = -1;
-	}
-	glass_idmapped_close(idfds, spec->nmounts);
-	idfds = NULL;
-	if (slave >= 0) {
-		close(slave);
-		slave = -1;
-	}
-	if (plan.grandchild) {
-		uint32_t p = 0;
-		pid_t inter = pid;
-		int r = glass_sync_expect(sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
-		while (waitpid(inter, NULL, 0) < 0 && errno == EINTR)
-			;
-		pid = r < 0 ? -1 : (pid_t)p;
-		if (r < 0)
-			goto fail;
-	}
-
-	if (plan.create[GLASS_NS_USER]) {
-		glass_trace_phase("idmap");
-		if (glass_idmap_write(pid, spec, err) < 0)
-			goto fail;
-	}
-
-	glass_trace_phase("cgroup");
-	if (glass_cgroup_create(spec, id, opts->systemd_cgroup, &cg, err) < 0 ||
-	    glass_cgroup_enter(cg, pid, err) < 0)
-		goto fail;
-	st.cgroup_path = (char *)glass_cgroup_path(cg);
-	if (glass_intelrdt_apply(spec, id, pid, &rdt_made, err) < 0 ||
-	    glass_netdev_move_all(spec, pid, err) < 0)
-		goto fail;
-	st.pid = pid;
-	glass_state_proc_stat(pid, &st.start_time, NULL);
-	st.created = now_rfc3339();
-	/* No owner: `list` names the state directory's owner, as runc does,
-	 * so create does not pay for a passwd lookup. */
-
-	{
-		uint32_t p = (uint32_t)pid;
-		if (glass_sync_send(sp[0], SYNC_GO, &p, sizeof(p)) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
-			goto fail;
-		}
-	}
-	if (spec->nhooks[GLASS_HOOK_PRESTART] || spec->nhooks[GLASS_HOOK_CREATE_RUNTIME]) {
-		if (glass_sync_expect(sp[0], SYNC_HOOKS, NULL, 0, NULL, err) < 0)
-			goto fail;
-		if (run_host_hooks(spec, &st, err) < 0)
-			goto fail;
-		if (glass_sync_send(sp[0], SYNC_HOOKS_DONE, NULL, 0) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
-			goto fail;
-		}
-	}
-	if (glass_sync_expect(sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
-		goto fail;
-	if (glass_seccomp_notify_forward(sc, id, bundle_abs, pid, spec, err) < 0)
-		goto fail;
-
-	glass_trace_phase("created");
-	if (glass_state_save(root, &st, err) < 0)
-		goto fail;
-	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0)
-		goto fail;
-	if (master >= 0 && opts->console_socket) {
-		if (glass_console_send_fd(opts->console_socket, master, console_path, err) < 0)
-			goto fail;
-		close(master);
-		master = -1;
-	}
-	{
-		char a = attached ? 'a' : 'd';
-		if (glass_sync_send(sp[0], SYNC_ATTACH, &a, 1) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
-			goto fail;
-		}
-	}
-	if (!attached && args.use_stub && glass_selfexe_init_waits_in_stub(spec, false, false) &&
-	    glass_sync_pump_until_eof(sp[0], err) < 0)
-		goto fail; /* the init could not exec the stub */
-	glass_trace_note("created", NULL, "container %s: init pid %d, state %s/%s/state.json", id,
-	                 (int)pid, root, id);
-
-	out->pid = pid;
-	out->lock_fd = lock_fd;
+	/* Hand over: the init, the lock, and for a caller that stays (run in
+	 * the foreground) the sync socket and the pty master. */
+	out->pid = steal_pid(&c.pid);
+	out->lock_fd = steal_fd(&c.lock_fd);
 	if (attached) {
-		out->sync_fd = sp[0];
-		out->master_fd = master;
-	} else {
-		close(sp[0]);
-		if (master >= 0)
-			close(master);
+		out->sync_fd = steal_fd(&c.sp[0]);
+		out->master_fd = steal_fd(&c.master);
 	}
-	json_object_put(st.annotations);
-	free(st.created);
-	free(st.owner);
-	glass_cgroup_free(cg);
-	glass_seccomp_free(sc);
-	glass_ns_plan_close(&plan);
-	glass_spec_free(spec);
+	create_release(&c, false);
 	return 0;
-
-fail:
-	glass_err_ctx(err, "create %s", id);
-	reap(pid);
-	if (idfds)
-		glass_idmapped_close(idfds, spec->nmounts);
-	if (spec && spec->linux_.intel_rdt.present)
-		glass_intelrdt_remove(spec, id, rdt_made, NULL);
-	if (cg) {
-		glass_cgroup_destroy(cg, NULL);
-		glass_cgroup_free(cg);
-	}
-	if (dir_made)
-		glass_state_remove(root, id, NULL);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	for (int i = 0; i < 2; i++)
-		if (sp[i] >= 0)
-			close(sp[i]);
-	if (master >= 0)
-		close(master);
-	if (slave >= 0)
-		close(slave);
-	if (fifo_fd >= 0)
-		close(fifo_fd);
-	if (stub_fd >= 0)
-		close(stub_fd);
-	json_object_put(st.annotations);
-	free(st.created);
-	free(st.owner);
-	glass_seccomp_free(sc);
-	if (plan_made)
-		glass_ns_plan_close(&plan);
-	glass_spec_free(spec);
-	return -1;
 }
 
 int glass_container_create(const char *root, const char *id, const char *bundle,

@@ -110,7 +110,7 @@ int glass_container_exec_child(void *arg)
 	 * ignored one, whatever exec's caller had. */
 	glass_process_reset_signals();
 	/* Wait until the parent has moved us into the container's cgroup. */
-	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go)) <= 0 || type != SYNC_GO)
+	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go), NULL) <= 0 || type != SYNC_GO)
 		return 1;
 	glass_trace_phase("namespaces");
 	if (glass_ns_join_process(c->init_pid, &pid_joined, &err) < 0)
@@ -120,7 +120,7 @@ int glass_container_exec_child(void *arg)
 	if (pid < 0)
 		return glass_child_fail(c->sync_fd, &err);
 	uint32_t p = (uint32_t)pid;
-	glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p));
+	glass_sync_send(c->sync_fd, SYNC_PID, &p, sizeof(p), NULL);
 	return 0;
 }
 
@@ -184,258 +184,291 @@ static void inherit_from_container(struct glass_process *p, const struct glass_s
 		p->selinux_label = c->selinux_label;
 }
 
-int glass_container_exec(const char *root, const char *id, const struct glass_process *proc,
-                         const struct glass_exec_opts *opts, pid_t *pid_out, int *exit_code,
-                         struct glass_err **err)
+/* Everything exec owns until its process runs, released in one place
+ * (exec_release). */
+struct exec_ctx {
+	const char *root, *id;
+	const struct glass_exec_opts *opts;
+	struct glass_state *st;
+	enum glass_status status;
+	struct glass_spec *spec;
+	struct glass_process p; /* a shallow copy of the process, with the overrides */
+	char **env;             /* p.env when --env added to it */
+	int *capv[5];           /* p.caps' sets when --cap added to them */
+	struct glass_seccomp_prog *sc;
+	struct glass_cgroup *cg;
+	struct glass_ns_plan noplan; /* exec joins; it creates no namespace */
+	struct child_args args;
+	int sp[2];         /* the sync socket: [0] ours, [1] the child's */
+	int ptys[2];       /* --tty: the master comes back over [0] */
+	int master;        /* the pty master, or -1 */
+	char pty_path[64]; /* its slave, as the container names it */
+	pid_t child;       /* the joining process, until it forked */
+	pid_t pid;         /* the process in the container */
+	sigset_t old;      /* the signal mask before a foreground exec */
+	bool blocked;
+};
+
+/* The container: running (or created) and its saved config. */
+static int load_container(struct exec_ctx *x, struct glass_err **err)
 {
-	struct glass_state *st = NULL;
-	struct glass_spec *spec = NULL;
-	struct glass_seccomp_prog *sc = NULL;
-	struct glass_cgroup *cg = NULL;
-	struct glass_process p = *proc;
-	char **env = NULL;
-	int *capv[5] = {NULL, NULL, NULL, NULL, NULL};
-	int sp[2] = {-1, -1};
-	int master = -1, slave = -1;
-	int ptys[2] = {-1, -1};
-	char slave_path[64] = "/dev/ptmx";
-	pid_t child = -1, pid = -1;
-	sigset_t old;
-	bool blocked = false;
-	enum glass_status s;
-	int rc = -1;
-	struct glass_ns_plan noplan;
-
-	memset(&noplan, 0, sizeof(noplan));
-	if (exit_code)
-		*exit_code = 0;
 	glass_trace_phase("validate");
-	if (glass_state_load(root, id, &st, err) < 0)
+	if (glass_state_load(x->root, x->id, &x->st, err) < 0)
 		return -1;
-	s = glass_state_status(root, st);
-	if (s == GLASS_STATUS_STOPPED) {
-		glass_err_new(err, 0, "cannot exec in a stopped container");
-		goto out;
-	}
-	if (s == GLASS_STATUS_PAUSED) {
-		glass_err_new(err, 0, "cannot exec in a paused container");
-		goto out;
-	}
-	spec = glass_container_load_config(root, id, err);
-	if (spec == NULL)
-		goto out;
-	if (p.nargs == 0 || p.args == NULL) {
-		glass_err_field(err, 0, "process.args", "process.args: must not be empty");
-		goto out;
-	}
+	x->status = glass_state_status(x->root, x->st);
+	if (x->status == GLASS_STATUS_STOPPED)
+		return glass_err_new(err, 0, "cannot exec in a stopped container");
+	if (x->status == GLASS_STATUS_PAUSED)
+		return glass_err_new(err, 0, "cannot exec in a paused container");
+	x->spec = glass_container_load_config(x->root, x->id, err);
+	if (x->spec == NULL)
+		return -1;
+	if (x->p.nargs == 0 || x->p.args == NULL)
+		return glass_err_field(err, 0, "process.args", "process.args: must not be empty");
+	return 0;
+}
 
-	/* The overrides of the command line, on a shallow copy. */
+/* --cap: each name added to every capability set of the process. */
+static int add_caps(struct exec_ctx *x, struct glass_err **err)
+{
+	struct glass_caps *k = &x->p.caps;
+	char **names = x->opts->caps;
+	if (!(x->capv[0] = caps_add(k->bounding, k->nbounding, names, &k->nbounding, err)) ||
+	    !(x->capv[1] = caps_add(k->effective, k->neffective, names, &k->neffective, err)) ||
+	    !(x->capv[2] = caps_add(k->permitted, k->npermitted, names, &k->npermitted, err)) ||
+	    !(x->capv[3] =
+	          caps_add(k->inheritable, k->ninheritable, names, &k->ninheritable, err)) ||
+	    !(x->capv[4] = caps_add(k->ambient, k->nambient, names, &k->nambient, err)))
+		return -1;
+	k->bounding = x->capv[0];
+	k->effective = x->capv[1];
+	k->permitted = x->capv[2];
+	k->inheritable = x->capv[3];
+	k->ambient = x->capv[4];
+	k->has_bounding = k->has_effective = k->has_permitted = k->has_inheritable =
+	    k->has_ambient = true;
+	x->p.has_caps = true;
+	return 0;
+}
+
+/* The overrides of the command line, on the shallow copy of the process. */
+static int apply_overrides(struct exec_ctx *x, struct glass_err **err)
+{
+	const struct glass_exec_opts *opts = x->opts;
+	struct glass_process *p = &x->p;
 	if (opts->cwd)
-		p.cwd = (char *)opts->cwd;
+		p->cwd = (char *)opts->cwd;
 	if (opts->env) {
-		env = strv_concat(p.env, p.nenv, opts->env);
-		p.env = env;
-		while (p.env[p.nenv])
-			p.nenv++;
+		x->env = strv_concat(p->env, p->nenv, opts->env);
+		p->env = x->env;
+		while (p->env[p->nenv])
+			p->nenv++;
 	}
 	if (opts->user) {
 		bool has_gid;
-		if (glass_spec_parse_user_arg(opts->user, "--user", &p.user.uid, &p.user.gid,
+		if (glass_spec_parse_user_arg(opts->user, "--user", &p->user.uid, &p->user.gid,
 		                              &has_gid, err) < 0)
-			goto out;
-		p.user.additional_gids = NULL;
-		p.user.nadditional_gids = 0;
+			return -1;
+		p->user.additional_gids = NULL;
+		p->user.nadditional_gids = 0;
 	}
 	if (opts->apparmor)
-		p.apparmor_profile = (char *)opts->apparmor;
+		p->apparmor_profile = (char *)opts->apparmor;
 	if (opts->process_label)
-		p.selinux_label = (char *)opts->process_label;
-	inherit_from_container(&p, spec);
+		p->selinux_label = (char *)opts->process_label;
+	inherit_from_container(p, x->spec);
 	if (opts->tty)
-		p.terminal = true;
+		p->terminal = true;
 	if (opts->no_new_privs)
-		p.no_new_privileges = true;
-	if (opts->caps && opts->caps[0]) {
-		struct glass_caps *k = &p.caps;
-		if (!(capv[0] =
-		          caps_add(k->bounding, k->nbounding, opts->caps, &k->nbounding, err)) ||
-		    !(capv[1] =
-		          caps_add(k->effective, k->neffective, opts->caps, &k->neffective, err)) ||
-		    !(capv[2] =
-		          caps_add(k->permitted, k->npermitted, opts->caps, &k->npermitted, err)) ||
-		    !(capv[3] = caps_add(k->inheritable, k->ninheritable, opts->caps,
-		                         &k->ninheritable, err)) ||
-		    !(capv[4] = caps_add(k->ambient, k->nambient, opts->caps, &k->nambient, err)))
-			goto out;
-		k->bounding = capv[0];
-		k->effective = capv[1];
-		k->permitted = capv[2];
-		k->inheritable = capv[3];
-		k->ambient = capv[4];
-		k->has_bounding = k->has_effective = k->has_permitted = k->has_inheritable =
-		    k->has_ambient = true;
-		p.has_caps = true;
-	}
-	if (p.terminal && !opts->console_socket && opts->detach) {
-		glass_err_field(err, 0, "process.terminal",
-		                "cannot allocate tty if runc will detach without setting console "
-		                "socket");
-		goto out;
-	}
-	if (opts->console_socket && !p.terminal) {
-		glass_err_field(
+		p->no_new_privileges = true;
+	if (opts->caps && opts->caps[0] && add_caps(x, err) < 0)
+		return -1;
+	if (p->terminal && !opts->console_socket && opts->detach)
+		return glass_err_field(err, 0, "process.terminal",
+		                       "cannot allocate tty if runc will detach without setting "
+		                       "console socket");
+	if (opts->console_socket && !p->terminal)
+		return glass_err_field(
 		    err, 0, "process.terminal",
 		    "cannot use console socket if runc will not detach or allocate tty");
-		goto out;
-	}
+	return 0;
+}
 
+/* The joining process's security and channels: the sealed-binary check
+ * for a created container, the seccomp filter, the pty's socket (the pty
+ * is opened inside, from the container's devpts), the sync socket. */
+static int prepare(struct exec_ctx *x, struct glass_err **err)
+{
 	glass_trace_phase("security");
-	if ((s == GLASS_STATUS_CREATED && glass_selfexe_check_join(st->pid, &p, spec, err) < 0) ||
-	    glass_seccomp_prepare(spec, &p, &sc, err) < 0)
-		goto out;
-	if (p.terminal) {
-		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ptys) < 0) {
-			glass_err_new(err, errno, "socketpair(pty)");
-			goto out;
-		}
-	}
-	if (glass_sync_pair(sp, err) < 0)
-		goto out;
+	if (x->status == GLASS_STATUS_CREATED &&
+	    glass_selfexe_check_join(x->st->pid, &x->p, x->spec, err) < 0)
+		return -1;
+	if (glass_seccomp_prepare(x->spec, &x->p, &x->sc, err) < 0)
+		return -1;
+	if (x->p.terminal && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->ptys) < 0)
+		return glass_err_new(err, errno, "socketpair(pty)");
+	return glass_sync_pair(x->sp, err);
+}
 
-	struct child_args args = {
-	    .spec = spec,
-	    .proc = &p,
-	    .plan = &noplan,
-	    .st = st,
-	    .sync_fd = sp[1],
-	    .parent_fd = sp[0],
-	    .console_fd = slave,
-	    .master_fd = master,
+/* spawn: the process that joins the container's namespaces (it forks
+ * the one that runs the command once it is in the PID namespace). */
+static int spawn_joiner(struct exec_ctx *x, struct glass_err **err)
+{
+	x->args = (struct child_args){
+	    .spec = x->spec,
+	    .proc = &x->p,
+	    .plan = &x->noplan,
+	    .st = x->st,
+	    .sync_fd = x->sp[1],
+	    .parent_fd = x->sp[0],
+	    .console_fd = -1,
+	    .master_fd = -1,
 	    .lock_fd = -1,
-	    .pty_sock = ptys[1],
-	    .seccomp = sc,
-	    .preserve_fds = opts->preserve_fds,
-	    .init_pid = st->pid,
+	    .pty_sock = x->ptys[1],
+	    .seccomp = x->sc,
+	    .preserve_fds = x->opts->preserve_fds,
+	    .init_pid = x->st->pid,
 	    .exec = true,
 	};
-	if (!opts->detach) {
+	if (!x->opts->detach) {
 		/* The command is a grandchild: be its reaper once its parent
 		 * exits, and keep signals for forwarding. */
 		if (glass_sys_prctl(PR_SET_CHILD_SUBREAPER, 1, 0, "PR_SET_CHILD_SUBREAPER", NULL,
 		                    err) < 0)
-			goto out;
-		glass_container_block_signals(&old);
-		blocked = true;
+			return -1;
+		glass_container_block_signals(&x->old);
+		x->blocked = true;
 	}
 	glass_trace_phase("namespaces");
-	child = glass_sys_clone(SIGCHLD, glass_container_exec_child, &args, NULL, err);
-	if (child < 0)
-		goto out;
-	close(sp[1]);
-	sp[1] = -1;
-	if (slave >= 0) {
-		close(slave);
-		slave = -1;
-	}
-	if (st->cgroup_path) {
+	x->child = glass_sys_clone(SIGCHLD, glass_container_exec_child, &x->args, NULL, err);
+	if (x->child < 0)
+		return -1;
+	cleanup_closep(&x->sp[1]);
+	x->sp[1] = -1;
+	return 0;
+}
+
+/* The joining process goes into the container's cgroup before it joins
+ * anything (SYNC_GO), then reports the pid of the command (SYNC_PID) and
+ * exits. */
+static int enter_cgroup(struct exec_ctx *x, struct glass_err **err)
+{
+	uint32_t go = 1, got = 0;
+	if (x->st->cgroup_path) {
 		glass_trace_phase("cgroup");
-		if (glass_cgroup_open(st->cgroup_path, &cg, err) < 0 ||
-		    glass_cgroup_enter(cg, child, err) < 0)
-			goto out;
+		if (glass_cgroup_open(x->st->cgroup_path, &x->cg, err) < 0 ||
+		    glass_cgroup_enter(x->cg, x->child, err) < 0)
+			return -1;
 	}
-	{
-		uint32_t go = 1;
-		if (glass_sync_send(sp[0], SYNC_GO, &go, sizeof(go)) < 0) {
-			glass_err_new(err, errno, "send(sync socket)");
-			goto out;
-		}
+	if (glass_sync_send(x->sp[0], SYNC_GO, &go, sizeof(go), err) < 0)
+		return -1;
+	int r = glass_container_sync_expect(x->sp[0], SYNC_PID, &got, sizeof(got), NULL, err);
+	while (waitpid(x->child, NULL, 0) < 0 && errno == EINTR)
+		;
+	x->child = -1;
+	if (r < 0)
+		return -1;
+	x->pid = (pid_t)got;
+	return 0;
+}
+
+/* --tty: the command opened its pty in the container and sends the
+ * master back; when it fails before, its error is on the sync socket. */
+static int receive_pty(struct exec_ctx *x, struct glass_err **err)
+{
+	if (x->ptys[0] < 0)
+		return 0;
+	cleanup_closep(&x->ptys[1]);
+	x->ptys[1] = -1;
+	memset(x->pty_path, 0, sizeof(x->pty_path));
+	x->master = glass_fd_recv(x->ptys[0], x->pty_path, sizeof(x->pty_path) - 1);
+	if (x->master < 0) {
+		if (glass_container_sync_drain(x->sp[0], err) == 0)
+			glass_err_new(err, EPIPE, "the process did not send its terminal");
+		return -1;
 	}
-	{
-		uint32_t got = 0;
-		int r = glass_sync_expect(sp[0], SYNC_PID, &got, sizeof(got), NULL, err);
-		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-			;
-		child = -1;
-		if (r < 0)
-			goto out;
-		pid = (pid_t)got;
-	}
-	if (ptys[0] >= 0) {
-		close(ptys[1]);
-		ptys[1] = -1;
-		memset(slave_path, 0, sizeof(slave_path));
-		master = glass_fd_recv(ptys[0], slave_path, sizeof(slave_path) - 1);
-		if (master < 0) {
-			/* The process failed before: its error is on the sync socket. */
-			if (glass_sync_pump_until_eof(sp[0], err) == 0)
-				glass_err_new(err, EPIPE, "the process did not send its terminal");
-			goto out;
-		}
-		if (p.has_console_size)
-			glass_console_set_size(master, p.console_size.height, p.console_size.width,
-			                       NULL);
-	}
-	if (glass_sync_pump_until_eof(sp[0], err) < 0) {
+	if (x->p.has_console_size)
+		glass_console_set_size(x->master, x->p.console_size.height, x->p.console_size.width,
+		                       NULL);
+	return 0;
+}
+
+/* Relays the command's trace events until it execs (EOF on the sync
+ * socket); a filter with SCMP_ACT_NOTIFY handed its listener fd back
+ * meanwhile: pass it on to listenerPath. */
+static int until_exec(struct exec_ctx *x, struct glass_err **err)
+{
+	if (glass_container_sync_drain(x->sp[0], err) < 0) {
 		/* The command's process reported the error and exits. */
-		while (!opts->detach && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		while (!x->opts->detach && waitpid(x->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		pid = -1;
-		goto out;
+		x->pid = -1;
+		return -1;
 	}
-	/* A filter with SCMP_ACT_NOTIFY handed its listener fd back while
-	 * the process was set up: pass it on to listenerPath. */
-	if (glass_seccomp_notify_forward(sc, id, st->bundle, pid, spec, err) < 0)
-		goto out;
-	if (opts->pid_file) {
-		char buf[32];
-		int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-		if (write_file_atomic_at(AT_FDCWD, opts->pid_file, buf, (size_t)n, 0644) < 0) {
-			glass_err_field(err, errno, "--pid-file", "write pid file %s",
-			                opts->pid_file);
-			goto out;
-		}
-	}
-	if (master >= 0 && opts->console_socket) {
-		if (glass_console_send_fd(opts->console_socket, master, slave_path, err) < 0)
-			goto out;
-		close(master);
-		master = -1;
-	}
-	if (pid_out)
-		*pid_out = pid;
-	if (opts->detach) {
-		rc = 0;
-		goto out;
-	}
-	glass_trace_phase("wait");
-	rc = glass_container_wait(pid, master, exit_code ? exit_code : &(int){0}, err);
-	master = -1;
-out:
-	if (rc < 0) {
-		glass_err_ctx(err, "exec in %s", id);
-		if (child > 0) {
-			kill(child, SIGKILL);
-			waitpid(child, NULL, 0);
-		}
-	}
-	if (blocked)
-		sigprocmask(SIG_SETMASK, &old, NULL);
-	for (int i = 0; i < 2; i++)
-		if (sp[i] >= 0)
-			close(sp[i]);
-	if (master >= 0)
-		close(master);
-	if (slave >= 0)
-		close(slave);
-	for (int i = 0; i < 2; i++)
-		if (ptys[i] >= 0)
-			close(ptys[i]);
+	return glass_seccomp_notify_forward(x->sc, x->id, x->st->bundle, x->pid, x->spec, err);
+}
+
+/* --pid-file and --console-socket, the steps create has too. */
+static int publish(struct exec_ctx *x, struct glass_err **err)
+{
+	if (x->opts->pid_file && glass_container_write_pid_file(x->opts->pid_file, x->pid, err) < 0)
+		return -1;
+	if (x->master >= 0 && x->opts->console_socket &&
+	    glass_container_send_console(x->opts->console_socket, &x->master, x->pty_path, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void exec_release(struct exec_ctx *x)
+{
+	cleanup_pidp(&x->child);
+	if (x->blocked)
+		sigprocmask(SIG_SETMASK, &x->old, NULL);
+	int *fds[] = {&x->sp[0], &x->sp[1], &x->master, &x->ptys[0], &x->ptys[1]};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		cleanup_closep(fds[i]);
 	for (int i = 0; i < 5; i++)
-		free(capv[i]);
-	free(env);
-	glass_cgroup_free(cg);
-	glass_seccomp_free(sc);
-	glass_spec_free(spec);
-	glass_state_free(st);
+		free(x->capv[i]);
+	free(x->env);
+	glass_cgroup_freep(&x->cg);
+	glass_seccomp_free(x->sc);
+	glass_spec_freep(&x->spec);
+	glass_state_free(x->st);
+}
+
+/* exec's script: the steps of the exec handshake (container-internal.h). */
+static int (*const exec_steps[])(struct exec_ctx *x, struct glass_err **err) = {
+    load_container,  /* state and saved config: running or created */
+    apply_overrides, /* --cwd, --env, --user, labels, --cap, --tty, --no-new-privs */
+    prepare,         /* selfexe check, seccomp, pty and sync sockets */
+    spawn_joiner,    /* the process that joins the namespaces */
+    enter_cgroup,    /* its cgroup, SYNC_GO, SYNC_PID */
+    receive_pty,     /* --tty: the master from inside */
+    until_exec,      /* trace relay until execve, seccomp listener */
+    publish,         /* --pid-file, --console-socket */
+};
+
+int glass_container_exec(const char *root, const char *id, const struct glass_process *proc,
+                         const struct glass_exec_opts *opts, pid_t *pid_out, int *exit_code,
+                         struct glass_err **err)
+{
+	struct exec_ctx x = {.root = root, .id = id, .opts = opts, .p = *proc};
+	int rc = 0;
+	x.sp[0] = x.sp[1] = x.ptys[0] = x.ptys[1] = x.master = -1;
+	x.child = x.pid = -1;
+	if (exit_code)
+		*exit_code = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(exec_steps) / sizeof(exec_steps[0]); i++)
+		rc = exec_steps[i](&x, err);
+	if (rc == 0 && pid_out)
+		*pid_out = x.pid;
+	if (rc == 0 && !opts->detach) {
+		glass_trace_phase("wait");
+		rc = glass_container_wait(x.pid, steal_fd(&x.master),
+		                          exit_code ? exit_code : &(int){0}, err);
+	}
+	if (rc < 0 && x.st) /* a container that does not exist says so alone */
+		glass_err_ctx(err, "exec in %s", id);
+	exec_release(&x);
 	return rc;
 }

@@ -72,6 +72,19 @@ struct child_args {
 	char **env;              /* child: process.env plus HOME, or NULL (proc's) */
 };
 
+/* Parent side of the sync socket (container-sync.c).  Waits for a
+ * message of type `want`, relaying trace events and step answers
+ * meanwhile.  The child's ERROR message becomes *err (with the child's
+ * frames) and -1; EOF becomes "container process exited during setup".
+ * On success copies the payload into buf and its length into *len (either
+ * may be NULL). */
+int glass_container_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
+                                struct glass_err **err);
+/* Relays trace events and step answers until EOF (the child's end is
+ * close-on-exec: EOF means it executed its process).  An ERROR message
+ * becomes *err and -1; other messages are ignored. */
+int glass_container_sync_drain(int fd, struct glass_err **err);
+
 /* The post-clone script of create (container-child.c).  Never returns to
  * the caller's code: returns the exit status for _exit(). */
 int glass_container_child(void *arg);
@@ -122,6 +135,13 @@ int glass_container_start_locked(const char *root, const struct glass_state *st,
  * caller (glass_container_block_signals) before the child was made. */
 int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err);
 void glass_container_block_signals(sigset_t *old);
+
+/* The steps create and exec share once their process is set up: the
+ * --pid-file (written atomically), and the pty master handed to the
+ * --console-socket (closed here, *master set to -1). */
+int glass_container_write_pid_file(const char *path, pid_t pid, struct glass_err **err);
+int glass_container_send_console(const char *socket_path, int *master, const char *pty_path,
+                                 struct glass_err **err);
 
 /* Prints a warning (failed poststart/poststop hooks) on stderr. */
 void glass_container_warn(const char *what, struct glass_err **err);

@@ -37,6 +37,25 @@ void glass_container_warn(const char *what, struct glass_err **err)
 	glass_err_free(err);
 }
 
+int glass_container_write_pid_file(const char *path, pid_t pid, struct glass_err **err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
+		return glass_err_field(err, errno, "--pid-file", "write pid file %s", path);
+	return 0;
+}
+
+int glass_container_send_console(const char *socket_path, int *master, const char *pty_path,
+                                 struct glass_err **err)
+{
+	if (glass_console_send_fd(socket_path, *master, pty_path, err) < 0)
+		return -1;
+	close(*master);
+	*master = -1;
+	return 0;
+}
+
 static bool init_alive(const struct glass_state *st)
 {
 	unsigned long long start;
@@ -76,7 +95,7 @@ int glass_container_start_locked(const char *root, const struct glass_state *st,
 		return glass_err_ctx(err, "start %s", st->id);
 	if (sync_fd >= 0) {
 		/* run: the child keeps sending trace events until execve. */
-		if (glass_sync_pump_until_eof(sync_fd, err) < 0)
+		if (glass_container_sync_drain(sync_fd, err) < 0)
 			return glass_err_ctx(err, "start %s", st->id);
 	}
 	/* Read the init's "0", then until EOF (its end closes on execve). */
@@ -199,13 +218,31 @@ static bool wait_gone(const struct glass_state *st, int ms)
 	return !init_alive(st);
 }
 
+/* Kills every process of a created or running container (thawing a
+ * paused one so SIGKILL is delivered) and waits for the init to be gone. */
+static int kill_all(const struct glass_state *st, struct glass_cgroup *cg, enum glass_status s,
+                    struct glass_err **err)
+{
+	if (cg) {
+		if (s == GLASS_STATUS_PAUSED)
+			glass_cgroup_freeze(cg, false, NULL);
+		glass_cgroup_kill(cg, SIGKILL, NULL);
+	}
+	glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
+	if (!wait_gone(st, 10000))
+		return glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL",
+		                     st->id, (int)st->pid);
+	return 0;
+}
+
 int glass_container_delete(const char *root, const char *id, bool force, struct glass_err **err)
 {
 	cleanup_close int lock = -1;
 	struct glass_state *st = NULL;
-	struct glass_spec *spec = NULL;
-	struct glass_cgroup *cg = NULL;
+	cleanup_spec struct glass_spec *spec = NULL;
+	cleanup_cgroup struct glass_cgroup *cg = NULL;
 	enum glass_status s;
+	int rc = -1;
 
 	if (glass_state_lock(root, id, false, &lock, err) < 0)
 		return -1;
@@ -221,31 +258,18 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 	s = glass_state_status(root, st);
 	if (st->cgroup_path)
 		glass_cgroup_open(st->cgroup_path, &cg, NULL);
-	if (s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) {
-		if (!force) {
-			glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s",
-			              id, glass_status_name(s));
-			goto fail;
-		}
+	if ((s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) && !force) {
+		glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s", id,
+		              glass_status_name(s));
+		goto out;
 	}
-	if (s != GLASS_STATUS_STOPPED) {
-		/* created (runc deletes a created container without --force)
-		 * or forced: kill everything, thaw so SIGKILL is delivered. */
-		if (cg) {
-			if (s == GLASS_STATUS_PAUSED)
-				glass_cgroup_freeze(cg, false, NULL);
-			glass_cgroup_kill(cg, SIGKILL, NULL);
-		}
-		glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
-		if (!wait_gone(st, 10000)) {
-			glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL", id,
-			              (int)st->pid);
-			goto fail;
-		}
-	}
+	/* created (runc deletes a created container without --force) or
+	 * forced: kill everything first. */
+	if (s != GLASS_STATUS_STOPPED && kill_all(st, cg, s, err) < 0)
+		goto out;
 	if (cg && glass_cgroup_destroy(cg, err) < 0) {
 		glass_err_ctx(err, "delete %s: remove cgroup", id);
-		goto fail;
+		goto out;
 	}
 	spec = glass_container_load_config(root, id, NULL);
 	/* The resctrl class is the runtime's to remove only when it named
@@ -253,17 +277,12 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 	if (spec && spec->linux_.intel_rdt.present)
 		glass_intelrdt_remove(spec, id, spec->linux_.intel_rdt.clos_id == NULL, NULL);
 	if (glass_state_remove(root, id, err) < 0)
-		goto fail;
+		goto out;
 	run_hooks_warn(spec, st, GLASS_HOOK_POSTSTOP, GLASS_STATUS_STOPPED, "poststop");
-	glass_spec_free(spec);
-	glass_cgroup_free(cg);
+	rc = 0;
+out:
 	glass_state_free(st);
-	return 0;
-fail:
-	glass_spec_free(spec);
-	glass_cgroup_free(cg);
-	glass_state_free(st);
-	return -1;
+	return rc;
 }
 
 void glass_container_block_signals(sigset_t *old)
@@ -280,13 +299,74 @@ static int status_code(int status)
 	return WEXITSTATUS(status);
 }
 
+/* The foreground wait's state: the process, the pty master while it is
+ * open, and whether the caller's stdin still is. */
+struct waiter {
+	pid_t pid;
+	int master_fd;
+	bool in_open;
+	bool done;
+	int *exit_code;
+};
+
+/* A signal arrived: SIGCHLD reaps (the process, and whatever else this
+ * subreaper inherited), SIGWINCH resizes the pty, the rest is forwarded. */
+static void on_signal(struct waiter *w, int sfd)
+{
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	int sig = (int)si.ssi_signo;
+	if (sig == SIGWINCH) {
+		if (w->master_fd >= 0)
+			glass_console_copy_size(0, w->master_fd);
+		return;
+	}
+	if (sig != SIGCHLD) {
+		kill(w->pid, sig);
+		return;
+	}
+	int status;
+	pid_t got;
+	while ((got = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (got != w->pid)
+			continue;
+		*w->exit_code = status_code(status);
+		w->done = true;
+	}
+}
+
+/* The pty's output to our stdout; EOF or EIO (every slave closed, the
+ * process is gone) closes the master. */
+static void relay_out(struct waiter *w)
+{
+	char buf[8192];
+	ssize_t n = read(w->master_fd, buf, sizeof(buf));
+	if (n > 0) {
+		write_all(1, buf, (size_t)n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		close(w->master_fd);
+		w->master_fd = -1;
+	}
+}
+
+/* Our stdin to the pty, until it ends. */
+static void relay_in(struct waiter *w)
+{
+	char buf[8192];
+	ssize_t n = read(0, buf, sizeof(buf));
+	if (n > 0 && w->master_fd >= 0)
+		write_all(w->master_fd, buf, (size_t)n);
+	else if (n <= 0 && errno != EINTR)
+		w->in_open = false;
+}
+
 int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_err **err)
 {
+	struct waiter w = {pid, master_fd, master_fd >= 0, false, exit_code};
 	sigset_t all;
 	struct termios saved;
 	bool raw = false;
-	bool in_open = master_fd >= 0;
-	bool done = false;
 	int sfd;
 
 	sigfillset(&all);
@@ -299,61 +379,25 @@ int glass_container_wait(pid_t pid, int master_fd, int *exit_code, struct glass_
 			glass_console_copy_size(0, master_fd);
 	}
 	*exit_code = 255;
-	while (!done || master_fd >= 0) {
-		struct pollfd p[3] = {{sfd, POLLIN, 0}, {master_fd, POLLIN, 0}, {-1, POLLIN, 0}};
-		if (in_open)
-			p[2].fd = 0;
-		if (done)
-			p[0].fd = -1; /* only drain the pty now */
-		int r = poll(p, 3, done ? 100 : -1);
+	while (!w.done || w.master_fd >= 0) {
+		/* Once the process is reaped, only drain the pty. */
+		struct pollfd p[3] = {{w.done ? -1 : sfd, POLLIN, 0},
+		                      {w.master_fd, POLLIN, 0},
+		                      {w.in_open ? 0 : -1, POLLIN, 0}};
+		int r = poll(p, 3, w.done ? 100 : -1);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (r < 0 || (r == 0 && w.done))
 			break;
-		if (r == 0 && done)
-			break;
-		if (p[0].revents & POLLIN) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-				if (sig == SIGCHLD) {
-					int status;
-					pid_t w;
-					while ((w = waitpid(-1, &status, WNOHANG)) > 0)
-						if (w == pid) {
-							*exit_code = status_code(status);
-							done = true;
-						}
-				} else if (sig == SIGWINCH) {
-					if (master_fd >= 0)
-						glass_console_copy_size(0, master_fd);
-				} else {
-					kill(pid, sig);
-				}
-			}
-		}
-		if (master_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
-			char buf[8192];
-			ssize_t n = read(master_fd, buf, sizeof(buf));
-			if (n > 0)
-				write_all(1, buf, (size_t)n);
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				/* EIO: every slave closed, the process is gone. */
-				close(master_fd);
-				master_fd = -1;
-			}
-		}
-		if (in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-			char buf[8192];
-			ssize_t n = read(0, buf, sizeof(buf));
-			if (n > 0 && master_fd >= 0)
-				write_all(master_fd, buf, (size_t)n);
-			else if (n <= 0 && errno != EINTR)
-				in_open = false;
-		}
+		if (p[0].revents & POLLIN)
+			on_signal(&w, sfd);
+		if (w.master_fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			relay_out(&w);
+		if (w.in_open && (p[2].revents & (POLLIN | POLLHUP | POLLERR)))
+			relay_in(&w);
 	}
-	if (master_fd >= 0)
-		close(master_fd);
+	if (w.master_fd >= 0)
+		close(w.master_fd);
 	if (raw)
 		glass_console_restore(0, &saved);
 	close(sfd);

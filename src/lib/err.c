@@ -81,6 +81,23 @@ int glass_err_set_field(struct glass_err **err, const char *field)
 	return -1;
 }
 
+int glass_err_move(struct glass_err **dst, struct glass_err **src)
+{
+	int saved = errno;
+	struct glass_err *e = src ? *src : NULL;
+	if (src)
+		*src = NULL;
+	if (dst == NULL) {
+		glass_err_free(&e);
+	} else if (e != NULL) {
+		if (dst != src)
+			glass_err_free(dst);
+		*dst = e;
+	}
+	errno = saved;
+	return -1;
+}
+
 void glass_err_free(struct glass_err **err)
 {
 	struct glass_err *e;

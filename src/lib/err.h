@@ -11,6 +11,23 @@
  * Ownership: the error belongs to the caller that passed `struct glass_err **`;
  * it is freed with glass_err_free().  Functions that fail set *err exactly
  * once; callers add context with glass_err_ctx() and pass it up.
+ *
+ * The rules every libglass function follows:
+ *  - Failure is -1 (or NULL) with *err set; success leaves *err untouched.
+ *    `err` may be NULL: the caller does not want the reason, and every
+ *    function here then drops it (never dereference `err` unchecked).
+ *  - A callee's error that the caller may or may not pass on lives in a
+ *    local `struct glass_err *e = NULL` and goes up with glass_err_move(),
+ *    never with a hand-written `*err = e`.
+ *  - Owned values are declared with the cleanup of their type, next to the
+ *    type's header (cleanup_free, cleanup_close, cleanup_dir and
+ *    cleanup_pid in util.h, cleanup_spec and cleanup_json in spec.h,
+ *    cleanup_cgroup in cgroup.h), and leave a scope by steal_pointer() or
+ *    steal_fd().  A function that owns several such values for longer
+ *    than one scope keeps them in one context struct with one release
+ *    function (container-create.c's `struct create_ctx`).
+ *  - Cleanups and glass_err_move() keep errno intact, so a caller may
+ *    still look at errno after the error went up.
  */
 #ifndef GLASS_ERR_H
 #define GLASS_ERR_H
@@ -50,6 +67,12 @@ int glass_err_hint(struct glass_err **err, const char *fmt, ...)
 
 /* Sets the field when none is set yet.  Returns -1. */
 int glass_err_set_field(struct glass_err **err, const char *field);
+
+/* Hands the error in *src up to `dst`: *dst (freed first when set) takes
+ * it, or, when `dst` is NULL, it is freed.  *src is NULL afterwards; an
+ * empty src leaves *dst as it was; errno is kept.  Returns -1, so a failing path can `return
+ * glass_err_move(err, &e)`. */
+int glass_err_move(struct glass_err **dst, struct glass_err **src);
 
 /* Frees the error and sets *err to NULL.  Safe on NULL and on *err == NULL. */
 void glass_err_free(struct glass_err **err);

@@ -23,8 +23,6 @@
 
 #include <stdbool.h>
 
-#define GLASS_LSM_IGNORE_ANNOTATION "org.glass.lsm.ignore"
-
 /* What the host offers, probed once: the active LSMs from
  * /sys/kernel/security/lsm, AppArmor from /sys/module/apparmor, SELinux
  * from /sys/fs/selinux. */

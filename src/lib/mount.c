@@ -214,13 +214,7 @@ int glass_rootfs_remount_bind(int fd, const char *shown, unsigned long flags, co
 	                          &first) == 0)
 		return 0;
 	if (errno != EPERM || (fd >= 0 ? fstatvfs(fd, &sv) : statvfs(shown, &sv)) < 0) {
-		int e = errno;
-		if (err)
-			*err = first;
-		else
-			glass_err_free(&first);
-		errno = e;
-		return -1;
+		return glass_err_move(err, &first);
 	}
 	/* EPERM: the kernel refuses to clear a locked flag.  Keep them. */
 	if (sv.f_flag & ST_NOSUID)
@@ -240,12 +234,8 @@ int glass_rootfs_remount_bind(int fd, const char *shown, unsigned long flags, co
 	if (sv.f_flag & ST_NODIRATIME)
 		locked |= MS_NODIRATIME;
 	if ((flags | locked) == flags) {
-		if (err)
-			*err = first;
-		else
-			glass_err_free(&first);
 		errno = EPERM;
-		return -1;
+		return glass_err_move(err, &first);
 	}
 	glass_err_free(&first);
 	return glass_rootfs_mount_on(NULL, fd, shown, NULL, MS_REMOUNT | MS_BIND | flags | locked,
@@ -409,13 +399,8 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 		struct glass_err *e = NULL;
 		struct stat st;
 		fd = glass_path_open(rootfd, m->destination, O_PATH | O_NOFOLLOW, field, &e);
-		if (fd < 0 && errno != ENOENT) {
-			if (err)
-				*err = e;
-			else
-				glass_err_free(&e);
-			return -1;
-		}
+		if (fd < 0 && errno != ENOENT)
+			return glass_err_move(err, &e);
 		glass_err_free(&e);
 		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode)) {
 			glass_err_field(err, ENOTDIR, field,
@@ -588,12 +573,7 @@ static int cgroup_v1(const struct glass_rootfs_ctx *ctx, int rootfd, const struc
 			        fl | MS_NOSUID | MS_NODEV | MS_NOEXEC, data, field, &e) == 0) {
 				mounted = true;
 			} else if (errno != EPERM || !ctx->in_userns) {
-				int saved = errno;
-				if (err)
-					*err = e;
-				else
-					glass_err_free(&e);
-				errno = saved;
+				glass_err_move(err, &e);
 				return mount_hint(ctx, "cgroup", err);
 			}
 			glass_err_free(&e);

@@ -285,15 +285,8 @@ int glass_path_open(int rootfd, const char *path, int flags, const char *field,
 	}
 	if (fd >= 0)
 		return fd;
-	if (errno != ENOSYS && errno != E2BIG && errno != EPERM && errno != EAGAIN) {
-		int saved = errno;
-		if (err)
-			*err = e;
-		else
-			glass_err_free(&e);
-		errno = saved;
-		return -1;
-	}
+	if (errno != ENOSYS && errno != E2BIG && errno != EPERM && errno != EAGAIN)
+		return glass_err_move(err, &e);
 	/* No openat2 (older kernel, or a seccomp filter): walk instead. */
 	glass_err_free(&e);
 	return glass_path_walk(rootfd, path, flags, 0, 0, NULL, field, err);
@@ -304,15 +297,10 @@ int glass_path_create(int rootfd, const char *path, enum glass_path_kind kind, m
 {
 	struct glass_err *e = NULL;
 	int fd = glass_path_open(rootfd, path, O_PATH, field, &e);
-	if (fd >= 0 || errno != ENOENT) {
-		int saved = errno;
-		if (fd < 0 && err)
-			*err = e;
-		else
-			glass_err_free(&e);
-		errno = saved;
+	if (fd >= 0)
 		return fd;
-	}
+	if (errno != ENOENT)
+		return glass_err_move(err, &e);
 	glass_err_free(&e);
 	return glass_path_walk(rootfd, path, O_PATH, kind, mode, NULL, field, err);
 }

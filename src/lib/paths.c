@@ -121,11 +121,7 @@ int glass_rootfs_readonly_paths(const struct glass_rootfs_ctx *ctx, int rootfd,
 				glass_err_free(&e);
 				continue; /* nothing to protect */
 			}
-			if (err)
-				*err = e;
-			else
-				glass_err_free(&e);
-			return -1;
+			return glass_err_move(err, &e);
 		}
 		if (glass_rootfs_mount_on(p, fd, p, NULL, MS_BIND | MS_REC, NULL, field, err) < 0)
 			return -1;
@@ -156,11 +152,7 @@ int glass_rootfs_masked_paths(const struct glass_rootfs_ctx *ctx, int rootfd,
 				glass_err_free(&e);
 				continue; /* nothing to hide */
 			}
-			if (err)
-				*err = e;
-			else
-				glass_err_free(&e);
-			return -1;
+			return glass_err_move(err, &e);
 		}
 		if (fstat(fd, &st) < 0)
 			return glass_err_field(err, errno, field, "fstat(\"%s\")", p);

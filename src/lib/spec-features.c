@@ -7,7 +7,6 @@
  * the kernel accepts (libseccomp probes it with seccomp(2)), whether an
  * LSM (AppArmor, SELinux) is there, and whether the kernel has idmapped
  * mounts (mount_setattr(2), Linux 5.12). */
-#include "lsm.h"
 #include "spec-internal.h"
 #include "util.h"
 
@@ -92,7 +91,7 @@ static struct json_object *seccomp_features(void)
 	return o;
 }
 
-char *glass_spec_features_json(void)
+char *glass_spec_features_json(const struct glass_features_host *host)
 {
 	struct json_object *doc = json_object_new_object();
 	struct json_object *l = json_object_new_object();
@@ -130,8 +129,8 @@ char *glass_spec_features_json(void)
 	json_object_object_add(l, "seccomp", seccomp_features());
 	/* Like runc: a label is only applied when the host runs the LSM
 	 * (lsm.c refuses labels otherwise), so report the host's state. */
-	json_object_object_add(l, "apparmor", enabled(glass_lsm_apparmor_enabled()));
-	json_object_object_add(l, "selinux", enabled(glass_lsm_selinux_enabled()));
+	json_object_object_add(l, "apparmor", enabled(host->apparmor));
+	json_object_object_add(l, "selinux", enabled(host->selinux));
 	/* netDevices: moved over netlink (netdev.c).  intelRdt: applied
 	 * through resctrl (intelrdt.c) — "enabled" says the runtime knows
 	 * the field; a host without resctrl still fails at create. */

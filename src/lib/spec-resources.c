@@ -339,13 +339,12 @@ static int parse_network(struct json_object *o, const struct jp *p, struct glass
 	return 0;
 }
 
-/* rdma: device -> {hcaHandles, hcaObjects}; kept as normalised JSON text. */
+/* rdma: device -> {hcaHandles, hcaObjects}, at least one of them. */
 static int parse_rdma(struct json_object *o, const struct jp *p, struct glass_resources *r,
                       struct glass_err **err)
 {
 	struct json_object *m;
 	struct jp mp = JP_KEY(p, "rdma");
-	size_t i = 0;
 	int rc = spec_get_obj(o, "rdma", p, &m, err);
 
 	if (rc <= 0)
@@ -354,30 +353,23 @@ static int parse_rdma(struct json_object *o, const struct jp *p, struct glass_re
 	json_object_object_foreach(m, k, v)
 	{
 		struct jp ep = JP_KEY(&mp, k);
-		struct json_object *norm;
-		uint32_t h = 0, ob = 0;
+		struct glass_rdma_limit *l = &r->rdma[r->nrdma];
 		int rh, ro;
 
 		if (spec_expect(v, json_type_object, &ep, err) < 0)
 			return -1;
-		rh = spec_get_u32(v, "hcaHandles", &ep, &h, err);
+		rh = spec_get_u32(v, "hcaHandles", &ep, &l->hca_handles, err);
 		if (rh < 0)
 			return -1;
-		ro = spec_get_u32(v, "hcaObjects", &ep, &ob, err);
+		ro = spec_get_u32(v, "hcaObjects", &ep, &l->hca_objects, err);
 		if (ro < 0)
 			return -1;
 		if (rh == 0 && ro == 0)
 			return spec_fail(err, &ep, "needs hcaHandles or hcaObjects");
-		norm = json_object_new_object();
-		if (rh)
-			json_object_object_add(norm, "hcaHandles", json_object_new_int64(h));
-		if (ro)
-			json_object_object_add(norm, "hcaObjects", json_object_new_int64(ob));
-		r->rdma[i].key = xstrdup(k);
-		r->rdma[i].value =
-		    xstrdup(json_object_to_json_string_ext(norm, JSON_C_TO_STRING_PLAIN));
-		json_object_put(norm);
-		r->nrdma = ++i;
+		l->device = xstrdup(k);
+		l->has_hca_handles = rh > 0;
+		l->has_hca_objects = ro > 0;
+		r->nrdma++;
 	}
 	return 0;
 }
@@ -451,7 +443,32 @@ void spec_resources_clear(struct glass_resources *r)
 	for (i = 0; i < r->network.npriorities; i++)
 		free(r->network.priorities[i].name);
 	free(r->network.priorities);
-	spec_kv_free(r->rdma, r->nrdma);
+	for (i = 0; i < r->nrdma; i++)
+		free(r->rdma[i].device);
+	free(r->rdma);
 	spec_kv_free(r->unified, r->nunified);
 	memset(r, 0, sizeof(*r));
+}
+
+int glass_spec_parse_resources(const char *json_text, struct glass_resources *out,
+                               struct glass_err **err)
+{
+	enum json_tokener_error jerr = json_tokener_success;
+	struct jp root = JP_KEY(NULL, "resources");
+	memset(out, 0, sizeof(*out));
+	cleanup_json struct json_object *o = json_tokener_parse_verbose(json_text, &jerr);
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return glass_err_field(err, EINVAL, "resources",
+		                       "resources: not a JSON object (%s)",
+		                       json_tokener_error_desc(jerr));
+	if (spec_parse_resources(o, &root, out, err) < 0) {
+		spec_resources_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+void glass_spec_resources_clear(struct glass_resources *r)
+{
+	spec_resources_clear(r);
 }

@@ -370,3 +370,20 @@ void glass_spec_free(struct glass_spec *s)
 		json_object_put(s->json);
 	free(s);
 }
+
+void glass_spec_freep(struct glass_spec **spec)
+{
+	int saved = errno;
+	glass_spec_free(*spec);
+	*spec = NULL;
+	errno = saved;
+}
+
+void glass_json_putp(struct json_object **o)
+{
+	int saved = errno;
+	if (*o)
+		json_object_put(*o);
+	*o = NULL;
+	errno = saved;
+}

@@ -204,6 +204,13 @@ struct glass_net_priority {
 	uint32_t priority;
 };
 
+/* linux.resources.rdma.DEVICE: at least one of the two is set. */
+struct glass_rdma_limit {
+	char *device; /* "mlx5_1" */
+	bool has_hca_handles, has_hca_objects;
+	uint32_t hca_handles, hca_objects;
+};
+
 /* linux.resources: every number carries a has_ flag ("unset" != 0). */
 struct glass_resources {
 	bool present;
@@ -258,8 +265,7 @@ struct glass_resources {
 		size_t npriorities;
 	} network;
 
-	struct glass_kv *rdma; /* key = device, value = JSON text of limits:
-	                        * {"hcaHandles":N,"hcaObjects":M}, either may be absent */
+	struct glass_rdma_limit *rdma; /* linux.resources.rdma, one per device */
 	size_t nrdma;
 
 	struct glass_kv *unified; /* raw cgroup v2 "file": "value" */
@@ -400,6 +406,22 @@ struct glass_spec {
 	struct json_object *json; /* the parsed document (owned) */
 };
 
+/* Parses a LinuxResources JSON document (runc update -r FILE) into *out
+ * (zeroed first), naming the bad field on error.  Free with
+ * glass_spec_resources_clear(). */
+int glass_spec_parse_resources(const char *json_text, struct glass_resources *out,
+                               struct glass_err **err);
+void glass_spec_resources_clear(struct glass_resources *r);
+
+/* Frees the spec when it leaves scope: `cleanup_spec struct glass_spec *s`. */
+void glass_spec_freep(struct glass_spec **spec);
+#define cleanup_spec __attribute__((cleanup(glass_spec_freep)))
+
+/* Drops a json-c reference when it leaves scope:
+ * `cleanup_json struct json_object *o` (json_object_put on non-NULL). */
+void glass_json_putp(struct json_object **o);
+#define cleanup_json __attribute__((cleanup(glass_json_putp)))
+
 /* Parses and validates a config.json document held in memory.  Returns a
  * new spec, or NULL with *err naming the JSON path of the first bad value
  * (err->field set to that path). */
@@ -447,8 +469,18 @@ const char *glass_rlimit_name(int resource);
  * Returns a malloc'd pretty-printed JSON document. */
 char *glass_spec_default_json(bool rootless);
 
+/* The annotation that asks to run without the LSM labels the config names
+ * when the host has no such LSM (lsm.h). */
+#define GLASS_LSM_IGNORE_ANNOTATION "org.glass.lsm.ignore"
+
+/* What the host offers that the features document reports, as the caller
+ * probed it (lsm.h: labels are refused where the LSM is off). */
+struct glass_features_host {
+	bool apparmor, selinux;
+};
+
 /* The features document of the runtime spec (features.md) for this build
- * and host, pretty-printed JSON, malloc'd. */
-char *glass_spec_features_json(void);
+ * and `host`, pretty-printed JSON, malloc'd. */
+char *glass_spec_features_json(const struct glass_features_host *host);
 
 #endif

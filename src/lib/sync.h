@@ -1,12 +1,12 @@
-/* sync: the parent <-> container-child channel.
+/* sync: the framing of the parent <-> container-child channel.
  *
  * A SOCK_SEQPACKET socketpair, so one send is one message and no framing
- * bugs are possible: a header (type, length) and a payload.  The child
- * uses it for trace events (see trace.h), for errors (a packed glass_err,
- * after which it exits) and for the lifecycle handshakes that container.c
- * defines (types from GLASS_SYNC_USER up).  The parent waits for a given
- * message with glass_sync_expect(), which meanwhile relays trace events and
- * answers step pauses, so a stepping child never deadlocks its parent. */
+ * bugs are possible: a header (type, length) and a payload.  The kernel
+ * attaches the sender's credentials to each message (SO_PASSCRED), so a
+ * receiver learns the sender's pid as its own pid namespace numbers it.
+ * This module only frames: what the messages mean (trace events, errors,
+ * the lifecycle handshakes) and the parent's loop that relays a child's
+ * trace events while it waits are the container's (container-sync.c). */
 #ifndef GLASS_SYNC_H
 #define GLASS_SYNC_H
 
@@ -25,35 +25,18 @@ enum glass_sync_type {
 
 #define GLASS_SYNC_MAX 8192
 
-/* Makes the socketpair (both ends close-on-exec).  0 or -1 with err. */
+/* Makes the socketpair (both ends close-on-exec, both passing
+ * credentials).  0 or -1 with err. */
 int glass_sync_pair(int fds[2], struct glass_err **err);
 
-/* Sends one message.  0 or -1 with errno set (no err: usable in the child
- * where the error itself may be what is being sent). */
-int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len);
+/* Sends one message.  0, or -1 with errno set and *err filled (err may be
+ * NULL: in the child the error itself may be what cannot be sent). */
+int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len, struct glass_err **err);
 
-/* Receives one message into buf (payload only).  Returns the payload length,
- * 0 with *type = 0 on EOF, -1 with errno on failure. */
-ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size);
-
-/* The host pid (as seen from this process's pid namespace) of the sender
- * of the last message glass_sync_recv() returned, or 0 when unknown. */
-pid_t glass_sync_last_sender(void);
-
-/* Waits for a message of type `want`, relaying trace events and step
- * answers meanwhile.  An ERROR message becomes *err (with the child's
- * frames) and -1; EOF becomes "container process exited during setup".
- * On success copies the payload into buf and its length into *len (either
- * may be NULL). */
-int glass_sync_expect(int fd, uint32_t want, void *buf, size_t size, size_t *len,
-                      struct glass_err **err);
-
-/* Relays trace events and step answers until EOF (the child's end is
- * close-on-exec: EOF means it executed its process).  An ERROR message
- * becomes *err and -1; other messages are ignored. */
-int glass_sync_pump_until_eof(int fd, struct glass_err **err);
-
-/* Child side: sends the error and returns.  The caller then _exit()s. */
-void glass_sync_send_error(int fd, const struct glass_err *err);
+/* Receives one message into buf (payload only, truncated at size).
+ * Returns the payload length, 0 with *type = 0 on EOF, -1 with errno on
+ * failure.  *sender (may be NULL) is the sender's pid as this process's
+ * pid namespace sees it, or 0 when the kernel did not say. */
+ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender);
 
 #endif

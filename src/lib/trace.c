@@ -225,10 +225,10 @@ static char dispatch(struct glass_trace_event *ev)
 		char buf[16];
 		uint32_t type = 0;
 		ev->ack = ev->kind == GLASS_TRACE_BEGIN && step_on;
-		glass_sync_send(relay_fd, GLASS_SYNC_TRACE, ev, sizeof(*ev));
+		glass_sync_send(relay_fd, GLASS_SYNC_TRACE, ev, sizeof(*ev), NULL);
 		if (!ev->ack)
 			return 'n';
-		if (glass_sync_recv(relay_fd, &type, buf, sizeof(buf)) <= 0 ||
+		if (glass_sync_recv(relay_fd, &type, buf, sizeof(buf), NULL) <= 0 ||
 		    type != GLASS_SYNC_STEP)
 			return 'a';
 		if (buf[0] == 'c')
@@ -246,20 +246,20 @@ static char dispatch(struct glass_trace_event *ev)
 	return 'n';
 }
 
-void glass_trace_relay_in(const struct glass_trace_event *in, int sync_fd)
+void glass_trace_relay_in(const struct glass_trace_event *in, pid_t sender, int sync_fd)
 {
 	struct glass_trace_event ev = *in;
 	/* The child's getpid() is its pid inside its own pid namespace (1
 	 * for a container's init); the socket's credentials give the pid
 	 * as this process sees it. */
-	if (glass_sync_last_sender() > 0)
-		ev.pid = (int32_t)glass_sync_last_sender();
+	if (sender > 0)
+		ev.pid = (int32_t)sender;
 	glass_trace_emit(&ev);
 	if (ev.ack) {
 		char a = step_on ? step_answer(&ev) : 'c';
 		if (a == 'c')
 			step_on = false;
-		glass_sync_send(sync_fd, GLASS_SYNC_STEP, &a, 1);
+		glass_sync_send(sync_fd, GLASS_SYNC_STEP, &a, 1, NULL);
 	}
 }
 

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum glass_trace_kind {
 	GLASS_TRACE_BEGIN = 1, /* about to run: call + args + field */
@@ -137,10 +138,11 @@ int glass_trace_begin(struct glass_trace_op *op, const char *call, const char *f
 void glass_trace_end(struct glass_trace_op *op, long long result, int errnum);
 
 /* Parent side of the relay: a trace record received from the child is
- * emitted to this process's sink; when it asks for a step answer, the
- * answer is collected here and written back as one byte on `sync_fd`
- * ('n' next, 'c' continue, 'a' abort). */
-void glass_trace_relay_in(const struct glass_trace_event *ev, int sync_fd);
+ * emitted to this process's sink, its pid replaced by `sender` (the pid
+ * the socket's credentials give, when > 0); when it asks for a step
+ * answer, the answer is collected here and written back as one byte on
+ * `sync_fd` ('n' next, 'c' continue, 'a' abort). */
+void glass_trace_relay_in(const struct glass_trace_event *ev, pid_t sender, int sync_fd);
 
 /* Writes one event to the active sinks (assigns seq).  Used by the relay
  * and by tests. */

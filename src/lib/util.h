@@ -6,11 +6,14 @@
 #ifndef GLASS_UTIL_H
 #define GLASS_UTIL_H
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void *xmalloc(size_t n);
@@ -32,8 +35,32 @@ static inline void cleanup_closep(int *fd)
 		close(*fd);
 	errno = saved;
 }
+/* Closes a directory stream (NULL is fine) without disturbing errno. */
+static inline void cleanup_dirp(DIR **d)
+{
+	int saved = errno;
+	if (*d)
+		closedir(*d);
+	errno = saved;
+}
+/* A child this scope started and has not handed on: SIGKILL it and reap
+ * it, so a failing path leaves no process (and no zombie) behind.  A pid
+ * <= 0 is nothing to do; steal_pid() hands a live child out. */
+static inline void cleanup_pidp(pid_t *pid)
+{
+	int saved = errno;
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	*pid = -1;
+	errno = saved;
+}
 #define cleanup_free  __attribute__((cleanup(cleanup_freep)))
 #define cleanup_close __attribute__((cleanup(cleanup_closep)))
+#define cleanup_dir   __attribute__((cleanup(cleanup_dirp)))
+#define cleanup_pid   __attribute__((cleanup(cleanup_pidp)))
 
 /* Returns *pp and sets it to NULL: the value leaves its cleanup scope. */
 #define steal_pointer(pp)                                                                          \
@@ -41,6 +68,13 @@ static inline void cleanup_closep(int *fd)
 		__typeof__(*(pp)) _stolen = *(pp);                                                 \
 		*(pp) = NULL;                                                                      \
 		_stolen;                                                                           \
+	})
+/* Returns *pidp and sets it to -1: the child leaves its cleanup_pid scope. */
+#define steal_pid(pidp)                                                                            \
+	({                                                                                         \
+		pid_t _pid = *(pidp);                                                              \
+		*(pidp) = -1;                                                                      \
+		_pid;                                                                              \
 	})
 /* Returns *fdp and sets it to -1. */
 #define steal_fd(fdp)                                                                              \

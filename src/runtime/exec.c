@@ -1,6 +1,5 @@
 /* glass-runtime exec: a new process in a running container (runc's flags:
- * a process.json with --process, or the command after the ID).  Exit
- * status: the process's, or 255 when the exec itself failed (runc's). */
+ * a process.json with --process, or the command after the ID). */
 #include "container.h"
 #include "runtime.h"
 #include "state.h"
@@ -60,165 +59,213 @@ static char **push(char **v, size_t *n, const char *s)
 	return v;
 }
 
-int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
-{
-	static const struct option lopts[] = {
-	    {"process", required_argument, NULL, O_PROCESS},
-	    {"tty", no_argument, NULL, O_TTY},
-	    {"console-socket", required_argument, NULL, O_CONSOLE},
-	    {"cwd", required_argument, NULL, O_CWD},
-	    {"env", required_argument, NULL, O_ENV},
-	    {"user", required_argument, NULL, O_USER},
-	    {"additional-gids", required_argument, NULL, O_GIDS},
-	    {"cap", required_argument, NULL, O_CAP},
-	    {"detach", no_argument, NULL, O_DETACH},
-	    {"pid-file", required_argument, NULL, O_PID_FILE},
-	    {"preserve-fds", required_argument, NULL, O_PRESERVE},
-	    {"no-new-privs", no_argument, NULL, O_NNP},
-	    {"apparmor", required_argument, NULL, O_APPARMOR},
-	    {"process-label", required_argument, NULL, O_LABEL},
-	    {"ignore-paused", no_argument, NULL, O_IGNORED},
-	    {"help", no_argument, NULL, O_HELP},
-	    {NULL, 0, NULL, 0},
-	};
-	struct glass_exec_opts opts = {0};
-	struct glass_err *err = NULL;
-	struct glass_spec *spec = NULL;
-	struct glass_state *st = NULL;
-	struct glass_process fileproc = {0};
-	struct glass_process p;
-	const char *process_file = NULL, *user = NULL;
-	char **env = NULL, **caps = NULL;
-	size_t nenv = 0, ncaps = 0;
-	uint32_t *gids = NULL;
-	size_t ngids = 0;
-	bool tty = false;
-	const char *id;
-	pid_t pid = 0;
-	int code = 0, c, rc = 1;
+static const struct option exec_opts[] = {
+    {"process", required_argument, NULL, O_PROCESS},
+    {"tty", no_argument, NULL, O_TTY},
+    {"console-socket", required_argument, NULL, O_CONSOLE},
+    {"cwd", required_argument, NULL, O_CWD},
+    {"env", required_argument, NULL, O_ENV},
+    {"user", required_argument, NULL, O_USER},
+    {"additional-gids", required_argument, NULL, O_GIDS},
+    {"cap", required_argument, NULL, O_CAP},
+    {"detach", no_argument, NULL, O_DETACH},
+    {"pid-file", required_argument, NULL, O_PID_FILE},
+    {"preserve-fds", required_argument, NULL, O_PRESERVE},
+    {"no-new-privs", no_argument, NULL, O_NNP},
+    {"apparmor", required_argument, NULL, O_APPARMOR},
+    {"process-label", required_argument, NULL, O_LABEL},
+    {"ignore-paused", no_argument, NULL, O_IGNORED},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
 
-	while ((c = getopt_long(argc, argv, "+p:te:u:g:c:dh", lopts, NULL)) != -1) {
+/* What the command line asks for besides the library's exec options. */
+struct exec_args {
+	struct glass_exec_opts opts;
+	const char *process_file, *user;
+	char **env, **caps;
+	size_t nenv, ncaps;
+	uint32_t *gids;
+	size_t ngids;
+	bool tty;
+};
+
+static void exec_args_free(struct exec_args *a)
+{
+	free(a->env);
+	free(a->caps);
+	free(a->gids);
+}
+
+/* The flags into *a.  0, or -1 with the verb's exit status in *status
+ * (--help printed, or a usage error). */
+static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct exec_args *a,
+                       int *status)
+{
+	struct glass_err *err = NULL;
+	int c;
+	while ((c = getopt_long(argc, argv, "+p:te:u:g:c:dh", exec_opts, NULL)) != -1) {
 		switch (c) {
 		case O_PROCESS:
-			process_file = optarg;
+			a->process_file = optarg;
 			break;
 		case O_TTY:
-			tty = true;
+			a->tty = true;
 			break;
 		case O_CONSOLE:
-			opts.console_socket = optarg;
+			a->opts.console_socket = optarg;
 			break;
 		case O_CWD:
-			opts.cwd = optarg;
+			a->opts.cwd = optarg;
 			break;
 		case O_ENV:
-			env = push(env, &nenv, optarg);
+			a->env = push(a->env, &a->nenv, optarg);
 			break;
 		case O_USER:
-			user = optarg;
+			a->user = optarg;
 			break;
 		case O_GIDS:
-			gids = xrealloc(gids, (ngids + 1) * sizeof(uint32_t));
-			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &gids[ngids],
-			                            &err) < 0)
-				goto fail;
-			ngids++;
+			a->gids = xrealloc(a->gids, (a->ngids + 1) * sizeof(uint32_t));
+			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &a->gids[a->ngids],
+			                            &err) < 0) {
+				*status = runtime_fail(ctx, &err);
+				return -1;
+			}
+			a->ngids++;
 			break;
 		case O_CAP:
-			caps = push(caps, &ncaps, optarg);
+			a->caps = push(a->caps, &a->ncaps, optarg);
 			break;
 		case O_DETACH:
-			opts.detach = true;
+			a->opts.detach = true;
 			break;
 		case O_PID_FILE:
-			opts.pid_file = optarg;
+			a->opts.pid_file = optarg;
 			break;
 		case O_PRESERVE:
-			opts.preserve_fds = runtime_parse_uint(optarg);
-			if (opts.preserve_fds < 0)
-				return runtime_usage(ctx, "exec", "--preserve-fds: not a number");
+			a->opts.preserve_fds = runtime_parse_uint(optarg);
+			if (a->opts.preserve_fds < 0) {
+				*status =
+				    runtime_usage(ctx, "exec", "--preserve-fds: not a number");
+				return -1;
+			}
 			break;
 		case O_NNP:
-			opts.no_new_privs = true;
+			a->opts.no_new_privs = true;
 			break;
 		case O_APPARMOR:
-			opts.apparmor = optarg;
+			a->opts.apparmor = optarg;
 			break;
 		case O_LABEL:
-			opts.process_label = optarg;
+			a->opts.process_label = optarg;
 			break;
 		case O_IGNORED:
 			break;
 		case O_HELP:
 			help();
-			return 0;
+			*status = 0;
+			return -1;
 		default:
-			return runtime_usage(ctx, "exec", "unknown flag");
+			*status = runtime_usage(ctx, "exec", "unknown flag");
+			return -1;
 		}
 	}
-	if (optind >= argc)
-		return runtime_usage(ctx, "exec", "missing container ID");
-	id = argv[optind++];
-	if (glass_state_load(ctx->root, id, &st, &err) < 0)
-		goto fail;
-	if (process_file) {
+	return 0;
+}
+
+/* The process to run: --process FILE's (into *fileproc), or the
+ * container's own with the command after the ID (its config into *spec).
+ * 0; -1 with *err; 1 with the usage status in *status. */
+static int load_process(struct runtime_ctx *ctx, const char *id, const struct exec_args *a,
+                        char **cmd, int ncmd, struct glass_process *fileproc,
+                        struct glass_spec **spec, struct glass_process *p, int *status,
+                        struct glass_err **err)
+{
+	if (a->process_file) {
 		size_t len;
-		cleanup_free char *text = read_file_at(AT_FDCWD, process_file, &len);
-		if (text == NULL) {
-			glass_err_new(&err, errno, "read --process %s", process_file);
-			goto fail;
-		}
-		if (glass_spec_parse_process(text, len, &fileproc, &err) < 0) {
-			glass_err_ctx(&err, "--process %s", process_file);
-			goto fail;
-		}
-		p = fileproc;
-		if (tty)
-			p.terminal = true;
-	} else {
-		if (optind >= argc) {
-			rc = runtime_usage(ctx, "exec", "missing command (or --process)");
-			goto out;
-		}
-		spec = glass_container_load_config(ctx->root, id, &err);
-		if (spec == NULL)
-			goto fail;
-		p = spec->process;
-		p.args = argv + optind;
-		p.nargs = (size_t)(argc - optind);
-		p.terminal = tty;
-		p.has_console_size = false;
+		cleanup_free char *text = read_file_at(AT_FDCWD, a->process_file, &len);
+		if (text == NULL)
+			return glass_err_new(err, errno, "read --process %s", a->process_file);
+		if (glass_spec_parse_process(text, len, fileproc, err) < 0)
+			return glass_err_ctx(err, "--process %s", a->process_file);
+		*p = *fileproc;
+		if (a->tty)
+			p->terminal = true;
+		return 0;
 	}
-	if (user) {
+	if (ncmd <= 0) {
+		*status = runtime_usage(ctx, "exec", "missing command (or --process)");
+		return 1;
+	}
+	*spec = glass_container_load_config(ctx->root, id, err);
+	if (*spec == NULL)
+		return -1;
+	*p = (*spec)->process;
+	p->args = cmd;
+	p->nargs = (size_t)ncmd;
+	p->terminal = a->tty;
+	p->has_console_size = false;
+	return 0;
+}
+
+/* --user and --additional-gids on the process.  0 or -1 with *err. */
+static int apply_identity(const struct exec_args *a, struct glass_process *p,
+                          struct glass_err **err)
+{
+	if (a->user) {
 		bool has_gid;
-		if (glass_spec_parse_user_arg(user, "--user", &p.user.uid, &p.user.gid, &has_gid,
-		                              &err) < 0)
-			goto fail;
-		p.user.additional_gids = NULL;
-		p.user.nadditional_gids = 0;
+		if (glass_spec_parse_user_arg(a->user, "--user", &p->user.uid, &p->user.gid,
+		                              &has_gid, err) < 0)
+			return -1;
+		p->user.additional_gids = NULL;
+		p->user.nadditional_gids = 0;
 	}
-	if (ngids) {
-		p.user.additional_gids = gids;
-		p.user.nadditional_gids = ngids;
+	if (a->ngids) {
+		p->user.additional_gids = a->gids;
+		p->user.nadditional_gids = a->ngids;
 	}
-	opts.env = env;
-	opts.caps = caps;
-	opts.tty = p.terminal;
-	if (glass_container_exec(ctx->root, id, &p, &opts, &pid, &code, &err) < 0)
-		goto fail;
-	rc = opts.detach ? 0 : code;
-	goto out;
-fail:
-	/* runc's code for a failed exec, so that it cannot be taken for the
-	 * process's own exit status 1. */
-	runtime_fail(ctx, &err);
-	rc = 255;
-out:
+	return 0;
+}
+
+int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
+{
+	struct exec_args a = {0};
+	struct glass_err *err = NULL;
+	cleanup_spec struct glass_spec *spec = NULL;
+	struct glass_state *st = NULL;
+	struct glass_process fileproc = {0};
+	struct glass_process p;
+	pid_t pid = 0;
+	int code = 0, rc = 1, r = 0;
+
+	if (parse_flags(ctx, argc, argv, &a, &rc) < 0) {
+		exec_args_free(&a);
+		return rc;
+	}
+	if (optind >= argc) {
+		exec_args_free(&a);
+		return runtime_usage(ctx, "exec", "missing container ID");
+	}
+	/* Each step: 0 to go on, -1 with err, 1 with the usage status in rc. */
+	const char *id = argv[optind++];
+	r = glass_state_load(ctx->root, id, &st, &err);
+	if (r == 0)
+		r = load_process(ctx, id, &a, argv + optind, argc - optind, &fileproc, &spec, &p,
+		                 &rc, &err);
+	if (r == 0)
+		r = apply_identity(&a, &p, &err);
+	if (r == 0) {
+		a.opts.env = a.env;
+		a.opts.caps = a.caps;
+		a.opts.tty = p.terminal;
+		r = glass_container_exec(ctx->root, id, &p, &a.opts, &pid, &code, &err);
+	}
+	if (r < 0)
+		rc = runtime_fail(ctx, &err);
+	else if (r == 0)
+		rc = a.opts.detach ? 0 : code;
 	glass_process_clear(&fileproc);
-	glass_spec_free(spec);
 	glass_state_free(st);
-	free(env);
-	free(caps);
-	free(gids);
+	exec_args_free(&a);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* glass-runtime features: the runtime spec's features document. */
+#include "lsm.h"
 #include "runtime.h"
 #include "spec.h"
 
@@ -21,7 +22,9 @@ int cmd_features(struct runtime_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return runtime_usage(ctx, "features", "takes no arguments");
-	json = glass_spec_features_json();
+	struct glass_features_host host = {glass_lsm_apparmor_enabled(),
+	                                   glass_lsm_selinux_enabled()};
+	json = glass_spec_features_json(&host);
 	printf("%s\n", json);
 	free(json);
 	return 0;

@@ -216,6 +216,137 @@ enum {
 	OPT_COLOR,
 };
 
+/* The global flags, before the verb. */
+struct globals {
+	const char *log_path;
+	bool trace, step;
+	enum glass_trace_format tfmt;
+	enum glass_trace_level tlevel;
+	int trace_fd, step_fd;
+	int color; /* -1 auto, 0 never, 1 always */
+};
+
+/* The index of ARG in WORDS (a NULL-ended list); -1, with a message that
+ * lists them, when it is none of them. */
+static int pick_word(const char *flag, const char *arg, const char *const *words)
+{
+	for (int i = 0; words[i]; i++)
+		if (strcmp(arg, words[i]) == 0)
+			return i;
+	fprintf(stderr, "glass-runtime: %s: want", flag);
+	for (int i = 0; words[i]; i++)
+		fprintf(stderr, "%s %s", i == 0 ? "" : words[i + 1] ? "," : " or", words[i]);
+	fprintf(stderr, ", not %s\n", arg);
+	return -1;
+}
+
+/* An fd given on the command line: -1, with a message, when it is not open. */
+static int open_fd_arg(const char *flag, const char *arg)
+{
+	int fd = runtime_parse_uint(arg);
+	if (fd < 0 || fcntl(fd, F_GETFD) < 0) {
+		fprintf(stderr, "glass-runtime: %s %s: not an open fd\n", flag, arg);
+		return -1;
+	}
+	return fd;
+}
+
+/* One global flag C (with optarg): 0 to go on, 1 to exit 0 (--help,
+ * --version), -1 to exit 1 (the message is printed). */
+static int global_flag(int c, struct runtime_ctx *ctx, struct globals *g)
+{
+	static const char *const text_json[] = {"text", "json", NULL};
+	static const char *const levels[] = {"steps", "all", NULL};
+	static const char *const colors[] = {"never", "always", "auto", NULL};
+	int i = 0;
+	switch (c) {
+	case OPT_ROOT:
+		ctx->root = optarg;
+		return 0;
+	case OPT_LOG:
+		g->log_path = optarg;
+		return 0;
+	case OPT_LOG_FORMAT:
+		if ((i = pick_word("--log-format", optarg, text_json)) < 0)
+			return -1;
+		ctx->log_json = i == 1;
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (strcmp(optarg, "debug") == 0)
+			ctx->debug = true;
+		return 0;
+	case OPT_DEBUG:
+		ctx->debug = true;
+		return 0;
+	case OPT_SYSTEMD:
+		ctx->systemd_cgroup = true;
+		return 0;
+	case OPT_ROOTLESS:
+	case OPT_CRIU:
+		return 0;
+	case OPT_TRACE:
+		g->trace = true;
+		if (optarg && (i = pick_word("--trace", optarg, levels)) < 0)
+			return -1;
+		g->tlevel = optarg && i == 1 ? GLASS_TRACE_ALL : GLASS_TRACE_STEPS;
+		return 0;
+	case OPT_COLOR:
+		if ((i = pick_word("--color", optarg, colors)) < 0)
+			return -1;
+		g->color = i == 2 ? -1 : i;
+		return 0;
+	case OPT_TRACE_FORMAT:
+		g->trace = true;
+		if ((i = pick_word("--trace-format", optarg, text_json)) < 0)
+			return -1;
+		g->tfmt = i == 1 ? GLASS_TRACE_JSON : GLASS_TRACE_TEXT;
+		return 0;
+	case OPT_TRACE_FD:
+		g->trace = true;
+		return (g->trace_fd = open_fd_arg("--trace-fd", optarg)) < 0 ? -1 : 0;
+	case OPT_STEP:
+		g->step = true;
+		return 0;
+	case OPT_STEP_FD:
+		g->step = true;
+		return (g->step_fd = open_fd_arg("--step-fd", optarg)) < 0 ? -1 : 0;
+	case 'v':
+		printf("glass-runtime version %s\nspec: %s\n", GLASS_VERSION, OCI_VERSION);
+		return 1;
+	case 'h':
+		usage(stdout);
+		return 1;
+	default:
+		usage(stderr);
+		return -1;
+	}
+}
+
+/* The log, the trace and the step control, as the global flags say. */
+static int apply_globals(struct runtime_ctx *ctx, const struct globals *g)
+{
+	if (g->log_path) {
+		ctx->log_fd = open(g->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (ctx->log_fd < 0) {
+			fprintf(stderr, "glass-runtime: --log %s: %s\n", g->log_path,
+			        strerror(errno));
+			return -1;
+		}
+	}
+	/* The trace and step fds must not leak into containers. */
+	if (g->trace_fd > 2)
+		fcntl(g->trace_fd, F_SETFD, FD_CLOEXEC);
+	if (g->step_fd > 2)
+		fcntl(g->step_fd, F_SETFD, FD_CLOEXEC);
+	glass_trace_set_log(library_log, ctx);
+	glass_trace_set_style(g->tlevel, g->color);
+	if (g->trace || g->step)
+		glass_trace_set_output(g->tfmt, g->trace_fd);
+	if (g->step)
+		glass_trace_set_step(true, g->step_fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -238,13 +369,12 @@ int main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct runtime_ctx ctx = {.prog = "glass-runtime", .log_fd = -1};
+	struct globals g = {.tfmt = GLASS_TRACE_TEXT,
+	                    .tlevel = GLASS_TRACE_STEPS,
+	                    .trace_fd = 2,
+	                    .step_fd = -1,
+	                    .color = -1};
 	struct glass_err *err = NULL;
-	const char *log_path = NULL;
-	bool trace = false, step = false;
-	enum glass_trace_format tfmt = GLASS_TRACE_TEXT;
-	int trace_fd = 2, step_fd = -1;
-	enum glass_trace_level tlevel = GLASS_TRACE_STEPS;
-	int color = -1;
 	int c;
 
 	if (glass_selfexe_protect(argc, argv, &err) < 0)
@@ -253,132 +383,12 @@ int main(int argc, char **argv)
 	ctx.root = default_root();
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROOT:
-			ctx.root = optarg;
-			break;
-		case OPT_LOG:
-			log_path = optarg;
-			break;
-		case OPT_LOG_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				ctx.log_json = true;
-			else if (strcmp(optarg, "text") == 0)
-				ctx.log_json = false;
-			else {
-				fprintf(stderr,
-				        "glass-runtime: --log-format: want text or json, not %s\n",
-				        optarg);
-				return 1;
-			}
-			break;
-		case OPT_LOG_LEVEL:
-			if (strcmp(optarg, "debug") == 0)
-				ctx.debug = true;
-			break;
-		case OPT_DEBUG:
-			ctx.debug = true;
-			break;
-		case OPT_SYSTEMD:
-			ctx.systemd_cgroup = true;
-			break;
-		case OPT_ROOTLESS:
-		case OPT_CRIU:
-			break;
-		case OPT_TRACE:
-			trace = true;
-			if (!optarg || strcmp(optarg, "steps") == 0)
-				tlevel = GLASS_TRACE_STEPS;
-			else if (strcmp(optarg, "all") == 0)
-				tlevel = GLASS_TRACE_ALL;
-			else {
-				fprintf(
-				    stderr,
-				    "glass-runtime: --trace=%s: want steps or all (--trace alone: "
-				    "steps)\n",
-				    optarg);
-				return 1;
-			}
-			break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") == 0)
-				color = -1;
-			else if (strcmp(optarg, "always") == 0)
-				color = 1;
-			else if (strcmp(optarg, "never") == 0)
-				color = 0;
-			else {
-				fprintf(
-				    stderr,
-				    "glass-runtime: --color: want auto, always or never, not %s\n",
-				    optarg);
-				return 1;
-			}
-			break;
-		case OPT_TRACE_FORMAT:
-			trace = true;
-			if (strcmp(optarg, "json") == 0)
-				tfmt = GLASS_TRACE_JSON;
-			else if (strcmp(optarg, "text") == 0)
-				tfmt = GLASS_TRACE_TEXT;
-			else {
-				fprintf(
-				    stderr,
-				    "glass-runtime: --trace-format: want text or json, not %s\n",
-				    optarg);
-				return 1;
-			}
-			break;
-		case OPT_TRACE_FD:
-			trace = true;
-			trace_fd = runtime_parse_uint(optarg);
-			if (trace_fd < 0 || fcntl(trace_fd, F_GETFD) < 0) {
-				fprintf(stderr, "glass-runtime: --trace-fd %s: not an open fd\n",
-				        optarg);
-				return 1;
-			}
-			break;
-		case OPT_STEP:
-			step = true;
-			break;
-		case OPT_STEP_FD:
-			step = true;
-			step_fd = runtime_parse_uint(optarg);
-			if (step_fd < 0 || fcntl(step_fd, F_GETFD) < 0) {
-				fprintf(stderr, "glass-runtime: --step-fd %s: not an open fd\n",
-				        optarg);
-				return 1;
-			}
-			break;
-		case 'v':
-			printf("glass-runtime version %s\nspec: %s\n", GLASS_VERSION, OCI_VERSION);
-			return 0;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 1;
-		}
+		int r = global_flag(c, &ctx, &g);
+		if (r != 0)
+			return r < 0 ? 1 : 0;
 	}
-	if (log_path) {
-		ctx.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-		if (ctx.log_fd < 0) {
-			fprintf(stderr, "glass-runtime: --log %s: %s\n", log_path, strerror(errno));
-			return 1;
-		}
-	}
-	/* The trace and step fds must not leak into containers. */
-	if (trace_fd > 2)
-		fcntl(trace_fd, F_SETFD, FD_CLOEXEC);
-	if (step_fd > 2)
-		fcntl(step_fd, F_SETFD, FD_CLOEXEC);
-	glass_trace_set_log(library_log, &ctx);
-	glass_trace_set_style(tlevel, color);
-	if (trace || step)
-		glass_trace_set_output(tfmt, trace_fd);
-	if (step)
-		glass_trace_set_step(true, step_fd);
+	if (apply_globals(&ctx, &g) < 0)
+		return 1;
 
 	if (optind >= argc) {
 		usage(stderr);

@@ -107,73 +107,145 @@ enum {
 	O_MEMBW,
 };
 
-int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
+static const struct option update_opts[] = {
+    {"resources", required_argument, NULL, 'r'},
+    {"blkio-weight", required_argument, NULL, O_BLKIO_WEIGHT},
+    {"cpu-period", required_argument, NULL, O_CPU_PERIOD},
+    {"cpu-quota", required_argument, NULL, O_CPU_QUOTA},
+    {"cpu-share", required_argument, NULL, O_CPU_SHARE},
+    {"cpu-rt-period", required_argument, NULL, O_CPU_RT_PERIOD},
+    {"cpu-rt-runtime", required_argument, NULL, O_CPU_RT_RUNTIME},
+    {"cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS},
+    {"cpuset-mems", required_argument, NULL, O_CPUSET_MEMS},
+    {"kernel-memory", required_argument, NULL, O_KMEM},
+    {"kernel-memory-tcp", required_argument, NULL, O_KMEM_TCP},
+    {"memory", required_argument, NULL, O_MEMORY},
+    {"memory-reservation", required_argument, NULL, O_MEMORY_RES},
+    {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
+    {"pids-limit", required_argument, NULL, O_PIDS},
+    {"cpu-idle", required_argument, NULL, O_CPU_IDLE},
+    {"cpu-burst", required_argument, NULL, O_CPU_BURST},
+    {"l3-cache-schema", required_argument, NULL, O_L3},
+    {"mem-bw-schema", required_argument, NULL, O_MEMBW},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0}};
+
+static void usage(void)
 {
-	static const struct option lopts[] = {
-	    {"resources", required_argument, NULL, 'r'},
-	    {"blkio-weight", required_argument, NULL, O_BLKIO_WEIGHT},
-	    {"cpu-period", required_argument, NULL, O_CPU_PERIOD},
-	    {"cpu-quota", required_argument, NULL, O_CPU_QUOTA},
-	    {"cpu-share", required_argument, NULL, O_CPU_SHARE},
-	    {"cpu-rt-period", required_argument, NULL, O_CPU_RT_PERIOD},
-	    {"cpu-rt-runtime", required_argument, NULL, O_CPU_RT_RUNTIME},
-	    {"cpuset-cpus", required_argument, NULL, O_CPUSET_CPUS},
-	    {"cpuset-mems", required_argument, NULL, O_CPUSET_MEMS},
-	    {"kernel-memory", required_argument, NULL, O_KMEM},
-	    {"kernel-memory-tcp", required_argument, NULL, O_KMEM_TCP},
-	    {"memory", required_argument, NULL, O_MEMORY},
-	    {"memory-reservation", required_argument, NULL, O_MEMORY_RES},
-	    {"memory-swap", required_argument, NULL, O_MEMORY_SWAP},
-	    {"pids-limit", required_argument, NULL, O_PIDS},
-	    {"cpu-idle", required_argument, NULL, O_CPU_IDLE},
-	    {"cpu-burst", required_argument, NULL, O_CPU_BURST},
-	    {"l3-cache-schema", required_argument, NULL, O_L3},
-	    {"mem-bw-schema", required_argument, NULL, O_MEMBW},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	printf("usage: glass-runtime update [flags] ID\n\n"
+	       "Changes the resources of a running container.\n"
+	       "  -r, --resources FILE    a LinuxResources JSON document (\"-\": "
+	       "stdin)\n"
+	       "  --memory BYTES, --memory-reservation BYTES, --memory-swap BYTES,\n"
+	       "  --kernel-memory BYTES, --kernel-memory-tcp BYTES (k/m/g suffixes; "
+	       "-1 = "
+	       "unlimited)\n"
+	       "  --cpu-share N, --cpu-period US, --cpu-quota US, --cpu-burst US,\n"
+	       "  --cpu-rt-period US, --cpu-rt-runtime US, --cpu-idle 0|1,\n"
+	       "  --cpuset-cpus LIST, --cpuset-mems LIST, --pids-limit N, "
+	       "--blkio-weight N\n");
+}
+
+/* The resources of -r FILE ("-": stdin) into *r. */
+static int read_resources(const char *file, struct glass_resources *r, struct glass_err **err)
+{
+	cleanup_free char *text =
+	    strcmp(file, "-") == 0 ? read_fd(0) : read_file_at(AT_FDCWD, file, NULL);
+	if (text == NULL)
+		return glass_err_new(err, errno, "read(\"%s\")", file);
+	return glass_spec_parse_resources(text, r, err);
+}
+
+/* Sets the resource of flag `c` (value v, or the text `arg` for lists)
+ * in *r.  -1 for a flag that is not a resource. */
+static int set_flag(struct glass_resources *r, int c, int64_t v, const char *arg)
+{
+	switch (c) {
+	case O_BLKIO_WEIGHT:
+		r->block_io.present = r->block_io.has_weight = true;
+		r->block_io.weight = (uint16_t)v;
+		break;
+	case O_CPU_PERIOD:
+		r->cpu.present = r->cpu.has_period = true;
+		r->cpu.period = (uint64_t)v;
+		break;
+	case O_CPU_QUOTA:
+		r->cpu.present = r->cpu.has_quota = true;
+		r->cpu.quota = v;
+		break;
+	case O_CPU_SHARE:
+		r->cpu.present = r->cpu.has_shares = true;
+		r->cpu.shares = (uint64_t)v;
+		break;
+	case O_CPU_BURST:
+		r->cpu.present = r->cpu.has_burst = true;
+		r->cpu.burst = (uint64_t)v;
+		break;
+	case O_CPU_RT_PERIOD:
+		r->cpu.present = r->cpu.has_realtime_period = true;
+		r->cpu.realtime_period = (uint64_t)v;
+		break;
+	case O_CPU_RT_RUNTIME:
+		r->cpu.present = r->cpu.has_realtime_runtime = true;
+		r->cpu.realtime_runtime = v;
+		break;
+	case O_CPU_IDLE:
+		r->cpu.present = r->cpu.has_idle = true;
+		r->cpu.idle = v;
+		break;
+	case O_CPUSET_CPUS:
+		r->cpu.present = true;
+		free(r->cpu.cpus);
+		r->cpu.cpus = xstrdup(arg);
+		break;
+	case O_CPUSET_MEMS:
+		r->cpu.present = true;
+		free(r->cpu.mems);
+		r->cpu.mems = xstrdup(arg);
+		break;
+	case O_KMEM:
+		r->memory.present = r->memory.has_kernel = true;
+		r->memory.kernel = v;
+		break;
+	case O_KMEM_TCP:
+		r->memory.present = r->memory.has_kernel_tcp = true;
+		r->memory.kernel_tcp = v;
+		break;
+	case O_MEMORY:
+		r->memory.present = r->memory.has_limit = true;
+		r->memory.limit = v;
+		break;
+	case O_MEMORY_RES:
+		r->memory.present = r->memory.has_reservation = true;
+		r->memory.reservation = v;
+		break;
+	case O_MEMORY_SWAP:
+		r->memory.present = r->memory.has_swap = true;
+		r->memory.swap = v;
+		break;
+	case O_PIDS:
+		r->pids.present = r->pids.has_limit = true;
+		r->pids.limit = v;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* The second pass over the flags: each resource flag overrides -r's
+ * value.  0, or the verb's exit status (usage or error) in *status. */
+static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct glass_resources *r,
+                       int *status)
+{
 	struct glass_err *err = NULL;
-	struct glass_resources r;
-	const char *file = NULL;
 	int c;
-	memset(&r, 0, sizeof(r));
-	/* First pass: -r, so flags given with it override the file's values. */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:h", lopts, NULL)) != -1) {
-		if (c == 'r')
-			file = optarg;
-		if (c == 'h') {
-			printf(
-			    "usage: glass-runtime update [flags] ID\n\n"
-			    "Changes the resources of a running container.\n"
-			    "  -r, --resources FILE    a LinuxResources JSON document (\"-\": "
-			    "stdin)\n"
-			    "  --memory BYTES, --memory-reservation BYTES, --memory-swap BYTES,\n"
-			    "  --kernel-memory BYTES, --kernel-memory-tcp BYTES (k/m/g suffixes; "
-			    "-1 = "
-			    "unlimited)\n"
-			    "  --cpu-share N, --cpu-period US, --cpu-quota US, --cpu-burst US,\n"
-			    "  --cpu-rt-period US, --cpu-rt-runtime US, --cpu-idle 0|1,\n"
-			    "  --cpuset-cpus LIST, --cpuset-mems LIST, --pids-limit N, "
-			    "--blkio-weight N\n");
-			return 0;
-		}
-	}
-	if (file) {
-		cleanup_free char *text =
-		    strcmp(file, "-") == 0 ? read_fd(0) : read_file_at(AT_FDCWD, file, NULL);
-		if (text == NULL) {
-			glass_err_new(&err, errno, "read(\"%s\")", file);
-			return runtime_fail(ctx, &err);
-		}
-		if (glass_cgroup_parse_resources(text, &r, &err) < 0)
-			return runtime_fail(ctx, &err);
-	}
 	optind = 0;
 	opterr = 1;
-	while ((c = getopt_long(argc, argv, "r:h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:h", update_opts, NULL)) != -1) {
 		int64_t v = 0;
 		const char *name = NULL;
-		for (const struct option *o = lopts; o->name; o++)
+		for (const struct option *o = update_opts; o->name; o++)
 			if (o->val == c)
 				name = o->name;
 		bool bytes = c == O_KMEM || c == O_KMEM_TCP || c == O_MEMORY || c == O_MEMORY_RES ||
@@ -182,116 +254,76 @@ int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
 		if (c == 'r' || c == 'h')
 			continue;
 		if (c == '?') {
-			glass_cgroup_resources_clear(&r);
-			return runtime_usage(ctx, "update", "unknown flag");
+			*status = runtime_usage(ctx, "update", "unknown flag");
+			return -1;
 		}
 		if (bytes ? (v = parse_bytes(optarg)) < -1 : !str && parse_num(optarg, &v) < 0) {
-			glass_cgroup_resources_clear(&r);
-			return runtime_usage(ctx, "update", "--%s: invalid value \"%s\"", name,
-			                     optarg);
+			*status = runtime_usage(ctx, "update", "--%s: invalid value \"%s\"", name,
+			                        optarg);
+			return -1;
 		}
-		switch (c) {
-		case O_BLKIO_WEIGHT:
-			r.block_io.present = r.block_io.has_weight = true;
-			r.block_io.weight = (uint16_t)v;
-			break;
-		case O_CPU_PERIOD:
-			r.cpu.present = r.cpu.has_period = true;
-			r.cpu.period = (uint64_t)v;
-			break;
-		case O_CPU_QUOTA:
-			r.cpu.present = r.cpu.has_quota = true;
-			r.cpu.quota = v;
-			break;
-		case O_CPU_SHARE:
-			r.cpu.present = r.cpu.has_shares = true;
-			r.cpu.shares = (uint64_t)v;
-			break;
-		case O_CPU_BURST:
-			r.cpu.present = r.cpu.has_burst = true;
-			r.cpu.burst = (uint64_t)v;
-			break;
-		case O_CPU_RT_PERIOD:
-			r.cpu.present = r.cpu.has_realtime_period = true;
-			r.cpu.realtime_period = (uint64_t)v;
-			break;
-		case O_CPU_RT_RUNTIME:
-			r.cpu.present = r.cpu.has_realtime_runtime = true;
-			r.cpu.realtime_runtime = v;
-			break;
-		case O_CPU_IDLE:
-			r.cpu.present = r.cpu.has_idle = true;
-			r.cpu.idle = v;
-			break;
-		case O_CPUSET_CPUS:
-			r.cpu.present = true;
-			free(r.cpu.cpus);
-			r.cpu.cpus = xstrdup(optarg);
-			break;
-		case O_CPUSET_MEMS:
-			r.cpu.present = true;
-			free(r.cpu.mems);
-			r.cpu.mems = xstrdup(optarg);
-			break;
-		case O_KMEM:
-			r.memory.present = r.memory.has_kernel = true;
-			r.memory.kernel = v;
-			break;
-		case O_KMEM_TCP:
-			r.memory.present = r.memory.has_kernel_tcp = true;
-			r.memory.kernel_tcp = v;
-			break;
-		case O_MEMORY:
-			r.memory.present = r.memory.has_limit = true;
-			r.memory.limit = v;
-			break;
-		case O_MEMORY_RES:
-			r.memory.present = r.memory.has_reservation = true;
-			r.memory.reservation = v;
-			break;
-		case O_MEMORY_SWAP:
-			r.memory.present = r.memory.has_swap = true;
-			r.memory.swap = v;
-			break;
-		case O_PIDS:
-			r.pids.present = r.pids.has_limit = true;
-			r.pids.limit = v;
-			break;
-		case O_L3:
-		case O_MEMBW:
-			glass_cgroup_resources_clear(&r);
+		if (c == O_L3 || c == O_MEMBW) {
 			glass_err_new(&err, ENOTSUP, "--%s: Intel RDT is not supported by glass",
 			              name);
-			return runtime_fail(ctx, &err);
-		default:
-			glass_cgroup_resources_clear(&r);
-			return runtime_usage(ctx, "update", "unknown flag");
+			*status = runtime_fail(ctx, &err);
+			return -1;
+		}
+		if (set_flag(r, c, v, optarg) < 0) {
+			*status = runtime_usage(ctx, "update", "unknown flag");
+			return -1;
 		}
 	}
+	return 0;
+}
+
+/* Writes `r` to the cgroup of the running container `id`, under its lock. */
+static int update_container(struct runtime_ctx *ctx, const char *id,
+                            const struct glass_resources *r, struct glass_err **err)
+{
+	cleanup_close int lock = -1;
+	struct glass_state *st;
+	cleanup_cgroup struct glass_cgroup *cg = NULL;
+	enum glass_status s;
+	int rc;
+	if (glass_state_lock(ctx->root, id, false, &lock, err) < 0 ||
+	    cgverb_open(ctx, id, &st, &s, &cg, err) < 0)
+		return -1;
+	if (s == GLASS_STATUS_STOPPED)
+		rc = glass_err_new(err, 0, "container not running");
+	else
+		rc = glass_cgroup_update(cg, r, err);
+	glass_state_free(st);
+	return rc;
+}
+
+int cmd_update(struct runtime_ctx *ctx, int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	struct glass_resources r;
+	const char *file = NULL;
+	int c, status = 0;
+	memset(&r, 0, sizeof(r));
+	/* First pass: -r, so flags given with it override the file's values. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "r:h", update_opts, NULL)) != -1) {
+		if (c == 'r')
+			file = optarg;
+		if (c == 'h') {
+			usage();
+			return 0;
+		}
+	}
+	if (file && read_resources(file, &r, &err) < 0)
+		return runtime_fail(ctx, &err);
+	if (parse_flags(ctx, argc, argv, &r, &status) < 0) {
+		glass_spec_resources_clear(&r);
+		return status;
+	}
 	if (optind != argc - 1) {
-		glass_cgroup_resources_clear(&r);
+		glass_spec_resources_clear(&r);
 		return runtime_usage(ctx, "update", "want exactly one container ID");
 	}
-	struct glass_state *st;
-	struct glass_cgroup *cg;
-	enum glass_status s;
-	int lock = -1, rc;
-	if (glass_state_lock(ctx->root, argv[optind], false, &lock, &err) < 0 ||
-	    cgverb_open(ctx, argv[optind], &st, &s, &cg, &err) < 0) {
-		if (lock >= 0)
-			close(lock);
-		glass_cgroup_resources_clear(&r);
-		return runtime_fail(ctx, &err);
-	}
-	if (s == GLASS_STATUS_STOPPED) {
-		glass_err_new(&err, 0, "container not running");
-		rc = -1;
-	} else {
-		rc = glass_cgroup_update(cg, &r, &err);
-	}
-	glass_cgroup_free(cg);
-	glass_state_free(st);
-	close(lock);
-	glass_cgroup_resources_clear(&r);
+	int rc = update_container(ctx, argv[optind], &r, &err);
+	glass_spec_resources_clear(&r);
 	return rc < 0 ? runtime_fail(ctx, &err) : 0;
 }

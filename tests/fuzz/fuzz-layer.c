@@ -4,15 +4,10 @@
  * the sandbox outside that directory (tar-slip), and a failure must carry
  * an error.  Run as root in a scratch directory.
  *
- * Not part of the default build:
+ * Built with -Dfuzzers=true (tests/fuzz/meson.build, CC=clang), from the
+ * library's own source lists.  Run, e.g.:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -Isrc/lib -Isrc/store -I/usr/include/json-c tests/fuzz/fuzz-layer.c \
- *     src/store/unpack.c src/store/stream.c src/store/digest.c \
- *     src/lib/err.c src/lib/util.c src/lib/trace.c src/lib/sys.c src/lib/sync.c \
- *     -larchive -lisal -lzstd -lz -lcrypto -ljson-c -lpthread -o /tmp/fuzz-layer
- *   mkdir -p /tmp/fuzz-layer-corpus && (cd /tmp && /tmp/fuzz-layer \
- *     -max_total_time=60 -max_len=65536 /tmp/fuzz-layer-corpus)
+ *   build-fuzz/tests/fuzz/fuzz-layer -max_total_time=60 CORPUS_DIR
  */
 #include "unpack.h"
 

@@ -3,13 +3,10 @@
  * configs, and image references.  None may crash, leak or read out of
  * bounds, and every rejection must carry an error.
  *
- * Not part of the default build (it needs clang's -fsanitize=fuzzer):
+ * Built with -Dfuzzers=true (tests/fuzz/meson.build, CC=clang), from the
+ * library's own source lists.  Run, e.g.:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -Isrc/lib -Isrc/store -I/usr/include/json-c tests/fuzz/fuzz-manifest.c \
- *     src/store/manifest.c src/store/ref.c src/store/digest.c \
- *     src/lib/err.c src/lib/util.c -ljson-c -lcrypto -o /tmp/fuzz-manifest
- *   /tmp/fuzz-manifest -max_total_time=60 -max_len=8192
+ *   build-fuzz/tests/fuzz/fuzz-manifest -max_total_time=60 CORPUS_DIR
  */
 #include "manifest.h"
 #include "ref.h"

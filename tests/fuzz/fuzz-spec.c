@@ -3,17 +3,12 @@
  * config.json and as a process.json; the parser must never crash, leak or
  * read out of bounds, and every rejection must name an operation.
  *
- * Not part of the default build (it needs clang's -fsanitize=fuzzer).
- * Build and run from the top of the checkout:
+ * Built with -Dfuzzers=true (tests/fuzz/meson.build, CC=clang), from the
+ * library's own source lists.  Run, e.g.:
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE \
- *     -Isrc/lib -I/usr/include/json-c tests/fuzz/fuzz-spec.c \
- *     src/lib/spec.c src/lib/spec-json.c src/lib/spec-names.c \
- *     src/lib/spec-process.c src/lib/spec-linux.c src/lib/spec-resources.c \
- *     src/lib/spec-default.c src/lib/spec-features.c src/lib/err.c src/lib/util.c \
- *     -ljson-c -lseccomp -o /tmp/fuzz-spec
- *   cp -r ../shared/specs/runtime-spec/schema/test/config /tmp/fuzz-spec-corpus
- *   /tmp/fuzz-spec -max_total_time=60 -max_len=16384 /tmp/fuzz-spec-corpus
+ *   build-fuzz/tests/fuzz/fuzz-spec -max_total_time=60 CORPUS_DIR
+ *
+ * (a corpus to start from: ../shared/specs/runtime-spec/schema/test/config)
  */
 #include "spec.h"
 

@@ -1,6 +1,7 @@
 # Shared helpers for the integration tests (bash).  Each test script:
 #   . "$(dirname "$0")/lib.sh"
 #   ok "name" cmd...         runs cmd; ok if it exits 0
+#   fails "name" [-m REGEX] cmd...  ok if cmd fails (for the reason REGEX matches)
 #   check "name" COND_STATUS  (use: check "name" $?)
 #   skip "name" "reason"
 #   make_bundle DIR [jq-filter]   a bundle on the built-in image, config from `glass-runtime spec`
@@ -33,11 +34,33 @@ ok() {
 		printf '%s\n' "$out" | sed 's/^/#   /' | head -40
 	fi
 }
-# fails NAME CMD...: pass when CMD exits non-zero.
+# fails NAME [-m REGEX] CMD...: the one way to expect a failure.  Pass when
+# CMD exits non-zero and, with -m, when its output (stdout and stderr, left
+# in $FAIL_OUT for further checks) matches REGEX: the specific reason, so
+# that a failure for any other cause does not pass.  CMD runs in this shell
+# (a function may set variables).
 fails() {
-	local name=$1
+	local name=$1 re='' rc out
 	shift
-	if "$@" >/dev/null 2>&1; then not_ok_line "$name (unexpectedly succeeded)"; else ok_line "$name"; fi
+	if [ "${1:-}" = -m ]; then
+		re=$2
+		shift 2
+	fi
+	out=$(mktemp "${TEST_TMP:-/tmp}/fails.XXXXXX")
+	"$@" >"$out" 2>&1
+	rc=$?
+	FAIL_OUT=$(cat "$out")
+	rm -f "$out"
+	if [ "$rc" -eq 0 ]; then
+		not_ok_line "$name (unexpectedly succeeded)"
+		printf '%s\n' "$FAIL_OUT" | sed 's/^/#   /' | head -20
+	elif [ -n "$re" ] && ! [[ $FAIL_OUT =~ $re ]]; then
+		not_ok_line "$name (failed, but not for the expected reason)"
+		echo "#   got (status $rc): '$(printf '%s' "$FAIL_OUT" | head -c 2000)'"
+		echo "#   want match: '$re'"
+	else
+		ok_line "$name"
+	fi
 }
 # is NAME GOT WANT
 is() {

@@ -326,11 +326,7 @@ refuse() {
 	local name=$1 filter=$2 field=$3 out
 	b=$TEST_TMP/$name
 	make_bundle_cmd "$b" true "$filter"
-	out=$(R run --bundle "$b" "$name" </dev/null 2>&1)
-	local rc=$?
-	[ $rc -ne 0 ] && [[ $out == *"$field"* ]]
-	check "refused, naming $field" $?
-	[ $rc -ne 0 ] || echo "#   $out"
+	fails "refused, naming $field" -m "$(sed 's/[][\.*^$()+?{}|]/\\&/g' <<<"$field")" R run --bundle "$b" "$name" </dev/null
 	[ -z "$(leftovers "$name")" ]
 	check "$name: nothing left behind" $?
 }

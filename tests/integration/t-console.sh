@@ -66,9 +66,8 @@ ok "nothing left" nothing_left "$c"
 
 # --- a terminal without a console socket cannot be detached
 set_args "$B" $P --only pid
-err=$(R create --bundle "$B" "$ID-c" </dev/null 2>&1 >/dev/null)
-check "create with terminal:true and no --console-socket fails" $((!$?))
-like "the message says a console socket is needed" "$err" "console.socket|console-socket"
+fails "create with terminal:true and no --console-socket fails" R create --bundle "$B" "$ID-c" </dev/null
+like "the message says a console socket is needed" "$FAIL_OUT" "console.socket|console-socket"
 ok "nothing left" nothing_left "$ID-c"
 
 # --- run in a real terminal: interactive, exit code relayed

@@ -16,12 +16,9 @@ mounts_before=$(host_mounts)
 fails_clean() {
 	local name=$1 id=$2 re=$3 err rc
 	shift 3
-	err=$(timeout 30 "$@" 2>&1 >/dev/null </dev/null)
-	rc=$?
-	[ $rc -ne 0 ] && [ $rc -ne 124 ]
-	check "$name: exits non-zero (status $rc)" $?
-	like "$name: the message says what and where" "$err" "$re"
-	[ "$(grep -c . <<<"$err")" -le 12 ]
+	fails "$name: exits non-zero" timeout 30 "$@" </dev/null
+	like "$name: the message says what and where" "$FAIL_OUT" "$re"
+	[ "$(grep -c . <<<"$FAIL_OUT")" -le 12 ]
 	check "$name: the message is short (no stack of noise)" $?
 	ok "$name: nothing left behind" nothing_left "$id"
 	ok "$name: no state for $id" test ! -e "$STATE/$id"
@@ -78,11 +75,8 @@ fails_clean "missing rootfs" "$ID-4" "no-such-rootfs" \
 for verb in state start kill delete exec; do
 	args=("$verb" "$ID-nosuch")
 	[ "$verb" = exec ] && args+=(/bin/true)
-	err=$(R "${args[@]}" 2>&1 </dev/null)
-	rc=$?
-	[ $rc -ne 0 ]
-	check "$verb of an unknown id fails" $?
-	like "$verb of an unknown id: \"does not exist\"" "$err" "does not exist"
+	fails "$verb of an unknown id fails" R "${args[@]}" </dev/null
+	like "$verb of an unknown id: \"does not exist\"" "$FAIL_OUT" "does not exist"
 done
 fails "an id with a slash is refused" R create --bundle "$TEST_TMP/badfield" "../$ID-evil"
 ok "an id with a slash leaves nothing outside the root" test ! -e "$TEST_TMP/$ID-evil"
@@ -95,13 +89,11 @@ c=$ID-5
 on_exit cleanup_container "$c"
 R create --bundle "$b" "$c" </dev/null >/dev/null 2>&1
 pid=$(pid_of "$c")
-err=$(R create --bundle "$b" "$c" 2>&1 </dev/null >/dev/null)
-check "create of a duplicate id fails" $((!$?))
-like "duplicate id: the message says it exists" "$err" "exists|already"
+fails "create of a duplicate id fails" R create --bundle "$b" "$c" </dev/null
+like "duplicate id: the message says it exists" "$FAIL_OUT" "exists|already"
 is "duplicate id: the first container is still created" "$(status "$c")" created
 is "duplicate id: with the same pid" "$(pid_of "$c")" "$pid"
-err=$(R run --bundle "$b" "$c" 2>&1 </dev/null >/dev/null)
-check "run of a duplicate id fails" $((!$?))
+fails "run of a duplicate id fails" -m "exists|already" R run --bundle "$b" "$c" </dev/null
 is "duplicate id (run): the first container is still created" "$(status "$c")" created
 R delete --force "$c"
 ok "the first container deletes cleanly" nothing_left "$c"
@@ -139,9 +131,8 @@ fails_clean "missing createContainer hook binary" "$ID-9" "/nonexistent/hook" \
 # --- an executable that does not exist: create succeeds or fails, start/run fails clearly
 b=$TEST_TMP/noexec
 make_bundle "$b" '.process.args = ["/no/such/program"]'
-err=$(R run --bundle "$b" "$ID-10" 2>&1 </dev/null >/dev/null)
-check "run of a missing program fails" $((!$?))
-like "the message names the program" "$err" "/no/such/program"
+fails "run of a missing program fails" R run --bundle "$b" "$ID-10" </dev/null
+like "the message names the program" "$FAIL_OUT" "/no/such/program"
 ok "run of a missing program leaves nothing" nothing_left "$ID-10"
 
 # --- no mount of this test's files left on the host

@@ -25,9 +25,7 @@ done
 "$RUNTIME" --root "$GLASS_ROOT/runtime" kill sig KILL >/dev/null 2>&1
 wait $spid
 is "killed by signal 9: 128+9" $? 137
-RUN --rm busybox /nonexistent >/dev/null 2>&1
-rc=$?
-check "a missing command fails (non-zero)" $((rc == 0))
+fails "a missing command fails, naming it" -m '/nonexistent' RUN --rm busybox /nonexistent
 is "-e sets the environment" "$(RUN --rm -e FOO=bar -e PATH=/bin busybox sh -c 'echo $FOO $PATH' 2>/dev/null)" "bar /bin"
 is "-w sets the working directory" "$(RUN --rm -w /etc busybox pwd 2>/dev/null)" /etc
 G bundle -u nobody busybox "$TEST_TMP/ub" >/dev/null 2>&1
@@ -40,9 +38,7 @@ else
 	is "-u uid:gid inside the container" "$out" 1000:1001
 fi
 like "-u of an unknown user is an error" "$(RUN --rm -u nosuchuser busybox true 2>&1)" "not found in the image"
-RUN --rm --read-only busybox touch /x >/dev/null 2>&1
-rc=$?
-check "--read-only: / is not writable" $((rc == 0))
+fails "--read-only: / is not writable" -m 'Read-only file system' RUN --rm --read-only busybox touch /x
 is "hostname defaults to the container name" "$(RUN --rm --name hn1 busybox hostname 2>/dev/null)" hn1
 is "the rootfs is an overlay mount" "$(RUN --rm busybox sh -c "grep ' / / ' /proc/self/mountinfo | grep -o ' - overlay '" 2>/dev/null)" " - overlay "
 

@@ -17,8 +17,7 @@ log_has() {
 	jq -r 'select(.level == "error") | .msg' "$file" | grep -qE -- "$re"
 }
 
-R --log "$L" --log-format json state "$ID-nosuch" >/dev/null 2>&1
-check "state of an unknown id with --log exits non-zero" $((!$?))
+fails "state of an unknown id with --log exits non-zero" R --log "$L" --log-format json state "$ID-nosuch"
 ok "the log is JSON lines" jq -e . "$L"
 ok "an error line says: does not exist" log_has "$L" "does not exist"
 is "error lines carry level, msg and time" "$(jq -r 'select(.level == "error") | [has("level"), has("msg"), has("time")] | all' "$L" | sort -u)" true
@@ -30,22 +29,19 @@ set_args "$B" /bin/true
 on_exit cleanup_container "$ID-a"
 R create --bundle "$B" "$ID-a" </dev/null >/dev/null 2>&1 && R start "$ID-a" </dev/null >/dev/null 2>&1
 wait_status "$ID-a" stopped 10
-R --log "$L" --log-format json kill "$ID-a" TERM >/dev/null 2>&1
-check "kill of a stopped container with --log exits non-zero" $((!$?))
+fails "kill of a stopped container with --log exits non-zero" R --log "$L" --log-format json kill "$ID-a" TERM
 ok "an error line says: container not running" log_has "$L" "not running"
 R delete "$ID-a" >/dev/null 2>&1
 
 : >"$L"
 b=$TEST_TMP/bad
 make_bundle "$b" '.process.rlimits = [{"type": "RLIMIT_FOO", "hard": 1, "soft": 1}]'
-R --log "$L" --log-format json run --bundle "$b" "$ID-b" </dev/null >/dev/null 2>&1
-check "run of a bad config with --log exits non-zero" $((!$?))
+fails "run of a bad config with --log exits non-zero" R --log "$L" --log-format json run --bundle "$b" "$ID-b" </dev/null
 ok "the error line names the field" log_has "$L" 'process\.rlimits\[0\]\.type.*RLIMIT_FOO'
 ok "the log stays JSON lines after a container error" jq -e . "$L"
 
 T=$TEST_TMP/log.txt
-R --log "$T" --log-format text delete "$ID-nosuch2" >/dev/null 2>&1
-check "delete of an unknown id with a text log exits non-zero" $((!$?))
+fails "delete of an unknown id with a text log exits non-zero" R --log "$T" --log-format text delete "$ID-nosuch2"
 like "the text log says: does not exist" "$(cat "$T")" "does not exist"
 
 : >"$L"

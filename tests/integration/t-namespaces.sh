@@ -69,8 +69,9 @@ else
 	not_ok_line "a detached container to join runs"
 fi
 R delete --force "$ID-host" >/dev/null 2>&1
-out=$(probe_in '.linux.namespaces |= map(if .type == "network" then .path = "/nonexistent/netns" else . end)' --only ns 2>&1)
-check "joining a namespace path that does not exist fails" $((!$?))
+fails "joining a namespace path that does not exist fails ENOENT, naming the namespace's path" \
+	-m '"/nonexistent/netns".*No such file or directory.*linux\.namespaces\[type=network\]\.path' \
+	probe_in '.linux.namespaces |= map(if .type == "network" then .path = "/nonexistent/netns" else . end)' --only ns
 
 # --- user namespace with mappings
 USERNS='.linux.namespaces += [{"type":"user"}] | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}] | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]'

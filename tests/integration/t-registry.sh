@@ -163,10 +163,8 @@ fpid=$!
 on_exit "kill $fpid"
 for _ in $(seq 50); do [ -s "$TEST_TMP/fport" ] && break; sleep 0.1; done
 F=127.0.0.1:$(cat "$TEST_TMP/fport")
-out=$(G pull --tls-verify=false "$F/bad/img:v1" 2>&1)
-rc=$?
-check "a corrupted layer fails the pull" $((rc == 0))
-like "the error names the digest mismatch" "$out" "$layer2.*(digest|received)"
+fails "a corrupted layer fails the pull" -m "$layer2" G pull --tls-verify=false "$F/bad/img:v1"
+like "the error names the digest mismatch" "$FAIL_OUT" "$layer2.*(digest|received)"
 check "the corrupted blob is not in the store" "$([ ! -e "$GLASS_ROOT/store/blobs/sha256/${layer2#sha256:}" ]; echo $?)"
 check "no partial file of the bad blob is left" "$([ ! -e "$GLASS_ROOT/store/ingest/${layer2#sha256:}.partial" ]; echo $?)"
 is "no image was named" "$(G image ls -q)" ""

@@ -271,11 +271,8 @@ check "no mount left on the host" $?
 # --- proc over a symlink is refused
 b=$(new_bundle '.' copy)
 rmdir "$b/rootfs/proc" && ln -s /tmp "$b/rootfs/proc"
-out=$(in_ct "$b" 'true')
-rc=$?
-[ $rc -ne 0 ]
-check "proc on a /proc that is a symlink: the run fails" $?
-like "... saying why" "$out" 'mounts\[0\].*symlink'
+fails "proc on a /proc that is a symlink: the run fails" in_ct "$b" 'true'
+like "... saying why" "$FAIL_OUT" 'mounts\[0\].*symlink'
 nothing_left "$ID-${b##*.}"
 check "... and leaves nothing behind" $?
 
@@ -288,17 +285,13 @@ is "sysctl kernel.shmmax (ipc namespace)" "$(val "$out" shmmax)" 12345678
 is "sysctl kernel.domainname (uts namespace)" "$(val "$out" dom)" glass.test
 is "the host's ip_forward is unchanged" "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_fwd"
 b=$(new_bundle '.linux.sysctl = {"kernel.panic": "5"}')
-out=$(in_ct "$b" 'true')
-[ $? -ne 0 ]
-check "a sysctl that is not namespaced is refused" $?
-like "... naming linux.sysctl.kernel.panic" "$out" 'linux\.sysctl\.kernel\.panic.*not a namespaced sysctl'
+fails "a sysctl that is not namespaced is refused" in_ct "$b" 'true'
+like "... naming linux.sysctl.kernel.panic" "$FAIL_OUT" 'linux\.sysctl\.kernel\.panic.*not a namespaced sysctl'
 nothing_left "$ID-${b##*.}"
 check "... and leaves nothing behind" $?
 b=$(new_bundle '.linux.namespaces |= map(select(.type != "network")) | .linux.sysctl = {"net.ipv4.ip_forward": "1"}')
-out=$(in_ct "$b" 'true')
-[ $? -ne 0 ]
-check "net.* without a network namespace is refused" $?
-like "... saying a network namespace is needed" "$out" 'linux\.sysctl\.net\.ipv4\.ip_forward.*network namespace'
+fails "net.* without a network namespace is refused" in_ct "$b" 'true'
+like "... saying a network namespace is needed" "$FAIL_OUT" 'linux\.sysctl\.net\.ipv4\.ip_forward.*network namespace'
 
 # --- tmpfs over a directory: its mode (no mode= given), tmpcopyup
 # The directory a tmpfs covers is a bind mount of a host tree here, made

@@ -7,6 +7,7 @@
 #include "../../src/lib/util.h"
 #include "tap.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -121,12 +122,13 @@ static void test_conversions(void)
 	           v == 3,
 	       "keyed file lookup");
 	TAP_OK(!glass_cg_keyed("nr_periods 5\n", "nr_per", &v), "keyed lookup needs the whole key");
-	char *line = NULL;
-	struct glass_err *err = NULL;
-	TAP_OK(glass_cg_rdma_line("mlx5_1", "{\"hcaHandles\":3,\"hcaObjects\":10000}", &line,
-	                          &err) == 0 &&
-	           strcmp(line, "mlx5_1 hca_handle=3 hca_object=10000") == 0,
-	       "rdma line");
+	struct glass_rdma_limit rl = {(char *)"mlx5_1", true, true, 3, 10000};
+	char *line = glass_cg_rdma_line(&rl);
+	TAP_OK(strcmp(line, "mlx5_1 hca_handle=3 hca_object=10000") == 0, "rdma line: %s", line);
+	free(line);
+	rl.has_hca_handles = false;
+	line = glass_cg_rdma_line(&rl);
+	TAP_OK(strcmp(line, "mlx5_1 hca_object=10000") == 0, "rdma line, objects only: %s", line);
 	free(line);
 }
 
@@ -195,10 +197,24 @@ static void test_roundtrip(void)
 	free(txt);
 	TAP_OK(glass_cgroup_freeze(cg, true, &err) == 0 && glass_cgroup_is_frozen(cg), "freeze");
 	TAP_OK(glass_cgroup_freeze(cg, false, &err) == 0 && !glass_cgroup_is_frozen(cg), "thaw");
-	char *stats = glass_cgroup_stats_json(cg, &err);
-	TAP_OK(stats && strstr(stats, "\"pids\":{\"current\":1"), "stats: %s",
-	       stats ? "pids.current 1" : "none");
-	free(stats);
+	struct glass_cgroup_stats stats;
+	TAP_OK(glass_cgroup_stats(cg, &stats, &err) == 0 && stats.pids.present &&
+	           stats.pids.current == 1 && stats.pids.limit == 42,
+	       "stats: pids current 1, limit 42 (%llu, %llu)",
+	       (unsigned long long)stats.pids.current, (unsigned long long)stats.pids.limit);
+	TAP_OK(mh < 0 || (stats.memory.present && stats.memory.usage.present &&
+	                  stats.memory.usage.limit == 64 << 20 && stats.memory.nraw > 0),
+	       "stats: memory usage with the 64 MiB limit and memory.stat's counters");
+	glass_cgroup_stats_clear(&stats);
+	/* A signal the kernel refuses (EINVAL) is an error, also for a caller
+	 * that passes no error pointer (delete does). */
+	TAP_OK(glass_cgroup_kill(cg, 100, NULL) == -1,
+	       "kill: a refused signal fails with err NULL");
+	TAP_OK(glass_cgroup_kill(cg, 100, &err) == -1 && err && err->errnum == EINVAL,
+	       "kill: a refused signal is EINVAL in the error");
+	glass_err_free(&err);
+	TAP_OK(kill(child, 0) == 0 && !glass_cgroup_is_frozen(cg),
+	       "kill: the child lives on, thawed, after a refused signal");
 	/* Reopen from the saved path and destroy: kills the child, removes dirs. */
 	struct glass_cgroup *cg2 = NULL;
 	TAP_OK(glass_cgroup_open(glass_cgroup_path(cg), &cg2, &err) == 0, "reopen from saved path");

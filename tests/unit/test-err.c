@@ -13,6 +13,25 @@ static int failing_op(struct glass_err **err)
 	                       "/r/.old");
 }
 
+/* glass_err_move: the one way an error goes up from a local. */
+static void test_move(void)
+{
+	struct glass_err *e = NULL, *dst = NULL;
+	glass_err_new(&e, ENOENT, "open(\"a\")");
+	errno = EBUSY;
+	TAP_OK(glass_err_move(NULL, &e) == -1 && e == NULL && errno == EBUSY,
+	       "move to NULL frees the error, keeps errno");
+	glass_err_new(&e, ENOENT, "open(\"b\")");
+	glass_err_new(&dst, EPERM, "old");
+	TAP_OK(glass_err_move(&dst, &e) == -1 && e == NULL && dst && dst->errnum == ENOENT &&
+	           strcmp(dst->op, "open(\"b\")") == 0,
+	       "move replaces (and frees) what the destination held");
+	TAP_OK(glass_err_move(&dst, &e) == -1 && dst && dst->errnum == ENOENT,
+	       "moving an empty error leaves the destination as it was");
+	glass_err_free(&dst);
+	TAP_OK(glass_err_move(NULL, NULL) == -1, "move(NULL, NULL) is safe");
+}
+
 int main(void)
 {
 	struct glass_err *err = NULL;
@@ -50,5 +69,6 @@ int main(void)
 	TAP_OK(glass_err_ctx(&err, "nothing") == -1 && err == NULL, "ctx on no error is a no-op");
 	free(s);
 	free(j);
+	test_move();
 	return tap_done();
 }

@@ -556,8 +556,10 @@ static void test_full(void)
 	TAP_OK(r->network.has_class_id && r->network.class_id == 1048577 &&
 	           r->network.npriorities == 1 && r->network.priorities[0].priority == 5,
 	       "resources.network");
-	TAP_OK(r->nrdma == 1 && strstr(r->rdma[0].value, "\"hcaObjects\":10000"),
-	       "resources.rdma: %s", r->nrdma ? r->rdma[0].value : "");
+	TAP_OK(r->nrdma == 1 && strcmp(r->rdma[0].device, "mlx5_1") == 0 &&
+	           r->rdma[0].has_hca_handles && r->rdma[0].hca_handles == 3 &&
+	           r->rdma[0].has_hca_objects && r->rdma[0].hca_objects == 10000,
+	       "resources.rdma: typed, %s", r->nrdma ? r->rdma[0].device : "none");
 	TAP_OK(r->nunified == 1 && strcmp(r->unified[0].value, "max") == 0, "resources.unified");
 	TAP_OK(l->seccomp.present && l->seccomp.has_default_errno_ret &&
 	           l->seccomp.default_errno_ret == 38 && l->seccomp.narchitectures == 2 &&
@@ -884,7 +886,8 @@ static void test_default(bool have_specs)
 
 static void test_features(bool have_specs)
 {
-	char *j = glass_spec_features_json();
+	struct glass_features_host host = {false, false};
+	char *j = glass_spec_features_json(&host);
 	struct json_object *doc = NULL, *l, *v;
 	bool ok;
 

@@ -1,7 +1,7 @@
 /* Unit tests of the trace stream: BEGIN/END pairing, JSON rendering, the
  * recent-events ring, step answers from a control fd, and relaying a
  * child's events over the sync socket. */
-#include "sync.h"
+#include "container-internal.h"
 #include "sys.h"
 #include "tap.h"
 #include "trace.h"
@@ -31,7 +31,7 @@ static int child_main(int fd)
 	glass_trace_phase("child");
 	glass_sys_chdir("/", "process.cwd", NULL);
 	glass_sys_chdir("/nonexistent-glass", "process.cwd", NULL);
-	glass_sync_send(fd, GLASS_SYNC_USER, "done", 4);
+	glass_sync_send(fd, GLASS_SYNC_USER, "done", 4, NULL);
 	return 0;
 }
 
@@ -84,7 +84,7 @@ int main(void)
 		_exit(child_main(sp[1]));
 	}
 	close(sp[1]);
-	TAP_OK(glass_sync_expect(sp[0], GLASS_SYNC_USER, NULL, 0, NULL, &err) == 0,
+	TAP_OK(glass_container_sync_expect(sp[0], GLASS_SYNC_USER, NULL, 0, NULL, &err) == 0,
 	       "parent receives the child's message after its trace events");
 	TAP_OK(nseen == 4 && strcmp(seen[0].phase, "child") == 0 && seen[0].pid == pid,
 	       "child's events reached the parent's sink (%d)", nseen);
