@@ -1,5 +1,6 @@
 /* glass-runtime exec: a new process in a running container (runc's flags:
- * a process.json with --process, or the command after the ID). */
+ * a process.json with --process, or the command after the ID).  Exit
+ * status: the process's, or 255 when the exec itself failed (runc's). */
 #include "container.h"
 #include "runtime.h"
 #include "state.h"
@@ -9,6 +10,10 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+
+/* runc's code for a failed exec, so that it cannot be taken for the
+ * process's own exit status 1. */
+#define EXEC_FAILED 255
 
 enum {
 	O_PROCESS = 'p',
@@ -128,7 +133,8 @@ static int parse_flags(struct runtime_ctx *ctx, int argc, char **argv, struct ex
 			a->gids = xrealloc(a->gids, (a->ngids + 1) * sizeof(uint32_t));
 			if (glass_spec_parse_id_arg(optarg, "--additional-gids", &a->gids[a->ngids],
 			                            &err) < 0) {
-				*status = runtime_fail(ctx, &err);
+				runtime_fail(ctx, &err);
+				*status = EXEC_FAILED;
 				return -1;
 			}
 			a->ngids++;
@@ -260,9 +266,10 @@ int cmd_exec(struct runtime_ctx *ctx, int argc, char **argv)
 		a.opts.tty = p.terminal;
 		r = glass_container_exec(ctx->root, id, &p, &a.opts, &pid, &code, &err);
 	}
-	if (r < 0)
-		rc = runtime_fail(ctx, &err);
-	else if (r == 0)
+	if (r < 0) {
+		runtime_fail(ctx, &err);
+		rc = EXEC_FAILED;
+	} else if (r == 0)
 		rc = a.opts.detach ? 0 : code;
 	glass_process_clear(&fileproc);
 	glass_state_free(st);
