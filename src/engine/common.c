@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static bool is_dir(const char *p)
 {
@@ -158,4 +161,93 @@ int engine_image_get(struct glass_store *s, const char *ref, const struct engine
 	if (engine_pull(s, ref, pull, &name, err) < 0)
 		return -1;
 	return glass_image_find(s, name, img, err);
+}
+
+int engine_run_quiet(char *const argv[], struct glass_err **err)
+{
+	int pfd[2], status = 0;
+	char buf[1024];
+	size_t len = 0;
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return glass_err_new(err, errno, "pipe2()");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return glass_err_new(err, errno, "fork()");
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(pfd[1], 2);
+		signal(SIGPIPE, SIG_DFL);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (ssize_t n; (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) != 0;)
+		if (n > 0)
+			len += (size_t)n;
+		else if (errno != EINTR || len >= sizeof(buf) - 1)
+			break;
+	close(pfd[0]);
+	buf[len] = '\0';
+	while (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (WIFSIGNALED(status))
+		return glass_err_new(err, EIO, "%s: killed by signal %d%s%s", prog,
+		                     WTERMSIG(status), len ? ": " : "", buf);
+	return glass_err_new(err, EIO, "%s: exit status %d%s%s", prog,
+	                     WEXITSTATUS(status), len ? ": " : "", buf);
+}
+
+static volatile pid_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+char *engine_runtime_root(void)
+{
+	const char *g = getenv("GLASS_ROOT");
+	if (g && *g)
+		return xasprintf("%s/runtime", g);
+	return xstrdup("/run/glass-runtime");
+}
+
+/* Runs glass-runtime with argv, stdio inherited; returns its exit status
+ * mapped docker's way, or -1 with err when it could not be started. */
+int engine_run_runtime(char *const argv[], struct glass_err **err)
+{
+	struct sigaction sa = {.sa_handler = forward}, old[4];
+	const int sigs[4] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	int status;
+	pid_t pid = fork();
+	if (pid < 0)
+		return glass_err_new(err, errno, "fork()");
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL); /* ignored dispositions survive execve */
+		execv(argv[0], argv);
+		fprintf(stderr, "glass: execv(\"%s\"): %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	for (int i = 0; i < 4; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	child_pid = 0;
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
 }

@@ -61,4 +61,9 @@ char *engine_runtime_root(void);
  * its exit status (128+N for signal N), or -1 when it could not start. */
 int engine_run_runtime(char *const argv[], struct glass_err **err);
 
+/* Runs a program with stdin and stdout on /dev/null and its stderr
+ * captured: 0 when it exits 0, else -1 with *err saying how it ended and
+ * what it printed. */
+int engine_run_quiet(char *const argv[], struct glass_err **err);
+
 #endif

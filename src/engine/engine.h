@@ -7,6 +7,8 @@
 
 #include "err.h"
 
+#include <stdbool.h>
+
 /* Prints the error as "glass: ..." and frees it; returns 1. */
 int engine_fail(struct glass_err **err);
 /* Prints "glass VERB: MESSAGE" plus a usage line; returns 125. */
@@ -15,6 +17,25 @@ int engine_usage(const char *usage, const char *fmt, ...) __attribute__((format(
  * the built-in rootfs), from /proc/self/exe.  Static storage. */
 const char *engine_exe_dir(void);
 
+/* Tells engine_usage() that `VERB --help` was asked (main.c). */
+void engine_set_help_asked(bool asked);
+
+int cmd_create(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_container_prune(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_images(int argc, char **argv);
 int cmd_pull(int argc, char **argv);

@@ -23,10 +23,29 @@ struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	bool container; /* also `glass container VERB` */
 };
 
+static int cmd_container(int argc, char **argv);
+
 static const struct verb verbs[] = {
-    {"run", cmd_run, "run a command in a new container from an image"},
+    {"run", cmd_run, "run a command in a new container from an image", true},
+    {"create", cmd_create, "create a container from an image without starting it", true},
+    {"start", cmd_start, "start created or stopped containers", true},
+    {"ps", cmd_ps, "list containers", true},
+    {"logs", cmd_logs, "print (or follow) a container's output", true},
+    {"exec", cmd_exec, "run a command in a running container", true},
+    {"attach", cmd_attach, "attach to a running container's stdio (detach: ctrl-p ctrl-q)", true},
+    {"stop", cmd_stop, "stop containers (signal, then SIGKILL after a timeout)", true},
+    {"kill", cmd_kill, "send a signal to containers", true},
+    {"restart", cmd_restart, "stop and start containers", true},
+    {"rm", cmd_rm, "remove containers", true},
+    {"inspect", cmd_inspect, "print containers' details as JSON", true},
+    {"wait", cmd_wait, "wait for containers to exit; print their exit codes", true},
+    {"pause", cmd_pause, "freeze every process of containers", true},
+    {"unpause", cmd_unpause, "thaw paused containers", true},
+    {"rename", cmd_rename, "rename a container", true},
+    {"container", cmd_container, "manage containers: ls prune and the verbs above"},
     {"pull", cmd_pull, "pull an image from a registry"},
     {"images", cmd_images, "list images (same as `image ls`)"},
     {"image", cmd_image, "manage images: ls inspect rm prune import export pull"},
@@ -37,50 +56,23 @@ static const struct verb verbs[] = {
     {"lab", cmd_lab, "the interactive lab in the browser"},
 };
 
-int engine_fail(struct glass_err **err)
+/* `glass container VERB`: docker's management-command spelling. */
+static int cmd_container(int argc, char **argv)
 {
-	glass_err_report("glass", *err, -1, 0);
-	glass_err_free(err);
-	return 1;
-}
-
-/* True while a verb runs for `glass VERB --help`.  A verb that does not
- * parse --help itself rejects it as an unknown option through
- * engine_usage(), which then prints the usage on stdout and succeeds: every
- * verb answers --help (the man page and completions are made from it). */
-static bool help_asked;
-
-int engine_usage(const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-	if (help_asked && usage) {
-		printf("usage: %s\n", usage);
-		return 0;
-	}
-	va_start(ap, fmt);
-	fputs("glass: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	if (usage)
-		fprintf(stderr, "usage: %s\n", usage);
-	return 125;
-}
-
-const char *engine_exe_dir(void)
-{
-	static char dir[PATH_MAX];
-	if (!dir[0]) {
-		ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-		if (n <= 0)
-			snprintf(dir, sizeof(dir), ".");
-		else
-			dir[n] = '\0';
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir)
-			*slash = '\0';
-	}
-	return dir;
+	static const char use[] = "glass container ls|prune|VERB [ARGS...] (VERB: run create start "
+	                          "ps logs exec attach stop kill restart rm inspect wait pause "
+	                          "unpause rename)";
+	if (argc < 2)
+		return engine_usage(use, "container: no verb given");
+	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)
+		return cmd_ps(argc - 1, argv + 1);
+	if (strcmp(argv[1], "prune") == 0)
+		return cmd_container_prune(argc - 1, argv + 1);
+	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
+		if (strcmp(argv[1], verbs[v].name) == 0 && verbs[v].fn != cmd_container &&
+		    verbs[v].container)
+			return verbs[v].fn(argc - 1, argv + 1);
+	return engine_usage(use, "container: unknown verb \"%s\"", argv[1]);
 }
 
 static void usage(FILE *f)
@@ -146,8 +138,8 @@ int main(int argc, char **argv)
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
 		if (strcmp(argv[i], verbs[v].name) != 0)
 			continue;
-		help_asked = i + 1 < argc &&
-		             (strcmp(argv[i + 1], "--help") == 0 || strcmp(argv[i + 1], "-h") == 0);
+		engine_set_help_asked(i + 1 < argc && (strcmp(argv[i + 1], "--help") == 0 ||
+		                                       strcmp(argv[i + 1], "-h") == 0));
 		int rc = verbs[v].fn(argc - i, argv + i);
 		glass_trace_finish();
 		return rc;

@@ -15,6 +15,8 @@
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
 
 int64_t glass_parse_size(const char *s)
 {
@@ -169,6 +171,112 @@ static struct json_object *obj(struct json_object *parent, const char *key)
 	return o;
 }
 
+/* A capability name as the runtime spells it: CAP_X (docker takes X too). */
+static char *cap_norm(const char *name)
+{
+	char *c = strncasecmp(name, "CAP_", 4) == 0 ? xstrdup(name) : xasprintf("CAP_%s", name);
+	for (char *p = c; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return c;
+}
+
+static bool in_list(char **list, const char *cap)
+{
+	for (char **p = list; p && *p; p++) {
+		cleanup_free char *n = cap_norm(*p);
+		if (strcmp(n, "CAP_ALL") == 0 || strcmp(n, cap) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The engine's containers get Docker's default capability set (14
+ * caps), not the runtime spec's minimal three, then --cap-add and
+ * --cap-drop (ALL in either, drop winning as in docker); --privileged
+ * has every capability the kernel knows.  The default seccomp profile is
+ * later computed for exactly the bounding set written here. */
+static int set_caps(struct json_object *proc, const struct glass_bundle_opts *o,
+                    struct glass_err **err)
+{
+	size_t ndef = 0;
+	const int *def = glass_seccomp_default_caps(&ndef);
+	struct json_object *list = json_object_new_array();
+	for (char **p = o->cap_add; p && *p; p++) {
+		cleanup_free char *n = cap_norm(*p);
+		if (strcmp(n, "CAP_ALL") != 0 && glass_cap_from_name(n) < 0) {
+			json_object_put(list);
+			return glass_err_new(err, EINVAL, "--cap-add: unknown capability \"%s\"", *p);
+		}
+	}
+	for (int cap = 0; cap <= 63; cap++) {
+		const char *name = glass_cap_name(cap);
+		bool dflt = false;
+		if (!name)
+			continue;
+		for (size_t i = 0; i < ndef; i++)
+			dflt = dflt || def[i] == cap;
+		/* privileged: what this process may still hand on (a host whose
+		 * bounding set lacks one, as here CAP_SYS_RESOURCE, cannot) */
+		bool priv = o->privileged && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1;
+		bool keep = priv || dflt || in_list(o->cap_add, name);
+		if (!o->privileged && in_list(o->cap_drop, name))
+			keep = false;
+		if (keep)
+			json_object_array_add(list, json_object_new_string(name));
+	}
+	struct json_object *c = json_object_new_object();
+	const char *sets[] = {"bounding", "effective", "permitted"};
+	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
+		json_object_object_add(c, sets[s],
+		                       s + 1 < sizeof(sets) / sizeof(sets[0]) ? json_object_get(list)
+		                                                              : list);
+	json_object_object_add(proc, "capabilities", c);
+	return 0;
+}
+
+/* --pids-limit, --security-opt, --privileged and --init's bind mount. */
+static int set_security(struct json_object *cfg, struct json_object *proc, struct json_object *lin,
+                        const struct glass_bundle_opts *o, struct glass_err **err)
+{
+	if (o->pids_limit > 0)
+		json_object_object_add(obj(obj(lin, "resources"), "pids"), "limit",
+		                       json_object_new_int64(o->pids_limit));
+	json_object_object_add(proc, "noNewPrivileges",
+	                       json_object_new_boolean(o->no_new_privileges));
+	if (o->privileged) {
+		json_object_object_del(lin, "maskedPaths");
+		json_object_object_del(lin, "readonlyPaths");
+	}
+	if (o->seccomp_file) {
+		size_t len;
+		cleanup_free char *text = read_file_at(AT_FDCWD, o->seccomp_file, &len);
+		struct json_object *prof = text ? json_tokener_parse(text) : NULL;
+		if (!prof || !json_object_is_type(prof, json_type_object)) {
+			json_object_put(prof);
+			return glass_err_new(err, text ? EINVAL : errno,
+			                     "--security-opt seccomp=%s: %s", o->seccomp_file,
+			                     text ? "not a JSON object" : "cannot read");
+		}
+		json_object_object_add(lin, "seccomp", prof);
+	}
+	if (o->init_path) {
+		struct json_object *mounts = NULL, *m = json_object_new_object(),
+		                   *opts = json_object_new_array();
+		if (!json_object_object_get_ex(cfg, "mounts", &mounts)) {
+			mounts = json_object_new_array();
+			json_object_object_add(cfg, "mounts", mounts);
+		}
+		json_object_object_add(m, "destination", json_object_new_string(GLASS_BUNDLE_INIT));
+		json_object_object_add(m, "type", json_object_new_string("bind"));
+		json_object_object_add(m, "source", json_object_new_string(o->init_path));
+		json_object_array_add(opts, json_object_new_string("bind"));
+		json_object_array_add(opts, json_object_new_string("ro"));
+		json_object_object_add(m, "options", opts);
+		json_object_array_add(mounts, m);
+	}
+	return 0;
+}
+
 int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_host,
                        const struct glass_image *img, const struct glass_bundle_opts *o,
                        struct glass_err **err)
@@ -183,11 +291,15 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 		return glass_err_new(err, EINVAL, "default config.json does not parse");
 	proc = obj(cfg, "process");
 	args = json_object_new_array();
-	for (char **p = ic->entrypoint; p && *p; p++)
+	if (o->init_path)
+		json_object_array_add(args, json_object_new_string(GLASS_BUNDLE_INIT));
+	if (o->init_path)
+		json_object_array_add(args, json_object_new_string("--"));
+	for (char **p = o->entrypoint_set ? o->entrypoint : ic->entrypoint; p && *p; p++)
 		json_object_array_add(args, json_object_new_string(*p));
 	for (char **p = o->args ? o->args : ic->cmd; p && *p; p++)
 		json_object_array_add(args, json_object_new_string(*p));
-	if (json_object_array_length(args) == 0) {
+	if (json_object_array_length(args) == (o->init_path ? 2u : 0u)) {
 		json_object_put(args);
 		glass_err_field(err, EINVAL, "process.args",
 		                "the image has no Entrypoint or Cmd and no command was given");
@@ -246,27 +358,12 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 			                       json_object_new_int64((int64_t)(o->cpus * 100000)));
 		}
 	}
-	/* The engine's containers get Docker's default capability set (14
-	 * caps), not the runtime spec's minimal three; the seccomp profile
-	 * below is computed for exactly these. */
-	{
-		size_t ncaps = 0;
-		const int *caps = glass_seccomp_default_caps(&ncaps);
-		struct json_object *c = json_object_new_object();
-		const char *sets[] = {"bounding", "effective", "permitted"};
-		for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
-			struct json_object *list = json_object_new_array();
-			for (size_t i = 0; i < ncaps; i++)
-				json_object_array_add(
-				    list, json_object_new_string(glass_cap_name(caps[i])));
-			json_object_object_add(c, sets[s], list);
-		}
-		json_object_object_add(proc, "capabilities", c);
-	}
+	if (set_caps(proc, o, err) < 0 || set_security(cfg, proc, lin, o, err) < 0)
+		goto out;
 	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
 	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	final = NULL;
-	if (!o->no_seccomp) {
+	if (!o->no_seccomp && !o->privileged && !o->seccomp_file) {
 		final = glass_seccomp_with_default_profile(text, err);
 		if (!final)
 			goto out;

@@ -26,7 +26,20 @@ struct glass_bundle_opts {
 	double cpus;              /* 0 = no limit */
 	const char *cgroups_path; /* NULL: none */
 	bool no_seccomp;
+	/* docker run's security and process flags */
+	bool entrypoint_set;        /* --entrypoint given: `entrypoint` replaces the image's */
+	char **entrypoint;          /* NULL-terminated; empty clears it */
+	int64_t pids_limit;         /* 0 = no limit */
+	char **cap_add, **cap_drop; /* CAP_X or X names, "ALL"; NULL-terminated or NULL */
+	bool privileged;            /* every capability, no seccomp, no masked paths */
+	bool no_new_privileges;     /* --security-opt no-new-privileges */
+	const char *seccomp_file;   /* --security-opt seccomp=FILE: the linux.seccomp object */
+	const char *init_path;      /* host path bound at GLASS_BUNDLE_INIT, run as pid 1 */
 };
+
+/* Where --init's program appears inside the container. */
+#define GLASS_BUNDLE_INIT "/sbin/glass-init"
+
 
 /* Writes DIR/config.json for `img` with root.path = rootfs (absolute, or
  * relative to DIR).  `rootfs_host` is where the rootfs can be read now

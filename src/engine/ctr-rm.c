@@ -1,0 +1,146 @@
+/* ctr-rm: remove, rename, prune.
+ *
+ * Removal undoes create in reverse: the process (forced: SIGKILL through
+ * the shim, or, when the shim died, the runtime's `delete --force`, which
+ * kills what is left in the container's cgroup), the runtime's state and
+ * cgroup, the snapshot's mount and directory (the record with it), and
+ * the name.  glass-shim itself calls `glass rm -f ID` after the final exit
+ * of an --rm container; the status it wrote is final by then, so removal
+ * does not wait for that shim to go. */
+#include "client.h"
+#include "ctr.h"
+#include "snapshot.h"
+#include "util.h"
+
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static bool live(const struct ctr *c)
+{
+	return c->st.status == CTR_RUNNING || c->st.status == CTR_RESTARTING ||
+	       c->st.status == CTR_PAUSED;
+}
+
+/* The runtime's state and cgroup, when some are left (a dead shim, or one
+ * that is still on its way out). */
+static int runtime_delete(const struct ctr *c, struct glass_err **err)
+{
+	cleanup_free char *rroot = engine_runtime_root();
+	cleanup_free char *sdir = xasprintf("%s/%s", rroot, c->id);
+	if (access(sdir, F_OK) < 0)
+		return 0;
+	cleanup_free char *runtime = ctr_runtime(err);
+	if (!runtime)
+		return -1;
+	char *argv[] = {runtime, "--root", rroot, "delete", "--force", (char *)c->id, NULL};
+	struct glass_err *e = NULL;
+	if (engine_run_quiet(argv, &e) < 0 && access(sdir, F_OK) == 0)
+		return glass_err_move(err, &e);
+	glass_err_free(&e);
+	return 0;
+}
+
+/* A dead shim's orphan: the container's processes may still run. */
+static void kill_orphan(const struct ctr *c)
+{
+	if (c->st.status != CTR_DEAD)
+		return;
+	struct glass_shim_status ss = {0};
+	if (glass_shim_status(c->dir, &ss, NULL) == 0 && ss.pid > 0) {
+		cleanup_free char *p = xasprintf("/proc/%d/cgroup", (int)ss.pid);
+		cleanup_free char *cg = read_file_at(AT_FDCWD, p, NULL);
+		/* only the container's own pid, never a recycled pid */
+		if (cg && strstr(cg, c->id))
+			kill(ss.pid, SIGKILL);
+	}
+}
+
+static int remove_found(struct ctr *c, bool force, struct glass_err **err)
+{
+	struct glass_store *s = NULL;
+	if (live(c) && !force)
+		return glass_err_new(err, EBUSY,
+		                     "You cannot remove a running container %s. Stop the container "
+		                     "before attempting removal or force remove",
+		                     c->id);
+	if (live(c)) {
+		struct ctr_stop_opts so = {.timeout = 0};
+		ctr_unlock(c);
+		if (ctr_stop(c->id, &so, err) < 0 || ctr_lock(c, "rm", err) < 0)
+			return -1;
+	}
+	kill_orphan(c);
+	if (runtime_delete(c, err) < 0)
+		return glass_err_ctx(err, "remove %s", c->name);
+	if (engine_store_open(false, &s, err) < 0)
+		return -1;
+	int rc = glass_snapshot_remove(s, c->id, err);
+	glass_store_close(s);
+	if (rc < 0)
+		return glass_err_ctx(err, "remove %s", c->name);
+	ctr_name_release(c->name, c->id);
+	return 0;
+}
+
+int ctr_rm(const char *ref, bool force, struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "rm", err) < 0 || ctr_refresh(c, err) < 0)
+		return -1;
+	return remove_found(c, force, err);
+}
+
+int ctr_rename(const char *ref, const char *name, struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	const char *n = name[0] == '/' ? name + 1 : name;
+	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "rename", err) < 0)
+		return -1;
+	if (strcmp(c->name, n) == 0)
+		return glass_err_new(err, EINVAL, "Renaming a container with the same name as its "
+		                                  "current name");
+	if (!*n || strchr(n, '/') || n[0] == '.' || n[0] == '-' || n[0] == '_')
+		return glass_err_new(err, EINVAL, "Invalid container name (%s)", name);
+	if (ctr_name_reserve(n, c->id, err) < 0)
+		return -1;
+	cleanup_free char *slashed = xasprintf("/%s", n);
+	json_object_object_add(c->record, "Name", json_object_new_string(slashed));
+	if (ctr_record_save(c, err) < 0) {
+		ctr_name_release(n, c->id);
+		return -1;
+	}
+	ctr_name_release(c->name, c->id);
+	return 0;
+}
+
+int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
+{
+	struct ctr **list = NULL;
+	size_t count = 0, k = 0;
+	if (ctr_list_all(&list, &count, err) < 0)
+		return -1;
+	char **out = xcalloc(count + 1, sizeof(char *));
+	for (size_t i = 0; i < count; i++) {
+		struct glass_err *e = NULL;
+		if (live(list[i]))
+			continue;
+		/* a container being worked on (started right now) is skipped */
+		if (ctr_lock(list[i], "prune", &e) < 0 || ctr_refresh(list[i], &e) < 0 ||
+		    live(list[i]) || remove_found(list[i], false, &e) < 0) {
+			glass_err_free(&e);
+			continue;
+		}
+		out[k++] = xstrdup(list[i]->id);
+	}
+	ctr_list_free(list, count);
+	if (ids)
+		*ids = out;
+	else
+		glass_manifest_strv_free(out);
+	if (n)
+		*n = k;
+	return 0;
+}

@@ -1,0 +1,366 @@
+/* ctr-store: container records, names, lookup and locks.
+ *
+ * flock(2) locks belong to the open file description, so a lock dies
+ * with the process holding it: an engine killed mid-operation leaves no
+ * stale lock behind, only the "PID OP" text, which the next holder
+ * overwrites.  Waiting is bounded (LOCK_NB polled) so that a second
+ * command reports who keeps the container busy instead of hanging. */
+#include "client.h"
+#include "ctr.h"
+#include "util.h"
+
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define LOCK_WAIT_MS 5000
+
+const char *ctr_status_name(enum ctr_status s)
+{
+	static const char *const names[] = {"created", "running", "paused",
+	                                    "restarting", "exited", "dead"};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+char *ctr_dir_of(const char *id)
+{
+	return xasprintf("%s/containers/%s", engine_root_dir(), id);
+}
+
+char *ctr_runtime(struct glass_err **err)
+{
+	char *r = engine_find_sibling("glass-runtime");
+	if (!r) {
+		glass_err_new(err, ENOENT, "glass-runtime not found beside %s", engine_exe_dir());
+		glass_err_hint(err, "build it with `make`; glass runs containers through it");
+	}
+	return r;
+}
+
+void ctr_free(struct ctr *c)
+{
+	if (!c)
+		return;
+	ctr_unlock(c);
+	free(c->dir);
+	free(c->name);
+	json_object_put(c->record);
+	free(c);
+}
+
+void ctr_freep(struct ctr **c)
+{
+	ctr_free(*c);
+	*c = NULL;
+}
+
+void ctr_list_free(struct ctr **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		ctr_free(list[i]);
+	free(list);
+}
+
+struct json_object *ctr_rec(const struct ctr *c, const char *path)
+{
+	return ctr_json_at(c->record, path);
+}
+
+struct json_object *ctr_json_at(struct json_object *o, const char *path)
+{
+	char key[64];
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+const char *ctr_rec_str(const struct ctr *c, const char *path)
+{
+	struct json_object *o = ctr_rec(c, path);
+	return o && json_object_is_type(o, json_type_string) ? json_object_get_string(o) : NULL;
+}
+
+static enum ctr_status status_from(const char *s)
+{
+	if (strcmp(s, "running") == 0)
+		return CTR_RUNNING;
+	if (strcmp(s, "restarting") == 0)
+		return CTR_RESTARTING;
+	if (strcmp(s, "created") == 0)
+		return CTR_RUNNING; /* the shim is between the runtime's create and start */
+	if (strcmp(s, "dead") == 0)
+		return CTR_DEAD;
+	return CTR_EXITED;
+}
+
+/* The cgroup freezer says paused; the shim does not know about it. */
+static bool frozen(const struct ctr *c)
+{
+	const char *cg = ctr_rec_str(c, "CgroupsPath");
+	if (!cg)
+		return false;
+	cleanup_free char *v1 = xasprintf("/sys/fs/cgroup/freezer%s/freezer.state", cg);
+	cleanup_free char *v2 = xasprintf("/sys/fs/cgroup/unified%s/cgroup.freeze", cg);
+	cleanup_free char *t1 = read_file_at(AT_FDCWD, v1, NULL);
+	if (t1)
+		return strncmp(t1, "FROZEN", 6) == 0 || strncmp(t1, "FREEZING", 8) == 0;
+	cleanup_free char *t2 = read_file_at(AT_FDCWD, v2, NULL);
+	return t2 && t2[0] == '1';
+}
+
+int ctr_refresh(struct ctr *c, struct glass_err **err)
+{
+	struct glass_shim_status ss = {0};
+	cleanup_free char *status = xasprintf("%s/status.json", c->dir);
+	memset(&c->st, 0, sizeof(c->st));
+	if (access(status, F_OK) < 0) {
+		c->st.status = CTR_CREATED; /* never handed to a shim */
+		return 0;
+	}
+	if (glass_shim_status(c->dir, &ss, err) < 0)
+		return glass_err_ctx(err, "container %.12s", c->id);
+	c->st.status = status_from(ss.status);
+	c->st.pid = c->st.status == CTR_RUNNING || c->st.status == CTR_RESTARTING ? ss.pid : 0;
+	c->st.exit_code = ss.exit_code;
+	c->st.oom_killed = ss.oom_killed;
+	c->st.restart_count = ss.restart_count;
+	snprintf(c->st.started_at, sizeof(c->st.started_at), "%s", ss.started_at);
+	snprintf(c->st.finished_at, sizeof(c->st.finished_at), "%s", ss.finished_at);
+	snprintf(c->st.error, sizeof(c->st.error), "%s", ss.error);
+	cleanup_free char *pidf = xasprintf("%s/shim.pid", c->dir);
+	cleanup_free char *pidt = read_file_at(AT_FDCWD, pidf, NULL);
+	c->st.shim_pid = pidt && c->st.status != CTR_DEAD ? (pid_t)atoi(pidt) : 0;
+	if (c->st.shim_pid > 0 && kill(c->st.shim_pid, 0) < 0 && errno == ESRCH)
+		c->st.shim_pid = 0;
+	if (c->st.status == CTR_RUNNING && frozen(c))
+		c->st.status = CTR_PAUSED;
+	return 0;
+}
+
+static int load(const char *id, struct ctr **out, struct glass_err **err)
+{
+	struct ctr *c = xcalloc(1, sizeof(*c));
+	c->lock_fd = -1;
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	c->dir = ctr_dir_of(id);
+	cleanup_free char *rp = xasprintf("%s/record.json", c->dir);
+	cleanup_free char *text = read_file_at(AT_FDCWD, rp, NULL);
+	c->record = text ? json_tokener_parse(text) : NULL;
+	if (!c->record) {
+		int e = text ? EINVAL : errno;
+		ctr_free(c);
+		return glass_err_new(err, e, "container %.12s: read %s", id, rp);
+	}
+	const char *name = ctr_rec_str(c, "Name");
+	c->name = xstrdup(name ? name + (name[0] == '/') : id);
+	if (ctr_refresh(c, err) < 0) {
+		ctr_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+static bool is_id(const char *s)
+{
+	if (strlen(s) != CTR_ID_LEN)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+/* The IDs of every container (directories named by 64 hex digits with a
+ * record; the snapshot of a half-made create has none yet). */
+static char **all_ids(size_t *n)
+{
+	cleanup_free char *d = xasprintf("%s/containers", engine_root_dir());
+	cleanup_dir DIR *dir = opendir(d);
+	char **ids = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	*n = 0;
+	while (dir && (e = readdir(dir))) {
+		if (!is_id(e->d_name) || faccessat(dirfd(dir), e->d_name, F_OK, 0) < 0)
+			continue;
+		cleanup_free char *rec = xasprintf("%s/record.json", e->d_name);
+		if (faccessat(dirfd(dir), rec, F_OK, 0) < 0)
+			continue;
+		if (*n + 1 >= cap) {
+			cap = cap ? 2 * cap : 16;
+			ids = xrealloc(ids, cap * sizeof(char *));
+		}
+		ids[(*n)++] = xstrdup(e->d_name);
+	}
+	return ids;
+}
+
+static void strv_free_n(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The ID a name points to, or NULL. */
+static char *id_of_name(const char *name)
+{
+	char buf[CTR_ID_LEN + 2];
+	cleanup_free char *p = xasprintf("%s/names/%s", engine_root_dir(), name);
+	ssize_t n = readlink(p, buf, sizeof(buf) - 1);
+	if (n != CTR_ID_LEN)
+		return NULL;
+	buf[n] = '\0';
+	return xstrdup(buf);
+}
+
+int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
+{
+	size_t n = 0, hits = 0;
+	const char *r = ref[0] == '/' ? ref + 1 : ref;
+	cleanup_free char *byname = NULL;
+	char *hit = NULL;
+	if (!*r || strchr(r, '/') || strcmp(r, ".") == 0 || strcmp(r, "..") == 0)
+		return glass_err_new(err, ENOENT, "No such container: %s", ref);
+	cleanup_free char *full = ctr_dir_of(r);
+	if (is_id(r) && access(full, F_OK) == 0)
+		return load(r, out, err);
+	byname = id_of_name(r);
+	if (byname)
+		return load(byname, out, err);
+	char **ids = all_ids(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(ids[i], r, strlen(r)) == 0) {
+			hits++;
+			hit = ids[i];
+		}
+	int rc;
+	if (hits == 1)
+		rc = load(hit, out, err);
+	else if (hits > 1)
+		rc = glass_err_new(err, EINVAL, "multiple containers found with ID prefix %s", ref);
+	else
+		rc = glass_err_new(err, ENOENT, "No such container: %s", ref);
+	strv_free_n(ids, n);
+	return rc;
+}
+
+static int by_created_desc(const void *a, const void *b)
+{
+	const struct ctr *x = *(struct ctr *const *)a, *y = *(struct ctr *const *)b;
+	const char *cx = ctr_rec_str(x, "Created"), *cy = ctr_rec_str(y, "Created");
+	return strcmp(cy ? cy : "", cx ? cx : "");
+}
+
+int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
+{
+	size_t n = 0, k = 0;
+	char **ids = all_ids(&n);
+	struct ctr **list = xcalloc(n + 1, sizeof(*list));
+	for (size_t i = 0; i < n; i++) {
+		struct glass_err *e = NULL;
+		/* one container removed meanwhile (or unreadable) is not the list's failure */
+		if (load(ids[i], &list[k], &e) == 0)
+			k++;
+		glass_err_free(&e);
+	}
+	strv_free_n(ids, n);
+	qsort(list, k, sizeof(*list), by_created_desc);
+	*out = list;
+	*count = k;
+	(void)err;
+	return 0;
+}
+
+int ctr_record_save(struct ctr *c, struct glass_err **err)
+{
+	cleanup_free char *p = xasprintf("%s/record.json", c->dir);
+	const char *text = json_object_to_json_string_ext(c->record, JSON_C_TO_STRING_PLAIN |
+	                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
+		return glass_err_new(err, errno, "write(\"%s\")", p);
+	return 0;
+}
+
+int ctr_lock(struct ctr *c, const char *op, struct glass_err **err)
+{
+	cleanup_free char *p = xasprintf("%s/lock", c->dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return glass_err_new(err, errno, "open(\"%s\")", p);
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 20) {
+		if (errno != EWOULDBLOCK || waited >= LOCK_WAIT_MS) {
+			char who[64] = "";
+			ssize_t r = pread(fd, who, sizeof(who) - 1, 0);
+			who[r > 0 ? r : 0] = '\0';
+			who[strcspn(who, "\n")] = '\0';
+			close(fd);
+			glass_err_new(err, EBUSY, "container %s is busy%s%s", c->name,
+			              *who ? ": " : "", who);
+			return glass_err_hint(err, "another glass command is working on it; retry "
+			                           "when it is done");
+		}
+		usleep(20000);
+	}
+	char who[64];
+	int n = snprintf(who, sizeof(who), "%s (pid %d)\n", op, (int)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)n, 0) < 0)
+		; /* the text is only a courtesy to the next caller */
+	c->lock_fd = fd;
+	return 0;
+}
+
+void ctr_unlock(struct ctr *c)
+{
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	c->lock_fd = -1;
+}
+
+int ctr_name_reserve(const char *name, const char *id, struct glass_err **err)
+{
+	cleanup_free char *d = xasprintf("%s/names", engine_root_dir());
+	cleanup_free char *p = xasprintf("%s/%s", d, name);
+	if (mkdir_p(d, 0700) < 0)
+		return glass_err_new(err, errno, "mkdir(\"%s\")", d);
+	if (symlink(id, p) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return glass_err_new(err, errno, "symlink(\"%s\")", p);
+	/* a name whose container is gone (an engine killed mid-create) is free */
+	cleanup_free char *old = id_of_name(name);
+	cleanup_free char *odir = old ? ctr_dir_of(old) : NULL;
+	if (odir && access(odir, F_OK) < 0 && errno == ENOENT) {
+		cleanup_free char *tmp = xasprintf("%s/.%s.%d", d, name, (int)getpid());
+		unlink(tmp);
+		if (symlink(id, tmp) == 0 && rename(tmp, p) == 0)
+			return 0;
+		unlink(tmp);
+	}
+	return glass_err_new(err, EEXIST,
+	                     "Conflict. The container name \"/%s\" is already in use by container "
+	                     "%.12s",
+	                     name, old ? old : "?");
+}
+
+void ctr_name_release(const char *name, const char *id)
+{
+	cleanup_free char *cur = id_of_name(name);
+	cleanup_free char *p = xasprintf("%s/names/%s", engine_root_dir(), name);
+	if (cur && strcmp(cur, id) == 0)
+		unlink(p);
+}
