@@ -180,6 +180,7 @@ static int read_pid_file(struct shim *s, struct glass_err **err)
 static int create(struct shim *s, struct glass_err **err)
 {
 	struct stdio_plan p;
+	bool created = false;
 	int r = plan_stdio(s, &p, err);
 	const char *args[] = {"create",
 	                      "--bundle",
@@ -199,6 +200,12 @@ static int create(struct shim *s, struct glass_err **err)
 		int status = run_runtime(s, args, p.child);
 		if (status != 0)
 			r = runtime_failed(s, "create", status, err);
+		/* A runtime that reports its error has undone its create (and an
+		 * id that exists is someone else's container); one that was
+		 * killed may have left its state. */
+		if (status > 0 && WIFSIGNALED(status))
+			shim_runtime_delete(s);
+		created = status == 0;
 	}
 	if (r == 0 && s->o.tty)
 		r = take_console(s, &p, err);
@@ -206,7 +213,9 @@ static int create(struct shim *s, struct glass_err **err)
 	unlinkat(s->dirfd, "console.sock", 0);
 	if (r == 0)
 		r = read_pid_file(s, err);
-	return r < 0 ? glass_err_ctx(err, "create %s", s->o.id) : 0;
+	if (r < 0 && created)
+		shim_runtime_delete(s);
+	return r;
 }
 
 void shim_runtime_delete(struct shim *s)
@@ -220,7 +229,6 @@ int shim_launch(struct shim *s, struct glass_err **err)
 {
 	const char *args[] = {"start", s->o.id, NULL};
 	if (create(s, err) < 0) {
-		shim_runtime_delete(s);
 		shim_io_close(s);
 		return -1;
 	}

@@ -52,7 +52,8 @@ void shim_now(char *buf, size_t size)
 /* status.json, replaced atomically: a reader sees the old or the new. */
 void shim_set_status(struct shim *s, const char *status)
 {
-	snprintf(s->st.status, sizeof(s->st.status), "%s", status);
+	if (status != s->st.status)
+		snprintf(s->st.status, sizeof(s->st.status), "%s", status);
 	cleanup_free char *json = glass_wire_status_json(&s->st);
 	size_t n = strlen(json);
 	json[n] = '\n';
