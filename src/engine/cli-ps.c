@@ -7,6 +7,7 @@
  * "table " in front adding a header.  Filters as docker's: id, name,
  * status, label=K[=V], exited=N, ancestor=IMAGE. */
 #include "cli.h"
+#include "spec.h"
 #include "util.h"
 
 #include <json-c/json.h>

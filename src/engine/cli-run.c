@@ -8,6 +8,7 @@
 #include "trace.h"
 #include "util.h"
 
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +33,7 @@ static int start_status(const struct glass_err *err)
 	return 125;
 }
 
-static int64_t now_ns(void)
+static int64_t wall_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -109,7 +110,7 @@ static int start_attached(const char *ref, bool in, struct glass_err **err)
 {
 	struct json_object *info = NULL;
 	int code = 0;
-	int64_t since = now_ns();
+	int64_t since = wall_ns();
 	if (ctr_start_ex(ref, true, err) < 0 || ctr_inspect(ref, &info, err) < 0)
 		return cli_fail(err, 1);
 	struct cli_session s = {

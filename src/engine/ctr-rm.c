@@ -12,6 +12,7 @@
 #include "snapshot.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>

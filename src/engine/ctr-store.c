@@ -318,8 +318,9 @@ int ctr_lock(struct ctr *c, const char *op, struct glass_err **err)
 	}
 	char who[64];
 	int n = snprintf(who, sizeof(who), "%s (pid %d)\n", op, (int)getpid());
-	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)n, 0) < 0)
-		; /* the text is only a courtesy to the next caller */
+	/* the text is only a courtesy to the next caller: no error if it fails */
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, who, (size_t)n, 0) < 0) {
+	}
 	c->lock_fd = fd;
 	return 0;
 }

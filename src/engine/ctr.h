@@ -74,7 +74,7 @@ struct ctr_state {
 	int restart_count;
 	char started_at[40]; /* RFC 3339 with nanoseconds, or "" */
 	char finished_at[40];
-	char error[256];
+	char error[512];
 };
 
 /* One container: its record (owned JSON) and live state. */
