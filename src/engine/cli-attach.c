@@ -43,8 +43,8 @@ static int write_out(void *data, int stream, const char *time, const char *text,
 /* The output child, from the log: exits when the container has. */
 static void output_from_log(const struct cli_session *s)
 {
-	struct ctr_logs_opts lo = {.follow = true, .stdout_ = true, .stderr_ = true, .tail = -1,
-	                           .since_ns = s->since_ns};
+	struct ctr_logs_opts lo = {
+	    .follow = true, .stdout_ = true, .stderr_ = true, .tail = -1, .since_ns = s->since_ns};
 	struct glass_err *err = NULL;
 	if (ctr_logs(s->id, &lo, write_out, NULL, &err) < 0) {
 		glass_err_report("glass", err, -1, 0);
@@ -64,7 +64,8 @@ static void output_from_stream(int fd, bool tty)
 		int stream = 1;
 		if (!tty) {
 			ssize_t n = recv(fd, hdr, sizeof(hdr), MSG_WAITALL);
-			if (n != (ssize_t)sizeof(hdr) || (stream = glass_wire_stdcopy_parse(hdr, &len)) < 0)
+			if (n != (ssize_t)sizeof(hdr) ||
+			    (stream = glass_wire_stdcopy_parse(hdr, &len)) < 0)
 				_exit(0);
 		}
 		while (len > 0) {

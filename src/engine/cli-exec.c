@@ -72,7 +72,8 @@ int cmd_attach(int argc, char **argv)
 			in = false;
 		else if (strcmp(argv[i], "--sig-proxy=false") == 0)
 			proxy = false;
-		else if (strcmp(argv[i], "--sig-proxy=true") == 0 || strcmp(argv[i], "--sig-proxy") == 0)
+		else if (strcmp(argv[i], "--sig-proxy=true") == 0 ||
+		         strcmp(argv[i], "--sig-proxy") == 0)
 			proxy = true;
 		else
 			return engine_usage(attach_use, "attach: unknown option %s", argv[i]);

@@ -72,8 +72,9 @@ static int life_flags(int argc, char **argv, struct life *l, const char *use)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool takes_time = l->verb == STOP || l->verb == RESTART;
-		if (takes_time && v && (strcmp(a, "-t") == 0 || strcmp(a, "--time") == 0 ||
-		                        strcmp(a, "--timeout") == 0)) {
+		if (takes_time && v &&
+		    (strcmp(a, "-t") == 0 || strcmp(a, "--time") == 0 ||
+		     strcmp(a, "--timeout") == 0)) {
 			char *end;
 			l->stop.timeout = (int)strtol(v, &end, 10);
 			if (*end || l->stop.timeout < 0)
@@ -83,7 +84,8 @@ static int life_flags(int argc, char **argv, struct life *l, const char *use)
 		           (strcmp(a, "-s") == 0 || strcmp(a, "--signal") == 0)) {
 			int sig = ctr_parse_signal(v);
 			if (sig < 0)
-				return -engine_usage(use, "%s: unknown signal \"%s\"", argv[0], v) - 1;
+				return -engine_usage(use, "%s: unknown signal \"%s\"", argv[0], v) -
+				       1;
 			l->sig = l->stop.signal = sig;
 			i++;
 		} else if (l->verb == RM && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
@@ -162,7 +164,8 @@ int cmd_container_prune(int argc, char **argv)
 	size_t n = 0;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-f") != 0 && strcmp(argv[i], "--force") != 0)
-			return engine_usage(prune_use, "container prune: unknown option %s", argv[i]);
+			return engine_usage(prune_use, "container prune: unknown option %s",
+			                    argv[i]);
 	if (ctr_prune(&ids, &n, &err) < 0)
 		return cli_fail(&err, 1);
 	if (n)

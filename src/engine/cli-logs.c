@@ -21,9 +21,10 @@ static int time_flag(const char *flag, const char *v, int64_t *out)
 {
 	*out = ctr_parse_time(v);
 	if (*out < 0)
-		return engine_usage(logs_use, "logs: %s \"%s\": want a duration (10m), RFC 3339 "
-		                              "or a unix time",
-		                              flag, v);
+		return engine_usage(logs_use,
+		                    "logs: %s \"%s\": want a duration (10m), RFC 3339 "
+		                    "or a unix time",
+		                    flag, v);
 	return 0;
 }
 
@@ -42,7 +43,8 @@ int cmd_logs(int argc, char **argv)
 			char *end;
 			o.tail = strcmp(v, "all") == 0 ? -1 : strtol(v, &end, 10);
 			if (strcmp(v, "all") != 0 && (*end || o.tail < 0))
-				return engine_usage(logs_use, "logs: --tail \"%s\": not a number", v);
+				return engine_usage(logs_use, "logs: --tail \"%s\": not a number",
+				                    v);
 			i++;
 		} else if (strcmp(a, "--since") == 0 && v) {
 			if ((rc = time_flag(a, v, &o.since_ns)))

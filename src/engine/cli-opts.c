@@ -138,7 +138,7 @@ int cli_parse_run(int argc, char **argv, struct cli_run *r, const char *use, con
 
 void cli_run_release(struct cli_run *r)
 {
-	struct cli_list *lists[] = {&r->env,     &r->env_files,    &r->labels,   &r->cap_add,
+	struct cli_list *lists[] = {&r->env,      &r->env_files,    &r->labels,  &r->cap_add,
 	                            &r->cap_drop, &r->security_opt, &r->log_opts};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		free(lists[i]->v);
@@ -175,21 +175,24 @@ static int security_opts(struct cli_run *r, struct glass_err **err)
 {
 	for (size_t i = 0; i < r->security_opt.n; i++) {
 		const char *s = r->security_opt.v[i];
-		if (strcmp(s, "no-new-privileges") == 0 || strcmp(s, "no-new-privileges:true") == 0 ||
+		if (strcmp(s, "no-new-privileges") == 0 ||
+		    strcmp(s, "no-new-privileges:true") == 0 ||
 		    strcmp(s, "no-new-privileges=true") == 0)
 			r->c.bundle.no_new_privileges = true;
 		else if (strcmp(s, "no-new-privileges:false") == 0 ||
 		         strcmp(s, "no-new-privileges=false") == 0)
 			r->c.bundle.no_new_privileges = false;
-		else if (strcmp(s, "seccomp=unconfined") == 0 || strcmp(s, "seccomp:unconfined") == 0)
+		else if (strcmp(s, "seccomp=unconfined") == 0 ||
+		         strcmp(s, "seccomp:unconfined") == 0)
 			r->c.bundle.no_seccomp = true;
 		else if (strncmp(s, "seccomp=", 8) == 0 || strncmp(s, "seccomp:", 8) == 0)
 			r->c.bundle.seccomp_file = s + 8;
 		else
-			return glass_err_new(err, EINVAL,
-			                     "--security-opt \"%s\": glass knows no-new-privileges and "
-			                     "seccomp=unconfined|FILE",
-			                     s);
+			return glass_err_new(
+			    err, EINVAL,
+			    "--security-opt \"%s\": glass knows no-new-privileges and "
+			    "seccomp=unconfined|FILE",
+			    s);
 	}
 	return 0;
 }
@@ -210,8 +213,9 @@ static int log_opts(struct cli_run *r, struct glass_err **err)
 			if (r->c.log_max_file <= 0)
 				return glass_err_new(err, EINVAL, "--log-opt %s: bad count", s);
 		} else {
-			return glass_err_new(err, EINVAL,
-			                     "--log-opt \"%s\": json-file takes max-size and max-file", s);
+			return glass_err_new(
+			    err, EINVAL, "--log-opt \"%s\": json-file takes max-size and max-file",
+			    s);
 		}
 	}
 	return 0;
@@ -223,12 +227,10 @@ static int restart_policy(const char *p, struct glass_err **err)
 	if (!p || strcmp(p, "no") == 0 || strcmp(p, "always") == 0 ||
 	    strcmp(p, "unless-stopped") == 0 || strcmp(p, "on-failure") == 0)
 		return 0;
-	if (strncmp(p, "on-failure:", 11) == 0 && strtol(p + 11, &end, 10) >= 0 && !*end &&
-	    p[11])
+	if (strncmp(p, "on-failure:", 11) == 0 && strtol(p + 11, &end, 10) >= 0 && !*end && p[11])
 		return 0;
-	return glass_err_new(err, EINVAL,
-	                     "--restart \"%s\": want no, always, unless-stopped or on-failure[:N]",
-	                     p);
+	return glass_err_new(
+	    err, EINVAL, "--restart \"%s\": want no, always, unless-stopped or on-failure[:N]", p);
 }
 
 /* Numbers and sizes. */

@@ -81,7 +81,8 @@ static char *field(const struct ctr *c, struct json_object *sum, const char *nam
 		struct strbuf b = STRBUF_INIT;
 		json_object_object_foreach(ctr_rec(c, "Config.Labels"), k, v)
 		{
-			strbuf_printf(&b, "%s%s=%s", b.len ? "," : "", k, json_object_get_string(v));
+			strbuf_printf(&b, "%s%s=%s", b.len ? "," : "", k,
+			              json_object_get_string(v));
 		}
 		return strbuf_steal(&b);
 	}
@@ -177,9 +178,9 @@ static void print_table(char **rows, size_t n)
 static char *header(const char *tmpl)
 {
 	static const char *const names[][2] = {
-	    {"ID", "CONTAINER ID"}, {"Image", "IMAGE"},      {"Command", "COMMAND"},
+	    {"ID", "CONTAINER ID"},    {"Image", "IMAGE"},   {"Command", "COMMAND"},
 	    {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
-	    {"Names", "NAMES"},     {"State", "STATE"},      {"CreatedAt", "CREATED AT"},
+	    {"Names", "NAMES"},        {"State", "STATE"},   {"CreatedAt", "CREATED AT"},
 	    {"Labels", "LABELS"}};
 	struct strbuf b = STRBUF_INIT;
 	for (const char *p = tmpl; *p;) {
@@ -241,8 +242,9 @@ static void print_list(const struct ps_args *a, struct ctr **list, size_t n)
 			printf("%.*s\n", a->trunc ? 12 : CTR_ID_LEN, list[i]->id);
 		} else if (json) {
 			cleanup_json struct json_object *s = ctr_summary(list[i]);
-			printf("%s\n", json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN |
-			                                                     JSON_C_TO_STRING_NOSLASHESCAPE));
+			printf("%s\n",
+			       json_object_to_json_string_ext(
+			           s, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		} else {
 			rows[k++] = expand(list[i], tmpl, a->trunc);
 		}
@@ -301,7 +303,8 @@ int cmd_inspect(int argc, char **argv)
 	const char *format = NULL;
 	int i = 1, rc = 0;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) && i + 1 < argc)
+		if ((strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--format") == 0) &&
+		    i + 1 < argc)
 			format = argv[++i];
 		else if (strcmp(argv[i], "--type") == 0 && i + 1 < argc)
 			i++; /* containers only here */
@@ -323,9 +326,9 @@ int cmd_inspect(int argc, char **argv)
 		json_object_array_add(all, o);
 	}
 	if (!format)
-		printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
-		                                                      JSON_C_TO_STRING_SPACED |
-		                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+		                   all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		                            JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(all);
 	return rc;
 }

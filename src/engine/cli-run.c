@@ -55,10 +55,8 @@ static int run_created(const struct cli_run *r, const char *id, struct glass_err
 		printf("%s\n", id);
 		return 0;
 	}
-	struct cli_session s = {.id = id,
-	                        .tty = r->c.tty,
-	                        .in = r->c.stdin_open,
-	                        .proxy_signals = true};
+	struct cli_session s = {
+	    .id = id, .tty = r->c.tty, .in = r->c.stdin_open, .proxy_signals = true};
 	int d = cli_session_run(&s, &code, err);
 	if (d < 0)
 		return cli_fail(err, 125);

@@ -203,8 +203,8 @@ int engine_run_quiet(char *const argv[], struct glass_err **err)
 	if (WIFSIGNALED(status))
 		return glass_err_new(err, EIO, "%s: killed by signal %d%s%s", prog,
 		                     WTERMSIG(status), len ? ": " : "", buf);
-	return glass_err_new(err, EIO, "%s: exit status %d%s%s", prog,
-	                     WEXITSTATUS(status), len ? ": " : "", buf);
+	return glass_err_new(err, EIO, "%s: exit status %d%s%s", prog, WEXITSTATUS(status),
+	                     len ? ": " : "", buf);
 }
 
 static volatile pid_t child_pid;

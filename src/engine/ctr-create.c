@@ -48,14 +48,12 @@ static bool valid_name(const char *n)
 /* A name as docker makes one: adjective_scientist. */
 static char *generated_name(const char *id)
 {
-	static const char *const adj[] = {"brave",  "calm",   "eager", "fond",  "keen",
-	                                  "lucid",  "nifty",  "quiet", "sharp", "vivid",
-	                                  "bold",   "clever", "happy", "jolly", "proud",
-	                                  "gentle"};
-	static const char *const who[] = {"curie",   "turing", "hopper", "lovelace", "noether",
-	                                  "dijkstra", "ritchie", "thompson", "knuth", "hamilton",
-	                                  "euler",   "gauss",  "kepler", "tesla",    "bohr",
-	                                  "meitner"};
+	static const char *const adj[] = {"brave", "calm",  "eager", "fond",  "keen", "lucid",
+	                                  "nifty", "quiet", "sharp", "vivid", "bold", "clever",
+	                                  "happy", "jolly", "proud", "gentle"};
+	static const char *const who[] = {
+	    "curie", "turing",   "hopper", "lovelace", "noether", "dijkstra", "ritchie", "thompson",
+	    "knuth", "hamilton", "euler",  "gauss",    "kepler",  "tesla",    "bohr",    "meitner"};
 	unsigned a = (unsigned)strtoul((char[]){id[0], id[1], 0}, NULL, 16);
 	unsigned w = (unsigned)strtoul((char[]){id[2], id[3], 0}, NULL, 16);
 	return xasprintf("%s_%s", adj[a % 16], who[w % 16]);
@@ -155,8 +153,8 @@ static void log_opts_json(struct json_object *host, const struct ctr_create_opts
 }
 
 static struct json_object *record_json(const struct ctr_create_opts *o, const char *id,
-                                       const char *name, const char *hostname,
-                                       const char *cgpath, const struct glass_image *img,
+                                       const char *name, const char *hostname, const char *cgpath,
+                                       const struct glass_image *img,
                                        const struct glass_snapshot *snap)
 {
 	struct json_object *r = json_object_new_object(), *gd = json_object_new_object(),
@@ -227,8 +225,8 @@ static void create_ctx_release(struct create_ctx *x, const char *id, bool failed
 static int write_record(const char *dir, struct json_object *rec, struct glass_err **err)
 {
 	cleanup_free char *p = xasprintf("%s/record.json", dir);
-	const char *text =
-	    json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
+	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
 		return glass_err_new(err, errno, "write(\"%s\")", p);
 	return 0;
@@ -239,10 +237,11 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 {
 	struct glass_bundle_opts bo = o->bundle;
 	if (o->name && !valid_name(o->name))
-		return glass_err_new(err, EINVAL,
-		                     "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
-		                     "allowed",
-		                     o->name);
+		return glass_err_new(
+		    err, EINVAL,
+		    "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are "
+		    "allowed",
+		    o->name);
 	x->name = o->name ? xstrdup(o->name) : generated_name(id);
 	if (ctr_name_reserve(x->name, id, err) < 0 &&
 	    (o->name || (glass_err_free(err), free(x->name), x->name = xstrdup(id),

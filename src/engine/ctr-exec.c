@@ -12,72 +12,21 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 
 /* runc's status for an exec that failed before the process ran */
 #define RUNTIME_EXEC_FAILED 255
 
-/* Looks NAME up in the container's /etc/passwd (or /etc/group): the file
- * is opened with RESOLVE_IN_ROOT, so a symlink in the image cannot make
- * us read the host's. */
-static long lookup_in_root(const char *rootfs, const char *file, const char *name, long *gid)
-{
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-	cleanup_close int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_close int fd =
-	    root < 0 ? -1 : (int)syscall(SYS_openat2, root, file, &how, sizeof(how));
-	cleanup_free char *path = xasprintf("/proc/self/fd/%d", fd);
-	cleanup_free char *text = fd < 0 ? NULL : read_file_at(AT_FDCWD, path, NULL);
-	size_t nl = strlen(name);
-	for (char *line = text; line && *line;) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (strncmp(line, name, nl) == 0 && line[nl] == ':') {
-			char *f = strchr(line + nl + 1, ':'); /* past the password */
-			if (f) {
-				long id = strtol(f + 1, &f, 10);
-				if (gid && *f == ':')
-					*gid = strtol(f + 1, NULL, 10);
-				return id;
-			}
-		}
-		line = next;
-	}
-	return -1;
-}
-
-/* docker's -u NAME|UID[:GROUP|GID] as the runtime's UID:GID. */
+/* docker's -u NAME|UID[:GROUP|GID] as the runtime's UID:GID, names
+ * looked up in the container's own /etc/passwd and /etc/group. */
 static char *numeric_user(const struct ctr *c, const char *u, struct glass_err **err)
 {
 	cleanup_free char *rootfs = xasprintf("%s/rootfs", c->dir);
-	size_t n = strcspn(u, ":");
-	cleanup_free char *user = strndup(u, n);
-	const char *group = u[n] ? u + n + 1 : NULL;
-	char *end;
-	long gid = -1, uid = strtol(user, &end, 10);
-	if (*end || !*user) {
-		uid = lookup_in_root(rootfs, "/etc/passwd", user, &gid);
-		if (uid < 0) {
-			glass_err_new(err, ENOENT, "unable to find user %s: no matching entries in "
-			                           "passwd file",
-			                           user);
-			return NULL;
-		}
-	}
-	if (group) {
-		gid = strtol(group, &end, 10);
-		if (*end || !*group)
-			gid = lookup_in_root(rootfs, "/etc/group", group, NULL);
-		if (gid < 0) {
-			glass_err_new(err, ENOENT, "unable to find group %s", group);
-			return NULL;
-		}
-	}
-	return gid >= 0 ? xasprintf("%ld:%ld", uid, gid) : xasprintf("%ld", uid);
+	long uid, gid;
+	if (glass_bundle_resolve_user(u, rootfs, &uid, &gid, err) < 0)
+		return NULL;
+	return xasprintf("%ld:%ld", uid, gid);
 }
 
 static char **exec_argv(const struct ctr *c, const struct ctr_exec_opts *o, char *runtime,
@@ -122,9 +71,10 @@ int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct g
 	if (ctr_find(ref, &c, err) < 0)
 		return -1;
 	if (c->st.status == CTR_PAUSED)
-		return glass_err_new(err, EINVAL, "container %s is paused, unpause the container "
-		                                  "before exec",
-		                                  c->name);
+		return glass_err_new(err, EINVAL,
+		                     "container %s is paused, unpause the container "
+		                     "before exec",
+		                     c->name);
 	if (c->st.status != CTR_RUNNING)
 		return glass_err_new(err, EINVAL, "container %s is not running", c->name);
 	if (o->user && !(user = numeric_user(c, o->user, err)))

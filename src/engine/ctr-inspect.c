@@ -25,8 +25,8 @@ static struct json_object *state_json(const struct ctr *c)
 {
 	const struct ctr_state *s = &c->st;
 	struct json_object *st = json_object_new_object();
-	bool run = s->status == CTR_RUNNING || s->status == CTR_PAUSED ||
-	           s->status == CTR_RESTARTING;
+	bool run =
+	    s->status == CTR_RUNNING || s->status == CTR_PAUSED || s->status == CTR_RESTARTING;
 	ADD(st, "Status", json_object_new_string(ctr_status_name(s->status)));
 	ADD(st, "Running", json_object_new_boolean(run));
 	ADD(st, "Paused", json_object_new_boolean(s->status == CTR_PAUSED));

@@ -75,10 +75,12 @@ static void emit(struct reader *r, const char *line)
 	const char *t = json_object_get_string(time);
 	if (r->o->since_ns || r->o->until_ns) {
 		int64_t ns = ctr_parse_time(t);
-		if ((r->o->since_ns && ns < r->o->since_ns) || (r->o->until_ns && ns > r->o->until_ns))
+		if ((r->o->since_ns && ns < r->o->since_ns) ||
+		    (r->o->until_ns && ns > r->o->until_ns))
 			return;
 	}
-	if (r->fn(r->data, s, t, json_object_get_string(log), (size_t)json_object_get_string_len(log)))
+	if (r->fn(r->data, s, t, json_object_get_string(log),
+	          (size_t)json_object_get_string_len(log)))
 		r->stop = true;
 }
 
@@ -123,7 +125,8 @@ static void drain(struct reader *r, int fd)
 	while (!r->stop && (n = read(fd, buf, sizeof(buf))) > 0) {
 		strbuf_append(&r->partial, buf, (size_t)n);
 		char *start = r->partial.buf, *nl;
-		while ((nl = memchr(start, '\n', r->partial.len - (size_t)(start - r->partial.buf)))) {
+		while (
+		    (nl = memchr(start, '\n', r->partial.len - (size_t)(start - r->partial.buf)))) {
 			*nl = '\0';
 			take_line(r, start);
 			start = nl + 1;
@@ -166,8 +169,9 @@ static int follow(struct reader *r, const char *id, const char *dir, int *fd,
 {
 	cleanup_close int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	cleanup_free char *logp = xasprintf("%s/container.log", dir);
-	if (in < 0 || inotify_add_watch(in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO |
-	                                              IN_DELETE_SELF | IN_CLOSE_WRITE) < 0)
+	if (in < 0 ||
+	    inotify_add_watch(
+	        in, dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF | IN_CLOSE_WRITE) < 0)
 		return glass_err_new(err, errno, "inotify on %s", dir);
 	while (!r->stop) {
 		drain(r, *fd);

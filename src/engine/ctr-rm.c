@@ -101,8 +101,9 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err)
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "rename", err) < 0)
 		return -1;
 	if (strcmp(c->name, n) == 0)
-		return glass_err_new(err, EINVAL, "Renaming a container with the same name as its "
-		                                  "current name");
+		return glass_err_new(err, EINVAL,
+		                     "Renaming a container with the same name as its "
+		                     "current name");
 	if (!*n || strchr(n, '/') || n[0] == '.' || n[0] == '-' || n[0] == '_')
 		return glass_err_new(err, EINVAL, "Invalid container name (%s)", name);
 	if (ctr_name_reserve(n, c->id, err) < 0)

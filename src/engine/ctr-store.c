@@ -22,8 +22,8 @@
 
 const char *ctr_status_name(enum ctr_status s)
 {
-	static const char *const names[] = {"created", "running", "paused",
-	                                    "restarting", "exited", "dead"};
+	static const char *const names[] = {"created",    "running", "paused",
+	                                    "restarting", "exited",  "dead"};
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
@@ -289,8 +289,8 @@ int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 int ctr_record_save(struct ctr *c, struct glass_err **err)
 {
 	cleanup_free char *p = xasprintf("%s/record.json", c->dir);
-	const char *text = json_object_to_json_string_ext(c->record, JSON_C_TO_STRING_PLAIN |
-	                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *text = json_object_to_json_string_ext(
+	    c->record, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
 		return glass_err_new(err, errno, "write(\"%s\")", p);
 	return 0;

@@ -44,15 +44,15 @@ struct ctr_create_opts {
 	const char *name;                /* NULL: a generated one */
 	char **labels;                   /* K=V, NULL-terminated or NULL */
 	bool tty, stdin_open, rm, init;
-	const char *restart;      /* no|on-failure[:N]|always|unless-stopped or NULL */
-	const char *stop_signal;  /* NULL: SIGTERM (or the image's StopSignal) */
-	int stop_timeout;         /* seconds; -1: 10 */
-	int64_t log_max_size;     /* --log-opt max-size (0: unlimited) */
-	int log_max_file;         /* --log-opt max-file (0: 1) */
+	const char *restart;     /* no|on-failure[:N]|always|unless-stopped or NULL */
+	const char *stop_signal; /* NULL: SIGTERM (or the image's StopSignal) */
+	int stop_timeout;        /* seconds; -1: 10 */
+	int64_t log_max_size;    /* --log-opt max-size (0: unlimited) */
+	int log_max_file;        /* --log-opt max-file (0: 1) */
 	const char *cgroup_parent;
 	char **security_opt; /* as given, recorded in HostConfig */
-	/* Issue 14's networks and volumes attach between the bundle and the
-	 * record (ctr-create.c's step "mounts and network"). */
+	                     /* Issue 14's networks and volumes attach between the bundle and the
+	                      * record (ctr-create.c's step "mounts and network"). */
 };
 
 /* A container's state, merged from its record and the shim's status. */
@@ -67,9 +67,9 @@ enum ctr_status {
 
 struct ctr_state {
 	enum ctr_status status;
-	pid_t pid;           /* the container's pid 1 on the host, 0 when none */
-	pid_t shim_pid;      /* 0 when no shim runs */
-	int exit_code;       /* docker's: the code, or 128+N after signal N */
+	pid_t pid;      /* the container's pid 1 on the host, 0 when none */
+	pid_t shim_pid; /* 0 when no shim runs */
+	int exit_code;  /* docker's: the code, or 128+N after signal N */
 	bool oom_killed;
 	int restart_count;
 	char started_at[40]; /* RFC 3339 with nanoseconds, or "" */
@@ -161,9 +161,9 @@ struct json_object *ctr_summary(const struct ctr *c);
 /* ctr-logs.c */
 struct ctr_logs_opts {
 	bool follow, timestamps, stdout_, stderr_;
-	long tail;          /* -1: all */
-	int64_t since_ns;   /* 0: from the start */
-	int64_t until_ns;   /* 0: no end */
+	long tail;        /* -1: all */
+	int64_t since_ns; /* 0: from the start */
+	int64_t until_ns; /* 0: no end */
 };
 /* Called with each log line's text (including its newline), the stream
  * (1 stdout, 2 stderr) and its time as written; non-zero stops. */

@@ -59,4 +59,3 @@ const char *engine_exe_dir(void)
 	}
 	return dir;
 }
-

@@ -96,8 +96,8 @@ static bool numeric(const char *s)
 	return true;
 }
 
-static int resolve_user(const char *spec, const char *rootfs, long *uid, long *gid,
-                        struct glass_err **err)
+int glass_bundle_resolve_user(const char *spec, const char *rootfs, long *uid, long *gid,
+                              struct glass_err **err)
 {
 	cleanup_free char *u = xstrdup(spec);
 	char *g = strchr(u, ':');
@@ -205,7 +205,8 @@ static int set_caps(struct json_object *proc, const struct glass_bundle_opts *o,
 		cleanup_free char *n = cap_norm(*p);
 		if (strcmp(n, "CAP_ALL") != 0 && glass_cap_from_name(n) < 0) {
 			json_object_put(list);
-			return glass_err_new(err, EINVAL, "--cap-add: unknown capability \"%s\"", *p);
+			return glass_err_new(err, EINVAL, "--cap-add: unknown capability \"%s\"",
+			                     *p);
 		}
 	}
 	for (int cap = 0; cap <= 63; cap++) {
@@ -217,7 +218,8 @@ static int set_caps(struct json_object *proc, const struct glass_bundle_opts *o,
 			dflt = dflt || def[i] == cap;
 		/* privileged: what this process may still hand on (a host whose
 		 * bounding set lacks one, as here CAP_SYS_RESOURCE, cannot) */
-		bool priv = o->privileged && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1;
+		bool priv =
+		    o->privileged && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1;
 		bool keep = priv || dflt || in_list(o->cap_add, name);
 		if (!o->privileged && in_list(o->cap_drop, name))
 			keep = false;
@@ -227,9 +229,9 @@ static int set_caps(struct json_object *proc, const struct glass_bundle_opts *o,
 	struct json_object *c = json_object_new_object();
 	const char *sets[] = {"bounding", "effective", "permitted"};
 	for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++)
-		json_object_object_add(c, sets[s],
-		                       s + 1 < sizeof(sets) / sizeof(sets[0]) ? json_object_get(list)
-		                                                              : list);
+		json_object_object_add(
+		    c, sets[s],
+		    s + 1 < sizeof(sets) / sizeof(sets[0]) ? json_object_get(list) : list);
 	json_object_object_add(proc, "capabilities", c);
 	return 0;
 }
@@ -332,7 +334,7 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 	const char *user = o->user ? o->user : ic->user;
 	if (user && *user) {
 		long uid, gid;
-		if (resolve_user(user, rootfs_host, &uid, &gid, err) < 0)
+		if (glass_bundle_resolve_user(user, rootfs_host, &uid, &gid, err) < 0)
 			goto out;
 		struct json_object *u = obj(proc, "user");
 		json_object_object_add(u, "uid", json_object_new_int64(uid));

@@ -40,13 +40,17 @@ struct glass_bundle_opts {
 /* Where --init's program appears inside the container. */
 #define GLASS_BUNDLE_INIT "/sbin/glass-init"
 
-
 /* Writes DIR/config.json for `img` with root.path = rootfs (absolute, or
  * relative to DIR).  `rootfs_host` is where the rootfs can be read now
  * (for user names).  The result is validated by the spec parser. */
 int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_host,
                        const struct glass_image *img, const struct glass_bundle_opts *o,
                        struct glass_err **err);
+
+/* "name|uid[:group|gid]" as numbers, names looked up in the rootfs's
+ * /etc/passwd and /etc/group (read with RESOLVE_IN_ROOT). */
+int glass_bundle_resolve_user(const char *spec, const char *rootfs, long *uid, long *gid,
+                              struct glass_err **err);
 
 /* Parses "512m", "1g", "1048576" into bytes; -1 when malformed. */
 int64_t glass_parse_size(const char *s);
