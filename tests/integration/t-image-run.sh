@@ -19,10 +19,10 @@ is "run relays the exit code" $? 42
 RUN --rm --name sig busybox sleep 30 >/dev/null 2>&1 &
 spid=$!
 for _ in $(seq 50); do
-	"$RUNTIME" --root "$GLASS_ROOT/runtime" state sig 2>/dev/null | grep -q '"running"' && break
+	[ "$(G inspect -f '{{.State.Status}}' sig 2>/dev/null)" = running ] && break
 	sleep 0.1
 done
-"$RUNTIME" --root "$GLASS_ROOT/runtime" kill sig KILL >/dev/null 2>&1
+G kill -s KILL sig >/dev/null 2>&1
 wait $spid
 is "killed by signal 9: 128+9" $? 137
 fails "a missing command fails, naming it" -m '/nonexistent' RUN --rm busybox /nonexistent
@@ -39,29 +39,32 @@ else
 fi
 like "-u of an unknown user is an error" "$(RUN --rm -u nosuchuser busybox true 2>&1)" "not found in the image"
 fails "--read-only: / is not writable" -m 'Read-only file system' RUN --rm --read-only busybox touch /x
-is "hostname defaults to the container name" "$(RUN --rm --name hn1 busybox hostname 2>/dev/null)" hn1
+hn=$(RUN --name hn1 busybox hostname 2>/dev/null)
+is "hostname defaults to the short container ID (docker's)" "$hn" "$(G inspect -f '{{.Id}}' hn1 2>/dev/null | cut -c1-12)"
+G rm hn1 >/dev/null 2>&1
 is "the rootfs is an overlay mount" "$(RUN --rm busybox sh -c "grep ' / / ' /proc/self/mountinfo | grep -o ' - overlay '" 2>/dev/null)" " - overlay "
 
-# --rm leaves nothing; without it the container's changes stay on disk, unmounted
+# --rm leaves nothing; without it the container's changes stay on disk
+ids() { find "$GLASS_ROOT/containers" -mindepth 1 -maxdepth 1 -regextype egrep -regex '.*/[0-9a-f]{64}' 2>/dev/null; }
 RUN --rm --name gone busybox sh -c 'echo x >/tmp/f' >/dev/null 2>&1
-check "--rm removes the snapshot" "$([ ! -e "$GLASS_ROOT/containers/gone" ]; echo $?)"
-check "--rm removes the runtime state" "$([ ! -e "$GLASS_ROOT/runtime/gone" ]; echo $?)"
-is "--rm leaves no mount" "$(grep -c "$GLASS_ROOT/containers/gone" /proc/self/mountinfo)" 0
+is "--rm removes the container's directory (snapshot, record)" "$(ids)" ""
+is "--rm removes the runtime state" "$(ls "$GLASS_ROOT/runtime")" ""
+is "--rm leaves no mount" "$(grep -c "$GLASS_ROOT/containers" /proc/self/mountinfo)" 0
 RUN --name kept busybox sh -c 'echo x >/tmp/f' >/dev/null 2>&1
-is "without --rm the upper dir keeps the writes" "$(cat "$GLASS_ROOT/containers/kept/upper/tmp/f" 2>&1)" x
-is "and the rootfs is unmounted" "$(grep -c "$GLASS_ROOT/containers/kept" /proc/self/mountinfo)" 0
-like "the name is taken" "$(RUN --name kept busybox true 2>&1)" "exists"
-"$RUNTIME" --root "$GLASS_ROOT/runtime" delete --force kept >/dev/null 2>&1
+is "without --rm the upper dir keeps the writes" "$(cat "$(G inspect -f '{{.GraphDriver.Data.UpperDir}}' kept)/tmp/f" 2>&1)" x
+like "the name is taken" "$(RUN --name kept busybox true 2>&1)" "is already in use"
+ok "rm removes the exited container" G rm kept
+is "and its mount" "$(grep -c "$GLASS_ROOT/containers" /proc/self/mountinfo)" 0
 
 # resources become linux.resources in the container's cgroup
 RUN --rm --name res -m 64m --cpus 0.5 busybox sleep 3 >/dev/null 2>&1 &
 rpid=$!
 mem="" quota=""
 for _ in $(seq 50); do
-	mem=$(cat /sys/fs/cgroup/memory/"$CG_PARENT"/res/memory.limit_in_bytes 2>/dev/null ||
-		cat /sys/fs/cgroup/"$CG_PARENT"/res/memory.max 2>/dev/null)
-	quota=$(cat /sys/fs/cgroup/cpu/"$CG_PARENT"/res/cpu.cfs_quota_us 2>/dev/null ||
-		cut -d' ' -f1 /sys/fs/cgroup/"$CG_PARENT"/res/cpu.max 2>/dev/null)
+	mem=$(cat /sys/fs/cgroup/memory/"$CG_PARENT"/*/memory.limit_in_bytes 2>/dev/null ||
+		cat /sys/fs/cgroup/"$CG_PARENT"/*/memory.max 2>/dev/null)
+	quota=$(cat /sys/fs/cgroup/cpu/"$CG_PARENT"/*/cpu.cfs_quota_us 2>/dev/null ||
+		cut -d' ' -f1 /sys/fs/cgroup/"$CG_PARENT"/*/cpu.max 2>/dev/null)
 	[ -n "$mem" ] && break
 	sleep 0.1
 done
