@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -275,11 +276,36 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 	return write_record(x->snap->dir, x->rec, err);
 }
 
+/* ROOT/creating/ID, flocked while the container is being made: a create
+ * killed halfway leaves a directory without a record whose lock nobody
+ * holds, and `container prune` knows it may sweep it. */
+static int creating_lock(const char *id, char **path, struct glass_err **err)
+{
+	cleanup_free char *d = xasprintf("%s/creating", engine_root_dir());
+	if (mkdir_p(d, 0700) < 0)
+		return glass_err_new(err, errno, "mkdir(\"%s\")", d);
+	*path = xasprintf("%s/%s", d, id);
+	int fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		glass_err_new(err, errno, "lock %s", *path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err)
 {
 	struct create_ctx x = {0};
+	cleanup_free char *lockp = NULL;
 	random_hex(id, CTR_ID_LEN / 2);
+	int lock = creating_lock(id, &lockp, err);
+	if (lock < 0)
+		return -1;
 	int rc = create_steps(o, id, &x, err);
 	create_ctx_release(&x, id, rc < 0);
+	unlink(lockp);
+	close(lock);
 	return rc;
 }

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 static bool live(const struct ctr *c)
@@ -118,8 +119,36 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err)
 	return 0;
 }
 
+/* A create killed halfway: a directory without a record, its ROOT/creating
+ * lock free (or gone).  Its snapshot and name go. */
+static void sweep_half_made(void)
+{
+	cleanup_free char *cdir = xasprintf("%s/containers", engine_root_dir());
+	cleanup_dir DIR *d = opendir(cdir);
+	struct glass_store *s = NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strlen(e->d_name) != CTR_ID_LEN || strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
+			continue;
+		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
+		cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), e->d_name);
+		cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
+		if (access(rec, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
+			continue;
+		if (access(rec, F_OK) == 0) /* it finished meanwhile */
+			continue;
+		if (!s && engine_store_open(false, &s, NULL) < 0)
+			break;
+		glass_snapshot_remove(s, e->d_name, NULL);
+		ctr_name_release_id(e->d_name);
+		unlink(lockp);
+	}
+	glass_store_close(s);
+}
+
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
 {
+	sweep_half_made();
 	struct ctr **list = NULL;
 	size_t count = 0, k = 0;
 	if (ctr_list_all(&list, &count, err) < 0)

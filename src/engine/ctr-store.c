@@ -365,3 +365,16 @@ void ctr_name_release(const char *name, const char *id)
 	if (cur && strcmp(cur, id) == 0)
 		unlink(p);
 }
+
+void ctr_name_release_id(const char *id)
+{
+	cleanup_free char *d = xasprintf("%s/names", engine_root_dir());
+	cleanup_dir DIR *dir = opendir(d);
+	struct dirent *e;
+	char buf[CTR_ID_LEN + 2];
+	while (dir && (e = readdir(dir))) {
+		ssize_t n = readlinkat(dirfd(dir), e->d_name, buf, sizeof(buf) - 1);
+		if (n == CTR_ID_LEN && strncmp(buf, id, CTR_ID_LEN) == 0)
+			unlinkat(dirfd(dir), e->d_name, 0);
+	}
+}

@@ -117,6 +117,8 @@ struct json_object *ctr_json_at(struct json_object *o, const char *path);
 char *ctr_human_since(const char *rfc3339);
 int ctr_name_reserve(const char *name, const char *id, struct glass_err **err);
 void ctr_name_release(const char *name, const char *id);
+/* Every name that points to ID. */
+void ctr_name_release_id(const char *id);
 char *ctr_dir_of(const char *id);
 char *ctr_runtime(struct glass_err **err); /* glass-runtime's path */
 

@@ -31,6 +31,7 @@ engine_leftovers() {
 	find "$GLASS_ROOT/containers" -mindepth 1 -maxdepth 1 -regextype egrep -regex '.*/[0-9a-f]{64}' 2>/dev/null | sed 's/^/container dir /'
 	ls "$GLASS_ROOT/runtime" 2>/dev/null | sed 's/^/runtime state /'
 	ls "$GLASS_ROOT/names" 2>/dev/null | sed 's/^/name /'
+	ls "$GLASS_ROOT/creating" 2>/dev/null | sed "s/^/half-made create /"
 	grep -o "$GLASS_ROOT/[^ ]*" /proc/self/mountinfo | sed 's/^/mount /'
 	find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -path "*/$CG_PARENT/*" -type d 2>/dev/null | sed 's/^/cgroup /'
 	engine_shim_pids | sed 's/^/shim pid /'
