@@ -40,6 +40,7 @@ define place_programs
 	@rm -f $(BUILD)/glass-runtime && mv $(BUILD)/glass-runtime.tmp $(BUILD)/glass-runtime
 	@ln -sf src/engine/glass $(BUILD)/glass
 	@if [ -e $(BUILD)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(BUILD)/glass-shim; fi
+	@if [ -e $(BUILD)/src/init/glass-init ]; then ln -sf src/init/glass-init $(BUILD)/glass-init; fi
 endef
 
 build: $(BUILD)/build.ninja

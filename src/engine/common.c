@@ -25,7 +25,8 @@ static bool is_dir(const char *p)
 char *engine_find_sibling(const char *name)
 {
 	const char *d = engine_exe_dir();
-	const char *rel[] = {"%s/%s", "%s/../runtime/%s", "%s/../shim/%s", "%s/../../%s"};
+	const char *rel[] = {"%s/%s", "%s/../runtime/%s", "%s/../shim/%s", "%s/../init/%s",
+	                     "%s/../../%s"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char *p = xasprintf(rel[i], d, name);
 		if (access(p, X_OK) == 0)

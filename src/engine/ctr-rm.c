@@ -128,10 +128,12 @@ static void sweep_half_made(void)
 	struct glass_store *s = NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (strlen(e->d_name) != CTR_ID_LEN || strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
+		if (strlen(e->d_name) != CTR_ID_LEN ||
+		    strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
 			continue;
 		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
-		cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), e->d_name);
+		cleanup_free char *lockp =
+		    xasprintf("%s/creating/%s", engine_root_dir(), e->d_name);
 		cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
 		if (access(rec, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
 			continue;
