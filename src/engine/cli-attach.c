@@ -137,21 +137,31 @@ static bool wait_children(const struct cli_session *s, pid_t out, pid_t in)
 {
 	for (;;) {
 		int st;
+		if (pending_sig && s->proxy_signals)
+			ctr_kill(s->id, pending_sig, NULL);
+		pending_sig = 0;
+		if (winch && s->tty)
+			resize(s->id);
+		winch = 0;
 		pid_t p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR) {
-			if (pending_sig && s->proxy_signals)
-				ctr_kill(s->id, pending_sig, NULL);
-			pending_sig = 0;
-			if (winch && s->tty)
-				resize(s->id);
-			winch = 0;
+		if (p < 0 && errno == EINTR)
 			continue;
-		}
 		if (p < 0 || p == out)
 			return false;
 		if (p == in && WIFEXITED(st) && WEXITSTATUS(st) == DETACHED)
 			return true;
 	}
+}
+
+/* Handlers, not a blocked mask: a mask would be inherited by the shim
+ * and the container started meanwhile, a handler is reset by execve. */
+void cli_catch_signals(void)
+{
+	/* SA_RESTART: the start's own waits and reads go on */
+	struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
 }
 
 int cli_session_run(const struct cli_session *s, int *code, struct glass_err **err)
@@ -164,6 +174,8 @@ int cli_session_run(const struct cli_session *s, int *code, struct glass_err **e
 		goto fail;
 	if (s->from_stream && ctr_attach(s->id, false, true, true, &out_fd, &tty, err) < 0)
 		goto fail;
+	/* a signal caught while the container started (cli_catch_signals) is
+	 * in pending_sig already, and forwarded first */
 	struct sigaction sa = {.sa_handler = on_signal}, old[5];
 	const int sigs[5] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH};
 	for (int i = 0; i < 5; i++)

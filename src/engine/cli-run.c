@@ -44,6 +44,8 @@ static int64_t wall_ns(void)
 static int run_created(const struct cli_run *r, const char *id, struct glass_err **err)
 {
 	int code = 0;
+	if (!r->detach)
+		cli_catch_signals();
 	if (ctr_start_ex(id, !r->detach, err) < 0) {
 		int st = start_status(*err);
 		engine_fail(err);
@@ -109,6 +111,7 @@ static int start_attached(const char *ref, bool in, struct glass_err **err)
 	struct json_object *info = NULL;
 	int code = 0;
 	int64_t since = wall_ns();
+	cli_catch_signals();
 	if (ctr_start_ex(ref, true, err) < 0 || ctr_inspect(ref, &info, err) < 0)
 		return cli_fail(err, 1);
 	struct cli_session s = {

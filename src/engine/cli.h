@@ -44,6 +44,11 @@ struct cli_session {
  * the user detaches (1); -1 with *err. */
 int cli_session_run(const struct cli_session *s, int *code, struct glass_err **err);
 
+/* Catches SIGINT, SIGTERM, SIGHUP and SIGQUIT from before a container
+ * starts, so that cli_session_run() forwards them to it instead of the
+ * engine dying of them. */
+void cli_catch_signals(void);
+
 /* The exit status for an operation's error: prints it, returns 125 (the
  * engine's own failure, docker's convention), or 1 for `nonfatal`
  * verbs as docker prints "Error response from daemon" and exits 1. */

@@ -17,7 +17,7 @@ TICK='i=0; while [ $i -lt $N ]; do echo $i; i=$((i+1)); sleep 0.1; done; exit 3'
 
 # kill -9 `run -d` at several delays: the result is whole or absent
 for delay in 0.01 0.05 0.1 0.2 0.4; do
-	G run -d --name "k$delay" -e N=5 busybox sh -c "$TICK" >/dev/null 2>&1 &
+	"$ENGINE" run -d --name "k$delay" -e N=5 busybox sh -c "$TICK" >/dev/null 2>&1 &
 	rpid=$!
 	sleep "$delay"
 	kill -9 "$rpid" 2>/dev/null
@@ -33,7 +33,7 @@ is "and rm -f / prune remove all of them" "$(engine_leftovers)" ""
 # kill -9 during logs -f: the container runs on, no line is lost
 id=$(G run -d --name ticker -e N=40 busybox sh -c "$TICK")
 sleep 0.5
-G logs -f ticker >"$TEST_TMP/follow1" 2>&1 &
+"$ENGINE" logs -f ticker >"$TEST_TMP/follow1" 2>&1 &
 lpid=$!
 sleep 0.5
 kill -9 "$lpid"
@@ -51,7 +51,7 @@ ok "rm after the unattended exit" G rm ticker
 
 # kill -9 during stop: the container (sh ignores SIGTERM) runs on; a later stop works
 G run -d --name stubborn busybox sh -c 'while true; do sleep 0.1; done' >/dev/null
-G stop -t 30 stubborn >/dev/null 2>&1 &
+"$ENGINE" stop -t 30 stubborn >/dev/null 2>&1 &
 spid=$!
 sleep 0.5
 kill -9 "$spid"
