@@ -183,7 +183,6 @@ struct ctr_exec_opts {
 	char **env;
 	const char *workdir, *user;
 	bool detach, tty, interactive;
-	bool privileged;
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
 
