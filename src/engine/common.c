@@ -29,8 +29,15 @@ char *engine_find_sibling(const char *name)
 	                     "%s/../../%s"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char *p = xasprintf(rel[i], d, name);
-		if (access(p, X_OK) == 0)
+		if (access(p, X_OK) == 0) {
+			/* a clean path: it is what `ps` shows for the shim */
+			char *real = realpath(p, NULL);
+			if (real) {
+				free(p);
+				return real;
+			}
 			return p;
+		}
 		free(p);
 	}
 	return NULL;
