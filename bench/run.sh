@@ -10,7 +10,7 @@ set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for b in runtime lifecycle cgroup unpack pull; do
+for b in runtime lifecycle engine cgroup unpack pull; do
 	[ -f "$here/$b.sh" ] || continue
 	echo "==== bench/$b.sh"
 	bash "$here/$b.sh" "$BUILD" || rc=1
