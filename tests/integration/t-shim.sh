@@ -10,10 +10,10 @@
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
 SHIM=$GLASS_BUILD/glass-shim
-SHIM_STATUS=$GLASS_BUILD/tests/unit/shim-status
+SHIM_CLIENT=$GLASS_BUILD/tests/unit/shim-client
 ID=shim-$$
-if [ ! -x "$SHIM" ] || [ ! -x "$SHIM_STATUS" ]; then
-	not_ok_line "glass-shim and tests/unit/shim-status are built"
+if [ ! -x "$SHIM" ] || [ ! -x "$SHIM_CLIENT" ]; then
+	not_ok_line "glass-shim and tests/unit/shim-client are built"
 	finish
 	exit 1
 fi
@@ -90,7 +90,7 @@ check "the shim has a session of its own and is not this shell's child" $?
 [ "$(tr '\0' ' ' </proc/"$spid"/cmdline)" != "" ] && ! ls -l /proc/"$spid"/fd 2>/dev/null | grep -q "$(readlink /proc/$$/fd/1)"
 check "the shim's stdio are not the caller's" $?
 is "status.json: running, with pid 1's pid" "$(field basic status) $(field basic pid)" "running $cpid"
-final=$("$SHIM_STATUS" "$(st basic)" wait)
+final=$("$SHIM_CLIENT" wait "$(st basic)")
 is "wait: exit code 3, no signal" "$(jq -r '"\(.status) \(.exitCode) \(.signal)"' <<<"$final")" "exited 3 0"
 like "wait: started and finished times" "$(jq -r '"\(.startedAt) \(.finishedAt)"' <<<"$final")" \
 	'^20[0-9-]+T[0-9:]+\.[0-9]{9}Z 20[0-9-]+T[0-9:]+\.[0-9]{9}Z$'
@@ -112,7 +112,7 @@ if start_shim sig "$(sh_args 'echo up; exec sleep 100')"; then
 	remember_shim sig
 	wait_field sig status running 5
 	is "signal 9 through ctl.sock" "$(ctl "$(st sig)" request '{"op":"signal","signal":9}')" '{"ok":true}'
-	final=$("$SHIM_STATUS" "$(st sig)" wait)
+	final=$("$SHIM_CLIENT" wait "$(st sig)")
 	is "killed by SIGKILL: signal 9, exit code 137" \
 		"$(jq -r '"\(.status) \(.exitCode) \(.signal)"' <<<"$final")" "exited 137 9"
 	wait_gone "$(cat "$TEST_TMP/sig.shimpid")" 5
@@ -132,7 +132,7 @@ if start_shim req "$(sh_args 'exec sleep 100')"; then
 	like "a request that is not JSON is refused" "$(ctl "$(st req)" request 'hello')" '"ok":false,"error":"bad request'
 	is "status: the current status.json" "$(ctl "$(st req)" request '{"op":"status"}' | jq -r .status)" running
 	ctl "$(st req)" request '{"op":"signal","signal":9}' >/dev/null
-	"$SHIM_STATUS" "$(st req)" wait >/dev/null
+	"$SHIM_CLIENT" wait "$(st req)" >/dev/null
 	wait_gone "$(cat "$TEST_TMP/req.shimpid")" 5
 	gone req
 	check "nothing left after the requests" $?
@@ -144,7 +144,7 @@ fi
 many='i=0; while [ $i -lt 400 ]; do echo "line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done'
 if start_shim rot "$(sh_args "$many")" --log-max-size 4096 --log-max-file 3; then
 	remember_shim rot
-	"$SHIM_STATUS" "$(st rot)" wait >/dev/null
+	"$SHIM_CLIENT" wait "$(st rot)" >/dev/null
 	d=$(st rot)
 	is "rotation keeps 3 files" "$(ls "$d" | grep -c '^container\.log')" 3
 	[ ! -e "$d/container.log.3" ]
@@ -173,7 +173,7 @@ elif start_shim oom "$mem"; then
 	wait_field oom oomKilled true 30
 	check "oomKilled true while it runs (the eventfd woke the shim)" $?
 	ctl "$(st oom)" request '{"op":"signal","signal":9}' >/dev/null
-	final=$("$SHIM_STATUS" "$(st oom)" wait)
+	final=$("$SHIM_CLIENT" wait "$(st oom)")
 	jq -j .log "$(st oom)/container.log" | grep -q '"signal":9,"name":"KILL"'
 	check "the probe saw its allocating child SIGKILLed" $?
 	is "the final status keeps oomKilled" "$(jq -r '"\(.oomKilled) \(.signal)"' <<<"$final")" "true 9"
@@ -188,7 +188,7 @@ fi
 # ---- restart policies
 if start_shim onf "$(sh_args 'echo run; exit 1')" --restart on-failure:2; then
 	remember_shim onf
-	final=$("$SHIM_STATUS" "$(st onf)" wait)
+	final=$("$SHIM_CLIENT" wait "$(st onf)")
 	is "on-failure:2: restarted twice, then exited 1" \
 		"$(jq -r '"\(.status) \(.restartCount) \(.exitCode)"' <<<"$final")" "exited 2 1"
 	is "the log has the three runs" "$(grep -c '"log":"run\\n"' "$(st onf)/container.log")" 3
@@ -200,7 +200,7 @@ else
 fi
 if start_shim onf0 "$(sh_args 'exit 0')" --restart on-failure:5; then
 	is "on-failure: a clean exit is not restarted" \
-		"$("$SHIM_STATUS" "$(st onf0)" wait | jq -r '"\(.restartCount) \(.exitCode)"')" "0 0"
+		"$("$SHIM_CLIENT" wait "$(st onf0)" | jq -r '"\(.restartCount) \(.exitCode)"')" "0 0"
 else
 	not_ok_line "an on-failure container that succeeds starts"
 fi
@@ -214,7 +214,7 @@ if start_shim always "$(sh_args 'echo run; exit 0')" --restart always; then
 	[ "$(field always restartCount)" -ge 2 ]
 	check "always: restarted after clean exits ($(field always restartCount) times)" $?
 	is "stop-restarting" "$(ctl "$(st always)" request '{"op":"stop-restarting"}')" '{"ok":true}'
-	final=$("$SHIM_STATUS" "$(st always)" wait)
+	final=$("$SHIM_CLIENT" wait "$(st always)")
 	is "after stop-restarting the next exit is final" "$(jq -r .status <<<"$final")" exited
 	wait_gone "$(cat "$TEST_TMP/always.shimpid")" 5
 	gone always
@@ -231,7 +231,7 @@ if start_shim att "$(sh_args 'read x; echo "got:$x"; cat; echo bye >&2')" --stdi
 		"$(jq -r '[.[] | select(.[0] == 1) | .[1]] | add' <<<"$frames")" $'got:hello\nmore'
 	is "attach: stderr frames (stream 2)" "$(jq -r '[.[] | select(.[0] == 2) | .[1]] | add' <<<"$frames")" bye
 	is "attach: nothing but whole frames" "$(jq -r '[.[] | select(.[0] == "trailing")] | length' <<<"$frames")" 0
-	is "the client's half-close ended cat: exit 0" "$("$SHIM_STATUS" "$(st att)" wait | jq -r .exitCode)" 0
+	is "the client's half-close ended cat: exit 0" "$("$SHIM_CLIENT" wait "$(st att)" | jq -r .exitCode)" 0
 	wait_gone "$(cat "$TEST_TMP/att.shimpid")" 5
 	gone att
 	check "nothing left after attach" $?
@@ -247,7 +247,7 @@ if start_shim tty "$(sh_args 'read x; stty size; echo "got:$x"') | .process.term
 	like "tty: stty size inside sees the resize" "$out" $'33 101\r'
 	like "tty: stdin through the terminal" "$out" 'got:hi'
 	is "tty: the resize request succeeded" "$(cat "$TEST_TMP/tty.resize")" 'resize: {"ok":true}'
-	"$SHIM_STATUS" "$(st tty)" wait >/dev/null
+	"$SHIM_CLIENT" wait "$(st tty)" >/dev/null
 	is "tty: the log has the terminal's output as stdout" \
 		"$(jq -r 'select(.log | test("33 101")) | .stream' "$(st tty)/container.log")" stdout
 	wait_gone "$(cat "$TEST_TMP/tty.shimpid")" 5
@@ -258,16 +258,32 @@ else
 	sed 's/^/#   /' "$TEST_TMP/tty.err"
 fi
 
+# ---- attached from the start (glass_shim_start_attached): a container that
+# writes and exits at once loses nothing to the attach stream
+if make_bundle "$TEST_TMP/b-early" "$(sh_args 'echo first; echo second >&2; echo third')"; then
+	on_exit "stop_shim early"
+	GLASS_SHIM=$SHIM "$SHIM_CLIENT" run "$(st early)" "$ID-early" "$TEST_TMP/b-early" "$RUNTIME" "$STATE" \
+		>"$TEST_TMP/early.out" 2>"$TEST_TMP/early.err"
+	check "start attached: whole stdcopy frames until the end" $?
+	is "start attached: all of stdout" "$(cat "$TEST_TMP/early.out")" $'first\nthird'
+	is "start attached: all of stderr" "$(cat "$TEST_TMP/early.err")" second
+	is "start attached: exited 0" "$("$SHIM_CLIENT" wait "$(st early)" | jq -r .exitCode)" 0
+	gone early
+	check "nothing left after the attached start" $?
+else
+	not_ok_line "a bundle for the attached start"
+fi
+
 # ---- kill -9 of the shim: the client says dead, and why
 if start_shim dead "$(sh_args 'exec sleep 100')"; then
 	remember_shim dead
 	spid=$(cat "$TEST_TMP/dead.shimpid")
 	kill -9 "$spid"
 	wait_gone "$spid" 5
-	st_json=$("$SHIM_STATUS" "$(st dead)")
+	st_json=$("$SHIM_CLIENT" status "$(st dead)")
 	is "a killed shim: status dead" "$(jq -r .status <<<"$st_json")" dead
 	is "with the reason" "$(jq -r .error <<<"$st_json")" "shim died (pid $spid)"
-	is "wait on a dead shim returns dead" "$("$SHIM_STATUS" "$(st dead)" wait | jq -r .status)" dead
+	is "wait on a dead shim returns dead" "$("$SHIM_CLIENT" wait "$(st dead)" | jq -r .status)" dead
 	R delete --force "$ID-dead" >/dev/null 2>&1
 	rm -rf "$(st dead)" # the engine's rm: the state directory, with the dead shim's ctl.sock
 	gone dead
@@ -319,7 +335,7 @@ if start_shim trace "$(sh_args 'exit 0')" --trace; then
 	done
 	like "trace: every step of the hand-off, with pids" "$order" '^([0-9]+ ){8}$'
 	is "trace: in order" "$order" "$(tr ' ' '\n' <<<"$order" | grep . | sort -n | tr '\n' ' ')"
-	"$SHIM_STATUS" "$(st trace)" wait >/dev/null
+	"$SHIM_CLIENT" wait "$(st trace)" >/dev/null
 	[ -n "$order" ] || sed 's/^/#   /' "$t" | head -20
 else
 	not_ok_line "a traced container starts"
