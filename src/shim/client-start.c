@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -88,10 +89,42 @@ static char *read_all(int fd)
 	return strbuf_steal(&b);
 }
 
+/* An attach asked for with the start: connected as soon as the new
+ * shim's ctl.sock answers (a stale one, of a shim killed before, refuses). */
+struct early_attach {
+	bool on, in, out, err;
+	const char *state_dir;
+	int fd;
+};
+
+static void try_attach(struct early_attach *a)
+{
+	if (!a->on || a->fd >= 0)
+		return;
+	int fd = glass_shim_connect(a->state_dir, NULL);
+	if (fd >= 0 && glass_shim_attach_request(fd, a->in, a->out, a->err) == 0)
+		a->fd = fd;
+	else if (fd >= 0)
+		close(fd);
+}
+
+/* Until the first process speaks (or ends), tries to attach every 2 ms. */
+static void attach_while_starting(int out_fd, struct early_attach *a)
+{
+	struct pollfd p = {.fd = out_fd, .events = POLLIN};
+	while (a->on && a->fd < 0) {
+		try_attach(a);
+		if (a->fd >= 0 || poll(&p, 1, 2) != 0) {
+			try_attach(a);
+			return;
+		}
+	}
+}
+
 /* Runs the shim's first process with stdout (and, without a trace, stderr)
  * on pipes; fills *out and *errtext with what it wrote. */
-static int run_first(char **argv, bool trace, char **out, char **errtext, int *status,
-                     struct glass_err **err)
+static int run_first(char **argv, bool trace, struct early_attach *a, char **out, char **errtext,
+                     int *status, struct glass_err **err)
 {
 	int po[2], pe[2] = {-1, -1};
 	if (pipe2(po, O_CLOEXEC) < 0 || (!trace && pipe2(pe, O_CLOEXEC) < 0))
@@ -111,6 +144,7 @@ static int run_first(char **argv, bool trace, char **out, char **errtext, int *s
 	close(po[1]);
 	if (pe[1] >= 0)
 		close(pe[1]);
+	attach_while_starting(po[0], a);
 	*out = read_all(po[0]);
 	*errtext = pe[0] >= 0 ? read_all(pe[0]) : xstrdup("");
 	close(po[0]);
@@ -122,7 +156,8 @@ static int run_first(char **argv, bool trace, char **out, char **errtext, int *s
 	return 0;
 }
 
-int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, struct glass_err **err)
+static int start(const struct glass_shim_opts *o, struct early_attach *a, pid_t *container_pid,
+                 struct glass_err **err)
 {
 	cleanup_free char *shim = o->shim ? xstrdup(o->shim) : find_shim();
 	if (!shim)
@@ -130,7 +165,7 @@ int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, stru
 	char **argv = shim_argv(shim, o);
 	cleanup_free char *out = NULL, *errtext = NULL;
 	int status = 0;
-	int r = run_first(argv, o->trace, &out, &errtext, &status, err);
+	int r = run_first(argv, o->trace, a, &out, &errtext, &status, err);
 	free_argv(argv);
 	if (r < 0)
 		return glass_err_ctx(err, "start glass-shim for %s", o->id);
@@ -146,4 +181,25 @@ int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, stru
 	if (errtext[0])
 		return glass_err_new(err, 0, "%s", errtext);
 	return glass_err_new(err, 0, "glass-shim for %s failed (status 0x%x)", o->id, status);
+}
+
+int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, struct glass_err **err)
+{
+	struct early_attach none = {.on = false, .fd = -1};
+	return start(o, &none, container_pid, err);
+}
+
+int glass_shim_start_attached(const struct glass_shim_opts *o, bool in, bool out, bool err_,
+                              pid_t *container_pid, int *fd, struct glass_err **err)
+{
+	struct early_attach a = {true, in, out, err_, o->state_dir, -1};
+	if (start(o, &a, container_pid, err) < 0) {
+		if (a.fd >= 0)
+			close(a.fd);
+		return -1;
+	}
+	if (a.fd < 0 && glass_shim_attach(o->state_dir, in, out, err_, &a.fd, err) < 0)
+		return glass_err_ctx(err, "attach to %s", o->id);
+	*fd = a.fd;
+	return 0;
 }

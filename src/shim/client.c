@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Connects to STATE_DIR/ctl.sock through /proc/self/fd/N of the
- * directory: a sun_path holds 108 bytes, a state directory may be longer. */
-static int ctl_connect(const char *state_dir, struct glass_err **err)
+/* Through /proc/self/fd/N of the directory: a sun_path holds 108 bytes, a
+ * state directory may be longer. */
+int glass_shim_connect(const char *state_dir, struct glass_err **err)
 {
 	cleanup_close int dfd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -55,7 +55,7 @@ static int read_line(int fd, char *buf, size_t size)
 static int request(const char *state_dir, const char *req, char *reply, size_t size,
                    struct glass_err **err)
 {
-	cleanup_close int fd = ctl_connect(state_dir, err);
+	cleanup_close int fd = glass_shim_connect(state_dir, err);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, req, strlen(req)) < 0 || write_all(fd, "\n", 1) < 0)
@@ -107,17 +107,22 @@ int glass_shim_stop_restarting(const char *state_dir, struct glass_err **err)
 	return request_ok(state_dir, "{\"op\":\"stop-restarting\"}", err);
 }
 
-int glass_shim_attach(const char *state_dir, bool in, bool out, bool err_, int *fd,
-                      struct glass_err **err)
+int glass_shim_attach_request(int fd, bool in, bool out, bool err_)
 {
 	char req[128];
 	snprintf(req, sizeof(req),
 	         "{\"op\":\"attach\",\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"logs\":false}\n",
 	         in ? "true" : "false", out ? "true" : "false", err_ ? "true" : "false");
-	cleanup_close int s = ctl_connect(state_dir, err);
+	return write_all(fd, req, strlen(req));
+}
+
+int glass_shim_attach(const char *state_dir, bool in, bool out, bool err_, int *fd,
+                      struct glass_err **err)
+{
+	cleanup_close int s = glass_shim_connect(state_dir, err);
 	if (s < 0)
 		return -1;
-	if (write_all(s, req, strlen(req)) < 0)
+	if (glass_shim_attach_request(s, in, out, err_) < 0)
 		return glass_err_new(err, errno, "write to %s/ctl.sock", state_dir);
 	*fd = steal_fd(&s);
 	return 0;

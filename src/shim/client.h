@@ -33,6 +33,15 @@ struct glass_shim_opts {
  * shim narrates the hand-off on this process's stderr. */
 int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, struct glass_err **err);
 
+/* Starts the shim as glass_shim_start() does, and attaches to the
+ * container's streams (as glass_shim_attach(), *fd) before the container
+ * starts, so that no output is missed (`run -a`, `run -it`, `start -a`):
+ * the request waits in the control socket's queue while the runtime
+ * creates, and the shim takes it before it reads any output.  On failure
+ * no fd is returned. */
+int glass_shim_start_attached(const struct glass_shim_opts *o, bool in, bool out, bool err_,
+                              pid_t *container_pid, int *fd, struct glass_err **err);
+
 /* Reads status.json.  When it says created, running or restarting but the
  * shim is gone (shim.pid names no glass-shim), st->status is "dead" and
  * st->error "shim died (pid N)". */
@@ -56,6 +65,12 @@ int glass_shim_wait(const char *state_dir, struct glass_shim_status *st, struct 
  * shutdown(SHUT_WR) closes the container's stdin.  The caller closes *fd. */
 int glass_shim_attach(const char *state_dir, bool in, bool out, bool err_, int *fd,
                       struct glass_err **err);
+
+/* A connection to STATE_DIR/ctl.sock (for a request of one's own). */
+int glass_shim_connect(const char *state_dir, struct glass_err **err);
+
+/* Writes the attach request line on a connected socket.  0, or -1/errno. */
+int glass_shim_attach_request(int fd, bool in, bool out, bool err_);
 
 /* The restart policy no longer restarts the container (before `stop`); a
  * pending restart is cancelled and the container's exit becomes final. */

@@ -45,22 +45,30 @@ void shim_ctl_close(struct shim *s)
 	unlinkat(s->dirfd, "shim.pid", 0);
 }
 
+/* Accepts every pending connection and reads its request at once: a
+ * client that connected and asked to attach while the runtime was still
+ * creating (glass_shim_start_attached) is attached before the shim reads
+ * the container's first output. */
 void shim_ctl_accept(struct shim *s)
 {
-	int fd = accept4(s->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	for (int i = 0; i < SHIM_MAX_CLIENTS; i++) {
-		if (s->cl[i].kind != CLIENT_FREE)
+	int fd;
+	while ((fd = accept4(s->ctlfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		struct shim_client *c = NULL;
+		for (int i = 0; i < SHIM_MAX_CLIENTS && !c; i++)
+			if (s->cl[i].kind == CLIENT_FREE)
+				c = &s->cl[i];
+		if (!c) {
+			static const char busy[] =
+			    "{\"ok\":false,\"error\":\"glass-shim: too many clients\"}\n";
+			(void)!write(fd, busy, sizeof(busy) - 1);
+			close(fd);
 			continue;
-		memset(&s->cl[i], 0, sizeof(s->cl[i]));
-		s->cl[i].fd = fd;
-		s->cl[i].kind = CLIENT_REQUEST;
-		return;
+		}
+		memset(c, 0, sizeof(*c));
+		c->fd = fd;
+		c->kind = CLIENT_REQUEST;
+		shim_ctl_readable(s, c);
 	}
-	static const char busy[] = "{\"ok\":false,\"error\":\"glass-shim: too many clients\"}\n";
-	(void)!write(fd, busy, sizeof(busy) - 1);
-	close(fd);
 }
 
 void shim_ctl_drop(struct shim *s, struct shim_client *c)

@@ -40,8 +40,10 @@ static void add(struct slots *sl, int fd, short events, enum slot kind, int idx)
 static void build(struct shim *s, struct slots *sl)
 {
 	sl->n = 0;
-	add(sl, s->sigfd, POLLIN, SLOT_SIG, 0);
+	/* New connections first: an attach that waited in the backlog since
+	 * before `start` is in place before any output or exit is handled. */
 	add(sl, s->ctlfd, POLLIN, SLOT_CTL, 0);
+	add(sl, s->sigfd, POLLIN, SLOT_SIG, 0);
 	add(sl, s->out_fd, POLLIN, SLOT_OUT, 1);
 	add(sl, s->err_fd, POLLIN, SLOT_ERR, 2);
 	add(sl, s->oom.fd, POLLIN, SLOT_OOM, 0);
