@@ -2,7 +2,8 @@
 # All of glass's benchmarks: `make bench` runs this with the build dir.
 #   bench/run.sh BUILD
 # runtime.sh: container start time and peak RSS next to crun, runc and a raw
-# unshare+chroot floor; lifecycle.sh (create+start+delete, exec), cgroup.sh,
+# unshare+chroot floor; lifecycle.sh (create+start+delete, exec), engine.sh
+# (glass run and run -d + stop + rm next to podman), cgroup.sh,
 # unpack.sh and pull.sh when present (cgroup setup, image layer unpack, pull
 # against skopeo, podman, ctr and the floor), shim.sh (glass-shim's memory next to
 # conmon's).  Each prints its own table; a
