@@ -153,6 +153,12 @@ static int stop_found(struct ctr *c, const struct ctr_stop_opts *o, struct glass
 {
 	struct json_object *st = ctr_rec(c, "Config.StopTimeout");
 	int timeout = o && o->timeout >= 0 ? o->timeout : st ? json_object_get_int(st) : 10;
+	/* a shim still starting answers in a moment: let it settle first */
+	for (int i = 0; i < 500 && c->st.starting; i++) {
+		usleep(10000);
+		if (ctr_refresh(c, err) < 0)
+			return -1;
+	}
 	if (!running(c))
 		return 0;
 	if (glass_shim_stop_restarting(c->dir, err) < 0)

@@ -121,13 +121,31 @@ static bool frozen(const struct ctr *c)
 	return t2 && t2[0] == '1';
 }
 
+/* The pid in DIR/shim.pid when it is a running glass-shim, else 0. */
+static pid_t live_shim(const char *dir)
+{
+	cleanup_free char *pidf = xasprintf("%s/shim.pid", dir);
+	cleanup_free char *pidt = read_file_at(AT_FDCWD, pidf, NULL);
+	pid_t pid = pidt ? (pid_t)atoi(pidt) : 0;
+	if (pid <= 0)
+		return 0;
+	cleanup_free char *commf = xasprintf("/proc/%d/comm", (int)pid);
+	cleanup_free char *comm = read_file_at(AT_FDCWD, commf, NULL);
+	return comm && strncmp(comm, "glass-shim", 10) == 0 ? pid : 0;
+}
+
 int ctr_refresh(struct ctr *c, struct glass_err **err)
 {
 	struct glass_shim_status ss = {0};
 	cleanup_free char *status = xasprintf("%s/status.json", c->dir);
 	memset(&c->st, 0, sizeof(c->st));
 	if (access(status, F_OK) < 0) {
-		c->st.status = CTR_CREATED; /* never handed to a shim */
+		/* never handed to a shim, or a shim is starting (an engine may have
+		 * died while it launched one): it wrote shim.pid before anything */
+		pid_t shim = live_shim(c->dir);
+		c->st.status = shim > 0 ? CTR_RUNNING : CTR_CREATED;
+		c->st.shim_pid = shim;
+		c->st.starting = shim > 0;
 		return 0;
 	}
 	if (glass_shim_status(c->dir, &ss, err) < 0)

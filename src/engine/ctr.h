@@ -69,6 +69,7 @@ struct ctr_state {
 	enum ctr_status status;
 	pid_t pid;      /* the container's pid 1 on the host, 0 when none */
 	pid_t shim_pid; /* 0 when no shim runs */
+	bool starting;  /* a shim runs but has written no status yet */
 	int exit_code;  /* docker's: the code, or 128+N after signal N */
 	bool oom_killed;
 	int restart_count;

@@ -54,7 +54,7 @@ fails "cp needs one CONTAINER:PATH" -m 'CONTAINER:PATH' G cp "$H/in.txt" "$H/x"
 t=$(G top fs)
 like "top: ps -ef's header and the container's process" "$t" $'UID +PID.*\n.*sleep 300'
 is "top: only the container's processes" "$(echo "$t" | tail -n +2 | wc -l)" 1
-like "top with ps options" "$(G top fs -o pid,comm)" $'PID +COMMAND\n +[0-9]+ +sleep'
+like "top with ps options" "$(G top fs -o pid,comm)" $'PID +COMMAND\n *[0-9]+ +sleep'
 s=$(G stats --no-stream --format json fs)
 check "stats: memory usage from the cgroup" "$([ "$(echo "$s" | jq .memory_stats.usage)" -gt 0 ]; echo $?)"
 is "stats: one process" "$(echo "$s" | jq .pids_stats.current)" 1
