@@ -148,9 +148,47 @@ static void sweep_half_made(void)
 	glass_store_close(s);
 }
 
+/* True when no create of ID is running (its ROOT/creating lock is free or
+ * gone) and ID has no container directory: what points to it is stale. */
+static bool abandoned(const char *id)
+{
+	cleanup_free char *dir = ctr_dir_of(id);
+	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
+	cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
+	if (access(dir, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
+		return false;
+	return access(dir, F_OK) < 0;
+}
+
+/* Names and creating locks of creates killed before their directory
+ * existed. */
+static void sweep_stale(const char *sub, bool links)
+{
+	cleanup_free char *d = xasprintf("%s/%s", engine_root_dir(), sub);
+	cleanup_dir DIR *dir = opendir(d);
+	struct dirent *e;
+	while (dir && (e = readdir(dir))) {
+		char id[CTR_ID_LEN + 2] = "";
+		if (links) {
+			ssize_t n = readlinkat(dirfd(dir), e->d_name, id, sizeof(id) - 1);
+			if (n != CTR_ID_LEN)
+				continue;
+			id[n] = '\0';
+		} else {
+			if (strlen(e->d_name) != CTR_ID_LEN)
+				continue;
+			memcpy(id, e->d_name, CTR_ID_LEN + 1);
+		}
+		if (abandoned(id))
+			unlinkat(dirfd(dir), e->d_name, 0);
+	}
+}
+
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
 {
 	sweep_half_made();
+	sweep_stale("names", true);
+	sweep_stale("creating", false);
 	struct ctr **list = NULL;
 	size_t count = 0, k = 0;
 	if (ctr_list_all(&list, &count, err) < 0)
