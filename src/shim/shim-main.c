@@ -311,14 +311,10 @@ static int shim_main(struct shim *s, int ready)
 
 int main(int argc, char **argv)
 {
-	static struct shim s = {.dirfd = -1,
-	                        .sigfd = -1,
-	                        .ctlfd = -1,
-	                        .out_fd = -1,
-	                        .err_fd = -1,
-	                        .in_fd = -1,
-	                        .pty_fd = -1,
-	                        .oom.fd = -1};
+	/* Zero-initialized, so in .bss: its pages (64 KiB of stdin buffer, the
+	 * clients' request lines) cost nothing until they are used. */
+	static struct shim s;
+	s.dirfd = s.sigfd = s.ctlfd = s.out_fd = s.err_fd = s.in_fd = s.pty_fd = s.oom.fd = -1;
 	int ready[2];
 	s.o.argv0 = argv[0];
 	if (parse_args(argc, argv, &s.o) < 0)
