@@ -335,9 +335,14 @@ int main(int argc, char **argv)
 		return perror("glass-shim: fork"), 1;
 	if (mid > 0) {
 		close(ready[1]);
+		glass_trace_note("shim", NULL,
+		                 "pid %d: fork: pid %d detaches; this one waits for its word",
+		                 (int)getpid(), (int)mid);
 		return first_process(ready[0], mid);
 	}
 	close(ready[0]);
+	glass_trace_note("shim", NULL, "pid %d: fork: detaches; its parent %d waits for its word",
+	                 (int)getpid(), (int)getppid());
 	/* A new session: no controlling terminal, so the engine's terminal
 	 * closing (SIGHUP) does not reach the shim.  The second fork makes
 	 * the shim a non-leader, which can never acquire a terminal again. */

@@ -329,11 +329,11 @@ fi
 if start_shim trace "$(sh_args 'exit 0')" --trace; then
 	t=$TEST_TMP/trace.err
 	order=""
-	for w in 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
+	for w in 'fork: detaches; its parent [0-9]+ waits' 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
 		'OOM events' "start $ID-trace" 'the runtime exited; pid [0-9]+ waits for pid [0-9]+'; do
 		order+="$(grep -n -E -m1 -- "$w" "$t" | cut -d: -f1) "
 	done
-	like "trace: every step of the hand-off, with pids" "$order" '^([0-9]+ ){8}$'
+	like "trace: every step of the hand-off, with pids" "$order" '^([0-9]+ ){9}$'
 	is "trace: in order" "$order" "$(tr ' ' '\n' <<<"$order" | grep . | sort -n | tr '\n' ' ')"
 	"$SHIM_CLIENT" wait "$(st trace)" >/dev/null
 	[ -n "$order" ] || sed 's/^/#   /' "$t" | head -20
