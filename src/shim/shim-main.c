@@ -316,6 +316,10 @@ int main(int argc, char **argv)
 	static struct shim s;
 	s.dirfd = s.sigfd = s.ctlfd = s.out_fd = s.err_fd = s.in_fd = s.pty_fd = s.oom.fd = -1;
 	int ready[2];
+	/* Whatever the engine left open without O_CLOEXEC (a lock on the
+	 * container, a socket) would otherwise stay open as long as the
+	 * container runs, and reach the runtime and the container. */
+	close_range(3, ~0U, 0);
 	s.o.argv0 = argv[0];
 	if (parse_args(argc, argv, &s.o) < 0)
 		return 125;

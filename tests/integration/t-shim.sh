@@ -71,7 +71,7 @@ remember_shim() { cat "$(st "$1")/shim.pid" >"$TEST_TMP/$1.shimpid" 2>/dev/null;
 # ---- the chain: the first process exits, the shim is pid 1's parent
 "$SHIM" --help | grep -q -- '--restart' 
 check "glass-shim --help" $?
-start_shim basic "$(sh_args 'echo out1; echo err1 >&2; sleep 2; printf "out2 <&>"; exit 3')" &
+start_shim basic "$(sh_args 'echo out1; echo err1 >&2; sleep 2; printf "out2 <&>"; exit 3')" 7>"$TEST_TMP/inherited" &
 first=$!
 wait $first
 check "the shim's first process exits 0 once the container runs" $?
@@ -89,6 +89,8 @@ check "the first process is gone; the shim is another process" $?
 check "the shim has a session of its own and is not this shell's child" $?
 [ "$(tr '\0' ' ' </proc/"$spid"/cmdline)" != "" ] && ! ls -l /proc/"$spid"/fd 2>/dev/null | grep -q "$(readlink /proc/$$/fd/1)"
 check "the shim's stdio are not the caller's" $?
+! ls -l "/proc/$spid/fd" "/proc/$cpid/fd" 2>/dev/null | grep -q "$TEST_TMP/inherited"
+check "an fd the caller left open (without O_CLOEXEC) reaches neither the shim nor the container" $?
 is "status.json: running, with pid 1's pid" "$(field basic status) $(field basic pid)" "running $cpid"
 final=$("$SHIM_CLIENT" wait "$(st basic)")
 is "wait: exit code 3, no signal" "$(jq -r '"\(.status) \(.exitCode) \(.signal)"' <<<"$final")" "exited 3 0"
