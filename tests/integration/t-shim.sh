@@ -132,6 +132,8 @@ if start_shim req "$(sh_args 'exec sleep 100')"; then
 		"$(ctl "$(st req)" request '{"op":"resize","height":10,"width":10}')" '"ok":false,"error":"the container has no terminal'
 	like "an unknown op is refused by name" "$(ctl "$(st req)" request '{"op":"frobnicate"}')" 'unknown op \\"frobnicate\\"'
 	like "a request that is not JSON is refused" "$(ctl "$(st req)" request 'hello')" '"ok":false,"error":"bad request'
+	like "attach with logs is refused, naming the log" \
+		"$(ctl "$(st req)" request '{"op":"attach","stdout":true,"logs":true}')" 'not served; read container.log'
 	is "status: the current status.json" "$(ctl "$(st req)" request '{"op":"status"}' | jq -r .status)" running
 	ctl "$(st req)" request '{"op":"signal","signal":9}' >/dev/null
 	"$SHIM_CLIENT" wait "$(st req)" >/dev/null
