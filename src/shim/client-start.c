@@ -133,7 +133,7 @@ static int run_first(char **argv, bool trace, struct early_attach *a, char **out
 	if (pid < 0)
 		return glass_err_new(err, errno, "fork");
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 ||
 		    (!trace && dup2(pe[1], 2) < 0))
 			_exit(126);

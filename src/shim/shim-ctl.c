@@ -180,6 +180,10 @@ static void op_resize(struct shim *s, struct shim_client *c, const struct glass_
 
 static void op_attach(struct shim *s, struct shim_client *c, const struct glass_wire_req *r)
 {
+	/* docker's attach --logs replays the log first; here the log is
+	 * container.log, which the engine reads itself */
+	if (r->logs)
+		return reply_error(s, c, "attach: \"logs\" is not served; read container.log");
 	if (!s->running) {
 		shim_ctl_drop(s, c);
 		return;

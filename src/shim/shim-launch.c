@@ -98,7 +98,7 @@ static int run_runtime(struct shim *s, const char *const *verb_args, const int *
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);

@@ -311,15 +311,15 @@ static int shim_main(struct shim *s, int ready)
 
 int main(int argc, char **argv)
 {
-	static struct shim s = {.dirfd = -1,
-	                        .sigfd = -1,
-	                        .ctlfd = -1,
-	                        .out_fd = -1,
-	                        .err_fd = -1,
-	                        .in_fd = -1,
-	                        .pty_fd = -1,
-	                        .oom.fd = -1};
+	/* Zero-initialized, so in .bss: its pages (64 KiB of stdin buffer, the
+	 * clients' request lines) cost nothing until they are used. */
+	static struct shim s;
+	s.dirfd = s.sigfd = s.ctlfd = s.out_fd = s.err_fd = s.in_fd = s.pty_fd = s.oom.fd = -1;
 	int ready[2];
+	/* Whatever the engine left open without O_CLOEXEC (a lock on the
+	 * container, a socket) would otherwise stay open as long as the
+	 * container runs, and reach the runtime and the container. */
+	close_range(3, ~0U, 0);
 	s.o.argv0 = argv[0];
 	if (parse_args(argc, argv, &s.o) < 0)
 		return 125;
@@ -339,9 +339,14 @@ int main(int argc, char **argv)
 		return perror("glass-shim: fork"), 1;
 	if (mid > 0) {
 		close(ready[1]);
+		glass_trace_note("shim", NULL,
+		                 "pid %d: fork: pid %d detaches; this one waits for its word",
+		                 (int)getpid(), (int)mid);
 		return first_process(ready[0], mid);
 	}
 	close(ready[0]);
+	glass_trace_note("shim", NULL, "pid %d: fork: detaches; its parent %d waits for its word",
+	                 (int)getpid(), (int)getppid());
 	/* A new session: no controlling terminal, so the engine's terminal
 	 * closing (SIGHUP) does not reach the shim.  The second fork makes
 	 * the shim a non-leader, which can never acquire a terminal again. */

@@ -71,7 +71,7 @@ remember_shim() { cat "$(st "$1")/shim.pid" >"$TEST_TMP/$1.shimpid" 2>/dev/null;
 # ---- the chain: the first process exits, the shim is pid 1's parent
 "$SHIM" --help | grep -q -- '--restart' 
 check "glass-shim --help" $?
-start_shim basic "$(sh_args 'echo out1; echo err1 >&2; sleep 2; printf "out2 <&>"; exit 3')" &
+start_shim basic "$(sh_args 'echo out1; echo err1 >&2; sleep 2; printf "out2 <&>"; exit 3')" 7>"$TEST_TMP/inherited" &
 first=$!
 wait $first
 check "the shim's first process exits 0 once the container runs" $?
@@ -89,6 +89,8 @@ check "the first process is gone; the shim is another process" $?
 check "the shim has a session of its own and is not this shell's child" $?
 [ "$(tr '\0' ' ' </proc/"$spid"/cmdline)" != "" ] && ! ls -l /proc/"$spid"/fd 2>/dev/null | grep -q "$(readlink /proc/$$/fd/1)"
 check "the shim's stdio are not the caller's" $?
+! ls -l "/proc/$spid/fd" "/proc/$cpid/fd" 2>/dev/null | grep -q "$TEST_TMP/inherited"
+check "an fd the caller left open (without O_CLOEXEC) reaches neither the shim nor the container" $?
 is "status.json: running, with pid 1's pid" "$(field basic status) $(field basic pid)" "running $cpid"
 final=$("$SHIM_CLIENT" wait "$(st basic)")
 is "wait: exit code 3, no signal" "$(jq -r '"\(.status) \(.exitCode) \(.signal)"' <<<"$final")" "exited 3 0"
@@ -130,6 +132,8 @@ if start_shim req "$(sh_args 'exec sleep 100')"; then
 		"$(ctl "$(st req)" request '{"op":"resize","height":10,"width":10}')" '"ok":false,"error":"the container has no terminal'
 	like "an unknown op is refused by name" "$(ctl "$(st req)" request '{"op":"frobnicate"}')" 'unknown op \\"frobnicate\\"'
 	like "a request that is not JSON is refused" "$(ctl "$(st req)" request 'hello')" '"ok":false,"error":"bad request'
+	like "attach with logs is refused, naming the log" \
+		"$(ctl "$(st req)" request '{"op":"attach","stdout":true,"logs":true}')" 'not served; read container.log'
 	is "status: the current status.json" "$(ctl "$(st req)" request '{"op":"status"}' | jq -r .status)" running
 	ctl "$(st req)" request '{"op":"signal","signal":9}' >/dev/null
 	"$SHIM_CLIENT" wait "$(st req)" >/dev/null
@@ -329,11 +333,11 @@ fi
 if start_shim trace "$(sh_args 'exit 0')" --trace; then
 	t=$TEST_TMP/trace.err
 	order=""
-	for w in 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
+	for w in 'fork: detaches; its parent [0-9]+ waits' 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
 		'OOM events' "start $ID-trace" 'the runtime exited; pid [0-9]+ waits for pid [0-9]+'; do
 		order+="$(grep -n -E -m1 -- "$w" "$t" | cut -d: -f1) "
 	done
-	like "trace: every step of the hand-off, with pids" "$order" '^([0-9]+ ){8}$'
+	like "trace: every step of the hand-off, with pids" "$order" '^([0-9]+ ){9}$'
 	is "trace: in order" "$order" "$(tr ' ' '\n' <<<"$order" | grep . | sort -n | tr '\n' ' ')"
 	"$SHIM_CLIENT" wait "$(st trace)" >/dev/null
 	[ -n "$order" ] || sed 's/^/#   /' "$t" | head -20
