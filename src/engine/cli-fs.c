@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char cp_use[] = "glass cp CONTAINER:SRC DEST | glass cp SRC CONTAINER:DEST";
+/* -a: owners kept, which tar does anyway as root (glass runs as root) */
+static const char cp_use[] = "glass cp [-a] CONTAINER:SRC DEST | glass cp [-a] SRC CONTAINER:DEST";
 static const char diff_use[] = "glass diff CONTAINER";
 static const char top_use[] = "glass top CONTAINER [ps OPTIONS]";
 static const char stats_use[] = "glass stats [--no-stream] [--format json] CONTAINER...";

@@ -90,8 +90,6 @@ static int life_flags(int argc, char **argv, struct life *l, const char *use)
 			i++;
 		} else if (l->verb == RM && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
 			l->force = true;
-		} else if (l->verb == RM && (strcmp(a, "-v") == 0 || strcmp(a, "--volumes") == 0)) {
-			; /* anonymous volumes: none are made yet */
 		} else {
 			return -engine_usage(use, "%s: unknown option %s", argv[0], a) - 1;
 		}
