@@ -16,6 +16,7 @@
 #include "console.h"
 #include "container-internal.h"
 #include "intelrdt.h"
+#include "process.h"
 #include "selfexe.h"
 #include "netdev.h"
 #include "hooks.h"
@@ -57,6 +58,8 @@ static int validate(const struct glass_spec *spec, const struct glass_create_opt
 		                       "run)");
 	if (spec->process.nargs == 0)
 		return glass_err_field(err, 0, "process.args", "process.args: must not be empty");
+	if (glass_process_check_limits(&spec->process, err) < 0)
+		return -1;
 	if (!l->ns[GLASS_NS_MOUNT].present) {
 		/* Without a mount namespace of its own the container shares
 		 * the host's mount table: nothing may be mounted or pivoted

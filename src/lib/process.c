@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -353,5 +354,51 @@ int glass_process_close_fds(int first_fd, const int *keep, int nkeep, struct gla
 		if (i < n)
 			lo = (unsigned)k[i] + 1;
 	}
+	return 0;
+}
+
+/* Sums one string vector as execve counts it (each string, its NUL and
+ * its pointer); a string over `maxlen` is an error naming it. */
+static int exec_strings(char *const *v, size_t n, const char *field, size_t maxlen,
+                        size_t *total, struct glass_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+		if (len > maxlen)
+			return glass_err_field(err, E2BIG, field,
+			                       "%s[%zu]: %zu bytes; execve(2) takes at most %zu per "
+			                       "string (MAX_ARG_STRLEN)",
+			                       field, i, len - 1, maxlen - 1);
+		*total += len + sizeof(char *);
+	}
+	return 0;
+}
+
+int glass_process_check_limits(const struct glass_process *p, struct glass_err **err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t maxlen = (size_t)(page > 0 ? page : 4096) * 32, nargs = 0, nenv = 0;
+	if (exec_strings(p->args, p->nargs, "process.args", maxlen, &nargs, err) < 0 ||
+	    exec_strings(p->env, p->nenv, "process.env", maxlen, &nenv, err) < 0)
+		return -1;
+	long argmax = sysconf(_SC_ARG_MAX);
+	bool stack_set = false;
+	for (size_t i = 0; i < p->nrlimits; i++)
+		if (p->rlimits[i].resource == RLIMIT_STACK)
+			stack_set = true;
+	if (!stack_set && argmax > 0 && nargs + nenv > (size_t)argmax) {
+		const char *field = nenv >= nargs ? "process.env" : "process.args";
+		glass_err_field(err, E2BIG, field,
+		                "%s: process.args (%zu bytes) and process.env (%zu bytes) exceed "
+		                "what execve(2) takes (%ld bytes: ARG_MAX, a quarter of the stack "
+		                "limit)",
+		                field, nargs, nenv, argmax);
+		return -1;
+	}
+	if (p->user.nadditional_gids > NGROUPS_MAX)
+		return glass_err_field(err, EINVAL, "process.user.additionalGids",
+		                       "process.user.additionalGids: %zu groups; the kernel allows "
+		                       "at most %d (NGROUPS_MAX)",
+		                       p->user.nadditional_gids, NGROUPS_MAX);
 	return 0;
 }

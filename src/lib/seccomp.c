@@ -202,8 +202,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct glass_seccomp_rule *r, siz
 		snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu].names[%zu]", ri, n);
 		if (nr == __NR_SCMP_ERROR) {
 			prog->nskipped++;
-			glass_trace_note("seccomp", field, "unknown syscall \"%s\" skipped",
-			                 r->names[n]);
+			/* A warning, not an error (a profile names syscalls of
+			 * newer kernels), but said: runc's log says it too. */
+			const struct scmp_version *v = seccomp_version();
+			glass_trace_log(GLASS_LOG_WARN, field,
+			                "%s: unknown syscall \"%s\" ignored (libseccomp %u.%u.%u "
+			                "does not know it)",
+			                field, r->names[n], v->major, v->minor, v->micro);
 			continue;
 		}
 		if (!split)
