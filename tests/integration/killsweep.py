@@ -2,6 +2,11 @@
 """The kill -9 sweep: kills glass-runtime at every traced step of one verb.
 
   killsweep.py RUNTIME STATE CG_PARENT BUNDLE VERB PREFIX [EXEC_BUNDLE]
+  killsweep.py --kill-at CALL:TEXT RUNTIME STATE CG_PARENT BUNDLE VERB ID
+
+The second form kills VERB once, at the first step CALL whose arguments
+hold TEXT (e.g. mkdirat:/sys/fs/cgroup), and leaves the remains to the
+caller; it exits 1 when no such step came.
 
 VERB is create, run or exec.  For K = 1, 2, ... the runtime runs VERB in
 step mode (--step-fd), driven from here: "next" at every pause until the
@@ -146,9 +151,10 @@ class Sweep:
             return ['exec', cid, '/bin/true']
         return [self.verb, '--bundle', self.bundle, cid]
 
-    def stepped(self, cid, k):
-        """Runs the verb stepped; kills it at pause K.  True: it was killed
-        there; False: it finished first."""
+    def stepped(self, cid, k, at=None):
+        """Runs the verb stepped; kills it at pause K (or at the first pause
+        of the call AT = (CALL, TEXT)).  True: it was killed there; False:
+        it finished first."""
         ev_r, ev_w = os.pipe()
         ctl_r, ctl_w = os.pipe()
 
@@ -161,7 +167,7 @@ class Sweep:
                              stderr=subprocess.DEVNULL, preexec_fn=fds, pass_fds=(3, 4))
         os.close(ev_w)
         os.close(ctl_r)
-        pauses, killed = 0, False
+        pauses, killed, begin = 0, False, {}
         with os.fdopen(ev_r, 'rb', buffering=0) as ev, os.fdopen(ctl_w, 'wb', buffering=0) as ctl:
             buf = b''
             while not killed:
@@ -171,10 +177,13 @@ class Sweep:
                 buf += chunk
                 *lines, buf = buf.split(b'\n')
                 for line in lines:
+                    if b'"type":"begin"' in line:
+                        begin = json.loads(line)
                     if b'"type":"pause"' not in line:
                         continue
                     pauses += 1
-                    if pauses == k:
+                    if pauses == k or (at and begin.get('call') == at[0] and
+                                       at[1] in begin.get('args', '')):
                         p.send_signal(signal.SIGKILL)
                         killed = True
                         break
@@ -270,7 +279,24 @@ class Sweep:
         return 1 if self.failures or k <= 2 else 0
 
 
+def kill_at(spec, argv):
+    sweep = Sweep(argv)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    call, _, text = spec.partition(':')
+    killed = sweep.stepped(sweep.prefix, 0, (call, text))
+    for _ in range(50):
+        reap()
+        if not children():
+            break
+        time.sleep(0.02)
+    print('# %s %s: %s' % (sweep.verb, sweep.prefix,
+                           'killed at %s(%s...)' % (call, text) if killed else 'no such step'))
+    return 0 if killed else 1
+
+
 if __name__ == '__main__':
+    if len(sys.argv) > 2 and sys.argv[1] == '--kill-at':
+        sys.exit(kill_at(sys.argv[2], sys.argv[3:]))
     if len(sys.argv) < 7:
         sys.exit(__doc__)
     sys.exit(Sweep(sys.argv[1:]).run())
