@@ -6,7 +6,8 @@
 # directory, cgroup, process, host mount, memfd or keyring
 # (tests/integration/killsweep.py does the driving and the looking).
 #   KILLSWEEP_BUNDLES="default userns" (the default) chooses the bundles;
-#   the sanitizer lane sweeps the default one only.
+#   KILLSWEEP_VERBS="create run exec" (the default) the verbs; the
+#   sanitizer lane sweeps create and exec on the default bundle only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
 need_runtime
@@ -30,7 +31,7 @@ for kind in ${KILLSWEEP_BUNDLES:-default userns}; do
 	# run's process ends by itself; create's and exec's container stays.
 	make_bundle "$TEST_TMP/$kind-run" "$filter | .process.args = [\"true\"]"
 	make_bundle "$TEST_TMP/$kind-stay" "$filter | .process.args = [\"sleep\", \"1000\"]"
-	for verb in create run exec; do
+	for verb in ${KILLSWEEP_VERBS:-create run exec}; do
 		b=$TEST_TMP/$kind-stay
 		[ "$verb" = run ] && b=$TEST_TMP/$kind-run
 		out=$(/usr/bin/python3 "$SWEEP" "$RUNTIME" "$STATE" "$CG_PARENT" "$b" "$verb" "ks$kind" 2>&1)
