@@ -68,12 +68,20 @@ rootfs: build
 check: deps all
 	@bash tests/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory sanitize
+	@bash tests/fuzz/run.sh runs $(FUZZ_RUNS)
 
 # The sanitizer lane: a second tree built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (the static programs excluded: see nosan in
 # meson.build), its unit tests and a fast subset of the integration tests
 # (tests/sanitize.sh); any sanitizer report fails it.
 SAN_BUILD ?= build-sanitize
+# make check: each fuzz target this many iterations; make fuzz: seconds.
+FUZZ_RUNS    ?= 3000
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@bash tests/fuzz/run.sh seconds $(FUZZ_SECONDS)
+
 $(SAN_BUILD)/build.ninja:
 	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined
 

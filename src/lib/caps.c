@@ -107,9 +107,10 @@ static int set_groups(const struct glass_user *u, struct glass_err **err)
 	for (size_t i = 0; i < u->nadditional_gids; i++)
 		gids[i] = u->additional_gids[i];
 	if (glass_sys_setgroups(u->nadditional_gids, gids, "process.user.additionalGids", err) < 0)
-		return errno == EINVAL && in_user_ns() ? glass_err_hint(err, "a group id is not mapped "
-		                                                             "in the user namespace")
-		                                       : -1;
+		return errno == EINVAL && in_user_ns()
+		           ? glass_err_hint(err, "a group id is not mapped "
+		                                 "in the user namespace")
+		           : -1;
 	return 0;
 }
 

@@ -8,9 +8,9 @@
  * only a process outside the new namespaces can set up; the host-side
  * hooks; and finally state.json saying `created`.  Each thing made is
  * recorded in state.json before it is made, so a create killed midway is
- * visible and delete --force undoes it.  A failure at any step undoes all of it: the child is killed and reaped,
- * the cgroup and the state directory removed.  See container-internal.h
- * for the handshake with the child.
+ * visible and delete --force undoes it.  A failure at any step undoes all of it: the child is
+ * killed and reaped, the cgroup and the state directory removed.  See container-internal.h for the
+ * handshake with the child.
  */
 #include "cgroup.h"
 #include "console.h"
@@ -397,7 +397,8 @@ static int make_cgroup(struct create_ctx *c, struct glass_err **err)
 		return -1;
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
 	c->st.cgroup_made = glass_cgroup_made(c->cg);
-	if (glass_state_save(c->root, &c->st, err) < 0 || glass_cgroup_make(c->cg, c->spec, err) < 0)
+	if (glass_state_save(c->root, &c->st, err) < 0 ||
+	    glass_cgroup_make(c->cg, c->spec, err) < 0)
 		return -1;
 	/* A rootless create may have been left in the caller's cgroups. */
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);

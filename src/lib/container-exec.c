@@ -221,8 +221,9 @@ static int load_container(struct exec_ctx *x, struct glass_err **err)
 	if (x->status == GLASS_STATUS_PAUSED)
 		return glass_err_new(err, 0, "cannot exec in a paused container");
 	if (x->status == GLASS_STATUS_CREATING)
-		return glass_err_new(err, 0, "cannot exec in a container that is being created "
-		                             "(or whose create was killed: delete --force removes it)");
+		return glass_err_new(err, 0,
+		                     "cannot exec in a container that is being created "
+		                     "(or whose create was killed: delete --force removes it)");
 	x->spec = glass_container_load_config(x->root, x->id, err);
 	if (x->spec == NULL)
 		return -1;

@@ -359,16 +359,17 @@ int glass_process_close_fds(int first_fd, const int *keep, int nkeep, struct gla
 
 /* Sums one string vector as execve counts it (each string, its NUL and
  * its pointer); a string over `maxlen` is an error naming it. */
-static int exec_strings(char *const *v, size_t n, const char *field, size_t maxlen,
-                        size_t *total, struct glass_err **err)
+static int exec_strings(char *const *v, size_t n, const char *field, size_t maxlen, size_t *total,
+                        struct glass_err **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(v[i]) + 1;
 		if (len > maxlen)
-			return glass_err_field(err, E2BIG, field,
-			                       "%s[%zu]: %zu bytes; execve(2) takes at most %zu per "
-			                       "string (MAX_ARG_STRLEN)",
-			                       field, i, len - 1, maxlen - 1);
+			return glass_err_field(
+			    err, E2BIG, field,
+			    "%s[%zu]: %zu bytes; execve(2) takes at most %zu per "
+			    "string (MAX_ARG_STRLEN)",
+			    field, i, len - 1, maxlen - 1);
 		*total += len + sizeof(char *);
 	}
 	return 0;

@@ -32,7 +32,7 @@ int glass_state_check_id(const char *id, struct glass_err **err)
 		                     "most %d (NAME_MAX: the id names the state directory and the "
 		                     "cgroup)",
 		                     id, n, NAME_MAX);
-	if ( strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return glass_err_new(err, 0, "invalid container ID format: %s", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
@@ -160,7 +160,8 @@ int glass_state_save(const char *root, const struct glass_state *st, struct glas
 		            : write_file_atomic_at(dfd, "state.json", text, strlen(text), 0600);
 		if (r == 0 && st->pid > 0) {
 			char pid[64];
-			int n = snprintf(pid, sizeof(pid), "%d %llu\n", (int)st->pid, st->start_time);
+			int n =
+			    snprintf(pid, sizeof(pid), "%d %llu\n", (int)st->pid, st->start_time);
 			r = write_file_atomic_at(dfd, "init.pid", pid, (size_t)n, 0600);
 		}
 	}
@@ -181,27 +182,45 @@ static char *dup_member(json_object *o, const char *k)
 int glass_state_load(const char *root, const char *id, struct glass_state **out,
                      struct glass_err **err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
-	struct glass_state *st;
-	json_object *o, *v;
+	size_t len = 0;
 
 	if (glass_state_check_id(id, err) < 0)
 		return -1;
-	dir = glass_state_dir(root, id);
-	path = xasprintf("%s/state.json", dir);
-	text = read_file_at(AT_FDCWD, path, NULL);
+	path = xasprintf("%s/%s/state.json", root, id);
+	text = read_file_at(AT_FDCWD, path, &len);
 	if (text == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return missing(err, id);
 		return glass_err_new(err, errno, "read(%s)", path);
 	}
-	o = json_tokener_parse(text);
+	return glass_state_parse(text, len, path, id, out, err);
+}
+
+static void parse_made(json_object *v, struct glass_state *st)
+{
+	size_t n = json_object_array_length(v);
+	st->cgroup_made = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string))
+			st->cgroup_made[k++] = xstrdup(json_object_get_string(e));
+	}
+}
+
+int glass_state_parse(const char *text, size_t len, const char *path, const char *id,
+                      struct glass_state **out, struct glass_err **err)
+{
+	struct glass_state *st;
+	json_object *o, *v;
+	json_tokener *tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, text, (int)(len > INT_MAX ? INT_MAX : len));
+	json_tokener_free(tok);
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		return glass_err_new(err, 0, "%s: corrupt (%zu bytes, not a JSON object)", path,
-		                     strlen(text));
+		                     len);
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->id = dup_member(o, "id");
@@ -224,15 +243,8 @@ int glass_state_load(const char *root, const char *id, struct glass_state **out,
 	if (json_object_object_get_ex(o, "creating", &v))
 		st->creating = json_object_get_boolean(v);
 	if (json_object_object_get_ex(o, "cgroup_made", &v) &&
-	    json_object_is_type(v, json_type_array)) {
-		size_t n = json_object_array_length(v);
-		st->cgroup_made = xcalloc(n + 1, sizeof(char *));
-		for (size_t i = 0, k = 0; i < n; i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-			if (json_object_is_type(e, json_type_string))
-				st->cgroup_made[k++] = xstrdup(json_object_get_string(e));
-		}
-	}
+	    json_object_is_type(v, json_type_array))
+		parse_made(v, st);
 	json_object_put(o);
 	*out = st;
 	return 0;

@@ -97,6 +97,12 @@ int glass_state_load_any(const char *root, const char *id, struct glass_state **
 /* True when `err` is glass_state_load()'s "state.json is corrupt" error. */
 bool glass_state_is_corrupt(const struct glass_err *err);
 
+/* Parses the text of a state.json (`path` names it in the error; `id` is
+ * the id when the record has none).  A text that is not a JSON object is
+ * the error "PATH: corrupt (...)" (glass_state_is_corrupt()). */
+int glass_state_parse(const char *text, size_t len, const char *path, const char *id,
+                      struct glass_state **out, struct glass_err **err);
+
 void glass_state_free(struct glass_state *st);
 
 /* True when `err` is the "does not exist" error of lock/load. */

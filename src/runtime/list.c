@@ -124,8 +124,7 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			char pid[32];
 			snprintf(pid, sizeof(pid), "%d",
 			         s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid);
-			rows[nrows++] = table_row(st->id, pid, status,
-			                          st->bundle ? st->bundle : "",
+			rows[nrows++] = table_row(st->id, pid, status, st->bundle ? st->bundle : "",
 			                          st->created ? st->created : "", owner);
 		}
 		glass_state_free(st);

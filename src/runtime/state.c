@@ -25,8 +25,9 @@ int cmd_state(struct runtime_ctx *ctx, int argc, char **argv)
 		return runtime_fail(ctx, &err);
 	if (st->corrupt) {
 		glass_err_new(&err, 0, "container %s: %s", id, st->corrupt);
-		glass_err_hint(&err, "`glass-runtime delete --force %s` removes it (its process "
-		                     "and cgroup are found through init.pid and config.json)",
+		glass_err_hint(&err,
+		               "`glass-runtime delete --force %s` removes it (its process "
+		               "and cgroup are found through init.pid and config.json)",
 		               id);
 		glass_state_free(st);
 		return runtime_fail(ctx, &err);
