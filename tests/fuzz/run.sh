@@ -30,14 +30,15 @@ for t in fuzz-spec fuzz-manifest fuzz-layer fuzz-state; do
 	[ "$mode" = runs ] && [ "$t" = fuzz-layer ] && limit=-runs=$((n / 10))
 	[ "$mode" = runs ] && [ "$t" != fuzz-layer ] && limit=-runs=$n
 	scratch=$(mktemp -d /tmp/glass-fuzz.XXXXXX)
-	start=$(date +%s.%N)
+	start=$(date +%s%N)
 	# fuzz-layer unpacks into its working directory: the scratch one.
 	(cd "$scratch" && mkdir new && "$FB/tests/fuzz/$t" "$limit" -timeout=20 -rss_limit_mb=2048 \
 		-artifact_prefix="$ROOT/tests/artifacts/$t-" new "$ROOT/tests/fuzz/corpus/$t") \
 		>"$scratch.log" 2>&1
 	r=$?
 	done_line=$(grep -E '^#[0-9]+.*(DONE|pulse)' "$scratch.log" | tail -1)
-	printf '# %s: exit %d, %.1f s, %s\n' "$t" "$r" "$(echo "$(date +%s.%N) - $start" | bc)" "${done_line:-no stats}"
+	ms=$((($(date +%s%N) - start) / 1000000))
+	printf '# %s: exit %d, %d.%03d s, %s\n' "$t" "$r" $((ms / 1000)) $((ms % 1000)) "${done_line:-no stats}"
 	if [ "$r" -ne 0 ]; then
 		grep -E 'ERROR|SUMMARY|artifact' "$scratch.log" | head -10 | sed 's/^/#   /'
 		rc=1
