@@ -439,8 +439,11 @@ static char *first_missing(const struct glass_cgroup *cg, size_t i)
 	return NULL;
 }
 
-int glass_cgroup_plan(const struct glass_spec *spec, const char *id, bool systemd,
-                      struct glass_cgroup **out, struct glass_err **err)
+static int check_unused(const struct glass_cgroup *cg, struct glass_err **err);
+
+/* glass_cgroup_plan() without its check that the cgroup is free. */
+static int plan_path(const struct glass_spec *spec, const char *id, bool systemd,
+                     struct glass_cgroup **out, struct glass_err **err)
 {
 	const struct cg_layout *lay = glass_cg_layout(err);
 	if (lay == NULL)
@@ -476,6 +479,21 @@ int glass_cgroup_plan(const struct glass_spec *spec, const char *id, bool system
 		if (used(cg, i))
 			cg->made[i] = first_missing(cg, i);
 	*out = cg;
+	return 0;
+}
+
+int glass_cgroup_plan(const struct glass_spec *spec, const char *id, bool systemd,
+                      struct glass_cgroup **out, struct glass_err **err)
+{
+	if (plan_path(spec, id, systemd, out, err) < 0)
+		return -1;
+	/* Checked here too, before the path is recorded in the state: a
+	 * create killed after that must not have delete --force kill what
+	 * another container runs in the cgroup its config named. */
+	if (check_unused(*out, err) < 0) {
+		glass_cgroup_freep(out);
+		return glass_err_ctx(err, "cgroup");
+	}
 	return 0;
 }
 
@@ -583,7 +601,7 @@ fail:
 int glass_cgroup_open_config(const struct glass_spec *spec, const char *id,
                              struct glass_cgroup **out, struct glass_err **err)
 {
-	if (glass_cgroup_plan(spec, id, false, out, err) < 0)
+	if (plan_path(spec, id, false, out, err) < 0)
 		return -1;
 	(*out)->owned = false;
 	for (size_t i = 0; i < (*out)->lay->n; i++) {

@@ -185,7 +185,8 @@ struct create_ctx {
 	int sp[2];               /* the sync socket: [0] ours, [1] the child's */
 	int *idfds;              /* idmapped mount trees opened for the child */
 	pid_t pid;               /* the init (or the first child until SYNC_PID) */
-	struct glass_cgroup *cg; /* made for the init */
+	struct glass_cgroup *cg; /* planned for the init */
+	bool cg_made;            /* made (and so ours to kill and remove) */
 	bool rdt_made;           /* the resctrl class was made for it */
 	struct glass_state st;   /* what state.json will say */
 	struct child_args args;  /* the child's copy of all this */
@@ -400,6 +401,7 @@ static int make_cgroup(struct create_ctx *c, struct glass_err **err)
 	if (glass_state_save(c->root, &c->st, err) < 0 ||
 	    glass_cgroup_make(c->cg, c->spec, err) < 0)
 		return -1;
+	c->cg_made = true;
 	/* A rootless create may have been left in the caller's cgroups. */
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
 	glass_strv_free(c->st.cgroup_made);
@@ -487,7 +489,8 @@ static void create_release(struct create_ctx *c, bool failed)
 			glass_idmapped_close(c->idfds, c->spec->nmounts);
 		if (c->spec && c->spec->linux_.intel_rdt.present)
 			glass_intelrdt_remove(c->spec, c->id, c->rdt_made, NULL);
-		if (c->cg)
+		/* Not a cgroup make refused: it may hold another's processes. */
+		if (c->cg && c->cg_made)
 			glass_cgroup_destroy(c->cg, NULL);
 		if (c->dir_made)
 			glass_state_remove(c->root, c->id, NULL);
