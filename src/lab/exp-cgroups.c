@@ -255,7 +255,7 @@ static void remember_pids(struct run *r)
 		return;
 	cleanup_free char *path = xasprintf("%s/cgroup.procs", dir);
 	cleanup_free char *s = lab_read_text(path);
-	for (char *q = s; q && *q;) {
+	for (char *q = s; s && *q;) {
 		pid_t pid = (pid_t)strtol(q, &q, 10);
 		while (*q == '\n')
 			q++;
