@@ -69,6 +69,7 @@ check: deps all
 	@bash tests/run.sh $(BUILD)
 	@$(MAKE) --no-print-directory sanitize
 	@bash tests/fuzz/run.sh runs $(FUZZ_RUNS)
+	@bash tests/static.sh $(BUILD)
 
 # The sanitizer lane: a second tree built with AddressSanitizer and
 # UndefinedBehaviorSanitizer (the static programs excluded: see nosan in
