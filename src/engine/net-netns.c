@@ -12,6 +12,9 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,4 +73,45 @@ int engine_netns_remove(const char *path, struct glass_err **err)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return glass_err_new(err, errno, "unlink(\"%s\")", path);
 	return 0;
+}
+
+static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, char *buf, unsigned portid)
+{
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return -1;
+	ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
+	if (n < 0)
+		return -1;
+	return mnl_cb_run(buf, (size_t)n, 1, portid, NULL, NULL) < 0 ? -1 : 0;
+}
+
+/* `network rm` deletes the network's bridge: the bridge plugin makes it on
+ * the first ADD and, since other containers may share it, never removes
+ * it on DEL.  One RTM_DELLINK by name; a bridge already gone is fine. */
+int engine_link_delete(const char *ifname, struct glass_err **err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+		if (nl)
+			mnl_socket_close(nl);
+		return glass_err_new(err, e, "netlink socket");
+	}
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_DELLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = 1;
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	unsigned portid = mnl_socket_get_portid(nl);
+	int rc = GLASS_SYS(err, "netlink", "network rm", talk(nl, nlh, buf, portid),
+	                   "RTM_DELLINK {ifname=%s}", ifname);
+	mnl_socket_close(nl);
+	if (rc < 0 && errno == ENODEV) {
+		glass_err_free(err);
+		return 0;
+	}
+	return rc < 0 ? -1 : 0;
 }

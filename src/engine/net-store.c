@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <json-c/json.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,9 +315,19 @@ int engine_net_remove(const char *name, struct glass_err **err)
 	engine_strv_free(users);
 	if (busy)
 		return -1;
+	struct json_object *list = NULL, *plugins, *br;
+	if (engine_net_load(name, &list, err) < 0)
+		return -1;
+	char ifname[IF_NAMESIZE] = "";
+	json_object_object_get_ex(list, "plugins", &plugins);
+	for (size_t i = 0; i < json_object_array_length(plugins); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(plugins, i), "bridge", &br))
+			snprintf(ifname, sizeof(ifname), "%s", json_object_get_string(br));
+	json_object_put(list);
 	if (unlink(path) < 0)
-		return glass_err_new(err, errno, errno == ENOENT ? "network %s not found" : "unlink(%s)",
-		                     errno == ENOENT ? name : path);
+		return glass_err_new(err, errno, "unlink(%s)", path);
+	if (ifname[0] && engine_link_delete(ifname, err) < 0)
+		return glass_err_ctx(err, "network %s: bridge %s", name, ifname);
 	return 0;
 }
 

@@ -163,6 +163,8 @@ const char *engine_net_subnet(struct json_object *conflist, const char **gateway
 /* net-netns.c: a named network namespace as a bind-mounted nsfs file. */
 int engine_netns_create(const char *path, struct glass_err **err);
 int engine_netns_remove(const char *path, struct glass_err **err);
+/* Deletes network interface `ifname` (gone already: success). */
+int engine_link_delete(const char *ifname, struct glass_err **err);
 
 /* net-hosts.c */
 int engine_hosts_write(const char *name, struct glass_err **err);

@@ -1,0 +1,115 @@
+#!/bin/bash
+# glass networks through CNI, with real packets.  Everything network-side
+# lives in a namespace this test makes (glass-test-PID): glass runs inside
+# it (nsenter --net), so the bridges, veths, NAT rules and leases are made
+# and destroyed there, and traffic goes only to addresses inside it.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd jq
+need_cmd curl
+need_cmd iptables-save iptables
+need_cmd nsenter util-linux
+[ -x /usr/lib/cni/bridge ] || need_cmd /usr/lib/cni/bridge containernetworking-plugins
+NS=glass-test-$$
+netns_add "$NS" || skip_all "cannot create a network namespace"
+export GLASS_ROOT=$TEST_TMP/root
+IN() { nsenter --net="/run/netns/$NS" "$@"; }
+G() { IN "$ENGINE" "$@"; }
+RUN() { G run --cgroup-parent "/$CG_PARENT" "$@" </dev/null; }
+IN ip link set lo up
+# a foreground run started in the background: its glass pid, stopped at exit
+# (busybox's wget -T crashes; a wget here is bounded by the test's timeout)
+bg_pids=() bg_names=()
+stop_bg() {
+	for n in "${bg_names[@]}"; do "$RUNTIME" --root "$GLASS_ROOT/runtime" kill "$n" KILL; done
+	for p in "${bg_pids[@]}"; do wait "$p"; done
+	bg_pids=() bg_names=()
+}
+on_exit stop_bg
+BG() { # NAME ARGS...: glass run --name NAME in the background, stopped by stop_bg
+	local n=$1
+	shift
+	nsenter --net="/run/netns/$NS" "$ENGINE" run --cgroup-parent "/$CG_PARENT" --name "$n" "$@" \
+		</dev/null >"$TEST_TMP/bg.$n.out" 2>&1 &
+	bg_pids+=($!) bg_names+=("$n")
+}
+wait_attached() { # NET NAME: until NAME is attached (its ADD returned)
+	for _ in $(seq 100); do
+		G network inspect "$1" 2>/dev/null | jq -e --arg n "$2" '.[0].Containers[$n]' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+fetch() { # URL: curl from the test's namespace, retried while the server starts
+	for _ in $(seq 50); do
+		IN curl -s --max-time 5 "$1" && return 0
+		sleep 0.1
+	done
+}
+before_links=$(IN ip -o link | awk -F': ' '{print $2}' | sort)
+
+out=$(RUN --rm --network none busybox true 2>&1) || skip_all "glass run --network none does not work here: $out"
+
+# --- the network configuration a user can read
+ok "network create" G network create --subnet 10.91.7.0/24 web
+conf=$GLASS_ROOT/networks/web.conflist
+is "the conflist is CNI 1.0's: bridge, portmap, firewall, tuning" \
+	"$(jq -c '[.cniVersion, .name, [.plugins[].type]]' "$conf")" '["1.0.0","web",["bridge","portmap","firewall","tuning"]]'
+is "host-local keeps its leases under the engine's root" "$(jq -r '.plugins[0].ipam.dataDir' "$conf")" "$GLASS_ROOT/cni/networks"
+like "network ls lists it" "$(G network ls)" "web +bridge +10.91.7.0/24"
+fails "a bad subnet is refused, naming the flag" -m 'not an IPv4 CIDR.*--subnet' G network create --subnet 10.1.2.3 bad
+fails "a duplicate name is refused" -m 'already exists' G network create web
+fails "a name with / is refused" -m 'invalid network name' G network create a/b
+
+# --- --network none: lo only, up
+is "--network none: only lo, and it is up" \
+	"$(RUN --rm --network none busybox sh -c 'ip -o link | cut -d: -f2 | tr -d " "; ip -o link show lo | grep -o "<[^>]*UP"' 2>&1 | tr '\n' ' ')" "lo <LOOPBACK,UP,LOWER_UP "
+
+# --- two containers reach each other by name
+BG srv --network web --network-alias www busybox sh -c 'mkdir /w; echo hello-from-srv >/w/index.html; exec httpd -f -p 80 -h /w'
+wait_attached web srv
+check "the server is attached to web" $?
+is "a peer reaches it by name" "$(RUN --rm --network web busybox wget -qO- http://srv/ 2>&1)" hello-from-srv
+is "and by its --network-alias" "$(RUN --rm --network web busybox wget -qO- http://www/ 2>&1)" hello-from-srv
+like "the peer's /etc/hosts names srv" "$(RUN --rm --network web --name cli busybox cat /etc/hosts 2>&1)" "10\.91\.7\.[0-9]+	srv www"
+is "--network container:srv shares its interfaces" \
+	"$(RUN --rm --network container:srv busybox wget -qO- http://127.0.0.1/ 2>&1)" hello-from-srv
+
+# --- -p publishes through portmap: on the bridge address and on 127.0.0.1
+BG pub --network web -p 8080:80 busybox sh -c 'mkdir /w; echo published >/w/index.html; exec httpd -f -p 80 -h /w'
+wait_attached web pub
+is "-p: reachable at the bridge's address" "$(fetch http://10.91.7.1:8080/)" published
+# portmap's DNAT for locally sent packets is in OUTPUT; it sets
+# route_localnet on the bridge so 127.0.0.1 may be routed there and
+# masquerades the reply path
+is "-p: reachable at 127.0.0.1 of the test's namespace" "$(fetch http://127.0.0.1:8080/)" published
+like "the DNAT rule is portmap's, tagged with the container" "$(IN iptables-save -t nat)" 'dnat name: \\"web\\" id: \\"pub\\".*--dports 8080'
+
+# --- --internal: no way out; a normal network has one
+# an address of the test's namespace outside every bridge's subnet
+IN ip addr add 10.99.0.1/32 dev lo
+mkdir -p "$TEST_TMP/out" && echo outside >"$TEST_TMP/out/index.html"
+nsenter --net="/run/netns/$NS" busybox httpd -f -p 10.99.0.1:8099 -h "$TEST_TMP/out" &
+out_pid=$!
+on_exit "kill $out_pid"
+sleep 0.3
+is "a normal network reaches beyond its bridge" "$(RUN --rm --network web busybox wget -qO- http://10.99.0.1:8099/ 2>&1)" outside
+ok "network create --internal" G network create --internal closed
+like "an --internal network has no way out" "$(RUN --rm --network closed busybox wget -qO- http://10.99.0.1:8099/ 2>&1)" "unreachable"
+fails "network rm refuses a network in use" -m 'active endpoints' G network rm web
+
+# --- teardown: DEL for each container, nothing left
+stop_bg 2>/dev/null
+kill $out_pid
+IN ip addr del 10.99.0.1/32 dev lo
+is "no container is attached any more" "$(G network inspect web | jq -c '.[0].Containers')" "{}"
+is "no address lease is left" "$(find "$GLASS_ROOT/cni/networks" -type f ! -name lock ! -name 'last_reserved_ip*' | wc -l)" 0
+is "no per-container iptables rule is left" "$(IN iptables-save | grep -c 'id: \"')" 0
+is "no netns mount is left" "$(ls "$GLASS_ROOT/run/netns" 2>/dev/null | wc -l)" 0
+ok "network rm" G network rm web closed
+is "network prune leaves the default network alone and removes unused ones" \
+	"$(G network create p1 >/dev/null; G network prune)" p1
+G network rm glass >/dev/null 2>&1
+is "no link is left in the namespace" "$(IN ip -o link | awk -F': ' '{print $2}' | sort)" "$before_links"
+is "no mount is left (netns files, snapshots)" "$(grep -c "$TEST_TMP" /proc/self/mountinfo)" 0
+finish
