@@ -160,7 +160,8 @@ static int plugin_error(const char *type, const char *cmd, int status, const cha
 		glass_err_new(err, EIO, "CNI plugin %s %s: %s%s%s (code %d)", type, cmd, msg,
 		              details && *details ? ": " : "", details ? details : "", code);
 	else
-		glass_err_new(err, EIO, "CNI plugin %s %s exited with status %d", type, cmd, status);
+		glass_err_new(err, EIO, "CNI plugin %s %s exited with status %d", type, cmd,
+		              status);
 	if (status == 127)
 		glass_err_hint(err, "the plugin could not be executed");
 	json_object_put(e);
@@ -169,8 +170,8 @@ static int plugin_error(const char *type, const char *cmd, int status, const cha
 
 /* The stdin of plugin `p` of the list: its keys, the list's cniVersion and
  * name, prevResult, and runtimeConfig for its declared capabilities. */
-static char *plugin_input(struct json_object *list, struct json_object *p,
-                          struct json_object *prev, struct json_object *rc)
+static char *plugin_input(struct json_object *list, struct json_object *p, struct json_object *prev,
+                          struct json_object *rc)
 {
 	struct json_object *in = json_object_new_object(), *caps, *v;
 	json_object_object_foreach(p, key, val)
@@ -207,7 +208,8 @@ static int run_one(const char *cmd, struct json_object *list, struct json_object
                    struct json_object **result, struct glass_err **err)
 {
 	struct json_object *t;
-	const char *type = json_object_object_get_ex(p, "type", &t) ? json_object_get_string(t) : "";
+	const char *type =
+	    json_object_object_get_ex(p, "type", &t) ? json_object_get_string(t) : "";
 	cleanup_free char *path = find_plugin(type);
 	if (!path) {
 		glass_err_new(err, ENOENT, "CNI plugin \"%s\" not found in %s", type,
@@ -222,9 +224,11 @@ static int run_one(const char *cmd, struct json_object *list, struct json_object
 	int status = exec_plugin(path, env, in, &out, err);
 	engine_strv_free(env);
 	if (glass_trace_on)
-		glass_trace_note("cni", NULL, "%s %s netns=%s ifname=%s (%.1f ms, status %d)\n  sent: %s\n  got: %s",
-		                 path, cmd, c->netns, c->ifname, (double)(now_ns() - t0) / 1e6, status,
-		                 in, out && *out ? out : "(nothing)");
+		glass_trace_note(
+		    "cni", NULL,
+		    "%s %s netns=%s ifname=%s (%.1f ms, status %d)\n  sent: %s\n  got: %s", path,
+		    cmd, c->netns, c->ifname, (double)(now_ns() - t0) / 1e6, status, in,
+		    out && *out ? out : "(nothing)");
 	if (status < 0)
 		return glass_err_ctx(err, "CNI plugin %s %s", type, cmd);
 	if (status != 0)
@@ -234,8 +238,9 @@ static int run_one(const char *cmd, struct json_object *list, struct json_object
 		if (!*result || !json_object_is_type(*result, json_type_object)) {
 			json_object_put(*result);
 			*result = NULL;
-			return glass_err_new(err, EPROTO, "CNI plugin %s %s: result is not a JSON object: %.200s",
-			                     type, cmd, out ? out : "");
+			return glass_err_new(
+			    err, EPROTO, "CNI plugin %s %s: result is not a JSON object: %.200s",
+			    type, cmd, out ? out : "");
 		}
 	}
 	return 0;
@@ -244,7 +249,8 @@ static int run_one(const char *cmd, struct json_object *list, struct json_object
 static struct json_object *plugins_of(struct json_object *list)
 {
 	struct json_object *p;
-	if (!json_object_object_get_ex(list, "plugins", &p) || !json_object_is_type(p, json_type_array))
+	if (!json_object_object_get_ex(list, "plugins", &p) ||
+	    !json_object_is_type(p, json_type_array))
 		return NULL;
 	return p;
 }
@@ -255,10 +261,12 @@ int engine_cni_add(struct json_object *list, const struct engine_cni_call *c,
 	struct json_object *plugins = plugins_of(list), *prev = NULL;
 	size_t n = plugins ? json_object_array_length(plugins) : 0;
 	if (n == 0)
-		return glass_err_field(err, EINVAL, "plugins", "network configuration has no plugins");
+		return glass_err_field(err, EINVAL, "plugins",
+		                       "network configuration has no plugins");
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *r = NULL;
-		if (run_one("ADD", list, json_object_array_get_idx(plugins, i), c, prev, &r, err) < 0) {
+		if (run_one("ADD", list, json_object_array_get_idx(plugins, i), c, prev, &r, err) <
+		    0) {
 			/* the spec: a failed ADD is followed by DEL, so partial setup goes */
 			engine_cni_del(list, c, prev, NULL);
 			json_object_put(prev);
@@ -320,7 +328,8 @@ int engine_cni_version(const char *type, const char *want, struct glass_err **er
 	bool found = false;
 	if (r && json_object_object_get_ex(r, "supportedVersions", &v))
 		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(v, i)), want) == 0)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(v, i)), want) ==
+			    0)
 				found = true;
 	json_object_put(r);
 	if (!found)

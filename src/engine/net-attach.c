@@ -277,8 +277,8 @@ char **engine_net_users(const char *net)
 		bool on = false;
 		if (rec && json_object_object_get_ex(rec, "networks", &nets))
 			for (size_t i = 0; i < json_object_array_length(nets); i++)
-				if (json_object_object_get_ex(json_object_array_get_idx(nets, i), "name",
-				                              &nm) &&
+				if (json_object_object_get_ex(json_object_array_get_idx(nets, i),
+				                              "name", &nm) &&
 				    strcmp(json_object_get_string(nm), net) == 0)
 					on = true;
 		json_object_put(rec);

@@ -47,8 +47,9 @@ static void names_line(struct strbuf *b, const char *ip, struct json_object *rec
 		strbuf_printf(b, " %s", json_object_get_string(v));
 	if (json_object_object_get_ex(rec, "aliases", &aliases))
 		for (size_t i = 0; i < json_object_array_length(aliases); i++)
-			strbuf_printf(b, " %s",
-			              json_object_get_string(json_object_array_get_idx(aliases, i)));
+			strbuf_printf(
+			    b, " %s",
+			    json_object_get_string(json_object_array_get_idx(aliases, i)));
 	strbuf_printf(b, "\n");
 }
 
@@ -99,7 +100,8 @@ int engine_hosts_write(const char *name, struct glass_err **err)
 	for (size_t i = 0; i < json_object_array_length(nets); i++) {
 		n = json_object_array_get_idx(nets, i);
 		if (json_object_object_get_ex(n, "ip", &v))
-			peers_lines(&b, name, json_object_get_string(json_object_object_get(n, "name")));
+			peers_lines(&b, name,
+			            json_object_get_string(json_object_object_get(n, "name")));
 	}
 	extra_lines(&b, rec);
 	json_object_put(rec);
@@ -152,7 +154,8 @@ int engine_resolv_write(const char *path, const struct engine_netvol *nv, struct
 	struct strbuf b = {0};
 	int servers = 0;
 	char *save = NULL;
-	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l; l = strtok_r(NULL, "\n", &save)) {
+	for (char *l = host ? strtok_r(host, "\n", &save) : NULL; l;
+	     l = strtok_r(NULL, "\n", &save)) {
 		bool ns = strncmp(l, "nameserver", 10) == 0, search = strncmp(l, "search", 6) == 0;
 		if ((ns && (nv->ndns || loopback_server(l))) || (search && nv->ndns_search))
 			continue;

@@ -144,7 +144,8 @@ static int check_subnet(const char *subnet, const char *gateway, char gw[32],
 	if (strlen(subnet) >= sizeof(addr) || sscanf(subnet, "%31[0-9.]/%u", addr, &prefix) != 2 ||
 	    inet_pton(AF_INET, addr, &a) != 1 || prefix < 8 || prefix > 30)
 		return glass_err_field(err, EINVAL, "--subnet",
-		                       "\"%s\" is not an IPv4 CIDR with a prefix of 8 to 30", subnet);
+		                       "\"%s\" is not an IPv4 CIDR with a prefix of 8 to 30",
+		                       subnet);
 	uint32_t mask = htonl(~0u << (32 - prefix));
 	if ((a.s_addr & ~mask) != 0)
 		return glass_err_field(err, EINVAL, "--subnet",
@@ -240,15 +241,16 @@ static int check_plugins(struct json_object *list, struct glass_err **err)
 	return 0;
 }
 
-int engine_net_create(const char *name, const struct engine_net_create *o,
-                      struct json_object **out, struct glass_err **err)
+int engine_net_create(const char *name, const struct engine_net_create *o, struct json_object **out,
+                      struct glass_err **err)
 {
 	char subnet[32], gw[32];
 	cleanup_free char *path = conflist_path(name);
 	cleanup_free char *dir = engine_state_path("networks");
 	if (!engine_valid_object_name(name))
 		return glass_err_field(err, EINVAL, "name",
-		                       "invalid network name \"%s\" (letters, digits, _ . -)", name);
+		                       "invalid network name \"%s\" (letters, digits, _ . -)",
+		                       name);
 	if (strcmp(name, "none") == 0 || strcmp(name, "host") == 0 || strcmp(name, "bridge") == 0)
 		return glass_err_new(err, EEXIST, "network name \"%s\" is reserved", name);
 	if (access(path, F_OK) == 0)
@@ -364,7 +366,8 @@ const char *engine_net_subnet(struct json_object *list, const char **gateway)
 	    !json_object_is_type(plugins, json_type_array))
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(plugins); i++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(plugins, i), "ipam", &ipam) ||
+		if (!json_object_object_get_ex(json_object_array_get_idx(plugins, i), "ipam",
+		                               &ipam) ||
 		    !json_object_object_get_ex(ipam, "ranges", &ranges))
 			continue;
 		r = json_object_array_get_idx(json_object_array_get_idx(ranges, 0), 0);

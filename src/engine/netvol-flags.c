@@ -14,12 +14,11 @@
 
 static int set_network(struct engine_netvol *nv, const char *v, struct glass_err **err)
 {
-	if (strcmp(v, "none") == 0 || strcmp(v, "host") == 0 ||
-	    strncmp(v, "container:", 10) == 0) {
+	if (strcmp(v, "none") == 0 || strcmp(v, "host") == 0 || strncmp(v, "container:", 10) == 0) {
 		if (nv->mode != ENGINE_NET_DEFAULT)
 			return glass_err_field(err, EINVAL, "--network",
 			                       "\"%s\" cannot be combined with other networks", v);
-		nv->mode = v[0] == 'n' ? ENGINE_NET_NONE
+		nv->mode = v[0] == 'n'   ? ENGINE_NET_NONE
 		           : v[0] == 'h' ? ENGINE_NET_HOST
 		                         : ENGINE_NET_CONTAINER;
 		if (nv->mode == ENGINE_NET_CONTAINER) {
@@ -31,8 +30,9 @@ static int set_network(struct engine_netvol *nv, const char *v, struct glass_err
 		return 0;
 	}
 	if (nv->mode != ENGINE_NET_DEFAULT && nv->mode != ENGINE_NET_CNI)
-		return glass_err_field(err, EINVAL, "--network",
-		                       "\"%s\" cannot be combined with none, host or container:", v);
+		return glass_err_field(
+		    err, EINVAL, "--network",
+		    "\"%s\" cannot be combined with none, host or container:", v);
 	if (strcmp(v, "bridge") == 0)
 		v = ENGINE_DEFAULT_NETWORK;
 	if (!engine_valid_object_name(v))
@@ -46,7 +46,7 @@ static int add_mount(struct engine_netvol *nv, const char *flag, const char *v,
                      struct glass_err **err)
 {
 	struct engine_mount m;
-	int rc = strcmp(flag, "-v") == 0   ? engine_mount_parse_v(v, &m, err)
+	int rc = strcmp(flag, "-v") == 0        ? engine_mount_parse_v(v, &m, err)
 	         : strcmp(flag, "--mount") == 0 ? engine_mount_parse_mount(v, &m, err)
 	                                        : engine_mount_parse_tmpfs(v, &m, err);
 	if (rc < 0)
@@ -113,8 +113,8 @@ static int apply(struct engine_netvol *nv, const char *f, const char *v, struct 
 		PUSH(nv->dns_search, nv->ndns_search, xstrdup(v));
 	else if (strcmp(f, "--add-host") == 0) {
 		if (!strchr(v, ':') || v[0] == ':')
-			return glass_err_field(err, EINVAL, "--add-host",
-			                       "\"%s\" is not HOST:IP", v);
+			return glass_err_field(err, EINVAL, "--add-host", "\"%s\" is not HOST:IP",
+			                       v);
 		PUSH(nv->add_hosts, nv->nadd_hosts, xstrdup(v));
 	} else if (strcmp(f, "--mac-address") == 0)
 		free(nv->mac), nv->mac = xstrdup(v);

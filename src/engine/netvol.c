@@ -65,10 +65,11 @@ static int prepare_bind(struct engine_mount *m, struct glass_err **err)
 	struct stat st;
 	if (stat(m->source, &st) < 0) {
 		if (errno != ENOENT || m->must_exist)
-			return glass_err_field(err, errno, "--mount",
-			                       "invalid mount config for type \"bind\": bind source path "
-			                       "does not exist: %s",
-			                       m->source);
+			return glass_err_field(
+			    err, errno, "--mount",
+			    "invalid mount config for type \"bind\": bind source path "
+			    "does not exist: %s",
+			    m->source);
 		if (mkdir_p(m->source, 0755) < 0) /* -v creates it, as docker */
 			return glass_err_new(err, errno, "mkdir(\"%s\")", m->source);
 	}
@@ -176,14 +177,16 @@ static void bundle_mounts(const struct engine_netvol *nv, struct json_object *cf
 		mounts = json_object_new_array();
 		json_object_object_add(cfg, "mounts", mounts);
 	}
-	const char *ro[] = {"rbind", "rprivate", "ro", NULL}, *rw[] = {"rbind", "rprivate", "rw", NULL};
+	const char *ro[] = {"rbind", "rprivate", "ro", NULL},
+	           *rw[] = {"rbind", "rprivate", "rw", NULL};
 	const char *tmpfs[] = {"nosuid", "nodev", "noexec", NULL};
 	for (size_t i = 0; i < nv->nmounts; i++) {
 		const struct engine_mount *m = &nv->mounts[i];
 		if (strcmp(m->type, "tmpfs") == 0)
 			add_mount(mounts, m->target, "tmpfs", "tmpfs", tmpfs, m->tmpfs_opts);
 		else
-			add_mount(mounts, m->target, "bind", m->host_path, m->readonly ? ro : rw, NULL);
+			add_mount(mounts, m->target, "bind", m->host_path, m->readonly ? ro : rw,
+			          NULL);
 	}
 	if (nv->hosts_path)
 		add_mount(mounts, "/etc/hosts", "bind", nv->hosts_path, rw, NULL);

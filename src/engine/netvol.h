@@ -52,14 +52,14 @@ struct engine_port {
 };
 
 struct engine_mount {
-	char *type;        /* bind | volume | tmpfs */
-	char *source;      /* host path, volume name ("" : anonymous), unused for tmpfs */
-	char *target;      /* absolute path in the container */
-	char *tmpfs_opts;  /* size=..,mode=.. (tmpfs) or NULL */
+	char *type;       /* bind | volume | tmpfs */
+	char *source;     /* host path, volume name ("" : anonymous), unused for tmpfs */
+	char *target;     /* absolute path in the container */
+	char *tmpfs_opts; /* size=..,mode=.. (tmpfs) or NULL */
 	bool readonly;
-	bool must_exist;   /* --mount type=bind: a missing source is an error */
-	char *host_path;   /* resolved by prepare: what is bind-mounted */
-	bool created;      /* prepare created the volume */
+	bool must_exist; /* --mount type=bind: a missing source is an error */
+	char *host_path; /* resolved by prepare: what is bind-mounted */
+	bool created;    /* prepare created the volume */
 	bool anonymous;
 };
 

@@ -17,7 +17,8 @@ static int vol_create(int argc, char **argv)
 	size_t nl = 0;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if ((strcmp(argv[i], "--label") == 0 || strcmp(argv[i], "-l") == 0) && i + 1 < argc) {
+		if ((strcmp(argv[i], "--label") == 0 || strcmp(argv[i], "-l") == 0) &&
+		    i + 1 < argc) {
 			labels[nl++] = argv[++i];
 		} else {
 			free(labels);

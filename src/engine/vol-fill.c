@@ -104,7 +104,8 @@ int engine_vol_fill(const char *rootfs, const char *path, const char *data_dir,
 	int rc = fstat(in, &st);
 	if (rc == 0)
 		rc = copy_dir(in, out);
-	if (rc == 0 && (fchown(out, st.st_uid, st.st_gid) < 0 || fchmod(out, st.st_mode & 07777) < 0))
+	if (rc == 0 &&
+	    (fchown(out, st.st_uid, st.st_gid) < 0 || fchmod(out, st.st_mode & 07777) < 0))
 		rc = -1;
 	int e = errno;
 	close(in);

@@ -53,11 +53,12 @@ static int set_source(const char *flag, const char *src, struct engine_mount *m,
 	} else if (engine_valid_object_name(src)) {
 		m->type = xstrdup("volume");
 	} else {
-		return glass_err_field(err, EINVAL, flag,
-		                       "\"%s\" includes invalid characters for a local volume name, "
-		                       "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed; a host directory "
-		                       "needs an absolute path",
-		                       src);
+		return glass_err_field(
+		    err, EINVAL, flag,
+		    "\"%s\" includes invalid characters for a local volume name, "
+		    "only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed; a host directory "
+		    "needs an absolute path",
+		    src);
 	}
 	m->source = xstrdup(src);
 	return 0;
@@ -73,8 +74,8 @@ int engine_mount_parse_v(const char *v, struct engine_mount *m, struct glass_err
 	for (char *t = strtok_r(s, ":", &save); t && n < 4; t = strtok_r(NULL, ":", &save))
 		parts[n++] = t;
 	if (n == 0 || n > 3 || (n == 3 && strtok_r(NULL, ":", &save)))
-		return glass_err_field(err, EINVAL, "--volume", "invalid volume specification \"%s\"",
-		                       v);
+		return glass_err_field(err, EINVAL, "--volume",
+		                       "invalid volume specification \"%s\"", v);
 	if (n == 1) { /* -v /ctr: an anonymous volume */
 		if (check_target("--volume", parts[0], err) < 0)
 			return -1;
@@ -134,8 +135,8 @@ int engine_mount_parse_mount(const char *v, struct engine_mount *m, struct glass
 		if (mount_key(t, eq ? eq + 1 : NULL, m, &tmpfs) < 0) {
 			strbuf_release(&tmpfs);
 			engine_mount_clear(m);
-			return glass_err_field(err, EINVAL, "--mount", "unexpected key \"%s\" in \"%s\"",
-			                       t, v);
+			return glass_err_field(err, EINVAL, "--mount",
+			                       "unexpected key \"%s\" in \"%s\"", t, v);
 		}
 	}
 	m->tmpfs_opts = tmpfs.len ? strbuf_steal(&tmpfs) : NULL;
@@ -151,7 +152,8 @@ int engine_mount_parse_mount(const char *v, struct engine_mount *m, struct glass
 		                     m->source ? m->source : "");
 	if (rc == 0 && strcmp(type, "volume") == 0 && m->source && *m->source &&
 	    !engine_valid_object_name(m->source))
-		rc = glass_err_field(err, EINVAL, "--mount", "invalid volume name \"%s\"", m->source);
+		rc = glass_err_field(err, EINVAL, "--mount", "invalid volume name \"%s\"",
+		                     m->source);
 	if (rc < 0) {
 		engine_mount_clear(m);
 		return -1;
@@ -192,8 +194,9 @@ int engine_port_parse(const char *v, struct engine_port *p, struct glass_err **e
 	snprintf(buf, sizeof(buf), "%s", v);
 	if (strchr(buf, ':') && strchr(strchr(buf, ':') + 1, ':') &&
 	    strchr(strchr(strchr(buf, ':') + 1, ':') + 1, ':'))
-		return glass_err_field(err, EINVAL, "--publish",
-		                       "invalid port \"%s\" (IPv6 host addresses are not supported)", v);
+		return glass_err_field(
+		    err, EINVAL, "--publish",
+		    "invalid port \"%s\" (IPv6 host addresses are not supported)", v);
 	if ((slash = strchr(buf, '/'))) {
 		*slash = '\0';
 		if (strcmp(slash + 1, "tcp") != 0 && strcmp(slash + 1, "udp") != 0)
@@ -214,12 +217,13 @@ int engine_port_parse(const char *v, struct engine_port *p, struct glass_err **e
 	struct in_addr a;
 	if (n < 2)
 		return glass_err_field(err, EINVAL, "--publish",
-		                       "\"%s\": give HOSTPORT:CTRPORT (glass picks no random port)", v);
+		                       "\"%s\": give HOSTPORT:CTRPORT (glass picks no random port)",
+		                       v);
 	if (*end1 || *end2 || h < 1 || h > 65535 || c < 1 || c > 65535 ||
 	    (n == 3 && (inet_pton(AF_INET, parts[0], &a) != 1 || strlen(parts[0]) >= 64)))
-		return glass_err_field(err, EINVAL, "--publish",
-		                       "invalid port specification \"%s\" ([IPv4:]HOSTPORT:CTRPORT)",
-		                       v);
+		return glass_err_field(
+		    err, EINVAL, "--publish",
+		    "invalid port specification \"%s\" ([IPv4:]HOSTPORT:CTRPORT)", v);
 	if (n == 3)
 		snprintf(p->host_ip, sizeof(p->host_ip), "%s", parts[0]);
 	p->host_port = (int)h;

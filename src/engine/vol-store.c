@@ -74,8 +74,7 @@ int engine_vol_create(const char *name, char **labels, bool anonymous, bool *cre
 	return 0;
 }
 
-static char **dir_names(const char *dir, bool (*keep)(const char *, const char *),
-                        const char *arg)
+static char **dir_names(const char *dir, bool (*keep)(const char *, const char *), const char *arg)
 {
 	char **v = xcalloc(1, sizeof(char *));
 	size_t n = 0;
