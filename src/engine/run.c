@@ -37,14 +37,6 @@ static void forward(int sig)
 		kill(child_pid, sig);
 }
 
-char *engine_runtime_root(void)
-{
-	const char *g = getenv("GLASS_ROOT");
-	if (g && *g)
-		return xasprintf("%s/runtime", g);
-	return xstrdup("/run/glass-runtime");
-}
-
 /* Runs glass-runtime with argv, stdio inherited; returns its exit status
  * mapped docker's way, or -1 with err when it could not be started. */
 int engine_run_runtime(char *const argv[], struct glass_err **err)
