@@ -199,7 +199,7 @@ static struct json_object *bridge_plugin(const char *name, const char *subnet, c
 	json_object_object_add(ipam, "ranges", ranges);
 	json_object_object_add(ipam, "dataDir", json_object_new_string(leases));
 	json_object_object_add(p, "ipam", ipam);
-	return p;
+	return capability(p, "ips"); /* --ip: host-local reads runtimeConfig.ips */
 }
 
 static struct json_object *build_conflist(const char *name, const char *subnet, const char *gw,

@@ -65,6 +65,8 @@ fails "a name with / is refused" -m 'invalid network name' G network create a/b
 is "--network none: only lo, and it is up" \
 	"$(RUN --rm --network none busybox sh -c 'ip -o link | cut -d: -f2 | tr -d " "; ip -o link show lo | grep -o "<[^>]*UP"' 2>&1 | tr '\n' ' ')" "lo <LOOPBACK,UP,LOWER_UP "
 
+like "--ip asks host-local for that address" "$(RUN --rm --network web --ip 10.91.7.50 busybox ip -o -4 addr show eth0 2>&1)" "inet 10\.91\.7\.50/24"
+
 # --- two containers reach each other by name
 BG srv --network web --network-alias www busybox sh -c 'mkdir /w; echo hello-from-srv >/w/index.html; exec httpd -f -p 80 -h /w'
 wait_attached web srv
