@@ -10,6 +10,7 @@
  *    "networks": [{"name", "ifname", "config", "result", "ip"}]}
  */
 #include "netvol.h"
+#include "trace.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char loopback_list[] =
@@ -149,7 +151,7 @@ static struct json_object *new_record(const char *name, const char *hostname,
 {
 	struct json_object *rec = json_object_new_object(), *owner = json_object_new_object();
 	struct json_object *aliases = json_object_new_array(), *hosts = json_object_new_array();
-	json_object_object_add(rec, "name", json_object_new_string(name));
+	json_object_object_add(rec, "name", json_object_new_string(nv->name ? nv->name : name));
 	json_object_object_add(rec, "hostname", json_object_new_string(hostname));
 	json_object_object_add(rec, "netns", json_object_new_string(netns));
 	json_object_object_add(owner, "pid", json_object_new_int(getpid()));
@@ -293,8 +295,44 @@ char **engine_net_users(const char *net)
 	return v;
 }
 
-/* After an engine was killed (kill -9), its containers' records stay;
- * the next engine command tears down those whose owner is gone. */
+/* True while a process lives in the namespace bound at `path`: some
+ * /proc/PID/ns/net is the same nsfs inode. */
+static bool netns_in_use(const char *path)
+{
+	struct stat ns, st;
+	if (stat(path, &ns) < 0)
+		return false;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	bool used = false;
+	while (d && !used && (de = readdir(d))) {
+		char p[300];
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/ns/net", de->d_name);
+		used = stat(p, &st) == 0 && st.st_ino == ns.st_ino && st.st_dev == ns.st_dev;
+	}
+	if (d)
+		closedir(d);
+	return used;
+}
+
+/* Whether the record's owner (the engine process that attached it) is
+ * gone and no process is left in its namespace. */
+static bool abandoned(struct json_object *rec)
+{
+	struct json_object *o, *pid, *start, *ns;
+	if (!json_object_object_get_ex(rec, "owner", &o) ||
+	    !json_object_object_get_ex(o, "pid", &pid) ||
+	    !json_object_object_get_ex(o, "start", &start) ||
+	    proc_start(json_object_get_int(pid)) == json_object_get_int64(start))
+		return false;
+	return !json_object_object_get_ex(rec, "netns", &ns) ||
+	       !netns_in_use(json_object_get_string(ns));
+}
+
+/* After an engine was killed (kill -9) its containers' records stay; the
+ * next engine command tears down those that nothing holds any more. */
 void engine_net_sweep(void)
 {
 	cleanup_free char *dir = engine_run_path("net");
@@ -305,14 +343,15 @@ void engine_net_sweep(void)
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
 		cleanup_free char *c = strndup(de->d_name, len - 5);
-		struct json_object *rec = engine_net_record(c), *o, *pid, *start;
-		bool gone = rec && json_object_object_get_ex(rec, "owner", &o) &&
-		            json_object_object_get_ex(o, "pid", &pid) &&
-		            json_object_object_get_ex(o, "start", &start) &&
-		            proc_start(json_object_get_int(pid)) != json_object_get_int64(start);
+		struct json_object *rec = engine_net_record(c);
+		bool gone = rec && abandoned(rec);
 		json_object_put(rec);
-		if (gone)
+		if (gone) {
+			if (glass_trace_on)
+				glass_trace_note("cni", NULL,
+				                 "%s: its engine and processes are gone; DEL", c);
 			engine_net_detach(c, NULL);
+		}
 	}
 	if (d)
 		closedir(d);

@@ -73,6 +73,8 @@ struct engine_netvol {
 	char **aliases, **dns, **dns_search, **add_hosts;
 	size_t naliases, ndns, ndns_search, nadd_hosts;
 	char *mac, *ip;
+	/* the name peers resolve (--name); NULL: the id given to prepare */
+	const char *name;
 	struct engine_mount *mounts;
 	size_t nmounts;
 	/* set by prepare */
@@ -88,10 +90,14 @@ struct engine_netvol {
  * err on a bad value (the message names the flag and the value). */
 int engine_netvol_parse_flag(int argc, char **argv, int *i, struct engine_netvol *nv,
                              struct glass_err **err);
-/* Makes the container's volumes and network (see above).  `rootfs` is the
- * container's mounted root (for filling new volumes and resolving
- * targets).  On failure everything it made is undone. */
-int engine_netvol_prepare(struct engine_netvol *nv, const char *name, const char *hostname,
+/* Makes the container's volumes and network (see above).  `id` keys
+ * everything (CNI_CONTAINERID, RUN/net/ID.json, the volume claims, which
+ * stand while ROOT/containers/ID exists); peers resolve nv->name.  `rootfs`
+ * is the container's mounted root (for filling new volumes).  The calling
+ * process is recorded as the network's owner: while it lives, or while a
+ * process is inside the netns, no other engine command tears it down.
+ * On failure everything it made is undone. */
+int engine_netvol_prepare(struct engine_netvol *nv, const char *id, const char *hostname,
                           const char *rootfs, struct glass_err **err);
 /* Adds the mounts, /etc/hosts, /etc/resolv.conf and the network namespace
  * to BUNDLE/config.json (re-validated by the runtime's parser). */

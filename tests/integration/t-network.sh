@@ -100,6 +100,28 @@ ok "network create --internal" G network create --internal closed
 like "an --internal network has no way out" "$(RUN --rm --network closed busybox wget -qO- http://10.99.0.1:8099/ 2>&1)" "unreachable"
 fails "network rm refuses a network in use" -m 'active endpoints' G network rm web
 
+# --- glass --trace shows the CNI calls
+like "--trace shows each plugin call with what was sent and returned" \
+	"$(G --trace run --rm --network web busybox true 2>&1 </dev/null)" \
+	'bridge ADD netns=[^ ]+ ifname=eth0 .*sent: \{.*got: \{.*portmap ADD .*sent: \{"type":"portmap","cniVersion":"1\.0\.0","name":"web","prevResult":\{"cniVersion"'
+
+# --- an engine killed with -9: the next engine command runs DEL, once the
+# container's processes are gone too
+nsenter --net="/run/netns/$NS" "$ENGINE" run --cgroup-parent "/$CG_PARENT" --name k9 --network web busybox sleep 300 </dev/null >/dev/null 2>&1 &
+k9=$!
+on_exit "'$RUNTIME' --root '$GLASS_ROOT/runtime' delete --force k9; umount '$GLASS_ROOT/containers/k9/rootfs'"
+wait_attached web k9
+kill -9 $k9
+wait $k9 2>/dev/null
+G network ls >/dev/null
+is "after kill -9 of glass, a running container keeps its network" "$(G network inspect web | jq -c '.[0].Containers | has("k9")')" true
+"$RUNTIME" --root "$GLASS_ROOT/runtime" kill k9 KILL
+for _ in $(seq 100); do "$RUNTIME" --root "$GLASS_ROOT/runtime" state k9 2>/dev/null | grep -q '"stopped"' && break; sleep 0.1; done
+"$RUNTIME" --root "$GLASS_ROOT/runtime" delete --force k9 >/dev/null 2>&1
+umount "$GLASS_ROOT/containers/k9/rootfs" 2>/dev/null
+G network ls >/dev/null
+is "once it died, the next engine command ran DEL for it" "$(G network inspect web | jq -c '.[0].Containers | has("k9")')" false
+
 # --- teardown: DEL for each container, nothing left
 stop_bg 2>/dev/null
 kill $out_pid
