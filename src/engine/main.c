@@ -33,7 +33,7 @@ static const struct verb verbs[] = {
     {"rmi", cmd_rmi, "remove images (same as `image rm`)"},
     {"import", cmd_import, "import a docker-save/OCI archive or an OCI layout"},
     {"export", cmd_export, "export an image to an OCI layout or archive"},
-    {"network", cmd_network, "manage CNI networks: create ls inspect rm prune"},
+    {"network", cmd_network, "manage CNI networks: create ls inspect rm prune connect disconnect"},
     {"volume", cmd_volume, "manage volumes: create ls inspect rm prune"},
     {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
     {"lab", cmd_lab, "the interactive lab in the browser"},

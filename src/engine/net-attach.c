@@ -43,7 +43,7 @@ struct json_object *engine_net_record(const char *name)
 	return r;
 }
 
-static int record_save(const char *name, struct json_object *rec, struct glass_err **err)
+int engine_net_record_save(const char *name, struct json_object *rec, struct glass_err **err)
 {
 	cleanup_free char *path = record_path(name);
 	const char *t = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PRETTY |
@@ -108,9 +108,8 @@ static char *result_ip(struct json_object *result)
 	return s;
 }
 
-/* ADD of one network into the container's netns, recorded as it lands. */
-static int attach_one(struct json_object *rec, const char *name, const char *net,
-                      const struct engine_netvol *nv, size_t idx, struct glass_err **err)
+int engine_net_add(struct json_object *rec, const char *name, const char *net,
+                   const struct engine_netvol *nv, size_t idx, struct glass_err **err)
 {
 	struct json_object *list = NULL, *result = NULL, *nets, *ns;
 	char ifname[16];
@@ -143,7 +142,7 @@ static int attach_one(struct json_object *rec, const char *name, const char *net
 		json_object_object_add(e, "ip", json_object_new_string(ip));
 	json_object_object_get_ex(rec, "networks", &nets);
 	json_object_array_add(nets, e);
-	return record_save(name, rec, err);
+	return engine_net_record_save(name, rec, err);
 }
 
 static struct json_object *new_record(const char *name, const char *hostname,
@@ -175,7 +174,7 @@ int engine_net_attach(struct engine_netvol *nv, const char *name, const char *ho
 		return -1;
 	char *netns = engine_run_path("netns/%s", name);
 	struct json_object *rec = new_record(name, hostname, nv, netns);
-	int rc = record_save(name, rec, err);
+	int rc = engine_net_record_save(name, rec, err);
 	if (rc == 0)
 		rc = engine_netns_create(netns, err);
 	if (rc < 0) {
@@ -187,9 +186,9 @@ int engine_net_attach(struct engine_netvol *nv, const char *name, const char *ho
 		return -1;
 	}
 	nv->netns_path = netns;
-	rc = attach_one(rec, name, "lo", nv, 0, err);
+	rc = engine_net_add(rec, name, "lo", nv, 0, err);
 	for (size_t i = 0; rc == 0 && nv->mode == ENGINE_NET_CNI && i < nv->nnetworks; i++)
-		rc = attach_one(rec, name, nv->networks[i], nv, i, err);
+		rc = engine_net_add(rec, name, nv->networks[i], nv, i, err);
 	json_object_put(rec);
 	if (rc == 0)
 		rc = engine_hosts_write(name, err);

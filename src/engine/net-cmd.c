@@ -10,7 +10,20 @@
 
 static const char use[] =
     "glass network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME | "
-    "ls [-q] | inspect NAME... | rm NAME... | prune";
+    "ls [-q] | inspect NAME... | rm NAME... | prune | connect NAME CONTAINER | "
+    "disconnect NAME CONTAINER";
+
+/* connect / disconnect NAME CONTAINER */
+static int net_connect(int argc, char **argv, bool connect)
+{
+	struct glass_err *err = NULL;
+	if (argc != 3)
+		return engine_usage(use, "network %s: need NAME and CONTAINER",
+		                    connect ? "connect" : "disconnect");
+	int rc = connect ? engine_net_connect(argv[1], argv[2], &err)
+	                 : engine_net_disconnect(argv[1], argv[2], &err);
+	return rc < 0 ? engine_fail(&err) : 0;
+}
 
 static int net_create(int argc, char **argv)
 {
@@ -173,5 +186,7 @@ int cmd_network(int argc, char **argv)
 		return net_rm(argc - 1, argv + 1, false);
 	if (strcmp(sub, "prune") == 0)
 		return net_rm(argc - 1, argv + 1, true);
+	if (strcmp(sub, "connect") == 0 || strcmp(sub, "disconnect") == 0)
+		return net_connect(argc - 1, argv + 1, sub[0] == 'c');
 	return engine_usage(use, "network: unknown subcommand %s", sub);
 }

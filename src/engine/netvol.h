@@ -183,6 +183,15 @@ int engine_net_attach(struct engine_netvol *nv, const char *name, const char *ho
 int engine_net_detach(const char *name, struct glass_err **err);
 /* The cached attachment record of a container (RUN/net/NAME.json) or NULL. */
 struct json_object *engine_net_record(const char *name);
+/* ADD of network `net` ("lo": the loopback plugin) into the netns of the
+ * record `rec` as interface eth<idx>, appended to the record and saved
+ * as it lands; idx 0 also gets nv's ports, MAC and IP. */
+int engine_net_add(struct json_object *rec, const char *id, const char *net,
+                   const struct engine_netvol *nv, size_t idx, struct glass_err **err);
+int engine_net_record_save(const char *id, struct json_object *rec, struct glass_err **err);
+/* net-connect.c: `network connect|disconnect` of an attached container. */
+int engine_net_connect(const char *net, const char *id, struct glass_err **err);
+int engine_net_disconnect(const char *net, const char *id, struct glass_err **err);
 /* Detaches the containers whose owning engine process is gone. */
 void engine_net_sweep(void);
 

@@ -77,6 +77,14 @@ like "the peer's /etc/hosts names srv" "$(RUN --rm --network web --name cli busy
 is "--network container:srv shares its interfaces" \
 	"$(RUN --rm --network container:srv busybox wget -qO- http://127.0.0.1/ 2>&1)" hello-from-srv
 
+# --- connect and disconnect a running container
+ok "network create other" G network create other
+ok "network connect attaches a running container (as eth1)" G network connect other srv
+is "a container on the other network reaches it by name" "$(RUN --rm --network other busybox wget -qO- http://srv/ 2>&1)" hello-from-srv
+fails "connecting twice is refused" -m 'already attached' G network connect other srv
+ok "network disconnect" G network disconnect other srv
+like "after disconnect the other network no longer knows it" "$(RUN --rm --network other busybox wget -qO- http://srv/ 2>&1)" "bad address 'srv'"
+
 # --- -p publishes through portmap: on the bridge address and on 127.0.0.1
 BG pub --network web -p 8080:80 busybox sh -c 'mkdir /w; echo published >/w/index.html; exec httpd -f -p 80 -h /w'
 wait_attached web pub
@@ -130,7 +138,7 @@ is "no container is attached any more" "$(G network inspect web | jq -c '.[0].Co
 is "no address lease is left" "$(find "$GLASS_ROOT/cni/networks" -type f ! -name lock ! -name 'last_reserved_ip*' | wc -l)" 0
 is "no per-container iptables rule is left" "$(IN iptables-save | grep -c 'id: \"')" 0
 is "no netns mount is left" "$(ls "$GLASS_ROOT/run/netns" 2>/dev/null | wc -l)" 0
-ok "network rm" G network rm web closed
+ok "network rm" G network rm web closed other
 is "network prune leaves the default network alone and removes unused ones" \
 	"$(G network create p1 >/dev/null; G network prune)" p1
 G network rm glass >/dev/null 2>&1
