@@ -67,6 +67,12 @@ is "--network none: only lo, and it is up" \
 
 like "--ip asks host-local for that address" "$(RUN --rm --network web --ip 10.91.7.50 busybox ip -o -4 addr show eth0 2>&1)" "inet 10\.91\.7\.50/24"
 
+like "--add-host adds a line to /etc/hosts" "$(RUN --rm --network none --add-host db.example:10.1.2.3 busybox cat /etc/hosts 2>&1)" "10\.1\.2\.3	db\.example"
+is "--dns and --dns-search replace the host's servers and search list" \
+	"$(RUN --rm --network none --dns 10.0.0.53 --dns-search corp.example busybox grep -E '^(nameserver|search)' /etc/resolv.conf 2>&1 | tr '\n' ' ')" "nameserver 10.0.0.53 search corp.example "
+is "the host's loopback servers are not the container's" \
+	"$(RUN --rm --network none busybox grep -c 'nameserver 127\.' /etc/resolv.conf 2>&1)" 0
+
 # --- two containers reach each other by name
 BG srv --network web --network-alias www busybox sh -c 'mkdir /w; echo hello-from-srv >/w/index.html; exec httpd -f -p 80 -h /w'
 wait_attached web srv
