@@ -72,23 +72,6 @@ int engine_lock(bool volumes, struct glass_err **err)
 	return fd;
 }
 
-bool engine_valid_object_name(const char *n)
-{
-	if (!n || !*n || strlen(n) > 128 || !isalnum((unsigned char)n[0]))
-		return false;
-	for (const char *p = n; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-'))
-			return false;
-	return true;
-}
-
-void engine_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 static char *conflist_path(const char *name)
 {
 	return engine_state_path("networks/%s.conflist", name);

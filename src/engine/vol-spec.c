@@ -14,9 +14,27 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+bool engine_valid_object_name(const char *n)
+{
+	if (!n || !*n || strlen(n) > 128 || !isalnum((unsigned char)n[0]))
+		return false;
+	for (const char *p = n; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-'))
+			return false;
+	return true;
+}
+
+void engine_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
 
 static int check_target(const char *flag, const char *t, struct glass_err **err)
 {

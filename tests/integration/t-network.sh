@@ -61,6 +61,14 @@ fails "a bad subnet is refused, naming the flag" -m 'not an IPv4 CIDR.*--subnet'
 fails "a duplicate name is refused" -m 'already exists' G network create web
 fails "a name with / is refused" -m 'invalid network name' G network create a/b
 
+# --- bad input: a clear error, and nothing made
+fails "--network of a missing network names it" -m 'network nosuch not found' RUN --rm --name bad1 --network nosuch busybox true
+is "and leaves no record, netns, snapshot or lease" \
+	"$(ls "$GLASS_ROOT/run/net" "$GLASS_ROOT/run/netns" 2>/dev/null | grep -c bad1; ls "$GLASS_ROOT/containers" 2>/dev/null | grep -c bad1)" "0
+0"
+fails "-p without a host port is refused, naming the flag" -m 'HOSTPORT:CTRPORT.*--publish' RUN --rm --network web -p 80 busybox true
+fails "--network none cannot be combined with a network" -m 'cannot be combined' RUN --rm --network none --network web busybox true
+
 # --- --network none: lo only, up
 is "--network none: only lo, and it is up" \
 	"$(RUN --rm --network none busybox sh -c 'ip -o link | cut -d: -f2 | tr -d " "; ip -o link show lo | grep -o "<[^>]*UP"' 2>&1 | tr '\n' ' ')" "lo <LOOPBACK,UP,LOWER_UP "
@@ -82,6 +90,8 @@ is "and by its --network-alias" "$(RUN --rm --network web busybox wget -qO- http
 like "the peer's /etc/hosts names srv" "$(RUN --rm --network web --name cli busybox cat /etc/hosts 2>&1)" "10\.91\.7\.[0-9]+	srv www"
 is "--network container:srv shares its interfaces" \
 	"$(RUN --rm --network container:srv busybox wget -qO- http://127.0.0.1/ 2>&1)" hello-from-srv
+
+like "--network host: the engine's interfaces (the bridge of web)" "$(RUN --rm --network host busybox ip -o link 2>&1)" "gl-[0-9a-f]{12}"
 
 # --- connect and disconnect a running container
 ok "network create other" G network create other
