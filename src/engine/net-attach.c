@@ -236,6 +236,9 @@ static int detach_all(const char *name, struct json_object *rec, struct glass_er
 int engine_net_detach(const char *name, struct glass_err **err)
 {
 	struct glass_err *e = NULL;
+	cleanup_free char *path = record_path(name);
+	if (access(path, F_OK) < 0) /* never attached: nothing to lock or undo */
+		return 0;
 	int lock = engine_lock(false, err);
 	if (lock < 0)
 		return -1;
