@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_lab(int argc, char **argv); /* src/engine/lab.c */
+int cmd_lab(int argc, char **argv);    /* src/engine/lab.c */
+int cmd_doctor(int argc, char **argv); /* src/engine/doctor.c */
 
 struct verb {
 	const char *name;
@@ -35,6 +36,7 @@ static const struct verb verbs[] = {
     {"export", cmd_export, "export an image to an OCI layout or archive"},
     {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
     {"lab", cmd_lab, "the interactive lab in the browser"},
+    {"doctor", cmd_doctor, "what this host's kernel can show, each check a real probe"},
 };
 
 int engine_fail(struct glass_err **err)
