@@ -720,6 +720,7 @@ const struct lab_module lab_module_security = {
                "removed at a time; the attack vectors of an edited config, as glass-runtime "
                "audit judges them",
     .source = "src/lab/exp-security.c",
+    .needs = "seccomp",
     .kinds = kinds,
     .nkinds = sizeof(kinds) / sizeof(kinds[0]),
 };
