@@ -33,24 +33,28 @@ int cmd_doctor(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
-				return engine_usage(DOCTOR_USAGE,
-				                    "doctor: --format: want text or json, not \"%s\"",
-				                    optarg);
+				return engine_usage(
+				    DOCTOR_USAGE, "doctor: --format: want text or json, not \"%s\"",
+				    optarg);
 			json = !strcmp(optarg, "json");
 			break;
 		case 'h':
 			printf("usage: %s\n", DOCTOR_USAGE);
 			printf("  --format text|json  the report as text (default) or JSON\n");
-			printf("\nEach check probes this kernel for real (statfs, unshare in a child, an\n"
-			       "overlay mount in a child's mount namespace, seccomp flags the kernel\n"
-			       "recognises) and says what the lab cannot show where something is missing.\n");
+			printf(
+			    "\nEach check probes this kernel for real (statfs, unshare in a child, "
+			    "an\n"
+			    "overlay mount in a child's mount namespace, seccomp flags the kernel\n"
+			    "recognises) and says what the lab cannot show where something is "
+			    "missing.\n");
 			return 0;
 		default:
 			return engine_usage(DOCTOR_USAGE, "doctor: bad option");
 		}
 	}
 	if (optind != argc)
-		return engine_usage(DOCTOR_USAGE, "doctor: unexpected argument \"%s\"", argv[optind]);
+		return engine_usage(DOCTOR_USAGE, "doctor: unexpected argument \"%s\"",
+		                    argv[optind]);
 	cleanup_free char *report = glass_doctor_report_json();
 	if (json) {
 		fputs(report, stdout);

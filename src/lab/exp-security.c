@@ -49,7 +49,7 @@ enum layer {
 	NLAYERS
 };
 static const char *const layer_names[NLAYERS] = {
-    "capabilities", "seccomp",       "no_new_privs",   "user namespace",
+    "capabilities", "seccomp",         "no_new_privs",   "user namespace",
     "masked paths", "read-only paths", "read-only root", "device cgroup"};
 
 enum caps_set { CAPS_DEFAULT, CAPS_NONE, CAPS_ALL };
@@ -63,8 +63,10 @@ struct variant {
 	enum caps_set caps, seccomp_for;
 };
 
-#define BIT(l)     (1u << (l))
-#define ON_DEFAULT (BIT(L_CAPS) | BIT(L_SECCOMP) | BIT(L_NNP) | BIT(L_MASKED) | BIT(L_ROPATHS) | BIT(L_DEVICES))
+#define BIT(l) (1u << (l))
+#define ON_DEFAULT                                                                                 \
+	(BIT(L_CAPS) | BIT(L_SECCOMP) | BIT(L_NNP) | BIT(L_MASKED) | BIT(L_ROPATHS) |              \
+	 BIT(L_DEVICES))
 
 static const struct column {
 	const char *id, *title, *flag;
@@ -72,13 +74,22 @@ static const struct column {
 } columns[] = {
     {"default", "default", "docker run", {ON_DEFAULT, CAPS_DEFAULT, CAPS_DEFAULT}},
     {"cap-drop", "no capabilities", "--cap-drop ALL", {ON_DEFAULT, CAPS_NONE, CAPS_NONE}},
-    {"unconfined", "no seccomp", "--security-opt seccomp=unconfined",
+    {"unconfined",
+     "no seccomp",
+     "--security-opt seccomp=unconfined",
      {ON_DEFAULT & ~BIT(L_SECCOMP), CAPS_DEFAULT, CAPS_DEFAULT}},
-    {"nnp-off", "no no_new_privs", "noNewPrivileges: false",
+    {"nnp-off",
+     "no no_new_privs",
+     "noNewPrivileges: false",
      {ON_DEFAULT & ~BIT(L_NNP), CAPS_DEFAULT, CAPS_DEFAULT}},
-    {"userns", "user namespace", "--userns-remap (0 → 100000)",
+    {"userns",
+     "user namespace",
+     "--userns-remap (0 → 100000)",
      {ON_DEFAULT | BIT(L_USERNS), CAPS_DEFAULT, CAPS_DEFAULT}},
-    {"read-only", "read-only root", "--read-only", {ON_DEFAULT | BIT(L_ROROOT), CAPS_DEFAULT, CAPS_DEFAULT}},
+    {"read-only",
+     "read-only root",
+     "--read-only",
+     {ON_DEFAULT | BIT(L_ROROOT), CAPS_DEFAULT, CAPS_DEFAULT}},
     {"privileged", "privileged", "--privileged", {0, CAPS_ALL, CAPS_ALL}},
 };
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
@@ -94,7 +105,8 @@ static const struct attack {
     {"reboot", "reboot", "CAP_SYS_BOOT (in a PID namespace: its own init)"},
     {"kexec", "kexec_load", "load a new kernel: CAP_SYS_BOOT over the host"},
     {"raw-socket", "a raw socket", "CAP_NET_RAW: forge packets"},
-    {"sysctl", "write /proc/sys/kernel/core_pattern", "a host-wide knob: a helper run as host root"},
+    {"sysctl", "write /proc/sys/kernel/core_pattern",
+     "a host-wide knob: a helper run as host root"},
     {"kcore", "read /proc/kcore", "the kernel's memory"},
     {"mknod", "mknod a host block device and open it", "the host's disk, under every file"},
     {"setuid", "a setuid binary (as uid 1000)", "gain root through execve"},
@@ -259,7 +271,6 @@ static void host_view(const char *lab, int lsock, json_object *attacks_arr)
 	json_object_put(peer);
 }
 
-
 /* ---- a configuration as config.json ---- */
 
 static bool prctl_capbset_read(int cap)
@@ -279,7 +290,8 @@ static json_object *caps_json(enum caps_set set)
 		/* Every capability of this host's bounding set (it may lack some). */
 		for (int cap = 0; cap < 64; cap++)
 			if (glass_cap_name(cap) && prctl_capbset_read(cap))
-				json_object_array_add(a, json_object_new_string(glass_cap_name(cap)));
+				json_object_array_add(a,
+				                      json_object_new_string(glass_cap_name(cap)));
 	}
 	return a;
 }
@@ -347,7 +359,8 @@ static json_object *variant_config(struct ctx *c, const struct variant *v, bool 
 		json_object_object_add(u, "gid", json_object_new_int(1000));
 	}
 	set_caps(proc, v->on & BIT(L_CAPS) ? v->caps : CAPS_ALL, as_user);
-	json_object_object_add(proc, "noNewPrivileges", json_object_new_boolean(v->on & BIT(L_NNP)));
+	json_object_object_add(proc, "noNewPrivileges",
+	                       json_object_new_boolean(v->on & BIT(L_NNP)));
 	json_object_object_add(root, "readonly", json_object_new_boolean(v->on & BIT(L_ROROOT)));
 	if (v->on & BIT(L_SECCOMP))
 		json_object_object_add(lx, "seccomp", seccomp_json(v->seccomp_for));
@@ -385,7 +398,8 @@ static void store_results(struct cached *k, json_object *view)
 				continue;
 			k->r[x].allowed = json_object_object_get_ex(a, "allowed", &al) &&
 			                  json_object_get_boolean(al);
-			k->r[x].err = json_object_object_get_ex(a, "errno", &e) ? json_object_get_int(e) : 0;
+			k->r[x].err =
+			    json_object_object_get_ex(a, "errno", &e) ? json_object_get_int(e) : 0;
 			json_object_put(k->r[x].obj);
 			k->r[x].obj = json_object_get(a);
 		}
@@ -522,7 +536,8 @@ static void find_layer(struct ctx *c, const struct variant *col, size_t a, json_
 		struct variant open = {0, CAPS_ALL, CAPS_ALL};
 		struct cached *k = run_variant(c, &open);
 		if (k)
-			json_object_object_add(cell, "open", json_object_new_string(outcome_name(&k->r[a])));
+			json_object_object_add(cell, "open",
+			                       json_object_new_string(outcome_name(&k->r[a])));
 		how = !k || !k->r[a].allowed ? "host" : "each-alone";
 	}
 	if (!strcmp(how, "each-alone"))
@@ -623,8 +638,8 @@ static const struct vector {
 
 static int audit_params(json_object *req, json_object *p, char *why)
 {
-	static const char *const keys[] = {"kind", "privileged", "runtime_socket", "host_root",
-	                                   "host_network", NULL};
+	static const char *const keys[] = {"kind",      "privileged",   "runtime_socket",
+	                                   "host_root", "host_network", NULL};
 	if (!lab_req_only(req, keys, why))
 		return -1;
 	for (size_t i = 0; i < 4; i++) {
@@ -656,7 +671,8 @@ static json_object *audit_config(struct ctx *c)
 	json_object_array_add(args, json_object_new_string("sleep"));
 	json_object_array_add(args, json_object_new_string("60"));
 	if (lab_param_bool(c->p, "runtime_socket"))
-		lab_config_add_mount(cfg, "/var/run/docker.sock", "bind", "/run/docker.sock", rbind);
+		lab_config_add_mount(cfg, "/var/run/docker.sock", "bind", "/run/docker.sock",
+		                     rbind);
 	if (lab_param_bool(c->p, "host_root"))
 		lab_config_add_mount(cfg, "/host", "bind", "/", rbind);
 	if (lab_param_bool(c->p, "host_network") && json_object_object_get_ex(cfg, "linux", &lx) &&
@@ -693,7 +709,8 @@ static int run_audit(json_object *p)
 		json_object_object_add(x, "title", json_object_new_string(vectors[i].title));
 		json_object_object_add(x, "flag", json_object_new_string(vectors[i].flag));
 		json_object_object_add(x, "findings", json_object_new_string(vectors[i].findings));
-		json_object_object_add(x, "on", json_object_new_boolean(lab_param_bool(p, vectors[i].key)));
+		json_object_object_add(x, "on",
+		                       json_object_new_boolean(lab_param_bool(p, vectors[i].key)));
 		json_object_array_add(vs, x);
 	}
 	json_object_object_add(o, "vectors", vs);

@@ -2,6 +2,7 @@
 #include "doctor.h"
 #include "idmapped.h"
 #include "spec.h"
+#include "sys.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -72,9 +73,19 @@ static int in_child(int (*fn)(void *), void *arg)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
 }
 
+/* A traced call's result for in_child(): -1 with errno from the error. */
+static int traced(int rc, struct glass_err **err)
+{
+	if (rc < 0)
+		errno = *err ? (*err)->errnum : EIO;
+	glass_err_free(err);
+	return rc < 0 ? -1 : 0;
+}
+
 static int do_unshare(void *flags)
 {
-	return unshare(*(int *)flags);
+	struct glass_err *err = NULL;
+	return traced(glass_sys_unshare(*(int *)flags, "doctor", &err), &err);
 }
 
 static const char *errtext(int e)
@@ -86,7 +97,8 @@ static const char *errtext(int e)
 
 static void check_cgroups(json_object *arr)
 {
-	struct check c = {.id = "cgroups", .title = "cgroups", .lessons = "3 · cgroups under pressure"};
+	struct check c = {
+	    .id = "cgroups", .title = "cgroups", .lessons = "3 · cgroups under pressure"};
 	struct statfs sf;
 	bool root2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 	bool uni = !root2 && statfs("/sys/fs/cgroup/unified", &sf) == 0 &&
@@ -105,10 +117,13 @@ static void check_cgroups(json_object *arr)
 	if (f)
 		fclose(f);
 	cleanup_free char *v1s = strbuf_steal(&v1);
-	c.test = xstrdup("statfs(/sys/fs/cgroup) and /sys/fs/cgroup/unified for CGROUP2_SUPER_MAGIC; "
-	                 "cgroup.controllers of the v2 root; /proc/cgroups for v1 hierarchies");
+	c.test =
+	    xstrdup("statfs(/sys/fs/cgroup) and /sys/fs/cgroup/unified for CGROUP2_SUPER_MAGIC; "
+	            "cgroup.controllers of the v2 root; /proc/cgroups for v1 hierarchies");
 	c.result = xasprintf("%s; v1 controllers: %s; v2%s%s: %s",
-	                     root2 ? "cgroup v2 (unified)" : uni ? "hybrid (v1 + v2)" : "cgroup v1",
+	                     root2 ? "cgroup v2 (unified)"
+	                     : uni ? "hybrid (v1 + v2)"
+	                           : "cgroup v1",
 	                     v1s[0] ? v1s : "none", v2dir ? " at " : "", v2dir ? v2dir : "",
 	                     v2dir ? (v2ctl && v2ctl[0] ? v2ctl : "no controllers") : "absent");
 	bool mem = strstr(v1s, "memory") || (v2ctl && strstr(v2ctl, "memory"));
@@ -126,7 +141,8 @@ static void check_cgroups(json_object *arr)
 
 static void check_psi(json_object *arr)
 {
-	struct check c = {.id = "psi", .title = "pressure stall information (PSI)",
+	struct check c = {.id = "psi",
+	                  .title = "pressure stall information (PSI)",
 	                  .lessons = "3 · cgroups under pressure (PSI graph)"};
 	errno = 0;
 	cleanup_free char *s = trim(read_file_at(AT_FDCWD, "/proc/pressure/memory", NULL));
@@ -157,16 +173,19 @@ static void check_ns(json_object *arr, const char *id, const char *title, int fl
 
 static void check_userns(json_object *arr)
 {
-	struct check c = {.id = "userns", .title = "user namespaces",
+	struct check c = {.id = "userns",
+	                  .title = "user namespaces",
 	                  .lessons = "1 · namespaces (user), 2 · walk-through (user), "
 	                             "7 · security (the user-namespace column)"};
 	int flag = CLONE_NEWUSER;
 	int e = in_child(do_unshare, &flag);
-	cleanup_free char *max = trim(read_file_at(AT_FDCWD, "/proc/sys/user/max_user_namespaces", NULL));
+	cleanup_free char *max =
+	    trim(read_file_at(AT_FDCWD, "/proc/sys/user/max_user_namespaces", NULL));
 	cleanup_free char *deb =
 	    trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/unprivileged_userns_clone", NULL));
-	c.test = xstrdup("unshare(CLONE_NEWUSER) in a child; read /proc/sys/user/max_user_namespaces "
-	                 "(and Debian's kernel.unprivileged_userns_clone)");
+	c.test =
+	    xstrdup("unshare(CLONE_NEWUSER) in a child; read /proc/sys/user/max_user_namespaces "
+	            "(and Debian's kernel.unprivileged_userns_clone)");
 	c.result = xasprintf("%s; max_user_namespaces = %s%s%s", errtext(e), max ? max : "?",
 	                     deb ? "; unprivileged_userns_clone = " : "", deb ? deb : "");
 	c.status = e ? "missing" : "ok";
@@ -188,31 +207,42 @@ static int ov_mount(void *arg)
 {
 	struct ov_try *t = arg;
 	char data[1024];
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	struct glass_err *err = NULL;
+	if (traced(glass_sys_unshare(CLONE_NEWNS, "doctor", &err), &err) < 0 ||
+	    traced(glass_sys_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, "doctor", &err),
+	           &err) < 0)
 		return -1;
 	snprintf(data, sizeof(data), "lowerdir=%s/l,upperdir=%s/u,workdir=%s/w%s%s", t->dir, t->dir,
 	         t->dir, t->opts[0] ? "," : "", t->opts);
 	cleanup_free char *merged = xasprintf("%s/m", t->dir);
 	cleanup_free char *lower = xasprintf("%s/l", t->dir);
 	if (!t->idmap)
-		return mount("overlay", merged, "overlay", 0, data);
+		return traced(
+		    glass_sys_mount("overlay", merged, "overlay", 0, data, "doctor", &err), &err);
 	/* An idmapped bind of the directory the layers live on: what glass
 	 * does for an idmapped volume or layer. */
 	static const struct glass_idmap map = {0, 100000, 65536};
-	struct glass_err *err = NULL;
 	int ns = glass_idmapped_userns(&map, 1, &map, 1, "doctor", &err);
-	glass_err_free(&err);
-	int tree = (int)syscall(SYS_open_tree, AT_FDCWD, lower, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)ns};
-	if (ns < 0 || tree < 0)
+	if (traced(ns, &err) < 0)
 		return -1;
-	return (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr));
+	int tree = (int)GLASS_SYS(
+	    &err, "open_tree", "doctor",
+	    syscall(SYS_open_tree, AT_FDCWD, lower, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
+	    "%s, OPEN_TREE_CLONE", lower);
+	if (traced(tree, &err) < 0)
+		return -1;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (__u64)ns};
+	return traced(
+	    (int)GLASS_SYS(&err, "mount_setattr", "doctor",
+	                   syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)),
+	                   "%d, MOUNT_ATTR_IDMAP, userns %d", tree, ns),
+	    &err);
 }
 
 static void check_overlay(json_object *arr)
 {
-	struct check c = {.id = "overlayfs", .title = "overlayfs",
-	                  .lessons = "4 · overlay: layers live"};
+	struct check c = {
+	    .id = "overlayfs", .title = "overlayfs", .lessons = "4 · overlay: layers live"};
 	static const struct {
 		const char *name, *opts;
 		bool idmap;
@@ -254,22 +284,26 @@ static void check_overlay(json_object *arr)
 	add(arr, &c);
 }
 
-
 /* ---- seccomp ---- */
 
 static void check_seccomp(json_object *arr)
 {
-	struct check c = {.id = "seccomp", .title = "seccomp",
+	struct check c = {.id = "seccomp",
+	                  .title = "seccomp",
 	                  .lessons = "2 · walk-through (the filter load), 7 · security (the "
 	                             "seccomp layer)"};
 	static const struct {
 		const char *name;
 		unsigned v;
-	} actions[] = {{"kill_process", SECCOMP_RET_KILL_PROCESS}, {"kill_thread", SECCOMP_RET_KILL_THREAD},
-	               {"trap", SECCOMP_RET_TRAP},                 {"errno", SECCOMP_RET_ERRNO},
-	               {"user_notif", SECCOMP_RET_USER_NOTIF},     {"trace", SECCOMP_RET_TRACE},
-	               {"log", SECCOMP_RET_LOG},                   {"allow", SECCOMP_RET_ALLOW}},
-	  flags[] = {{"tsync", 1},       {"log", 2},           {"spec_allow", 4},
+	} actions[] = {{"kill_process", SECCOMP_RET_KILL_PROCESS},
+	               {"kill_thread", SECCOMP_RET_KILL_THREAD},
+	               {"trap", SECCOMP_RET_TRAP},
+	               {"errno", SECCOMP_RET_ERRNO},
+	               {"user_notif", SECCOMP_RET_USER_NOTIF},
+	               {"trace", SECCOMP_RET_TRACE},
+	               {"log", SECCOMP_RET_LOG},
+	               {"allow", SECCOMP_RET_ALLOW}},
+	  flags[] = {{"tsync", 1},        {"log", 2},          {"spec_allow", 4},
 	             {"new_listener", 8}, {"tsync_esrch", 16}, {"wait_killable_recv", 32}};
 	struct strbuf b = STRBUF_INIT;
 	int mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
@@ -304,15 +338,18 @@ static void check_seccomp(json_object *arr)
 
 static void check_lsm(json_object *arr)
 {
-	struct check c = {.id = "lsm", .title = "Linux security modules",
+	struct check c = {.id = "lsm",
+	                  .title = "Linux security modules",
 	                  .lessons = "7 · security (an LSM layer)"};
 	struct strbuf b = STRBUF_INIT;
 	cleanup_free char *list = trim(read_file_at(AT_FDCWD, "/sys/kernel/security/lsm", NULL));
-	cleanup_free char *aa = trim(read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", NULL));
-	cleanup_free char *yama = trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope", NULL));
+	cleanup_free char *aa =
+	    trim(read_file_at(AT_FDCWD, "/sys/module/apparmor/parameters/enabled", NULL));
+	cleanup_free char *yama =
+	    trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/yama/ptrace_scope", NULL));
 	bool selinux = access("/sys/fs/selinux/enforce", F_OK) == 0;
 	/* landlock_create_ruleset(NULL, 0, VERSION) returns the ABI version. */
-	long ll = syscall(444 /* SYS_landlock_create_ruleset */, NULL, 0, 1u);
+	long ll = syscall(SYS_landlock_create_ruleset, NULL, 0, 1u);
 	strbuf_printf(&b, "lsm list: %s", list ? list : "unreadable (securityfs not mounted)");
 	strbuf_printf(&b, "; AppArmor: %s", aa && aa[0] == 'Y' ? "enabled" : "no");
 	strbuf_printf(&b, "; SELinux: %s", selinux ? "enabled" : "no");
@@ -338,8 +375,10 @@ static void check_lsm(json_object *arr)
 
 static void check_cni(json_object *arr)
 {
-	struct check c = {.id = "cni", .title = "CNI plugins", .lessons = "8 · the network, hop by hop"};
-	static const char *const want[] = {"bridge", "host-local", "portmap", "firewall", "loopback"};
+	struct check c = {
+	    .id = "cni", .title = "CNI plugins", .lessons = "8 · the network, hop by hop"};
+	static const char *const want[] = {"bridge", "host-local", "portmap", "firewall",
+	                                   "loopback"};
 	const char *env = getenv("CNI_PATH");
 	const char *dirs[] = {env && env[0] ? env : "/usr/lib/cni", "/usr/lib/cni", "/opt/cni/bin"};
 	struct strbuf b = STRBUF_INIT;
@@ -366,9 +405,11 @@ static void check_cni(json_object *arr)
 
 static void check_caps(json_object *arr)
 {
-	struct check c = {.id = "capabilities", .title = "capability bounding set",
+	struct check c = {.id = "capabilities",
+	                  .title = "capability bounding set",
 	                  .lessons = "7 · security (the privileged column)"};
-	cleanup_free char *last_s = trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", NULL));
+	cleanup_free char *last_s =
+	    trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", NULL));
 	int last = last_s ? atoi(last_s) : 40;
 	struct strbuf miss = STRBUF_INIT;
 	for (int cap = 0; cap <= last; cap++)
@@ -409,9 +450,8 @@ char *glass_doctor_report_json(void)
 	check_cni(arr);
 	check_caps(arr);
 	json_object_object_add(o, "checks", arr);
-	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-	                                                        JSON_C_TO_STRING_SPACED |
-	                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = xstrdup(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return s;
 }
@@ -426,20 +466,24 @@ char *glass_doctor_report_text(const char *json, int color)
 {
 	json_object *o = json_tokener_parse(json), *arr;
 	struct strbuf b = STRBUF_INIT;
-	strbuf_printf(&b, "glass doctor: what this host (kernel %s) can show\n\n", field(o, "kernel"));
+	strbuf_printf(&b, "glass doctor: what this host (kernel %s) can show\n\n",
+	              field(o, "kernel"));
 	if (o && json_object_object_get_ex(o, "checks", &arr))
 		for (size_t i = 0; i < json_object_array_length(arr); i++) {
 			json_object *c = json_object_array_get_idx(arr, i);
 			const char *st = field(c, "status");
-			const char *col = !color ? "" : !strcmp(st, "ok") ? "\033[32m"
-			                              : !strcmp(st, "partial") ? "\033[33m"
-			                                                       : "\033[31m";
-			strbuf_printf(&b, "%s%-8s%s %s\n", col, st, color ? "\033[0m" : "", field(c, "title"));
+			const char *col = !color                   ? ""
+			                  : !strcmp(st, "ok")      ? "\033[32m"
+			                  : !strcmp(st, "partial") ? "\033[33m"
+			                                           : "\033[31m";
+			strbuf_printf(&b, "%s%-8s%s %s\n", col, st, color ? "\033[0m" : "",
+			              field(c, "title"));
 			strbuf_printf(&b, "         result:  %s\n", field(c, "result"));
 			strbuf_printf(&b, "         test:    %s\n", field(c, "test"));
 			strbuf_printf(&b, "         lessons: %s\n", field(c, "lessons"));
 			if (strcmp(st, "ok")) {
-				strbuf_printf(&b, "         without it, you will not see: %s\n", field(c, "missing"));
+				strbuf_printf(&b, "         without it, you will not see: %s\n",
+				              field(c, "missing"));
 				strbuf_printf(&b, "         to get it: %s\n", field(c, "fix"));
 			}
 		}

@@ -210,8 +210,8 @@ static void a_kcore(struct outcome *o)
 		errno = e;
 		deny_or_allow(o, n < 0 ? -1 : n);
 		if (n > 0)
-			snprintf(o->detail, sizeof(o->detail), "read %zd bytes of kernel memory's ELF header",
-			         n);
+			snprintf(o->detail, sizeof(o->detail),
+			         "read %zd bytes of kernel memory's ELF header", n);
 	}
 	close(fd);
 }
@@ -304,13 +304,13 @@ static const struct {
 	const char *name;
 	void (*fn)(struct outcome *);
 } attacks[] = {
-    {"mount", a_mount},     {"unshare-user", a_unshare_user},
-    {"ptrace", a_ptrace},   {"keyctl", a_keyctl},
-    {"bpf", a_bpf},         {"reboot", a_reboot},
-    {"kexec", a_kexec},     {"raw-socket", a_raw_socket},
-    {"sysctl", a_sysctl},   {"kcore", a_kcore},
-    {"mknod", a_mknod},     {"setuid", a_setuid},
-    {"chown", a_chown},     {"runtime-socket", a_socket},
+    {"mount", a_mount},   {"unshare-user", a_unshare_user},
+    {"ptrace", a_ptrace}, {"keyctl", a_keyctl},
+    {"bpf", a_bpf},       {"reboot", a_reboot},
+    {"kexec", a_kexec},   {"raw-socket", a_raw_socket},
+    {"sysctl", a_sysctl}, {"kcore", a_kcore},
+    {"mknod", a_mknod},   {"setuid", a_setuid},
+    {"chown", a_chown},   {"runtime-socket", a_socket},
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 
@@ -319,7 +319,8 @@ static struct outcome *shared_outcome(void)
 {
 	static struct outcome *o;
 	if (!o) {
-		o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+		         0);
 		if (o == MAP_FAILED)
 			usage_exit("attack: mmap: %s", strerror(errno));
 	}
