@@ -600,8 +600,14 @@ static int run_security(json_object *p)
 	for (size_t col = 0; col < NCOLUMNS && !lab_worker_stop; col++) {
 		struct cached *k = run_variant(&c, &columns[col].v);
 		if (!k) {
+			/* This host cannot make this configuration (the error
+			 * was emitted): its column says so, the others run. */
+			json_object *u = lab_event("unavailable");
+			json_object_object_add(u, "column",
+			                       json_object_new_string(columns[col].id));
+			lab_emit(u);
 			rc = -1;
-			break;
+			continue;
 		}
 		for (size_t a = 0; a < NATTACKS; a++)
 			lab_emit(cell_event(a, &columns[col], &k->r[a]));

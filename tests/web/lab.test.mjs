@@ -676,7 +676,17 @@ await test('security', async () => {
   srv.close();
   ok(us.errname === 'EACCES' && c('runtime-socket/userns').errname === 'EACCES', 'the runtime socket from a user namespace: EACCES on the host (unshare --user) and in the lab', { us, cell: c('runtime-socket/userns') });
   ok(rs.allowed && c('runtime-socket/cap-drop').allowed, 'the runtime socket without any capability: reachable on the host (setpriv) and in the lab: root owns it', { rs, cell: c('runtime-socket/cap-drop') });
+  // What the kernel itself refuses (a call not built in, a file it does
+  // not have) is refused on the host too, and the lab says "host".
+  for (const a of ['kexec', 'kcore']) {
+    const h = hostAttack(['env'], a, dir), cell = c(a + '/privileged');
+    if (h.allowed) ok(cell.allowed, `${a}: allowed on the host as root, and in the privileged column`, { h, cell });
+    else ok(cell.errname === h.errname && cell.layer === 'host', `${a}: ${h.errname} on the host as root; the lab's privileged cell says ${cell.errname} from the host itself`, { h, cell });
+  }
   fs.rmSync(dir, { recursive: true, force: true });
+  const lsmText = await page.getByTestId('sec-lsm').innerText();
+  const lsmDoc = (await page.$$eval('[data-testid=doctor-check][data-id=lsm]', (r) => r.map((x) => x.dataset.status)))[0];
+  ok(lsmDoc === 'ok' ? /LSMs here/.test(lsmText) : /no refusal in this matrix can come from an LSM/.test(lsmText), `the LSM layer: the doctor says ${lsmDoc}, and the matrix says so`, lsmText);
   await page.locator('[data-testid=sec-cell][data-attack=mount][data-column=default]').click();
   const det = await page.getByTestId('sec-detail').innerText();
   ok(/one layer removed/.test(det) && /one layer alone/.test(det), 'a cell shows the removals and each layer alone', det);

@@ -12,7 +12,8 @@
     single: (e) => `removing ${e.layers.join(' or ')} alone lets it through`,
     'each-alone': (e) => `defence in depth: ${e.layers.join(' and ')} each stop it alone` +
       (e.layers[0] === 'seccomp' ? ' (seccomp answers first: its filter runs at syscall entry)' : ''),
-    host: () => 'refused even with every layer removed: this kernel itself',
+    host: (e) => 'refused even with every layer removed: this kernel itself' +
+      ({ ENOSYS: ' (the call is not built into it)', ENOENT: ' (the file does not exist in it)' }[e.outcome] || ''),
   };
 
   function matrix(ev) {
@@ -33,8 +34,30 @@
     td.dataset.errname = ev.allowed ? '' : ev.outcome;
     td.dataset.layer = ev.layer || '';
     td.classList.toggle('pending', !ev.allowed && !ev.layer);
-    td.innerHTML = ev.allowed ? 'allowed' : `<span class="en">${esc(ev.outcome)}</span><span class="ly">${esc(ev.layer || 'finding the layer…')}</span>`;
+    td.classList.toggle('host', ev.layer === 'host');
+    td.innerHTML = ev.allowed ? 'allowed' : `<span class="en">${esc(ev.outcome)}</span><span class="ly">${esc(ev.layer === 'host' ? 'not on this host' : ev.layer || 'finding the layer…')}</span>`;
+    if (ev.layer === 'host') td.title = HOW.host(ev);
   }
+
+  // A configuration this host could not make: its column says why.
+  function unavailable(ev, why) {
+    for (const td of $$(`td.cell[data-column="${ev.column}"]`)) {
+      td.className = 'cell host';
+      td.dataset.layer = 'unavailable';
+      td.dataset.allowed = '0';
+      td.textContent = 'cannot run here';
+      td.title = why || 'the container of this configuration could not be made on this host';
+    }
+  }
+
+  // What the doctor found that bears on the matrix: no LSM, no user namespaces.
+  onHost((host) => {
+    const checks = (host.doctor && host.doctor.checks) || [];
+    const lsm = checks.find((c) => c.id === 'lsm');
+    if (lsm) $('#sec-lsm').innerHTML = lsm.status === 'ok'
+      ? `LSMs here: ${esc(lsm.result)}. The lab sets no LSM profile, so a refusal that none of the layers above explains may come from one.`
+      : `No AppArmor or SELinux on this host (${esc(lsm.result)}): no refusal in this matrix can come from an LSM, so the matrix has no LSM layer. ${esc(lsm.fix)}.`;
+  });
 
   function detail(attack, column) {
     const ev = cells.get(attack + '/' + column);
@@ -72,7 +95,8 @@
       case 'matrix': matrix(ev); status(ev.block_device ? `the host's disk ${ev.block_device} is the mknod target` : 'this host has no block device: the mknod attack has no target'); break;
       case 'cell': cell(ev); break;
       case 'run': st.runs++; status(`${st.runs} configurations run (two containers each): ${ev.label}`); break;
-      case 'error': status(`${ev.where}: ${ev.message}`, true); break;
+      case 'error': st.lastError = `${ev.where}: ${ev.message}`; status(st.lastError, true); break;
+      case 'unavailable': unavailable(ev, st.lastError); break;
       case 'done': status(ev.ok ? `done: ${st.runs} configurations, each a real container` : 'failed', !ev.ok); break;
       default: break;
     }
