@@ -620,6 +620,8 @@ await test('image', async () => {
 // An independent probe: the same attack made by glass-probe on the host,
 // under setpriv (capabilities) or unshare (a user namespace), not by the lab.
 function hostAttack(wrap, attack, dir) {
+  // The target file is the host's, owned by 1234 again before each attack.
+  if (fs.existsSync(path.join(dir, 'host-file'))) fs.chownSync(path.join(dir, 'host-file'), 1234, 1234);
   const probe = path.join(process.env.GLASS_BUILD, 'rootfs/usr/bin/glass-probe');
   const out = execFileSync(wrap[0], [...wrap.slice(1), probe, 'attack', '--dir', dir, attack], { encoding: 'utf8' });
   return JSON.parse(out).attacks[0];
@@ -664,17 +666,19 @@ await test('security', async () => {
     const full = hostAttack(['env'], a, dir);
     if (a !== 'mount') ok(full.allowed, `${a} with the capabilities: allowed on the host (the layer is the capabilities)`, full);
   }
-  // A user namespace: root inside, but the file's owner is not mapped there.
-  const u = hostAttack(['unshare', '--user', '--map-root-user', '--'], 'chown', dir);
-  ok(!u.allowed && u.errname === 'EPERM' && c('chown/userns').errname === 'EPERM', 'chown from a user namespace: EPERM on the host (unshare --user) and in the lab', { u, cell: c('chown/userns') });
+  // A user namespace as the lab makes it: root inside is uid 100000 outside
+  // (setpriv to that uid, then unshare --user --map-root-user).
+  const userns = ['setpriv', '--reuid=100000', '--regid=100000', '--clear-groups', '--', 'unshare', '--user', '--map-root-user', '--'];
+  const u = hostAttack(userns, 'chown', dir);
+  ok(!u.allowed && u.errname === 'EPERM' && c('chown/userns').errname === 'EPERM', 'chown from a user namespace: EPERM on the host (uid 100000, unshare --user) and in the lab', { u, cell: c('chown/userns') });
   // A root-owned 0660 socket, connected to from a user namespace (an unmapped uid).
   const srv = net.createServer().listen(path.join(dir, 'runtime.sock'));
   await new Promise((r) => srv.once('listening', r));
   fs.chmodSync(path.join(dir, 'runtime.sock'), 0o660);
-  const us = hostAttack(['unshare', '--user', '--'], 'runtime-socket', dir);
+  const us = hostAttack(userns, 'runtime-socket', dir);
   const rs = hostAttack(['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'], 'runtime-socket', dir);
   srv.close();
-  ok(us.errname === 'EACCES' && c('runtime-socket/userns').errname === 'EACCES', 'the runtime socket from a user namespace: EACCES on the host (unshare --user) and in the lab', { us, cell: c('runtime-socket/userns') });
+  ok(us.errname === 'EACCES' && c('runtime-socket/userns').errname === 'EACCES', 'the runtime socket from a user namespace: EACCES on the host (uid 100000, unshare --user) and in the lab', { us, cell: c('runtime-socket/userns') });
   ok(rs.allowed && c('runtime-socket/cap-drop').allowed, 'the runtime socket without any capability: reachable on the host (setpriv) and in the lab: root owns it', { rs, cell: c('runtime-socket/cap-drop') });
   // What the kernel itself refuses (a call not built in, a file it does
   // not have) is refused on the host too, and the lab says "host".
