@@ -484,12 +484,18 @@ static const char *outcome_name(const struct result *r)
 	return r->err ? strerrorname_np(r->err) : "refused";
 }
 
+static bool same_outcome(const struct result *x, const struct result *y)
+{
+	return x->allowed == y->allowed && (x->allowed || x->err == y->err);
+}
+
 /* Each layer of col alone on an otherwise open container: the ones that
- * refuse attack a join `stoppers`.  The seccomp filter runs at syscall
- * entry, before any check of the call itself, so it is listed first when
- * it is one of them. */
+ * refuse attack a otherwise than the open container does (`open`: NULL
+ * when it lets the attack through) join `stoppers`.  The seccomp filter
+ * runs at syscall entry, before any check of the call itself, so it is
+ * listed first when it is one of them. */
 static json_object *layers_alone(struct ctx *c, const struct variant *col, size_t a,
-                                 json_object *stoppers)
+                                 const struct result *open, json_object *stoppers)
 {
 	static const int order[NLAYERS] = {L_SECCOMP, L_CAPS,    L_NNP,    L_USERNS,
 	                                   L_MASKED,  L_ROPATHS, L_ROROOT, L_DEVICES};
@@ -504,20 +510,28 @@ static json_object *layers_alone(struct ctx *c, const struct variant *col, size_
 			continue;
 		json_object_object_add(alone, layer_names[l],
 		                       json_object_new_string(outcome_name(&k->r[a])));
-		if (!k->r[a].allowed)
+		if (!k->r[a].allowed && (!open || !same_outcome(&k->r[a], open)))
 			json_object_array_add(stoppers, json_object_new_string(layer_names[l]));
 	}
 	return alone;
 }
 
-/* Which layer stopped attack a in column col: the layers whose removal
- * alone lets it through; when none does, and the attack gets through an
- * open container, the layers that stop it alone; when even the open
- * container refuses it, the host. */
-static void find_layer(struct ctx *c, const struct variant *col, size_t a, json_object *cell)
+/* Which layer stopped attack a in column col (its result `r`):
+ *   single      the layers whose removal alone lets it through;
+ *   host        none does, and an open container (every layer off) is
+ *               refused the same way: the kernel itself (a call not built
+ *               in, a file it does not have);
+ *   first       the open container is refused otherwise: the layers whose
+ *               removal changes the answer gave it, before the kernel's own;
+ *   each-alone  the layers that, alone on an open container, refuse it
+ *               (defence in depth: removing one leaves the other). */
+static void find_layer(struct ctx *c, const struct variant *col, size_t a, const struct result *r,
+                       json_object *cell)
 {
 	json_object *removals = json_object_new_object(), *stoppers = json_object_new_array();
 	const char *how = "single";
+	struct result changed[NLAYERS];
+	unsigned ran = 0;
 	for (int l = 0; l < NLAYERS; l++) {
 		if (!(col->on & BIT(l)))
 			continue;
@@ -525,23 +539,32 @@ static void find_layer(struct ctx *c, const struct variant *col, size_t a, json_
 		struct cached *k = run_variant(c, &w);
 		if (!k)
 			continue;
+		changed[l] = k->r[a];
+		ran |= BIT(l);
 		json_object_object_add(removals, layer_names[l],
 		                       json_object_new_string(outcome_name(&k->r[a])));
 		if (k->r[a].allowed)
 			json_object_array_add(stoppers, json_object_new_string(layer_names[l]));
 	}
 	if (json_object_array_length(stoppers) == 0) {
-		/* Refused even with every layer off: the kernel itself (a call
-		 * not built in, a file that does not exist, a host setting). */
 		struct variant open = {0, CAPS_ALL, CAPS_ALL};
 		struct cached *k = run_variant(c, &open);
-		if (k)
+		const struct result *o = k ? &k->r[a] : NULL;
+		if (o)
 			json_object_object_add(cell, "open",
-			                       json_object_new_string(outcome_name(&k->r[a])));
-		how = !k || !k->r[a].allowed ? "host" : "each-alone";
+			                       json_object_new_string(outcome_name(o)));
+		how = !o || o->allowed ? "each-alone" : same_outcome(o, r) ? "host" : "first";
+		for (int l = 0; !strcmp(how, "first") && l < NLAYERS; l++)
+			if ((ran & BIT(l)) && !same_outcome(&changed[l], r))
+				json_object_array_add(stoppers,
+				                      json_object_new_string(layer_names[l]));
+		if (!strcmp(how, "first") && json_object_array_length(stoppers) == 0)
+			how = "each-alone";
+		if (!strcmp(how, "each-alone"))
+			json_object_object_add(
+			    cell, "alone",
+			    layers_alone(c, col, a, o && !o->allowed ? o : NULL, stoppers));
 	}
-	if (!strcmp(how, "each-alone"))
-		json_object_object_add(cell, "alone", layers_alone(c, col, a, stoppers));
 	json_object_object_add(cell, "how", json_object_new_string(how));
 	json_object *first = json_object_array_get_idx(stoppers, 0);
 	json_object_object_add(cell, "layer",
@@ -615,7 +638,7 @@ static int run_security(json_object *p)
 			if (k->r[a].allowed)
 				continue;
 			json_object *cell = cell_event(a, &columns[col], &k->r[a]);
-			find_layer(&c, &columns[col].v, a, cell);
+			find_layer(&c, &columns[col].v, a, &k->r[a], cell);
 			lab_emit(cell);
 		}
 	}

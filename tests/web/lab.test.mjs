@@ -687,6 +687,10 @@ await test('security', async () => {
     if (h.allowed) ok(cell.allowed, `${a}: allowed on the host as root, and in the privileged column`, { h, cell });
     else ok(cell.errname === h.errname && cell.layer === 'host', `${a}: ${h.errname} on the host as root; the lab's privileged cell says ${cell.errname} from the host itself`, { h, cell });
   }
+  // Behind a layer, the kernel's own refusal: seccomp answers kexec_load first.
+  const kd = c('kexec/default'), kp = c('kexec/privileged');
+  if (kp.layer === 'host' && kd.errname !== kp.errname)
+    ok(kd.layer === 'seccomp', `kexec_load in the default column: ${kd.errname} from seccomp, before the kernel's own ${kp.errname}`, kd);
   fs.rmSync(dir, { recursive: true, force: true });
   const lsmText = await page.getByTestId('sec-lsm').innerText();
   const lsmDoc = (await page.$$eval('[data-testid=doctor-check][data-id=lsm]', (r) => r.map((x) => x.dataset.status)))[0];

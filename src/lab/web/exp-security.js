@@ -12,6 +12,7 @@
     single: (e) => `removing ${e.layers.join(' or ')} alone lets it through`,
     'each-alone': (e) => `defence in depth: ${e.layers.join(' and ')} each stop it alone` +
       (e.layers[0] === 'seccomp' ? ' (seccomp answers first: its filter runs at syscall entry)' : ''),
+    first: (e) => `${e.layers.join(' or ')} answers first; with every layer removed the kernel itself still refuses it (${e.open})`,
     host: (e) => 'refused even with every layer removed: this kernel itself' +
       ({ ENOSYS: ' (the call is not built into it)', ENOENT: ' (the file does not exist in it)' }[e.outcome] || ''),
   };
@@ -35,7 +36,7 @@
     td.dataset.layer = ev.layer || '';
     td.classList.toggle('pending', !ev.allowed && !ev.layer);
     td.classList.toggle('host', ev.layer === 'host');
-    td.innerHTML = ev.allowed ? 'allowed' : `<span class="en">${esc(ev.outcome)}</span><span class="ly">${esc(ev.layer === 'host' ? 'not on this host' : ev.layer || 'finding the layer…')}</span>`;
+    td.innerHTML = ev.allowed ? 'allowed' : `<span class="en">${esc(ev.outcome)}</span><span class="ly">${esc(ev.layer === 'host' ? 'not on this host' : ev.how === 'each-alone' ? ev.layers.join(' + ') : ev.layer || 'finding the layer…')}</span>`;
     if (ev.layer === 'host') td.title = HOW.host(ev);
   }
 
