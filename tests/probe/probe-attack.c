@@ -15,6 +15,8 @@
  *     unwritten (the permission is checked at open);
  *   - the block device is opened read-only and nothing is read;
  *   - the raw socket is closed without sending;
+ *   - the setuid-root copy (DIR/suid-probe) only reports its ids: run
+ *     setuid, glass-probe refuses every other mode (probe.c's main);
  *   - the chown is of the lab's own throwaway file (DIR/host-file) and the
  *     socket connected to is the lab's (DIR/runtime.sock), where nothing
  *     is sent.

@@ -765,6 +765,15 @@ int main(int argc, char **argv)
 {
 	g_argc = argc;
 	g_argv = argv;
+	/* Run through a setuid bit (the lab's setuid attack runs a setuid-root
+	 * copy of this program): say who we are and do nothing else, so the
+	 * copy gives no one anything while it exists. */
+	if (geteuid() != getuid() || getegid() != getgid()) {
+		if (argc == 3 && !strcmp(argv[1], "attack") && !strcmp(argv[2], "--euid"))
+			return probe_mode_attack(1, argv + 2);
+		fputs("glass-probe: run setuid: only `attack --euid` is allowed\n", stderr);
+		return 2;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "try"))
 		return probe_mode_try(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "sleep") || !strcmp(argv[1], "exit"))) {
