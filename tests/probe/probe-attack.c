@@ -363,7 +363,7 @@ int probe_mode_attack(int argc, char **argv)
 	if (argc == 1 && !strcmp(argv[0], "--euid")) {
 		/* The far side of the setuid attack: who am I now? */
 		char *s = slurp("/proc/self/status"), *cap = s ? strstr(s, "CapEff:") : NULL;
-		printf("%d %s\n", (int)geteuid(), cap ? cap + 8 : "0");
+		printf("%d %.16s\n", (int)geteuid(), cap ? cap + 8 : "0");
 		return 0;
 	}
 	for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
