@@ -101,6 +101,9 @@ for id in $(jq -r '.checks[].id' <<<"$J"); do
 done
 is "text: a 'to get it' line for each check not ok" "$(grep -c 'to get it:' <<<"$T")" \
 	"$(jq '[.checks[] | select(.status != "ok")] | length' <<<"$J")"
+# unshare(2) takes no exit signal: its 0x80 is CLONE_NEWTIME, not a signal.
+like "trace: the time namespace probe names CLONE_NEWTIME" \
+	"$("$ENGINE" --trace=all doctor 2>&1 >/dev/null)" "unshare\(CLONE_NEWTIME\)"
 fails "a bad --format is refused, naming the flag" -m "format: want text or json" \
 	"$ENGINE" doctor --format yaml
 finish
