@@ -94,6 +94,7 @@ char *glass_child_process_setup(struct child_args *c, struct glass_err **err)
 {
 	const struct glass_process *p = c->proc;
 	bool nnp = p->no_new_privileges;
+	bool last = glass_seccomp_loads_last(c->seccomp, nnp);
 
 	glass_trace_phase("process");
 	/* Before the identity changes: /etc/passwd may be readable to root
@@ -115,7 +116,11 @@ char *glass_child_process_setup(struct child_args *c, struct glass_err **err)
 	glass_trace_phase("security");
 	if (glass_process_set_nnp(p, err) < 0)
 		return NULL;
-	if (nnp && glass_seccomp_load(c->seccomp, err) < 0)
+	/* Loaded last (glass_child_exec, or the stub), the filter denies
+	 * nothing the runtime still does: chdir, the exec lookup, closing
+	 * fds, the sync messages, waiting for start. */
+	if (nnp && (last ? glass_seccomp_load_labels(c->seccomp, err)
+	                 : glass_seccomp_load(c->seccomp, err)) < 0)
 		return NULL;
 	glass_trace_phase("process");
 	if (glass_process_chdir(p, err) < 0)
@@ -398,9 +403,17 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
-	char nums[2][16];
-	cleanup_free char **argv =
-	    glass_execstub_argv(keep_sync ? fd : -1, fifo, path, c->proc->args, nums);
+	char nums[3][16];
+	cleanup_close int filter = -1;
+	cleanup_free char **argv = NULL;
+
+	if (glass_seccomp_loads_last(c->seccomp, c->proc->no_new_privileges)) {
+		filter = glass_seccomp_filter_fd(c->seccomp, &err);
+		if (filter < 0 || GLASS_SYS(&err, "fcntl", NULL, fcntl(filter, F_SETFD, 0),
+		                            "%d<seccomp filter>, F_SETFD, 0", filter) < 0)
+			return glass_child_fail(fd, &err);
+	}
+	argv = glass_execstub_argv(keep_sync ? fd : -1, fifo, filter, path, c->proc->args, nums);
 
 	glass_trace_note("exec", "process.args",
 	                 "execve(\"%s\") through the sealed exec stub: the container's process "
@@ -435,6 +448,11 @@ int glass_child_exec(const struct child_args *c, const char *path, int fd)
 	                 "execve(\"%s\"): the container's process replaces "
 	                 "the runtime in pid %d",
 	                 path, (int)getpid());
+	/* The last step before execve (glass_seccomp_loads_last()); with
+	 * --trace, the events after it may be denied and are lost. */
+	if (glass_seccomp_loads_last(c->seccomp, c->proc->no_new_privileges) &&
+	    glass_seccomp_load_filter(c->seccomp, &err) < 0)
+		return glass_child_fail(fd, &err);
 	glass_sys_execve(path, c->proc->args,
 	                 c->env         ? c->env
 	                 : c->proc->env ? c->proc->env
