@@ -17,6 +17,7 @@
 #include "execstub.h"
 #include "selfexe.h"
 #include "hooks.h"
+#include "netdev.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sys.h"
@@ -221,6 +222,9 @@ static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
 	if (c->plan->create[GLASS_NS_TIME] && glass_ns_setup_time(spec, err) < 0)
 		return -1;
 	if (become_ns_root(ic, err) < 0)
+		return -1;
+	/* With the user namespace's root: lo belongs to its network ns. */
+	if (c->plan->create[GLASS_NS_NET] && glass_netdev_loopback_up(err) < 0)
 		return -1;
 	if (c->plan->create[GLASS_NS_CGROUP] &&
 	    glass_sys_unshare(CLONE_NEWCGROUP, "linux.namespaces[type=cgroup]", err) < 0)

@@ -205,6 +205,30 @@ static int check_user_mapped(const struct glass_spec *s, struct glass_err **err)
 	return 0;
 }
 
+/* runc's rule, which crun shares: the kernel.hostname and
+ * kernel.domainname sysctls are the hostname and domainname fields by
+ * another name; when the field is set too, the two would fight. */
+static int check_uts_sysctls(const struct glass_spec *s, struct glass_err **err)
+{
+	static const char *const keys[] = {"kernel.hostname", "kernel.domainname"};
+	const char *fields[] = {s->hostname, s->domainname};
+	for (size_t i = 0; i < s->linux_.nsysctl; i++)
+		for (size_t k = 0; k < 2; k++) {
+			if (strcmp(s->linux_.sysctl[i].key, keys[k]) != 0 || !fields[k] ||
+			    !*fields[k])
+				continue;
+			struct jp lp = JP_KEY(NULL, "linux");
+			struct jp sp = JP_KEY(&lp, "sysctl");
+			struct jp kp = JP_KEY(&sp, keys[k]);
+			spec_fail(err, &kp, "conflicts with the field \"%s\" (both set the %s)",
+			          k ? "domainname" : "hostname",
+			          k ? "NIS domain name" : "hostname");
+			return glass_err_hint(err,
+			                      "set only one of them, as runc and crun require");
+		}
+	return 0;
+}
+
 static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass_err **err)
 {
 	struct json_object *sub;
@@ -262,6 +286,8 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 	}
 	if (check_user_mapped(s, err) < 0)
 		return -1;
+	if (check_uts_sysctls(s, err) < 0)
+		return -1;
 	/* sethostname(2) without a new UTS namespace renames the host. */
 	if (((s->hostname && *s->hostname) || (s->domainname && *s->domainname)) &&
 	    !s->linux_.ns[GLASS_NS_UTS].present) {
@@ -276,6 +302,12 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 void glass_spec_warn(const struct glass_spec *s)
 {
 	char field[64];
+	if (s->process.caps.unknown)
+		glass_trace_log(
+		    GLASS_LOG_WARN, "process.capabilities",
+		    "process.capabilities: unknown capabilities skipped (as runc and crun "
+		    "do): %s",
+		    s->process.caps.unknown);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		if (!s->mounts[i].relative_destination)
 			continue;

@@ -78,6 +78,9 @@ struct glass_caps {
 	bool has_bounding, has_effective, has_inheritable, has_permitted, has_ambient;
 	int *bounding, *effective, *inheritable, *permitted, *ambient;
 	size_t nbounding, neffective, ninheritable, npermitted, nambient;
+	/* Names this kernel's capabilities(7) does not know, skipped as runc
+	 * and crun skip them ("bounding: CAP_X, ..."), for a warning; or NULL. */
+	char *unknown;
 };
 
 /* The largest uid or gid a process may take: the ids of 0..2^31-1, as
