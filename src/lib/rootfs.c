@@ -279,7 +279,9 @@ int glass_rootfs_finish(const struct glass_rootfs_ctx *ctx, struct glass_err **e
 	if (glass_rootfs_masked_paths(ctx, rootfd, err) < 0)
 		return -1;
 	if (spec->root_readonly &&
-	    glass_rootfs_remount_bind(rootfd, "/", MS_RDONLY, "root.readonly", err) < 0)
+	    glass_rootfs_remount_bind(rootfd, "/",
+	                              MS_RDONLY | glass_rootfs_found_flags(rootfd, "/", MS_RDONLY),
+	                              "root.readonly", err) < 0)
 		return -1;
 	/* Only now, on the container's own "/": done before the switch it
 	 * would have changed the host's root mount. */
