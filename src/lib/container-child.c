@@ -238,10 +238,13 @@ static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
 	if (c->no_new_keyring)
 		return 0;
 	/* A session keyring of its own, so the container cannot read the
-	 * host's keys (ENOSYS/EACCES: no keyrings here, go on). */
-	if (GLASS_SYS(err, "keyctl", NULL,
-	              syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->st->id),
-	              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", c->st->id) < 0 &&
+	 * host's keys (ENOSYS/EACCES: no keyrings here, go on).  Named as
+	 * runc names it: the kernel reserves names starting with "." (EPERM),
+	 * and ".web" is a valid container id. */
+	char ring[1024 + 8]; /* ids are at most 1024 bytes (state.h) */
+	snprintf(ring, sizeof(ring), "_ses.%s", c->st->id);
+	if (GLASS_SYS(err, "keyctl", NULL, syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ring),
+	              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", ring) < 0 &&
 	    errno != ENOSYS && errno != EACCES && errno != EDQUOT)
 		return -1;
 	glass_err_free(err);

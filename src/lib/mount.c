@@ -332,7 +332,9 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	struct stat st;
 	unsigned long rflags = o->flags & GLASS_MS_REMOUNT_MASK;
 
-	if (stat(src, &st) < 0) {
+	/* A tree the parent opened is looked at through its fd: the path may
+	 * be out of this process's reach (glass_idmapped_prepare()). */
+	if ((tree_fd >= 0 ? fstat(tree_fd, &st) : stat(src, &st)) < 0) {
 		glass_err_field(err, errno, field, "%s: bind source \"%s\"", field, src);
 		return glass_err_hint(err, "the source of a bind mount must exist on the host");
 	}
@@ -341,7 +343,7 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	if (fd < 0)
 		return -1;
 	if (tree_fd >= 0) {
-		/* The parent made the idmapped tree before clone: attach it. */
+		/* The parent made the tree (idmapped or not) before clone. */
 		if (glass_idmapped_attach(tree_fd, fd, dest, field, err) < 0)
 			return -1;
 	} else if (idmapped) {

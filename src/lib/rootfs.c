@@ -150,6 +150,15 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 		if (glass_rootfs_mount_entry(ctx, rootfd, i, err) < 0)
 			return glass_err_ctx(err, "mount %s on %s", m->type ? m->type : "bind",
 			                     m->destination ? m->destination : "?");
+		/* A mount on "/" covers the directory rootfd holds: the mounts
+		 * after it go on the new root, not under it. */
+		if (m->destination && m->destination[strspn(m->destination, "/.")] == '\0') {
+			close(rootfd);
+			rootfd = glass_sys_openat(AT_FDCWD, NULL, rootfs, O_PATH | O_DIRECTORY, 0,
+			                          "root.path", err);
+			if (rootfd < 0)
+				return -1;
+		}
 	}
 
 	/* A missing cwd is created, as runc does, while we are still root. */
