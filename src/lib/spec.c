@@ -149,9 +149,12 @@ static int parse_hooks(struct json_object *doc, struct glass_spec *s, struct gla
 			    spec_require(e, "path", &ep, err) < 0 ||
 			    spec_get_str(e, "path", &ep, &hook->path, err) < 0 ||
 			    spec_check_abs(hook->path, &pp, err) < 0 ||
-			    spec_get_strv(e, "args", &ep, &hook->args, &hook->nargs, err) < 0 ||
-			    spec_get_strv(e, "env", &ep, &hook->env, &hook->nenv, err) < 0)
+			    spec_get_strv(e, "args", &ep, &hook->args, &hook->nargs, err) < 0)
 				return -1;
+			rt = spec_get_strv(e, "env", &ep, &hook->env, &hook->nenv, err);
+			if (rt < 0)
+				return -1;
+			hook->has_env = rt > 0;
 			rt = spec_get_i64(e, "timeout", &ep, INT64_MIN, INT64_MAX, &t, err);
 			if (rt < 0)
 				return -1;

@@ -377,6 +377,7 @@ struct glass_hook {
 	size_t nargs;
 	char **env;
 	size_t nenv;
+	bool has_env; /* "env" present (even empty): exactly it; absent: the runtime's */
 	bool has_timeout;
 	int timeout; /* seconds, > 0 */
 };
