@@ -175,4 +175,17 @@ else
 	skip "SCHED_FIFO refused by a cgroup without real-time time" "no cpu.rt_runtime_us (no CONFIG_RT_GROUP_SCHED or no v1 cpu controller)"
 	skip "SCHED_FIFO with realtimeRuntime" "no cpu.rt_runtime_us"
 fi
+# ---- invalid values are errors naming the field (config.md, config-linux.md) ----
+refused() { # NAME FILTER REGEX
+	run_in "$2" /bin/true
+	like "$1" "$ERR" "$3"
+	[ -z "$(leftovers "$BID")" ] || not_ok_line "$1: nothing left behind"
+}
+SC='.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", syscalls: [{names: ["getcwd"], action: "SCMP_ACT_ERRNO"}]}'
+refused "seccomp names [] is refused, naming the field" "$SC | .linux.seccomp.syscalls[0].names = []" 'syscalls\[0\]\.names: must contain at least one'
+refused "seccomp args without index is refused" "$SC | .linux.seccomp.syscalls[0].args = [{value: 1, op: \"SCMP_CMP_EQ\"}]" 'args\[0\]\.index: required'
+refused "seccomp args without value is refused" "$SC | .linux.seccomp.syscalls[0].args = [{index: 1, op: \"SCMP_CMP_EQ\"}]" 'args\[0\]\.value: required'
+refused "seccomp listenerMetadata without listenerPath is refused" "$SC | .linux.seccomp.listenerMetadata = \"m\"" 'listenerMetadata: must not be set without listenerPath'
+refused "a mount with uidMappings but no gidMappings is refused" ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$TEST_TMP\", options: [\"bind\"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]" 'mounts\[[0-9]+\]'
+refused "idmap without mappings and without a user namespace is refused" ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$TEST_TMP\", options: [\"bind\", \"idmap\"]}]" 'mounts\[[0-9]+\]'
 finish
