@@ -35,13 +35,14 @@ missing() {
 
 want="$BUILD"
 [ "${1:-all}" = build ] || want="$BUILD $TEST"
-need=$(missing $want)
 # npm fetches the browser tests' playwright-core.  Debian's npm goes with
 # Debian's nodejs; a Node.js from elsewhere brings its own npm and
 # conflicts with Debian's, so npm is wanted only when there is none.
+# (It joins $want, not $need: $need is computed again after the build set.)
 if [ "${1:-all}" != build ] && ! command -v npm >/dev/null; then
-	need="$need npm"
+	want="$want npm"
 fi
+need=$(missing $want)
 qneed=""
 [ "${1:-all}" = build ] || qneed=$(missing $QEMU)
 if [ -z "$need" ] && [ -z "$qneed" ]; then
