@@ -107,8 +107,7 @@ static int run_one(const struct glass_hook *h, const char *field, const char *st
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		/* Without "env" a hook gets the runtime's environment, as runc's
 		 * and crun's hooks do (Go's exec.Cmd with a nil Env). */
-		execve(h->path, argv,
-		       h->has_env ? (h->nenv ? h->env : empty_env) : environ);
+		execve(h->path, argv, h->has_env ? (h->nenv ? h->env : empty_env) : environ);
 		dprintf(2, "hook %s: execve: %s\n", h->path, strerror(errno));
 		_exit(127);
 	}
