@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* SemVer 2.0.0: MAJOR.MINOR.PATCH[-pre][+build], numbers without leading
  * zeros.  Returns the major version, or -1. */
@@ -182,6 +183,27 @@ static bool id_mapped(const struct glass_idmap *m, size_t n, uint32_t id)
 
 /* With a new user namespace, setresuid(2)/setresgid(2)/setgroups(2) fail
  * with EINVAL for an id the maps do not cover: say so before starting. */
+/* A new user namespace with neither linux.uidMappings nor gidMappings:
+ * crun maps the container's root to the calling user (one id each), which
+ * is the only map an unprivileged caller may write itself; runc refuses.
+ * A rootless glass does what crun does and says so (glass_spec_warn).  For
+ * a root caller that map would be the host's root (audit's high finding
+ * "a user namespace mapping host root"), so there the config is refused,
+ * as runc refuses it (docs/security.md). */
+static void default_userns_maps(struct glass_spec *s)
+{
+	struct glass_linux *l = &s->linux_;
+	if (!l->ns[GLASS_NS_USER].present || l->ns[GLASS_NS_USER].path || l->nuid_mappings ||
+	    l->ngid_mappings || geteuid() == 0)
+		return;
+	l->uid_mappings = xcalloc(1, sizeof(*l->uid_mappings));
+	l->gid_mappings = xcalloc(1, sizeof(*l->gid_mappings));
+	l->uid_mappings[0] = (struct glass_idmap){0, (uint32_t)geteuid(), 1};
+	l->gid_mappings[0] = (struct glass_idmap){0, (uint32_t)getegid(), 1};
+	l->nuid_mappings = l->ngid_mappings = 1;
+	l->maps_defaulted = true;
+}
+
 static int check_user_mapped(const struct glass_spec *s, struct glass_err **err)
 {
 	const struct glass_linux *l = &s->linux_;
@@ -287,6 +309,7 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 		if (spec_parse_linux(sub, &lp, &s->linux_, err) < 0)
 			return -1;
 	}
+	default_userns_maps(s);
 	if (check_user_mapped(s, err) < 0)
 		return -1;
 	if (check_uts_sysctls(s, err) < 0)
@@ -305,6 +328,12 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 void glass_spec_warn(const struct glass_spec *s)
 {
 	char field[64];
+	if (s->linux_.maps_defaulted)
+		glass_trace_log(GLASS_LOG_WARN, "linux.uidMappings",
+		                "linux.uidMappings/gidMappings: a new user namespace without maps: "
+		                "its root is mapped to the caller (uid %u, gid %u), as crun does",
+		                s->linux_.uid_mappings[0].host_id,
+		                s->linux_.gid_mappings[0].host_id);
 	if (s->process.caps.unknown)
 		glass_trace_log(
 		    GLASS_LOG_WARN, "process.capabilities",

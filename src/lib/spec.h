@@ -350,6 +350,9 @@ struct glass_linux {
 	size_t nuid_mappings;
 	struct glass_idmap *gid_mappings;
 	size_t ngid_mappings;
+	/* A new user namespace came without either map: its root was mapped
+	 * to the caller's uid and gid (crun's rule), for a note. */
+	bool maps_defaulted;
 	struct glass_time_offset time_monotonic, time_boottime;
 	struct glass_device *devices;
 	size_t ndevices;

@@ -188,4 +188,9 @@ refused "seccomp args without value is refused" "$SC | .linux.seccomp.syscalls[0
 refused "seccomp listenerMetadata without listenerPath is refused" "$SC | .linux.seccomp.listenerMetadata = \"m\"" 'listenerMetadata: must not be set without listenerPath'
 refused "a mount with uidMappings but no gidMappings is refused" ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$TEST_TMP\", options: [\"bind\"], uidMappings: [{containerID: 0, hostID: 1000, size: 1}]}]" 'mounts\[[0-9]+\]'
 refused "idmap without mappings and without a user namespace is refused" ".mounts += [{destination: \"/mnt\", type: \"bind\", source: \"$TEST_TMP\", options: [\"bind\", \"idmap\"]}]" 'mounts\[[0-9]+\]'
+# ---- a user namespace without mappings ----
+# Rootless (crun's rule): the container's root is the caller; as root
+# (runc's rule) refused, since the map would be the host's root.
+refused "as root, a new user namespace without maps is refused" '.linux.namespaces += [{type: "user"}]' 'a new user namespace needs both maps'
+refused "a user namespace with uidMappings only is refused" '.linux.namespaces += [{type: "user"}] | .linux.uidMappings = [{containerID: 0, hostID: 100000, size: 65536}]' 'needs both maps'
 finish
