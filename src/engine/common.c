@@ -54,6 +54,14 @@ char *engine_builtin_rootfs(void)
 	return NULL;
 }
 
+char *engine_runtime_root(void)
+{
+	const char *g = getenv("GLASS_ROOT");
+	if (g && *g)
+		return xasprintf("%s/runtime", g);
+	return xstrdup("/run/glass-runtime");
+}
+
 const char *engine_root_dir(void)
 {
 	const char *r = getenv("GLASS_ROOT");

@@ -10,6 +10,7 @@
  * killed it, as docker does. */
 #include "bundle.h"
 #include "common.h"
+#include "netvol.h"
 #include "snapshot.h"
 #include "trace.h"
 #include "util.h"
@@ -24,7 +25,9 @@
 static const char use[] =
     "glass run [--rm] [-i] [-t] [--name NAME] [-e K=V] [-w DIR] [-u USER[:GROUP]] [--read-only] "
     "[-m SIZE] [--cpus N] [--hostname H] [--cgroup-parent PATH] [--platform P] "
-    "[--tls-verify=false] IMAGE [CMD...]";
+    "[--tls-verify=false] [--network NET|none|host|container:NAME] [-p [IP:]H:C[/udp]] "
+    "[--network-alias A] [--dns IP] [--dns-search D] [--add-host H:IP] [--mac-address M] "
+    "[--ip IP] [-v [SRC:]DST[:ro]] [--mount type=...] [--tmpfs DST[:OPTS]] IMAGE [CMD...]";
 
 static volatile pid_t child_pid;
 
@@ -32,14 +35,6 @@ static void forward(int sig)
 {
 	if (child_pid > 0)
 		kill(child_pid, sig);
-}
-
-char *engine_runtime_root(void)
-{
-	const char *g = getenv("GLASS_ROOT");
-	if (g && *g)
-		return xasprintf("%s/runtime", g);
-	return xstrdup("/run/glass-runtime");
 }
 
 /* Runs glass-runtime with argv, stdio inherited; returns its exit status
@@ -94,21 +89,59 @@ static bool valid_name(const char *n)
 	return true;
 }
 
+/* --rm: the runtime's state, the container's volumes claim (anonymous
+ * ones removed, as docker's --rm) and its snapshot go. */
+static void remove_container(char *runtime, char *rroot, const char *name)
+{
+	struct glass_err *err = NULL;
+	struct glass_store *s = NULL;
+	char *dargv[] = {runtime, "--root", rroot, "delete", "--force", (char *)name, NULL};
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = dup(2);
+	if (fd >= 0 && saved >= 0) { /* a container already deleted is fine */
+		dup2(fd, 2);
+		engine_run_runtime(dargv, NULL);
+		dup2(saved, 2);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (saved >= 0)
+		close(saved);
+	/* seam (volumes): the ops layer's rm calls this (remove_anon: rm -v) */
+	if (engine_netvol_remove(name, true, &err) < 0) {
+		glass_err_report("glass", err, -1, 0);
+		glass_err_free(&err);
+	}
+	if (engine_store_open(false, &s, &err) < 0 || glass_snapshot_remove(s, name, &err) < 0)
+		glass_err_report("glass", err, -1, 0);
+	glass_err_free(&err);
+	glass_store_close(s);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct engine_pull_opts po = {.tls_verify = 1, .quiet = false};
 	struct glass_bundle_opts bo = {0};
+	struct engine_netvol nv = {0};
 	const char *name = NULL, *cg_parent = getenv("GLASS_CGROUP_PARENT");
 	bool rm = false, tty = false;
 	char **env = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t nenv = 0;
 	int i = 1;
+	struct glass_err *err = NULL;
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		int r = engine_pull_flag(argc, argv, &i, &po);
 		if (r < 0)
 			return engine_usage(use, "run: %s needs a value", a);
 		if (r > 0 || engine_bundle_flag(argc, argv, &i, &bo, env, &nenv))
+			continue;
+		if ((r = engine_netvol_parse_flag(argc, argv, &i, &nv, &err)) < 0) {
+			engine_fail(&err);
+			engine_netvol_free(&nv);
+			free(env);
+			return 125;
+		}
+		if (r > 0)
 			continue;
 #define VAL(short_, long_)                                                                         \
 	((strcmp(a, short_) == 0 || strcmp(a, long_) == 0) && i + 1 < argc ? argv[++i] : NULL)
@@ -165,7 +198,6 @@ int cmd_run(int argc, char **argv)
 	}
 	bo.cgroups_path = cgpath;
 
-	struct glass_err *err = NULL;
 	struct glass_store *s = NULL;
 	struct glass_image *img = NULL;
 	struct glass_snapshot *snap = NULL;
@@ -194,6 +226,14 @@ int cmd_run(int argc, char **argv)
 		glass_err_ctx(&err, "bundle for %s", name);
 		goto fail_snap;
 	}
+	/* seam (networks, volumes): after the snapshot, before the runtime;
+	 * the ops layer's create makes these two calls */
+	glass_trace_phase("network");
+	if (engine_netvol_prepare(&nv, name, bo.hostname, snap->rootfs, &err) < 0 ||
+	    engine_netvol_bundle(&nv, snap->dir, &err) < 0) {
+		glass_err_ctx(&err, "container %s", name);
+		goto fail_snap;
+	}
 	/* The snapshot's `layers` file now protects its layers from gc. */
 	glass_store_close(s);
 	s = NULL;
@@ -214,27 +254,16 @@ int cmd_run(int argc, char **argv)
 		code = 125;
 		goto fail_snap;
 	}
-	if (rm) {
-		char *dargv[] = {runtime, "--root", rroot, "delete", "--force", (char *)name, NULL};
-		int fd = open("/dev/null", O_WRONLY | O_CLOEXEC), saved = dup(2);
-		if (fd >= 0 && saved >= 0) { /* a container already deleted is fine */
-			dup2(fd, 2);
-			engine_run_runtime(dargv, NULL);
-			dup2(saved, 2);
-		}
-		if (fd >= 0)
-			close(fd);
-		if (saved >= 0)
-			close(saved);
-		if (engine_store_open(false, &s, &err) < 0 ||
-		    glass_snapshot_remove(s, name, &err) < 0)
-			glass_err_report("glass", err, -1, 0);
-		glass_err_free(&err);
-	} else {
+	/* seam (networks): the container's process is gone, so its networks
+	 * go (CNI DEL); the ops layer calls this when a container stops */
+	engine_netvol_stop(name, NULL);
+	if (rm)
+		remove_container(runtime, rroot, name);
+	else
 		glass_snapshot_unmount(snap->rootfs, NULL);
-	}
 	goto out;
 fail_snap:
+	engine_netvol_remove(name, true, NULL);
 	if (s || engine_store_open(false, &s, NULL) == 0)
 		glass_snapshot_remove(s, name, NULL);
 fail:
@@ -244,6 +273,7 @@ out:
 	glass_manifest_strv_free(lowers);
 	glass_image_free(img);
 	glass_store_close(s);
+	engine_netvol_free(&nv);
 	free(env);
 	return code;
 }

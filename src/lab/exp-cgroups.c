@@ -570,6 +570,7 @@ const struct lab_module lab_module_cgroups = {
                "CPU throttling, fork() failing with EAGAIN; limits changed while it runs; this "
                "host's hierarchies and the v1-vs-v2 table checked here",
     .source = "src/lab/exp-cgroups.c",
+    .needs = "cgroups",
     .kinds = kinds,
     .nkinds = sizeof(kinds) / sizeof(kinds[0]),
     .info = cg_info,

@@ -34,7 +34,9 @@ for prog in glass glass-runtime glass-shim; do
 	ok "$prog: the zsh completion parses" zsh -n "$zshc"
 	top=$("$exe" --help)
 	verbs=$(verbs_of "$top")
-	like "$prog: --help lists its verbs" "$(tr '\n' ' ' <<<"$verbs")" '^[a-z]'
+	# glass-shim is a program of flags only (the engine runs it; it has no verbs)
+	if [ "$prog" = glass-shim ]; then is "$prog: --help lists no verbs" "$verbs" ""
+	else like "$prog: --help lists its verbs" "$(tr '\n' ' ' <<<"$verbs")" '^[a-z]'; fi
 
 	# bash_words WORDS...: what the completion offers after WORDS.
 	bash_words() {

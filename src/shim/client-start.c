@@ -1,0 +1,205 @@
+/* client: starting glass-shim (glass_shim_start, see client.h). */
+#include "client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* glass-shim beside the running program, in an installed tree or in the
+ * build tree (build/src/engine/glass -> build/src/shim/glass-shim). */
+static char *find_shim(void)
+{
+	char dir[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return NULL;
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
+	const char *rel[] = {"%s/glass-shim", "%s/../shim/glass-shim", "%s/../../glass-shim"};
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char *p = xasprintf(rel[i], dir);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static void add_arg(char **argv, size_t *n, const char *a)
+{
+	argv[(*n)++] = xstrdup(a);
+}
+
+static char **shim_argv(const char *shim, const struct glass_shim_opts *o)
+{
+	char **argv = xcalloc(32, sizeof(char *));
+	size_t n = 0;
+	const char *pairs[][2] = {{"--id", o->id},
+	                          {"--bundle", o->bundle},
+	                          {"--state", o->state_dir},
+	                          {"--runtime", o->runtime},
+	                          {"--runtime-root", o->runtime_root},
+	                          {"--restart", o->restart}};
+	add_arg(argv, &n, shim);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (!pairs[i][1])
+			continue;
+		add_arg(argv, &n, pairs[i][0]);
+		add_arg(argv, &n, pairs[i][1]);
+	}
+	if (o->log_max_size > 0)
+		argv[n++] = xasprintf("--log-max-size=%lld", o->log_max_size);
+	if (o->log_max_file > 0)
+		argv[n++] = xasprintf("--log-max-file=%d", o->log_max_file);
+	const struct {
+		bool on;
+		const char *flag;
+	} flags[] = {
+	    {o->tty, "--tty"}, {o->stdin_open, "--stdin"}, {o->rm, "--rm"}, {o->trace, "--trace"}};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (flags[i].on)
+			add_arg(argv, &n, flags[i].flag);
+	return argv;
+}
+
+static void free_argv(char **argv)
+{
+	for (size_t i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+static char *read_all(int fd)
+{
+	struct strbuf b = STRBUF_INIT;
+	char buf[4096];
+	ssize_t r;
+	while ((r = read(fd, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		strbuf_append(&b, buf, (size_t)r);
+	}
+	return strbuf_steal(&b);
+}
+
+/* An attach asked for with the start: connected as soon as the new
+ * shim's ctl.sock answers (a stale one, of a shim killed before, refuses). */
+struct early_attach {
+	bool on, in, out, err;
+	const char *state_dir;
+	int fd;
+};
+
+static void try_attach(struct early_attach *a)
+{
+	if (!a->on || a->fd >= 0)
+		return;
+	int fd = glass_shim_connect(a->state_dir, NULL);
+	if (fd >= 0 && glass_shim_attach_request(fd, a->in, a->out, a->err) == 0)
+		a->fd = fd;
+	else if (fd >= 0)
+		close(fd);
+}
+
+/* Until the first process speaks (or ends), tries to attach every 2 ms. */
+static void attach_while_starting(int out_fd, struct early_attach *a)
+{
+	struct pollfd p = {.fd = out_fd, .events = POLLIN};
+	while (a->on && a->fd < 0) {
+		try_attach(a);
+		if (a->fd >= 0 || poll(&p, 1, 2) != 0) {
+			try_attach(a);
+			return;
+		}
+	}
+}
+
+/* Runs the shim's first process with stdout (and, without a trace, stderr)
+ * on pipes; fills *out and *errtext with what it wrote. */
+static int run_first(char **argv, bool trace, struct early_attach *a, char **out, char **errtext,
+                     int *status, struct glass_err **err)
+{
+	int po[2], pe[2] = {-1, -1};
+	if (pipe2(po, O_CLOEXEC) < 0 || (!trace && pipe2(pe, O_CLOEXEC) < 0))
+		return glass_err_new(err, errno, "pipe2");
+	pid_t pid = fork();
+	if (pid < 0)
+		return glass_err_new(err, errno, "fork");
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 ||
+		    (!trace && dup2(pe[1], 2) < 0))
+			_exit(126);
+		execv(argv[0], argv);
+		dprintf(pe[1] >= 0 ? pe[1] : 2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	if (pe[1] >= 0)
+		close(pe[1]);
+	attach_while_starting(po[0], a);
+	*out = read_all(po[0]);
+	*errtext = pe[0] >= 0 ? read_all(pe[0]) : xstrdup("");
+	close(po[0]);
+	if (pe[0] >= 0)
+		close(pe[0]);
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return glass_err_new(err, errno, "waitpid(%d)", (int)pid);
+	return 0;
+}
+
+static int start(const struct glass_shim_opts *o, struct early_attach *a, pid_t *container_pid,
+                 struct glass_err **err)
+{
+	cleanup_free char *shim = o->shim ? xstrdup(o->shim) : find_shim();
+	if (!shim)
+		return glass_err_new(err, ENOENT, "glass-shim not found beside this program");
+	char **argv = shim_argv(shim, o);
+	cleanup_free char *out = NULL, *errtext = NULL;
+	int status = 0;
+	int r = run_first(argv, o->trace, a, &out, &errtext, &status, err);
+	free_argv(argv);
+	if (r < 0)
+		return glass_err_ctx(err, "start glass-shim for %s", o->id);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && atoi(out) > 0) {
+		*container_pid = (pid_t)atoi(out);
+		return 0;
+	}
+	errtext[strcspn(errtext, "\n")] = '\0';
+	struct glass_shim_status st;
+	if (!errtext[0] && glass_shim_status(o->state_dir, &st, NULL) == 0 && st.error[0])
+		snprintf(errtext = xrealloc(errtext, sizeof(st.error)), sizeof(st.error), "%s",
+		         st.error);
+	if (errtext[0])
+		return glass_err_new(err, 0, "%s", errtext);
+	return glass_err_new(err, 0, "glass-shim for %s failed (status 0x%x)", o->id, status);
+}
+
+int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, struct glass_err **err)
+{
+	struct early_attach none = {.on = false, .fd = -1};
+	return start(o, &none, container_pid, err);
+}
+
+int glass_shim_start_attached(const struct glass_shim_opts *o, bool in, bool out, bool err_,
+                              pid_t *container_pid, int *fd, struct glass_err **err)
+{
+	struct early_attach a = {true, in, out, err_, o->state_dir, -1};
+	if (start(o, &a, container_pid, err) < 0) {
+		if (a.fd >= 0)
+			close(a.fd);
+		return -1;
+	}
+	if (a.fd < 0 && glass_shim_attach(o->state_dir, in, out, err_, &a.fd, err) < 0)
+		return glass_err_ctx(err, "attach to %s", o->id);
+	*fd = a.fd;
+	return 0;
+}
