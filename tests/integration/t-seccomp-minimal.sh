@@ -18,9 +18,9 @@ ID=scmin-$$
 : >"$TEST_TMP/ids"
 on_exit 'while read -r i; do R delete --force "$i"; done <"$TEST_TMP/ids"'
 
-# What busybox true (static) and `glass-probe sleep` call after execve (the
-# probe reads its ids at start-up)
-# (strace), and execve itself: nothing of the runtime's.
+# What busybox true (static) and `glass-probe sleep` call after execve
+# (strace; the probe reads its ids at start-up), and execve itself:
+# nothing of the runtime's.
 MIN='{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64"],"syscalls":[
  {"names":["execve","exit_group","exit","brk","arch_prctl","set_tid_address",
   "set_robust_list","rseq","prlimit64","readlink","getrandom","mprotect","prctl",
