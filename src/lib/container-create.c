@@ -446,7 +446,7 @@ static int handshake(struct create_ctx *c, struct glass_err **err)
 			return -1;
 	}
 	if (glass_container_sync_expect(c->sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
-		return -1;
+		return glass_seccomp_explain_silence(c->sc, spec->process.no_new_privileges, err);
 	return glass_seccomp_notify_forward(c->sc, c->id, c->bundle, c->pid, spec, err);
 }
 

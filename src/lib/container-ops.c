@@ -66,7 +66,8 @@ static bool init_alive(const struct glass_state *st)
 }
 
 /* The hooks that run after the fact (poststart, poststop): a failing one
- * is a warning, never an error (runtime spec). */
+ * is a warning, never an error, and the ones after it still run (runtime
+ * spec: "the remaining hooks and lifecycle continue"). */
 static void run_hooks_warn(const struct glass_spec *spec, const struct glass_state *st,
                            enum glass_hook_kind kind, enum glass_status status, const char *name)
 {
@@ -76,8 +77,9 @@ static void run_hooks_warn(const struct glass_spec *spec, const struct glass_sta
 		return;
 	sj = glass_state_oci_json(st, status, false);
 	glass_trace_phase("hooks");
-	if (glass_hooks_run(spec, kind, sj, &herr) < 0)
-		glass_container_warn(name, &herr);
+	for (size_t i = 0; i < spec->nhooks[kind]; i++)
+		if (glass_hooks_run_one(spec, kind, i, sj, &herr) < 0)
+			glass_container_warn(name, &herr);
 }
 
 int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,

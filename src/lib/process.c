@@ -127,9 +127,17 @@ int glass_process_chdir(const struct glass_process *p, struct glass_err **err)
 		return errno == EACCES ? glass_err_hint(err, "the user of process.user may not "
 		                                             "enter this directory")
 		                       : -1;
-	/* A cwd outside the root shows as "(unreachable)/..." in getcwd(2):
-	 * never hand that to the container. */
-	if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/') {
+	/* A cwd outside the root shows as "(unreachable)/..." in getcwd(2)
+	 * (glibc: ENOENT): never hand that to the container.  Another errno
+	 * says nothing of where the cwd is: a seccomp filter loaded before
+	 * this step (without noNewPrivileges) may deny getcwd. */
+	const char *got = getcwd(buf, sizeof(buf));
+	if (got == NULL && errno != ENOENT) {
+		glass_err_new(err, errno, "getcwd() after fchdir to process.cwd \"%s\"", cwd);
+		return glass_err_hint(err, "without process.noNewPrivileges, linux.seccomp is "
+		                           "loaded before this step and must allow getcwd");
+	}
+	if (got == NULL || buf[0] != '/') {
 		glass_err_field(err, EXDEV, "process.cwd",
 		                "process.cwd: \"%s\" is outside the "
 		                "container's root",
