@@ -5,6 +5,10 @@
 #                   (LISTEN=ADDR:PORT, ALLOW_REMOTE=1, LAB_ARGS="..." pass through)
 #   make trace-demo a traced run of a container on the built-in image
 #   make bench      side-by-side benchmarks (bench/)
+#   make sanitize   the sanitizer lane alone (make check runs it too):
+#                   an ASan+UBSan build in build-sanitize/, the unit tests
+#                   and a fast subset of the integration tests under it
+#   make fuzz       every fuzz target for FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local DESTDIR=  (programs, man pages, completions)
 BUILD   ?= build
 PREFIX  ?= /usr/local
@@ -16,7 +20,7 @@ ALLOW_REMOTE ?=
 LAB_ARGS     ?=
 lab_flags = $(if $(LISTEN),--listen $(LISTEN)) $(if $(filter-out 0 no false,$(ALLOW_REMOTE)),--allow-remote) $(LAB_ARGS)
 
-.PHONY: all deps build-deps build lab-build rootfs check lab trace-demo bench install clean format format-check
+.PHONY: all deps build-deps build lab-build rootfs check lab trace-demo bench install clean format format-check place sanitize fuzz
 
 all: build rootfs
 
@@ -33,14 +37,15 @@ $(BUILD)/build.ninja:
 # glass-runtime re-executes itself from a sealed memfd copy on every
 # create/run/exec (CVE-2019-5736): the copy at the fixed path carries no
 # debug info (1.4 MB -> 0.4 MB), which it keeps in glass-runtime.debug.
+PLACE ?= $(BUILD)
 define place_programs
-	@objcopy --only-keep-debug $(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.debug
-	@objcopy --strip-debug --add-gnu-debuglink=$(BUILD)/glass-runtime.debug \
-		$(BUILD)/src/runtime/glass-runtime $(BUILD)/glass-runtime.tmp
-	@rm -f $(BUILD)/glass-runtime && mv $(BUILD)/glass-runtime.tmp $(BUILD)/glass-runtime
-	@ln -sf src/engine/glass $(BUILD)/glass
-	@if [ -e $(BUILD)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(BUILD)/glass-shim; fi
-	@if [ -e $(BUILD)/src/init/glass-init ]; then ln -sf src/init/glass-init $(BUILD)/glass-init; fi
+	@objcopy --only-keep-debug $(PLACE)/src/runtime/glass-runtime $(PLACE)/glass-runtime.debug
+	@objcopy --strip-debug --add-gnu-debuglink=$(PLACE)/glass-runtime.debug \
+		$(PLACE)/src/runtime/glass-runtime $(PLACE)/glass-runtime.tmp
+	@rm -f $(PLACE)/glass-runtime && mv $(PLACE)/glass-runtime.tmp $(PLACE)/glass-runtime
+	@ln -sf src/engine/glass $(PLACE)/glass
+	@if [ -e $(PLACE)/src/shim/glass-shim ]; then ln -sf src/shim/glass-shim $(PLACE)/glass-shim; fi
+	@if [ -e $(PLACE)/src/init/glass-init ]; then ln -sf src/init/glass-init $(PLACE)/glass-init; fi
 endef
 
 build: $(BUILD)/build.ninja
@@ -63,6 +68,33 @@ rootfs: build
 
 check: deps all
 	@bash tests/run.sh $(BUILD)
+	@$(MAKE) --no-print-directory sanitize
+	@bash tests/fuzz/run.sh runs $(FUZZ_RUNS)
+	@bash tests/static.sh $(BUILD)
+
+# The sanitizer lane: a second tree built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (the static programs excluded: see nosan in
+# meson.build), its unit tests and a fast subset of the integration tests
+# (tests/sanitize.sh); any sanitizer report fails it.
+SAN_BUILD ?= build-sanitize
+# make check: each fuzz target this many iterations; make fuzz: seconds.
+FUZZ_RUNS    ?= 3000
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	@bash tests/fuzz/run.sh seconds $(FUZZ_SECONDS)
+
+$(SAN_BUILD)/build.ninja:
+	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined
+
+place:
+	$(place_programs)
+
+sanitize: $(SAN_BUILD)/build.ninja
+	@$(NINJA) -C $(SAN_BUILD) >/dev/null
+	@$(MAKE) --no-print-directory PLACE=$(SAN_BUILD) place
+	@sh scripts/mkrootfs.sh $(SAN_BUILD)/rootfs $(SAN_BUILD)/tests/probe/glass-probe
+	@bash tests/sanitize.sh $(SAN_BUILD)
 
 lab: build-deps lab-build
 	$(BUILD)/glass lab $(lab_flags)
@@ -98,4 +130,4 @@ format-check:
 	clang-format --dry-run --Werror $(c_sources)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)

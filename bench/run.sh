@@ -6,13 +6,14 @@
 # (glass run and run -d + stop + rm next to podman), cgroup.sh,
 # unpack.sh and pull.sh when present (cgroup setup, image layer unpack, pull
 # against skopeo, podman, ctr and the floor), shim.sh (glass-shim's memory next to
-# conmon's).  Each prints its own table; a
+# conmon's), network.sh (glass run with no, loopback-only and CNI bridge
+# networking next to podman's).  Each prints its own table; a
 # failing one does not stop the others, but makes the exit status non-zero.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rc=0
-for b in runtime lifecycle engine cgroup unpack pull shim; do
+for b in runtime lifecycle engine cgroup unpack pull shim network; do
 	[ -f "$here/$b.sh" ] || continue
 	echo "==== bench/$b.sh"
 	bash "$here/$b.sh" "$BUILD" || rc=1

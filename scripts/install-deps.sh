@@ -17,7 +17,7 @@ TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
   podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins
   chromium chromium-driver nodejs python3 python3-jsonschema jq zstd xz-utils
-  bsdextrautils file strace tmux nftables iptables clang-format cppcheck clang-tidy
+  bsdextrautils file strace tmux nftables iptables clang-format cppcheck clang-tidy clang
   docker.io python3-docker docker-compose python3-grpcio python3-grpc-tools
   zsh bash-completion man-db"
 QEMU="qemu-system-x86 linux-image-amd64 cpio"

@@ -111,6 +111,7 @@ int cli_parse_run(int argc, char **argv, struct cli_run *r, const char *use, con
 	int i = 1;
 	r->c.pull.tls_verify = 1;
 	r->c.stop_timeout = -1;
+	r->c.netvol = &r->nv;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--") == 0) {
@@ -118,6 +119,14 @@ int cli_parse_run(int argc, char **argv, struct cli_run *r, const char *use, con
 			break;
 		}
 		int k = engine_pull_flag(argc, argv, &i, &r->c.pull);
+		if (k == 0) {
+			struct glass_err *e = NULL;
+			k = engine_netvol_parse_flag(argc, argv, &i, &r->nv, &e);
+			if (k < 0) {
+				*status = cli_fail(&e, 125);
+				return -1;
+			}
+		}
 		if (k == 0)
 			k = run_flag(argc, argv, &i, r);
 		if (k < 0)
@@ -147,6 +156,7 @@ void cli_run_release(struct cli_run *r)
 	free(r->env_read.v);
 	free(r->init);
 	glass_manifest_strv_free(r->c.bundle.entrypoint);
+	engine_netvol_free(&r->nv);
 }
 
 /* --env-file: K=V lines, # comments; a bare K takes this process's value. */

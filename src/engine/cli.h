@@ -20,6 +20,7 @@ struct cli_run {
 	struct cli_list env, env_files, labels, cap_add, cap_drop, security_opt, log_opts;
 	struct cli_list env_read; /* what --env-file gave, owned */
 	char *init;               /* glass-init's path with --init, owned */
+	struct engine_netvol nv;  /* --network, -p, -v, --mount, ... (r->c.netvol) */
 };
 
 /* Parses run's flags up to IMAGE [CMD...] and checks their values, filling

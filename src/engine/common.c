@@ -65,6 +65,14 @@ char *engine_builtin_rootfs(void)
 	return NULL;
 }
 
+char *engine_runtime_root(void)
+{
+	const char *g = getenv("GLASS_ROOT");
+	if (g && *g)
+		return xasprintf("%s/runtime", g);
+	return xstrdup("/run/glass-runtime");
+}
+
 const char *engine_root_dir(void)
 {
 	const char *r = getenv("GLASS_ROOT");
@@ -221,14 +229,6 @@ static void forward(int sig)
 {
 	if (child_pid > 0)
 		kill(child_pid, sig);
-}
-
-char *engine_runtime_root(void)
-{
-	const char *g = getenv("GLASS_ROOT");
-	if (g && *g)
-		return xasprintf("%s/runtime", g);
-	return xstrdup("/run/glass-runtime");
 }
 
 /* Runs glass-runtime with argv, stdio inherited; returns its exit status

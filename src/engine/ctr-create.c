@@ -109,6 +109,48 @@ static struct json_object *config_json(const struct ctr_create_opts *o, const ch
 }
 
 /* Docker's HostConfig: how the engine runs it. */
+/* docker's NetworkMode, PortBindings ({"80/tcp": [{"HostIp", "HostPort"}]})
+ * and Binds ("SRC:DST[:ro]") from the parsed flags. */
+static void netvol_host_json(struct json_object *h, const struct engine_netvol *nv)
+{
+	struct json_object *pb = json_object_new_object(), *binds = json_object_new_array();
+	const char *mode = "default";
+	char key[32], port[16];
+	if (nv && nv->mode == ENGINE_NET_NONE)
+		mode = "none";
+	else if (nv && nv->mode == ENGINE_NET_HOST)
+		mode = "host";
+	else if (nv && nv->mode == ENGINE_NET_CNI && nv->nnetworks)
+		mode = nv->networks[0];
+	cleanup_free char *peer = nv && nv->mode == ENGINE_NET_CONTAINER
+	                              ? xasprintf("container:%s", nv->container)
+	                              : NULL;
+	ADD(h, "NetworkMode", json_object_new_string(peer ? peer : mode));
+	for (size_t i = 0; nv && i < nv->nports; i++) {
+		const struct engine_port *p = &nv->ports[i];
+		struct json_object *one = json_object_new_object(), *list;
+		snprintf(key, sizeof(key), "%d/%s", p->ctr_port, p->proto);
+		snprintf(port, sizeof(port), "%d", p->host_port);
+		ADD(one, "HostIp", json_object_new_string(p->host_ip));
+		ADD(one, "HostPort", json_object_new_string(port));
+		if (!json_object_object_get_ex(pb, key, &list)) {
+			list = json_object_new_array();
+			ADD(pb, key, list);
+		}
+		json_object_array_add(list, one);
+	}
+	ADD(h, "PortBindings", pb);
+	for (size_t i = 0; nv && i < nv->nmounts; i++) {
+		const struct engine_mount *m = &nv->mounts[i];
+		if (strcmp(m->type, "tmpfs") == 0 || (m->anonymous && !*m->source))
+			continue;
+		cleanup_free char *b =
+		    xasprintf("%s:%s%s", m->source, m->target, m->readonly ? ":ro" : "");
+		json_object_array_add(binds, json_object_new_string(b));
+	}
+	ADD(h, "Binds", binds);
+}
+
 static struct json_object *host_config_json(const struct ctr_create_opts *o)
 {
 	const struct glass_bundle_opts *b = &o->bundle;
@@ -133,8 +175,7 @@ static struct json_object *host_config_json(const struct ctr_create_opts *o)
 	ADD(h, "SecurityOpt", strv_json(o->security_opt));
 	ADD(h, "Init", json_object_new_boolean(o->init));
 	ADD(h, "CgroupParent", json_object_new_string(o->cgroup_parent ? o->cgroup_parent : ""));
-	ADD(h, "NetworkMode", json_object_new_string("host"));
-	ADD(h, "Binds", json_object_new_array());
+	netvol_host_json(h, o->netvol);
 	return h;
 }
 
@@ -205,11 +246,13 @@ struct create_ctx {
 	char **lowers;
 	char *name, *cgpath;
 	struct json_object *rec;
-	bool name_held, snap_made;
+	bool name_held, snap_made, netvol_made;
 };
 
 static void create_ctx_release(struct create_ctx *x, const char *id, bool failed)
 {
+	if (failed && x->netvol_made)
+		engine_netvol_remove(id, true, NULL);
 	if (failed && x->snap_made && (x->s || engine_store_open(false, &x->s, NULL) == 0))
 		glass_snapshot_remove(x->s, id, NULL);
 	if (failed && x->name_held)
@@ -231,6 +274,30 @@ static int write_record(const char *dir, struct json_object *rec, struct glass_e
 	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
 		return glass_err_new(err, errno, "write(\"%s\")", p);
 	return 0;
+}
+
+/* Keyed by the id (CNI_CONTAINERID, the cached ADD results, the volume
+ * claims, which stand while the container's directory exists); peers
+ * resolve the name.  This process is recorded as the network's owner:
+ * once it has exited, the netns lives on while the container's processes
+ * are in it (run -d), and the next engine command tears down the network
+ * of a container created but never started. */
+static int create_netvol(struct engine_netvol *nv, const char *id, struct create_ctx *x,
+                         const char *hostname, struct glass_err **err)
+{
+	nv->name = x->name;
+	if (nv->mode == ENGINE_NET_CONTAINER) { /* the peer by name or id prefix */
+		cleanup_ctr struct ctr *peer = NULL;
+		if (ctr_find(nv->container, &peer, err) < 0)
+			return glass_err_ctx(err, "--network container:%s", nv->container);
+		free(nv->container);
+		nv->container = xstrdup(peer->id);
+	}
+	glass_trace_phase("network");
+	if (engine_netvol_prepare(nv, id, hostname, x->snap->rootfs, err) < 0)
+		return -1;
+	x->netvol_made = true;
+	return engine_netvol_bundle(nv, x->snap->dir, err);
 }
 
 static int create_steps(const struct ctr_create_opts *o, const char *id, struct create_ctx *x,
@@ -265,8 +332,10 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 		bo.hostname = strndup(id, 12);
 	glass_trace_phase("bundle");
 	int rc = glass_bundle_write(x->snap->dir, "rootfs", x->snap->rootfs, x->img, &bo, err);
-	/* mounts and network: issue 14's volumes and networks change the
-	 * bundle here, before the record makes the container visible */
+	/* mounts and network: the volumes and the network namespace (CNI ADD)
+	 * go into the bundle before the record makes the container visible */
+	if (rc == 0 && o->netvol)
+		rc = create_netvol(o->netvol, id, x, bo.hostname, err);
 	if (rc == 0)
 		x->rec = record_json(o, id, x->name, bo.hostname, x->cgpath, x->img, x->snap);
 	if (bo.hostname != o->bundle.hostname)

@@ -77,6 +77,11 @@ static int remove_found(struct ctr *c, bool force, struct glass_err **err)
 	kill_orphan(c);
 	if (runtime_delete(c, err) < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
+	/* its networks (CNI DEL) and volume claims; a --rm container's
+	 * anonymous volumes go with it, as docker's */
+	struct json_object *auto_rm = ctr_rec(c, "HostConfig.AutoRemove");
+	if (engine_netvol_remove(c->id, auto_rm && json_object_get_boolean(auto_rm), err) < 0)
+		return glass_err_ctx(err, "remove %s", c->name);
 	if (engine_store_open(false, &s, err) < 0)
 		return -1;
 	int rc = glass_snapshot_remove(s, c->id, err);

@@ -26,6 +26,7 @@
 
 #include "common.h"
 #include "err.h"
+#include "netvol.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,8 +52,9 @@ struct ctr_create_opts {
 	int log_max_file;        /* --log-opt max-file (0: 1) */
 	const char *cgroup_parent;
 	char **security_opt; /* as given, recorded in HostConfig */
-	                     /* Issue 14's networks and volumes attach between the bundle and the
-	                      * record (ctr-create.c's step "mounts and network"). */
+	/* networks and volumes (netvol.h), NULL: none; made between the bundle
+	 * and the record (ctr-create.c's step "mounts and network") */
+	struct engine_netvol *netvol;
 };
 
 /* A container's state, merged from its record and the shim's status. */

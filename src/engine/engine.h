@@ -54,5 +54,7 @@ int cmd_image_ls(int argc, char **argv);
 int cmd_image_inspect(int argc, char **argv);
 int cmd_image_rm(int argc, char **argv);
 int cmd_image_prune(int argc, char **argv);
+int cmd_network(int argc, char **argv);
+int cmd_volume(int argc, char **argv);
 
 #endif

@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_lab(int argc, char **argv); /* src/engine/lab.c */
+int cmd_lab(int argc, char **argv);    /* src/engine/lab.c */
+int cmd_doctor(int argc, char **argv); /* src/engine/doctor.c */
 
 struct verb {
 	const char *name;
@@ -57,8 +58,11 @@ static const struct verb verbs[] = {
     {"rmi", cmd_rmi, "remove images (same as `image rm`)"},
     {"import", cmd_import, "import a docker-save/OCI archive or an OCI layout"},
     {"export", cmd_export, "export an image to an OCI layout or archive"},
+    {"network", cmd_network, "manage CNI networks: create ls inspect rm prune connect disconnect"},
+    {"volume", cmd_volume, "manage volumes: create ls inspect rm prune"},
     {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
     {"lab", cmd_lab, "the interactive lab in the browser"},
+    {"doctor", cmd_doctor, "what this host's kernel can show, each check a real probe"},
 };
 
 /* `glass container VERB`: docker's management-command spelling. */

@@ -255,7 +255,7 @@ static void remember_pids(struct run *r)
 		return;
 	cleanup_free char *path = xasprintf("%s/cgroup.procs", dir);
 	cleanup_free char *s = lab_read_text(path);
-	for (char *q = s; q && *q;) {
+	for (char *q = s; s && *q;) {
 		pid_t pid = (pid_t)strtol(q, &q, 10);
 		while (*q == '\n')
 			q++;
@@ -570,6 +570,7 @@ const struct lab_module lab_module_cgroups = {
                "CPU throttling, fork() failing with EAGAIN; limits changed while it runs; this "
                "host's hierarchies and the v1-vs-v2 table checked here",
     .source = "src/lab/exp-cgroups.c",
+    .needs = "cgroups",
     .kinds = kinds,
     .nkinds = sizeof(kinds) / sizeof(kinds[0]),
     .info = cg_info,

@@ -511,6 +511,7 @@ const struct lab_module lab_module_overlay = {
                "(EXDEV) and on (trusted.overlay.redirect), hard links and index, and the "
                "volume that copies nothing",
     .source = "src/lab/exp-overlay.c",
+    .needs = "overlayfs",
     .kinds = kinds,
     .nkinds = sizeof(kinds) / sizeof(kinds[0]),
     .info = ov_info,

@@ -9,6 +9,7 @@
  * per UTS namespace and /proc does not show another one's, so that one
  * fact is read by a short-lived child that joins the UTS namespace.
  */
+#include "doctor.h"
 #include "lab.h"
 #include "sys.h"
 #include "util.h"
@@ -247,6 +248,25 @@ int lab_paths_init(pid_t owner, struct glass_err **err)
 	return glass_err_hint(err, "run `make` (it builds BUILD/rootfs), or set GLASS_LAB_ROOTFS");
 }
 
+static char *doctor_json;
+
+void lab_doctor_init(void)
+{
+	if (!doctor_json)
+		doctor_json = glass_doctor_report_json();
+}
+
+/* {"MODULE": "CHECK ..."}: what each experiment needs of the doctor. */
+static json_object *module_needs(void)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < lab_nmodules; i++)
+		if (lab_modules[i]->needs)
+			json_object_object_add(o, lab_modules[i]->id,
+			                       json_object_new_string(lab_modules[i]->needs));
+	return o;
+}
+
 char *lab_host_info_json(void)
 {
 	json_object *o = json_object_new_object();
@@ -270,6 +290,8 @@ char *lab_host_info_json(void)
 	cleanup_free char *probe = xasprintf("%s/usr/bin/glass-probe", lab_paths.rootfs);
 	json_object_object_add(o, "probe", json_object_new_boolean(access(probe, X_OK) == 0));
 	json_object_object_add(o, "host_ns", lab_facts_ns(getpid()));
+	json_object_object_add(o, "doctor", doctor_json ? json_tokener_parse(doctor_json) : NULL);
+	json_object_object_add(o, "needs", module_needs());
 	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return s;

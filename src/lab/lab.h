@@ -89,6 +89,10 @@ struct lab_module {
 	/* Server side, read-only facts for the page before anything runs
 	 * (GET /api/modules/ID): malloc'd JSON.  NULL: none. */
 	json_object *(*info)(void);
+	/* The doctor's checks (src/lib/doctor.h ids, space-separated) without
+	 * which the experiment cannot run: the page greys it out, with the
+	 * doctor's reason, when one is "missing".  NULL: none. */
+	const char *needs;
 };
 
 extern const struct lab_module *const lab_modules[];
@@ -103,6 +107,7 @@ extern const struct lab_module lab_module_walkthrough;
 extern const struct lab_module lab_module_cgroups;
 extern const struct lab_module lab_module_overlay;
 extern const struct lab_module lab_module_image;
+extern const struct lab_module lab_module_security;
 
 /* Request checking for the kinds' params/action functions: each returns
  * false with `why` naming the field when the value is there but wrong. */
@@ -150,8 +155,10 @@ char *lab_json_steal(json_object *o);
 /* api.c: answers one /api/ request.  `body` may be NULL.  Returns the
  * HTTP status and sets *out to a malloc'd JSON document. */
 int lab_api_handle(const char *method, const char *url, const char *body, size_t len, char **out);
-/* Host facts for /api/info (malloc'd JSON). */
+/* Host facts for /api/info (malloc'd JSON), the doctor's report included
+ * (made once by lab_doctor_init, before the server's threads: it forks). */
 char *lab_host_info_json(void);
+void lab_doctor_init(void);
 
 /* experiment.c: the experiments the server runs. */
 struct experiment;

@@ -385,6 +385,7 @@ static int start_run(struct glass_err **err)
 	if (dfd < 0 || write_file_atomic_at(dfd, "cgroup", lab_paths.cgroup,
 	                                    strlen(lab_paths.cgroup), 0600) < 0)
 		return glass_err_new(err, errno, "write %s/cgroup", lab_paths.run_dir);
+	lab_doctor_init();
 	if (lab_watcher_start(err) < 0)
 		return -1;
 	return lab_exp_init(err);

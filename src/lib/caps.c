@@ -77,6 +77,16 @@ static int drop_bounding(const struct glass_caps *caps, int last, struct glass_e
 	return 0;
 }
 
+/* True in a user namespace other than the initial one (whose uid_map is
+ * the whole identity range). */
+static bool in_user_ns(void)
+{
+	cleanup_free char *map = read_file_at(AT_FDCWD, "/proc/self/uid_map", NULL);
+	unsigned long a, b, n;
+	return map && !(sscanf(map, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+	                n == 4294967295UL);
+}
+
 static int set_groups(const struct glass_user *u, struct glass_err **err)
 {
 	cleanup_free char *sg = read_file_at(AT_FDCWD, "/proc/self/setgroups", NULL);
@@ -97,9 +107,10 @@ static int set_groups(const struct glass_user *u, struct glass_err **err)
 	for (size_t i = 0; i < u->nadditional_gids; i++)
 		gids[i] = u->additional_gids[i];
 	if (glass_sys_setgroups(u->nadditional_gids, gids, "process.user.additionalGids", err) < 0)
-		return errno == EINVAL ? glass_err_hint(err, "a group id is not mapped in the "
-		                                             "user namespace")
-		                       : -1;
+		return errno == EINVAL && in_user_ns()
+		           ? glass_err_hint(err, "a group id is not mapped "
+		                                 "in the user namespace")
+		           : -1;
 	return 0;
 }
 

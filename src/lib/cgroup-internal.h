@@ -82,6 +82,9 @@ struct glass_cgroup {
 	char *dir[CG_MAX_HIER];  /* its directory, NULL: not used */
 	char *made[CG_MAX_HIER]; /* the topmost directory create() made (removed on failure) */
 	bool update;             /* applying an update, not the first setup */
+	/* made[] says what this container owns (create, or a state that
+	 * recorded it): destroy removes only those. */
+	bool owned;
 };
 
 /* One backend per cgroup version.  Each resource function applies the

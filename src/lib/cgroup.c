@@ -110,26 +110,64 @@ void glass_cgroup_freep(struct glass_cgroup **cg)
 	errno = saved;
 }
 
-/* Fills rel[]/dir[] for every hierarchy from `path`: absolute, relative to
- * the caller's own cgroup, or a saved per-hierarchy list
- * ("NAME:PATH;NAME:PATH", what glass_cgroup_path() returns when the
- * hierarchies disagree). */
-static int resolve(struct glass_cgroup *cg, const char *path, struct glass_err **err)
+/* The saved per-hierarchy list ("NAME:PATH;NAME:PATH;") escapes '%', ':'
+ * and ';' in PATH as %XX, so a cgroupsPath holding them reads back as the
+ * same path, never as more list items. */
+static void append_escaped(struct strbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '%' || *s == ':' || *s == ';')
+			strbuf_printf(b, "%%%02X", (unsigned char)*s);
+		else
+			strbuf_append(b, s, 1);
+	}
+}
+
+static char *unescape(const char *s)
+{
+	struct strbuf b = STRBUF_INIT;
+	for (; *s; s++) {
+		unsigned v;
+		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && s[1] && s[2]) {
+			char c = (char)v;
+			strbuf_append(&b, &c, 1);
+			s += 2;
+		} else {
+			strbuf_append(&b, s, 1);
+		}
+	}
+	return strbuf_steal(&b);
+}
+
+/* Reads the saved list form into rel[]. */
+static void resolve_list(struct glass_cgroup *cg, const char *path)
 {
 	const struct cg_layout *lay = cg->lay;
-	if (*path != '/' && strchr(path, ':') && strchr(path, ';')) {
-		cleanup_free char *copy = xstrdup(path);
-		char *save = NULL;
-		for (char *item = strtok_r(copy, ";", &save); item;
-		     item = strtok_r(NULL, ";", &save)) {
-			char *colon = strrchr(item, ':');
-			if (colon == NULL)
-				continue;
-			*colon = '\0';
-			for (size_t i = 0; i < lay->n; i++)
-				if (strcmp(lay->h[i].name, item) == 0 && cg->rel[i] == NULL)
-					cg->rel[i] = clean_path(colon + 1);
-		}
+	cleanup_free char *copy = xstrdup(path);
+	char *save = NULL;
+	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(item, ':');
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		cleanup_free char *rel = unescape(colon + 1);
+		for (size_t i = 0; i < lay->n; i++)
+			if (strcmp(lay->h[i].name, item) == 0 && cg->rel[i] == NULL)
+				cg->rel[i] = clean_path(rel);
+	}
+}
+
+/* Fills rel[]/dir[] for every hierarchy from `path`: absolute, relative to
+ * the caller's own cgroup, or (`saved`: only from the runtime's own state,
+ * never from a config) the per-hierarchy list that glass_cgroup_path()
+ * returns when the hierarchies disagree.  A config's cgroupsPath is one
+ * path: read as a list, it could name another container's cgroup in one
+ * hierarchy and the host's root in the others. */
+static int resolve(struct glass_cgroup *cg, const char *path, bool saved, struct glass_err **err)
+{
+	const struct cg_layout *lay = cg->lay;
+	if (saved && *path != '/' && strchr(path, ':') && strchr(path, ';')) {
+		resolve_list(cg, path);
 	} else {
 		cleanup_free char *p = clean_path(path);
 		if (p == NULL || *p == '\0' || strcmp(p, "/") == 0) {
@@ -154,9 +192,13 @@ static int resolve(struct glass_cgroup *cg, const char *path, struct glass_err *
 		cg->path = xstrdup(cg->rel[0]);
 	} else {
 		struct strbuf b = STRBUF_INIT;
-		for (size_t i = 0; i < lay->n; i++)
-			if (cg->rel[i])
-				strbuf_printf(&b, "%s:%s;", lay->h[i].name, cg->rel[i]);
+		for (size_t i = 0; i < lay->n; i++) {
+			if (cg->rel[i] == NULL)
+				continue;
+			strbuf_printf(&b, "%s:", lay->h[i].name);
+			append_escaped(&b, cg->rel[i]);
+			strbuf_append(&b, ";", 1);
+		}
 		cg->path = strbuf_steal(&b);
 	}
 	return 0;
@@ -380,8 +422,28 @@ static int delegate(struct glass_cgroup *cg, const struct glass_spec *spec, stru
 	return 0;
 }
 
-int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
-                        struct glass_cgroup **out, struct glass_err **err)
+/* The topmost directory of hierarchy i's path that does not exist yet:
+ * what make_dirs() will make, and so what the container will own. */
+static char *first_missing(const struct glass_cgroup *cg, size_t i)
+{
+	const char *leaf = cg->dir[i];
+	for (size_t at = strlen(cg->lay->h[i].mountpoint); leaf[at];) {
+		size_t next = at + 1 + strcspn(leaf + at + 1, "/");
+		char *d = strndup(leaf, next);
+		struct stat st;
+		if (stat(d, &st) != 0)
+			return d;
+		free(d);
+		at = next;
+	}
+	return NULL;
+}
+
+static int check_unused(const struct glass_cgroup *cg, struct glass_err **err);
+
+/* glass_cgroup_plan() without its check that the cgroup is free. */
+static int plan_path(const struct glass_spec *spec, const char *id, bool systemd,
+                     struct glass_cgroup **out, struct glass_err **err)
 {
 	const struct cg_layout *lay = glass_cg_layout(err);
 	if (lay == NULL)
@@ -408,8 +470,85 @@ int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool syst
 		cp = dflt = xstrdup(id); /* runc: the id, relative to the caller's cgroup */
 	struct glass_cgroup *cg = cg_new(lay);
 	glass_trace_phase("cgroup");
-	if (resolve(cg, cp, err) < 0)
-		goto fail;
+	if (resolve(cg, cp, false, err) < 0) {
+		glass_cgroup_free(cg);
+		return glass_err_ctx(err, "cgroup");
+	}
+	cg->owned = true;
+	for (size_t i = 0; i < lay->n; i++)
+		if (used(cg, i))
+			cg->made[i] = first_missing(cg, i);
+	*out = cg;
+	return 0;
+}
+
+int glass_cgroup_plan(const struct glass_spec *spec, const char *id, bool systemd,
+                      struct glass_cgroup **out, struct glass_err **err)
+{
+	if (plan_path(spec, id, systemd, out, err) < 0)
+		return -1;
+	/* Checked here too, before the path is recorded in the state: a
+	 * create killed after that must not have delete --force kill what
+	 * another container runs in the cgroup its config named. */
+	if (check_unused(*out, err) < 0) {
+		glass_cgroup_freep(out);
+		return glass_err_ctx(err, "cgroup");
+	}
+	return 0;
+}
+
+static void collect_pids(const char *dir, pid_t **pids, size_t *n, size_t *cap);
+
+/* The pids in hierarchy i's cgroup and below (none when it is not there). */
+static void pids_in(const struct glass_cgroup *cg, size_t i, pid_t **pids, size_t *n)
+{
+	size_t cap = 0;
+	struct stat st;
+	*pids = NULL;
+	*n = 0;
+	if (used(cg, i) && stat(cg->dir[i], &st) == 0)
+		collect_pids(cg->dir[i], pids, n, &cap);
+}
+
+/* An existing cgroup is joined, but not one that holds processes in any
+ * hierarchy: the limits, pause, kill --all and delete would hit another
+ * container (the runtime spec asks for an error here). */
+static int check_unused(const struct glass_cgroup *cg, struct glass_err **err)
+{
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		pid_t *busy = NULL;
+		size_t nbusy = 0;
+		pids_in(cg, i, &busy, &nbusy);
+		if (nbusy == 0)
+			continue;
+		glass_err_field(err, EBUSY, FIELD_PATH,
+		                "cgroup %s already has %zu process(es) (pid %d) in %s", cg->path,
+		                nbusy, (int)busy[0], cg->dir[i]);
+		free(busy);
+		return glass_err_hint(err, "another container uses this cgroupsPath; give each "
+		                           "container its own");
+	}
+	return 0;
+}
+
+int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
+                        struct glass_cgroup **out, struct glass_err **err)
+{
+	struct glass_cgroup *cg = NULL;
+	if (glass_cgroup_plan(spec, id, systemd, &cg, err) < 0)
+		return -1;
+	if (glass_cgroup_make(cg, spec, err) < 0) {
+		glass_cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+int glass_cgroup_make(struct glass_cgroup *cg, const struct glass_spec *spec,
+                      struct glass_err **err)
+{
+	const struct cg_layout *lay = cg->lay;
 	const struct glass_resources *r = &spec->linux_.resources;
 	uint32_t want = needed_ctrls(r);
 	if (lay->mode == CG_MODE_V2 && lay->v2 >= 0)
@@ -438,7 +577,6 @@ int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool syst
 			}
 			free(cg->path);
 			cg->path = NULL;
-			*out = cg;
 			return 0;
 		}
 		if (geteuid() != 0)
@@ -446,31 +584,59 @@ int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool syst
 			                    "cgroup v2 subtree (cgroupsPath below it)");
 		goto fail;
 	}
-	/* An existing cgroup is joined, but not one that holds processes: the
-	 * limits, pause, kill --all and delete would hit another container
-	 * (the runtime spec asks for an error here). */
-	pid_t *busy = NULL;
-	size_t nbusy = 0;
-	if (glass_cgroup_pids(cg, &busy, &nbusy, NULL) == 0 && nbusy > 0) {
-		glass_err_field(err, EBUSY, FIELD_PATH,
-		                "cgroup %s already has %zu process(es) (pid %d)", cg->path, nbusy,
-		                (int)busy[0]);
-		glass_err_hint(err, "another container uses this cgroupsPath; give each container "
-		                    "its own");
-		free(busy);
+	if (check_unused(cg, err) < 0 || apply(cg, r, spec, false, err) < 0 ||
+	    delegate(cg, spec, err) < 0)
 		goto fail;
-	}
-	free(busy);
-	if (apply(cg, r, spec, false, err) < 0 || delegate(cg, spec, err) < 0)
-		goto fail;
-	*out = cg;
 	return 0;
 fail:
-	for (size_t i = 0; i < lay->n; i++)
+	for (size_t i = 0; i < lay->n; i++) {
 		if (cg->made[i])
 			remove_tree(cg->made[i], NULL);
-	glass_cgroup_free(cg);
+		free(cg->made[i]);
+		cg->made[i] = NULL;
+	}
 	return glass_err_ctx(err, "cgroup");
+}
+
+int glass_cgroup_open_config(const struct glass_spec *spec, const char *id,
+                             struct glass_cgroup **out, struct glass_err **err)
+{
+	if (plan_path(spec, id, false, out, err) < 0)
+		return -1;
+	(*out)->owned = false;
+	for (size_t i = 0; i < (*out)->lay->n; i++) {
+		free((*out)->made[i]);
+		(*out)->made[i] = NULL;
+	}
+	return 0;
+}
+
+char **glass_cgroup_made(const struct glass_cgroup *cg)
+{
+	char **v = xcalloc(cg->lay->n + 1, sizeof(char *));
+	size_t k = 0;
+	for (size_t i = 0; i < cg->lay->n; i++)
+		if (cg->made[i])
+			v[k++] = xstrdup(cg->made[i]);
+	return v;
+}
+
+void glass_cgroup_set_made(struct glass_cgroup *cg, char *const *made)
+{
+	cg->owned = true;
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		free(cg->made[i]);
+		cg->made[i] = NULL;
+		for (char *const *m = made; used(cg, i) && m && *m; m++) {
+			size_t ml = strlen(*m), hl = strlen(cg->lay->h[i].mountpoint);
+			/* Below this hierarchy's mount, and the leaf or one of its
+			 * ancestors. */
+			if (ml > hl && strncmp(*m, cg->lay->h[i].mountpoint, hl) == 0 &&
+			    (*m)[hl] == '/' && strncmp(cg->dir[i], *m, ml) == 0 &&
+			    (cg->dir[i][ml] == '/' || cg->dir[i][ml] == '\0'))
+				cg->made[i] = xstrdup(*m);
+		}
+	}
 }
 
 int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_err **err)
@@ -479,7 +645,7 @@ int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_
 	if (lay == NULL)
 		return -1;
 	struct glass_cgroup *cg = cg_new(lay);
-	if (resolve(cg, path, err) < 0) {
+	if (resolve(cg, path, true, err) < 0) {
 		glass_cgroup_free(cg);
 		return -1;
 	}
@@ -828,6 +994,21 @@ int glass_cgroup_kill(struct glass_cgroup *cg, int sig, struct glass_err **err)
 	return rc;
 }
 
+/* The leaf's parents up to the topmost directory this container made,
+ * each removed only while empty: another container may have made its
+ * own cgroup beside ours in one of them since. */
+static void remove_made_parents(const struct glass_cgroup *cg, size_t i)
+{
+	cleanup_free char *p = xstrdup(cg->dir[i]);
+	size_t top = strlen(cg->made[i]);
+	for (char *slash = strrchr(p, '/'); slash && (size_t)(slash - p) >= top;
+	     slash = strrchr(p, '/')) {
+		*slash = '\0';
+		if (rmdir(p) < 0 && errno != ENOENT)
+			return;
+	}
+}
+
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err)
 {
 	glass_trace_phase("cgroup");
@@ -849,10 +1030,13 @@ int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err)
 	}
 	int rc = 0;
 	for (size_t i = 0; i < cg->lay->n; i++) {
-		if (!used(cg, i))
+		/* Only what this container made: a cgroup it joined stays. */
+		if (!used(cg, i) || (cg->owned && cg->made[i] == NULL))
 			continue;
 		if (remove_tree(cg->dir[i], rc == 0 ? err : NULL) < 0)
 			rc = -1;
+		else if (cg->owned)
+			remove_made_parents(cg, i);
 	}
 	return rc < 0 ? glass_err_ctx(err, "cgroup: removing %s", cg->path) : 0;
 }

@@ -32,6 +32,29 @@ struct glass_cgroup; /* opaque */
 int glass_cgroup_create(const struct glass_spec *spec, const char *id, bool systemd,
                         struct glass_cgroup **out, struct glass_err **err);
 
+/* create in two steps, so the caller can record what will be made before
+ * it is: plan resolves the path and notes the directories that do not
+ * exist yet (glass_cgroup_made()); make creates them, checks that no
+ * hierarchy's cgroup holds processes, and applies the resources.  On
+ * failure make removes what it made; free the handle either way. */
+int glass_cgroup_plan(const struct glass_spec *spec, const char *id, bool systemd,
+                      struct glass_cgroup **out, struct glass_err **err);
+int glass_cgroup_make(struct glass_cgroup *cg, const struct glass_spec *spec,
+                      struct glass_err **err);
+
+/* The directories (absolute, topmost per hierarchy) the container made or
+ * will make: a malloc'd NULL-terminated vector (glass_strv_free). */
+char **glass_cgroup_made(const struct glass_cgroup *cg);
+/* Tells a reopened handle what its container made (from its state):
+ * destroy then removes only those directories. */
+void glass_cgroup_set_made(struct glass_cgroup *cg, char *const *made);
+
+/* The cgroup a config names for container `id`, resolved as create does
+ * but made by nobody: destroy removes its leaf.  For a container whose
+ * state was lost. */
+int glass_cgroup_open_config(const struct glass_spec *spec, const char *id,
+                             struct glass_cgroup **out, struct glass_err **err);
+
 /* Reopens the cgroup of an existing container from its saved path. */
 int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_err **err);
 
@@ -133,7 +156,9 @@ int glass_cgroup_oom_count(struct glass_cgroup *cg, uint64_t *count);
 /* "v1", "v2" or "hybrid" for this host ("none" without cgroups). */
 const char *glass_cgroup_host_mode(void);
 
-/* Removes the cgroup directories (killing what is left first). */
+/* Removes the cgroup directories (killing what is left first): with
+ * ownership known (create, glass_cgroup_set_made) only the ones the
+ * container made, and their made parents while empty. */
 int glass_cgroup_destroy(struct glass_cgroup *cg, struct glass_err **err);
 
 void glass_cgroup_free(struct glass_cgroup *cg);

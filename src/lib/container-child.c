@@ -17,6 +17,7 @@
 #include "execstub.h"
 #include "selfexe.h"
 #include "hooks.h"
+#include "netdev.h"
 #include "process.h"
 #include "rootfs.h"
 #include "sys.h"
@@ -94,6 +95,7 @@ char *glass_child_process_setup(struct child_args *c, struct glass_err **err)
 {
 	const struct glass_process *p = c->proc;
 	bool nnp = p->no_new_privileges;
+	bool last = glass_seccomp_loads_last(c->seccomp, nnp);
 
 	glass_trace_phase("process");
 	/* Before the identity changes: /etc/passwd may be readable to root
@@ -115,7 +117,11 @@ char *glass_child_process_setup(struct child_args *c, struct glass_err **err)
 	glass_trace_phase("security");
 	if (glass_process_set_nnp(p, err) < 0)
 		return NULL;
-	if (nnp && glass_seccomp_load(c->seccomp, err) < 0)
+	/* Loaded last (glass_child_exec, or the stub), the filter denies
+	 * nothing the runtime still does: chdir, the exec lookup, closing
+	 * fds, the sync messages, waiting for start. */
+	if (nnp && (last ? glass_seccomp_load_labels(c->seccomp, err)
+	                 : glass_seccomp_load(c->seccomp, err)) < 0)
 		return NULL;
 	glass_trace_phase("process");
 	if (glass_process_chdir(p, err) < 0)
@@ -217,6 +223,9 @@ static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
 		return -1;
 	if (become_ns_root(ic, err) < 0)
 		return -1;
+	/* With the user namespace's root: lo belongs to its network ns. */
+	if (c->plan->create[GLASS_NS_NET] && glass_netdev_loopback_up(err) < 0)
+		return -1;
 	if (c->plan->create[GLASS_NS_CGROUP] &&
 	    glass_sys_unshare(CLONE_NEWCGROUP, "linux.namespaces[type=cgroup]", err) < 0)
 		return -1;
@@ -229,10 +238,13 @@ static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
 	if (c->no_new_keyring)
 		return 0;
 	/* A session keyring of its own, so the container cannot read the
-	 * host's keys (ENOSYS/EACCES: no keyrings here, go on). */
-	if (GLASS_SYS(err, "keyctl", NULL,
-	              syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->st->id),
-	              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", c->st->id) < 0 &&
+	 * host's keys (ENOSYS/EACCES: no keyrings here, go on).  Named as
+	 * runc names it: the kernel reserves names starting with "." (EPERM),
+	 * and ".web" is a valid container id. */
+	char ring[1024 + 8]; /* ids are at most 1024 bytes (state.h) */
+	snprintf(ring, sizeof(ring), "_ses.%s", c->st->id);
+	if (GLASS_SYS(err, "keyctl", NULL, syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, ring),
+	              "KEYCTL_JOIN_SESSION_KEYRING, \"%s\"", ring) < 0 &&
 	    errno != ENOSYS && errno != EACCES && errno != EDQUOT)
 		return -1;
 	glass_err_free(err);
@@ -398,9 +410,17 @@ static int exec_through_stub(const struct child_args *c, const char *path, int f
 {
 	struct glass_err *err = NULL;
 	char *no_env[] = {NULL};
-	char nums[2][16];
-	cleanup_free char **argv =
-	    glass_execstub_argv(keep_sync ? fd : -1, fifo, path, c->proc->args, nums);
+	char nums[3][16];
+	cleanup_close int filter = -1;
+	cleanup_free char **argv = NULL;
+
+	if (glass_seccomp_loads_last(c->seccomp, c->proc->no_new_privileges)) {
+		filter = glass_seccomp_filter_fd(c->seccomp, &err);
+		if (filter < 0 || GLASS_SYS(&err, "fcntl", NULL, fcntl(filter, F_SETFD, 0),
+		                            "%d<seccomp filter>, F_SETFD, 0", filter) < 0)
+			return glass_child_fail(fd, &err);
+	}
+	argv = glass_execstub_argv(keep_sync ? fd : -1, fifo, filter, path, c->proc->args, nums);
 
 	glass_trace_note("exec", "process.args",
 	                 "execve(\"%s\") through the sealed exec stub: the container's process "
@@ -435,6 +455,11 @@ int glass_child_exec(const struct child_args *c, const char *path, int fd)
 	                 "execve(\"%s\"): the container's process replaces "
 	                 "the runtime in pid %d",
 	                 path, (int)getpid());
+	/* The last step before execve (glass_seccomp_loads_last()); with
+	 * --trace, the events after it may be denied and are lost. */
+	if (glass_seccomp_loads_last(c->seccomp, c->proc->no_new_privileges) &&
+	    glass_seccomp_load_filter(c->seccomp, &err) < 0)
+		return glass_child_fail(fd, &err);
 	glass_sys_execve(path, c->proc->args,
 	                 c->env         ? c->env
 	                 : c->proc->env ? c->proc->env

@@ -2,18 +2,21 @@
  *
  * Plan, then execute: the whole config is parsed and checked, the
  * namespace paths opened and the seccomp filter compiled before anything
- * is made on the host.  Then the state directory (the lock), the exec
- * fifo, the pty, the sync socket; clone() into the new namespaces; the
- * uid/gid maps and the cgroup, which only a process outside the new
- * namespaces can set up; the host-side hooks; and finally state.json.  A
- * failure at any step undoes all of it: the child is killed and reaped,
- * the cgroup and the state directory removed.  See container-internal.h
- * for the handshake with the child.
+ * is made on the host.  Then the state directory (the lock) with a first
+ * state.json saying `creating`, the exec fifo, the pty, the sync socket;
+ * clone() into the new namespaces; the uid/gid maps and the cgroup, which
+ * only a process outside the new namespaces can set up; the host-side
+ * hooks; and finally state.json saying `created`.  Each thing made is
+ * recorded in state.json before it is made, so a create killed midway is
+ * visible and delete --force undoes it.  A failure at any step undoes all of it: the child is
+ * killed and reaped, the cgroup and the state directory removed.  See container-internal.h for the
+ * handshake with the child.
  */
 #include "cgroup.h"
 #include "console.h"
 #include "container-internal.h"
 #include "intelrdt.h"
+#include "process.h"
 #include "selfexe.h"
 #include "netdev.h"
 #include "hooks.h"
@@ -55,6 +58,8 @@ static int validate(const struct glass_spec *spec, const struct glass_create_opt
 		                       "run)");
 	if (spec->process.nargs == 0)
 		return glass_err_field(err, 0, "process.args", "process.args: must not be empty");
+	if (glass_process_check_limits(&spec->process, err) < 0)
+		return -1;
 	if (!l->ns[GLASS_NS_MOUNT].present) {
 		/* Without a mount namespace of its own the container shares
 		 * the host's mount table: nothing may be mounted or pivoted
@@ -180,7 +185,8 @@ struct create_ctx {
 	int sp[2];               /* the sync socket: [0] ours, [1] the child's */
 	int *idfds;              /* idmapped mount trees opened for the child */
 	pid_t pid;               /* the init (or the first child until SYNC_PID) */
-	struct glass_cgroup *cg; /* made for the init */
+	struct glass_cgroup *cg; /* planned for the init */
+	bool cg_made;            /* made (and so ours to kill and remove) */
 	bool rdt_made;           /* the resctrl class was made for it */
 	struct glass_state st;   /* what state.json will say */
 	struct child_args args;  /* the child's copy of all this */
@@ -234,6 +240,19 @@ static int make_state_dir(struct create_ctx *c, struct glass_err **err)
 	if (glass_state_create_dir(c->root, c->id, &c->lock_fd, err) < 0)
 		return -1;
 	c->dir_made = true;
+	/* The record comes first, then what it records: a create killed at
+	 * any later step leaves a `creating` container that list and state
+	 * show and delete --force removes (with what each step saved here
+	 * before it made it: the init's pid, the cgroup directories). */
+	c->st.id = (char *)c->id;
+	c->st.bundle = c->bundle;
+	c->st.rootfs = c->rootfs;
+	c->st.annotations = annotations_of(c->spec);
+	c->st.systemd_cgroup = c->opts->systemd_cgroup;
+	c->st.created = now_rfc3339();
+	c->st.creating = true;
+	if (glass_state_save(c->root, &c->st, err) < 0)
+		return -1;
 	const char *text = json_object_to_json_string_ext(c->spec->json, JSON_C_TO_STRING_PLAIN);
 	if (write_file_atomic_at(c->lock_fd, "config.json", text, strlen(text), 0600) < 0)
 		return glass_err_new(err, errno, "write %s/%s/config.json", c->root, c->id);
@@ -293,11 +312,6 @@ static int open_console(struct create_ctx *c, struct glass_err **err)
 /* What the child gets (its copy of the parent's memory after clone). */
 static void fill_child_args(struct create_ctx *c)
 {
-	c->st.id = (char *)c->id;
-	c->st.bundle = c->bundle;
-	c->st.rootfs = c->rootfs;
-	c->st.annotations = annotations_of(c->spec);
-	c->st.systemd_cgroup = c->opts->systemd_cgroup;
 	c->args = (struct child_args){
 	    .spec = c->spec,
 	    .proc = &c->spec->process,
@@ -360,14 +374,39 @@ static int spawn_init(struct create_ctx *c, struct glass_err **err)
 	if (glass_ns_restore(&saved, c->pid < 0 ? NULL : err) < 0 || c->pid < 0)
 		return -1;
 	close_child_ends(c);
-	if (!c->plan.grandchild)
-		return 0;
-	uint32_t p = 0;
-	int r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
-	while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	c->pid = r < 0 ? -1 : (pid_t)p;
-	return r;
+	if (c->plan.grandchild) {
+		uint32_t p = 0;
+		int r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		c->pid = r < 0 ? -1 : (pid_t)p;
+		if (r < 0)
+			return -1;
+	}
+	/* Recorded before anything else is made for it. */
+	c->st.pid = c->pid;
+	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
+	return glass_state_save(c->root, &c->st, err);
+}
+
+/* The cgroup: its directories recorded in the state before they are
+ * made, so that delete --force after a kill finds them, and removes only
+ * those. */
+static int make_cgroup(struct create_ctx *c, struct glass_err **err)
+{
+	if (glass_cgroup_plan(c->spec, c->id, c->opts->systemd_cgroup, &c->cg, err) < 0)
+		return -1;
+	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
+	c->st.cgroup_made = glass_cgroup_made(c->cg);
+	if (glass_state_save(c->root, &c->st, err) < 0 ||
+	    glass_cgroup_make(c->cg, c->spec, err) < 0)
+		return -1;
+	c->cg_made = true;
+	/* A rootless create may have been left in the caller's cgroups. */
+	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
+	glass_strv_free(c->st.cgroup_made);
+	c->st.cgroup_made = glass_cgroup_made(c->cg);
+	return glass_cgroup_enter(c->cg, c->pid, err);
 }
 
 /* set up from outside: what only a process outside the new namespaces
@@ -381,16 +420,11 @@ static int setup_from_outside(struct create_ctx *c, struct glass_err **err)
 			return -1;
 	}
 	glass_trace_phase("cgroup");
-	if (glass_cgroup_create(c->spec, c->id, c->opts->systemd_cgroup, &c->cg, err) < 0 ||
-	    glass_cgroup_enter(c->cg, c->pid, err) < 0)
+	if (make_cgroup(c, err) < 0)
 		return -1;
-	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
 	if (glass_intelrdt_apply(c->spec, c->id, c->pid, &c->rdt_made, err) < 0 ||
 	    glass_netdev_move_all(c->spec, c->pid, err) < 0)
 		return -1;
-	c->st.pid = c->pid;
-	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
-	c->st.created = now_rfc3339();
 	/* No owner: `list` names the state directory's owner, as runc does,
 	 * so create does not pay for a passwd lookup. */
 	return 0;
@@ -412,7 +446,7 @@ static int handshake(struct create_ctx *c, struct glass_err **err)
 			return -1;
 	}
 	if (glass_container_sync_expect(c->sp[0], SYNC_READY, NULL, 0, NULL, err) < 0)
-		return -1;
+		return glass_seccomp_explain_silence(c->sc, spec->process.no_new_privileges, err);
 	return glass_seccomp_notify_forward(c->sc, c->id, c->bundle, c->pid, spec, err);
 }
 
@@ -421,6 +455,7 @@ static int handshake(struct create_ctx *c, struct glass_err **err)
 static int publish(struct create_ctx *c, struct glass_err **err)
 {
 	glass_trace_phase("created");
+	c->st.creating = false;
 	if (glass_state_save(c->root, &c->st, err) < 0)
 		return -1;
 	if (c->opts->pid_file && glass_container_write_pid_file(c->opts->pid_file, c->pid, err) < 0)
@@ -454,7 +489,8 @@ static void create_release(struct create_ctx *c, bool failed)
 			glass_idmapped_close(c->idfds, c->spec->nmounts);
 		if (c->spec && c->spec->linux_.intel_rdt.present)
 			glass_intelrdt_remove(c->spec, c->id, c->rdt_made, NULL);
-		if (c->cg)
+		/* Not a cgroup make refused: it may hold another's processes. */
+		if (c->cg && c->cg_made)
 			glass_cgroup_destroy(c->cg, NULL);
 		if (c->dir_made)
 			glass_state_remove(c->root, c->id, NULL);
@@ -466,6 +502,7 @@ static void create_release(struct create_ctx *c, bool failed)
 	glass_json_putp(&c->st.annotations);
 	free(c->st.created);
 	free(c->st.owner);
+	glass_strv_free(c->st.cgroup_made);
 	glass_cgroup_freep(&c->cg);
 	glass_seccomp_free(c->sc);
 	if (c->plan_made)

@@ -220,12 +220,16 @@ static int load_container(struct exec_ctx *x, struct glass_err **err)
 		return glass_err_new(err, 0, "cannot exec in a stopped container");
 	if (x->status == GLASS_STATUS_PAUSED)
 		return glass_err_new(err, 0, "cannot exec in a paused container");
+	if (x->status == GLASS_STATUS_CREATING)
+		return glass_err_new(err, 0,
+		                     "cannot exec in a container that is being created "
+		                     "(or whose create was killed: delete --force removes it)");
 	x->spec = glass_container_load_config(x->root, x->id, err);
 	if (x->spec == NULL)
 		return -1;
 	if (x->p.nargs == 0 || x->p.args == NULL)
 		return glass_err_field(err, 0, "process.args", "process.args: must not be empty");
-	return 0;
+	return glass_process_check_limits(&x->p, err);
 }
 
 /* --cap: each name added to every capability set of the process. */

@@ -66,7 +66,8 @@ static bool init_alive(const struct glass_state *st)
 }
 
 /* The hooks that run after the fact (poststart, poststop): a failing one
- * is a warning, never an error (runtime spec). */
+ * is a warning, never an error, and the ones after it still run (runtime
+ * spec: "the remaining hooks and lifecycle continue"). */
 static void run_hooks_warn(const struct glass_spec *spec, const struct glass_state *st,
                            enum glass_hook_kind kind, enum glass_status status, const char *name)
 {
@@ -76,8 +77,9 @@ static void run_hooks_warn(const struct glass_spec *spec, const struct glass_sta
 		return;
 	sj = glass_state_oci_json(st, status, false);
 	glass_trace_phase("hooks");
-	if (glass_hooks_run(spec, kind, sj, &herr) < 0)
-		glass_container_warn(name, &herr);
+	for (size_t i = 0; i < spec->nhooks[kind]; i++)
+		if (glass_hooks_run_one(spec, kind, i, sj, &herr) < 0)
+			glass_container_warn(name, &herr);
 }
 
 int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
@@ -228,10 +230,46 @@ static int kill_all(const struct glass_state *st, struct glass_cgroup *cg, enum 
 			glass_cgroup_freeze(cg, false, NULL);
 		glass_cgroup_kill(cg, SIGKILL, NULL);
 	}
-	glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
+	/* No pid yet (a create killed before it cloned): kill(0) would be
+	 * our own process group. */
+	if (st->pid <= 0)
+		return 0;
+	if (init_alive(st))
+		glass_sys_kill(st->pid, SIGKILL, NULL, NULL);
 	if (!wait_gone(st, 10000))
 		return glass_err_new(err, 0, "container %s: init %d did not die after SIGKILL",
 		                     st->id, (int)st->pid);
+	return 0;
+}
+
+/* The container's cgroup: from the state, with what it made; for a
+ * corrupt state, from the config copy (resolved as create did), and then
+ * only the leaf is removed, as before glass recorded what it made. */
+static struct glass_cgroup *open_cgroup_of(const char *root, const struct glass_state *st,
+                                           const struct glass_spec *spec)
+{
+	struct glass_cgroup *cg = NULL;
+	if (st->cgroup_path) {
+		if (glass_cgroup_open(st->cgroup_path, &cg, NULL) == 0 && st->cgroup_made)
+			glass_cgroup_set_made(cg, st->cgroup_made);
+	} else if (st->corrupt && spec) {
+		glass_cgroup_open_config(spec, st->id, &cg, NULL);
+	}
+	return cg;
+}
+
+/* Why a container may not be deleted without --force, or NULL. */
+static int refuse_unforced(const struct glass_state *st, enum glass_status s,
+                           struct glass_err **err)
+{
+	if (st->corrupt) {
+		glass_err_new(err, 0, "cannot delete container %s: %s", st->id, st->corrupt);
+		return glass_err_hint(err, "delete --force finds its process through init.pid "
+		                           "and its cgroup through config.json");
+	}
+	if (s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED || s == GLASS_STATUS_CREATING)
+		return glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s",
+		                     st->id, glass_status_name(s));
 	return 0;
 }
 
@@ -246,39 +284,32 @@ int glass_container_delete(const char *root, const char *id, bool force, struct 
 
 	if (glass_state_lock(root, id, false, &lock, err) < 0)
 		return -1;
-	if (glass_state_load(root, id, &st, err) < 0) {
-		/* A directory without state.json: a create that died midway. */
-		if (force && glass_state_is_missing(*err)) {
-			glass_err_free(err);
-			return glass_state_remove(root, id, err);
-		}
+	/* Whole or not: a create killed midway (`creating`, perhaps with no
+	 * state.json yet) or a corrupt state.json is still a container. */
+	if (glass_state_load_any(root, id, &st, err) < 0)
 		return -1;
-	}
 	glass_trace_phase("delete");
 	s = glass_state_status(root, st);
-	if (st->cgroup_path)
-		glass_cgroup_open(st->cgroup_path, &cg, NULL);
-	if ((s == GLASS_STATUS_RUNNING || s == GLASS_STATUS_PAUSED) && !force) {
-		glass_err_new(err, 0, "cannot delete container %s that is not stopped: %s", id,
-		              glass_status_name(s));
+	if (!force && refuse_unforced(st, s, err) < 0)
 		goto out;
-	}
+	spec = glass_container_load_config(root, id, NULL);
+	cg = open_cgroup_of(root, st, spec);
 	/* created (runc deletes a created container without --force) or
 	 * forced: kill everything first. */
-	if (s != GLASS_STATUS_STOPPED && kill_all(st, cg, s, err) < 0)
+	if ((s != GLASS_STATUS_STOPPED || st->corrupt) && kill_all(st, cg, s, err) < 0)
 		goto out;
 	if (cg && glass_cgroup_destroy(cg, err) < 0) {
 		glass_err_ctx(err, "delete %s: remove cgroup", id);
 		goto out;
 	}
-	spec = glass_container_load_config(root, id, NULL);
 	/* The resctrl class is the runtime's to remove only when it named
 	 * it after the container (no closID), per the spec. */
 	if (spec && spec->linux_.intel_rdt.present)
 		glass_intelrdt_remove(spec, id, spec->linux_.intel_rdt.clos_id == NULL, NULL);
 	if (glass_state_remove(root, id, err) < 0)
 		goto out;
-	run_hooks_warn(spec, st, GLASS_HOOK_POSTSTOP, GLASS_STATUS_STOPPED, "poststop");
+	if (!st->creating && !st->corrupt)
+		run_hooks_warn(spec, st, GLASS_HOOK_POSTSTOP, GLASS_STATUS_STOPPED, "poststop");
 	rc = 0;
 out:
 	glass_state_free(st);

@@ -27,9 +27,7 @@ static int relay(int fd, uint32_t want, void *buf, size_t size, size_t *len, str
 		if (n < 0)
 			return glass_err_new(err, errno, "recv(sync socket)");
 		if (n == 0 && type == 0)
-			return want == 0
-			           ? 0
-			           : glass_err_new(err, 0, "container process exited during setup");
+			return want == 0 ? 0 : glass_err_new(err, 0, "%s", GLASS_SYNC_SILENT_EXIT);
 		if (type == GLASS_SYNC_TRACE && (size_t)n == sizeof(struct glass_trace_event)) {
 			struct glass_trace_event ev;
 			memcpy(&ev, msg, sizeof(ev));

@@ -84,9 +84,15 @@ static int make_device(const struct glass_rootfs_ctx *ctx, int rootfd, const cha
 			                      "the host's node of the same path");
 		}
 		fd = glass_path_create(rootfd, path, GLASS_PATH_FILE, 0666, field, err);
+		if (fd < 0 ||
+		    glass_sys_mount_fd(path, fd, path, NULL, MS_BIND, NULL, field, err) < 0)
+			return -1;
+		/* A device node is never a program nor a setuid file. */
+		close(fd);
+		fd = glass_path_open(rootfd, path, O_PATH, field, err);
 		if (fd < 0)
 			return -1;
-		return glass_sys_mount_fd(path, fd, path, NULL, MS_BIND, NULL, field, err);
+		return glass_rootfs_remount_bind(fd, path, MS_NOSUID | MS_NOEXEC, field, err);
 	}
 	if (glass_sys_mknodat(dfd, name, kind | (mode & 07777), makedev(maj, min), field, err) <
 	    0) {

@@ -59,27 +59,29 @@ int glass_execstub_open(struct glass_err **err)
 	return steal_fd(&fd);
 }
 
-char **glass_execstub_argv(int sync_fd, int fifo_fd, const char *path, char *const args[],
-                           char nums[2][16])
+static char *fd_arg(int fd, char num[16])
+{
+	if (fd >= 0)
+		snprintf(num, 16, "%d", fd);
+	else
+		snprintf(num, 16, "-");
+	return num;
+}
+
+char **glass_execstub_argv(int sync_fd, int fifo_fd, int filter_fd, const char *path,
+                           char *const args[], char nums[3][16])
 {
 	size_t n = 0;
 	char **v;
 	while (args[n])
 		n++;
-	v = xcalloc(n + 5, sizeof(char *));
-	if (sync_fd >= 0)
-		snprintf(nums[0], 16, "%d", sync_fd);
-	else
-		snprintf(nums[0], 16, "-");
-	if (fifo_fd >= 0)
-		snprintf(nums[1], 16, "%d", fifo_fd);
-	else
-		snprintf(nums[1], 16, "-");
+	v = xcalloc(n + 6, sizeof(char *));
 	v[0] = GLASS_EXECSTUB_ARGV0;
-	v[1] = nums[0];
-	v[2] = nums[1];
-	v[3] = (char *)path;
+	v[1] = fd_arg(sync_fd, nums[0]);
+	v[2] = fd_arg(fifo_fd, nums[1]);
+	v[3] = fd_arg(filter_fd, nums[2]);
+	v[4] = (char *)path;
 	for (size_t i = 0; i < n; i++)
-		v[4 + i] = args[i];
+		v[5 + i] = args[i];
 	return v;
 }

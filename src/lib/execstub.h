@@ -33,11 +33,12 @@ size_t glass_execstub_size(void);
 int glass_execstub_open(struct glass_err **err);
 
 /* The stub's argv for running `path` with `args` (NULL-terminated), first
- * waiting for `start` on the exec fifo when fifo_fd >= 0, reporting
- * failures on the sync socket sync_fd (or on stderr when it is -1): a newly
- * allocated vector whose strings point into args, except the two fd
- * numbers, which live in nums. */
-char **glass_execstub_argv(int sync_fd, int fifo_fd, const char *path, char *const args[],
-                           char nums[2][16]);
+ * waiting for `start` on the exec fifo when fifo_fd >= 0, then loading the
+ * seccomp filter of filter_fd (glass_seccomp_filter_fd()) when it is >= 0,
+ * reporting failures on the sync socket sync_fd (or on stderr when it is
+ * -1): a newly allocated vector whose strings point into args, except the
+ * three fd numbers, which live in nums. */
+char **glass_execstub_argv(int sync_fd, int fifo_fd, int filter_fd, const char *path,
+                           char *const args[], char nums[3][16]);
 
 #endif

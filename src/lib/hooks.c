@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 const char *glass_hook_name(enum glass_hook_kind kind)
 {
 	switch (kind) {
@@ -103,7 +105,9 @@ static int run_one(const struct glass_hook *h, const char *field, const char *st
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execve(h->path, argv, h->nenv ? h->env : empty_env);
+		/* Without "env" a hook gets the runtime's environment, as runc's
+		 * and crun's hooks do (Go's exec.Cmd with a nil Env). */
+		execve(h->path, argv, h->has_env ? (h->nenv ? h->env : empty_env) : environ);
 		dprintf(2, "hook %s: execve: %s\n", h->path, strerror(errno));
 		_exit(127);
 	}
@@ -147,14 +151,21 @@ static int run_one(const struct glass_hook *h, const char *field, const char *st
 	return 0;
 }
 
+int glass_hooks_run_one(const struct glass_spec *spec, enum glass_hook_kind kind, size_t i,
+                        const char *state_json, struct glass_err **err)
+{
+	char field[64];
+	snprintf(field, sizeof(field), "hooks.%s[%zu]", glass_hook_name(kind), i);
+	if (run_one(&spec->hooks[kind][i], field, state_json, err) < 0)
+		return glass_err_ctx(err, "%s hook", glass_hook_name(kind));
+	return 0;
+}
+
 int glass_hooks_run(const struct glass_spec *spec, enum glass_hook_kind kind,
                     const char *state_json, struct glass_err **err)
 {
-	for (size_t i = 0; i < spec->nhooks[kind]; i++) {
-		char field[64];
-		snprintf(field, sizeof(field), "hooks.%s[%zu]", glass_hook_name(kind), i);
-		if (run_one(&spec->hooks[kind][i], field, state_json, err) < 0)
-			return glass_err_ctx(err, "%s hook", glass_hook_name(kind));
-	}
+	for (size_t i = 0; i < spec->nhooks[kind]; i++)
+		if (glass_hooks_run_one(spec, kind, i, state_json, err) < 0)
+			return -1;
 	return 0;
 }

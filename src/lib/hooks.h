@@ -18,6 +18,11 @@
 /* The config.json name of a hook kind ("createRuntime"). */
 const char *glass_hook_name(enum glass_hook_kind kind);
 
+/* Runs hook i of `kind` with `state_json` on stdin; an error names
+ * hooks.KIND[i] and the path. */
+int glass_hooks_run_one(const struct glass_spec *spec, enum glass_hook_kind kind, size_t i,
+                        const char *state_json, struct glass_err **err);
+
 /* Runs every hook of `kind` in order with `state_json` on stdin.  Returns
  * at the first failure (exit status != 0, killed, timed out) with an
  * error naming hooks.KIND[i] and the path. */

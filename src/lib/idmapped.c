@@ -162,6 +162,25 @@ int glass_mount_idmapped(const char *source, int target_fd, const char *shown,
 	return glass_idmapped_attach(tree, target_fd, shown, field, err);
 }
 
+/* A detached clone of the tree at `source` (open_tree(2)). */
+static int bind_tree_open(const char *source, bool recursive, const char *field,
+                          struct glass_err **err)
+{
+	unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+	int tree =
+	    (int)GLASS_SYS(err, "open_tree", field, syscall(SYS_open_tree, AT_FDCWD, source, flags),
+	                   "AT_FDCWD, \"%s\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC%s", source,
+	                   recursive ? "|AT_RECURSIVE" : "");
+	if (tree < 0) {
+		glass_err_ctx(err, "bind source of %s", field);
+		return errno == ENOENT
+		           ? glass_err_hint(err, "the source of a bind mount must exist "
+		                                 "on the host")
+		           : -1;
+	}
+	return tree;
+}
+
 int glass_idmapped_prepare(const struct glass_spec *spec, const char *bundle, int **fds,
                            struct glass_err **err)
 {
@@ -176,16 +195,32 @@ int glass_idmapped_prepare(const struct glass_spec *spec, const char *bundle, in
 		const struct glass_mount *m = &spec->mounts[i];
 		cleanup_free char *src = NULL;
 		char field[32];
-		bool rec = false;
-		if ((!m->nuid_mappings && !m->ngid_mappings) || !m->source)
-			continue;
-		for (size_t k = 0; k < m->noptions; k++)
+		bool rec = false, bind = !m->type || !strcmp(m->type, "bind"), idmap = false;
+		bool mapped = m->nuid_mappings || m->ngid_mappings;
+		for (size_t k = 0; k < m->noptions; k++) {
 			if (!strcmp(m->options[k], "rbind") || !strcmp(m->options[k], "ridmap"))
 				rec = true;
+			bind |= !strcmp(m->options[k], "bind") || !strcmp(m->options[k], "rbind");
+			idmap |=
+			    !strcmp(m->options[k], "idmap") || !strcmp(m->options[k], "ridmap");
+		}
+		/* A plain bind too: its source is looked up now, with the
+		 * runtime's credentials, as runc and crun do.  The child, root
+		 * only in its own user namespace, could not reach a source
+		 * behind a directory only the host's root may search. */
+		if (!m->source || !(mapped || (bind && !idmap)))
+			continue;
 		snprintf(field, sizeof(field), "mounts[%zu]", i);
 		src = m->source[0] == '/' || !bundle ? xstrdup(m->source)
 		                                     : xasprintf("%s/%s", bundle, m->source);
-		out[i] = glass_idmapped_open(src, m, rec, field, err);
+		out[i] = mapped ? glass_idmapped_open(src, m, rec, field, err)
+		                : bind_tree_open(src, rec, field, err);
+		/* A rootless runtime may not clone trees (EPERM): the child
+		 * binds the path itself, with the caller's own reach. */
+		if (out[i] < 0 && !mapped && errno == EPERM) {
+			glass_err_free(err);
+			continue;
+		}
 		if (out[i] < 0) {
 			glass_idmapped_close(out, spec->nmounts);
 			return -1;

@@ -46,7 +46,9 @@ int glass_mount_idmapped(const char *source, int target_fd, const char *shown,
                          struct glass_err **err);
 
 /* Parent side, before clone: for every mounts[] entry with uidMappings /
- * gidMappings, opens the detached idmapped tree of its source (relative
+ * gidMappings, opens the detached idmapped tree of its source, and for
+ * every plain bind (no "idmap" option) a detached clone of its source, so
+ * that sources only the runtime's credentials reach still bind (relative
  * sources resolve against `bundle`; "rbind"/"ridmap" make it recursive).
  * *fds gets spec->nmounts entries, -1 for other mounts (NULL when there
  * are no mounts); the child then calls glass_idmapped_attach(fds[i], ...)

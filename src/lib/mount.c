@@ -204,12 +204,36 @@ int glass_rootfs_mount_on(const char *src, int fd, const char *shown, const char
 	return glass_sys_mount(src, shown, fstype, flags, data, field, err);
 }
 
+unsigned long glass_rootfs_found_flags(int fd, const char *shown, unsigned long given)
+{
+	struct statvfs sv;
+	unsigned long found = 0;
+	if ((fd >= 0 ? fstatvfs(fd, &sv) : statvfs(shown, &sv)) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID)
+		found |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		found |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		found |= MS_NOEXEC;
+	if (sv.f_flag & ST_NODIRATIME)
+		found |= MS_NODIRATIME;
+	/* One atime mode at a time: the caller's, else the one found. */
+	if (!(given & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))) {
+		if (sv.f_flag & ST_NOATIME)
+			found |= MS_NOATIME;
+		if (sv.f_flag & ST_RELATIME)
+			found |= MS_RELATIME;
+	}
+	return found;
+}
+
 int glass_rootfs_remount_bind(int fd, const char *shown, unsigned long flags, const char *field,
                               struct glass_err **err)
 {
 	struct glass_err *first = NULL;
 	struct statvfs sv;
-	unsigned long locked = 0;
+	unsigned long locked;
 	if (glass_rootfs_mount_on(NULL, fd, shown, NULL, MS_REMOUNT | MS_BIND | flags, NULL, field,
 	                          &first) == 0)
 		return 0;
@@ -217,22 +241,9 @@ int glass_rootfs_remount_bind(int fd, const char *shown, unsigned long flags, co
 		return glass_err_move(err, &first);
 	}
 	/* EPERM: the kernel refuses to clear a locked flag.  Keep them. */
-	if (sv.f_flag & ST_NOSUID)
-		locked |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		locked |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		locked |= MS_NOEXEC;
+	locked = glass_rootfs_found_flags(fd, shown, flags);
 	if (sv.f_flag & ST_RDONLY)
 		locked |= MS_RDONLY;
-	if (!(flags & (MS_NOATIME | MS_RELATIME | MS_STRICTATIME))) {
-		if (sv.f_flag & ST_NOATIME)
-			locked |= MS_NOATIME;
-		if (sv.f_flag & ST_RELATIME)
-			locked |= MS_RELATIME;
-	}
-	if (sv.f_flag & ST_NODIRATIME)
-		locked |= MS_NODIRATIME;
 	if ((flags | locked) == flags) {
 		errno = EPERM;
 		return glass_err_move(err, &first);
@@ -321,7 +332,9 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	struct stat st;
 	unsigned long rflags = o->flags & GLASS_MS_REMOUNT_MASK;
 
-	if (stat(src, &st) < 0) {
+	/* A tree the parent opened is looked at through its fd: the path may
+	 * be out of this process's reach (glass_idmapped_prepare()). */
+	if ((tree_fd >= 0 ? fstat(tree_fd, &st) : stat(src, &st)) < 0) {
 		glass_err_field(err, errno, field, "%s: bind source \"%s\"", field, src);
 		return glass_err_hint(err, "the source of a bind mount must exist on the host");
 	}
@@ -330,7 +343,7 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	if (fd < 0)
 		return -1;
 	if (tree_fd >= 0) {
-		/* The parent made the idmapped tree before clone: attach it. */
+		/* The parent made the tree (idmapped or not) before clone. */
 		if (glass_idmapped_attach(tree_fd, fd, dest, field, err) < 0)
 			return -1;
 	} else if (idmapped) {
@@ -357,7 +370,13 @@ static int bind_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const char
 	fd = glass_path_open(rootfd, dest, O_PATH, field, err);
 	if (fd < 0)
 		return -1;
-	if (rflags && glass_rootfs_remount_bind(fd, dest, rflags, field, err) < 0)
+	/* A bind remount sets exactly the flags it is given: the source's
+	 * nosuid/nodev/noexec (and atime mode) would be lost unless the
+	 * options clear them on purpose ("suid", "dev", "exec"). */
+	if (rflags &&
+	    glass_rootfs_remount_bind(
+	        fd, dest, rflags | (glass_rootfs_found_flags(fd, dest, rflags) & ~o->clear), field,
+	        err) < 0)
 		return -1;
 	return apply_propagation(fd, dest, o, field, err);
 }

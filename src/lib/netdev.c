@@ -11,6 +11,8 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -355,4 +357,28 @@ int glass_netdev_move_all(const struct glass_spec *spec, pid_t pid, struct glass
 	}
 	nl_close(&host);
 	return ret;
+}
+
+int glass_netdev_loopback_up(struct glass_err **err)
+{
+	struct ifreq ifr = {0};
+	cleanup_close int fd = -1;
+
+	fd = GLASS_SYS(err, "socket", "linux.namespaces[type=network]",
+	               socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), "%s",
+	               "AF_INET, SOCK_DGRAM|SOCK_CLOEXEC, 0");
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (GLASS_SYS(err, "ioctl", "linux.namespaces[type=network]", ioctl(fd, SIOCGIFFLAGS, &ifr),
+	              "%d, SIOCGIFFLAGS, {\"lo\"}", fd) < 0)
+		return -1;
+	if (ifr.ifr_flags & IFF_UP)
+		return 0;
+	ifr.ifr_flags |= IFF_UP;
+	return GLASS_SYS(err, "ioctl", "linux.namespaces[type=network]",
+	                 ioctl(fd, SIOCSIFFLAGS, &ifr), "%d, SIOCSIFFLAGS, {\"lo\", IFF_UP}",
+	                 fd) < 0
+	           ? -1
+	           : 0;
 }

@@ -23,4 +23,9 @@
  * the container shares the host's network namespace. */
 int glass_netdev_move_all(const struct glass_spec *spec, pid_t pid, struct glass_err **err);
 
+/* Sets the loopback interface of the caller's (new) network namespace up,
+ * as runc and crun do: a new namespace's lo starts down, and programs that
+ * talk to 127.0.0.1 expect it. */
+int glass_netdev_loopback_up(struct glass_err **err);
+
 #endif

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -126,9 +127,17 @@ int glass_process_chdir(const struct glass_process *p, struct glass_err **err)
 		return errno == EACCES ? glass_err_hint(err, "the user of process.user may not "
 		                                             "enter this directory")
 		                       : -1;
-	/* A cwd outside the root shows as "(unreachable)/..." in getcwd(2):
-	 * never hand that to the container. */
-	if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/') {
+	/* A cwd outside the root shows as "(unreachable)/..." in getcwd(2)
+	 * (glibc: ENOENT): never hand that to the container.  Another errno
+	 * says nothing of where the cwd is: a seccomp filter loaded before
+	 * this step (without noNewPrivileges) may deny getcwd. */
+	const char *got = getcwd(buf, sizeof(buf));
+	if (got == NULL && errno != ENOENT) {
+		glass_err_new(err, errno, "getcwd() after fchdir to process.cwd \"%s\"", cwd);
+		return glass_err_hint(err, "without process.noNewPrivileges, linux.seccomp is "
+		                           "loaded before this step and must allow getcwd");
+	}
+	if (got == NULL || buf[0] != '/') {
 		glass_err_field(err, EXDEV, "process.cwd",
 		                "process.cwd: \"%s\" is outside the "
 		                "container's root",
@@ -353,5 +362,52 @@ int glass_process_close_fds(int first_fd, const int *keep, int nkeep, struct gla
 		if (i < n)
 			lo = (unsigned)k[i] + 1;
 	}
+	return 0;
+}
+
+/* Sums one string vector as execve counts it (each string, its NUL and
+ * its pointer); a string over `maxlen` is an error naming it. */
+static int exec_strings(char *const *v, size_t n, const char *field, size_t maxlen, size_t *total,
+                        struct glass_err **err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]) + 1;
+		if (len > maxlen)
+			return glass_err_field(
+			    err, E2BIG, field,
+			    "%s[%zu]: %zu bytes; execve(2) takes at most %zu per "
+			    "string (MAX_ARG_STRLEN)",
+			    field, i, len - 1, maxlen - 1);
+		*total += len + sizeof(char *);
+	}
+	return 0;
+}
+
+int glass_process_check_limits(const struct glass_process *p, struct glass_err **err)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t maxlen = (size_t)(page > 0 ? page : 4096) * 32, nargs = 0, nenv = 0;
+	if (exec_strings(p->args, p->nargs, "process.args", maxlen, &nargs, err) < 0 ||
+	    exec_strings(p->env, p->nenv, "process.env", maxlen, &nenv, err) < 0)
+		return -1;
+	long argmax = sysconf(_SC_ARG_MAX);
+	bool stack_set = false;
+	for (size_t i = 0; i < p->nrlimits; i++)
+		if (p->rlimits[i].resource == RLIMIT_STACK)
+			stack_set = true;
+	if (!stack_set && argmax > 0 && nargs + nenv > (size_t)argmax) {
+		const char *field = nenv >= nargs ? "process.env" : "process.args";
+		glass_err_field(err, E2BIG, field,
+		                "%s: process.args (%zu bytes) and process.env (%zu bytes) exceed "
+		                "what execve(2) takes (%ld bytes: ARG_MAX, a quarter of the stack "
+		                "limit)",
+		                field, nargs, nenv, argmax);
+		return -1;
+	}
+	if (p->user.nadditional_gids > NGROUPS_MAX)
+		return glass_err_field(err, EINVAL, "process.user.additionalGids",
+		                       "process.user.additionalGids: %zu groups; the kernel allows "
+		                       "at most %d (NGROUPS_MAX)",
+		                       p->user.nadditional_gids, NGROUPS_MAX);
 	return 0;
 }

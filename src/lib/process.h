@@ -30,6 +30,13 @@ void glass_process_reset_signals(void);
 /* Applies the limits and scheduling of `p` to the calling process (see the
  * order above).  0, or -1 with *err naming the field (process.rlimits[1]). */
 int glass_process_prepare(const struct glass_process *p, struct glass_err **err);
+
+/* What execve and setgroups would refuse, checked before anything is
+ * made, naming the field: a process.args or process.env string longer
+ * than the kernel's MAX_ARG_STRLEN, args and env together over ARG_MAX
+ * (unless process.rlimits sets RLIMIT_STACK, which moves it), more
+ * additionalGids than NGROUPS_MAX. */
+int glass_process_check_limits(const struct glass_process *p, struct glass_err **err);
 /* The process-wide settings config.json keeps under linux: personality
  * (execution domain) and memoryPolicy (NUMA).  Call right after
  * glass_process_prepare.  0, or -1 with *err. */

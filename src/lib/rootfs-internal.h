@@ -55,6 +55,10 @@ int glass_rootfs_mount_on(const char *src, int fd, const char *shown, const char
                           unsigned long flags, const void *data, const char *field,
                           struct glass_err **err);
 
+/* The flags a bind remount of the mount open as fd (else `shown`) must
+ * repeat to keep what it has (statvfs): nosuid, nodev, noexec, nodiratime
+ * and, unless `given` names one, its atime mode.  0 when unknown. */
+unsigned long glass_rootfs_found_flags(int fd, const char *shown, unsigned long given);
 /* A bind remount of the mount open as fd with `flags` (MS_RDONLY...),
  * keeping the flags the kernel locked on it (a user namespace cannot clear
  * nosuid/nodev/noexec/atime flags inherited from a more privileged one). */

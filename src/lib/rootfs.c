@@ -150,6 +150,15 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 		if (glass_rootfs_mount_entry(ctx, rootfd, i, err) < 0)
 			return glass_err_ctx(err, "mount %s on %s", m->type ? m->type : "bind",
 			                     m->destination ? m->destination : "?");
+		/* A mount on "/" covers the directory rootfd holds: the mounts
+		 * after it go on the new root, not under it. */
+		if (m->destination && m->destination[strspn(m->destination, "/.")] == '\0') {
+			close(rootfd);
+			rootfd = glass_sys_openat(AT_FDCWD, NULL, rootfs, O_PATH | O_DIRECTORY, 0,
+			                          "root.path", err);
+			if (rootfd < 0)
+				return -1;
+		}
 	}
 
 	/* A missing cwd is created, as runc does, while we are still root. */
@@ -279,7 +288,9 @@ int glass_rootfs_finish(const struct glass_rootfs_ctx *ctx, struct glass_err **e
 	if (glass_rootfs_masked_paths(ctx, rootfd, err) < 0)
 		return -1;
 	if (spec->root_readonly &&
-	    glass_rootfs_remount_bind(rootfd, "/", MS_RDONLY, "root.readonly", err) < 0)
+	    glass_rootfs_remount_bind(rootfd, "/",
+	                              MS_RDONLY | glass_rootfs_found_flags(rootfd, "/", MS_RDONLY),
+	                              "root.readonly", err) < 0)
 		return -1;
 	/* Only now, on the container's own "/": done before the switch it
 	 * would have changed the host's root mount. */

@@ -95,6 +95,15 @@ int glass_process_scheduler(const struct glass_process *p, struct glass_err **er
 	              (unsigned long long)s->flags, (unsigned long long)s->runtime,
 	              (unsigned long long)s->deadline, (unsigned long long)s->period) == 0)
 		return 0;
+	/* The runtime still holds CAP_SYS_NICE here: for SCHED_FIFO/RR the
+	 * usual EPERM is the cgroup's (v1 with CONFIG_RT_GROUP_SCHED): a
+	 * new cpu cgroup gets cpu.rt_runtime_us 0, no real-time time at all. */
+	if (errno == EPERM && (s->policy == SCHED_FIFO || s->policy == SCHED_RR))
+		return glass_err_hint(
+		    err, "the container's cpu cgroup allows no real-time time (cpu.rt_runtime_us "
+		         "is 0 in a new cgroup): set linux.resources.cpu.realtimeRuntime (and "
+		         "realtimePeriod) within its parent's budget; the policy also needs "
+		         "CAP_SYS_NICE or an RLIMIT_RTPRIO allowing the priority");
 	if (errno == EPERM)
 		return glass_err_hint(
 		    err, "real-time policies and a lower nice value need "

@@ -17,6 +17,7 @@
  */
 #include "seccomp.h"
 #include "fdpass.h"
+#include "sync.h"
 #include "seccomp-internal.h"
 #include "lsm.h"
 #include "selfexe.h"
@@ -202,8 +203,13 @@ static int add_rule(scmp_filter_ctx ctx, const struct glass_seccomp_rule *r, siz
 		snprintf(field, sizeof(field), "linux.seccomp.syscalls[%zu].names[%zu]", ri, n);
 		if (nr == __NR_SCMP_ERROR) {
 			prog->nskipped++;
-			glass_trace_note("seccomp", field, "unknown syscall \"%s\" skipped",
-			                 r->names[n]);
+			/* A warning, not an error (a profile names syscalls of
+			 * newer kernels), but said: runc's log says it too. */
+			const struct scmp_version *v = seccomp_version();
+			glass_trace_log(GLASS_LOG_WARN, field,
+			                "%s: unknown syscall \"%s\" ignored (libseccomp %u.%u.%u "
+			                "does not know it)",
+			                field, r->names[n], v->major, v->minor, v->micro);
 			continue;
 		}
 		if (!split)
@@ -415,19 +421,40 @@ int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_proc
 	return 0;
 }
 
-int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err)
+int glass_seccomp_load_labels(struct glass_seccomp_prog *prog, struct glass_err **err)
+{
+	if (!prog || !(prog->lsm_proc.apparmor_profile || prog->lsm_proc.selinux_label))
+		return 0;
+	return glass_lsm_apply_exec_label(&prog->lsm_proc, prog->lsm_ignore, err);
+}
+
+bool glass_seccomp_loads_last(const struct glass_seccomp_prog *prog, bool nnp)
+{
+	return nnp && prog && prog->insns && !(prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER);
+}
+
+/* The notify fd goes to the parent (or the listener) at once. */
+static int hand_over_listener(struct glass_seccomp_prog *prog, long fd, struct glass_err **err)
+{
+	prog->listener_fd = (int)fd;
+	if (prog->sock[1] >= 0 && glass_fd_send(prog->sock[1], (int)fd, "n", 1) < 0)
+		return glass_err_new(err, errno, "sendmsg(SCM_RIGHTS, seccomp notify fd %ld)", fd);
+	close((int)fd);
+	prog->listener_fd = -1;
+	if (prog->sock[1] >= 0) {
+		close(prog->sock[1]);
+		prog->sock[1] = -1;
+	}
+	return 0;
+}
+
+int glass_seccomp_load_filter(struct glass_seccomp_prog *prog, struct glass_err **err)
 {
 	struct sock_fprog fprog;
 	char flags[200], phase[24];
 	long rc;
 
-	if (!prog)
-		return 0;
-	/* Labels first: a strict filter might not allow the write. */
-	if ((prog->lsm_proc.apparmor_profile || prog->lsm_proc.selinux_label) &&
-	    glass_lsm_apply_exec_label(&prog->lsm_proc, prog->lsm_ignore, err) < 0)
-		return -1;
-	if (!prog->insns)
+	if (!prog || !prog->insns)
 		return 0;
 	snprintf(phase, sizeof(phase), "%s", glass_trace_current_phase());
 	glass_trace_phase("security");
@@ -447,24 +474,60 @@ int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err)
 		glass_trace_phase(phase);
 		return glass_err_ctx(err, "seccomp");
 	}
-	if (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
-		prog->listener_fd = (int)rc;
-		if (prog->sock[1] >= 0 && glass_fd_send(prog->sock[1], (int)rc, "n", 1) < 0) {
-			int e = errno;
-			glass_trace_phase(phase);
-			glass_err_new(err, e, "sendmsg(SCM_RIGHTS, seccomp notify fd %ld)", rc);
-			return glass_err_ctx(err, "seccomp");
-		}
-		/* The parent (or the listener) owns the fd now. */
-		close((int)rc);
-		prog->listener_fd = -1;
-		if (prog->sock[1] >= 0) {
-			close(prog->sock[1]);
-			prog->sock[1] = -1;
-		}
+	if ((prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) &&
+	    hand_over_listener(prog, rc, err) < 0) {
+		glass_trace_phase(phase);
+		return glass_err_ctx(err, "seccomp");
 	}
 	glass_trace_phase(phase);
 	return 0;
+}
+
+int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err)
+{
+	/* Labels first: a strict filter might not allow the write. */
+	if (glass_seccomp_load_labels(prog, err) < 0)
+		return -1;
+	return glass_seccomp_load_filter(prog, err);
+}
+
+int glass_seccomp_filter_fd(const struct glass_seccomp_prog *prog, struct glass_err **err)
+{
+	uint64_t head[2] = {prog->flags, prog->len};
+	size_t size = prog->len * sizeof(struct sock_filter);
+	cleanup_close int fd = -1;
+	char flags[200];
+
+	fd = GLASS_SYS(err, "memfd_create", "linux.seccomp",
+	               memfd_create("glass-seccomp-filter", MFD_CLOEXEC),
+	               "\"glass-seccomp-filter\", MFD_CLOEXEC");
+	if (fd < 0)
+		return -1;
+	if (write(fd, head, sizeof(head)) != (ssize_t)sizeof(head) ||
+	    write(fd, prog->insns, size) != (ssize_t)size)
+		return glass_err_new(err, errno ? errno : EIO, "write(seccomp filter memfd)");
+	glass_trace_note("security", "linux.seccomp",
+	                 "the sealed exec stub loads the filter (seccomp(SECCOMP_SET_MODE_FILTER, "
+	                 "%s, {len=%zu})) as its last step before execve: no system call of the "
+	                 "runtime runs under it",
+	                 glass_seccomp_flags_str(prog->flags, flags, sizeof(flags)), prog->len);
+	return steal_fd(&fd);
+}
+
+int glass_seccomp_explain_silence(const struct glass_seccomp_prog *prog, bool nnp,
+                                  struct glass_err **err)
+{
+	struct glass_err *e = err ? *err : NULL;
+	if (!e || e->hint || !e->op || strcmp(e->op, GLASS_SYNC_SILENT_EXIT) != 0 || !prog ||
+	    !prog->insns || glass_seccomp_loads_last(prog, nnp))
+		return -1;
+	return glass_err_hint(err, "linux.seccomp was loaded before the identity change "
+	                           "(without process.noNewPrivileges, loading a filter needs "
+	                           "CAP_SYS_ADMIN), so the runtime's last steps (setgroups, "
+	                           "setresgid, setresuid, capset, prctl, chdir, close_range, "
+	                           "sendmsg, openat, write, execve) ran under it: a filter "
+	                           "that denies them ends the process silently; set "
+	                           "process.noNewPrivileges to load it last");
 }
 
 void glass_seccomp_free(struct glass_seccomp_prog *prog)

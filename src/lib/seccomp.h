@@ -34,6 +34,27 @@ int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_proc
  * the parent over the prog's own socketpair (glass_seccomp_keep_fd()); the
  * parent then calls glass_seccomp_notify_forward().  Safe with prog == NULL. */
 int glass_seccomp_load(struct glass_seccomp_prog *prog, struct glass_err **err);
+/* The two halves of glass_seccomp_load(), for a filter loaded last: the
+ * LSM labels (while the runtime may still write /proc/self/attr), and the
+ * filter alone. */
+int glass_seccomp_load_labels(struct glass_seccomp_prog *prog, struct glass_err **err);
+int glass_seccomp_load_filter(struct glass_seccomp_prog *prog, struct glass_err **err);
+/* True when the filter can be the process's very last step before
+ * execve: with no_new_privs (`nnp`, so no capability is needed for the
+ * load) and no SCMP_ACT_NOTIFY rule (whose fd the runtime must send on).
+ * Then no system call of the runtime runs under the filter, and a profile
+ * that allows only what the container's program needs works (runc and
+ * crun load it last for the same reason). */
+bool glass_seccomp_loads_last(const struct glass_seccomp_prog *prog, bool nnp);
+/* When *err is the sync socket's "exited during setup" (the child said
+ * nothing: its report was denied) and the filter was loaded early, a hint
+ * saying so.  Returns -1. */
+int glass_seccomp_explain_silence(const struct glass_seccomp_prog *prog, bool nnp,
+                                  struct glass_err **err);
+/* A memfd (close-on-exec) holding the filter for the exec stub: u64
+ * flags, u64 instruction count, then the struct sock_filter array.
+ * Returns the fd, or -1 with *err. */
+int glass_seccomp_filter_fd(const struct glass_seccomp_prog *prog, struct glass_err **err);
 
 void glass_seccomp_free(struct glass_seccomp_prog *prog);
 

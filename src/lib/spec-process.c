@@ -28,7 +28,6 @@ static int parse_caps(struct json_object *o, const struct jp *p, struct glass_ca
 	for (s = 0; s < 5; s++) {
 		char **names = NULL;
 		size_t n = 0;
-		struct jp sp = JP_KEY(p, sets[s]);
 		int r = spec_get_strv(o, sets[s], p, &names, &n, err);
 
 		if (r < 0)
@@ -37,19 +36,20 @@ static int parse_caps(struct json_object *o, const struct jp *p, struct glass_ca
 			continue;
 		*has[s] = true;
 		*lists[s] = xcalloc(n + 1, sizeof(int));
+		*ns[s] = 0;
 		for (i = 0; i < n; i++) {
-			struct jp e = JP_IDX(&sp, i);
 			int cap = glass_cap_from_name(names[i]);
-			if (cap < 0) {
-				spec_fail(err, &e, "unknown capability \"%s\"", names[i]);
-				spec_strv_free(names, n);
-				return glass_err_hint(
-				    err, "capability names are the CAP_* names of capabilities(7), "
-				         "e.g. \"CAP_NET_BIND_SERVICE\"");
+			if (cap >= 0) {
+				(*lists[s])[(*ns[s])++] = cap;
+				continue;
 			}
-			(*lists[s])[i] = cap;
+			/* runc and crun skip a name they do not know (a newer
+			 * kernel's, or a typo) with a warning: so does glass. */
+			char *u = xasprintf("%s%s%s[%zu] \"%s\"", c->unknown ? c->unknown : "",
+			                    c->unknown ? ", " : "", sets[s], i, names[i]);
+			free(c->unknown);
+			c->unknown = u;
 		}
-		*ns[s] = n;
 		spec_strv_free(names, n);
 	}
 	return 0;
@@ -403,6 +403,7 @@ void glass_process_clear(struct glass_process *p)
 	free(p->caps.inheritable);
 	free(p->caps.permitted);
 	free(p->caps.ambient);
+	free(p->caps.unknown);
 	for (size_t i = 0; i < p->nrlimits; i++)
 		free(p->rlimits[i].type);
 	free(p->rlimits);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* SemVer 2.0.0: MAJOR.MINOR.PATCH[-pre][+build], numbers without leading
  * zeros.  Returns the major version, or -1. */
@@ -149,9 +150,12 @@ static int parse_hooks(struct json_object *doc, struct glass_spec *s, struct gla
 			    spec_require(e, "path", &ep, err) < 0 ||
 			    spec_get_str(e, "path", &ep, &hook->path, err) < 0 ||
 			    spec_check_abs(hook->path, &pp, err) < 0 ||
-			    spec_get_strv(e, "args", &ep, &hook->args, &hook->nargs, err) < 0 ||
-			    spec_get_strv(e, "env", &ep, &hook->env, &hook->nenv, err) < 0)
+			    spec_get_strv(e, "args", &ep, &hook->args, &hook->nargs, err) < 0)
 				return -1;
+			rt = spec_get_strv(e, "env", &ep, &hook->env, &hook->nenv, err);
+			if (rt < 0)
+				return -1;
+			hook->has_env = rt > 0;
 			rt = spec_get_i64(e, "timeout", &ep, INT64_MIN, INT64_MAX, &t, err);
 			if (rt < 0)
 				return -1;
@@ -179,6 +183,27 @@ static bool id_mapped(const struct glass_idmap *m, size_t n, uint32_t id)
 
 /* With a new user namespace, setresuid(2)/setresgid(2)/setgroups(2) fail
  * with EINVAL for an id the maps do not cover: say so before starting. */
+/* A new user namespace with neither linux.uidMappings nor gidMappings:
+ * crun maps the container's root to the calling user (one id each), which
+ * is the only map an unprivileged caller may write itself; runc refuses.
+ * A rootless glass does what crun does and says so (glass_spec_warn).  For
+ * a root caller that map would be the host's root (audit's high finding
+ * "a user namespace mapping host root"), so there the config is refused,
+ * as runc refuses it (docs/security.md). */
+static void default_userns_maps(struct glass_spec *s)
+{
+	struct glass_linux *l = &s->linux_;
+	if (!l->ns[GLASS_NS_USER].present || l->ns[GLASS_NS_USER].path || l->nuid_mappings ||
+	    l->ngid_mappings || geteuid() == 0)
+		return;
+	l->uid_mappings = xcalloc(1, sizeof(*l->uid_mappings));
+	l->gid_mappings = xcalloc(1, sizeof(*l->gid_mappings));
+	l->uid_mappings[0] = (struct glass_idmap){0, (uint32_t)geteuid(), 1};
+	l->gid_mappings[0] = (struct glass_idmap){0, (uint32_t)getegid(), 1};
+	l->nuid_mappings = l->ngid_mappings = 1;
+	l->maps_defaulted = true;
+}
+
 static int check_user_mapped(const struct glass_spec *s, struct glass_err **err)
 {
 	const struct glass_linux *l = &s->linux_;
@@ -202,6 +227,30 @@ static int check_user_mapped(const struct glass_spec *s, struct glass_err **err)
 			return spec_fail(err, &e, "%u is not mapped by linux.gidMappings",
 			                 u->additional_gids[i]);
 	}
+	return 0;
+}
+
+/* runc's rule, which crun shares: the kernel.hostname and
+ * kernel.domainname sysctls are the hostname and domainname fields by
+ * another name; when the field is set too, the two would fight. */
+static int check_uts_sysctls(const struct glass_spec *s, struct glass_err **err)
+{
+	static const char *const keys[] = {"kernel.hostname", "kernel.domainname"};
+	const char *fields[] = {s->hostname, s->domainname};
+	for (size_t i = 0; i < s->linux_.nsysctl; i++)
+		for (size_t k = 0; k < 2; k++) {
+			if (strcmp(s->linux_.sysctl[i].key, keys[k]) != 0 || !fields[k] ||
+			    !*fields[k])
+				continue;
+			struct jp lp = JP_KEY(NULL, "linux");
+			struct jp sp = JP_KEY(&lp, "sysctl");
+			struct jp kp = JP_KEY(&sp, keys[k]);
+			spec_fail(err, &kp, "conflicts with the field \"%s\" (both set the %s)",
+			          k ? "domainname" : "hostname",
+			          k ? "NIS domain name" : "hostname");
+			return glass_err_hint(err,
+			                      "set only one of them, as runc and crun require");
+		}
 	return 0;
 }
 
@@ -260,7 +309,10 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 		if (spec_parse_linux(sub, &lp, &s->linux_, err) < 0)
 			return -1;
 	}
+	default_userns_maps(s);
 	if (check_user_mapped(s, err) < 0)
+		return -1;
+	if (check_uts_sysctls(s, err) < 0)
 		return -1;
 	/* sethostname(2) without a new UTS namespace renames the host. */
 	if (((s->hostname && *s->hostname) || (s->domainname && *s->domainname)) &&
@@ -276,6 +328,18 @@ static int parse_doc(struct json_object *doc, struct glass_spec *s, struct glass
 void glass_spec_warn(const struct glass_spec *s)
 {
 	char field[64];
+	if (s->linux_.maps_defaulted)
+		glass_trace_log(GLASS_LOG_WARN, "linux.uidMappings",
+		                "linux.uidMappings/gidMappings: a new user namespace without maps: "
+		                "its root is mapped to the caller (uid %u, gid %u), as crun does",
+		                s->linux_.uid_mappings[0].host_id,
+		                s->linux_.gid_mappings[0].host_id);
+	if (s->process.caps.unknown)
+		glass_trace_log(
+		    GLASS_LOG_WARN, "process.capabilities",
+		    "process.capabilities: unknown capabilities skipped (as runc and crun "
+		    "do): %s",
+		    s->process.caps.unknown);
 	for (size_t i = 0; i < s->nmounts; i++) {
 		if (!s->mounts[i].relative_destination)
 			continue;

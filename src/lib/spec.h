@@ -78,6 +78,9 @@ struct glass_caps {
 	bool has_bounding, has_effective, has_inheritable, has_permitted, has_ambient;
 	int *bounding, *effective, *inheritable, *permitted, *ambient;
 	size_t nbounding, neffective, ninheritable, npermitted, nambient;
+	/* Names this kernel's capabilities(7) does not know, skipped as runc
+	 * and crun skip them ("bounding: CAP_X, ..."), for a warning; or NULL. */
+	char *unknown;
 };
 
 /* The largest uid or gid a process may take: the ids of 0..2^31-1, as
@@ -347,6 +350,9 @@ struct glass_linux {
 	size_t nuid_mappings;
 	struct glass_idmap *gid_mappings;
 	size_t ngid_mappings;
+	/* A new user namespace came without either map: its root was mapped
+	 * to the caller's uid and gid (crun's rule), for a note. */
+	bool maps_defaulted;
 	struct glass_time_offset time_monotonic, time_boottime;
 	struct glass_device *devices;
 	size_t ndevices;
@@ -374,6 +380,7 @@ struct glass_hook {
 	size_t nargs;
 	char **env;
 	size_t nenv;
+	bool has_env; /* "env" present (even empty): exactly it; absent: the runtime's */
 	bool has_timeout;
 	int timeout; /* seconds, > 0 */
 };

@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <pwd.h>
@@ -25,7 +26,13 @@ int glass_state_check_id(const char *id, struct glass_err **err)
 	size_t n = id ? strlen(id) : 0;
 	if (n == 0)
 		return glass_err_new(err, 0, "container id cannot be empty");
-	if (n > 1024 || strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
+	if (n > NAME_MAX)
+		return glass_err_new(err, 0,
+		                     "invalid container ID format: %.32s... is %zu bytes long; at "
+		                     "most %d (NAME_MAX: the id names the state directory and the "
+		                     "cgroup)",
+		                     id, n, NAME_MAX);
+	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
 		return glass_err_new(err, 0, "invalid container ID format: %s", id);
 	for (const char *p = id; *p; p++) {
 		char c = *p;
@@ -137,12 +144,26 @@ int glass_state_save(const char *root, const struct glass_state *st, struct glas
 	add_str(o, "owner", st->owner);
 	if (st->annotations)
 		json_object_object_add(o, "annotations", json_object_get(st->annotations));
+	if (st->cgroup_made) {
+		json_object *a = json_object_new_array();
+		for (char **p = st->cgroup_made; *p; p++)
+			json_object_array_add(a, json_object_new_string(*p));
+		json_object_object_add(o, "cgroup_made", a);
+	}
+	if (st->creating)
+		json_object_object_add(o, "creating", json_object_new_boolean(true));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
 	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 	{
 		cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = dfd < 0 ? -1
 		            : write_file_atomic_at(dfd, "state.json", text, strlen(text), 0600);
+		if (r == 0 && st->pid > 0) {
+			char pid[64];
+			int n =
+			    snprintf(pid, sizeof(pid), "%d %llu\n", (int)st->pid, st->start_time);
+			r = write_file_atomic_at(dfd, "init.pid", pid, (size_t)n, 0600);
+		}
 	}
 	json_object_put(o);
 	if (r < 0)
@@ -161,26 +182,45 @@ static char *dup_member(json_object *o, const char *k)
 int glass_state_load(const char *root, const char *id, struct glass_state **out,
                      struct glass_err **err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *path = NULL;
 	cleanup_free char *text = NULL;
-	struct glass_state *st;
-	json_object *o, *v;
+	size_t len = 0;
 
 	if (glass_state_check_id(id, err) < 0)
 		return -1;
-	dir = glass_state_dir(root, id);
-	path = xasprintf("%s/state.json", dir);
-	text = read_file_at(AT_FDCWD, path, NULL);
+	path = xasprintf("%s/%s/state.json", root, id);
+	text = read_file_at(AT_FDCWD, path, &len);
 	if (text == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return missing(err, id);
 		return glass_err_new(err, errno, "read(%s)", path);
 	}
-	o = json_tokener_parse(text);
+	return glass_state_parse(text, len, path, id, out, err);
+}
+
+static void parse_made(json_object *v, struct glass_state *st)
+{
+	size_t n = json_object_array_length(v);
+	st->cgroup_made = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0, k = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(v, i);
+		if (json_object_is_type(e, json_type_string))
+			st->cgroup_made[k++] = xstrdup(json_object_get_string(e));
+	}
+}
+
+int glass_state_parse(const char *text, size_t len, const char *path, const char *id,
+                      struct glass_state **out, struct glass_err **err)
+{
+	struct glass_state *st;
+	json_object *o, *v;
+	json_tokener *tok = json_tokener_new();
+	o = json_tokener_parse_ex(tok, text, (int)(len > INT_MAX ? INT_MAX : len));
+	json_tokener_free(tok);
 	if (o == NULL || !json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
-		return glass_err_new(err, EINVAL, "parse %s", path);
+		return glass_err_new(err, 0, "%s: corrupt (%zu bytes, not a JSON object)", path,
+		                     len);
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->id = dup_member(o, "id");
@@ -200,7 +240,66 @@ int glass_state_load(const char *root, const char *id, struct glass_state **out,
 	if (json_object_object_get_ex(o, "annotations", &v) &&
 	    json_object_is_type(v, json_type_object))
 		st->annotations = json_object_get(v);
+	if (json_object_object_get_ex(o, "creating", &v))
+		st->creating = json_object_get_boolean(v);
+	if (json_object_object_get_ex(o, "cgroup_made", &v) &&
+	    json_object_is_type(v, json_type_array))
+		parse_made(v, st);
 	json_object_put(o);
+	*out = st;
+	return 0;
+}
+
+bool glass_state_is_corrupt(const struct glass_err *err)
+{
+	return err && err->op && err->errnum == 0 && strstr(err->op, "state.json: corrupt");
+}
+
+int glass_state_recover(const char *root, const char *id, struct glass_state **out,
+                        struct glass_err **err)
+{
+	struct glass_err *why = NULL;
+	struct glass_state *st = NULL;
+	if (glass_state_load(root, id, &st, &why) == 0) {
+		*out = st; /* repaired meanwhile */
+		return 0;
+	}
+	if (!glass_state_is_corrupt(why))
+		return glass_err_move(err, &why);
+	cleanup_free char *pidf = xasprintf("%s/%s/init.pid", root, id);
+	cleanup_free char *text = read_file_at(AT_FDCWD, pidf, NULL);
+	st = xcalloc(1, sizeof(*st));
+	st->id = xstrdup(id);
+	st->corrupt = glass_err_format(why);
+	glass_err_free(&why);
+	int pid = 0;
+	unsigned long long start = 0;
+	if (text && sscanf(text, "%d %llu", &pid, &start) == 2 && pid > 0) {
+		st->pid = (pid_t)pid;
+		st->start_time = start;
+	}
+	*out = st;
+	return 0;
+}
+
+int glass_state_load_any(const char *root, const char *id, struct glass_state **out,
+                         struct glass_err **err)
+{
+	struct glass_err *e = NULL;
+	if (glass_state_load(root, id, out, &e) == 0)
+		return 0;
+	if (glass_state_is_corrupt(e)) {
+		glass_err_free(&e);
+		return glass_state_recover(root, id, out, err);
+	}
+	cleanup_free char *dir = glass_state_dir(root, id);
+	struct stat sb;
+	if (!glass_state_is_missing(e) || stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		return glass_err_move(err, &e);
+	glass_err_free(&e);
+	struct glass_state *st = xcalloc(1, sizeof(*st));
+	st->id = xstrdup(id);
+	st->creating = true;
 	*out = st;
 	return 0;
 }
@@ -209,6 +308,8 @@ void glass_state_free(struct glass_state *st)
 {
 	if (st == NULL)
 		return;
+	glass_strv_free(st->cgroup_made);
+	free(st->corrupt);
 	free(st->id);
 	free(st->bundle);
 	free(st->rootfs);
@@ -263,6 +364,8 @@ enum glass_status glass_state_status(const char *root, const struct glass_state 
 	char letter = 0;
 	cleanup_free char *fifo = NULL;
 
+	if (st->creating)
+		return GLASS_STATUS_CREATING;
 	if (st->pid <= 0 || glass_state_proc_stat(st->pid, &start, &letter) < 0)
 		return GLASS_STATUS_STOPPED;
 	if (letter == 'Z' || letter == 'X' || (st->start_time && start != st->start_time))
@@ -341,11 +444,9 @@ char **glass_state_list(const char *root, size_t *n, struct glass_err **err)
 		return NULL;
 	}
 	while ((e = readdir(d)) != NULL) {
-		char path[4096];
 		if (e->d_name[0] == '.' || glass_state_check_id(e->d_name, NULL) < 0)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/state.json", root, e->d_name);
-		if (access(path, F_OK) < 0)
+		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
 			continue;
 		v = xrealloc(v, (count + 2) * sizeof(char *));
 		v[count++] = xstrdup(e->d_name);

@@ -40,13 +40,24 @@ struct glass_state {
 	bool systemd_cgroup;
 	char *owner;                     /* user name or uid of the creator */
 	struct json_object *annotations; /* object, owned, or NULL */
+	/* The cgroup directories (absolute host paths, NULL-terminated) this
+	 * container made, or will make: the topmost one per hierarchy.
+	 * delete removes only these.  NULL in a state written before glass
+	 * recorded them (delete then removes the leaf as it always did). */
+	char **cgroup_made;
+	bool creating; /* create has not finished (or was killed midway) */
+	/* Set by glass_state_recover(): state.json could not be read, and
+	 * this state was pieced together from init.pid (the error says why). */
+	char *corrupt;
 };
 
 /* The state directory of one container: ROOT/ID (malloc'd). */
 char *glass_state_dir(const char *root, const char *id);
 
-/* Checks an id as runc does: [A-Za-z0-9_+.-]+, not "." or "..", at most
- * 1024 bytes.  0 or -1 with "invalid container ID format: ...". */
+/* Checks an id as runc does: [A-Za-z0-9_+.-]+, not "." or "..", and up
+ * front what runc finds only at mkdir: at most NAME_MAX (255) bytes, since
+ * the id names the state directory and the default cgroup.  0 or -1 with
+ * "invalid container ID format: ...". */
 int glass_state_check_id(const char *id, struct glass_err **err);
 
 /* Creates ROOT/ID exclusively and locks it; *lock_fd is the directory fd
@@ -60,13 +71,37 @@ int glass_state_create_dir(const char *root, const char *id, int *lock_fd, struc
 int glass_state_lock(const char *root, const char *id, bool shared, int *lock_fd,
                      struct glass_err **err);
 
-/* Writes ROOT/ID/state.json atomically. */
+/* Writes ROOT/ID/state.json atomically, and, once the init is known,
+ * ROOT/ID/init.pid ("PID START_TIME"): a second record of the process,
+ * small enough to survive what truncates or corrupts state.json. */
 int glass_state_save(const char *root, const struct glass_state *st, struct glass_err **err);
 
 /* Reads ROOT/ID/state.json into a new state.  Unknown id: the error
  * `container "ID" does not exist`. */
 int glass_state_load(const char *root, const char *id, struct glass_state **out,
                      struct glass_err **err);
+
+/* For a state.json that exists but cannot be parsed: a state holding the
+ * id, the init from ROOT/ID/init.pid (pid 0 without one) and, in
+ * st->corrupt, the parse error.  0, or -1 when the directory is gone. */
+int glass_state_recover(const char *root, const char *id, struct glass_state **out,
+                        struct glass_err **err);
+
+/* glass_state_load() for the commands that must see every container,
+ * whole or not (list, state, delete --force): a directory without
+ * state.json (a create killed before its first record) is a `creating`
+ * state with no pid; a corrupt state.json is glass_state_recover()'s. */
+int glass_state_load_any(const char *root, const char *id, struct glass_state **out,
+                         struct glass_err **err);
+
+/* True when `err` is glass_state_load()'s "state.json is corrupt" error. */
+bool glass_state_is_corrupt(const struct glass_err *err);
+
+/* Parses the text of a state.json (`path` names it in the error; `id` is
+ * the id when the record has none).  A text that is not a JSON object is
+ * the error "PATH: corrupt (...)" (glass_state_is_corrupt()). */
+int glass_state_parse(const char *text, size_t len, const char *path, const char *id,
+                      struct glass_state **out, struct glass_err **err);
 
 void glass_state_free(struct glass_state *st);
 
@@ -80,7 +115,8 @@ int glass_state_remove(const char *root, const char *id, struct glass_err **err)
  * letter (R, S, Z, ...).  -1 when the process does not exist. */
 int glass_state_proc_stat(pid_t pid, unsigned long long *start_time, char *state_letter);
 
-/* Derives the status from the kernel: stopped when the init is gone, a
+/* Derives the status from the kernel: creating while create has not
+ * finished (or when it was killed midway: the record says so); stopped when the init is gone, a
  * zombie, or another process with the same pid; created while the exec
  * fifo waits; paused when the cgroup is frozen; running otherwise. */
 enum glass_status glass_state_status(const char *root, const struct glass_state *st);
@@ -93,7 +129,8 @@ const char *glass_status_name(enum glass_status s);
 char *glass_state_oci_json(const struct glass_state *st, enum glass_status status, bool pretty);
 
 /* The ids of every container under root, sorted (malloc'd vector,
- * NULL-terminated; a missing root is an empty list). */
+ * NULL-terminated; a missing root is an empty list).  A directory without
+ * state.json (a create killed before its first record) is listed too. */
 char **glass_state_list(const char *root, size_t *n, struct glass_err **err);
 void glass_strv_free(char **v);
 

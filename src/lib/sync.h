@@ -24,6 +24,8 @@ enum glass_sync_type {
 };
 
 #define GLASS_SYNC_MAX 8192
+/* The error when the child closed the sync socket without a word. */
+#define GLASS_SYNC_SILENT_EXIT "container process exited during setup"
 
 /* Makes the socketpair (both ends close-on-exec, both passing
  * credentials).  0 or -1 with err. */

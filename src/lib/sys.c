@@ -196,19 +196,25 @@ const char *glass_sys_clone_flags_str(unsigned long flags, char *buf, size_t siz
 	return buf;
 }
 
+/* unshare(2) and setns(2) take no exit signal: their low byte is flags
+ * (CLONE_NEWTIME is 0x80), so they are named whole. */
+static const char *ns_flags_str(unsigned long flags, char *buf, size_t size)
+{
+	return flags_str(clone_flags, NFLAGS(clone_flags), flags, buf, size);
+}
+
 int glass_sys_unshare(int flags, const char *field, struct glass_err **err)
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "unshare", field, unshare(flags), "%s",
-	                      glass_sys_clone_flags_str((unsigned long)flags, f, sizeof(f)));
+	                      ns_flags_str((unsigned long)flags, f, sizeof(f)));
 }
 
 int glass_sys_setns(int fd, int nstype, const char *what, const char *field, struct glass_err **err)
 {
 	char f[256];
 	return (int)GLASS_SYS(err, "setns", field, setns(fd, nstype), "%d<%s>, %s", fd,
-	                      what ? what : "?",
-	                      glass_sys_clone_flags_str((unsigned long)nstype, f, sizeof(f)));
+	                      what ? what : "?", ns_flags_str((unsigned long)nstype, f, sizeof(f)));
 }
 
 struct clone_tramp {

@@ -86,10 +86,16 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 		struct glass_state *st = NULL;
 		cleanup_free char *owner = NULL;
 		enum glass_status s;
-		if (glass_state_load(ctx->root, ids[i], &st, NULL) < 0)
+		if (glass_state_load_any(ctx->root, ids[i], &st, NULL) < 0)
 			continue;
 		owner = owner_of(ctx->root, st);
 		s = glass_state_status(ctx->root, st);
+		/* A record that cannot be read is listed, with why: hiding it
+		 * would hide a container whose process may still run. */
+		const char *status = st->corrupt ? "unknown" : glass_status_name(s);
+		if (st->corrupt)
+			fprintf(stderr, "glass-runtime: warning: container %s: %s\n", st->id,
+			        st->corrupt);
 		if (quiet && !json) {
 			printf("%s\n", st->id);
 		} else if (json) {
@@ -99,8 +105,10 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			json_object_object_add(o, "id", json_object_new_string(st->id));
 			json_object_object_add(
 			    o, "pid", json_object_new_int(s == GLASS_STATUS_STOPPED ? 0 : st->pid));
-			json_object_object_add(o, "status",
-			                       json_object_new_string(glass_status_name(s)));
+			json_object_object_add(o, "status", json_object_new_string(status));
+			if (st->corrupt)
+				json_object_object_add(o, "error",
+				                       json_object_new_string(st->corrupt));
 			json_object_object_add(
 			    o, "bundle", json_object_new_string(st->bundle ? st->bundle : ""));
 			json_object_object_add(
@@ -116,8 +124,7 @@ int cmd_list(struct runtime_ctx *ctx, int argc, char **argv)
 			char pid[32];
 			snprintf(pid, sizeof(pid), "%d",
 			         s == GLASS_STATUS_STOPPED ? 0 : (int)st->pid);
-			rows[nrows++] = table_row(st->id, pid, glass_status_name(s),
-			                          st->bundle ? st->bundle : "",
+			rows[nrows++] = table_row(st->id, pid, status, st->bundle ? st->bundle : "",
 			                          st->created ? st->created : "", owner);
 		}
 		glass_state_free(st);

@@ -2,6 +2,7 @@
 #include "runtime.h"
 #include "state.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,8 +19,19 @@ int cmd_state(struct runtime_ctx *ctx, int argc, char **argv)
 	                       argc, argv, &id);
 	if (r != 0)
 		return r < 0 ? 1 : 0;
-	if (glass_state_load(ctx->root, id, &st, &err) < 0)
+	/* A create killed before its first record is `creating`, as runc
+	 * shows a half-made container; a corrupt record is an error. */
+	if (glass_state_load_any(ctx->root, id, &st, &err) < 0)
 		return runtime_fail(ctx, &err);
+	if (st->corrupt) {
+		glass_err_new(&err, 0, "container %s: %s", id, st->corrupt);
+		glass_err_hint(&err,
+		               "`glass-runtime delete --force %s` removes it (its process "
+		               "and cgroup are found through init.pid and config.json)",
+		               id);
+		glass_state_free(st);
+		return runtime_fail(ctx, &err);
+	}
 	json = glass_state_oci_json(st, glass_state_status(ctx->root, st), true);
 	printf("%s\n", json);
 	free(json);

@@ -78,7 +78,7 @@ fail:
 int glass_image_load(struct glass_store *s, const char *manifest_digest, struct glass_image **out,
                      struct glass_err **err)
 {
-	size_t mlen, clen;
+	size_t mlen = 0, clen = 0;
 	struct glass_manifest *m = NULL;
 	cleanup_free char *mdata = glass_store_read_blob(s, manifest_digest, &mlen, err),
 	                  *cdata = NULL;

@@ -100,8 +100,13 @@ int glass_manifest_parse(const char *data, size_t len, const char *content_type,
 		m->kind = GLASS_MANIFEST_IMAGE;
 		if (!m->media_type)
 			m->media_type = xstrdup(GLASS_MT_OCI_MANIFEST);
-		if (!json_object_object_get_ex(o, "config", &tmp) ||
-		    parse_desc(tmp, "config", &m->config, err) < 0 ||
+		/* Found by fuzz-manifest: a manifest without "config" was
+		 * refused with no error to say why. */
+		if (!json_object_object_get_ex(o, "config", &tmp)) {
+			glass_err_new(err, EINVAL, "manifest: no \"config\" descriptor");
+			goto fail;
+		}
+		if (parse_desc(tmp, "config", &m->config, err) < 0 ||
 		    parse_descs(o, "layers", &m->layers, &m->nlayers, err) < 0)
 			goto fail;
 	} else {

@@ -117,7 +117,7 @@ static struct pending_blob *find_blob(struct glass_store_txn *t, const char *dig
 int glass_store_txn_add_writer(struct glass_store_txn *t, struct glass_blob_writer *w,
                                char *out_digest, struct glass_err **err)
 {
-	struct pending_blob b;
+	struct pending_blob b = {0};
 	if (store_writer_ready(w, b.digest, b.ready, err) < 0)
 		return -1;
 	if (out_digest)

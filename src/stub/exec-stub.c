@@ -15,7 +15,7 @@
  * Freestanding (no libc): a glibc program's startup alone costs more than
  * the whole stub, and there is nothing here worth linking it for.
  *
- *   argv: "glass-exec" SYNC_FD|- FIFO_FD|- PATH ARG0 ARG1 ...
+ *   argv: "glass-exec" SYNC_FD|- FIFO_FD|- FILTER_FD|- PATH ARG0 ARG1 ...
  *
  * SYNC_FD is the child's end of the sync socket (sync.h), left open across
  * the exec of the stub: the stub marks it close-on-exec, so the runtime
@@ -25,7 +25,12 @@
  * when given, is the exec fifo (O_PATH): the stub waits there for `start`
  * itself, so a created container's init is the sealed stub, not the
  * runtime (a process with CAP_SYS_PTRACE that joins it then finds nothing
- * of the host's).  When a step fails, the stub sends a GLASS_SYNC_ERROR
+ * of the host's).  FILTER_FD, when given, holds the container's seccomp
+ * filter (u64 flags, u64 instruction count, the instructions): the stub
+ * loads it after everything else, so the only system call made under the
+ * filter is the execve (with noNewPrivileges: no capability is needed, and
+ * a profile that allows only what the program needs still works; a
+ * pre-5.9 profile without close_range, say).  When a step fails, the stub sends a GLASS_SYNC_ERROR
  * message (a packed glass_err: errno, op, field, hint, frames) and exits 1,
  * as the child itself would; if the runtime is gone (create returned), it
  * says why on stderr instead.
@@ -33,14 +38,26 @@
 #include <asm/unistd.h>
 #include <stddef.h>
 
-#define F_SETFD          2
-#define FD_CLOEXEC       1
-#define MSG_NOSIGNAL     0x4000
-#define AT_FDCWD         (-100)
-#define O_WRONLY         01
-#define O_CLOEXEC        02000000
-#define PR_SET_NAME      15
-#define GLASS_SYNC_ERROR 2
+#define F_SETFD                 2
+#define FD_CLOEXEC              1
+#define MSG_NOSIGNAL            0x4000
+#define AT_FDCWD                (-100)
+#define O_WRONLY                01
+#define O_CLOEXEC               02000000
+#define PR_SET_NAME             15
+#define GLASS_SYNC_ERROR        2
+#define SECCOMP_SET_MODE_FILTER 1
+#define BPF_MAXINSNS            4096
+
+struct sock_filter {
+	unsigned short code;
+	unsigned char jt, jf;
+	unsigned int k;
+};
+struct sock_fprog {
+	unsigned short len;
+	struct sock_filter *filter;
+};
 
 #if defined(__x86_64__)
 __asm__(".text\n"
@@ -238,31 +255,71 @@ static void wait_for_start(long fd, long fifo)
 	sys3(__NR_close, fifo, 0, 0);
 }
 
+/* Reads the filter from its memfd into `insns` (BPF_MAXINSNS at most) and
+ * closes the fd; returns the instruction count and sets *flags. */
+static long read_filter(long fd, long filter, struct sock_filter *insns, long *flags)
+{
+	unsigned long head[2];
+	long want, got = 0, n;
+
+	if (sys6(__NR_pread64, filter, (long)head, sizeof(head), 0, 0, 0) != sizeof(head) ||
+	    head[1] == 0 || head[1] > BPF_MAXINSNS)
+		fail(fd, 22 /* EINVAL */, "pread(seccomp filter fd) by the sealed exec stub", "",
+		     "", "linux.seccomp", "seccomp", "");
+	want = (long)(head[1] * sizeof(struct sock_filter));
+	while (got < want) {
+		n = sys6(__NR_pread64, filter, (long)insns + got, want - got, sizeof(head) + got, 0,
+		         0);
+		if (n <= 0)
+			fail(fd, n < 0 ? -n : 5, "pread(seccomp filter fd) by the sealed exec stub",
+			     "", "", "linux.seccomp", "seccomp", "");
+		got += n;
+	}
+	sys3(__NR_close, filter, 0, 0);
+	*flags = (long)head[0];
+	return (long)head[1];
+}
+
 void stub_main(long *sp)
 {
+	static struct sock_filter insns[BPF_MAXINSNS];
+	struct sock_fprog prog = {0, insns};
+	long flags = 0;
 	static const char usage[] = "glass-exec: the sealed exec stub of glass-runtime; it only "
 	                            "starts a container's process and cannot be run by hand\n";
 	static const char magic[] = "glass-exec";
 	long argc = sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
-	long fd, fifo, e;
+	long fd, fifo, filter, e;
 
 	for (size_t i = 0; argc >= 1 && i < sizeof(magic); i++)
 		if (argv[0][i] != magic[i])
 			argc = 0;
-	fd = argc >= 5 && argv[1][0] != '-' ? parse_fd(argv[1]) : -1;
-	fifo = argc >= 5 && argv[2][0] != '-' ? parse_fd(argv[2]) : -1;
-	if (argc < 5 || (fd < 0 && argv[1][0] != '-') || (fifo < 0 && argv[2][0] != '-')) {
+	fd = argc >= 6 && argv[1][0] != '-' ? parse_fd(argv[1]) : -1;
+	fifo = argc >= 6 && argv[2][0] != '-' ? parse_fd(argv[2]) : -1;
+	filter = argc >= 6 && argv[3][0] != '-' ? parse_fd(argv[3]) : -1;
+	if (argc < 6 || (fd < 0 && argv[1][0] != '-') || (fifo < 0 && argv[2][0] != '-') ||
+	    (filter < 0 && argv[3][0] != '-')) {
 		sys3(__NR_write, 2, usage, sizeof(usage) - 1);
 		quit(127);
 	}
 	if (fifo >= 0)
 		wait_for_start(fd, fifo);
+	if (filter >= 0)
+		prog.len = (unsigned short)read_filter(fd, filter, insns, &flags);
 	/* Close-on-exec: the runtime's end-of-file means "executed". */
 	if (fd >= 0)
 		sys3(__NR_fcntl, fd, F_SETFD, FD_CLOEXEC);
-	e = -sys3(__NR_execve, argv[3], argv + 4, envp);
-	fail(fd, e, "execve(\"", argv[3], "\") by the sealed exec stub", "process.args", "exec ",
-	     argv[4]);
+	if (prog.len) {
+		e = sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+		if (e < 0)
+			fail(fd, -e, "seccomp(SECCOMP_SET_MODE_FILTER) by the sealed exec stub", "",
+			     "", "linux.seccomp", "seccomp", "");
+	}
+	/* Under the filter from here: nothing but the execve (and, when it
+	 * fails, the report, which the filter may deny). */
+	e = -sys3(__NR_execve, argv[4], argv + 5, envp);
+	fail(fd, e, "execve(\"", argv[4], "\") by the sealed exec stub", "process.args", "exec ",
+	     argv[5]);
 }

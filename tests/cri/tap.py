@@ -29,8 +29,17 @@ INTENDED = {
 RESERVED_SIGS = (1 << 31) | (1 << 32)
 
 
+KEPT_FLAGS = {"nosuid", "nodev", "noexec"}
+
+
 def intended_value(path, g, r):
     """Why a difference of values is intended, or None."""
+    if fnmatch.fnmatchcase(path, "*mounts.*.options") and isinstance(g, str) and isinstance(r, str):
+        gs, rs = set(g.split(",")), set(r.split(","))
+        if ("ro" in gs and "ro" in rs and gs - rs and gs - rs <= KEPT_FLAGS
+                and gs - KEPT_FLAGS == rs - KEPT_FLAGS):
+            return ("a read-only bind keeps the source's nosuid/nodev/noexec (docs/kubernetes.md, "
+                    "docs/conformance.md); runc 1.1 drops them")
     if not fnmatch.fnmatchcase(path, "*status.SigIgn"):
         return None
     try:

@@ -106,4 +106,12 @@ fails "a pids limit as nobody fails, naming the cgroup and the missing permissio
 	-m '(cgroup|pids).*(Permission denied|EACCES|not writable|delegat)' run_b3
 # The audit of the rootless config: a user namespace protects.
 like "audit: the rootless config has a user namespace" "$("$RUNTIME" audit "$C")" 'ok +user namespace: container root is an unprivileged host uid'
+# A new user namespace without maps (crun's rule, issue 11): the
+# container's root is the caller, with a warning in the log.
+mkdir -p "$RL/b4" && chown "$NOBODY:$NOGROUP" "$RL/b4"
+bundle "$RL/b4" && jq 'del(.linux.uidMappings) | del(.linux.gidMappings) | .process.args = ["/usr/bin/glass-probe", "--only", "idmap"]' \
+	"$RL/b4/config.json" >"$RL/b4/c" && cat "$RL/b4/c" >"$RL/b4/config.json"
+OUT=$(cd "$RL/b4" && "${AS[@]}" "$RUNTIME" --log "$RL/b4/log" --log-format json run rl-$$-6 </dev/null 2>"$RL/b4/err")
+is "a user namespace without maps: root is mapped to the caller ($NOBODY)" "$(jq -c .uid_map <<<"$OUT" 2>/dev/null)" "[[0,$NOBODY,1]]"
+like "... with a warning that says so" "$(cat "$RL/b4/log" 2>/dev/null)" 'without maps: its root is mapped to the caller'
 finish

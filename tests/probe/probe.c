@@ -39,6 +39,10 @@
  *   glass-probe --stress memory|cpu|fork|io ARGS   a load for a cgroup to limit,
  *       one JSON line per event until killed (probe-stress.c)
  *   glass-probe fs OP ARGS   a file operation, timed, one JSON object (probe-fs.c)
+ *   glass-probe attack [--block MAJ:MIN] [--dir DIR] NAME...|all   the security
+ *       experiment's attacks, each a real syscall stopped at its permission
+ *       check: {"attacks":[{name call ret errno errname allowed detail}]}
+ *       (probe-attack.c)
  * Usage errors exit 2 with a message on stderr. */
 #include <dirent.h>
 #include <errno.h>
@@ -761,6 +765,15 @@ int main(int argc, char **argv)
 {
 	g_argc = argc;
 	g_argv = argv;
+	/* Run through a setuid bit (the lab's setuid attack runs a setuid-root
+	 * copy of this program): say who we are and do nothing else, so the
+	 * copy gives no one anything while it exists. */
+	if (geteuid() != getuid() || getegid() != getgid()) {
+		if (argc == 3 && !strcmp(argv[1], "attack") && !strcmp(argv[2], "--euid"))
+			return probe_mode_attack(1, argv + 2);
+		fputs("glass-probe: run setuid: only `attack --euid` is allowed\n", stderr);
+		return 2;
+	}
 	if (argc >= 2 && !strcmp(argv[1], "try"))
 		return probe_mode_try(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "sleep") || !strcmp(argv[1], "exit"))) {
@@ -782,6 +795,8 @@ int main(int argc, char **argv)
 		return probe_mode_cat(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "--stress"))
 		return probe_mode_stress(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "attack"))
+		return probe_mode_attack(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "fs"))
 		return probe_mode_fs(argc - 2, argv + 2);
 
@@ -793,7 +808,7 @@ int main(int argc, char **argv)
 			break;
 		if (strcmp(argv[i], "--only") || i + 1 >= argc)
 			usage_exit("unknown argument \"%s\" (modes: --only S,..  try  sleep  exit  "
-			           "wait-signal  ls  cat  --stress  fs)",
+			           "wait-signal  ls  cat  --stress  fs  attack)",
 			           argv[i]);
 		memset(want, 0, sizeof(want));
 		char *save = NULL, *list = strdup(argv[++i]);

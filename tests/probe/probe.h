@@ -30,5 +30,6 @@ int probe_mode_ls(const char *path);
 int probe_mode_cat(const char *path);
 int probe_mode_stress(int argc, char **argv); /* probe-stress.c */
 int probe_mode_fs(int argc, char **argv);     /* probe-fs.c */
+int probe_mode_attack(int argc, char **argv); /* probe-attack.c */
 
 #endif

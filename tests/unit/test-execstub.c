@@ -10,6 +10,10 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,6 +200,9 @@ static void check_reason(void (*edit)(json_object *), const char *want, const ch
 /* Runs the stub from a fresh sealed memfd with argv; returns the wait
  * status, the stub's stderr in err_out and what it sent on the sync
  * socket in msg (its length in *msglen). */
+/* When >= 0, run_stub() hands it to the stub as fd 7 (the filter fd). */
+static int stub_filter_fd = -1;
+
 static int run_stub(char *const argv[], char *err_out, size_t errsz, char *msg, size_t *msglen)
 {
 	struct glass_err *err = NULL;
@@ -211,6 +218,8 @@ static int run_stub(char *const argv[], char *err_out, size_t errsz, char *msg, 
 		char *envp[] = {NULL};
 		dup2(ep[1], 2);
 		dup2(sp[1], 9); /* dup2 clears close-on-exec, as the child does */
+		if (stub_filter_fd >= 0)
+			dup2(stub_filter_fd, 7);
 		syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
 		_exit(99);
 	}
@@ -252,7 +261,7 @@ static void fifo_case(void)
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = {
-		    GLASS_EXECSTUB_ARGV0, "9", "8", "/bin/sh", "sh", "-c", "exit 7", NULL};
+		    GLASS_EXECSTUB_ARGV0, "9", "8", "-", "/bin/sh", "sh", "-c", "exit 7", NULL};
 		char *envp[] = {NULL};
 		dup2(pathfd, 8);
 		dup2(sp[1], 9);
@@ -300,6 +309,58 @@ static void fifo_case(void)
 	rmdir(dir);
 }
 
+/* A filter memfd as glass_seccomp_filter_fd() writes it: u64 flags, u64
+ * count, the instructions. */
+static int filter_memfd(const struct sock_filter *insns, uint64_t n)
+{
+	uint64_t head[2] = {0, n};
+	int fd = memfd_create("test-filter", 0);
+	if (fd < 0 || write(fd, head, n ? sizeof(head) : 4) < 0 ||
+	    (n && write(fd, insns, n * sizeof(*insns)) < 0))
+		return -1;
+	return fd;
+}
+
+/* The stub loads the filter of its filter fd as its last step: the
+ * program it execs runs under it (Seccomp: 2), and a broken filter fd is
+ * reported on the sync socket naming linux.seccomp. */
+static void filter_cases(void)
+{
+	static const struct sock_filter allow[] = {BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+	char errbuf[512], msg[8192];
+	size_t mlen;
+	int st;
+	{
+		char *argv[] = {GLASS_EXECSTUB_ARGV0,
+		                "9",
+		                "-",
+		                "7",
+		                "/bin/sh",
+		                "sh",
+		                "-c",
+		                "grep -q '^Seccomp:.2' /proc/self/status",
+		                NULL};
+		stub_filter_fd = filter_memfd(allow, 1);
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		       "with a filter fd the exec'd program runs under the filter (Seccomp: 2)");
+		close(stub_filter_fd);
+	}
+	{
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "7", "/bin/true", "true", NULL};
+		struct glass_err *e;
+		stub_filter_fd = filter_memfd(allow, 0);
+		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
+		close(stub_filter_fd);
+		stub_filter_fd = -1;
+		e = glass_err_unpack(msg + 8, mlen > 8 ? mlen - 8 : 0);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 1 && e && e->field &&
+		           !strcmp(e->field, "linux.seccomp") && strstr(e->op, "seccomp filter fd"),
+		       "a broken filter fd fails, naming linux.seccomp (%s)", e ? e->op : "?");
+		glass_err_free(&e);
+	}
+}
+
 int main(void)
 {
 	char errbuf[512], msg[8192];
@@ -333,21 +394,22 @@ int main(void)
 	check_reason(seccomp_docker, NULL, "the default (Docker) profile");
 
 	{
-		char *argv[] = {"something-else", "9", "-", "/bin/true", "true", NULL};
+		char *argv[] = {"something-else", "9", "-", "-", "/bin/true", "true", NULL};
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
 		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 127, "stub run by hand exits 127");
 		TAP_OK(strstr(errbuf, "sealed exec stub") != NULL, "... and says what it is: %s",
 		       errbuf);
 	}
 	{
-		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "/bin/true", "true", NULL};
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "-", "/bin/true", "true", NULL};
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
 		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "stub execs /bin/true (status %d)",
 		       st);
 		TAP_OK(mlen == 0, "nothing on the sync socket after a good exec (%zu bytes)", mlen);
 	}
 	{
-		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9", "-", "/nonexistent/prog", "prog", NULL};
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "9",    "-", "-",
+		                "/nonexistent/prog",  "prog", NULL};
 		struct glass_err *e;
 		uint32_t type = 0;
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
@@ -365,7 +427,8 @@ int main(void)
 		glass_err_free(&e);
 	}
 	{
-		char *argv[] = {GLASS_EXECSTUB_ARGV0, "-", "-", "/nonexistent/prog", "prog", NULL};
+		char *argv[] = {GLASS_EXECSTUB_ARGV0, "-",    "-", "-",
+		                "/nonexistent/prog",  "prog", NULL};
 		st = run_stub(argv, errbuf, sizeof(errbuf), msg, &mlen);
 		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 1 && mlen == 0,
 		       "without a sync socket a failed execve exits 1, nothing sent");
@@ -373,5 +436,6 @@ int main(void)
 		       "... and says why on stderr: %s", errbuf);
 	}
 	fifo_case();
+	filter_cases();
 	return tap_done();
 }

@@ -143,8 +143,12 @@ int main(void)
 		st = in_child(prog, try_getppid);
 		TAP_OK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS,
 		       "syscall outside the allow-list: killed by SIGSYS");
-		st = in_child(prog, try_getcwd);
-		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed syscall runs");
+		if (TAP_SANITIZED) {
+			TAP_SKIP(TAP_SANITIZED_WHY, "allowed syscall runs");
+		} else {
+			st = in_child(prog, try_getcwd);
+			TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "allowed syscall runs");
+		}
 		glass_seccomp_free(prog);
 	}
 
@@ -171,10 +175,15 @@ int main(void)
 		s3.syscalls = rules;
 		s3.nsyscalls = 2;
 		TAP_OK(glass_seccomp_compile(&s3, &prog, &err) == 0, "compile ORed conditions");
-		st = in_child(prog, try_personality);
-		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 4,
-		       "personality(0xffffffff) and (8) allowed, (0x20000) EPERM (got %d)",
-		       WEXITSTATUS(st));
+		if (TAP_SANITIZED) {
+			TAP_SKIP(TAP_SANITIZED_WHY,
+			         "personality(0xffffffff) and (8) allowed, (0x20000) EPERM");
+		} else {
+			st = in_child(prog, try_personality);
+			TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 4,
+			       "personality(0xffffffff) and (8) allowed, (0x20000) EPERM (got %d)",
+			       WEXITSTATUS(st));
+		}
 		glass_seccomp_free(prog);
 	}
 

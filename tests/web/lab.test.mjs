@@ -147,8 +147,11 @@ await test('page', async () => {
     list: document.querySelector('nav.tabs').getAttribute('role'),
     tabs: [...document.querySelectorAll('[role=tab]')].map((t) => [t.id, t.getAttribute('aria-selected'), t.getAttribute('aria-controls'), document.getElementById(t.getAttribute('aria-controls'))?.getAttribute('role')]),
   }));
-  ok(aria.list === 'tablist' && aria.tabs.length === 5 && aria.tabs.every((t) => t[3] === 'tabpanel') && aria.tabs.filter((t) => t[1] === 'true').length === 1,
-    'the tabs have the ARIA roles: a tablist of five tabs, each controlling its tabpanel, one selected', aria);
+  // One tab per module of the experiment table (as `glass lab --docs` prints it).
+  const nmods = execFileSync(path.join(process.env.GLASS_BUILD, 'glass'), ['lab', '--docs'], { encoding: 'utf8' })
+    .split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| tab ')).length;
+  ok(aria.list === 'tablist' && aria.tabs.length === nmods && aria.tabs.every((t) => t[3] === 'tabpanel') && aria.tabs.filter((t) => t[1] === 'true').length === 1,
+    `the tabs have the ARIA roles: a tablist of ${nmods} tabs (one per module), each controlling its tabpanel, one selected`, aria);
   await page.getByTestId('tab-namespaces').focus();
   await page.keyboard.press('ArrowRight');
   const sel = await page.evaluate(() => [document.activeElement.id, document.querySelector('[aria-selected=true]').id, document.querySelector('.exp.active').id]);
@@ -614,6 +617,129 @@ await test('image', async () => {
 });
 
 // ------------------------------------------------------------- part 1, as a learner found it
+// An independent probe: the same attack made by glass-probe on the host,
+// under setpriv (capabilities) or unshare (a user namespace), not by the lab.
+function hostAttack(wrap, attack, dir) {
+  // The target file is the host's, owned by 1234 again before each attack.
+  if (fs.existsSync(path.join(dir, 'host-file'))) fs.chownSync(path.join(dir, 'host-file'), 1234, 1234);
+  const probe = path.join(process.env.GLASS_BUILD, 'rootfs/usr/bin/glass-probe');
+  const out = execFileSync(wrap[0], [...wrap.slice(1), probe, 'attack', '--dir', dir, attack], { encoding: 'utf8' });
+  return JSON.parse(out).attacks[0];
+}
+
+await test('security', async () => {
+  await page.getByTestId('tab-security').click();
+  await page.getByTestId('sec-run').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=sec-cell]').length > 0 &&
+    [...document.querySelectorAll('[data-testid=sec-cell]')].every((td) => td.dataset.allowed === '1' || td.dataset.layer),
+  null, { timeout: 240000, polling: 500 });
+  const cells = await page.$$eval('[data-testid=sec-cell]', (tds) => Object.fromEntries(tds.map((td) => [td.dataset.attack + '/' + td.dataset.column, { allowed: td.dataset.allowed === '1', errname: td.dataset.errname, layer: td.dataset.layer }])));
+  ok(Object.keys(cells).length === 14 * 7, '14 attacks × 7 configurations, every cell filled', Object.keys(cells).length);
+  const c = (k) => cells[k] || {};
+  // The kernel's answers, each stated with the layer the removals found.
+  ok(c('raw-socket/default').allowed && c('raw-socket/cap-drop').errname === 'EPERM' && c('raw-socket/cap-drop').layer === 'capabilities',
+    'a raw socket: allowed by default (CAP_NET_RAW), EPERM from the capabilities with --cap-drop ALL', [c('raw-socket/default'), c('raw-socket/cap-drop')]);
+  ok(c('unshare-user/default').errname === 'EPERM' && c('unshare-user/default').layer === 'seccomp' && c('unshare-user/unconfined').allowed,
+    'unshare(CLONE_NEWUSER): EPERM from seccomp by default, allowed without it', [c('unshare-user/default'), c('unshare-user/unconfined')]);
+  ok(c('mount/default').errname === 'EPERM' && c('mount/default').layer === 'seccomp' && c('mount/unconfined').layer === 'capabilities' && c('mount/privileged').allowed,
+    'mount: seccomp and the capabilities each stop it alone; without seccomp the capability check answers; privileged mounts', [c('mount/default'), c('mount/unconfined'), c('mount/privileged')]);
+  ok(c('sysctl/default').errname === 'EROFS' && c('sysctl/default').layer === 'read-only paths' && c('sysctl/privileged').allowed,
+    '/proc/sys/kernel/core_pattern: EROFS from the read-only paths; privileged opens it for writing', [c('sysctl/default'), c('sysctl/privileged')]);
+  ok(c('setuid/default').layer === 'no_new_privs' && c('setuid/nnp-off').allowed && c('setuid/userns').layer !== '' && !c('setuid/userns').allowed,
+    'a setuid binary: no_new_privs stops it; without it euid 0; a user namespace stops it too', [c('setuid/default'), c('setuid/nnp-off'), c('setuid/userns')]);
+  ok(c('runtime-socket/default').allowed && c('runtime-socket/cap-drop').allowed && c('runtime-socket/userns').errname === 'EACCES' && c('runtime-socket/userns').layer === 'user namespace',
+    'a mounted runtime socket: reachable in every column but the user namespace (EACCES)', [c('runtime-socket/default'), c('runtime-socket/userns')]);
+  ok(c('chown/default').allowed && c('chown/cap-drop').errname === 'EPERM' && c('chown/cap-drop').layer === 'capabilities',
+    'chown of a host file through a bind mount: allowed with the default CAP_CHOWN, EPERM without capabilities', [c('chown/default'), c('chown/cap-drop')]);
+  // The same attacks, probed independently on the host.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'glass-sec-'));
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'host-file'), '');
+  fs.chownSync(path.join(dir, 'host-file'), 1234, 1234);
+  const drop = ['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'];
+  for (const a of ['raw-socket', 'chown', 'mount']) {
+    const h = hostAttack(drop, a, dir), cell = c(a + '/cap-drop');
+    const hostName = h.allowed ? 'allowed' : h.errname;
+    const cellName = cell.allowed ? 'allowed' : cell.errname;
+    if (a === 'mount') ok(hostName === 'EPERM' && cell.errname === 'EPERM', `mount without capabilities: EPERM on the host too (setpriv)`, { h, cell });
+    else ok(hostName === cellName, `${a} without capabilities: the host's setpriv probe says ${hostName}, the lab's cell ${cellName}`, { h, cell });
+    const full = hostAttack(['env'], a, dir);
+    if (a !== 'mount') ok(full.allowed, `${a} with the capabilities: allowed on the host (the layer is the capabilities)`, full);
+  }
+  // A user namespace as the lab makes it: root inside is uid 100000 outside
+  // (setpriv to that uid, then unshare --user --map-root-user).
+  const userns = ['setpriv', '--reuid=100000', '--regid=100000', '--clear-groups', '--', 'unshare', '--user', '--map-root-user', '--'];
+  const u = hostAttack(userns, 'chown', dir);
+  ok(!u.allowed && u.errname === 'EPERM' && c('chown/userns').errname === 'EPERM', 'chown from a user namespace: EPERM on the host (uid 100000, unshare --user) and in the lab', { u, cell: c('chown/userns') });
+  // A root-owned 0660 socket, connected to from a user namespace (an unmapped uid).
+  const srv = net.createServer().listen(path.join(dir, 'runtime.sock'));
+  await new Promise((r) => srv.once('listening', r));
+  fs.chmodSync(path.join(dir, 'runtime.sock'), 0o660);
+  const us = hostAttack(userns, 'runtime-socket', dir);
+  const rs = hostAttack(['setpriv', '--bounding-set=-all', '--inh-caps=-all', '--'], 'runtime-socket', dir);
+  srv.close();
+  ok(us.errname === 'EACCES' && c('runtime-socket/userns').errname === 'EACCES', 'the runtime socket from a user namespace: EACCES on the host (uid 100000, unshare --user) and in the lab', { us, cell: c('runtime-socket/userns') });
+  ok(rs.allowed && c('runtime-socket/cap-drop').allowed, 'the runtime socket without any capability: reachable on the host (setpriv) and in the lab: root owns it', { rs, cell: c('runtime-socket/cap-drop') });
+  // What the kernel itself refuses (a call not built in, a file it does
+  // not have) is refused on the host too, and the lab says "host".
+  for (const a of ['kexec', 'kcore']) {
+    const h = hostAttack(['env'], a, dir), cell = c(a + '/privileged');
+    if (h.allowed) ok(cell.allowed, `${a}: allowed on the host as root, and in the privileged column`, { h, cell });
+    else ok(cell.errname === h.errname && cell.layer === 'host', `${a}: ${h.errname} on the host as root; the lab's privileged cell says ${cell.errname} from the host itself`, { h, cell });
+  }
+  // Behind a layer, the kernel's own refusal: seccomp answers kexec_load first.
+  const kd = c('kexec/default'), kp = c('kexec/privileged');
+  if (kp.layer === 'host' && kd.errname !== kp.errname)
+    ok(kd.layer === 'seccomp', `kexec_load in the default column: ${kd.errname} from seccomp, before the kernel's own ${kp.errname}`, kd);
+  fs.rmSync(dir, { recursive: true, force: true });
+  const lsmText = await page.getByTestId('sec-lsm').innerText();
+  const lsmDoc = (await page.$$eval('[data-testid=doctor-check][data-id=lsm]', (r) => r.map((x) => x.dataset.status)))[0];
+  ok(lsmDoc === 'ok' ? /LSMs here/.test(lsmText) : /no refusal in this matrix can come from an LSM/.test(lsmText), `the LSM layer: the doctor says ${lsmDoc}, and the matrix says so`, lsmText);
+  await page.locator('[data-testid=sec-cell][data-attack=mount][data-column=default]').click();
+  const det = await page.getByTestId('sec-detail').innerText();
+  ok(/one layer removed/.test(det) && /one layer alone/.test(det), 'a cell shows the removals and each layer alone', det);
+  await shots('security', '[data-testid=sec-matrix]');
+  // The attack vectors: each switch gives the auditor's finding.
+  for (const key of ['privileged', 'runtime_socket', 'host_root', 'host_network']) {
+    for (const cb of await page.$$('.sec-audit-form input[type=checkbox]')) await cb.setChecked(await cb.getAttribute('data-key') === key);
+    await page.getByTestId('sec-audit').click();
+    await page.waitForFunction((k) => { const r = document.querySelector(`[data-testid=sec-vector][data-key=${k}]`); return r && r.dataset.on === '1'; }, key, { timeout: 20000 });
+    const rows = await page.$$eval('[data-testid=sec-vector]', (rs) => Object.fromEntries(rs.map((r) => [r.dataset.key, r.dataset.findings])));
+    // Independently: glass-runtime audit of the config the page shows.
+    const cfg = await page.getByTestId('sec-config').textContent();
+    const bdir = fs.mkdtempSync(path.join(os.tmpdir(), 'glass-audit-'));
+    fs.writeFileSync(path.join(bdir, 'config.json'), cfg);
+    let rep;
+    try { rep = JSON.parse(execFileSync(path.join(process.env.GLASS_BUILD, 'glass-runtime'), ['audit', '--format', 'json', path.join(bdir, 'config.json')], { encoding: 'utf8' })); } catch (e) { rep = JSON.parse(e.stdout); }
+    fs.rmSync(bdir, { recursive: true, force: true });
+    const ids = rep.findings.map((f) => f.id);
+    const want = { privileged: 'all-caps', runtime_socket: 'runtime-socket', host_root: 'sensitive-host-path', host_network: 'cloud-metadata-reachable' }[key];
+    ok(rows[key].split(' ').includes(want) && ids.includes(want), `${key}: the page's finding ${want} is what glass-runtime audit says of the same config`, { rows, ids });
+    const others = Object.entries(rows).filter(([k, v]) => k !== key && v !== '');
+    ok(others.length === 0, `${key}: the other vectors have no finding`, others);
+  }
+  await shots('security-audit', '[data-testid=sec-vectors]');
+});
+
+await test('doctor', async () => {
+  await page.getByTestId('doctor').evaluate((d) => { d.open = true; });
+  const rows = await page.$$eval('[data-testid=doctor-check]', (rs) => Object.fromEntries(rs.map((r) => [r.dataset.id, r.dataset.status])));
+  const mu = Number(fs.readFileSync('/proc/sys/user/max_user_namespaces', 'utf8'));
+  ok(rows.userns === (mu > 0 ? 'ok' : 'missing'), `user namespaces: ${rows.userns} (max_user_namespaces = ${mu})`, rows);
+  let psi = true;
+  try { fs.readFileSync('/proc/pressure/memory'); } catch (e) { psi = false; }
+  ok(rows.psi === (psi ? 'ok' : 'missing'), `PSI: ${rows.psi} (/proc/pressure/memory ${psi ? 'readable' : 'not readable'})`, rows);
+  const bnd = BigInt('0x' + /CapBnd:\s*(\w+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
+  const last = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+  const full = bnd === (1n << BigInt(last + 1)) - 1n;
+  ok(rows.capabilities === (full ? 'ok' : 'partial'), `capability bounding set: ${rows.capabilities} (CapBnd ${bnd.toString(16)})`, rows);
+  const v2root = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  ok(v2root ? rows.cgroups !== 'missing' : rows.cgroups === 'partial' || rows.cgroups === 'missing', `cgroups: ${rows.cgroups}`, rows);
+  ok(Object.keys(rows).length >= 10, 'the doctor shows every check', rows);
+  await shots('doctor', '[data-testid=doctor]');
+  await page.getByTestId('doctor').evaluate((d) => { d.open = false; });
+});
+
 const post = async (p, body) => request('POST', p, { ...authed, 'Content-Type': 'application/json' }, body);
 const listExps = async () => JSON.parse((await request('GET', '/api/experiments', authed)).body).experiments;
 async function waitExp(id, pred, ms) {

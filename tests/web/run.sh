@@ -97,7 +97,7 @@ if [ -z "$URL" ]; then
 	exit 1
 fi
 
-export LAB_URL=$URL LAB_PID ART CHROMIUM TAP_COUNT=$TMP/count GLASS_LAB_CGROUP
+export LAB_URL=$URL LAB_PID ART CHROMIUM TAP_COUNT=$TMP/count GLASS_LAB_CGROUP GLASS_BUILD=$BUILD
 "$NODE" "$HERE/lab.test.mjs"
 rc=$?
 n=$(cat "$TMP/count" 2>/dev/null || echo 0)

@@ -128,6 +128,24 @@ for (const t of $$('.tab')) {
   });
 }
 
+// The doctor's report (each check a real probe, made when the lab started),
+// and the experiments this host cannot show greyed out with its reason.
+function doctor(host) {
+  const checks = (host.doctor && host.doctor.checks) || [];
+  const n = (st) => checks.filter((c) => c.status === st).length;
+  $('#doctor-sum').textContent = `${n('ok')} ok, ${n('partial')} partial, ${n('missing')} missing`;
+  $('#doctor-checks').innerHTML = checks.map((c) => `<tr data-testid="doctor-check" data-id="${esc(c.id)}" data-status="${esc(c.status)}" class="st-${esc(c.status)}"><th>${esc(c.title)}</th><td class="st">${esc(c.status)}</td><td>${esc(c.result)}<div class="muted">test: ${esc(c.test)}</div>` +
+    (c.status !== 'ok' ? `<div>without it: ${esc(c.missing)}</div><div>to get it: ${esc(c.fix)}</div>` : '') + '</td></tr>').join('');
+  for (const [mod, needs] of Object.entries(host.needs || {})) {
+    const miss = checks.filter((c) => needs.split(' ').includes(c.id) && c.status === 'missing');
+    const panel = $('#exp-' + mod);
+    if (!miss.length || !panel) continue;
+    panel.classList.add('greyed');
+    panel.insertAdjacentHTML('afterbegin', `<p class="greyed-why" data-testid="greyed-why">This host cannot show this experiment: ${miss.map((c) => `${esc(c.title)}: ${esc(c.result)} (${esc(c.fix)})`).join('; ')}</p>`);
+    for (const b of $$('button', panel)) b.disabled = true;
+  }
+}
+
 async function loadHost() {
   try {
     HOST = await api('GET', '/api/info');
@@ -138,6 +156,7 @@ async function loadHost() {
       ['user namespaces', yes(HOST.user_namespaces)], ['time namespaces', yes(HOST.time_namespaces)],
       ['probe', HOST.probe ? 'in the built-in image' : 'missing: run make'],
     ].map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('');
+    doctor(HOST);
     for (const fn of hostWaiters.splice(0)) fn(HOST);
   } catch (e) {
     $('#hostfacts').innerHTML = `<dt>lab</dt><dd>${esc(e.message)}</dd>`;

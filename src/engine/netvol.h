@@ -1,0 +1,220 @@
+/* netvol: networks (through CNI) and volumes for the engine's containers.
+ *
+ * The seam to the container lifecycle is four calls, made in this order
+ * by whatever creates and removes containers (today the foreground
+ * `glass run`, later the engine's operations layer):
+ *
+ *   engine_netvol_parse_flag()   collects --network/-p/-v/--mount/... into
+ *                                a struct engine_netvol
+ *   engine_netvol_prepare()      after the snapshot exists, before the
+ *                                runtime starts: makes the volumes (filled
+ *                                from the image when new), the network
+ *                                namespace (a bind-mounted nsfs file) and
+ *                                runs the CNI ADD chain of every network in
+ *                                it, then writes /etc/hosts and
+ *                                /etc/resolv.conf for the container
+ *   engine_netvol_bundle()       adds the mounts and the namespace path to
+ *                                the bundle's config.json
+ *   engine_netvol_stop()         when the container's process is gone:
+ *                                CNI DEL with the cached ADD results, the
+ *                                namespace unmounted, peers' hosts updated
+ *   engine_netvol_remove()       when the container is removed: its claims
+ *                                on volumes dropped, anonymous volumes
+ *                                removed when asked (rm -v, run --rm).
+ *
+ * Networks are ordinary CNI .conflist files under ROOT/networks; a
+ * container's attachments (the ADD results) are cached in RUN/net/NAME.json
+ * so DEL gets exactly what ADD returned, even from another engine command.
+ * ROOT is engine_root_dir(), RUN is GLASS_ROOT/run or /run/glass. */
+#ifndef GLASS_ENGINE_NETVOL_H
+#define GLASS_ENGINE_NETVOL_H
+
+#include "err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct json_object;
+
+enum engine_net_mode {
+	ENGINE_NET_DEFAULT,   /* no --network: the runtime's own netns, lo down */
+	ENGINE_NET_NONE,      /* a netns with lo up (CNI loopback) */
+	ENGINE_NET_HOST,      /* the engine's netns */
+	ENGINE_NET_CONTAINER, /* another container's netns */
+	ENGINE_NET_CNI,       /* CNI networks (bridge = the default network "glass") */
+};
+
+struct engine_port {
+	char host_ip[64]; /* "" : all addresses */
+	int host_port, ctr_port;
+	char proto[4]; /* tcp | udp */
+};
+
+struct engine_mount {
+	char *type;       /* bind | volume | tmpfs */
+	char *source;     /* host path, volume name ("" : anonymous), unused for tmpfs */
+	char *target;     /* absolute path in the container */
+	char *tmpfs_opts; /* size=..,mode=.. (tmpfs) or NULL */
+	bool readonly;
+	bool must_exist; /* --mount type=bind: a missing source is an error */
+	char *host_path; /* resolved by prepare: what is bind-mounted */
+	bool created;    /* prepare created the volume */
+	bool anonymous;
+};
+
+struct engine_netvol {
+	enum engine_net_mode mode;
+	char **networks; /* CNI mode: network names */
+	size_t nnetworks;
+	char *container; /* container mode: the peer */
+	struct engine_port *ports;
+	size_t nports;
+	char **aliases, **dns, **dns_search, **add_hosts;
+	size_t naliases, ndns, ndns_search, nadd_hosts;
+	char *mac, *ip;
+	/* the name peers resolve (--name); NULL: the id given to prepare */
+	const char *name;
+	struct engine_mount *mounts;
+	size_t nmounts;
+	/* set by prepare */
+	char *netns_path; /* the netns the container joins, NULL: its own or host */
+	bool netns_owned; /* made by prepare (removed by stop) */
+	char *hosts_path, *resolv_path;
+};
+
+/* Parses argv[*i] when it is one of run's network or volume flags
+ * (--network/--net, -p/--publish, --network-alias, --dns, --dns-search,
+ * --add-host, --mac-address, --ip, -v/--volume, --mount, --tmpfs),
+ * advancing *i past its value.  1 when it was one, 0 when not, -1 with
+ * err on a bad value (the message names the flag and the value). */
+int engine_netvol_parse_flag(int argc, char **argv, int *i, struct engine_netvol *nv,
+                             struct glass_err **err);
+/* Makes the container's volumes and network (see above).  `id` keys
+ * everything (CNI_CONTAINERID, RUN/net/ID.json, the volume claims, which
+ * stand while ROOT/containers/ID exists); peers resolve nv->name.  `rootfs`
+ * is the container's mounted root (for filling new volumes).  The calling
+ * process is recorded as the network's owner: while it lives, or while a
+ * process is inside the netns, no other engine command tears it down.
+ * On failure everything it made is undone. */
+int engine_netvol_prepare(struct engine_netvol *nv, const char *id, const char *hostname,
+                          const char *rootfs, struct glass_err **err);
+/* Adds the mounts, /etc/hosts, /etc/resolv.conf and the network namespace
+ * to BUNDLE/config.json (re-validated by the runtime's parser). */
+int engine_netvol_bundle(const struct engine_netvol *nv, const char *bundle_dir,
+                         struct glass_err **err);
+/* The container stopped (exited, was killed, or is being removed):
+ * detaches it from its networks (CNI DEL in reverse chain order with the
+ * cached results) and removes its netns and files.  Safe to call for a
+ * container that has none, and twice. */
+int engine_netvol_stop(const char *name, struct glass_err **err);
+/* The container is removed: stop's work if not done, then its claims on
+ * volumes are dropped; with remove_anon (rm -v, run --rm) its anonymous
+ * volumes are removed too.  Errors are reported, the rest still runs. */
+int engine_netvol_remove(const char *name, bool remove_anon, struct glass_err **err);
+void engine_netvol_free(struct engine_netvol *nv);
+
+/* --- internals shared by the net-*.c and vol-*.c files --- */
+
+/* RUN (GLASS_ROOT/run or /run/glass) joined with the printf-style tail. */
+char *engine_run_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ROOT joined with the printf-style tail. */
+char *engine_state_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An exclusive flock on RUN/net/.lock (or ROOT/volumes/.lock): the fd. */
+int engine_lock(bool volumes, struct glass_err **err);
+/* docker's rule for network and volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
+bool engine_valid_object_name(const char *n);
+
+/* cni.c: one CNI 1.0 plugin chain. */
+struct engine_cni_call {
+	const char *container_id, *netns, *ifname;
+	struct json_object *runtime_config; /* capability args (portMappings, mac, ips) */
+};
+/* The plugin directories (GLASS_CNI_PATH, or /usr/lib/cni:/opt/cni/bin). */
+const char *engine_cni_path(void);
+/* Runs ADD for each plugin of `conflist` in order, each with the previous
+ * result as prevResult; *result gets the last one.  On failure the chain
+ * is rolled back with DEL. */
+int engine_cni_add(struct json_object *conflist, const struct engine_cni_call *c,
+                   struct json_object **result, struct glass_err **err);
+/* Runs DEL (reverse order) or CHECK (in order) with `cached` as
+ * prevResult. */
+int engine_cni_del(struct json_object *conflist, const struct engine_cni_call *c,
+                   struct json_object *cached, struct glass_err **err);
+int engine_cni_check(struct json_object *conflist, const struct engine_cni_call *c,
+                     struct json_object *cached, struct glass_err **err);
+/* VERSION of plugin `type`: 0 when it supports cniVersion `want`. */
+int engine_cni_version(const char *type, const char *want, struct glass_err **err);
+
+/* net-store.c: the network configurations. */
+#define ENGINE_DEFAULT_NETWORK "glass"
+struct engine_net_create {
+	const char *subnet, *gateway; /* NULL: chosen */
+	bool internal;
+	char **labels;
+};
+int engine_net_create(const char *name, const struct engine_net_create *o,
+                      struct json_object **conflist, struct glass_err **err);
+/* Loads ROOT/networks/NAME.conflist; the default network is created on
+ * first use. */
+int engine_net_load(const char *name, struct json_object **conflist, struct glass_err **err);
+int engine_net_remove(const char *name, struct glass_err **err);
+/* Names of the configured networks, sorted, NULL-terminated. */
+char **engine_net_list(void);
+/* Containers attached to network `name` (from RUN/net/NAME.json records). */
+char **engine_net_users(const char *name);
+/* The subnet and gateway of a conflist's first bridge plugin. */
+const char *engine_net_subnet(struct json_object *conflist, const char **gateway);
+
+/* net-netns.c: a named network namespace as a bind-mounted nsfs file. */
+int engine_netns_create(const char *path, struct glass_err **err);
+int engine_netns_remove(const char *path, struct glass_err **err);
+/* Deletes network interface `ifname` (gone already: success). */
+int engine_link_delete(const char *ifname, struct glass_err **err);
+
+/* net-hosts.c */
+int engine_hosts_write(const char *name, struct glass_err **err);
+void engine_hosts_refresh_peers(const char *name);
+int engine_resolv_write(const char *path, const struct engine_netvol *nv, struct glass_err **err);
+
+/* net-attach.c */
+int engine_net_attach(struct engine_netvol *nv, const char *name, const char *hostname,
+                      struct glass_err **err);
+int engine_net_detach(const char *name, struct glass_err **err);
+/* The cached attachment record of a container (RUN/net/NAME.json) or NULL. */
+struct json_object *engine_net_record(const char *name);
+/* ADD of network `net` ("lo": the loopback plugin) into the netns of the
+ * record `rec` as interface eth<idx>, appended to the record and saved
+ * as it lands; idx 0 also gets nv's ports, MAC and IP. */
+int engine_net_add(struct json_object *rec, const char *id, const char *net,
+                   const struct engine_netvol *nv, size_t idx, struct glass_err **err);
+int engine_net_record_save(const char *id, struct json_object *rec, struct glass_err **err);
+/* net-connect.c: `network connect|disconnect` of an attached container. */
+int engine_net_connect(const char *net, const char *id, struct glass_err **err);
+int engine_net_disconnect(const char *net, const char *id, struct glass_err **err);
+/* Detaches the containers whose owning engine process is gone. */
+void engine_net_sweep(void);
+
+/* vol-store.c: named volumes under ROOT/volumes/NAME/{_data,meta.json}. */
+int engine_vol_create(const char *name, char **labels, bool anonymous, bool *created,
+                      struct glass_err **err);
+int engine_vol_remove(const char *name, bool force, struct glass_err **err);
+char **engine_vol_list(void);
+/* Containers whose claim on the volume still stands (their snapshot exists). */
+char **engine_vol_users(const char *name);
+int engine_vol_claim(const char *name, const char *container, bool claim);
+struct json_object *engine_vol_inspect(const char *name, struct glass_err **err);
+/* Copies DIR (inside rootfs, resolved in it) into an empty volume. */
+int engine_vol_fill(const char *rootfs, const char *path, const char *data_dir,
+                    struct glass_err **err);
+
+/* vol-spec.c: -v, --mount and --tmpfs, as docker reads them. */
+int engine_mount_parse_v(const char *v, struct engine_mount *m, struct glass_err **err);
+int engine_mount_parse_mount(const char *v, struct engine_mount *m, struct glass_err **err);
+int engine_mount_parse_tmpfs(const char *v, struct engine_mount *m, struct glass_err **err);
+int engine_port_parse(const char *v, struct engine_port *p, struct glass_err **err);
+
+void engine_strv_free(char **v);
+void engine_mount_clear(struct engine_mount *m);
+
+#endif

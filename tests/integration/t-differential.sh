@@ -1,0 +1,68 @@
+#!/bin/bash
+# The differential harness: the same bundles, as users write them (runc's
+# `runc spec` varied one field at a time: tests/integration/diff-cases.txt),
+# run under glass-runtime, Debian's runc and Debian's crun; what the static
+# probe saw inside (ids, capabilities, mounts and their flags, env, cwd,
+# rlimits, /dev, network interfaces, cgroup files) and the exit status are
+# compared (diff-compare.py).  glass must show what runc or crun shows;
+# every other difference is a row of docs/conformance.md's "Differences
+# from runc and crun" with the reason, or this test fails.
+# crun 1.8.1 refuses this host's hybrid cgroups: it runs in a private mount
+# namespace with /sys/fs/cgroup/unified unmounted (as bench/runtime.sh).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/runtime-lib.sh"
+need_runtime
+RUNC=/usr/sbin/runc CRUN=/usr/bin/crun
+for p in "$RUNC" "$CRUN"; do
+	if [ ! -x "$p" ]; then
+		not_ok_line "$p is installed (scripts/install-deps.sh installs runc and crun)"
+		finish
+		exit 1
+	fi
+done
+need_cmd unshare util-linux
+HERE=$(cd "$(dirname "$0")" && pwd)
+W=$TEST_TMP/diff
+T=$TEST_TMP/files
+mkdir -p "$W" "$T/src" "$T/nosuid"
+echo content >"$T/src/f"
+echo file >"$T/src-file"
+# A source that is nosuid,nodev,noexec: its bind keeps the flags.
+mount -t tmpfs -o nosuid,nodev,noexec,size=64k diff-flagged "$T/nosuid" && on_exit "umount -l '$T/nosuid'"
+on_exit 'for r in glass runc crun; do for d in "$TEST_TMP/root-$r"/*/; do [ -d "$d" ] || continue; case $r in glass) R delete -f "$(basename "$d")";; runc) "$RUNC" --root "$TEST_TMP/root-runc" delete -f "$(basename "$d")";; crun) "$CRUN" --root "$TEST_TMP/root-crun" delete -f "$(basename "$d")";; esac; done; done >/dev/null 2>&1'
+
+(cd "$TEST_TMP" && "$RUNC" spec) || { not_ok_line "runc spec"; finish; exit 1; }
+ARGS='["/bin/sh","-c","/usr/bin/glass-probe --only ids,umask,uts,cwd,env,status,rlimits,mounts,fds,net; /usr/bin/glass-probe ls /dev; c=$DIFF_CAT; [ -z \"$c\" ] || /usr/bin/glass-probe cat \"$c\""]'
+n=0
+while IFS= read -r line; do
+	case $line in '#'* | '') continue ;; esac
+	name=${line%% :: *} filter=${line#* :: }
+	n=$((n + 1))
+	for r in glass runc crun; do
+		b=$W/$name/$r
+		mkdir -p "$b"
+		jq --arg root "$ROOTFS" --arg cg "/$CG_PARENT/$r-$name" --arg T "$T" --argjson args "$ARGS" \
+			'.root.path = $root | .process.terminal = false | .linux.cgroupsPath = $cg | .process.args = $args | '"$filter"' | (.annotations["diff.cat"] // "") as $c | .process.env += ["DIFF_CAT=" + $c]' \
+			"$TEST_TMP/config.json" >"$b/config.json" || { not_ok_line "$name: the case's jq filter applies"; continue 2; }
+	done
+done <"$HERE/diff-cases.txt"
+check "at least 60 cases ($n)" $([ "$n" -ge 60 ]; echo $?)
+
+# The three runtimes at once (2 cores; each runs its cases in sequence).
+bash "$HERE/diff-run.sh" glass "$RUNTIME" "$TEST_TMP/root-glass" "$W" &
+g=$!
+bash "$HERE/diff-run.sh" runc "$RUNC" "$TEST_TMP/root-runc" "$W" &
+r=$!
+unshare -m --propagation private bash "$HERE/diff-run.sh" crun "$CRUN" "$TEST_TMP/root-crun" "$W" --private-v1 &
+c=$!
+wait $g $r $c
+
+while IFS= read -r line; do
+	case $line in
+	'ok|'*) ok_line "${line#ok|}" ;;
+	'not ok|'*) not_ok_line "${line#not ok|}" ;;
+	*) echo "$line" ;;
+	esac
+done < <(/usr/bin/python3 "$HERE/diff-compare.py" "$W" "$GLASS_SRC/docs/conformance.md" glass,runc,crun)
+[ -n "${DIFF_KEEP:-}" ] && cp -r "$W" "$DIFF_KEEP"
+finish
