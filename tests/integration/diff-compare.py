@@ -85,6 +85,11 @@ def observe(base):
                         for e in d["entries"]}
         elif "content" in d or "errname" in d:
             v["cat"] = (d.get("content") or "").strip() if "content" in d else d.get("errname")
+            # a v1 devices.list is a set: the kernel lists the rules in
+            # the order they were written, which means nothing
+            lines = v["cat"].split("\n") if isinstance(v["cat"], str) else []
+            if lines and all(re.match(r"^[abc] [0-9*]+:[0-9*]+ [rwm]+$", x) for x in lines):
+                v["cat"] = "\n".join(sorted(lines))
         else:
             v.update(view(d))
     return v
