@@ -265,7 +265,7 @@ int engine_net_detach(const char *name, struct glass_err **err)
 	return rc;
 }
 
-char **engine_net_users(const char *net)
+char **engine_net_record_keys(void)
 {
 	cleanup_free char *dir = engine_run_path("net");
 	char **v = xcalloc(1, sizeof(char *));
@@ -276,7 +276,21 @@ char **engine_net_users(const char *net)
 		size_t len = strlen(de->d_name);
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
-		cleanup_free char *c = strndup(de->d_name, len - 5);
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n++] = strndup(de->d_name, len - 5);
+		v[n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	return v;
+}
+
+char **engine_net_users(const char *net)
+{
+	char **keys = engine_net_record_keys(), **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+	for (char **k = keys; *k; k++) {
+		const char *c = *k;
 		struct json_object *rec = engine_net_record(c), *nets, *nm;
 		bool on = false;
 		if (rec && json_object_object_get_ex(rec, "networks", &nets))
@@ -292,8 +306,7 @@ char **engine_net_users(const char *net)
 			v[n] = NULL;
 		}
 	}
-	if (d)
-		closedir(d);
+	engine_strv_free(keys);
 	return v;
 }
 
@@ -337,14 +350,9 @@ static bool abandoned(struct json_object *rec)
  * next engine command tears down those that nothing holds any more. */
 void engine_net_sweep(void)
 {
-	cleanup_free char *dir = engine_run_path("net");
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		cleanup_free char *c = strndup(de->d_name, len - 5);
+	char **keys = engine_net_record_keys();
+	for (char **k = keys; *k; k++) {
+		const char *c = *k;
 		struct json_object *rec = engine_net_record(c);
 		bool gone = rec && abandoned(rec);
 		json_object_put(rec);
@@ -355,6 +363,5 @@ void engine_net_sweep(void)
 			engine_net_detach(c, NULL);
 		}
 	}
-	if (d)
-		closedir(d);
+	engine_strv_free(keys);
 }

@@ -120,19 +120,11 @@ int engine_hosts_write(const char *name, struct glass_err **err)
 
 void engine_hosts_refresh_peers(const char *name)
 {
-	cleanup_free char *dir = engine_run_path("net");
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	while (d && (de = readdir(d))) {
-		size_t len = strlen(de->d_name);
-		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
-			continue;
-		cleanup_free char *c = strndup(de->d_name, len - 5);
-		if (strcmp(c, name) != 0)
-			engine_hosts_write(c, NULL);
-	}
-	if (d)
-		closedir(d);
+	char **keys = engine_net_record_keys();
+	for (char **k = keys; *k; k++)
+		if (strcmp(*k, name) != 0)
+			engine_hosts_write(*k, NULL);
+	engine_strv_free(keys);
 }
 
 static bool loopback_server(const char *line)

@@ -163,6 +163,9 @@ int engine_net_remove(const char *name, struct glass_err **err);
 char **engine_net_list(void);
 /* Containers attached to network `name` (from RUN/net/NAME.json records). */
 char **engine_net_users(const char *name);
+/* The keys (container ids) of every attachment record under RUN/net,
+ * NULL-terminated; free with engine_strv_free(). */
+char **engine_net_record_keys(void);
 /* The subnet and gateway of a conflist's first bridge plugin. */
 const char *engine_net_subnet(struct json_object *conflist, const char **gateway);
 
