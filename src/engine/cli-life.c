@@ -18,8 +18,9 @@ static const char wait_use[] = "glass wait CONTAINER...";
 static const char pause_use[] = "glass pause|unpause CONTAINER...";
 static const char rename_use[] = "glass rename CONTAINER NEW_NAME";
 static const char prune_use[] = "glass container prune [-f]";
+static const char cleanup_use[] = "glass container cleanup CONTAINER...";
 
-enum verb { STOP, RESTART, KILL, RM, WAIT, PAUSE, UNPAUSE };
+enum verb { STOP, RESTART, KILL, RM, WAIT, PAUSE, UNPAUSE, CLEANUP };
 
 struct life {
 	enum verb verb;
@@ -54,6 +55,9 @@ static int one(const struct life *l, const char *ref)
 	case PAUSE:
 	case UNPAUSE:
 		rc = ctr_pause(ref, l->verb == PAUSE, &err);
+		break;
+	case CLEANUP:
+		rc = ctr_cleanup(ref, &err);
 		break;
 	default:
 		break;
@@ -153,6 +157,13 @@ int cmd_rename(int argc, char **argv)
 	if (ctr_rename(argv[1], argv[2], &err) < 0)
 		return cli_fail(&err, 1);
 	return 0;
+}
+
+/* What a stopped container still holds (its run's network) is released;
+ * its shim runs this after the final exit (podman's `container cleanup`). */
+int cmd_container_cleanup(int argc, char **argv)
+{
+	return life_verb(argc, argv, CLEANUP, cleanup_use);
 }
 
 int cmd_container_prune(int argc, char **argv)

@@ -21,13 +21,10 @@ static int net_connect(int argc, char **argv, bool connect)
 	if (argc != 3)
 		return engine_usage(use, "network %s: need NAME and CONTAINER",
 		                    connect ? "connect" : "disconnect");
-	/* a name or an id prefix, as docker's: the attachments are keyed by id */
-	cleanup_ctr struct ctr *c = NULL;
-	if (ctr_find(argv[2], &c, &err) < 0)
+	/* a name or an id prefix, as docker's; remembered for the next runs */
+	if (ctr_net_connect(argv[1], argv[2], connect, &err) < 0)
 		return engine_fail(&err);
-	int rc = connect ? engine_net_connect(argv[1], c->id, &err)
-	                 : engine_net_disconnect(argv[1], c->id, &err);
-	return rc < 0 ? engine_fail(&err) : 0;
+	return 0;
 }
 
 static int net_create(int argc, char **argv)

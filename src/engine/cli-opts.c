@@ -27,6 +27,7 @@ static const struct opt opts[] = {
     {NULL, "--privileged", O_BOOL, F(c.bundle.privileged)},
     {NULL, "--init", O_BOOL, F(c.init)},
     {"-q", "--quiet", O_BOOL, F(c.pull.quiet)},
+    {"-P", "--publish-all", O_BOOL, F(c.publish_all)},
     {NULL, "--name", O_STR, F(c.name)},
     {"-w", "--workdir", O_STR, F(c.bundle.workdir)},
     {"-u", "--user", O_STR, F(c.bundle.user)},
@@ -47,6 +48,7 @@ static const struct opt opts[] = {
     {NULL, "--cap-drop", O_LIST, F(cap_drop)},
     {NULL, "--security-opt", O_LIST, F(security_opt)},
     {NULL, "--log-opt", O_LIST, F(log_opts)},
+    {NULL, "--volumes-from", O_LIST, F(volumes_from)},
 };
 #undef F
 
@@ -148,7 +150,8 @@ int cli_parse_run(int argc, char **argv, struct cli_run *r, const char *use, con
 void cli_run_release(struct cli_run *r)
 {
 	struct cli_list *lists[] = {&r->env,      &r->env_files,    &r->labels,  &r->cap_add,
-	                            &r->cap_drop, &r->security_opt, &r->log_opts};
+	                            &r->cap_drop, &r->security_opt, &r->log_opts,
+	                            &r->volumes_from};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		free(lists[i]->v);
 	for (size_t i = 0; i < r->env_read.n; i++)
@@ -282,6 +285,7 @@ int cli_run_check(struct cli_run *r, struct glass_err **err)
 	r->c.bundle.cap_add = r->cap_add.v;
 	r->c.bundle.cap_drop = r->cap_drop.v;
 	r->c.security_opt = r->security_opt.v;
+	r->c.volumes_from = r->volumes_from.v;
 	if (r->entrypoint) {
 		r->c.bundle.entrypoint_set = true;
 		r->c.bundle.entrypoint = xcalloc(2, sizeof(char *));

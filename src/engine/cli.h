@@ -18,6 +18,7 @@ struct cli_run {
 	bool detach;
 	const char *entrypoint, *memory, *cpus, *pids, *stop_timeout, *log_driver;
 	struct cli_list env, env_files, labels, cap_add, cap_drop, security_opt, log_opts;
+	struct cli_list volumes_from;
 	struct cli_list env_read; /* what --env-file gave, owned */
 	char *init;               /* glass-init's path with --init, owned */
 	struct engine_netvol nv;  /* --network, -p, -v, --mount, ... (r->c.netvol) */

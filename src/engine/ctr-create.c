@@ -81,6 +81,17 @@ static void now_rfc3339(char *buf, size_t size)
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 #define STR(s)       ((s) ? json_object_new_string(s) : NULL)
 
+/* The image's config.ExposedPorts ({"80/tcp": {}}), which -P publishes. */
+static struct json_object *exposed_ports(const struct glass_image *img)
+{
+	struct json_object *doc = img->config->json ? json_tokener_parse(img->config->json) : NULL;
+	struct json_object *e = ctr_json_at(doc, "config.ExposedPorts"), *out = NULL;
+	if (!json_object_is_type(e, json_type_object) || json_object_deep_copy(e, &out, NULL) < 0)
+		out = json_object_new_object();
+	json_object_put(doc);
+	return out;
+}
+
 /* Docker's Config: what the container runs, as asked. */
 static struct json_object *config_json(const struct ctr_create_opts *o, const char *hostname,
                                        const struct glass_image *img)
@@ -103,54 +114,42 @@ static struct json_object *config_json(const struct ctr_create_opts *o, const ch
 		ADD(labels, key, json_object_new_string((*l)[k] ? *l + k + 1 : ""));
 	}
 	ADD(c, "Labels", labels);
+	ADD(c, "ExposedPorts", exposed_ports(img));
 	ADD(c, "StopSignal", json_object_new_string(o->stop_signal ? o->stop_signal : "SIGTERM"));
 	ADD(c, "StopTimeout", json_object_new_int(o->stop_timeout >= 0 ? o->stop_timeout : 10));
 	return c;
 }
 
-/* Docker's HostConfig: how the engine runs it. */
-/* docker's NetworkMode, PortBindings ({"80/tcp": [{"HostIp", "HostPort"}]})
- * and Binds ("SRC:DST[:ro]") from the parsed flags. */
-static void netvol_host_json(struct json_object *h, const struct engine_netvol *nv)
+/* Binds ("SRC:DST[:ro]") and Docker's Mounts from the parsed flags. */
+static void mounts_json(struct json_object *r, struct json_object *h,
+                        const struct engine_netvol *nv)
 {
-	struct json_object *pb = json_object_new_object(), *binds = json_object_new_array();
-	const char *mode = "default";
-	char key[32], port[16];
-	if (nv && nv->mode == ENGINE_NET_NONE)
-		mode = "none";
-	else if (nv && nv->mode == ENGINE_NET_HOST)
-		mode = "host";
-	else if (nv && nv->mode == ENGINE_NET_CNI && nv->nnetworks)
-		mode = nv->networks[0];
-	cleanup_free char *peer = nv && nv->mode == ENGINE_NET_CONTAINER
-	                              ? xasprintf("container:%s", nv->container)
-	                              : NULL;
-	ADD(h, "NetworkMode", json_object_new_string(peer ? peer : mode));
-	for (size_t i = 0; nv && i < nv->nports; i++) {
-		const struct engine_port *p = &nv->ports[i];
-		struct json_object *one = json_object_new_object(), *list;
-		snprintf(key, sizeof(key), "%d/%s", p->ctr_port, p->proto);
-		snprintf(port, sizeof(port), "%d", p->host_port);
-		ADD(one, "HostIp", json_object_new_string(p->host_ip));
-		ADD(one, "HostPort", json_object_new_string(port));
-		if (!json_object_object_get_ex(pb, key, &list)) {
-			list = json_object_new_array();
-			ADD(pb, key, list);
-		}
-		json_object_array_add(list, one);
-	}
-	ADD(h, "PortBindings", pb);
+	struct json_object *binds = json_object_new_array(), *mounts = json_object_new_array();
 	for (size_t i = 0; nv && i < nv->nmounts; i++) {
 		const struct engine_mount *m = &nv->mounts[i];
-		if (strcmp(m->type, "tmpfs") == 0 || (m->anonymous && !*m->source))
+		if (strcmp(m->type, "tmpfs") == 0)
+			continue;
+		struct json_object *o = json_object_new_object();
+		bool vol = strcmp(m->type, "volume") == 0;
+		ADD(o, "Type", json_object_new_string(m->type));
+		if (vol)
+			ADD(o, "Name", json_object_new_string(m->source));
+		ADD(o, "Source", json_object_new_string(m->host_path ? m->host_path : m->source));
+		ADD(o, "Destination", json_object_new_string(m->target));
+		ADD(o, "Mode", json_object_new_string(m->readonly ? "ro" : ""));
+		ADD(o, "RW", json_object_new_boolean(!m->readonly));
+		json_object_array_add(mounts, o);
+		if (m->anonymous || m->from_peer)
 			continue;
 		cleanup_free char *b =
 		    xasprintf("%s:%s%s", m->source, m->target, m->readonly ? ":ro" : "");
 		json_object_array_add(binds, json_object_new_string(b));
 	}
 	ADD(h, "Binds", binds);
+	ADD(r, "Mounts", mounts);
 }
 
+/* Docker's HostConfig: how the engine runs it. */
 static struct json_object *host_config_json(const struct ctr_create_opts *o)
 {
 	const struct glass_bundle_opts *b = &o->bundle;
@@ -175,7 +174,7 @@ static struct json_object *host_config_json(const struct ctr_create_opts *o)
 	ADD(h, "SecurityOpt", strv_json(o->security_opt));
 	ADD(h, "Init", json_object_new_boolean(o->init));
 	ADD(h, "CgroupParent", json_object_new_string(o->cgroup_parent ? o->cgroup_parent : ""));
-	netvol_host_json(h, o->netvol);
+	ADD(h, "VolumesFrom", strv_json(o->volumes_from));
 	return h;
 }
 
@@ -212,6 +211,8 @@ static struct json_object *record_json(const struct ctr_create_opts *o, const ch
 	ADD(r, "Config", config_json(o, hostname, img));
 	struct json_object *host = host_config_json(o);
 	log_opts_json(host, o);
+	ctr_net_record_json(r, host, o->netvol, o->publish_all);
+	mounts_json(r, host, o->netvol);
 	ADD(r, "HostConfig", host);
 	ADD(r, "CgroupsPath", json_object_new_string(cgpath));
 	ADD(gd, "Name", json_object_new_string(snap->overlay ? "overlay2" : "copy"));
@@ -224,7 +225,6 @@ static struct json_object *record_json(const struct ctr_create_opts *o, const ch
 	}
 	ADD(gd, "Data", gdd);
 	ADD(r, "GraphDriver", gd);
-	ADD(r, "Mounts", json_object_new_array());
 	return r;
 }
 
@@ -247,6 +247,7 @@ struct create_ctx {
 	char *name, *cgpath;
 	struct json_object *rec;
 	bool name_held, snap_made, netvol_made;
+	char **volumes_from;
 };
 
 static void create_ctx_release(struct create_ctx *x, const char *id, bool failed)
@@ -276,14 +277,61 @@ static int write_record(const char *dir, struct json_object *rec, struct glass_e
 	return 0;
 }
 
-/* Keyed by the id (CNI_CONTAINERID, the cached ADD results, the volume
- * claims, which stand while the container's directory exists); peers
- * resolve the name.  This process is recorded as the network's owner:
- * once it has exited, the netns lives on while the container's processes
- * are in it (run -d), and the next engine command tears down the network
- * of a container created but never started. */
+static bool has_target(const struct engine_netvol *nv, const char *target)
+{
+	for (size_t i = 0; i < nv->nmounts; i++)
+		if (strcmp(nv->mounts[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/* --volumes-from NAME[:ro|rw]: every bind and volume of NAME at the same
+ * path, read-only as there unless the suffix says; a path this container
+ * mounts itself keeps its own mount (docker's order). */
+static int volumes_from(struct engine_netvol *nv, const char *spec, struct glass_err **err)
+{
+	cleanup_free char *ref = xstrdup(spec);
+	char *colon = strrchr(ref, ':');
+	const char *mode = NULL;
+	if (colon && (strcmp(colon + 1, "ro") == 0 || strcmp(colon + 1, "rw") == 0)) {
+		*colon = '\0';
+		mode = colon + 1;
+	} else if (colon) {
+		return glass_err_field(err, EINVAL, "--volumes-from",
+		                       "invalid mode \"%s\" in \"%s\" (ro or rw)", colon + 1, spec);
+	}
+	cleanup_ctr struct ctr *peer = NULL;
+	if (ctr_find(ref, &peer, err) < 0)
+		return glass_err_ctx(err, "--volumes-from %s", spec);
+	struct json_object *ms = ctr_rec(peer, "Mounts");
+	for (size_t i = 0; json_object_is_type(ms, json_type_array) && i < json_object_array_length(ms);
+	     i++) {
+		struct json_object *m = json_object_array_get_idx(ms, i);
+		const char *type = json_object_get_string(ctr_json_at(m, "Type"));
+		const char *dst = json_object_get_string(ctr_json_at(m, "Destination"));
+		bool vol = type && strcmp(type, "volume") == 0;
+		const char *src = json_object_get_string(ctr_json_at(m, vol ? "Name" : "Source"));
+		if (!type || !dst || !src || has_target(nv, dst))
+			continue;
+		nv->mounts = xrealloc(nv->mounts, (nv->nmounts + 1) * sizeof(*nv->mounts));
+		struct engine_mount *n = &nv->mounts[nv->nmounts++];
+		memset(n, 0, sizeof(*n));
+		n->type = xstrdup(vol ? "volume" : "bind");
+		n->source = xstrdup(src);
+		n->target = xstrdup(dst);
+		n->must_exist = true;
+		n->from_peer = true;
+		n->readonly = mode ? mode[1] == 'o'
+		                   : !json_object_get_boolean(ctr_json_at(m, "RW"));
+	}
+	return 0;
+}
+
+/* The volumes, keyed by the id (their claims stand while the container's
+ * directory exists), and a check that its networks exist: the network
+ * itself is made by each start (ctr-net.c). */
 static int create_netvol(struct engine_netvol *nv, const char *id, struct create_ctx *x,
-                         const char *hostname, struct glass_err **err)
+                         struct glass_err **err)
 {
 	nv->name = x->name;
 	if (nv->mode == ENGINE_NET_CONTAINER) { /* the peer by name or id prefix */
@@ -293,11 +341,14 @@ static int create_netvol(struct engine_netvol *nv, const char *id, struct create
 		free(nv->container);
 		nv->container = xstrdup(peer->id);
 	}
-	glass_trace_phase("network");
-	if (engine_netvol_prepare(nv, id, hostname, x->snap->rootfs, err) < 0)
+	for (char **v = x->volumes_from; v && *v; v++)
+		if (volumes_from(nv, *v, err) < 0)
+			return -1;
+	glass_trace_phase("volumes");
+	if (engine_netvol_prepare(nv, id, x->snap->rootfs, err) < 0)
 		return -1;
 	x->netvol_made = true;
-	return engine_netvol_bundle(nv, x->snap->dir, err);
+	return engine_netvol_bundle(nv, x->snap->dir, false, err);
 }
 
 static int create_steps(const struct ctr_create_opts *o, const char *id, struct create_ctx *x,
@@ -332,10 +383,11 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 		bo.hostname = strndup(id, 12);
 	glass_trace_phase("bundle");
 	int rc = glass_bundle_write(x->snap->dir, "rootfs", x->snap->rootfs, x->img, &bo, err);
-	/* mounts and network: the volumes and the network namespace (CNI ADD)
-	 * go into the bundle before the record makes the container visible */
+	/* the volumes go into the bundle before the record makes the
+	 * container visible */
+	x->volumes_from = o->volumes_from;
 	if (rc == 0 && o->netvol)
-		rc = create_netvol(o->netvol, id, x, bo.hostname, err);
+		rc = create_netvol(o->netvol, id, x, err);
 	if (rc == 0)
 		x->rec = record_json(o, id, x->name, bo.hostname, x->cgpath, x->img, x->snap);
 	if (bo.hostname != o->bundle.hostname)

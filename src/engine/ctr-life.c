@@ -76,6 +76,9 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_err **err)
 	if (mkdir_p(rroot, 0700) < 0)
 		return glass_err_new(err, errno, "mkdir(\"%s\")", rroot);
 	clear_shim_files(c->dir);
+	bool net = false;
+	if (ctr_net_up(c, &net, err) < 0)
+		return glass_err_ctx(err, "start %s", c->name);
 	struct glass_shim_opts so = {
 	    .id = c->id,
 	    .bundle = c->dir,
@@ -90,11 +93,21 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_err **err)
 	    .log_max_file = mf ? atoi(json_object_get_string(mf)) : 0,
 	    .restart = restart,
 	    .shim = shim,
+	    .cleanup = net,
 	};
 	glass_trace_phase("shim");
-	if (glass_shim_start(&so, &pid, err) < 0)
+	if (glass_shim_start(&so, &pid, err) < 0) {
+		if (net)
+			engine_netvol_stop(c->id, NULL);
 		return glass_err_ctx(err, "start %s", c->name);
-	return ctr_refresh(c, err);
+	}
+	if (ctr_refresh(c, err) < 0)
+		return -1;
+	/* the shim holds the network from now on: it lives through restarts
+	 * and, once gone, tells the sweep the network is abandoned */
+	if (net && c->st.shim_pid > 0 && engine_net_set_owner(c->id, c->st.shim_pid, err) < 0)
+		return -1;
+	return 0;
 }
 
 int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
@@ -185,9 +198,11 @@ static int stop_found(struct ctr *c, const struct ctr_stop_opts *o, struct glass
 int ctr_stop(const char *ref, const struct ctr_stop_opts *o, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
-	if (ctr_find(ref, &c, err) < 0)
+	if (ctr_find(ref, &c, err) < 0 || stop_found(c, o, err) < 0)
 		return -1;
-	return stop_found(c, o, err);
+	/* docker's: a stopped container holds no network (no veth, no lease,
+	 * no port rule); the next start attaches anew */
+	return ctr_net_down_if_stopped(c->id, err);
 }
 
 int ctr_kill(const char *ref, int sig, struct glass_err **err)

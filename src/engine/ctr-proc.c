@@ -185,13 +185,16 @@ int ctr_port(const char *ref, struct json_object **out, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
 	struct json_object *ports = NULL;
+	*out = NULL;
 	if (ctr_find(ref, &c, err) < 0)
 		return -1;
-	/* containers share the host's network until issue 14's networks:
-	 * nothing is published, and the answer says so */
-	ports = ctr_rec(c, "HostConfig.PortBindings");
-	*out = NULL;
-	if (!ports || json_object_deep_copy(ports, out, NULL) < 0)
+	/* docker's: the bindings of the run, with the host ports it picked
+	 * (-P, -p CTRPORT); a stopped container publishes nothing */
+	struct json_object *rec = engine_net_record(c->id);
+	if (rec && json_object_object_get_ex(rec, "ports", &ports))
+		json_object_deep_copy(ports, out, NULL);
+	else
 		*out = json_object_new_object();
+	json_object_put(rec);
 	return 0;
 }

@@ -55,6 +55,8 @@ struct ctr_create_opts {
 	/* networks and volumes (netvol.h), NULL: none; made between the bundle
 	 * and the record (ctr-create.c's step "mounts and network") */
 	struct engine_netvol *netvol;
+	bool publish_all;     /* -P: every ExposedPorts on a port picked at start */
+	char **volumes_from; /* NAME[:ro|rw], NULL-terminated or NULL */
 };
 
 /* A container's state, merged from its record and the shim's status. */
@@ -157,6 +159,24 @@ int ctr_rm(const char *ref, bool force, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
+
+/* ctr-net.c: the network of each run (see there). */
+/* Records what create was asked (HostConfig's NetworkMode, PortBindings,
+ * PublishAllPorts, Dns, DnsSearch, ExtraHosts into `host`;
+ * NetworkingConfig into `rec`). */
+void ctr_net_record_json(struct json_object *rec, struct json_object *host,
+                         const struct engine_netvol *nv, bool publish_all);
+/* start, the container locked and not running: attaches this run's
+ * network (*attached: a network the shim must release after). */
+int ctr_net_up(struct ctr *c, bool *attached, struct glass_err **err);
+/* The run ended: detaches its network unless the container was started
+ * again meanwhile.  A container removed meanwhile is no error. */
+int ctr_net_down_if_stopped(const char *id, struct glass_err **err);
+/* `container cleanup ID`: what a stopped container holds is released. */
+int ctr_cleanup(const char *ref, struct glass_err **err);
+/* `network connect|disconnect NET REF`: remembered for the next runs,
+ * and done now when it runs. */
+int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass_err **err);
 
 /* ctr-inspect.c: Docker's container JSON (owned by the caller). */
 int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **err);

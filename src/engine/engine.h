@@ -36,6 +36,7 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_rename(int argc, char **argv);
 int cmd_container_prune(int argc, char **argv);
+int cmd_container_cleanup(int argc, char **argv);
 int cmd_cp(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_top(int argc, char **argv);

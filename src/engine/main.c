@@ -51,7 +51,7 @@ static const struct verb verbs[] = {
     {"top", cmd_top, "list a container's processes", true},
     {"stats", cmd_stats, "print containers' resource usage from their cgroups", true},
     {"port", cmd_port, "list a container's published ports", true},
-    {"container", cmd_container, "manage containers: ls prune and the verbs above"},
+    {"container", cmd_container, "manage containers: ls prune cleanup and the verbs above"},
     {"pull", cmd_pull, "pull an image from a registry"},
     {"images", cmd_images, "list images (same as `image ls`)"},
     {"image", cmd_image, "manage images: ls inspect rm prune import export pull"},
@@ -68,7 +68,7 @@ static const struct verb verbs[] = {
 /* `glass container VERB`: docker's management-command spelling. */
 static int cmd_container(int argc, char **argv)
 {
-	static const char use[] = "glass container ls|prune|VERB [ARGS...] (VERB: run create start "
+	static const char use[] = "glass container ls|prune|cleanup|VERB [ARGS...] (VERB: run create start "
 	                          "ps logs exec attach stop kill restart rm inspect wait pause "
 	                          "unpause rename)";
 	if (argc < 2)
@@ -77,6 +77,8 @@ static int cmd_container(int argc, char **argv)
 		return cmd_ps(argc - 1, argv + 1);
 	if (strcmp(argv[1], "prune") == 0)
 		return cmd_container_prune(argc - 1, argv + 1);
+	if (strcmp(argv[1], "cleanup") == 0)
+		return cmd_container_cleanup(argc - 1, argv + 1);
 	for (size_t v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++)
 		if (strcmp(argv[1], verbs[v].name) == 0 && verbs[v].fn != cmd_container &&
 		    verbs[v].container)

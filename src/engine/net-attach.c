@@ -127,12 +127,15 @@ int engine_net_add(struct json_object *rec, const char *name, const char *net,
 	                            .ifname = ifname,
 	                            .runtime_config = call_args(rec, nv, idx == 0)};
 	int rc = engine_cni_add(list, &c, &result, err);
-	json_object_put(c.runtime_config);
 	if (rc < 0) {
+		json_object_put(c.runtime_config);
 		json_object_put(list);
 		return glass_err_ctx(err, "network %s", net);
 	}
 	struct json_object *e = json_object_new_object();
+	/* DEL gets the same capability arguments: portmap finds nothing to
+	 * remove without its portMappings (CNI: "the same as ADD") */
+	json_object_object_add(e, "runtimeConfig", c.runtime_config);
 	cleanup_free char *ip = result_ip(result);
 	json_object_object_add(e, "name", json_object_new_string(net));
 	json_object_object_add(e, "ifname", json_object_new_string(ifname));
@@ -145,23 +148,72 @@ int engine_net_add(struct json_object *rec, const char *name, const char *net,
 	return engine_net_record_save(name, rec, err);
 }
 
+static struct json_object *owner_json(pid_t pid)
+{
+	struct json_object *owner = json_object_new_object();
+	json_object_object_add(owner, "pid", json_object_new_int(pid));
+	json_object_object_add(owner, "start", json_object_new_int64(proc_start(pid)));
+	return owner;
+}
+
+int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err)
+{
+	cleanup_free char *path = record_path(id);
+	if (access(path, F_OK) < 0)
+		return 0;
+	int lock = engine_lock(false, err);
+	if (lock < 0)
+		return -1;
+	struct json_object *rec = engine_net_record(id);
+	int rc = 0;
+	if (rec) {
+		json_object_object_add(rec, "owner", owner_json(pid));
+		rc = engine_net_record_save(id, rec, err);
+		json_object_put(rec);
+	}
+	close(lock);
+	return rc;
+}
+
+/* Docker's port bindings of this run ({"80/tcp": [{"HostIp", "HostPort"}]}),
+ * host ports picked for -P and `-p CTRPORT` included: what `port` shows. */
+static struct json_object *ports_json(const struct engine_netvol *nv)
+{
+	struct json_object *pb = json_object_new_object();
+	char key[32], port[16];
+	for (size_t i = 0; i < nv->nports; i++) {
+		const struct engine_port *p = &nv->ports[i];
+		struct json_object *one = json_object_new_object(), *list;
+		snprintf(key, sizeof(key), "%d/%s", p->ctr_port, p->proto);
+		snprintf(port, sizeof(port), "%d", p->host_port);
+		json_object_object_add(one, "HostIp",
+		                       json_object_new_string(p->host_ip[0] ? p->host_ip : "0.0.0.0"));
+		json_object_object_add(one, "HostPort", json_object_new_string(port));
+		if (!json_object_object_get_ex(pb, key, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(pb, key, list);
+		}
+		json_object_array_add(list, one);
+	}
+	return pb;
+}
+
 static struct json_object *new_record(const char *name, const char *hostname,
                                       const struct engine_netvol *nv, const char *netns)
 {
-	struct json_object *rec = json_object_new_object(), *owner = json_object_new_object();
+	struct json_object *rec = json_object_new_object();
 	struct json_object *aliases = json_object_new_array(), *hosts = json_object_new_array();
 	json_object_object_add(rec, "name", json_object_new_string(nv->name ? nv->name : name));
 	json_object_object_add(rec, "hostname", json_object_new_string(hostname));
 	json_object_object_add(rec, "netns", json_object_new_string(netns));
-	json_object_object_add(owner, "pid", json_object_new_int(getpid()));
-	json_object_object_add(owner, "start", json_object_new_int64(proc_start(getpid())));
-	json_object_object_add(rec, "owner", owner);
+	json_object_object_add(rec, "owner", owner_json(getpid()));
 	for (size_t i = 0; i < nv->naliases; i++)
 		json_object_array_add(aliases, json_object_new_string(nv->aliases[i]));
 	json_object_object_add(rec, "aliases", aliases);
 	for (size_t i = 0; i < nv->nadd_hosts; i++)
 		json_object_array_add(hosts, json_object_new_string(nv->add_hosts[i]));
 	json_object_object_add(rec, "extraHosts", hosts);
+	json_object_object_add(rec, "ports", ports_json(nv));
 	json_object_object_add(rec, "networks", json_object_new_array());
 	return rec;
 }
@@ -172,6 +224,11 @@ int engine_net_attach(struct engine_netvol *nv, const char *name, const char *ho
 	int lock = engine_lock(false, err);
 	if (lock < 0)
 		return -1;
+	/* under the lock: two starts do not pick the same host port */
+	if (engine_ports_pick(nv, err) < 0) {
+		close(lock);
+		return -1;
+	}
 	char *netns = engine_run_path("netns/%s", name);
 	struct json_object *rec = new_record(name, hostname, nv, netns);
 	int rc = engine_net_record_save(name, rec, err);
@@ -212,17 +269,18 @@ static int detach_all(const char *name, struct json_object *rec, struct glass_er
 	if (!json_object_object_get_ex(rec, "networks", &nets))
 		return 0;
 	for (size_t i = json_object_array_length(nets); i-- > 0;) {
-		struct json_object *e = json_object_array_get_idx(nets, i), *cfg, *res;
+		struct json_object *e = json_object_array_get_idx(nets, i), *cfg, *res, *rc_args;
 		json_object_object_get_ex(e, "ifname", &v);
 		json_object_object_get_ex(e, "config", &cfg);
 		json_object_object_get_ex(e, "result", &res);
+		json_object_object_get_ex(e, "runtimeConfig", &rc_args);
 		struct engine_cni_call c = {.container_id = name,
 		                            .netns = json_object_get_string(ns),
-		                            .ifname = json_object_get_string(v)};
+		                            .ifname = json_object_get_string(v),
+		                            .runtime_config = rc_args};
 		struct glass_err *e2 = NULL;
-		/* the cached ADD result carries what DEL needs (the lease, the
-		 * port mappings were in runtimeConfig: portmap finds its rules
-		 * by container id) */
+		/* the cached ADD result and capability arguments carry what DEL
+		 * needs (the lease; the port mappings portmap removes) */
 		if (engine_cni_del(cfg, &c, res, &e2) < 0) {
 			if (rc == 0)
 				glass_err_move(err, &e2);

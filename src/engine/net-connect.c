@@ -81,7 +81,7 @@ int engine_net_disconnect(const char *net, const char *id, struct glass_err **er
 	int lock = engine_lock(false, err);
 	if (lock < 0)
 		return -1;
-	struct json_object *rec = record_of(id, err), *nets, *e, *ns, *ifname, *cfg, *res;
+	struct json_object *rec = record_of(id, err), *nets, *e, *ns, *ifname, *cfg, *res, *args;
 	int idx = rec ? find_net(rec, net) : -1, rc = rec ? 0 : -1;
 	if (rc == 0 && (idx < 0 || strcmp(net, "lo") == 0))
 		rc = glass_err_new(err, ENOENT, "container %s is not connected to network %s", id,
@@ -93,9 +93,11 @@ int engine_net_disconnect(const char *net, const char *id, struct glass_err **er
 		json_object_object_get_ex(e, "ifname", &ifname);
 		json_object_object_get_ex(e, "config", &cfg);
 		json_object_object_get_ex(e, "result", &res);
+		json_object_object_get_ex(e, "runtimeConfig", &args);
 		struct engine_cni_call c = {.container_id = id,
 		                            .netns = json_object_get_string(ns),
-		                            .ifname = json_object_get_string(ifname)};
+		                            .ifname = json_object_get_string(ifname),
+		                            .runtime_config = args};
 		rc = engine_cni_del(cfg, &c, res, err);
 		json_object_array_del_idx(nets, (size_t)idx, 1);
 		/* even a failed DEL leaves the record: a retry would fail the same way */

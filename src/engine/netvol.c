@@ -115,41 +115,50 @@ static int peer_netns(struct engine_netvol *nv, struct glass_err **err)
 	return 0;
 }
 
-static int prepare_network(struct engine_netvol *nv, const char *name, const char *hostname,
-                           struct glass_err **err)
+int engine_netvol_up(struct engine_netvol *nv, const char *id, const char *hostname,
+                     struct glass_err **err)
 {
 	if (nv->mode == ENGINE_NET_CONTAINER)
 		return peer_netns(nv, err);
 	if (nv->mode != ENGINE_NET_NONE && nv->mode != ENGINE_NET_CNI)
 		return 0;
 	engine_net_sweep();
-	if (engine_net_attach(nv, name, hostname, err) < 0)
+	if (engine_net_attach(nv, id, hostname, err) < 0)
 		return -1;
 	nv->netns_owned = true;
-	nv->hosts_path = engine_run_path("net/%s.hosts", name);
-	nv->resolv_path = engine_run_path("net/%s.resolv.conf", name);
+	nv->hosts_path = engine_run_path("net/%s.hosts", id);
+	nv->resolv_path = engine_run_path("net/%s.resolv.conf", id);
 	if (engine_resolv_write(nv->resolv_path, nv, err) < 0) {
-		engine_net_detach(name, NULL);
+		engine_net_detach(id, NULL);
 		return -1;
 	}
 	return 0;
 }
 
-int engine_netvol_prepare(struct engine_netvol *nv, const char *name, const char *hostname,
-                          const char *rootfs, struct glass_err **err)
+int engine_netvol_check(const struct engine_netvol *nv, struct glass_err **err)
 {
-	int rc = 0;
+	for (size_t i = 0; nv->mode == ENGINE_NET_CNI && i < nv->nnetworks; i++) {
+		struct json_object *list = NULL;
+		if (engine_net_load(nv->networks[i], &list, err) < 0)
+			return -1;
+		json_object_put(list);
+	}
+	return 0;
+}
+
+int engine_netvol_prepare(struct engine_netvol *nv, const char *id, const char *rootfs,
+                          struct glass_err **err)
+{
+	int rc = engine_netvol_check(nv, err);
 	for (size_t i = 0; rc == 0 && i < nv->nmounts; i++) {
 		struct engine_mount *m = &nv->mounts[i];
 		if (strcmp(m->type, "volume") == 0)
-			rc = prepare_volume(m, name, rootfs, err);
+			rc = prepare_volume(m, id, rootfs, err);
 		else if (strcmp(m->type, "bind") == 0)
 			rc = prepare_bind(m, err);
 	}
-	if (rc == 0)
-		rc = prepare_network(nv, name, hostname, err);
 	if (rc < 0)
-		undo_volumes(nv, name);
+		undo_volumes(nv, id);
 	return rc;
 }
 
@@ -170,13 +179,8 @@ static void add_mount(struct json_object *mounts, const char *dst, const char *t
 	json_object_array_add(mounts, m);
 }
 
-static void bundle_mounts(const struct engine_netvol *nv, struct json_object *cfg)
+static void bundle_mounts(const struct engine_netvol *nv, struct json_object *mounts)
 {
-	struct json_object *mounts;
-	if (!json_object_object_get_ex(cfg, "mounts", &mounts)) {
-		mounts = json_object_new_array();
-		json_object_object_add(cfg, "mounts", mounts);
-	}
 	const char *ro[] = {"rbind", "rprivate", "ro", NULL},
 	           *rw[] = {"rbind", "rprivate", "rw", NULL};
 	const char *tmpfs[] = {"nosuid", "nodev", "noexec", NULL};
@@ -188,13 +192,32 @@ static void bundle_mounts(const struct engine_netvol *nv, struct json_object *cf
 			add_mount(mounts, m->target, "bind", m->host_path, m->readonly ? ro : rw,
 			          NULL);
 	}
+}
+
+/* /etc/hosts and /etc/resolv.conf of this run: the files of an earlier
+ * run (bound from RUN/net/) are replaced, a container of another's
+ * namespace may now share a peer's files or none. */
+static void bundle_net_files(const struct engine_netvol *nv, struct json_object *mounts)
+{
+	const char *rw[] = {"rbind", "rprivate", "rw", NULL};
+	cleanup_free char *ours = engine_run_path("net/");
+	struct json_object *v;
+	for (size_t i = json_object_array_length(mounts); i-- > 0;) {
+		struct json_object *m = json_object_array_get_idx(mounts, i);
+		const char *src = json_object_object_get_ex(m, "source", &v)
+		                      ? json_object_get_string(v)
+		                      : "";
+		if (strncmp(src, ours, strlen(ours)) == 0)
+			json_object_array_del_idx(mounts, i, 1);
+	}
 	if (nv->hosts_path)
 		add_mount(mounts, "/etc/hosts", "bind", nv->hosts_path, rw, NULL);
 	if (nv->resolv_path)
 		add_mount(mounts, "/etc/resolv.conf", "bind", nv->resolv_path, rw, NULL);
 }
 
-/* linux.namespaces' network entry: joined by path, or dropped (host). */
+/* linux.namespaces' network entry: dropped (host), or joined by the path
+ * of this run (or none: the runtime's own). */
 static void bundle_netns(const struct engine_netvol *nv, struct json_object *cfg)
 {
 	struct json_object *lin, *nss, *t;
@@ -210,21 +233,30 @@ static void bundle_netns(const struct engine_netvol *nv, struct json_object *cfg
 			json_object_array_del_idx(nss, i, 1);
 		else if (nv->netns_path)
 			json_object_object_add(ns, "path", json_object_new_string(nv->netns_path));
+		else
+			json_object_object_del(ns, "path");
 	}
 }
 
-int engine_netvol_bundle(const struct engine_netvol *nv, const char *bundle_dir,
+int engine_netvol_bundle(const struct engine_netvol *nv, const char *bundle_dir, bool net,
                          struct glass_err **err)
 {
-	if (nv->mode == ENGINE_NET_DEFAULT && nv->nmounts == 0)
+	if (nv->mode == ENGINE_NET_DEFAULT && (net || nv->nmounts == 0))
 		return 0;
 	cleanup_free char *path = xasprintf("%s/config.json", bundle_dir);
 	size_t len;
 	cleanup_free char *text = read_file_at(AT_FDCWD, path, &len);
-	struct json_object *cfg = text ? json_tokener_parse(text) : NULL;
+	struct json_object *cfg = text ? json_tokener_parse(text) : NULL, *mounts;
 	if (!cfg)
 		return glass_err_new(err, errno ? errno : EINVAL, "read(\"%s\")", path);
-	bundle_mounts(nv, cfg);
+	if (!json_object_object_get_ex(cfg, "mounts", &mounts)) {
+		mounts = json_object_new_array();
+		json_object_object_add(cfg, "mounts", mounts);
+	}
+	if (net)
+		bundle_net_files(nv, mounts);
+	else
+		bundle_mounts(nv, mounts);
 	bundle_netns(nv, cfg);
 	const char *out = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
 	                                                          JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -1,29 +1,33 @@
 /* netvol: networks (through CNI) and volumes for the engine's containers.
  *
- * The seam to the container lifecycle is four calls, made in this order
- * by whatever creates and removes containers (today the foreground
- * `glass run`, later the engine's operations layer):
+ * Volumes last as long as the container; its network as long as one run
+ * of it, as docker's: `start` attaches, the end of the run (`stop`, an
+ * exit, a kill) detaches, the next `start` attaches anew.  The seam to
+ * the container lifecycle (src/engine/ctr-*.c) is these calls:
  *
  *   engine_netvol_parse_flag()   collects --network/-p/-v/--mount/... into
  *                                a struct engine_netvol
- *   engine_netvol_prepare()      after the snapshot exists, before the
- *                                runtime starts: makes the volumes (filled
- *                                from the image when new), the network
- *                                namespace (a bind-mounted nsfs file) and
- *                                runs the CNI ADD chain of every network in
- *                                it, then writes /etc/hosts and
- *                                /etc/resolv.conf for the container
- *   engine_netvol_bundle()       adds the mounts and the namespace path to
- *                                the bundle's config.json
- *   engine_netvol_stop()         when the container's process is gone:
- *                                CNI DEL with the cached ADD results, the
- *                                namespace unmounted, peers' hosts updated
- *   engine_netvol_remove()       when the container is removed: its claims
- *                                on volumes dropped, anonymous volumes
- *                                removed when asked (rm -v, run --rm).
+ *   engine_netvol_prepare()      create: after the snapshot exists, makes
+ *                                the volumes (filled from the image when
+ *                                new) and checks that the networks exist
+ *   engine_netvol_bundle(false)  create: adds the mounts to the bundle's
+ *                                config.json
+ *   engine_netvol_up()           start: makes the network namespace (a
+ *                                bind-mounted nsfs file) and runs the CNI
+ *                                ADD chain of every network in it, then
+ *                                writes /etc/hosts and /etc/resolv.conf
+ *   engine_netvol_bundle(true)   start: points config.json at this run's
+ *                                namespace and files
+ *   engine_net_set_owner()       start: the shim holds the network now
+ *   engine_netvol_stop()         the run ended: CNI DEL with the cached
+ *                                ADD results, the namespace unmounted,
+ *                                peers' hosts updated
+ *   engine_netvol_remove()       rm: stop's work if not done, then its
+ *                                claims on volumes are dropped; anonymous
+ *                                volumes removed when asked (rm -v, --rm).
  *
  * Networks are ordinary CNI .conflist files under ROOT/networks; a
- * container's attachments (the ADD results) are cached in RUN/net/NAME.json
+ * container's attachments (the ADD results) are cached in RUN/net/ID.json
  * so DEL gets exactly what ADD returned, even from another engine command.
  * ROOT is engine_root_dir(), RUN is GLASS_ROOT/run or /run/glass. */
 #ifndef GLASS_ENGINE_NETVOL_H
@@ -61,6 +65,7 @@ struct engine_mount {
 	char *host_path; /* resolved by prepare: what is bind-mounted */
 	bool created;    /* prepare created the volume */
 	bool anonymous;
+	bool from_peer; /* --volumes-from: not one of this container's Binds */
 };
 
 struct engine_netvol {
@@ -90,18 +95,26 @@ struct engine_netvol {
  * err on a bad value (the message names the flag and the value). */
 int engine_netvol_parse_flag(int argc, char **argv, int *i, struct engine_netvol *nv,
                              struct glass_err **err);
-/* Makes the container's volumes and network (see above).  `id` keys
- * everything (CNI_CONTAINERID, RUN/net/ID.json, the volume claims, which
- * stand while ROOT/containers/ID exists); peers resolve nv->name.  `rootfs`
- * is the container's mounted root (for filling new volumes).  The calling
- * process is recorded as the network's owner: while it lives, or while a
- * process is inside the netns, no other engine command tears it down.
- * On failure everything it made is undone. */
-int engine_netvol_prepare(struct engine_netvol *nv, const char *id, const char *hostname,
-                          const char *rootfs, struct glass_err **err);
-/* Adds the mounts, /etc/hosts, /etc/resolv.conf and the network namespace
- * to BUNDLE/config.json (re-validated by the runtime's parser). */
-int engine_netvol_bundle(const struct engine_netvol *nv, const char *bundle_dir,
+/* create: makes the container's volumes and checks its networks exist.
+ * `id` keys the volume claims, which stand while ROOT/containers/ID
+ * exists.  `rootfs` is the container's mounted root (for filling new
+ * volumes).  On failure everything it made is undone. */
+int engine_netvol_prepare(struct engine_netvol *nv, const char *id, const char *rootfs,
+                          struct glass_err **err);
+/* Whether every network nv names exists (the default one is made). */
+int engine_netvol_check(const struct engine_netvol *nv, struct glass_err **err);
+/* start: the network of this run.  `id` keys everything (CNI_CONTAINERID,
+ * RUN/net/ID.json); peers resolve nv->name.  The calling process is
+ * recorded as the network's owner until engine_net_set_owner(): while the
+ * owner lives, or a process is inside the netns, no other engine command
+ * tears it down.  container:ID needs that container running.  On failure
+ * nothing is left. */
+int engine_netvol_up(struct engine_netvol *nv, const char *id, const char *hostname,
+                     struct glass_err **err);
+/* BUNDLE/config.json (re-validated by the runtime's parser) gets the
+ * mounts (!net, at create) or this run's network namespace, /etc/hosts
+ * and /etc/resolv.conf (net, at start; those of an earlier run replaced). */
+int engine_netvol_bundle(const struct engine_netvol *nv, const char *bundle_dir, bool net,
                          struct glass_err **err);
 /* The container stopped (exited, was killed, or is being removed):
  * detaches it from its networks (CNI DEL in reverse chain order with the
@@ -169,6 +182,9 @@ char **engine_net_record_keys(void);
 /* The subnet and gateway of a conflist's first bridge plugin. */
 const char *engine_net_subnet(struct json_object *conflist, const char **gateway);
 
+/* net-ports.c: every port without a host port gets a free one. */
+int engine_ports_pick(struct engine_netvol *nv, struct glass_err **err);
+
 /* net-netns.c: a named network namespace as a bind-mounted nsfs file. */
 int engine_netns_create(const char *path, struct glass_err **err);
 int engine_netns_remove(const char *path, struct glass_err **err);
@@ -192,6 +208,8 @@ struct json_object *engine_net_record(const char *name);
 int engine_net_add(struct json_object *rec, const char *id, const char *net,
                    const struct engine_netvol *nv, size_t idx, struct glass_err **err);
 int engine_net_record_save(const char *id, struct json_object *rec, struct glass_err **err);
+/* The network of `id` is held by process `pid` (its shim) from now on. */
+int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err);
 /* net-connect.c: `network connect|disconnect` of an attached container. */
 int engine_net_connect(const char *net, const char *id, struct glass_err **err);
 int engine_net_disconnect(const char *net, const char *id, struct glass_err **err);

@@ -7,7 +7,7 @@
  *   --mount type=bind|volume|tmpfs,source=S,target=T[,readonly]
  *                                    (a bind's missing source is an error)
  *   --tmpfs /ctr[:size=64m,mode=1777]
- *   -p [IP:]HOSTPORT:CTRPORT[/tcp|udp]
+ *   -p [IP:][HOSTPORT:]CTRPORT[/tcp|udp]   (no HOSTPORT, or 0: picked at start)
  * z and Z ask for an SELinux relabel; glass runs no SELinux policy, so,
  * like docker on such a host, they change nothing. */
 #include "netvol.h"
@@ -229,19 +229,16 @@ int engine_port_parse(const char *v, struct engine_port *p, struct glass_err **e
 			break;
 		*c = '\0';
 	}
-	char *end1, *end2;
-	long h = n >= 2 ? strtol(parts[n - 2], &end1, 10) : 0;
+	char *end1 = (char *)"", *end2;
+	/* docker's: an empty or absent HOSTPORT is one picked at start */
+	long h = n >= 2 && *parts[n - 2] ? strtol(parts[n - 2], &end1, 10) : 0;
 	long c = strtol(parts[n - 1], &end2, 10);
 	struct in_addr a;
-	if (n < 2)
-		return glass_err_field(err, EINVAL, "--publish",
-		                       "\"%s\": give HOSTPORT:CTRPORT (glass picks no random port)",
-		                       v);
-	if (*end1 || *end2 || h < 1 || h > 65535 || c < 1 || c > 65535 ||
+	if (*end1 || *end2 || h < 0 || h > 65535 || c < 1 || c > 65535 ||
 	    (n == 3 && (inet_pton(AF_INET, parts[0], &a) != 1 || strlen(parts[0]) >= 64)))
 		return glass_err_field(
 		    err, EINVAL, "--publish",
-		    "invalid port specification \"%s\" ([IPv4:]HOSTPORT:CTRPORT)", v);
+		    "invalid port specification \"%s\" ([IPv4:][HOSTPORT:]CTRPORT)", v);
 	if (n == 3)
 		snprintf(p->host_ip, sizeof(p->host_ip), "%s", parts[0]);
 	p->host_port = (int)h;

@@ -20,6 +20,7 @@
 struct glass_shim_opts {
 	const char *id, *bundle, *state_dir, *runtime, *runtime_root;
 	bool tty, stdin_open, rm, trace;
+	bool cleanup;           /* the run holds a network: `glass container cleanup ID` after */
 	long long log_max_size; /* bytes; 0: no rotation */
 	int log_max_file;       /* files kept with rotation; 0: docker's default (1) */
 	const char *restart;    /* no|on-failure[:N]|always|unless-stopped; NULL: no */

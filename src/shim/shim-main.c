@@ -40,6 +40,8 @@ static const char usage_text[] =
     "                          the restart policy (on-failure:N: at most N restarts)\n"
     "      --rm                run the engine's forced rm of ID once the container\n"
     "                          is gone for good\n"
+    "      --cleanup           run the engine's `container cleanup ID` then (the\n"
+    "                          run's network released, as podman's exit command)\n"
     "      --trace             narrate the hand-off (and the runtime's steps) on stderr\n"
     "  -h, --help              this help\n";
 
@@ -102,7 +104,8 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 	    {"stdin", 0, NULL, 'I'},        {"log-max-size", 1, NULL, 'S'},
 	    {"log-max-file", 1, NULL, 'F'}, {"restart", 1, NULL, 'P'},
 	    {"rm", 0, NULL, 'X'},           {"trace", 0, NULL, 'T'},
-	    {"help", 0, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	    {"cleanup", 0, NULL, 'C'},      {"help", 0, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	char *end;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -130,6 +133,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 			break;
 		case 'X':
 			o->rm = true;
+			break;
+		case 'C':
+			o->cleanup = true;
 			break;
 		case 'T':
 			o->trace = true;
@@ -207,7 +213,7 @@ static void to_dev_null(bool keep_stderr)
 	close(fd);
 }
 
-/* The engine beside this program (`glass rm -f ID` for --rm). */
+/* The engine beside this program (for --rm and --cleanup). */
 static char *find_engine(const char *argv0)
 {
 	char dir[PATH_MAX];
@@ -232,22 +238,25 @@ static char *find_engine(const char *argv0)
 	return NULL;
 }
 
-/* --rm: the engine's `rm -f`, the one removal the engine has, run beside
- * the shim once the container is gone for good. */
-static void run_rm(struct shim *s)
+/* The engine beside the shim, run once the container is gone for good:
+ * --rm's `rm -f ID` (the one removal the engine has), or --cleanup's
+ * `container cleanup ID`, which releases the run's network (podman's
+ * conmon runs `podman container cleanup` for the same reason: no engine
+ * process waits for an exit nobody asked about). */
+static void run_engine(struct shim *s, const char *verb, const char *arg)
 {
 	cleanup_free char *engine = find_engine(s->o.argv0);
 	if (!engine) {
-		glass_trace_note("shim", NULL, "--rm: no glass beside %s", s->o.argv0);
+		glass_trace_note("shim", NULL, "%s: no glass beside %s", verb, s->o.argv0);
 		return;
 	}
-	glass_trace_note("shim", NULL, "--rm: %s rm -f %s", engine, s->o.id);
+	glass_trace_note("shim", NULL, "%s %s %s %s", engine, verb, arg, s->o.id);
 	pid_t pid = fork();
 	if (pid == 0) {
 		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		execl(engine, engine, "rm", "-f", s->o.id, (char *)NULL);
+		execl(engine, engine, verb, arg, s->o.id, (char *)NULL);
 		_exit(127);
 	}
 	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -305,7 +314,9 @@ static int shim_main(struct shim *s, int ready)
 	shim_loop(s);
 	shim_ctl_close(s);
 	if (s->o.rm)
-		run_rm(s);
+		run_engine(s, "rm", "-f");
+	else if (s->o.cleanup)
+		run_engine(s, "container", "cleanup");
 	return 0;
 }
 

@@ -106,7 +106,13 @@ static void test_ports(void)
 	TAP_OK(engine_port_parse("8080:80", &p, &err) == 0 && p.host_ip[0] == '\0' &&
 	           strcmp(p.proto, "tcp") == 0,
 	       "-p H:C is tcp on every address");
-	const char *bad[] = {"80",           "0:80",       "8080:70000", "x:80", "1.2.3:8080:80",
+	/* docker's: no HOSTPORT (or 0) asks for one picked at start */
+	TAP_OK(engine_port_parse("80", &p, &err) == 0 && p.host_port == 0 && p.ctr_port == 80,
+	       "-p C: a host port picked at start");
+	TAP_OK(engine_port_parse("127.0.0.1::53/udp", &p, &err) == 0 && p.host_port == 0 &&
+	           strcmp(p.host_ip, "127.0.0.1") == 0 && strcmp(p.proto, "udp") == 0,
+	       "-p IP::C/udp: a host port picked at start on IP");
+	const char *bad[] = {"65536:80",     "-1:80",      "8080:70000", "x:80", "1.2.3:8080:80",
 	                     "8080:80/sctp", "::1:8080:80"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		TAP_OK(engine_port_parse(bad[i], &p, &err) < 0 && err &&
