@@ -10,7 +10,8 @@
 #include <string.h>
 
 static const char use[] =
-    "glass network create [--subnet CIDR] [--gateway IP] [--internal] [--label K=V] NAME | "
+    "glass network create [--subnet CIDR]... [--gateway IP]... [--ipv6] [--internal] [--label K=V] "
+    "NAME | "
     "ls [-q] | inspect NAME... | rm NAME... | prune | connect NAME CONTAINER | "
     "disconnect NAME CONTAINER";
 
@@ -36,10 +37,17 @@ static int net_create(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		bool val = i + 1 < argc;
-		if (strcmp(a, "--subnet") == 0 && val)
+		/* one --subnet and --gateway per family, as docker's */
+		if (strcmp(a, "--subnet") == 0 && val && strchr(argv[i + 1], ':'))
+			o.subnet6 = argv[++i];
+		else if (strcmp(a, "--subnet") == 0 && val)
 			o.subnet = argv[++i];
+		else if (strcmp(a, "--gateway") == 0 && val && strchr(argv[i + 1], ':'))
+			o.gateway6 = argv[++i];
 		else if (strcmp(a, "--gateway") == 0 && val)
 			o.gateway = argv[++i];
+		else if (strcmp(a, "--ipv6") == 0)
+			o.ipv6 = true;
 		else if (strcmp(a, "--internal") == 0)
 			o.internal = true;
 		else if (strcmp(a, "--label") == 0 && val)

@@ -50,7 +50,7 @@ static int run_created(const struct cli_run *r, const char *id, struct glass_err
 		int st = start_status(*err);
 		engine_fail(err);
 		if (r->c.rm)
-			ctr_rm(id, true, NULL);
+			ctr_rm(id, true, false, NULL);
 		return st;
 	}
 	if (r->detach) {
@@ -62,7 +62,7 @@ static int run_created(const struct cli_run *r, const char *id, struct glass_err
 	int d = cli_session_run(&s, &code, err);
 	if (d < 0)
 		return cli_fail(err, 125);
-	if (d == 0 && r->c.rm && ctr_rm(id, true, err) < 0)
+	if (d == 0 && r->c.rm && ctr_rm(id, true, false, err) < 0)
 		engine_fail(err);
 	return code;
 }

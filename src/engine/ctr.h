@@ -154,8 +154,9 @@ int ctr_wait(const char *ref, int *code, struct glass_err **err);
 int ctr_pause(const char *ref, bool pause, struct glass_err **err);
 
 /* ctr-rm.c: `force` stops a running container first (SIGKILL); a dead
- * shim's leftovers (runtime state, cgroup, mount) are cleared. */
-int ctr_rm(const char *ref, bool force, struct glass_err **err);
+ * shim's leftovers (runtime state, cgroup, mount) are cleared.  `volumes`
+ * (rm -v): its anonymous volumes go too (named ones stay, as docker's). */
+int ctr_rm(const char *ref, bool force, bool volumes, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);

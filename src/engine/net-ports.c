@@ -18,6 +18,25 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Whether the bindings of one record ({"80/tcp": [{"HostPort"}]}) hold
+ * host port `want` of protocol `proto`. */
+static bool binds(struct json_object *ports, const char *want, const char *proto)
+{
+	struct json_object *hp;
+	json_object_object_foreach(ports, key, list)
+	{
+		const char *slash = strchr(key, '/');
+		if (!slash || strcmp(slash + 1, proto) != 0)
+			continue;
+		for (size_t i = 0; i < json_object_array_length(list); i++)
+			if (json_object_object_get_ex(json_object_array_get_idx(list, i), "HostPort",
+			                              &hp) &&
+			    strcmp(json_object_get_string(hp), want) == 0)
+				return true;
+	}
+	return false;
+}
+
 /* Whether some attachment record (another container's) binds host port
  * `port`/`proto`. */
 static bool held(int port, const char *proto)
@@ -26,20 +45,9 @@ static bool held(int port, const char *proto)
 	bool used = false;
 	snprintf(want, sizeof(want), "%d", port);
 	for (char **k = keys; *k && !used; k++) {
-		struct json_object *rec = engine_net_record(*k), *ports, *hp;
-		if (rec && json_object_object_get_ex(rec, "ports", &ports)) {
-			json_object_object_foreach(ports, key, list)
-			{
-				const char *slash = strchr(key, '/');
-				for (size_t i = 0; slash && strcmp(slash + 1, proto) == 0 &&
-				                   i < json_object_array_length(list);
-				     i++)
-					if (json_object_object_get_ex(json_object_array_get_idx(list, i),
-					                              "HostPort", &hp) &&
-					    strcmp(json_object_get_string(hp), want) == 0)
-						used = true;
-			}
-		}
+		struct json_object *rec = engine_net_record(*k), *ports;
+		used = rec && json_object_object_get_ex(rec, "ports", &ports) &&
+		       binds(ports, want, proto);
 		json_object_put(rec);
 	}
 	engine_strv_free(keys);

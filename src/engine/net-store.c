@@ -162,7 +162,7 @@ static struct json_object *capability(struct json_object *p, const char *cap)
 }
 
 static struct json_object *bridge_plugin(const char *name, const char *subnet, const char *gw,
-                                         bool internal)
+                                         struct json_object *range6, bool internal)
 {
 	char br[16];
 	bridge_name(name, br);
@@ -179,6 +179,11 @@ static struct json_object *bridge_plugin(const char *name, const char *subnet, c
 	json_object_object_add(range, "gateway", json_object_new_string(gw));
 	json_object_array_add(set, range);
 	json_object_array_add(ranges, set);
+	if (range6) { /* a second range set: an address of each family */
+		struct json_object *set6 = json_object_new_array();
+		json_object_array_add(set6, range6);
+		json_object_array_add(ranges, set6);
+	}
 	json_object_object_add(ipam, "ranges", ranges);
 	json_object_object_add(ipam, "dataDir", json_object_new_string(leases));
 	json_object_object_add(p, "ipam", ipam);
@@ -186,12 +191,13 @@ static struct json_object *bridge_plugin(const char *name, const char *subnet, c
 }
 
 static struct json_object *build_conflist(const char *name, const char *subnet, const char *gw,
+                                          struct json_object *range6,
                                           const struct engine_net_create *o)
 {
 	struct json_object *list = json_object_new_object(), *plugins = json_object_new_array();
 	json_object_object_add(list, "cniVersion", json_object_new_string(CNI_VERSION));
 	json_object_object_add(list, "name", json_object_new_string(name));
-	json_object_array_add(plugins, bridge_plugin(name, subnet, gw, o->internal));
+	json_object_array_add(plugins, bridge_plugin(name, subnet, gw, range6, o->internal));
 	if (!o->internal)
 		json_object_array_add(plugins, capability(plugin("portmap"), "portMappings"));
 	json_object_array_add(plugins, plugin("firewall"));
@@ -207,6 +213,7 @@ static struct json_object *build_conflist(const char *name, const char *subnet, 
 	}
 	json_object_object_add(list, "glass.labels", labels);
 	json_object_object_add(list, "glass.internal", json_object_new_boolean(o->internal));
+	json_object_object_add(list, "glass.ipv6", json_object_new_boolean(range6 != NULL));
 	return list;
 }
 
@@ -247,7 +254,10 @@ int engine_net_create(const char *name, const struct engine_net_create *o, struc
 	} else if (pick_subnet(name, subnet, gw, err) < 0) {
 		return -1;
 	}
-	struct json_object *list = build_conflist(name, subnet, gw, o);
+	struct json_object *range6 = NULL;
+	if (engine_net_ipv6_range(name, o, &range6, err) < 0)
+		return -1;
+	struct json_object *list = build_conflist(name, subnet, gw, range6, o);
 	if (check_plugins(list, err) < 0) {
 		json_object_put(list);
 		return glass_err_ctx(err, "network %s", name);

@@ -162,12 +162,17 @@ int engine_cni_version(const char *type, const char *want, struct glass_err **er
 /* net-store.c: the network configurations. */
 #define ENGINE_DEFAULT_NETWORK "glass"
 struct engine_net_create {
-	const char *subnet, *gateway; /* NULL: chosen */
-	bool internal;
+	const char *subnet, *gateway;   /* NULL: chosen */
+	const char *subnet6, *gateway6; /* --ipv6; NULL: a unique local /64 */
+	bool internal, ipv6;
 	char **labels;
 };
 int engine_net_create(const char *name, const struct engine_net_create *o,
                       struct json_object **conflist, struct glass_err **err);
+/* net-ipv6.c: host-local's IPv6 range of a --ipv6 network ({"subnet",
+ * "gateway"}), *range NULL without --ipv6. */
+int engine_net_ipv6_range(const char *name, const struct engine_net_create *o,
+                          struct json_object **range, struct glass_err **err);
 /* Loads ROOT/networks/NAME.conflist; the default network is created on
  * first use. */
 int engine_net_load(const char *name, struct json_object **conflist, struct glass_err **err);

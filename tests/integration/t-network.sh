@@ -238,6 +238,30 @@ is "at start it is on both networks" "$(G exec later ip -o -4 addr | awk '{print
 fails "none cannot be connected, with docker's words" -m 'private \(none\) mode' IN sh -c "$ENGINE create --name nn --network none busybox true >/dev/null; $ENGINE network connect web nn"
 G rm -f later nn >/dev/null 2>&1
 
+# --- IPv6: a dual-stack network, real packets over v6
+if [ "$(IN cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)" = 0 ]; then
+	ok "network create --ipv6 --subnet fd00:91:8::/64" G network create --ipv6 --subnet fd00:91:8::/64 six
+	is "host-local gets a range per family" \
+		"$(jq -c '[.plugins[0].ipam.ranges[][0].subnet | test(":")]' "$GLASS_ROOT/networks/six.conflist")" '[false,true]'
+	BG six6 --network six busybox sh -c 'mkdir /w; echo over-six >/w/index.html; exec httpd -f -p [::]:80 -h /w'
+	wait_attached six six6
+	addr6=$(G exec six6 ip -o -6 addr show dev eth0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
+	like "a container on it has an address of the v6 subnet" "$addr6" '^fd00:91:8::[0-9a-f]+$'
+	is "a peer reaches it over IPv6" "$(RUN --rm --network six busybox wget -qO- "http://[$addr6]/" 2>&1)" over-six
+	is "and so does the test's namespace, through the bridge's v6 gateway" \
+		"$(IN curl -s -g --max-time 5 "http://[$addr6]/")" over-six
+	like "without --subnet, a unique local /64 (fd00::/8) from the name" \
+		"$(G network create --ipv6 six2 >/dev/null && jq -r '.plugins[0].ipam.ranges[1][0].subnet' "$GLASS_ROOT/networks/six2.conflist")" \
+		'^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/64$'
+	G network rm six2 >/dev/null
+else
+	for n in 1 2 3 4 5 6; do skip "IPv6 network check $n" "IPv6 is disabled in this network namespace"; done
+fi
+fails "an IPv6 --subnet without --ipv6 is refused, naming the flag" -m 'give --ipv6.*--subnet' G network create --subnet fd00:1::/64 v6a
+fails "an IPv6 subnet with host bits is refused" -m 'host bits set' G network create --ipv6 --subnet fd00:1::1/64 v6b
+fails "a v6 gateway outside the subnet is refused" -m 'not an address in fd00:1::/64.*--gateway' \
+	G network create --ipv6 --subnet fd00:1::/64 --gateway fd00:2::1 v6c
+
 # --- teardown: DEL for each container, nothing left
 stop_bg 2>/dev/null
 kill $out_pid
@@ -245,8 +269,10 @@ IN ip addr del 10.99.0.1/32 dev lo
 is "no container is attached any more" "$(G network inspect web | jq -c '.[0].Containers')" "{}"
 is "no address lease is left" "$(find "$GLASS_ROOT/cni/networks" -type f ! -name lock ! -name 'last_reserved_ip*' | wc -l)" 0
 is "no per-container iptables rule or portmap chain is left" "$(IN iptables-save | grep -cE 'id: \\"|CNI-DN-')" 0
+is "nor an ip6tables one" "$(IN ip6tables-save 2>/dev/null | grep -cE 'id: \\"|CNI-DN-')" 0
 is "no netns mount is left" "$(ls "$GLASS_ROOT/run/netns" 2>/dev/null | wc -l)" 0
 ok "network rm" G network rm web closed other
+G network rm six >/dev/null 2>&1
 is "network prune leaves the default network alone and removes unused ones" \
 	"$(G network create p1 >/dev/null; G network prune)" p1
 G network rm glass >/dev/null 2>&1

@@ -2,7 +2,8 @@
 # glass volumes: named volumes that outlive containers and start as a copy
 # of the image's directory, :ro refusing writes with EROFS, bind mounts,
 # --mount's and -v's errors, --tmpfs, volume rm refused while in use,
-# anonymous volumes removed by --rm, prune.  No network is involved.
+# anonymous volumes removed by --rm and rm -v, --volumes-from, prune.  No
+# network is involved.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_cmd jq
@@ -57,6 +58,24 @@ is "without --rm it stays" "$(G volume ls -q | wc -l)" "$((before + 1))"
 is "and prune keeps it while its container exists" "$(G volume prune)" ""
 G rm keeper >/dev/null
 is "prune removes an unused anonymous volume" "$(G volume prune | wc -l)" 1
+RUN --name keeper2 -v /anon -v kept2:/k busybox true >/dev/null 2>&1
+ok "rm -v" G rm -v keeper2
+is "rm -v removes its anonymous volume, not the named one" "$(G volume ls -q)" "$(printf 'data\netcvol\nkept2')"
+G volume rm kept2 >/dev/null
+
+# --- --volumes-from: the other container's binds and volumes, same paths
+RUN --name vsrc -v data:/data -v /anon2 -v "$TEST_TMP/host:/h:ro" busybox sh -c 'echo in-anon >/anon2/f' >/dev/null 2>&1
+is "--volumes-from: its named volume, anonymous volume and bind at the same paths" \
+	"$(RUN --rm --volumes-from vsrc busybox sh -c 'cat /data/f /anon2/f /h/in' 2>&1 | tr '\n' ' ')" "kept in-anon from-host "
+is "a read-only bind stays read-only" \
+	"$(RUN --rm --volumes-from vsrc busybox sh -c 'touch /h/z 2>&1 | grep -o "Read-only file system"' 2>&1)" "Read-only file system"
+fails "--volumes-from NAME:ro makes all of them read-only" -m 'Read-only file system' RUN --rm --volumes-from vsrc:ro busybox touch /data/x
+ok "--volumes-from NAME:rw writes" RUN --rm --volumes-from vsrc:rw busybox touch /data/x
+is "inspect: VolumesFrom is recorded" "$(RUN --name vuser --volumes-from vsrc busybox true >/dev/null 2>&1; G inspect -f '{{json .HostConfig.VolumesFrom}}' vuser)" '["vsrc"]'
+G rm vuser >/dev/null
+fails "--volumes-from of a missing container names it" -m 'No such container: nosuch' RUN --rm --volumes-from nosuch busybox true
+fails "--volumes-from with a bad mode is refused" -m 'invalid mode "rx"' RUN --rm --volumes-from vsrc:rx busybox true
+G rm -v vsrc >/dev/null
 ok "volume rm of an unused volume" G volume rm data
 is "prune -a removes unused named volumes" "$(G volume prune -a)" etcvol
 is "no volume is left" "$(G volume ls -q)" ""
