@@ -416,10 +416,38 @@ static int creating_lock(const char *id, char **path, struct glass_err **err)
 	return fd;
 }
 
+/* The engine makes an overlay snapshot, the container's namespaces and,
+ * for --network NAME, a bridge and veth pairs in the host's network
+ * namespace: all of it needs root.  Rootless containers, as podman makes
+ * them, need a user namespace in the bundle, a snapshot without mounts
+ * and a network from slirp4netns; glass has none of these yet, so an
+ * unprivileged caller is told so before anything is made. */
+static int need_root(const struct ctr_create_opts *o, struct glass_err **err)
+{
+	if (geteuid() == 0)
+		return 0;
+	const struct engine_netvol *nv = o->netvol;
+	bool bridge = nv && nv->mode == ENGINE_NET_CNI;
+	glass_err_new(err, EPERM,
+	              "rootless containers are not supported yet: glass runs as uid %d, and a "
+	              "container needs root for its overlay snapshot and namespaces%s%s%s",
+	              (int)geteuid(), bridge ? ", and CAP_NET_ADMIN in the host's network "
+	                                       "namespace for the bridge and veth pair of --network "
+	                                     : "",
+	              bridge ? nv->networks[0] : "", bridge ? " (CNI's bridge plugin)" : "");
+	return glass_err_hint(err, "run glass as root; a rootless container's network would come "
+	                           "from slirp4netns (%s)",
+	                      access("/usr/bin/slirp4netns", X_OK) == 0
+	                          ? "/usr/bin/slirp4netns is installed"
+	                          : "Debian's package slirp4netns, not installed here");
+}
+
 int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err)
 {
 	struct create_ctx x = {0};
 	cleanup_free char *lockp = NULL;
+	if (need_root(o, err) < 0)
+		return -1;
 	random_hex(id, CTR_ID_LEN / 2);
 	int lock = creating_lock(id, &lockp, err);
 	if (lock < 0)

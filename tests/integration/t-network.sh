@@ -262,6 +262,20 @@ fails "an IPv6 subnet with host bits is refused" -m 'host bits set' G network cr
 fails "a v6 gateway outside the subnet is refused" -m 'not an address in fd00:1::/64.*--gateway' \
 	G network create --ipv6 --subnet fd00:1::/64 --gateway fd00:2::1 v6c
 
+# --- rootless: an unprivileged glass says what a container and its network
+# lack, before it makes anything
+if command -v setpriv >/dev/null && nob=$(id -u nobody 2>/dev/null); then
+	mkdir -m 777 "$TEST_TMP/rl" && chmod 755 "$TEST_TMP"
+	fails "run by an unprivileged user, it names what is missing" \
+		-m 'rootless containers are not supported yet: glass runs as uid [0-9]+.*CAP_NET_ADMIN.*--network web.*slirp4netns' \
+		IN setpriv --reuid "$nob" --regid "$(id -g nobody)" --clear-groups \
+		env GLASS_ROOT="$TEST_TMP/rl/root" "$ENGINE" run --rm --network web busybox true
+	is "and makes nothing" "$(ls -A "$TEST_TMP/rl")" ""
+else
+	skip "run by an unprivileged user, it names what is missing" "no setpriv or no user nobody"
+	skip "and makes nothing" "no setpriv or no user nobody"
+fi
+
 # --- teardown: DEL for each container, nothing left
 stop_bg 2>/dev/null
 kill $out_pid
