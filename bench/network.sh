@@ -1,7 +1,7 @@
 #!/bin/bash
 # What does a container's network cost?  One hyperfine run of `run --rm
 # ... /bin/true`, side by side:
-#   glass run (the runtime's own netns, lo down)  |  glass --network none
+#   glass run (the runtime's own netns, lo up)  |  glass --network none
 #   (a netns of the engine's + CNI loopback)  |  glass --network NET (+ the
 #   bridge, host-local, portmap, firewall, tuning chain: ADD, then DEL)  |
 #   podman --network none  |  podman --network bridge (netavark)

@@ -334,6 +334,15 @@ static int create_netvol(struct engine_netvol *nv, const char *id, struct create
                          struct glass_err **err)
 {
 	nv->name = x->name;
+	/* no --network: the runtime's own netns (docs/network.md says why),
+	 * or what GLASS_DEFAULT_NETWORK names (bridge: docker's default) */
+	const char *dflt = getenv("GLASS_DEFAULT_NETWORK");
+	if (nv->mode == ENGINE_NET_DEFAULT && dflt && *dflt) {
+		char *argv[] = {"--network", (char *)dflt, NULL};
+		int i = 0;
+		if (engine_netvol_parse_flag(2, argv, &i, nv, err) < 0)
+			return glass_err_ctx(err, "GLASS_DEFAULT_NETWORK=%s", dflt);
+	}
 	if (nv->mode == ENGINE_NET_CONTAINER) { /* the peer by name or id prefix */
 		cleanup_ctr struct ctr *peer = NULL;
 		if (ctr_find(nv->container, &peer, err) < 0)

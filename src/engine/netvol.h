@@ -42,7 +42,7 @@
 struct json_object;
 
 enum engine_net_mode {
-	ENGINE_NET_DEFAULT,   /* no --network: the runtime's own netns, lo down */
+	ENGINE_NET_DEFAULT,   /* no --network: the runtime's own netns, lo up */
 	ENGINE_NET_NONE,      /* a netns with lo up (CNI loopback) */
 	ENGINE_NET_HOST,      /* the engine's netns */
 	ENGINE_NET_CONTAINER, /* another container's netns */

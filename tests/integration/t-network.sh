@@ -75,6 +75,13 @@ fails "--network none cannot be combined with a network" -m 'cannot be combined'
 is "--network none: only lo, and it is up" \
 	"$(RUN --rm --network none busybox sh -c 'ip -o link | cut -d: -f2 | tr -d " "; ip -o link show lo | grep -o "<[^>]*UP"' 2>&1 | tr '\n' ' ')" "lo <LOOPBACK,UP,LOWER_UP "
 
+# --- without --network: the runtime's own netns, or GLASS_DEFAULT_NETWORK
+is "a run without --network keeps the runtime's own netns: lo alone, up (as none)" \
+	"$(RUN --rm busybox sh -c 'ip -o link | cut -d: -f2 | tr -d " "; ip -o link show lo | grep -c "<[^>]*UP"' 2>&1 | tr '\n' ' ')" "lo 1 "
+like "GLASS_DEFAULT_NETWORK=web: a run without --network joins web (docker's default, opted into)" \
+	"$(GLASS_DEFAULT_NETWORK=web RUN --rm busybox ip -o -4 addr show eth0 2>&1)" "inet 10\.91\.7\.[0-9]+/24"
+fails "a bad GLASS_DEFAULT_NETWORK is named" -m 'GLASS_DEFAULT_NETWORK=a/b' env GLASS_DEFAULT_NETWORK=a/b "$ENGINE" create busybox true
+
 like "--ip asks host-local for that address" "$(RUN --rm --network web --ip 10.91.7.50 busybox ip -o -4 addr show eth0 2>&1)" "inet 10\.91\.7\.50/24"
 
 like "--add-host adds a line to /etc/hosts" "$(RUN --rm --network none --add-host db.example:10.1.2.3 busybox cat /etc/hosts 2>&1)" "10\.1\.2\.3	db\.example"
