@@ -76,7 +76,7 @@ static char *field(const struct ctr *c, struct json_object *sum, const char *nam
 		return xasprintf("%s ago", h);
 	}
 	if (strcmp(name, "Ports") == 0)
-		return xstrdup("");
+		return ctr_net_ports_text(c);
 	if (strcmp(name, "Labels") == 0) {
 		struct strbuf b = STRBUF_INIT;
 		json_object_object_foreach(ctr_rec(c, "Config.Labels"), k, v)

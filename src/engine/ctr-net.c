@@ -314,3 +314,99 @@ int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass
 		return -1;
 	return remember(c, name, connect, err);
 }
+
+/* "10.91.7.2/24" -> address and prefix length into docker's two fields. */
+static void addr_fields(struct json_object *ep, const char *cidr, bool v6)
+{
+	cleanup_free char *a = xstrdup(cidr);
+	char *slash = strchr(a, '/');
+	int len = slash ? atoi(slash + 1) : 0;
+	if (slash)
+		*slash = '\0';
+	ADD(ep, v6 ? "GlobalIPv6Address" : "IPAddress", json_object_new_string(a));
+	ADD(ep, v6 ? "GlobalIPv6PrefixLen" : "IPPrefixLen", json_object_new_int(len));
+}
+
+/* One endpoint of docker's NetworkSettings.Networks from a cached ADD
+ * result: the container's interface (the one with a sandbox) and its
+ * addresses. */
+static struct json_object *endpoint_json(struct json_object *att, struct json_object *aliases)
+{
+	struct json_object *ep = json_object_new_object(), *res, *ifs, *ips, *v;
+	json_object_object_get_ex(att, "result", &res);
+	ADD(ep, "Aliases", json_object_get(aliases));
+	ADD(ep, "IPAddress", json_object_new_string(""));
+	ADD(ep, "MacAddress", json_object_new_string(""));
+	if (json_object_object_get_ex(res, "interfaces", &ifs))
+		for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+			struct json_object *f = json_object_array_get_idx(ifs, i);
+			if (json_object_object_get_ex(f, "sandbox", NULL) &&
+			    json_object_object_get_ex(f, "mac", &v))
+				ADD(ep, "MacAddress", json_object_get(v));
+		}
+	if (json_object_object_get_ex(res, "ips", &ips))
+		for (size_t i = 0; i < json_object_array_length(ips); i++) {
+			struct json_object *ip = json_object_array_get_idx(ips, i), *a, *gw;
+			if (!json_object_object_get_ex(ip, "address", &a))
+				continue;
+			bool v6 = strchr(json_object_get_string(a), ':') != NULL;
+			addr_fields(ep, json_object_get_string(a), v6);
+			if (json_object_object_get_ex(ip, "gateway", &gw))
+				ADD(ep, v6 ? "IPv6Gateway" : "Gateway", json_object_get(gw));
+		}
+	return ep;
+}
+
+struct json_object *ctr_net_settings(const struct ctr *c)
+{
+	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
+	struct json_object *rec = engine_net_record(c->id), *v, *list, *aliases = NULL;
+	json_object_object_get_ex(rec, "aliases", &aliases);
+	ADD(o, "SandboxKey", json_object_new_string(
+	                         json_object_object_get_ex(rec, "netns", &v) ? json_object_get_string(v)
+	                                                                     : ""));
+	ADD(o, "Ports", json_object_object_get_ex(rec, "ports", &v) ? json_object_get(v)
+	                                                             : json_object_new_object());
+	ADD(o, "IPAddress", json_object_new_string(""));
+	if (json_object_object_get_ex(rec, "networks", &list))
+		for (size_t i = 0; i < json_object_array_length(list); i++) {
+			struct json_object *att = json_object_array_get_idx(list, i), *name, *ip;
+			json_object_object_get_ex(att, "name", &name);
+			if (strcmp(json_object_get_string(name), "lo") == 0)
+				continue;
+			struct json_object *ep = endpoint_json(att, aliases);
+			if (json_object_object_length(nets) == 0 &&
+			    json_object_object_get_ex(ep, "IPAddress", &ip))
+				ADD(o, "IPAddress", json_object_get(ip));
+			ADD(nets, json_object_get_string(name), ep);
+		}
+	ADD(o, "Networks", nets);
+	json_object_put(rec);
+	return o;
+}
+
+char *ctr_net_ports_text(const struct ctr *c)
+{
+	struct json_object *rec = engine_net_record(c->id), *ports, *v;
+	struct strbuf b = STRBUF_INIT;
+	if (json_object_object_get_ex(rec, "ports", &ports)) {
+		json_object_object_foreach(ports, key, binds)
+		{
+			for (size_t i = 0; i < json_object_array_length(binds); i++) {
+				struct json_object *one = json_object_array_get_idx(binds, i);
+				const char *ip = json_object_object_get_ex(one, "HostIp", &v)
+				                     ? json_object_get_string(v)
+				                     : "0.0.0.0";
+				json_object_object_get_ex(one, "HostPort", &v);
+				strbuf_printf(&b, "%s%s:%s->%s", b.len ? ", " : "", ip,
+				              json_object_get_string(v), key);
+			}
+		}
+	}
+	json_object_put(rec);
+	if (!b.len) {
+		strbuf_release(&b);
+		return xstrdup("");
+	}
+	return strbuf_steal(&b);
+}

@@ -175,6 +175,12 @@ int ctr_net_up(struct ctr *c, bool *attached, struct glass_err **err);
 int ctr_net_down_if_stopped(const char *id, struct glass_err **err);
 /* `container cleanup ID`: what a stopped container holds is released. */
 int ctr_cleanup(const char *ref, struct glass_err **err);
+/* Docker's NetworkSettings of the current run (SandboxKey, Ports,
+ * IPAddress, Networks with each endpoint's addresses, gateway and MAC);
+ * empty ones when the container holds no network. */
+struct json_object *ctr_net_settings(const struct ctr *c);
+/* ps's PORTS: "0.0.0.0:8080->80/tcp, ..." of the current run, or "". */
+char *ctr_net_ports_text(const struct ctr *c);
 /* `network connect|disconnect NET REF`: remembered for the next runs,
  * and done now when it runs. */
 int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass_err **err);

@@ -176,11 +176,16 @@ wait_attached web again
 againid=$(cid again)
 is "a published container is reachable" "$(fetch http://127.0.0.1:8090/)" again
 is "port shows the binding of the run" "$(G port again)" "80/tcp -> 0.0.0.0:8090"
+like "ps shows it in PORTS" "$(G ps --filter name=again --format '{{.Ports}}')" '^0\.0\.0\.0:8090->80/tcp$'
+is "inspect: NetworkSettings of the run (IPAddress, its network's endpoint, SandboxKey)" \
+	"$(G inspect again | jq -r '.[0].NetworkSettings | [(.IPAddress | test("^10\\.91\\.7\\.")), (.Networks.web.IPAddress == .IPAddress), .Networks.web.Gateway, (.SandboxKey | endswith("'"$againid"'"))] | @tsv')" \
+	$'true\ttrue\t10.91.7.1\ttrue'
 ok "stop" G stop -t 0 again
 is "stop released it: no record, netns, lease or iptables rule" "$(leftovers_of "$againid" | tr '\n' ' ')" "0 0 0 "
 is "and no veth" "$(veths)" "$v0"
 is "no portmap rule for its port is left" "$(IN iptables-save -t nat | grep -c -- '--dport 8090')" 0
 is "a stopped container publishes nothing" "$(G port again)" ""
+is "and has no address" "$(G inspect -f '{{.NetworkSettings.IPAddress}}' again)" ""
 ok "start again" G start again
 wait_attached web again
 is "started again, it is reachable at the same port" "$(fetch http://127.0.0.1:8090/)" again
