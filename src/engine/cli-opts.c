@@ -149,9 +149,8 @@ int cli_parse_run(int argc, char **argv, struct cli_run *r, const char *use, con
 
 void cli_run_release(struct cli_run *r)
 {
-	struct cli_list *lists[] = {&r->env,      &r->env_files,    &r->labels,  &r->cap_add,
-	                            &r->cap_drop, &r->security_opt, &r->log_opts,
-	                            &r->volumes_from};
+	struct cli_list *lists[] = {&r->env,      &r->env_files,    &r->labels,   &r->cap_add,
+	                            &r->cap_drop, &r->security_opt, &r->log_opts, &r->volumes_from};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
 		free(lists[i]->v);
 	for (size_t i = 0; i < r->env_read.n; i++)

@@ -304,8 +304,8 @@ static int volumes_from(struct engine_netvol *nv, const char *spec, struct glass
 	if (ctr_find(ref, &peer, err) < 0)
 		return glass_err_ctx(err, "--volumes-from %s", spec);
 	struct json_object *ms = ctr_rec(peer, "Mounts");
-	for (size_t i = 0; json_object_is_type(ms, json_type_array) && i < json_object_array_length(ms);
-	     i++) {
+	for (size_t i = 0;
+	     json_object_is_type(ms, json_type_array) && i < json_object_array_length(ms); i++) {
 		struct json_object *m = json_object_array_get_idx(ms, i);
 		const char *type = json_object_get_string(ctr_json_at(m, "Type"));
 		const char *dst = json_object_get_string(ctr_json_at(m, "Destination"));
@@ -321,8 +321,8 @@ static int volumes_from(struct engine_netvol *nv, const char *spec, struct glass
 		n->target = xstrdup(dst);
 		n->must_exist = true;
 		n->from_peer = true;
-		n->readonly = mode ? mode[1] == 'o'
-		                   : !json_object_get_boolean(ctr_json_at(m, "RW"));
+		n->readonly =
+		    mode ? mode[1] == 'o' : !json_object_get_boolean(ctr_json_at(m, "RW"));
 	}
 	return 0;
 }
@@ -440,12 +440,14 @@ static int need_root(const struct ctr_create_opts *o, struct glass_err **err)
 	glass_err_new(err, EPERM,
 	              "rootless containers are not supported yet: glass runs as uid %d, and a "
 	              "container needs root for its overlay snapshot and namespaces%s%s%s",
-	              (int)geteuid(), bridge ? ", and CAP_NET_ADMIN in the host's network "
-	                                       "namespace for the bridge and veth pair of --network "
-	                                     : "",
+	              (int)geteuid(),
+	              bridge ? ", and CAP_NET_ADMIN in the host's network "
+	                       "namespace for the bridge and veth pair of --network "
+	                     : "",
 	              bridge ? nv->networks[0] : "", bridge ? " (CNI's bridge plugin)" : "");
-	return glass_err_hint(err, "run glass as root; a rootless container's network would come "
-	                           "from slirp4netns (%s)",
+	return glass_err_hint(err,
+	                      "run glass as root; a rootless container's network would come "
+	                      "from slirp4netns (%s)",
 	                      access("/usr/bin/slirp4netns", X_OK) == 0
 	                          ? "/usr/bin/slirp4netns is installed"
 	                          : "Debian's package slirp4netns, not installed here");

@@ -23,38 +23,12 @@
 
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 
-#define PUSH(arr, n, v)                                                                            \
-	do {                                                                                       \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                               \
-		(arr)[(n)++] = (v);                                                                \
-	} while (0)
-
 static struct json_object *strs_json(char **v, size_t n)
 {
 	struct json_object *a = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
 		json_object_array_add(a, json_object_new_string(v[i]));
 	return a;
-}
-
-static void port_bindings(struct json_object *h, const struct engine_netvol *nv)
-{
-	struct json_object *pb = json_object_new_object();
-	char key[32], port[16];
-	for (size_t i = 0; nv && i < nv->nports; i++) {
-		const struct engine_port *p = &nv->ports[i];
-		struct json_object *one = json_object_new_object(), *list;
-		snprintf(key, sizeof(key), "%d/%s", p->ctr_port, p->proto);
-		snprintf(port, sizeof(port), "%d", p->host_port);
-		ADD(one, "HostIp", json_object_new_string(p->host_ip));
-		ADD(one, "HostPort", json_object_new_string(p->host_port ? port : ""));
-		if (!json_object_object_get_ex(pb, key, &list)) {
-			list = json_object_new_array();
-			ADD(pb, key, list);
-		}
-		json_object_array_add(list, one);
-	}
-	ADD(h, "PortBindings", pb);
 }
 
 /* One endpoint per network; the first gets --ip and --mac-address. */
@@ -91,7 +65,7 @@ void ctr_net_record_json(struct json_object *rec, struct json_object *h,
 	                              ? xasprintf("container:%s", nv->container)
 	                              : NULL;
 	ADD(h, "NetworkMode", json_object_new_string(peer ? peer : mode));
-	port_bindings(h, nv);
+	ADD(h, "PortBindings", nv ? engine_ports_json(nv, false) : json_object_new_object());
 	ADD(h, "PublishAllPorts", json_object_new_boolean(publish_all));
 	ADD(h, "Dns", strs_json(nv ? nv->dns : NULL, nv ? nv->ndns : 0));
 	ADD(h, "DnsSearch", strs_json(nv ? nv->dns_search : NULL, nv ? nv->ndns_search : 0));
@@ -101,9 +75,10 @@ void ctr_net_record_json(struct json_object *rec, struct json_object *h,
 
 static void strs_from(struct json_object *a, char ***v, size_t *n)
 {
-	for (size_t i = 0; json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
-	     i++)
-		PUSH(*v, *n, xstrdup(json_object_get_string(json_object_array_get_idx(a, i))));
+	for (size_t i = 0;
+	     json_object_is_type(a, json_type_array) && i < json_object_array_length(a); i++)
+		ENGINE_PUSH(*v, *n,
+		            xstrdup(json_object_get_string(json_object_array_get_idx(a, i))));
 }
 
 static bool has_port(const struct engine_netvol *nv, int port, const char *proto)
@@ -149,7 +124,7 @@ static void ports_from(const struct ctr *c, struct engine_netvol *nv)
 				p.host_port = json_object_object_get_ex(b, "HostPort", &v)
 				                  ? atoi(json_object_get_string(v))
 				                  : 0;
-				PUSH(nv->ports, nv->nports, p);
+				ENGINE_PUSH(nv->ports, nv->nports, p);
 			}
 		}
 	}
@@ -161,7 +136,7 @@ static void ports_from(const struct ctr *c, struct engine_netvol *nv)
 	{
 		(void)unused;
 		if (port_key(key, &p) && !has_port(nv, p.ctr_port, p.proto))
-			PUSH(nv->ports, nv->nports, p);
+			ENGINE_PUSH(nv->ports, nv->nports, p);
 	}
 }
 
@@ -184,9 +159,9 @@ static void netvol_from(const struct ctr *c, struct engine_netvol *nv)
 		nv->mode = ENGINE_NET_CNI;
 		struct json_object *first = NULL;
 		if (json_object_object_get_ex(eps, mode, &first))
-			PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
+			ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
 		else if (!eps) /* a record without endpoints: NetworkMode alone */
-			PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
+			ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
 		strs_from(json_object_object_get(first, "Aliases"), &nv->aliases, &nv->naliases);
 		if ((v = ctr_json_at(first, "IPAMConfig.IPv4Address")))
 			nv->ip = xstrdup(json_object_get_string(v));
@@ -197,7 +172,7 @@ static void netvol_from(const struct ctr *c, struct engine_netvol *nv)
 			{
 				(void)ep;
 				if (strcmp(net, mode) != 0)
-					PUSH(nv->networks, nv->nnetworks, xstrdup(net));
+					ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(net));
 			}
 		}
 	}
@@ -286,7 +261,8 @@ int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass
 	const char *name = strcmp(net, "bridge") == 0 ? ENGINE_DEFAULT_NETWORK : net;
 	const char *mode = ctr_rec_str(c, "HostConfig.NetworkMode");
 	struct json_object *eps = ctr_rec(c, "NetworkingConfig.EndpointsConfig");
-	bool on = eps ? json_object_object_get_ex(eps, name, NULL) : mode && strcmp(mode, name) == 0;
+	bool on =
+	    eps ? json_object_object_get_ex(eps, name, NULL) : mode && strcmp(mode, name) == 0;
 	struct json_object *rec = engine_net_record(c->id);
 	bool live = rec != NULL;
 	json_object_put(rec);
@@ -362,11 +338,12 @@ struct json_object *ctr_net_settings(const struct ctr *c)
 	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
 	struct json_object *rec = engine_net_record(c->id), *v, *list, *aliases = NULL;
 	json_object_object_get_ex(rec, "aliases", &aliases);
-	ADD(o, "SandboxKey", json_object_new_string(
-	                         json_object_object_get_ex(rec, "netns", &v) ? json_object_get_string(v)
-	                                                                     : ""));
-	ADD(o, "Ports", json_object_object_get_ex(rec, "ports", &v) ? json_object_get(v)
-	                                                             : json_object_new_object());
+	ADD(o, "SandboxKey",
+	    json_object_new_string(
+	        json_object_object_get_ex(rec, "netns", &v) ? json_object_get_string(v) : ""));
+	ADD(o, "Ports",
+	    json_object_object_get_ex(rec, "ports", &v) ? json_object_get(v)
+	                                                : json_object_new_object());
 	ADD(o, "IPAddress", json_object_new_string(""));
 	if (json_object_object_get_ex(rec, "networks", &list))
 		for (size_t i = 0; i < json_object_array_length(list); i++) {

@@ -55,7 +55,7 @@ struct ctr_create_opts {
 	/* networks and volumes (netvol.h), NULL: none; made between the bundle
 	 * and the record (ctr-create.c's step "mounts and network") */
 	struct engine_netvol *netvol;
-	bool publish_all;     /* -P: every ExposedPorts on a port picked at start */
+	bool publish_all;    /* -P: every ExposedPorts on a port picked at start */
 	char **volumes_from; /* NAME[:ro|rw], NULL-terminated or NULL */
 };
 

@@ -68,9 +68,10 @@ static const struct verb verbs[] = {
 /* `glass container VERB`: docker's management-command spelling. */
 static int cmd_container(int argc, char **argv)
 {
-	static const char use[] = "glass container ls|prune|cleanup|VERB [ARGS...] (VERB: run create start "
-	                          "ps logs exec attach stop kill restart rm inspect wait pause "
-	                          "unpause rename)";
+	static const char use[] =
+	    "glass container ls|prune|cleanup|VERB [ARGS...] (VERB: run create start "
+	    "ps logs exec attach stop kill restart rm inspect wait pause "
+	    "unpause rename)";
 	if (argc < 2)
 		return engine_usage(use, "container: no verb given");
 	if (strcmp(argv[1], "ls") == 0 || strcmp(argv[1], "list") == 0)

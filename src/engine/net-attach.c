@@ -175,9 +175,7 @@ int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err)
 	return rc;
 }
 
-/* Docker's port bindings of this run ({"80/tcp": [{"HostIp", "HostPort"}]}),
- * host ports picked for -P and `-p CTRPORT` included: what `port` shows. */
-static struct json_object *ports_json(const struct engine_netvol *nv)
+struct json_object *engine_ports_json(const struct engine_netvol *nv, bool run)
 {
 	struct json_object *pb = json_object_new_object();
 	char key[32], port[16];
@@ -186,9 +184,11 @@ static struct json_object *ports_json(const struct engine_netvol *nv)
 		struct json_object *one = json_object_new_object(), *list;
 		snprintf(key, sizeof(key), "%d/%s", p->ctr_port, p->proto);
 		snprintf(port, sizeof(port), "%d", p->host_port);
-		json_object_object_add(one, "HostIp",
-		                       json_object_new_string(p->host_ip[0] ? p->host_ip : "0.0.0.0"));
-		json_object_object_add(one, "HostPort", json_object_new_string(port));
+		json_object_object_add(
+		    one, "HostIp",
+		    json_object_new_string(p->host_ip[0] || !run ? p->host_ip : "0.0.0.0"));
+		json_object_object_add(one, "HostPort",
+		                       json_object_new_string(p->host_port || run ? port : ""));
 		if (!json_object_object_get_ex(pb, key, &list)) {
 			list = json_object_new_array();
 			json_object_object_add(pb, key, list);
@@ -213,7 +213,7 @@ static struct json_object *new_record(const char *name, const char *hostname,
 	for (size_t i = 0; i < nv->nadd_hosts; i++)
 		json_object_array_add(hosts, json_object_new_string(nv->add_hosts[i]));
 	json_object_object_add(rec, "extraHosts", hosts);
-	json_object_object_add(rec, "ports", ports_json(nv));
+	json_object_object_add(rec, "ports", engine_ports_json(nv, true));
 	json_object_object_add(rec, "networks", json_object_new_array());
 	return rec;
 }

@@ -43,10 +43,12 @@ static int check_subnet6(const char *subnet, const char *gateway, char gw[64],
 	char addr[64];
 	unsigned prefix;
 	struct in6_addr a, g;
-	if (strlen(subnet) >= sizeof(addr) || sscanf(subnet, "%63[0-9a-fA-F:]/%u", addr, &prefix) != 2 ||
+	if (strlen(subnet) >= sizeof(addr) ||
+	    sscanf(subnet, "%63[0-9a-fA-F:]/%u", addr, &prefix) != 2 ||
 	    inet_pton(AF_INET6, addr, &a) != 1 || prefix < 48 || prefix > 120)
 		return glass_err_field(err, EINVAL, "--subnet",
-		                       "\"%s\" is not an IPv6 CIDR with a prefix of 48 to 120", subnet);
+		                       "\"%s\" is not an IPv6 CIDR with a prefix of 48 to 120",
+		                       subnet);
 	for (unsigned bit = prefix; bit < 128; bit++)
 		if (a.s6_addr[bit / 8] & (0x80 >> (bit % 8)))
 			return glass_err_field(
@@ -76,7 +78,8 @@ int engine_net_ipv6_range(const char *name, const struct engine_net_create *o,
 	if (!o->ipv6) {
 		if (o->subnet6)
 			return glass_err_field(err, EINVAL, "--subnet",
-			                       "%s is an IPv6 subnet: give --ipv6 as well", o->subnet6);
+			                       "%s is an IPv6 subnet: give --ipv6 as well",
+			                       o->subnet6);
 		return 0;
 	}
 	if (check_kernel(err) < 0)

@@ -29,8 +29,8 @@ static bool binds(struct json_object *ports, const char *want, const char *proto
 		if (!slash || strcmp(slash + 1, proto) != 0)
 			continue;
 		for (size_t i = 0; i < json_object_array_length(list); i++)
-			if (json_object_object_get_ex(json_object_array_get_idx(list, i), "HostPort",
-			                              &hp) &&
+			if (json_object_object_get_ex(json_object_array_get_idx(list, i),
+			                              "HostPort", &hp) &&
 			    strcmp(json_object_get_string(hp), want) == 0)
 				return true;
 	}

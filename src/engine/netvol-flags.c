@@ -6,12 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PUSH(arr, n, v)                                                                            \
-	do {                                                                                       \
-		(arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                               \
-		(arr)[(n)++] = (v);                                                                \
-	} while (0)
-
 static int set_network(struct engine_netvol *nv, const char *v, struct glass_err **err)
 {
 	if (strcmp(v, "none") == 0 || strcmp(v, "host") == 0 || strncmp(v, "container:", 10) == 0) {
@@ -38,7 +32,7 @@ static int set_network(struct engine_netvol *nv, const char *v, struct glass_err
 	if (!engine_valid_object_name(v))
 		return glass_err_field(err, EINVAL, "--network", "invalid network name \"%s\"", v);
 	nv->mode = ENGINE_NET_CNI;
-	PUSH(nv->networks, nv->nnetworks, xstrdup(v));
+	ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(v));
 	return 0;
 }
 
@@ -57,7 +51,7 @@ static int add_mount(struct engine_netvol *nv, const char *flag, const char *v,
 			engine_mount_clear(&m);
 			return -1;
 		}
-	PUSH(nv->mounts, nv->nmounts, m);
+	ENGINE_PUSH(nv->mounts, nv->nmounts, m);
 	return 0;
 }
 
@@ -66,7 +60,7 @@ static int add_port(struct engine_netvol *nv, const char *v, struct glass_err **
 	struct engine_port p;
 	if (engine_port_parse(v, &p, err) < 0)
 		return -1;
-	PUSH(nv->ports, nv->nports, p);
+	ENGINE_PUSH(nv->ports, nv->nports, p);
 	return 0;
 }
 
@@ -106,16 +100,16 @@ static int apply(struct engine_netvol *nv, const char *f, const char *v, struct 
 	if (strcmp(f, "-v") == 0 || strcmp(f, "--mount") == 0 || strcmp(f, "--tmpfs") == 0)
 		return add_mount(nv, f, v, err);
 	if (strcmp(f, "--network-alias") == 0)
-		PUSH(nv->aliases, nv->naliases, xstrdup(v));
+		ENGINE_PUSH(nv->aliases, nv->naliases, xstrdup(v));
 	else if (strcmp(f, "--dns") == 0)
-		PUSH(nv->dns, nv->ndns, xstrdup(v));
+		ENGINE_PUSH(nv->dns, nv->ndns, xstrdup(v));
 	else if (strcmp(f, "--dns-search") == 0)
-		PUSH(nv->dns_search, nv->ndns_search, xstrdup(v));
+		ENGINE_PUSH(nv->dns_search, nv->ndns_search, xstrdup(v));
 	else if (strcmp(f, "--add-host") == 0) {
 		if (!strchr(v, ':') || v[0] == ':')
 			return glass_err_field(err, EINVAL, "--add-host", "\"%s\" is not HOST:IP",
 			                       v);
-		PUSH(nv->add_hosts, nv->nadd_hosts, xstrdup(v));
+		ENGINE_PUSH(nv->add_hosts, nv->nadd_hosts, xstrdup(v));
 	} else if (strcmp(f, "--mac-address") == 0)
 		free(nv->mac), nv->mac = xstrdup(v);
 	else if (strcmp(f, "--ip") == 0)

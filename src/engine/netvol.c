@@ -204,9 +204,8 @@ static void bundle_net_files(const struct engine_netvol *nv, struct json_object 
 	struct json_object *v;
 	for (size_t i = json_object_array_length(mounts); i-- > 0;) {
 		struct json_object *m = json_object_array_get_idx(mounts, i);
-		const char *src = json_object_object_get_ex(m, "source", &v)
-		                      ? json_object_get_string(v)
-		                      : "";
+		const char *src =
+		    json_object_object_get_ex(m, "source", &v) ? json_object_get_string(v) : "";
 		if (strncmp(src, ours, strlen(ours)) == 0)
 			json_object_array_del_idx(mounts, i, 1);
 	}

@@ -129,6 +129,18 @@ void engine_netvol_free(struct engine_netvol *nv);
 
 /* --- internals shared by the net-*.c and vol-*.c files --- */
 
+/* Appends v to the array arr of n elements (realloc'd). */
+#define ENGINE_PUSH(arr, n, v)                                                                     \
+	do {                                                                                       \
+		(arr) = xrealloc((arr), ((n) + 1) * sizeof(*(arr)));                               \
+		(arr)[(n)++] = (v);                                                                \
+	} while (0)
+
+/* Docker's port bindings ({"80/tcp": [{"HostIp", "HostPort"}]}) of nv's
+ * ports: as asked (`run`: false; no host port is "", every address "") or
+ * as this run has them (every address 0.0.0.0, the picked ports). */
+struct json_object *engine_ports_json(const struct engine_netvol *nv, bool run);
+
 /* RUN (GLASS_ROOT/run or /run/glass) joined with the printf-style tail. */
 char *engine_run_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* ROOT joined with the printf-style tail. */

@@ -59,9 +59,11 @@ static char **shim_argv(const char *shim, const struct glass_shim_opts *o)
 	const struct {
 		bool on;
 		const char *flag;
-	} flags[] = {
-	    {o->tty, "--tty"},     {o->stdin_open, "--stdin"}, {o->rm, "--rm"},
-	    {o->trace, "--trace"}, {o->cleanup, "--cleanup"}};
+	} flags[] = {{o->tty, "--tty"},
+	             {o->stdin_open, "--stdin"},
+	             {o->rm, "--rm"},
+	             {o->trace, "--trace"},
+	             {o->cleanup, "--cleanup"}};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (flags[i].on)
 			add_arg(argv, &n, flags[i].flag);

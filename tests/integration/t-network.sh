@@ -257,11 +257,18 @@ if [ "$(IN cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)" = 0 ];
 		"$(jq -c '[.plugins[0].ipam.ranges[][0].subnet | test(":")]' "$GLASS_ROOT/networks/six.conflist")" '[false,true]'
 	BG six6 --network six busybox sh -c 'mkdir /w; echo over-six >/w/index.html; exec httpd -f -p [::]:80 -h /w'
 	wait_attached six six6
-	addr6=$(G exec six6 ip -o -6 addr show dev eth0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
+	# attached (ADD done) comes before the container's process runs: exec waits for it
+	for _ in $(seq 50); do
+		addr6=$(G exec six6 ip -o -6 addr show dev eth0 scope global 2>/dev/null | awk '{print $4}' | cut -d/ -f1)
+		[ -n "$addr6" ] && break
+		sleep 0.1
+	done
 	like "a container on it has an address of the v6 subnet" "$addr6" '^fd00:91:8::[0-9a-f]+$'
 	is "a peer reaches it over IPv6" "$(RUN --rm --network six busybox wget -qO- "http://[$addr6]/" 2>&1)" over-six
+	# retried: the bridge's v6 address is tentative (DAD) for about a second
+	# after the network's first ADD made the bridge
 	is "and so does the test's namespace, through the bridge's v6 gateway" \
-		"$(IN curl -s -g --max-time 5 "http://[$addr6]/")" over-six
+		"$(for _ in $(seq 30); do IN curl -s -g --max-time 2 "http://[$addr6]/" && break; sleep 0.2; done)" over-six
 	like "without --subnet, a unique local /64 (fd00::/8) from the name" \
 		"$(G network create --ipv6 six2 >/dev/null && jq -r '.plugins[0].ipam.ranges[1][0].subnet' "$GLASS_ROOT/networks/six2.conflist")" \
 		'^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/64$'

@@ -112,8 +112,8 @@ static void test_ports(void)
 	TAP_OK(engine_port_parse("127.0.0.1::53/udp", &p, &err) == 0 && p.host_port == 0 &&
 	           strcmp(p.host_ip, "127.0.0.1") == 0 && strcmp(p.proto, "udp") == 0,
 	       "-p IP::C/udp: a host port picked at start on IP");
-	const char *bad[] = {"65536:80",     "-1:80",      "8080:70000", "x:80", "1.2.3:8080:80",
-	                     "8080:80/sctp", "::1:8080:80"};
+	const char *bad[] = {"65536:80",      "-1:80",        "8080:70000", "x:80",
+	                     "1.2.3:8080:80", "8080:80/sctp", "::1:8080:80"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		TAP_OK(engine_port_parse(bad[i], &p, &err) < 0 && err &&
 		           strcmp(err->field, "--publish") == 0,
