@@ -195,6 +195,18 @@ is "restarted, it is reachable" "$(fetch http://127.0.0.1:8090/)" again
 is "one DNAT for it, not one per run" "$(IN iptables-save -t nat | grep -c -- '--dport 8090 -j DNAT')" 1
 G rm -f again >/dev/null 2>&1
 
+# a restart by its policy happens in the shim, which holds the network
+# across it: the same address every run, and a sweep meanwhile leaves it
+G run -d --cgroup-parent "/$CG_PARENT" --name rpol --restart always --network web busybox \
+	sh -c 'ip -o -4 addr show eth0 | cut -d" " -f7 | cut -d/ -f1; sleep 0.5; exit 1' </dev/null >/dev/null 2>&1
+on_exit "G rm -f rpol >/dev/null 2>&1"
+restarted() { [ "$(G logs rpol 2>/dev/null | wc -l)" -ge 3 ]; }
+until_true restarted
+RUN --rm --network none busybox true >/dev/null 2>&1 # an attach, and its sweep
+is "restarted by its policy, it kept its address and network" \
+	"$(G logs rpol | head -3 | sort -u | wc -l) $(attached web "$(cid rpol)")" "1 true"
+G rm -f rpol >/dev/null 2>&1
+
 # a shim killed with -9 and its container gone: the next engine command
 # (its sweep) runs DEL, since the network's owner, the shim, is gone
 G run -d --cgroup-parent "/$CG_PARENT" --name orphan --network web busybox sleep 300 </dev/null >/dev/null 2>&1
