@@ -11,7 +11,7 @@ static const char cp_use[] = "glass cp [-a] CONTAINER:SRC DEST | glass cp [-a] S
 static const char diff_use[] = "glass diff CONTAINER";
 static const char top_use[] = "glass top CONTAINER [ps OPTIONS]";
 static const char stats_use[] = "glass stats [--no-stream] [--format json] CONTAINER...";
-static const char port_use[] = "glass port CONTAINER";
+static const char port_use[] = "glass port CONTAINER [PRIVATE_PORT[/PROTO]]";
 
 /* "NAME:PATH" -> NAME and PATH; NULL when the argument names no container
  * (a local path: absolute or ./relative, or no colon). */
@@ -148,18 +148,30 @@ int cmd_port(int argc, char **argv)
 {
 	struct glass_err *err = NULL;
 	struct json_object *ports = NULL;
-	if (argc != 2 || argv[1][0] == '-')
-		return engine_usage(port_use, "port: need exactly one container");
+	if (argc < 2 || argc > 3 || argv[1][0] == '-')
+		return engine_usage(port_use, "port: need one container (and a PORT[/PROTO])");
+	/* docker's `port NAME 80[/tcp]`: that port's bindings alone, bare */
+	cleanup_free char *want = argc == 3 && !strchr(argv[2], '/') ? xasprintf("%s/tcp", argv[2])
+	                          : argc == 3                        ? xstrdup(argv[2])
+	                                                             : NULL;
 	if (ctr_port(argv[1], &ports, &err) < 0)
 		return cli_fail(&err, 1);
+	bool found = false;
 	json_object_object_foreach(ports, k, v)
 	{
-		for (size_t i = 0; i < json_object_array_length(v); i++) {
+		if (want && strcmp(k, want) != 0)
+			continue;
+		for (size_t i = 0; i < json_object_array_length(v); i++, found = true) {
 			struct json_object *b = json_object_array_get_idx(v, i);
-			printf("%s -> %s:%s\n", k, json_object_get_string(ctr_json_at(b, "HostIp")),
+			printf("%s%s%s:%s\n", want ? "" : k, want ? "" : " -> ",
+			       json_object_get_string(ctr_json_at(b, "HostIp")),
 			       json_object_get_string(ctr_json_at(b, "HostPort")));
 		}
 	}
 	json_object_put(ports);
+	if (want && !found) {
+		fprintf(stderr, "glass: no public port '%s' published for %s\n", want, argv[1]);
+		return 1;
+	}
 	return 0;
 }

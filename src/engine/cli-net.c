@@ -108,6 +108,30 @@ static int net_ls(int argc, char **argv)
 	return 0;
 }
 
+/* docker's IPAM.Config: every range of the network's first IPAM, both
+ * families. */
+static struct json_object *ipam_json(struct json_object *list)
+{
+	struct json_object *ipam = json_object_new_object(), *cfg = json_object_new_array();
+	struct json_object *plugins, *ranges = NULL, *v;
+	json_object_object_add(ipam, "Driver", json_object_new_string("host-local"));
+	json_object_object_get_ex(list, "plugins", &plugins);
+	for (size_t i = 0; !ranges && i < json_object_array_length(plugins); i++)
+		ranges = ctr_json_at(json_object_array_get_idx(plugins, i), "ipam.ranges");
+	for (size_t i = 0; ranges && i < json_object_array_length(ranges); i++) {
+		struct json_object *r =
+		    json_object_array_get_idx(json_object_array_get_idx(ranges, i), 0);
+		struct json_object *one = json_object_new_object();
+		if (json_object_object_get_ex(r, "subnet", &v))
+			json_object_object_add(one, "Subnet", json_object_get(v));
+		if (json_object_object_get_ex(r, "gateway", &v))
+			json_object_object_add(one, "Gateway", json_object_get(v));
+		json_object_array_add(cfg, one);
+	}
+	json_object_object_add(ipam, "Config", cfg);
+	return ipam;
+}
+
 static int net_inspect(int argc, char **argv)
 {
 	struct json_object *arr = json_object_new_array();
@@ -141,6 +165,14 @@ static int net_inspect(int argc, char **argv)
 		cleanup_free char *file = engine_state_path("networks/%s.conflist", argv[i]);
 		json_object_object_add(o, "Name", json_object_new_string(argv[i]));
 		json_object_object_add(o, "ConfigFile", json_object_new_string(file));
+		json_object_object_add(o, "Driver", json_object_new_string("bridge"));
+		json_object_object_add(o, "EnableIPv6",
+		                       json_object_new_boolean(json_object_get_boolean(
+		                           json_object_object_get(c, "glass.ipv6"))));
+		json_object_object_add(o, "Internal",
+		                       json_object_new_boolean(json_object_get_boolean(
+		                           json_object_object_get(c, "glass.internal"))));
+		json_object_object_add(o, "IPAM", ipam_json(c));
 		json_object_object_add(o, "Config", c);
 		json_object_object_add(o, "Containers", conts);
 		json_object_array_add(arr, o);

@@ -176,6 +176,8 @@ wait_attached web again
 againid=$(cid again)
 is "a published container is reachable" "$(fetch http://127.0.0.1:8090/)" again
 is "port shows the binding of the run" "$(G port again)" "80/tcp -> 0.0.0.0:8090"
+is "port NAME 80: that port's binding alone" "$(G port again 80)" "0.0.0.0:8090"
+fails "port NAME 81: docker's error" -m "no public port '81/tcp' published for again" G port again 81
 like "ps shows it in PORTS" "$(G ps --filter name=again --format '{{.Ports}}')" '^0\.0\.0\.0:8090->80/tcp$'
 is "inspect: NetworkSettings of the run (IPAddress, its network's endpoint, SandboxKey)" \
 	"$(G inspect again | jq -r '.[0].NetworkSettings | [(.IPAddress | test("^10\\.91\\.7\\.")), (.Networks.web.IPAddress == .IPAddress), .Networks.web.Gateway, (.SandboxKey | endswith("'"$againid"'"))] | @tsv')" \
@@ -281,6 +283,9 @@ if [ "$(IN cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)" = 0 ];
 	# after the network's first ADD made the bridge
 	is "and so does the test's namespace, through the bridge's v6 gateway" \
 		"$(for _ in $(seq 30); do IN curl -s -g --max-time 2 "http://[$addr6]/" && break; sleep 0.2; done)" over-six
+	is "network inspect: EnableIPv6 and both subnets in IPAM.Config" \
+		"$(G network inspect six | jq -c '.[0] | [.EnableIPv6, [.IPAM.Config[].Subnet][1], .IPAM.Config[1].Gateway]')" \
+		'[true,"fd00:91:8::/64","fd00:91:8::1"]'
 	like "without --subnet, a unique local /64 (fd00::/8) from the name" \
 		"$(G network create --ipv6 six2 >/dev/null && jq -r '.plugins[0].ipam.ranges[1][0].subnet' "$GLASS_ROOT/networks/six2.conflist")" \
 		'^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/64$'
