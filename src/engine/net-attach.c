@@ -7,7 +7,9 @@
  * up), the interface name and the ADD result, the spec's "cached result".
  *
  *   {"name", "hostname", "netns", "owner": {"pid", "start"}, "aliases",
- *    "networks": [{"name", "ifname", "config", "result", "ip"}]}
+ *    "extraHosts", "ports",
+ *    "networks": [{"name", "ifname", "config", "runtimeConfig", "result",
+ *                  "ip", "ip6"}]}
  */
 #include "netvol.h"
 #include "trace.h"
@@ -95,17 +97,23 @@ static struct json_object *call_args(struct json_object *rec, const struct engin
 	return rc;
 }
 
-/* The first address of a CNI result, without its prefix length. */
-static char *result_ip(struct json_object *result)
+/* The first address of family v6 or v4 of a CNI result, without its
+ * prefix length, or NULL. */
+static char *result_ip(struct json_object *result, bool v6)
 {
 	struct json_object *ips, *a;
-	if (!json_object_object_get_ex(result, "ips", &ips) ||
-	    !json_object_object_get_ex(json_object_array_get_idx(ips, 0), "address", &a))
+	if (!json_object_object_get_ex(result, "ips", &ips))
 		return NULL;
-	char *s = xstrdup(json_object_get_string(a)), *slash = strchr(s, '/');
-	if (slash)
-		*slash = '\0';
-	return s;
+	for (size_t i = 0; i < json_object_array_length(ips); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(ips, i), "address", &a) ||
+		    (strchr(json_object_get_string(a), ':') != NULL) != v6)
+			continue;
+		char *s = xstrdup(json_object_get_string(a)), *slash = strchr(s, '/');
+		if (slash)
+			*slash = '\0';
+		return s;
+	}
+	return NULL;
 }
 
 int engine_net_add(struct json_object *rec, const char *name, const char *net,
@@ -136,13 +144,15 @@ int engine_net_add(struct json_object *rec, const char *name, const char *net,
 	/* DEL gets the same capability arguments: portmap finds nothing to
 	 * remove without its portMappings (CNI: "the same as ADD") */
 	json_object_object_add(e, "runtimeConfig", c.runtime_config);
-	cleanup_free char *ip = result_ip(result);
+	cleanup_free char *ip = result_ip(result, false), *ip6 = result_ip(result, true);
 	json_object_object_add(e, "name", json_object_new_string(net));
 	json_object_object_add(e, "ifname", json_object_new_string(ifname));
 	json_object_object_add(e, "config", list);
 	json_object_object_add(e, "result", result);
 	if (ip && strcmp(net, "lo") != 0) /* lo's 127.0.0.1 names no peer */
 		json_object_object_add(e, "ip", json_object_new_string(ip));
+	if (ip6 && strcmp(net, "lo") != 0)
+		json_object_object_add(e, "ip6", json_object_new_string(ip6));
 	json_object_object_get_ex(rec, "networks", &nets);
 	json_object_array_add(nets, e);
 	return engine_net_record_save(name, rec, err);

@@ -18,21 +18,20 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool on_network(struct json_object *rec, const char *net, const char **ip)
+/* The attachment of `rec` to network `net` that has an address, or NULL. */
+static struct json_object *on_network(struct json_object *rec, const char *net)
 {
 	struct json_object *nets, *n, *v;
 	if (!json_object_object_get_ex(rec, "networks", &nets))
-		return false;
+		return NULL;
 	for (size_t i = 0; i < json_object_array_length(nets); i++) {
 		n = json_object_array_get_idx(nets, i);
 		if (json_object_object_get_ex(n, "name", &v) &&
 		    strcmp(json_object_get_string(v), net) == 0 &&
-		    json_object_object_get_ex(n, "ip", &v)) {
-			*ip = json_object_get_string(v);
-			return true;
-		}
+		    json_object_object_get_ex(n, "ip", NULL))
+			return n;
 	}
-	return false;
+	return NULL;
 }
 
 static void names_line(struct strbuf *b, const char *ip, struct json_object *rec)
@@ -53,6 +52,15 @@ static void names_line(struct strbuf *b, const char *ip, struct json_object *rec
 	strbuf_printf(b, "\n");
 }
 
+static void attachment_lines(struct strbuf *b, struct json_object *att, struct json_object *rec)
+{
+	struct json_object *v;
+	if (json_object_object_get_ex(att, "ip", &v))
+		names_line(b, json_object_get_string(v), rec);
+	if (json_object_object_get_ex(att, "ip6", &v)) /* a --ipv6 network */
+		names_line(b, json_object_get_string(v), rec);
+}
+
 /* The peers of `rec` on network `net`: every other record on it. */
 static void peers_lines(struct strbuf *b, const char *self, const char *net)
 {
@@ -60,10 +68,9 @@ static void peers_lines(struct strbuf *b, const char *self, const char *net)
 	for (char **u = users; u && *u; u++) {
 		if (strcmp(*u, self) == 0)
 			continue;
-		struct json_object *peer = engine_net_record(*u);
-		const char *ip;
-		if (peer && on_network(peer, net, &ip))
-			names_line(b, ip, peer);
+		struct json_object *peer = engine_net_record(*u), *att;
+		if (peer && (att = on_network(peer, net)))
+			attachment_lines(b, att, peer);
 		json_object_put(peer);
 	}
 	engine_strv_free(users);
@@ -90,11 +97,8 @@ int engine_hosts_write(const char *name, struct glass_err **err)
 		return 0;
 	strbuf_printf(&b, "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
 	json_object_object_get_ex(rec, "networks", &nets);
-	for (size_t i = 0; i < json_object_array_length(nets); i++) {
-		n = json_object_array_get_idx(nets, i);
-		if (json_object_object_get_ex(n, "ip", &v))
-			names_line(&b, json_object_get_string(v), rec);
-	}
+	for (size_t i = 0; i < json_object_array_length(nets); i++)
+		attachment_lines(&b, json_object_array_get_idx(nets, i), rec);
 	if (json_object_array_length(nets) <= 1) /* only lo: the hostname resolves locally */
 		names_line(&b, "127.0.1.1", rec);
 	for (size_t i = 0; i < json_object_array_length(nets); i++) {

@@ -279,6 +279,8 @@ if [ "$(IN cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)" = 0 ];
 	done
 	like "a container on it has an address of the v6 subnet" "$addr6" '^fd00:91:8::[0-9a-f]+$'
 	is "a peer reaches it over IPv6" "$(RUN --rm --network six busybox wget -qO- "http://[$addr6]/" 2>&1)" over-six
+	like "a peer's /etc/hosts names it by its v6 address too" \
+		"$(RUN --rm --network six busybox grep six6 /etc/hosts 2>&1 | tr '\n' ' ')" "^10\.[0-9.]+	[0-9a-f]{12} six6 $addr6	[0-9a-f]{12} six6 $"
 	# retried: the bridge's v6 address is tentative (DAD) for about a second
 	# after the network's first ADD made the bridge
 	is "and so does the test's namespace, through the bridge's v6 gateway" \
@@ -291,7 +293,7 @@ if [ "$(IN cat /proc/sys/net/ipv6/conf/default/disable_ipv6 2>/dev/null)" = 0 ];
 		'^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/64$'
 	G network rm six2 >/dev/null
 else
-	for n in 1 2 3 4 5 6; do skip "IPv6 network check $n" "IPv6 is disabled in this network namespace"; done
+	for n in 1 2 3 4 5 6 7 8; do skip "IPv6 network check $n" "IPv6 is disabled in this network namespace"; done
 fi
 fails "an IPv6 --subnet without --ipv6 is refused, naming the flag" -m 'give --ipv6.*--subnet' G network create --subnet fd00:1::/64 v6a
 fails "an IPv6 subnet with host bits is refused" -m 'host bits set' G network create --ipv6 --subnet fd00:1::1/64 v6b
