@@ -206,6 +206,18 @@ struct ctr_exec_opts {
 	bool detach, tty, interactive;
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
+/* The same with the caller's fds as the process's stdin, stdout, stderr
+ * (-1: /dev/null), returning once it is spawned; with o->tty the runtime
+ * hands over the pty master (*p->master, the caller relays it and may
+ * resize it) and fds 1 and 2 are not used.  ctr_exec_finish() reaps it:
+ * *code as ctr_exec's. */
+struct ctr_exec_proc {
+	pid_t pid; /* the runtime's exec */
+	int master;
+};
+int ctr_exec_spawn(const char *ref, const struct ctr_exec_opts *o, const int fds[3],
+                   struct ctr_exec_proc *p, struct glass_err **err);
+int ctr_exec_finish(struct ctr_exec_proc *p, int *code);
 
 /* ctr-attach.c: connects to the shim's stream; *fd is the socket. */
 int ctr_attach(const char *ref, bool in, bool out, bool errs, int *fd, bool *tty,

@@ -93,6 +93,7 @@ extern const struct api_route api_routes_create[];     /* /containers/create */
 extern const struct api_route api_routes_ctr_list[];   /* /containers/json */
 extern const struct api_route api_routes_containers[]; /* /containers/{id}/... */
 extern const struct api_route api_routes_ctr_io[];     /* attach, wait, logs */
+extern const struct api_route api_routes_exec[];       /* exec create, /exec */
 
 /* --- api-router.c --- */
 /* MHD's access handler (the router) and its completion callback. */
