@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct json_object;
 
@@ -125,6 +126,13 @@ void ctr_name_release(const char *name, const char *id);
 void ctr_name_release_id(const char *id);
 char *ctr_dir_of(const char *id);
 char *ctr_runtime(struct glass_err **err); /* glass-runtime's path */
+/* The event journal (event.h): ROOT/events.log, absolute; and an event of
+ * a container (its image and name as attributes, plus key=value when key
+ * is not NULL). */
+char *ctr_events_path(void);
+void ctr_event(const struct ctr *c, const char *action, const char *key, const char *value);
+void ctr_event_of(const char *id, const char *name, const char *image, const char *action,
+                  const char *key, const char *value);
 
 /* --- operations --- */
 
@@ -240,5 +248,22 @@ void ctr_diff_free(struct ctr_change *ch, size_t n);
  * way, with docker cp's rules for trailing "/" and "/.". */
 int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to_host,
            struct glass_err **err);
+
+/* docker cp through the API: a path's entry (not followed when it is a
+ * symlink), the tar stream of a path (a pipe's read end *fd, filled by
+ * tar, pid *pid, which the caller reaps) and the extraction of a tar
+ * stream into an existing directory; paths resolved in the container's
+ * rootfs as ctr_cp()'s. */
+struct ctr_path_stat {
+	char name[256];
+	int64_t size;
+	mode_t mode;
+	struct timespec mtime;
+	char link[4096];
+};
+int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
+                  struct glass_err **err);
+int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, struct glass_err **err);
+int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err **err);
 
 #endif

@@ -27,6 +27,9 @@ static const struct api_route *const tables[] = {
     api_routes_containers,
     api_routes_ctr_io,
     api_routes_exec,
+    api_routes_ctr_stats,
+    api_routes_ctr_fs,
+    api_routes_events,
 };
 /* clang-format on */
 

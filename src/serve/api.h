@@ -94,6 +94,9 @@ extern const struct api_route api_routes_ctr_list[];   /* /containers/json */
 extern const struct api_route api_routes_containers[]; /* /containers/{id}/... */
 extern const struct api_route api_routes_ctr_io[];     /* attach, wait, logs */
 extern const struct api_route api_routes_exec[];       /* exec create, /exec */
+extern const struct api_route api_routes_ctr_stats[];  /* stats */
+extern const struct api_route api_routes_ctr_fs[];     /* archive (docker cp) */
+extern const struct api_route api_routes_events[];     /* /events */
 
 /* --- api-router.c --- */
 /* MHD's access handler (the router) and its completion callback. */
