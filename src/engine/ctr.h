@@ -250,10 +250,11 @@ int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to
            struct glass_err **err);
 
 /* docker cp through the API: a path's entry (not followed when it is a
- * symlink), the tar stream of a path (a pipe's read end *fd, filled by
- * tar, pid *pid, which the caller reaps) and the extraction of a tar
- * stream into an existing directory; paths resolved in the container's
- * rootfs as ctr_cp()'s. */
+ * symlink; ctr-cp.c), the tar stream of a path (a pipe's read end *fd,
+ * written by the child *pid, which the caller reaps) and the extraction
+ * of a tar stream into an existing directory (ctr-archive.c: both in a
+ * child chrooted into the container's rootfs, so no symlink of the
+ * container leads onto the host). */
 struct ctr_path_stat {
 	char name[256];
 	int64_t size;

@@ -31,6 +31,7 @@ struct ev_job {
 	struct strbuf partial;
 	int64_t since_ns, until_ns; /* 0: none */
 	struct json_object *filters;
+	struct json_object *seen; /* id -> the attributes of its last event with a name */
 	int sock;
 	char *out; /* a line waiting for the client */
 	size_t out_len, out_off;
@@ -76,21 +77,38 @@ static bool wanted(struct json_object *e, struct json_object *filters)
 	return true;
 }
 
-/* A shim's die: the container's name and image, while its record exists. */
-static void enrich(struct json_object *e)
+static void set_name(struct json_object *e, struct json_object *at, const char *name,
+                     const char *img)
 {
-	struct json_object *actor = json_object_object_get(e, "Actor");
-	struct json_object *at = json_object_object_get(actor, "Attributes");
-	cleanup_ctr struct ctr *c = NULL;
-	if (!at || json_object_object_get(at, "name") ||
-	    strcmp(json_object_get_string(json_object_object_get(e, "Type")), "container") != 0 ||
-	    ctr_find(json_object_get_string(json_object_object_get(actor, "ID")), &c, NULL) < 0)
-		return;
-	json_object_object_add(at, "name", json_object_new_string(c->name));
-	const char *img = ctr_rec_str(c, "Config.Image");
+	json_object_object_add(at, "name", json_object_new_string(name));
 	if (img) {
 		json_object_object_add(at, "image", json_object_new_string(img));
 		json_object_object_add(e, "from", json_object_new_string(img));
+	}
+}
+
+/* A shim's start or die: the container's name and image, from an earlier
+ * event of the stream (its create) or from its record while it exists. */
+static void enrich(struct ev_job *j, struct json_object *e)
+{
+	struct json_object *actor = json_object_object_get(e, "Actor");
+	struct json_object *at = json_object_object_get(actor, "Attributes"), *prev;
+	const char *id = json_object_get_string(json_object_object_get(actor, "ID"));
+	cleanup_ctr struct ctr *c = NULL;
+	if (!at || !id ||
+	    strcmp(json_object_get_string(json_object_object_get(e, "Type")), "container") != 0)
+		return;
+	if (json_object_object_get(at, "name")) {
+		if (json_object_object_length(j->seen) > 4096) {
+			json_object_put(j->seen);
+			j->seen = json_object_new_object();
+		}
+		json_object_object_add(j->seen, id, json_object_get(at));
+	} else if ((prev = json_object_object_get(j->seen, id))) {
+		set_name(e, at, json_object_get_string(json_object_object_get(prev, "name")),
+		         json_object_get_string(json_object_object_get(prev, "image")));
+	} else if (ctr_find(id, &c, NULL) == 0) {
+		set_name(e, at, c->name, ctr_rec_str(c, "Config.Image"));
 	}
 }
 
@@ -102,10 +120,11 @@ static int take_line(struct ev_job *j, const char *line)
 		return 0;
 	int64_t t = json_object_get_int64(json_object_object_get(e, "timeNano"));
 	int rc = 0;
+	if (!(j->until_ns && t > j->until_ns))
+		enrich(j, e);
 	if (j->until_ns && t > j->until_ns)
 		rc = -1;
 	else if (t >= j->since_ns && wanted(e, j->filters)) {
-		enrich(e);
 		j->out = xasprintf("%s\n",
 		                   json_object_to_json_string_ext(
 		                       e, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -197,6 +216,7 @@ static void ev_free(void *cls)
 		close(j->fd);
 	strbuf_release(&j->partial);
 	json_object_put(j->filters);
+	json_object_put(j->seen);
 	free(j->out);
 	free(j->path);
 	free(j);
@@ -263,6 +283,7 @@ static enum MHD_Result events(struct api_req *r)
 		free(j);
 		return ret;
 	}
+	j->seen = json_object_new_object();
 	j->path = ctr_events_path();
 	j->fd = open(j->path, O_RDONLY | O_CLOEXEC);
 	if (j->fd >= 0 && !j->since_ns)

@@ -120,6 +120,17 @@ D exec box sh -c 'mkdir -p /data && echo from-ctr >/data/x' >/dev/null
 ok "cp container -> host" D cp box:/data "$TEST_TMP/out"
 is "the directory came out" "$(cat "$TEST_TMP/out/x")" from-ctr
 fails "cp of a missing path: 404" -m 'No such container:path: box:/nonexistent' D cp box:/nonexistent "$TEST_TMP/none"
+# the container's symlinks resolve in its own root, never on the host
+mkdir -p "$TEST_TMP/hostside" && echo host-secret >"$TEST_TMP/hostside/secret"
+D exec box sh -c "ln -s '$TEST_TMP/hostside' /esc && ln -s / /rootlink" >/dev/null
+fails "cp out through a symlink to a host path: not the host's file" -m 'No such container:path' D cp box:/esc/secret "$TEST_TMP/leaked"
+check "  nothing of the host came out" "$([ ! -e "$TEST_TMP/leaked" ]; echo $?)"
+D cp "$TEST_TMP/cpdir/sub/f.txt" box:/esc/ >/dev/null 2>&1
+check "cp in through a symlink to a host path: the host's directory untouched" "$([ ! -e "$TEST_TMP/hostside/f.txt" ]; echo $?)"
+printf 'x' >"$TEST_TMP/marker-$$"
+ok "cp in through a link to / lands in the container's /" D cp "$TEST_TMP/marker-$$" box:/rootlink/
+is "  in the container" "$(D exec box cat "/marker-$$")" x
+check "  not in the host's /" "$([ ! -e "/marker-$$" ]; echo $?)"
 like "stats --no-stream: a row for it" "$(D stats --no-stream --format '{{.Name}} {{.PIDs}}' box)" '^box 1$'
 like "top: ps of its processes" "$(D top box)" 'sleep 300'
 
@@ -131,6 +142,11 @@ D rm ev >/dev/null
 out=$(D events --since "$since" --until "$(($(date +%s) + 1))" --filter "container=$eid" --format '{{.Action}}')
 is "events: create start die destroy" "$(echo $out)" "create start die destroy"
 is "events: die carries the exit code" "$(D events --since "$since" --until "$(($(date +%s) + 1))" --filter event=die --filter "container=$eid" --format '{{.Actor.Attributes.exitCode}}')" 5
+
+since=$(date +%s)
+G run --rm --name clievt busybox true >/dev/null 2>&1
+out=$(D events --since "$since" --until "$(($(date +%s) + 1))" --filter container=clievt --format '{{.Action}}')
+is "events: a container of the glass CLI's too (one journal)" "$(echo $out)" "create start die destroy"
 
 # the server dies (kill -9) while containers run and a client follows a
 # log; the containers go on; a new server serves them again
@@ -172,6 +188,27 @@ is "an unknown image: 404 (the CLI pulls then)" "$(api POST /v1.41/containers/cr
 is "a field glass cannot honour is refused by name" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/kmsg"}]}}')/$(jq -r .message "$TEST_TMP/body")" "400/HostConfig.Devices: not supported by glass"
 is "the refusals made no container" "$(ls "$GLASS_ROOT/containers" | wc -l)" "$before"
 like "the server still answers" "$(D version --format '{{.Server.APIVersion}}')" 1.41
+
+# the listeners: a TCP one only when named, with its warning; --group
+port=$((20000 + $$ % 20000))
+"$ENGINE" serve --host "tcp://127.0.0.1:$port" >"$TEST_TMP/tcp.log" 2>&1 &
+tcp=$!
+on_exit "kill $tcp 2>/dev/null"
+wait_for curl -sf "http://127.0.0.1:$port/_ping"
+is "tcp://127.0.0.1:PORT serves the API" "$(timeout 10 curl -s "http://127.0.0.1:$port/_ping")" OK
+like "  with the warning that it is root-equivalent" "$(cat "$TEST_TMP/tcp.log")" 'WARNING: .*root on this host'
+kill $tcp
+fails "a second server on a socket in use is refused" -m 'another server answers on it' timeout 10 "$ENGINE" serve
+fails "--host with a relative unix path is refused" -m 'want an absolute path' timeout 10 "$ENGINE" serve --host unix://rel.sock
+fails "--group of an unknown group is refused" -m 'no such group' timeout 10 "$ENGINE" serve --host "unix://$TEST_TMP/g.sock" --group no-such-group-here
+"$ENGINE" serve --host "unix://$TEST_TMP/g.sock" --group daemon >/dev/null 2>&1 &
+gs=$!
+on_exit "kill $gs 2>/dev/null"
+wait_for test -S "$TEST_TMP/g.sock"
+is "--group NAME: the socket's group, mode 0660" "$(stat -c '%a %U %G' "$TEST_TMP/g.sock")" "660 root daemon"
+kill $gs
+wait $gs 2>/dev/null
+check "a stopped server removes its socket" "$([ ! -e "$TEST_TMP/g.sock" ]; echo $?)"
 
 for c in $(D ps -aq); do D rm -f "$c" >/dev/null; done
 is "rm -f of all: nothing left" "$(engine_leftovers)" ""
