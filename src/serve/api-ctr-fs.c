@@ -84,85 +84,59 @@ static char *stat_header(const struct ctr_path_stat *st)
 	return b;
 }
 
-static const char *path_param(struct api_req *r)
+/* ?path= and its entry's stat header; NULL with *ret queued. */
+static char *path_stat(struct api_req *r, const char **path, enum MHD_Result *ret)
 {
-	const char *p = api_query(r, "path");
-	return p && *p ? p : NULL;
+	struct glass_err *err = NULL;
+	struct ctr_path_stat st;
+	*path = api_query(r, "path");
+	if (!*path || !**path) {
+		*ret = api_reply_error(r, 400, "path: the query parameter is missing");
+		return NULL;
+	}
+	if (ctr_path_stat(api_param(r, 0), *path, &st, &err) < 0) {
+		*ret = api_reply_err(r, &err);
+		return NULL;
+	}
+	return stat_header(&st);
 }
 
 static enum MHD_Result head(struct api_req *r)
 {
-	struct glass_err *err = NULL;
-	struct ctr_path_stat st;
-	const char *path = path_param(r);
-	if (!path)
-		return api_reply_error(r, 400, "path: the query parameter is missing");
-	if (ctr_path_stat(api_param(r, 0), path, &st, &err) < 0)
-		return api_reply_err(r, &err);
-	cleanup_free char *h = stat_header(&st);
+	enum MHD_Result ret;
+	const char *path;
+	cleanup_free char *h = path_stat(r, &path, &ret);
+	if (!h)
+		return ret;
 	struct MHD_Response *resp = MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
 	api_add_headers(resp);
 	MHD_add_response_header(resp, "X-Docker-Container-Path-Stat", h);
-	enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
+	ret = MHD_queue_response(r->conn, 200, resp);
 	MHD_destroy_response(resp);
 	return ret;
-}
-
-struct tar_job {
-	int fd;
-	pid_t pid;
-};
-
-static ssize_t tar_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct tar_job *j = cls;
-	ssize_t n;
-	while ((n = read(j->fd, buf, max)) < 0 && errno == EINTR)
-		;
-	if (n == 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
-}
-
-static void tar_done(void *cls)
-{
-	struct tar_job *j = cls;
-	close(j->fd); /* a tar still writing gets EPIPE and ends */
-	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	free(j);
 }
 
 static enum MHD_Result get(struct api_req *r)
 {
 	struct glass_err *err = NULL;
-	struct ctr_path_stat st;
-	const char *path = path_param(r);
-	if (!path)
-		return api_reply_error(r, 400, "path: the query parameter is missing");
-	if (ctr_path_stat(api_param(r, 0), path, &st, &err) < 0)
+	enum MHD_Result ret;
+	const char *path;
+	int fd;
+	pid_t pid;
+	cleanup_free char *h = path_stat(r, &path, &ret);
+	if (!h)
+		return ret;
+	if (ctr_archive_get(api_param(r, 0), path, &fd, &pid, &err) < 0)
 		return api_reply_err(r, &err);
-	struct tar_job *j = xcalloc(1, sizeof(*j));
-	if (ctr_archive_get(api_param(r, 0), path, &j->fd, &j->pid, &err) < 0) {
-		free(j);
-		return api_reply_err(r, &err);
-	}
-	cleanup_free char *h = stat_header(&st);
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, tar_read, j, tar_done);
-	api_add_headers(resp);
-	MHD_add_response_header(resp, "Content-Type", "application/x-tar");
-	MHD_add_response_header(resp, "X-Docker-Container-Path-Stat", h);
-	enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return api_reply_fd(r, 200, "application/x-tar", fd, pid, "X-Docker-Container-Path-Stat",
+	                    h);
 }
 
 static enum MHD_Result put(struct api_req *r)
 {
 	struct glass_err *err = NULL;
-	const char *path = path_param(r);
-	if (!path)
+	const char *path = api_query(r, "path");
+	if (!path || !*path)
 		return api_reply_error(r, 400, "path: the query parameter is missing");
 	if (r->body_fd < 0)
 		return api_reply_error(r, 400, "the request has no archive");

@@ -200,31 +200,6 @@ static void frame_pipes(int sock, int out, int err_)
 	}
 }
 
-/* The pty master both ways until the process's side closes (EIO). */
-static void relay_pty(int sock, int master, bool in)
-{
-	struct pollfd p[2] = {{.fd = master, .events = POLLIN},
-	                      {.fd = in ? sock : -1, .events = POLLIN}};
-	char buf[32768];
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (p[0].revents) {
-			ssize_t n = read(master, buf, sizeof(buf));
-			if (n <= 0 || write_all(sock, buf, (size_t)n) < 0)
-				return;
-		}
-		if (p[1].revents) {
-			ssize_t n = read(sock, buf, sizeof(buf));
-			if (n <= 0 || write_all(master, buf, (size_t)n) < 0)
-				p[1].fd = -1;
-		}
-	}
-}
-
 static void start_pty(struct exec_inst *e, int sock, const char *extra, size_t extra_len,
                       struct ctr_exec_proc *p)
 {
@@ -237,7 +212,7 @@ static void start_pty(struct exec_inst *e, int sock, const char *extra, size_t e
 	pthread_mutex_unlock(&mu);
 	if (extra_len && e->in)
 		write_all(p->master, extra, extra_len);
-	relay_pty(sock, p->master, e->in);
+	api_relay(sock, p->master, e->in, false);
 }
 
 static void start_run(void *data, int sock, const char *extra, size_t extra_len)
@@ -347,17 +322,15 @@ static enum MHD_Result start(struct api_req *r)
 static enum MHD_Result resize(struct api_req *r)
 {
 	enum MHD_Result ret;
-	long long h, w;
-	if (api_query_int(r, "h", 0, &h, &ret) < 0 || api_query_int(r, "w", 0, &w, &ret) < 0)
+	unsigned short h, w;
+	if (api_query_size(r, &h, &w, &ret) < 0)
 		return ret;
-	if (h <= 0 || w <= 0 || h > 65535 || w > 65535)
-		return api_reply_error(r, 400, "resize: h and w must be 1..65535");
 	pthread_mutex_lock(&mu);
 	struct exec_inst *e = find(api_param(r, 0));
 	bool tty = e && e->tty;
 	if (tty) {
-		e->rows = (unsigned short)h;
-		e->cols = (unsigned short)w;
+		e->rows = h;
+		e->cols = w;
 		struct winsize ws = {.ws_row = e->rows, .ws_col = e->cols};
 		if (e->master >= 0)
 			ioctl(e->master, TIOCSWINSZ, &ws);

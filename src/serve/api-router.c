@@ -52,9 +52,15 @@ static int match(const char *pat, const char *path, struct api_req *r)
 				return 0;
 			continue;
 		}
-		const char *close = strchr(pat, '}');
+		const char *close = strchr(pat, '}'), *tail = close + 1;
 		bool rest = close[-1] == '*';
-		size_t len = rest ? strlen(path) : strcspn(path, "/");
+		size_t len = strcspn(path, "/");
+		if (rest) { /* up to the pattern's literal tail ("/json") */
+			size_t pl = strlen(path), tl = strlen(tail);
+			if (strchr(tail, '{') || pl <= tl || strcmp(path + pl - tl, tail) != 0)
+				return 0;
+			len = pl - tl;
+		}
 		if (len == 0 || n >= API_MAX_PARAMS)
 			return 0;
 		r->params[n++] = xasprintf("%.*s", (int)len, path);
