@@ -120,6 +120,22 @@ D exec box sh -c 'mkdir -p /data && echo from-ctr >/data/x' >/dev/null
 ok "cp container -> host" D cp box:/data "$TEST_TMP/out"
 is "the directory came out" "$(cat "$TEST_TMP/out/x")" from-ctr
 fails "cp of a missing path: 404" -m 'No such container:path: box:/nonexistent' D cp box:/nonexistent "$TEST_TMP/none"
+ok "pause" D pause box
+is "paused" "$(D inspect -f '{{.State.Status}} {{.State.Paused}}' box)" "paused true"
+fails "exec in a paused container: 409" -m 'is paused' D exec box true
+ok "unpause" D unpause box
+ok "rename" D rename box box2
+is "the new name finds it" "$(D inspect -f '{{.Name}}' box2)" /box2
+ok "rename back" D rename box2 box
+like "diff: the changes of its layer (A added)" "$(D diff box)" '(^|'$'\n'')A /renamed.txt('$'\n''|$)'
+like "ps -s: the writable layer's size" "$(D ps -s --filter name=box --format '{{.Size}}')" '^[0-9.]+[kMG]?B'
+D run -d --name since-test busybox sh -c 'echo early; sleep 2; echo late; sleep 300' >/dev/null
+sleep 1.2
+mid=$(date +%s)
+wait_for sh -c "$DOCKER logs since-test | grep -q late"
+is "logs --since: only what came after" "$(D logs --since "$mid" since-test)" late
+D rm -f since-test >/dev/null
+
 # the container's symlinks resolve in its own root, never on the host
 mkdir -p "$TEST_TMP/hostside" && echo host-secret >"$TEST_TMP/hostside/secret"
 D exec box sh -c "ln -s '$TEST_TMP/hostside' /esc && ln -s / /rootlink" >/dev/null
@@ -188,6 +204,21 @@ is "an unknown image: 404 (the CLI pulls then)" "$(api POST /v1.41/containers/cr
 is "a field glass cannot honour is refused by name" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/kmsg"}]}}')/$(jq -r .message "$TEST_TMP/body")" "400/HostConfig.Devices: not supported by glass"
 is "the refusals made no container" "$(ls "$GLASS_ROOT/containers" | wc -l)" "$before"
 like "the server still answers" "$(D version --format '{{.Server.APIVersion}}')" 1.41
+
+# wait's conditions, prune
+D create --name cond busybox sh -c 'exit 9' >/dev/null
+api POST /v1.41/containers/cond/wait?condition=next-exit >"$TEST_TMP/waitcode" &
+waiter=$!
+sleep 0.5
+D start cond >/dev/null
+wait $waiter
+is "wait?condition=next-exit registered before the start: its exit" "$(cat "$TEST_TMP/waitcode")/$(jq -c . "$TEST_TMP/body")" '200/{"StatusCode":9,"Error":null}'
+is "wait?condition=not-running of an exited one: at once" "$(api POST /v1.41/containers/cond/wait?condition=not-running)/$(jq -r .StatusCode "$TEST_TMP/body")" 200/9
+is "wait with an unknown condition: 400" "$(api POST /v1.41/containers/cond/wait?condition=sometime)" 400
+out=$(D container prune -f)
+like "container prune removes the stopped ones" "$out" 'Deleted Containers:'
+fails "  cond is gone" -m 'No such (container|object)' D inspect cond
+is "  the running ones stay" "$(D ps --format '{{.Names}}' | sort | tr '\n' ' ')" "box stayer "
 
 # the listeners: a TCP one only when named, with its warning; --group
 port=$((20000 + $$ % 20000))
