@@ -42,6 +42,8 @@ static const char usage_text[] =
     "                          is gone for good\n"
     "      --cleanup           run the engine's `container cleanup ID` then (the\n"
     "                          run's network released, as podman's exit command)\n"
+    "      --events FILE       append the container's die events to the engine's\n"
+    "                          journal FILE (event.h)\n"
     "      --trace             narrate the hand-off (and the runtime's steps) on stderr\n"
     "  -h, --help              this help\n";
 
@@ -110,6 +112,7 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 	                                     {"rm", 0, NULL, 'X'},
 	                                     {"trace", 0, NULL, 'T'},
 	                                     {"cleanup", 0, NULL, 'C'},
+	                                     {"events", 1, NULL, 'E'},
 	                                     {"help", 0, NULL, 'h'},
 	                                     {NULL, 0, NULL, 0}};
 	char *end;
@@ -142,6 +145,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 			break;
 		case 'C':
 			o->cleanup = true;
+			break;
+		case 'E':
+			o->events = optarg;
 			break;
 		case 'T':
 			o->trace = true;
