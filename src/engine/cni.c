@@ -13,6 +13,7 @@
  * CHECK); DEL walks the list backwards.  A plugin that declares a
  * capability ("capabilities": {"portMappings": true}) gets the runtime's
  * value for it in "runtimeConfig". */
+#include "doctor.h"
 #include "netvol.h"
 #include "trace.h"
 #include "util.h"
@@ -47,8 +48,7 @@ void engine_net_notify(const struct engine_net_event *ev)
 
 const char *engine_cni_path(void)
 {
-	const char *p = getenv("GLASS_CNI_PATH");
-	return p && *p ? p : "/usr/lib/cni:/opt/cni/bin";
+	return glass_cni_path(); /* the doctor looks where the engine runs them */
 }
 
 /* The plugin `type` in one of CNI_PATH's directories; malloc'd or NULL.

@@ -127,12 +127,15 @@ int engine_net_add(struct json_object *rec, const char *name, const char *net,
 	                            .ifname = ifname,
 	                            .runtime_config = call_args(rec, nv, idx == 0)};
 	int rc = engine_cni_add(list, &c, &result, err);
-	json_object_put(c.runtime_config);
 	if (rc < 0) {
+		json_object_put(c.runtime_config);
 		json_object_put(list);
 		return glass_err_ctx(err, "network %s", net);
 	}
 	struct json_object *e = json_object_new_object();
+	/* DEL gets the ADD's runtimeConfig again, as the spec asks: portmap's
+	 * DEL removes nothing without the portMappings it was given */
+	json_object_object_add(e, "runtimeConfig", c.runtime_config);
 	cleanup_free char *ip = result_ip(result);
 	json_object_object_add(e, "name", json_object_new_string(net));
 	json_object_object_add(e, "ifname", json_object_new_string(ifname));
@@ -212,17 +215,19 @@ static int detach_all(const char *name, struct json_object *rec, struct glass_er
 	if (!json_object_object_get_ex(rec, "networks", &nets))
 		return 0;
 	for (size_t i = json_object_array_length(nets); i-- > 0;) {
-		struct json_object *e = json_object_array_get_idx(nets, i), *cfg, *res;
+		struct json_object *e = json_object_array_get_idx(nets, i), *cfg, *res, *rc_args;
 		json_object_object_get_ex(e, "ifname", &v);
 		json_object_object_get_ex(e, "config", &cfg);
 		json_object_object_get_ex(e, "result", &res);
 		struct engine_cni_call c = {.container_id = name,
 		                            .netns = json_object_get_string(ns),
 		                            .ifname = json_object_get_string(v)};
+		if (json_object_object_get_ex(e, "runtimeConfig", &rc_args))
+			c.runtime_config = rc_args;
 		struct glass_err *e2 = NULL;
-		/* the cached ADD result carries what DEL needs (the lease, the
-		 * port mappings were in runtimeConfig: portmap finds its rules
-		 * by container id) */
+		/* the cached ADD result carries the lease; the recorded
+		 * runtimeConfig the port mappings, which portmap's DEL needs
+		 * to find its rules (with none it returns at once) */
 		if (engine_cni_del(cfg, &c, res, &e2) < 0) {
 			if (rc == 0)
 				glass_err_move(err, &e2);

@@ -160,6 +160,9 @@ int lab_api_handle(const char *method, const char *url, const char *body, size_t
  * (made once by lab_doctor_init, before the server's threads: it forks). */
 char *lab_host_info_json(void);
 void lab_doctor_init(void);
+/* True, with the doctor's reason in `why`, when a check module `m` needs
+ * is "missing" on this host (the page greys it out; the API refuses it). */
+bool lab_module_unmet(const struct lab_module *m, char *why, size_t size);
 
 /* experiment.c: the experiments the server runs. */
 struct experiment;

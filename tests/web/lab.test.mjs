@@ -750,6 +750,117 @@ async function waitExp(id, pred, ms) {
   }
   return (await listExps()).find((x) => x.id === id);
 }
+// Experiment 8: the network built step by step in the lesson's own namespace.
+const inNet = (pid, args) => execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { encoding: 'utf8' });
+const netInode = (p) => fs.statSync(p).ino;
+function usersOfNetns(ino) {
+  const pids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { if (fs.statSync(`/proc/${d}/ns/net`).ino === ino) pids.push(d); } catch (e) { /* gone */ }
+  }
+  return pids;
+}
+await test('network', async () => {
+  await page.getByTestId('tab-network').click();
+  ok(!(await page.$('#exp-network.greyed')), 'experiment 8 is not greyed out on a host with the CNI plugins');
+  await page.getByTestId('net-start').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=net-step]').length === 1, null, { timeout: 30000 });
+  await sleep(700);
+  const one = await page.$$eval('[data-testid=net-step]', (l) => l.length);
+  await page.getByTestId('net-next').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=net-step]').length === 2, null, { timeout: 20000 });
+  ok(one === 1, 'step by step: the lesson waits at each step until Next', one);
+  await page.getByTestId('net-rest').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=net-peer]').disabled, null, { timeout: 90000 });
+  const exp = (await listExps()).find((x) => x.kind === 'network' && x.status === 'running');
+  const W = exp.worker_pid;
+  const steps = await page.$$eval('[data-testid=net-step]', (l) => l.map((li) => ({ what: li.dataset.what, plugin: li.dataset.plugin, ctr: li.dataset.container, text: li.textContent })));
+  const seq = steps.filter((x) => x.ctr === 'beta').map((x) => x.plugin || x.what);
+  ok(['netns', 'loopback', 'bridge', 'portmap', 'firewall', 'tuning', 'hosts', 'start'].every((w, i) => seq.indexOf(w) >= 0 && (i === 0 || seq.indexOf(w) > seq.indexOf(['netns', 'loopback', 'bridge', 'portmap', 'firewall', 'tuning', 'hosts', 'start'][i - 1]))),
+    'beta is built in the engine\'s order: netns, lo, bridge, portmap, firewall, tuning, /etc/hosts, start', seq);
+  const bridgeStep = await page.$$eval('[data-testid=net-step][data-plugin=bridge][data-container=alpha] [data-testid=net-change][data-kind=add]', (l) => l.map((x) => x.textContent));
+  ok(bridgeStep.some((x) => /link host: \S+ \(bridge\)/.test(x)) && bridgeStep.some((x) => /link host: veth\S+ \(veth\)/.test(x)) && bridgeStep.some((x) => /link alpha: eth0 \(veth\)/.test(x)) &&
+    bridgeStep.some((x) => /addr alpha: eth0 inet /.test(x)) && bridgeStep.some((x) => /route alpha: default via /.test(x)),
+  'the bridge ADD, as the kernel shows it after: the bridge, the veth pair (one end in alpha as eth0), the address and the default route', bridgeStep);
+  const pmStep = await page.$$eval('[data-testid=net-step][data-plugin=portmap][data-container=beta] [data-testid=net-change][data-kind=add]', (l) => l.map((x) => x.textContent));
+  ok(pmStep.some((x) => /rule nat: .*--dport 8080.*DNAT|rule nat: .*DNAT.*--to-destination/.test(x)), 'the portmap ADD: the DNAT rule of port 8080 appears in the nat table', pmStep);
+  // The kernel, asked independently: in the lesson's namespace, not in ours.
+  const links = JSON.parse(inNet(W, ['ip', '-d', '-j', 'link']));
+  const veths = links.filter((l) => l.linkinfo && l.linkinfo.info_kind === 'veth').map((l) => l.ifname);
+  const bridges = links.filter((l) => l.linkinfo && l.linkinfo.info_kind === 'bridge').map((l) => l.ifname);
+  const rules = inNet(W, ['iptables-save']);
+  ok(veths.length === 2 && bridges.length === 1 && links.filter((l) => l.master === bridges[0]).length === 2, 'during the lesson: nsenter into its namespace finds the bridge and the two veth ends on it', links.map((l) => l.ifname));
+  ok(/--dport 8080/.test(rules) && /DNAT/.test(rules) && /CNI-FORWARD/.test(rules), 'during the lesson: its iptables hold the DNAT rule for 8080 and the FORWARD rules', rules.split('\n').filter((l) => /8080|CNI-FORWARD/.test(l)));
+  const ours = JSON.parse(execFileSync('ip', ['-j', 'link'], { encoding: 'utf8' })).map((l) => l.ifname);
+  const ourRules = execFileSync('iptables-save', { encoding: 'utf8' });
+  ok(netInode(`/proc/${W}/ns/net`) !== netInode('/proc/self/ns/net') && !veths.some((v) => ours.includes(v)) && !bridges.some((b) => ours.includes(b)) && !/id: "beta"/.test(ourRules),
+    'the machine\'s own namespace has none of it: another netns, no such veth or bridge, no such rule', { veths, bridges });
+  const pageVeths = await page.$$eval('[data-testid=net-ns][data-ns=host] td:first-child', (l) => l.map((x) => x.textContent));
+  ok(veths.every((v) => pageVeths.includes(v)), 'the page\'s view names the same veth ends', { veths });
+  // A packet's path, from the counters.
+  await page.getByTestId('net-peer').click();
+  await page.waitForSelector('[data-testid=net-path][data-kind=peer]', { timeout: 30000 });
+  const peer = await page.$eval('[data-testid=net-path][data-kind=peer]', (c) => ({ exit: c.dataset.exit, answer: c.querySelector('[data-testid=net-answer]').textContent,
+    hops: [...c.querySelectorAll('[data-testid=net-hop]')].map((h) => ({ ns: h.dataset.ns, ifn: h.dataset.if, rx: +h.dataset.rx, tx: +h.dataset.tx })) }));
+  const hop = (ns, re) => peer.hops.find((h) => h.ns === ns && re.test(h.ifn));
+  ok(peer.exit === '0' && /hello from beta/.test(peer.answer), 'alpha → beta by name (/etc/hosts): beta\'s server answers', peer);
+  ok(hop('alpha', /^eth0$/)?.tx > 0 && hop('host', /^veth/) && hop('beta', /^eth0$/)?.rx > 0 && peer.hops.filter((h) => h.ns === 'host' && /^veth/.test(h.ifn)).length === 2,
+    'its path: alpha\'s eth0 sent, both host veth ends moved packets (across the bridge), beta\'s eth0 received', peer.hops);
+  await page.getByTestId('net-host').click();
+  await page.waitForSelector('[data-testid=net-path][data-kind=host]', { timeout: 30000 });
+  const host = await page.$eval('[data-testid=net-path][data-kind=host]', (c) => ({ exit: c.dataset.exit, answer: c.querySelector('[data-testid=net-answer]').textContent,
+    hits: [...c.querySelectorAll('[data-testid=net-rule-hit]')].map((h) => h.textContent), hops: [...c.querySelectorAll('[data-testid=net-hop]')].map((h) => h.dataset.ns + ' ' + h.dataset.if) }));
+  ok(host.exit === '0' && /hello from beta/.test(host.answer), 'the lesson\'s host → 127.0.0.1:8080: the published port reaches beta', host);
+  ok(host.hits.some((h) => /DNAT/.test(h) && /8080|to-destination/.test(h)) && host.hops.includes('beta eth0'), 'its path: the DNAT rule matched, and beta\'s eth0 received', host);
+  await shots('network', '[data-testid=net-paths]');
+  await page.locator('[data-testid=net-step]').first().scrollIntoViewIfNeeded();
+  await shots('network-steps', null);
+  // The end: the engine takes it down, and the namespace goes with the worker.
+  const ino = netInode(`/proc/${W}/ns/net`);
+  await page.getByTestId('net-end').click();
+  const end = await waitExp(exp.id, (e) => e.done, 60000);
+  const last = await page.$$eval('[data-testid=net-step][data-phase=teardown]', (l) => l.map((li) => ({ plugin: li.dataset.plugin, what: li.dataset.what, dels: [...li.querySelectorAll('[data-testid=net-change][data-kind=del]')].map((x) => x.textContent) })));
+  ok(end && end.done && !fs.existsSync(`/proc/${W}`) && usersOfNetns(ino).length === 0, 'after the lesson: its worker is gone and no process is left in its network namespace', { end, users: usersOfNetns(ino) });
+  const gone = last.flatMap((x) => x.dels);
+  ok(veths.every((v) => gone.some((g) => g.includes(`link host: ${v}`))) && gone.some((g) => /--dport 8080/.test(g)) && gone.some((g) => /\(bridge\)/.test(g)),
+    'the teardown, step by step: each veth end, the 8080 DNAT rule and the bridge disappear', gone.filter((g) => /veth|8080|bridge/.test(g)));
+});
+
+// A host that cannot show an experiment: a lab whose engine finds no CNI
+// plugins (GLASS_CNI_PATH names an empty directory) greys experiment 8 out,
+// with the doctor's reason, and the API refuses to start it.
+await test('greyed', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'glass-nocni-'));
+  const { spawn } = await import('node:child_process');
+  const lab = spawn(path.join(process.env.GLASS_BUILD, 'glass'), ['lab', '--listen', '127.0.0.1:0'],
+    { env: { ...process.env, GLASS_CNI_PATH: empty, GLASS_LAB_CGROUP: process.env.GLASS_LAB_CGROUP + '-nocni' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    let out = '';
+    lab.stdout.on('data', (d) => { out += d; });
+    for (let i = 0; i < 100 && !/http:\/\/\S+/.test(out); i++) await sleep(100);
+    const url = /http:\/\/\S+/.exec(out)[0];
+    const pg = await ctx.newPage();
+    await pg.goto(url);
+    await pg.waitForSelector('#exp-network.greyed [data-testid=greyed-why]', { state: 'attached', timeout: 10000 });
+    const why = await pg.$eval('#exp-network [data-testid=greyed-why]', (p) => p.textContent);
+    const disabled = await pg.$$eval('#exp-network button', (bs) => bs.every((b) => b.disabled));
+    const others = await pg.$$eval('.exp.greyed', (l) => l.map((x) => x.id));
+    ok(/CNI plugins/.test(why) && /bridge: missing/.test(why) && /containernetworking-plugins/.test(why) && disabled,
+      'no CNI plugins where the engine looks: experiment 8 is greyed out with the doctor\'s reason, its buttons disabled', why);
+    ok(others.length === 1, 'and only that experiment', others);
+    const tok = new URL(url).searchParams.get('token');
+    const r = await fetch(new URL('/api/experiments', url), { method: 'POST', headers: { 'X-Glass-Token': tok, 'Content-Type': 'application/json' }, body: '{"kind":"network"}' });
+    const body = await r.json();
+    ok(r.status === 409 && /CNI plugins/.test(body.error || ''), 'the API refuses to start it, with the same reason', { status: r.status, body });
+    await pg.close();
+  } finally {
+    lab.kill('SIGTERM');
+    for (let i = 0; i < 100 && lab.exitCode === null; i++) await sleep(100);
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 await test('requests', async () => {
   for (const [body, field] of [['{"kind":null}', 'kind'], ['{"kind":"walkthrough","user":"yes"}', 'user'], ['{"kind":"cgroups","memory_max_mb":1000000000}', 'memory_max_mb'],
     ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {
