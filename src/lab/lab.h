@@ -109,6 +109,7 @@ extern const struct lab_module lab_module_overlay;
 extern const struct lab_module lab_module_image;
 extern const struct lab_module lab_module_security;
 extern const struct lab_module lab_module_network;
+extern const struct lab_module lab_module_chain;
 
 /* Request checking for the kinds' params/action functions: each returns
  * false with `why` naming the field when the value is there but wrong. */

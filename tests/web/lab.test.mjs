@@ -750,6 +750,63 @@ async function waitExp(id, pred, ms) {
   }
   return (await listExps()).find((x) => x.id === id);
 }
+// Experiment 6: the chain, read from /proc by the test too.
+const nsIno = (pid, t) => Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${t}`))[1]);
+const ppidOf = (pid) => Number(/PPid:\s*(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+await test('chain', async () => {
+  await page.getByTestId('tab-chain').click();
+  await page.getByTestId('ch-run').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=ch-nodaemon]').disabled, null, { timeout: 60000 });
+  await sleep(500);
+  const exp = (await listExps()).find((x) => x.kind === 'chain' && x.status === 'running');
+  const ready = JSON.parse((await request('GET', `/api/experiments/${exp.id}`, authed)).body).events.find((e) => e.type === 'ready');
+  ok(exp && ready, 'glass run -d ran and the container runs', exp);
+  const procs = await page.$$eval('[data-testid=ch-proc]', (l) => l.map((li) => ({ pid: +li.dataset.pid, ppid: +li.dataset.ppid, role: li.dataset.role, comm: li.dataset.comm, gone: li.dataset.gone === '1' })));
+  const by = (role) => procs.filter((p) => p.role === role);
+  const shim = by('shim').find((p) => !p.gone), init = by('pid 1').find((p) => p.pid === ready.init);
+  ok(by('client').length === 1 && by('client')[0].gone && by('client')[0].comm === 'glass', 'the client (glass run -d) appeared and is gone', by('client'));
+  ok(by('shim').length >= 3 && shim && shim.pid === ready.shim && by('shim').filter((p) => !p.gone).length === 1, 'the shim\'s double fork: several glass-shim processes, one left', by('shim'));
+  const evs = JSON.parse((await request('GET', `/api/experiments/${exp.id}`, authed)).body).events;
+  ok(by('runtime').length >= 2 && by('runtime').every((p) => p.gone && p.comm === 'glass-runtime'), 'glass-runtime appeared (create, start) and every one exited: not a daemon',
+    { runtime: by('runtime'), watching: evs.find((e) => e.type === 'watching'), procs: evs.filter((e) => e.type === 'proc').map((e) => `${e.event} ${e.pid}<${e.ppid} ${e.comm} ${e.role}`) });
+  ok(init && !init.gone && init.ppid === shim.pid, 'the container\'s pid 1 is the shim\'s child (its subreaper)', init);
+  // The same, read from /proc by the test.
+  ok(ppidOf(ready.init) === ready.shim && fs.readFileSync(`/proc/${ready.shim}/comm`, 'utf8').trim() === 'glass-shim' && ppidOf(ready.shim) === ready.worker,
+    '/proc agrees: pid 1\'s parent is glass-shim, whose parent is the lab\'s worker', { init: ready.init, shim: ready.shim });
+  const kids = fs.readFileSync(`/proc/${ready.shim}/task/${ready.shim}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  ok(kids.length === 1 && kids[0] === ready.init, 'the shim has one child, the container\'s pid 1: no glass-runtime runs while the container runs', kids);
+  ok(['pid', 'mnt', 'net', 'uts', 'ipc'].every((t) => nsIno(ready.init, t) !== nsIno(ready.shim, t)) && fs.readFileSync(`/proc/${ready.init}/cgroup`, 'utf8').includes(process.env.GLASS_LAB_CGROUP),
+    'pid 1 has namespaces of its own (pid, mnt, net, uts, ipc) and sits in the lab\'s cgroup');
+  const pageNs = await page.$eval(`[data-testid=ch-proc][data-pid="${ready.init}"] .meta:nth-of-type(3)`, (x) => x.textContent).catch(() => '');
+  ok(pageNs.includes(`pid:${nsIno(ready.init, 'pid')}`) || pageNs.includes(`mnt:${nsIno(ready.init, 'mnt')}`), 'the page shows the namespace inodes /proc has', pageNs);
+  // Each config.json field linked to the trace steps that name it.
+  const fields = await page.$$eval('[data-testid=ch-field]', (l) => Object.fromEntries(l.map((x) => [x.dataset.path, +x.dataset.steps])));
+  ok(fields['linux.namespaces'] > 0 && fields['linux.cgroupsPath'] > 0 && fields['process.args'] > 0 && fields['root.path'] > 0, 'config.json: linux.namespaces, linux.cgroupsPath, process.args and root.path each link to the trace steps they asked for', fields);
+  await page.click('[data-testid=ch-field][data-path="linux.namespaces"] a');
+  const nsSteps = await page.$eval('[data-testid=ch-field-steps]', (x) => x.textContent);
+  ok(/clone\(CLONE_NEWNS/.test(nsSteps), 'linux.namespaces leads to the clone() that made them', nsSteps.slice(0, 300));
+  // The claims.
+  const log = path.join(ready.dir, 'container.log');
+  const s0 = fs.statSync(log).size;
+  await page.getByTestId('ch-nodaemon').click();
+  await page.waitForSelector('[data-testid=ch-claim][data-id=no-daemon]', { timeout: 20000 });
+  const nd = await page.$eval('[data-testid=ch-claim][data-id=no-daemon]', (c) => ({ held: c.dataset.held, text: c.textContent }));
+  const s1 = fs.statSync(log).size;
+  ok(nd.held === '1' && s1 > s0, `no engine process, no glass-runtime, and the log grows (${s0} → ${s1} bytes as the test reads it)`, nd);
+  await shots('chain', '[data-testid=ch-tree]');
+  await page.getByTestId('ch-kill').click();
+  await page.waitForSelector('[data-testid=ch-claim][data-id=kill-init]', { timeout: 20000 });
+  const st = JSON.parse(fs.readFileSync(path.join(ready.dir, 'status.json'), 'utf8'));
+  const kc = await page.$eval('[data-testid=ch-claim][data-id=kill-init]', (c) => c.dataset.held);
+  ok(kc === '1' && st.exitCode === 137 && st.signal === 9 && !fs.existsSync(`/proc/${ready.init}`), 'kill -9 of pid 1: the shim wrote exitCode 137 (signal 9) to status.json', st);
+  await page.getByTestId('ch-ps').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ch-stdout]')].some((x) => /Exited \(137\)/.test(x.textContent)), null, { timeout: 20000 });
+  ok(true, 'a new client (glass ps -a) finds it Exited (137), from the shim\'s files');
+  await page.getByTestId('ch-end').click();
+  const end = await waitExp(exp.id, (e) => e.done, 30000);
+  ok(end && end.done && !fs.existsSync(`/proc/${ready.shim}`) && !fs.existsSync(ready.dir), 'glass rm -f: the shim and the container\'s directory are gone', end);
+});
+
 // Experiment 8: the network built step by step in the lesson's own namespace.
 const inNet = (pid, args) => execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { encoding: 'utf8' });
 const netInode = (p) => fs.statSync(p).ino;
