@@ -96,7 +96,8 @@ int engine_net_disconnect(const char *net, const char *id, struct glass_err **er
 		struct engine_cni_call c = {.container_id = id,
 		                            .netns = json_object_get_string(ns),
 		                            .ifname = json_object_get_string(ifname),
-		                            .runtime_config = json_object_object_get(e, "runtimeConfig")};
+		                            .runtime_config =
+		                                json_object_object_get(e, "runtimeConfig")};
 		rc = engine_cni_del(cfg, &c, res, err);
 		json_object_array_del_idx(nets, (size_t)idx, 1);
 		/* even a failed DEL leaves the record: a retry would fail the same way */

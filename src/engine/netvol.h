@@ -130,9 +130,9 @@ bool engine_valid_object_name(const char *n);
  * made or removed, each CNI plugin run (its stdin and stdout), an
  * /etc/hosts written.  One observer per process; NULL: nobody listens. */
 struct engine_net_event {
-	const char *what;      /* "netns-add", "netns-del", "cni", "hosts" */
-	const char *container; /* CNI_CONTAINERID / the record (NULL: unknown) */
-	const char *path;      /* the netns file, the plugin, the hosts file */
+	const char *what;                        /* "netns-add", "netns-del", "cni", "hosts" */
+	const char *container;                   /* CNI_CONTAINERID / the record (NULL: unknown) */
+	const char *path;                        /* the netns file, the plugin, the hosts file */
 	const char *cmd, *type, *netns, *ifname; /* cni: ADD|DEL|CHECK, the plugin */
 	const char *input, *output;              /* cni: its stdin, its stdout */
 	int status;                              /* cni: its exit status */

@@ -41,9 +41,8 @@
 #include <unistd.h>
 
 #define MAX_PROCS 256
-#define NAME "chain"
-static const char loop_cmd[] =
-    "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 1; done";
+#define NAME      "chain"
+static const char loop_cmd[] = "i=0; while :; do i=$((i+1)); echo \"tick $i\"; sleep 1; done";
 
 struct proc {
 	pid_t pid, ppid;
@@ -80,7 +79,7 @@ static bool read_stat(pid_t pid, pid_t *ppid, char comm[32])
 		return false;
 	snprintf(comm, 32, "%.*s", (int)(close - open - 1), open + 1);
 	*ppid = (pid_t)atoi(close + 4); /* ") S PPID" */
-	return close[2] != 'Z'; /* a zombie has exited: only its parent's wait is left */
+	return close[2] != 'Z';         /* a zombie has exited: only its parent's wait is left */
 }
 
 static struct proc *find(struct chain *C, pid_t pid)
@@ -211,8 +210,8 @@ static int cn_open(void)
 	m.cn.id.val = CN_VAL_PROC;
 	m.cn.len = sizeof(m.op);
 	m.op = PROC_CN_MCAST_LISTEN;
-	if (fd >= 0 && (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	                send(fd, &m, sizeof(m), 0) < 0)) {
+	if (fd >= 0 &&
+	    (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &m, sizeof(m), 0) < 0)) {
 		close(fd);
 		fd = -1;
 	}
@@ -266,13 +265,17 @@ static void cn_read(struct chain *C)
 				on_fork(C, ev->event_data.fork.parent_tgid,
 				        ev->event_data.fork.child_tgid);
 			else if (ev->what == PROC_EVENT_EXEC &&
-			         ev->event_data.exec.process_pid == ev->event_data.exec.process_tgid)
+			         ev->event_data.exec.process_pid ==
+			             ev->event_data.exec.process_tgid)
 				on_exec(C, ev->event_data.exec.process_tgid);
 			else if (ev->what == PROC_EVENT_COMM &&
-			         ev->event_data.comm.process_pid == ev->event_data.comm.process_tgid)
-				on_comm(C, ev->event_data.comm.process_tgid, ev->event_data.comm.comm);
+			         ev->event_data.comm.process_pid ==
+			             ev->event_data.comm.process_tgid)
+				on_comm(C, ev->event_data.comm.process_tgid,
+				        ev->event_data.comm.comm);
 			else if (ev->what == PROC_EVENT_EXIT &&
-			         ev->event_data.exit.process_pid == ev->event_data.exit.process_tgid &&
+			         ev->event_data.exit.process_pid ==
+			             ev->event_data.exit.process_tgid &&
 			         (p = find(C, ev->event_data.exit.process_tgid))) {
 				p->gone = true;
 				lab_emit(proc_json(C, p, "exit"));
@@ -304,7 +307,8 @@ static void trace_line(const char *line)
 		const char *t = strncmp(line, "glass: ", 7) == 0 ? line + 7 : line;
 		const char *arrow = strstr(t, "   <- ");
 		bool shim = strncmp(t, "[shim", 5) == 0;
-		json_object_object_add(o, "link", json_object_new_string(shim ? "shim" : "runtime"));
+		json_object_object_add(o, "link",
+		                       json_object_new_string(shim ? "shim" : "runtime"));
 		json_object_object_add(o, "text", json_object_new_string(t));
 		if (arrow)
 			json_object_object_add(o, "field", json_object_new_string(arrow + 6));
@@ -499,7 +503,8 @@ static void config_event(struct chain *C)
 	cleanup_free char *text = lab_read_text(path);
 	json_object *o = lab_event("config");
 	json_object_object_add(o, "path", json_object_new_string(path));
-	json_object_object_add(o, "config", text ? json_tokener_parse(text) : json_object_new_null());
+	json_object_object_add(o, "config",
+	                       text ? json_tokener_parse(text) : json_object_new_null());
 	lab_emit(o);
 }
 
@@ -578,9 +583,11 @@ static int run_chain(json_object *p)
 	}
 	setenv("GLASS_ROOT", root, 1); /* the engine's store: this experiment's own */
 	json_object *w = lab_event("watching");
-	json_object_object_add(w, "how", json_object_new_string(
-	                                     C.cn_fd >= 0 ? "the kernel's process events (proc connector) and /proc"
-	                                                  : "scans of /proc (no proc connector here)"));
+	json_object_object_add(
+	    w, "how",
+	    json_object_new_string(C.cn_fd >= 0
+	                               ? "the kernel's process events (proc connector) and /proc"
+	                               : "scans of /proc (no proc connector here)"));
 	lab_emit(w);
 	if (lab_image_open("builtin", lab_param_str(p, "rootfs"), &s, &img, &err) < 0) {
 		lab_emit_error(err, "image");
@@ -589,8 +596,17 @@ static int run_chain(json_object *p)
 	}
 	glass_image_free(img);
 	glass_store_close(s);
-	char *run[] = {"run", "-d", "--cgroup-parent", (char *)lab_param_str(p, "cgroup"),
-	               "--name", NAME, GLASS_BUILTIN_IMAGE, "sh", "-c", (char *)loop_cmd, NULL};
+	char *run[] = {"run",
+	               "-d",
+	               "--cgroup-parent",
+	               (char *)lab_param_str(p, "cgroup"),
+	               "--name",
+	               NAME,
+	               GLASS_BUILTIN_IMAGE,
+	               "sh",
+	               "-c",
+	               (char *)loop_cmd,
+	               NULL};
 	client_event(&C, "the client starts a container", run, true);
 	for (int i = 0; i < 10; i++) { /* the runtime's last exits, the shim settles */
 		watch(&C);

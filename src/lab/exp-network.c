@@ -25,6 +25,7 @@
 #include "container.h"
 #include "lab.h"
 #include "netvol.h"
+#include "sys.h"
 #include "util.h"
 
 #include <errno.h>
@@ -41,7 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NET_NAME "lab"
+#define NET_NAME  "lab"
 #define HOST_PORT 8080
 static const char *const names[2] = {"alpha", "beta"};
 
@@ -81,7 +82,7 @@ static char *run_in(const char *nspath, char *const argv[], int *status)
 	pid_t c = fork();
 	if (c == 0) {
 		int fd = nspath ? open(nspath, O_RDONLY | O_CLOEXEC) : -1;
-		if (nspath && (fd < 0 || setns(fd, CLONE_NEWNET) < 0))
+		if (nspath && (fd < 0 || glass_sys_setns(fd, CLONE_NEWNET, nspath, NULL, NULL) < 0))
 			_exit(126);
 		dup2(out, 1);
 		dup2(out, 2);
@@ -263,14 +264,15 @@ static void observe(const struct engine_net_event *ev, void *arg)
 		     "CNI_NETNS) and then the runtime (linux.namespaces[].path) can enter it",
 		     NULL);
 	} else if (strcmp(ev->what, "netns-del") == 0) {
-		cleanup_free char *cmd = xasprintf("umount %s && rm %s   # as ip netns del",
-		                                   ev->path, ev->path);
+		cleanup_free char *cmd =
+		    xasprintf("umount %s && rm %s   # as ip netns del", ev->path, ev->path);
 		step(L, "netns", base, "the container's network namespace released", cmd,
 		     "the last reference gone, the kernel destroys the namespace and the veth end "
 		     "inside it, which takes its peer on the bridge with it",
 		     NULL);
 	} else if (strcmp(ev->what, "hosts") == 0) {
-		cleanup_free char *cmd = xasprintf("cat > %s   # bind-mounted at /etc/hosts", ev->path);
+		cleanup_free char *cmd =
+		    xasprintf("cat > %s   # bind-mounted at /etc/hosts", ev->path);
 		json_object *x = json_object_new_object();
 		json_object_object_add(x, "file", json_object_new_string(ev->output));
 		step(L, "hosts", ev->container, "/etc/hosts: the names on the network", cmd,
@@ -290,7 +292,8 @@ static char *ctr_ip(int i)
 	char *s = NULL;
 	if (rec && json_object_object_get_ex(rec, "networks", &nets))
 		for (size_t k = 0; k < json_object_array_length(nets) && !s; k++)
-			if (json_object_object_get_ex(json_object_array_get_idx(nets, k), "ip", &ip))
+			if (json_object_object_get_ex(json_object_array_get_idx(nets, k), "ip",
+			                              &ip))
 				s = xstrdup(json_object_get_string(ip));
 	json_object_put(rec);
 	return s ? s : xstrdup("");
@@ -439,21 +442,22 @@ static void packet_path(struct lesson *L, bool from_host)
 	json_object_object_add(o, "url", json_object_new_string(url));
 	json_object_object_add(o, "beta_ip", json_object_new_string(bip));
 	char *route[] = {"ip", "-j", "route", "get", from_host ? "127.0.0.1" : bip, NULL};
-	json_object_object_add(o, "route",
-	                       run_json(from_host ? NULL : L->netns[0], route));
+	json_object_object_add(o, "route", run_json(from_host ? NULL : L->netns[0], route));
 	json_object_object_add(o, "before", counters(L));
 	int code;
 	char *out;
 	if (from_host) {
 		char *argv[] = {"wget", "-q", "-O", "-", "-T", "5", "-t", "1", url, NULL};
 		out = run_in(NULL, argv, &code);
-		json_object_object_add(o, "command", json_object_new_string("wget -q -O - " "http://127.0.0.1:8080/"));
+		json_object_object_add(o, "command",
+		                       json_object_new_string("wget -q -O - "
+		                                              "http://127.0.0.1:8080/"));
 	} else {
 		/* busybox's wget (Debian 12's busybox-static) crashes; the same
 		 * GET with nc, the name resolved through /etc/hosts by libc */
-		char *argv[] = {"/bin/sh", "-c",
-		                "printf 'GET / HTTP/1.0\\r\\nHost: beta\\r\\n\\r\\n' | nc -w 5 beta 80",
-		                NULL};
+		char *argv[] = {
+		    "/bin/sh", "-c",
+		    "printf 'GET / HTTP/1.0\\r\\nHost: beta\\r\\n\\r\\n' | nc -w 5 beta 80", NULL};
 		out = exec_in(L, 0, argv, &code);
 		json_object_object_add(
 		    o, "command",
@@ -474,9 +478,10 @@ static void packet_path(struct lesson *L, bool from_host)
 static int enter_host(struct lesson *L)
 {
 	struct glass_err *err = NULL;
-	if (unshare(CLONE_NEWNS | CLONE_NEWNET) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-		lab_emit_errorf("unshare", errno, "the lesson's network namespace");
+	if (glass_sys_unshare(CLONE_NEWNS | CLONE_NEWNET, NULL, &err) < 0 ||
+	    glass_sys_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, NULL, &err) < 0) {
+		lab_emit_error(err, "the lesson's network namespace");
+		glass_err_free(&err);
 		return -1;
 	}
 	step(L, "host", NULL, "the lesson's host: a network namespace of its own",
@@ -607,7 +612,8 @@ static char *net_action(json_object *req, char *why)
 	if (!lab_req_only(req, keys, why) || !lab_req_enum(req, "op", ops, NULL, &op, why))
 		return NULL;
 	if (!op) {
-		snprintf(why, LAB_WHY_SIZE, "op: expected one of next, rest, wget-peer, wget-host, end");
+		snprintf(why, LAB_WHY_SIZE,
+		         "op: expected one of next, rest, wget-peer, wget-host, end");
 		return NULL;
 	}
 	json_object *o = json_object_new_object();

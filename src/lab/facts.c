@@ -268,7 +268,8 @@ bool lab_module_unmet(const struct lab_module *m, char *why, size_t size)
 	cleanup_free char *needs = xasprintf(" %s ", m->needs);
 	for (size_t i = 0; !unmet && i < json_object_array_length(checks); i++) {
 		json_object *c = json_object_array_get_idx(checks, i);
-		const char *id = json_object_object_get_ex(c, "id", &v) ? json_object_get_string(v) : "";
+		const char *id =
+		    json_object_object_get_ex(c, "id", &v) ? json_object_get_string(v) : "";
 		cleanup_free char *key = xasprintf(" %s ", id);
 		if (!strstr(needs, key) || !json_object_object_get_ex(c, "status", &v) ||
 		    strcmp(json_object_get_string(v), "missing") != 0)

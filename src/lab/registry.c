@@ -15,9 +15,8 @@
 #include <string.h>
 
 const struct lab_module *const lab_modules[] = {
-    &lab_module_namespaces, &lab_module_walkthrough, &lab_module_cgroups,
-    &lab_module_overlay,    &lab_module_image,       &lab_module_chain,
-    &lab_module_security,   &lab_module_network,
+    &lab_module_namespaces, &lab_module_walkthrough, &lab_module_cgroups,  &lab_module_overlay,
+    &lab_module_image,      &lab_module_chain,       &lab_module_security, &lab_module_network,
 };
 const size_t lab_nmodules = sizeof(lab_modules) / sizeof(lab_modules[0]);
 
