@@ -16,11 +16,16 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <libgen.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 struct end {
 	int dirfd;    /* the directory tar works in (-C) */
@@ -190,4 +195,111 @@ int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to
 	free(src.member);
 	free(dst.member);
 	return rc < 0 ? glass_err_ctx(err, "cp %s", c->name) : 0;
+}
+
+/* The container's rootfs, for resolving paths in it. */
+static int open_root(const char *ref, struct ctr **c, struct glass_err **err)
+{
+	if (ctr_find(ref, c, err) < 0)
+		return -1;
+	cleanup_free char *rootfs = xasprintf("%s/rootfs", (*c)->dir);
+	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return glass_err_new(err, errno, "open(\"%s\")", rootfs);
+	return root;
+}
+
+int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
+                  struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	cleanup_close int root = open_root(ref, &c, err);
+	struct stat sb;
+	if (root < 0)
+		return -1;
+	const char *rel = path + strspn(path, "/");
+	/* the entry itself, not what a final symlink points to */
+	cleanup_close int fd =
+	    glass_sys_openat2(root, "rootfs", *rel ? rel : ".", O_PATH | O_NOFOLLOW,
+	                      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, NULL, NULL);
+	if (fd < 0 || fstat(fd, &sb) < 0)
+		return glass_err_new(err, ENOENT, "Could not find the file %s in container %s",
+		                     path, c->name);
+	memset(st, 0, sizeof(*st));
+	cleanup_free char *base = base_of(*rel ? rel : "/");
+	snprintf(st->name, sizeof(st->name), "%s", base);
+	st->size = sb.st_size;
+	st->mode = sb.st_mode;
+	st->mtime = sb.st_mtim;
+	if (S_ISLNK(sb.st_mode) && readlinkat(fd, "", st->link, sizeof(st->link) - 1) < 0)
+		st->link[0] = '\0';
+	return 0;
+}
+
+static pid_t spawn_tar(char **argv, int dirfd, int in, int out)
+{
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	if ((in >= 0 && dup2(in, 0) < 0) || (out >= 0 && dup2(out, 1) < 0))
+		_exit(126);
+	fcntl(dirfd, F_SETFD, 0);
+	signal(SIGPIPE, SIG_DFL);
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	cleanup_close int root = open_root(ref, &c, err);
+	struct end src = {.dirfd = -1};
+	int p[2];
+	if (root < 0 || open_src(root, path, true, &src, err) < 0)
+		return -1;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/self/fd/%d", src.dirfd);
+	char *argv[] = {"/bin/tar", "-C", dir, "-cf", "-", src.member, NULL};
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(src.dirfd);
+		free(src.member);
+		return glass_err_new(err, errno, "pipe2()");
+	}
+	*pid = spawn_tar(argv, src.dirfd, -1, p[1]);
+	close(p[1]);
+	close(src.dirfd);
+	free(src.member);
+	if (*pid < 0) {
+		close(p[0]);
+		return glass_err_new(err, errno, "fork");
+	}
+	*fd = p[0];
+	return 0;
+}
+
+int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	cleanup_close int root = open_root(ref, &c, err);
+	struct stat sb;
+	int st = 0;
+	if (root < 0)
+		return -1;
+	cleanup_close int dfd = open_path(root, path, true, O_PATH | O_DIRECTORY);
+	if (dfd < 0 || fstat(dfd, &sb) < 0)
+		return glass_err_new(err, errno == ENOTDIR ? EINVAL : ENOENT,
+		                     "extraction point %s in container %s: %s", path, c->name,
+		                     errno == ENOTDIR ? "not a directory" : "no such directory");
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/proc/self/fd/%d", dfd);
+	char *argv[] = {"/bin/tar", "-C", dir, "-xf", "-", "--no-overwrite-dir", NULL};
+	pid_t pid = spawn_tar(argv, dfd, in, -1);
+	if (pid < 0)
+		return glass_err_new(err, errno, "fork");
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (st != 0)
+		return glass_err_new(
+		    err, EINVAL, "extracting the archive into %s failed (tar status %d)", path, st);
+	return 0;
 }

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct json_object;
 
@@ -45,6 +46,7 @@ struct ctr_create_opts {
 	const char *name;                /* NULL: a generated one */
 	char **labels;                   /* K=V, NULL-terminated or NULL */
 	bool tty, stdin_open, rm, init;
+	bool no_pull;            /* a missing image is ENOENT, not pulled (the API's create) */
 	const char *restart;     /* no|on-failure[:N]|always|unless-stopped or NULL */
 	const char *stop_signal; /* NULL: SIGTERM (or the image's StopSignal) */
 	int stop_timeout;        /* seconds; -1: 10 */
@@ -124,6 +126,13 @@ void ctr_name_release(const char *name, const char *id);
 void ctr_name_release_id(const char *id);
 char *ctr_dir_of(const char *id);
 char *ctr_runtime(struct glass_err **err); /* glass-runtime's path */
+/* The event journal (event.h): ROOT/events.log, absolute; and an event of
+ * a container (its image and name as attributes, plus key=value when key
+ * is not NULL). */
+char *ctr_events_path(void);
+void ctr_event(const struct ctr *c, const char *action, const char *key, const char *value);
+void ctr_event_of(const char *id, const char *name, const char *image, const char *action,
+                  const char *key, const char *value);
 
 /* --- operations --- */
 
@@ -136,6 +145,18 @@ int ctr_start(const char *ref, struct glass_err **err);
 /* `foreground`: the caller waits for the exit and removes an --rm
  * container itself (run without -d), so the shim must not race it. */
 int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err);
+/* Start with the shim's streams and exit held from before the process
+ * runs (the API server: a client attached and waiting before it started
+ * the container must see all its output and its exit, even when it ends
+ * at once and is removed, --rm).  The fds are the caller's. */
+struct ctr_start_hold {
+	bool attach, in, out, errs; /* an attach stream: attach_fd */
+	bool wait;                  /* a wait: wait_fd, read with glass_shim_wait_reply() */
+	int attach_fd, wait_fd;     /* -1 when not asked, or already running */
+	bool tty;                   /* the container has a tty (raw stream) */
+	bool started;               /* false: it was running already */
+};
+int ctr_start_held(const char *ref, struct ctr_start_hold *h, struct glass_err **err);
 /* "TERM", "SIGTERM", "15" -> 15; -1 when unknown. */
 int ctr_parse_signal(const char *s);
 
@@ -154,12 +175,17 @@ int ctr_pause(const char *ref, bool pause, struct glass_err **err);
 /* ctr-rm.c: `force` stops a running container first (SIGKILL); a dead
  * shim's leftovers (runtime state, cgroup, mount) are cleared. */
 int ctr_rm(const char *ref, bool force, struct glass_err **err);
+/* `volumes`: its anonymous volumes go too (docker rm -v). */
+int ctr_rm_ex(const char *ref, bool force, bool volumes, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
 
 /* ctr-inspect.c: Docker's container JSON (owned by the caller). */
 int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **err);
+/* docker ps's filter "KEY=VALUE" (id, name, status, label, exited,
+ * ancestor): does the container match?  An unknown KEY matches nothing. */
+bool ctr_filter_match(const struct ctr *c, const char *filter);
 /* A ps row's fields, for front-ends that print lists. */
 struct json_object *ctr_summary(const struct ctr *c);
 
@@ -188,6 +214,18 @@ struct ctr_exec_opts {
 	bool detach, tty, interactive;
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
+/* The same with the caller's fds as the process's stdin, stdout, stderr
+ * (-1: /dev/null), returning once it is spawned; with o->tty the runtime
+ * hands over the pty master (*p->master, the caller relays it and may
+ * resize it) and fds 1 and 2 are not used.  ctr_exec_finish() reaps it:
+ * *code as ctr_exec's. */
+struct ctr_exec_proc {
+	pid_t pid; /* the runtime's exec */
+	int master;
+};
+int ctr_exec_spawn(const char *ref, const struct ctr_exec_opts *o, const int fds[3],
+                   struct ctr_exec_proc *p, struct glass_err **err);
+int ctr_exec_finish(struct ctr_exec_proc *p, int *code);
 
 /* ctr-attach.c: connects to the shim's stream; *fd is the socket. */
 int ctr_attach(const char *ref, bool in, bool out, bool errs, int *fd, bool *tty,
@@ -210,5 +248,22 @@ void ctr_diff_free(struct ctr_change *ch, size_t n);
  * way, with docker cp's rules for trailing "/" and "/.". */
 int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to_host,
            struct glass_err **err);
+
+/* docker cp through the API: a path's entry (not followed when it is a
+ * symlink), the tar stream of a path (a pipe's read end *fd, filled by
+ * tar, pid *pid, which the caller reaps) and the extraction of a tar
+ * stream into an existing directory; paths resolved in the container's
+ * rootfs as ctr_cp()'s. */
+struct ctr_path_stat {
+	char name[256];
+	int64_t size;
+	mode_t mode;
+	struct timespec mtime;
+	char link[4096];
+};
+int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
+                  struct glass_err **err);
+int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, struct glass_err **err);
+int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err **err);
 
 #endif
