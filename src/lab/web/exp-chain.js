@@ -76,7 +76,8 @@
     card.className = 'card';
     card.setAttribute('data-testid', 'ch-claim');
     Object.assign(card.dataset, { id: ev.id || ev.what, held: ev.held === undefined ? '' : ev.held ? '1' : '0' });
-    const title = { 'no-daemon': 'No engine and no runtime while the container runs; its log grows', 'kill-init': 'Its pid 1 killed: the shim records the exit' }[ev.id] || ev.what;
+    const title = { 'no-daemon': 'No client and no runtime while the container runs; its log grows', 'kill-init': 'Its pid 1 killed: the shim records the exit',
+      'kill-server': 'The API server killed: the container runs on' }[ev.id] || ev.what;
     card.innerHTML = `<h4>${esc(title)}</h4>` + (ev.command ? `<pre>${esc(ev.command)}</pre><p>exit ${esc(ev.exit)}</p><pre data-testid="ch-stdout">${esc(ev.stdout)}</pre>` :
       `<p class="${ev.held ? 'held' : 'not'}">${ev.held ? 'so it is' : 'not so'}: ${esc(ev.text)}</p>` + (ev.status_json ? `<pre>${esc(ev.path)}\n${esc(JSON.stringify(ev.status_json, null, 2))}</pre>` : ''));
     $('#ch-claims').prepend(card);
@@ -85,18 +86,24 @@
   function buttons(on) {
     for (const id of ['#ch-nodaemon', '#ch-kill', '#ch-ps', '#ch-end']) $(id).disabled = !on;
     $('#ch-run').disabled = on;
+    $('#ch-killserver').disabled = !(on && ch && ch.server);
+    $('#ch-restartserver').disabled = !(on && ch && ch.docker && !ch.server);
   }
 
   function onEvent(st, ev) {
     if (st !== ch) return;
     switch (ev.type) {
       case 'started': st.worker = ev.worker_pid; break;
+      case 'watching': st.docker = ev.client === 'docker'; status(`following the tree through ${ev.how}; the client: ${ev.client}`); break;
+      case 'server': st.server = ev.up ? ev.pid : 0; if (st.ready) buttons(true); break;
       case 'proc': proc(st, ev); break;
       case 'trace': trace(st, ev); if (st.rows && ev.field) drawConfig(st); break;
       case 'client': claim(ev); status(`${ev.command.slice(0, 60)}…: exit ${ev.exit}`); break;
-      case 'ready': buttons(true); status(`running: pid 1 is ${ev.init}, its shim ${ev.shim}`); break;
+      case 'ready': st.ready = true; buttons(true); status(`running: pid 1 is ${ev.init}, its shim ${ev.shim}`); break;
       case 'config': config(st, ev); break;
-      case 'claim': claim(ev); status(ev.held ? 'so it is' : 'not so', !ev.held); break;
+      case 'claim':
+        if (ev.id === 'kill-server') { st.server = 0; buttons(true); }
+        claim(ev); status(ev.held ? 'so it is' : 'not so', !ev.held); break;
       case 'error': status(`${ev.where}: ${ev.message}`, true); break;
       case 'exp_end': buttons(false); break;
       default: break;
@@ -118,6 +125,8 @@
   $('#ch-run').addEventListener('click', run);
   $('#ch-nodaemon').addEventListener('click', op('no-daemon'));
   $('#ch-kill').addEventListener('click', op('kill-init'));
+  $('#ch-killserver').addEventListener('click', op('kill-server'));
+  $('#ch-restartserver').addEventListener('click', op('restart-server'));
   $('#ch-ps').addEventListener('click', op('ps'));
   $('#ch-end').addEventListener('click', op('end'));
 }
