@@ -3,9 +3,9 @@
  * The worker starts the API server (`glass --trace=json serve`, on a
  * socket and store of the experiment's own) and runs the client for real
  * (Debian's docker CLI against it; without one, `glass --trace=json run
- * -d`), and follows the tree while it runs: every process that descends from the worker is recorded
- * as it appears and as it goes, with its pid, parent, namespaces and
- * cgroup.  So the page sees the client, the shim's double fork, the
+ * -d`), and follows the tree while it runs: every process that descends
+ * from the worker is recorded as it appears and as it goes, with its pid,
+ * parent, namespaces and cgroup.  So the page sees the client, the shim's double fork, the
  * short-lived glass-runtime (create, then start: each exits), and the
  * container's pid 1 reparented to the shim, its subreaper.  (The worker is
  * itself a subreaper, so the detached shim lands under it rather than
