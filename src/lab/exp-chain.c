@@ -813,19 +813,7 @@ static const char *const ops[] = {"no-daemon", "kill-init", "kill-server", "rest
 
 static char *chain_action(json_object *req, char *why)
 {
-	static const char *const keys[] = {"op", NULL};
-	const char *op = NULL;
-	if (!lab_req_only(req, keys, why) || !lab_req_enum(req, "op", ops, NULL, &op, why))
-		return NULL;
-	if (!op) {
-		snprintf(why, LAB_WHY_SIZE,
-		         "op: expected one of no-daemon, kill-init, kill-server, "
-		         "restart-server, ps, end");
-		return NULL;
-	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "op", json_object_new_string(op));
-	return lab_json_steal(o);
+	return lab_req_op(req, ops, why);
 }
 
 static const struct lab_kind kinds[] = {

@@ -607,18 +607,7 @@ static const char *const ops[] = {"next", "rest", "wget-peer", "wget-host", "end
 
 static char *net_action(json_object *req, char *why)
 {
-	static const char *const keys[] = {"op", NULL};
-	const char *op = NULL;
-	if (!lab_req_only(req, keys, why) || !lab_req_enum(req, "op", ops, NULL, &op, why))
-		return NULL;
-	if (!op) {
-		snprintf(why, LAB_WHY_SIZE,
-		         "op: expected one of next, rest, wget-peer, wget-host, end");
-		return NULL;
-	}
-	json_object *o = json_object_new_object();
-	json_object_object_add(o, "op", json_object_new_string(op));
-	return lab_json_steal(o);
+	return lab_req_op(req, ops, why);
 }
 
 static const struct lab_kind kinds[] = {

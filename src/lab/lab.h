@@ -121,6 +121,9 @@ bool lab_req_enum(json_object *req, const char *key, const char *const *choices,
                   const char **out, char *why);
 /* Only the listed keys (NULL-terminated) may appear. */
 bool lab_req_only(json_object *req, const char *const *keys, char *why);
+/* An action {"op": one of `ops`} and nothing else: the line for the
+ * worker (malloc'd), or NULL with `why`. */
+char *lab_req_op(json_object *req, const char *const *ops, char *why);
 
 /* ---- the server ---- */
 
