@@ -13,6 +13,7 @@
  * CHECK); DEL walks the list backwards.  A plugin that declares a
  * capability ("capabilities": {"portMappings": true}) gets the runtime's
  * value for it in "runtimeConfig". */
+#include "doctor.h"
 #include "netvol.h"
 #include "trace.h"
 #include "util.h"
@@ -30,10 +31,24 @@
 
 extern char **environ;
 
+static engine_net_observer observer;
+static void *observer_arg;
+
+void engine_net_set_observer(engine_net_observer fn, void *arg)
+{
+	observer = fn;
+	observer_arg = arg;
+}
+
+void engine_net_notify(const struct engine_net_event *ev)
+{
+	if (observer)
+		observer(ev, observer_arg);
+}
+
 const char *engine_cni_path(void)
 {
-	const char *p = getenv("GLASS_CNI_PATH");
-	return p && *p ? p : "/usr/lib/cni:/opt/cni/bin";
+	return glass_cni_path(); /* the doctor looks where the engine runs them */
 }
 
 /* The plugin `type` in one of CNI_PATH's directories; malloc'd or NULL.
@@ -229,6 +244,17 @@ static int run_one(const char *cmd, struct json_object *list, struct json_object
 		    "%s %s netns=%s ifname=%s (%.1f ms, status %d)\n  sent: %s\n  got: %s", path,
 		    cmd, c->netns, c->ifname, (double)(now_ns() - t0) / 1e6, status, in,
 		    out && *out ? out : "(nothing)");
+	struct engine_net_event ev = {.what = "cni",
+	                              .container = c->container_id,
+	                              .path = path,
+	                              .cmd = cmd,
+	                              .type = type,
+	                              .netns = c->netns,
+	                              .ifname = c->ifname,
+	                              .input = in,
+	                              .output = out ? out : "",
+	                              .status = status};
+	engine_net_notify(&ev);
 	if (status < 0)
 		return glass_err_ctx(err, "CNI plugin %s %s", type, cmd);
 	if (status != 0)

@@ -120,6 +120,10 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* The re-execution's mark is for the sealed copy alone: a program the
+	 * worker runs (the lab's own client, a shim, a runtime) would take it
+	 * as its own and refuse to run from a file that is not sealed. */
+	unsetenv(GLASS_SELFEXE_ENV);
 	/* A closed stdout or stderr pipe must not kill glass halfway through
 	 * a run: it still has a snapshot to unmount and state to remove. */
 	signal(SIGPIPE, SIG_IGN);

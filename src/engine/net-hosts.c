@@ -119,6 +119,8 @@ int engine_hosts_write(const char *name, struct glass_err **err)
 		return glass_err_new(err, e, "write(\"%s\")", path);
 	}
 	close(fd);
+	engine_net_notify(&(struct engine_net_event){
+	    .what = "hosts", .container = name, .path = path, .output = text});
 	return 0;
 }
 

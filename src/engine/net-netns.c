@@ -55,6 +55,7 @@ int engine_netns_create(const char *path, struct glass_err **err)
 		unlink(path);
 		return glass_err_ctx(err, "network namespace %s", path);
 	}
+	engine_net_notify(&(struct engine_net_event){.what = "netns-add", .path = path});
 	return 0;
 }
 
@@ -72,6 +73,7 @@ int engine_netns_remove(const char *path, struct glass_err **err)
 	glass_err_free(&e);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return glass_err_new(err, errno, "unlink(\"%s\")", path);
+	engine_net_notify(&(struct engine_net_event){.what = "netns-del", .path = path});
 	return 0;
 }
 

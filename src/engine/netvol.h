@@ -150,6 +150,22 @@ int engine_lock(bool volumes, struct glass_err **err);
 /* docker's rule for network and volume names: [a-zA-Z0-9][a-zA-Z0-9_.-]*. */
 bool engine_valid_object_name(const char *n);
 
+/* Whoever narrates the network's construction (the lab's hop-by-hop
+ * lesson) sees each kernel-facing step as it lands: a network namespace
+ * made or removed, each CNI plugin run (its stdin and stdout), an
+ * /etc/hosts written.  One observer per process; NULL: nobody listens. */
+struct engine_net_event {
+	const char *what;                        /* "netns-add", "netns-del", "cni", "hosts" */
+	const char *container;                   /* CNI_CONTAINERID / the record (NULL: unknown) */
+	const char *path;                        /* the netns file, the plugin, the hosts file */
+	const char *cmd, *type, *netns, *ifname; /* cni: ADD|DEL|CHECK, the plugin */
+	const char *input, *output;              /* cni: its stdin, its stdout */
+	int status;                              /* cni: its exit status */
+};
+typedef void (*engine_net_observer)(const struct engine_net_event *ev, void *arg);
+void engine_net_set_observer(engine_net_observer fn, void *arg);
+void engine_net_notify(const struct engine_net_event *ev);
+
 /* cni.c: one CNI 1.0 plugin chain. */
 struct engine_cni_call {
 	const char *container_id, *netns, *ifname;

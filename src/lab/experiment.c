@@ -510,11 +510,18 @@ static json_object *worker_params(json_object *req, const struct lab_kind **kind
 		*out = lab_json_error("kind: expected the name of one of the lab's experiments");
 		return NULL;
 	}
-	*kind = lab_kind_find(json_object_get_string(k), NULL);
+	const struct lab_module *mod = NULL;
+	*kind = lab_kind_find(json_object_get_string(k), &mod);
 	if (!*kind) {
 		*status = 400;
 		*out = lab_json_error("kind: \"%.40s\" is not one of the lab's experiments",
 		                      json_object_get_string(k));
+		return NULL;
+	}
+	char unmet[512];
+	if (lab_module_unmet(mod, unmet, sizeof(unmet))) {
+		*status = 409;
+		*out = lab_json_error("%s", unmet);
 		return NULL;
 	}
 	json_object *p = json_object_new_object();

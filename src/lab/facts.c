@@ -256,6 +256,34 @@ void lab_doctor_init(void)
 		doctor_json = glass_doctor_report_json();
 }
 
+bool lab_module_unmet(const struct lab_module *m, char *why, size_t size)
+{
+	json_object *rep = m && m->needs && doctor_json ? json_tokener_parse(doctor_json) : NULL;
+	json_object *checks, *v;
+	bool unmet = false;
+	if (!rep || !json_object_object_get_ex(rep, "checks", &checks)) {
+		json_object_put(rep);
+		return false;
+	}
+	cleanup_free char *needs = xasprintf(" %s ", m->needs);
+	for (size_t i = 0; !unmet && i < json_object_array_length(checks); i++) {
+		json_object *c = json_object_array_get_idx(checks, i);
+		const char *id =
+		    json_object_object_get_ex(c, "id", &v) ? json_object_get_string(v) : "";
+		cleanup_free char *key = xasprintf(" %s ", id);
+		if (!strstr(needs, key) || !json_object_object_get_ex(c, "status", &v) ||
+		    strcmp(json_object_get_string(v), "missing") != 0)
+			continue;
+		unmet = true;
+		snprintf(why, size, "this host cannot show %s: %s: %s (%s)", m->title,
+		         json_object_get_string(json_object_object_get(c, "title")),
+		         json_object_get_string(json_object_object_get(c, "result")),
+		         json_object_get_string(json_object_object_get(c, "fix")));
+	}
+	json_object_put(rep);
+	return unmet;
+}
+
 /* {"MODULE": "CHECK ..."}: what each experiment needs of the doctor. */
 static json_object *module_needs(void)
 {

@@ -108,6 +108,8 @@ extern const struct lab_module lab_module_cgroups;
 extern const struct lab_module lab_module_overlay;
 extern const struct lab_module lab_module_image;
 extern const struct lab_module lab_module_security;
+extern const struct lab_module lab_module_network;
+extern const struct lab_module lab_module_chain;
 
 /* Request checking for the kinds' params/action functions: each returns
  * false with `why` naming the field when the value is there but wrong. */
@@ -119,6 +121,9 @@ bool lab_req_enum(json_object *req, const char *key, const char *const *choices,
                   const char **out, char *why);
 /* Only the listed keys (NULL-terminated) may appear. */
 bool lab_req_only(json_object *req, const char *const *keys, char *why);
+/* An action {"op": one of `ops`} and nothing else: the line for the
+ * worker (malloc'd), or NULL with `why`. */
+char *lab_req_op(json_object *req, const char *const *ops, char *why);
 
 /* ---- the server ---- */
 
@@ -159,6 +164,9 @@ int lab_api_handle(const char *method, const char *url, const char *body, size_t
  * (made once by lab_doctor_init, before the server's threads: it forks). */
 char *lab_host_info_json(void);
 void lab_doctor_init(void);
+/* True, with the doctor's reason in `why`, when a check module `m` needs
+ * is "missing" on this host (the page greys it out; the API refuses it). */
+bool lab_module_unmet(const struct lab_module *m, char *why, size_t size);
 
 /* experiment.c: the experiments the server runs. */
 struct experiment;

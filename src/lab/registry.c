@@ -15,8 +15,8 @@
 #include <string.h>
 
 const struct lab_module *const lab_modules[] = {
-    &lab_module_namespaces, &lab_module_walkthrough, &lab_module_cgroups,
-    &lab_module_overlay,    &lab_module_image,       &lab_module_security,
+    &lab_module_namespaces, &lab_module_walkthrough, &lab_module_cgroups,  &lab_module_overlay,
+    &lab_module_image,      &lab_module_chain,       &lab_module_security, &lab_module_network,
 };
 const size_t lab_nmodules = sizeof(lab_modules) / sizeof(lab_modules[0]);
 
@@ -163,4 +163,23 @@ void glass_lab_print_docs(void)
 	printf("\n");
 	for (size_t i = 0; i < lab_nmodules; i++)
 		printf("- **%s**: %s\n", lab_modules[i]->title, lab_modules[i]->summary);
+}
+
+char *lab_req_op(json_object *req, const char *const *ops, char *why)
+{
+	static const char *const keys[] = {"op", NULL};
+	const char *op = NULL;
+	if (!lab_req_only(req, keys, why) || !lab_req_enum(req, "op", ops, NULL, &op, why))
+		return NULL;
+	if (!op) {
+		struct strbuf b = STRBUF_INIT;
+		for (size_t i = 0; ops[i]; i++)
+			strbuf_printf(&b, "%s%s", i ? ", " : "", ops[i]);
+		snprintf(why, LAB_WHY_SIZE, "op: expected one of %s", b.buf);
+		strbuf_release(&b);
+		return NULL;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "op", json_object_new_string(op));
+	return lab_json_steal(o);
 }

@@ -373,31 +373,45 @@ static void check_lsm(json_object *arr)
 
 /* ---- CNI plugins ---- */
 
+const char *glass_cni_path(void)
+{
+	const char *p = getenv("GLASS_CNI_PATH");
+	return p && *p ? p : "/usr/lib/cni:/opt/cni/bin";
+}
+
+/* The first directory of the engine's CNI path that holds `plugin`. */
+static char *cni_find(const char *plugin)
+{
+	cleanup_free char *dirs = xstrdup(glass_cni_path());
+	char *save = NULL;
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *p = xasprintf("%s/%s", d, plugin);
+		if (access(p, X_OK) == 0)
+			return xstrdup(d);
+	}
+	return NULL;
+}
+
 static void check_cni(json_object *arr)
 {
 	struct check c = {
 	    .id = "cni", .title = "CNI plugins", .lessons = "8 · the network, hop by hop"};
 	static const char *const want[] = {"bridge", "host-local", "portmap", "firewall",
 	                                   "loopback"};
-	const char *env = getenv("CNI_PATH");
-	const char *dirs[] = {env && env[0] ? env : "/usr/lib/cni", "/usr/lib/cni", "/opt/cni/bin"};
 	struct strbuf b = STRBUF_INIT;
 	size_t found = 0;
 	for (size_t i = 0; i < 5; i++) {
-		const char *where = NULL;
-		for (size_t d = 0; d < 3 && !where; d++) {
-			cleanup_free char *p = xasprintf("%s/%s", dirs[d], want[i]);
-			if (access(p, X_OK) == 0)
-				where = dirs[d];
-		}
+		cleanup_free char *where = cni_find(want[i]);
 		found += where != NULL;
 		strbuf_printf(&b, "%s%s: %s", i ? "; " : "", want[i], where ? where : "missing");
 	}
-	c.test = xstrdup("access(X_OK) of each plugin in $CNI_PATH, /usr/lib/cni, /opt/cni/bin");
+	c.test = xasprintf("access(X_OK) of each plugin in the engine's CNI path (%s)",
+	                   glass_cni_path());
 	c.result = strbuf_steal(&b);
 	c.status = found == 5 ? "ok" : found ? "partial" : "missing";
 	c.missing = "container networks (bridge, addresses, published ports) built by CNI";
-	c.fix = "apt-get install containernetworking-plugins";
+	c.fix = "apt-get install containernetworking-plugins (or set GLASS_CNI_PATH to where "
+	        "they are)";
 	add(arr, &c);
 }
 

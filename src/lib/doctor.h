@@ -22,6 +22,10 @@
  * "ok". */
 char *glass_doctor_report_json(void);
 
+/* Where the CNI plugins are looked for, as the engine runs them:
+ * GLASS_CNI_PATH (':'-separated), or /usr/lib/cni:/opt/cni/bin. */
+const char *glass_cni_path(void);
+
 /* The same report as text for a terminal (malloc'd). */
 char *glass_doctor_report_text(const char *json, int color);
 

@@ -750,6 +750,196 @@ async function waitExp(id, pred, ms) {
   }
   return (await listExps()).find((x) => x.id === id);
 }
+// Experiment 6: the chain, read from /proc by the test too.
+const nsIno = (pid, t) => Number(/\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${t}`))[1]);
+const ppidOf = (pid) => Number(/PPid:\s*(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+await test('chain', async () => {
+  await page.getByTestId('tab-chain').click();
+  await page.getByTestId('ch-run').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=ch-nodaemon]').disabled, null, { timeout: 60000 });
+  await sleep(500);
+  const exp = (await listExps()).find((x) => x.kind === 'chain' && x.status === 'running');
+  const ready = JSON.parse((await request('GET', `/api/experiments/${exp.id}`, authed)).body).events.find((e) => e.type === 'ready');
+  ok(exp && ready, 'glass run -d ran and the container runs', exp);
+  const procs = await page.$$eval('[data-testid=ch-proc]', (l) => l.map((li) => ({ pid: +li.dataset.pid, ppid: +li.dataset.ppid, role: li.dataset.role, comm: li.dataset.comm, gone: li.dataset.gone === '1' })));
+  const by = (role) => procs.filter((p) => p.role === role);
+  const shim = by('shim').find((p) => !p.gone), init = by('pid 1').find((p) => p.pid === ready.init);
+  const evs0 = JSON.parse((await request('GET', `/api/experiments/${exp.id}`, authed)).body).events;
+  const docker = evs0.find((e) => e.type === 'watching').client === 'docker';
+  const server = (evs0.find((e) => e.type === 'server') || {}).pid;
+  ok(by('client').length === 1 && by('client')[0].gone && by('client')[0].comm === (docker ? 'docker' : 'glass'), `the client (${docker ? 'docker' : 'glass'} run -d) appeared and is gone`, by('client'));
+  if (docker) ok(by('server').length === 1 && !by('server')[0].gone && by('server')[0].pid === server && /serve/.test(fs.readFileSync(`/proc/${server}/cmdline`, 'utf8')), 'glass serve runs, and the client spoke to it', by('server'));
+  else ok(true, 'glass serve # SKIP no docker client (/usr/bin/docker): the glass CLI is the client');
+  ok(by('shim').length >= 3 && shim && shim.pid === ready.shim && by('shim').filter((p) => !p.gone).length === 1, 'the shim\'s double fork: several glass-shim processes, one left', by('shim'));
+  const evs = JSON.parse((await request('GET', `/api/experiments/${exp.id}`, authed)).body).events;
+  const shimTrace = await page.$$eval('[data-testid=ch-trace][data-link=shim]', (l) => l.map((x) => x.textContent).join('\n'));
+  // create and start each live a few milliseconds: on a loaded machine one
+  // may be gone before its name can be read; the shim's trace names both
+  ok(by('runtime').length >= 1 && by('runtime').every((p) => p.gone && p.comm === 'glass-runtime') && /glass-runtime create/.test(shimTrace) && /glass-runtime start/.test(shimTrace),
+    `glass-runtime appeared (${by('runtime').length} seen; the shim ran create and start) and every one exited: not a daemon`,
+    { runtime: by('runtime'), watching: evs.find((e) => e.type === 'watching'), procs: evs.filter((e) => e.type === 'proc').map((e) => `${e.event} ${e.pid}<${e.ppid} ${e.comm} ${e.role}`) });
+  ok(init && !init.gone && init.ppid === shim.pid, 'the container\'s pid 1 is the shim\'s child (its subreaper)', init);
+  // The same, read from /proc by the test.
+  ok(ppidOf(ready.init) === ready.shim && fs.readFileSync(`/proc/${ready.shim}/comm`, 'utf8').trim() === 'glass-shim' && ppidOf(ready.shim) === ready.worker,
+    '/proc agrees: pid 1\'s parent is glass-shim, whose parent is the lab\'s worker', { init: ready.init, shim: ready.shim });
+  const kids = fs.readFileSync(`/proc/${ready.shim}/task/${ready.shim}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  ok(kids.length === 1 && kids[0] === ready.init, 'the shim has one child, the container\'s pid 1: no glass-runtime runs while the container runs', kids);
+  ok(['pid', 'mnt', 'net', 'uts', 'ipc'].every((t) => nsIno(ready.init, t) !== nsIno(ready.shim, t)) && fs.readFileSync(`/proc/${ready.init}/cgroup`, 'utf8').includes(process.env.GLASS_LAB_CGROUP),
+    'pid 1 has namespaces of its own (pid, mnt, net, uts, ipc) and sits in the lab\'s cgroup');
+  const pageNs = await page.$eval(`[data-testid=ch-proc][data-pid="${ready.init}"] .meta:nth-of-type(3)`, (x) => x.textContent).catch(() => '');
+  ok(pageNs.includes(`pid:${nsIno(ready.init, 'pid')}`) || pageNs.includes(`mnt:${nsIno(ready.init, 'mnt')}`), 'the page shows the namespace inodes /proc has', pageNs);
+  // Each config.json field linked to the trace steps that name it.
+  const fields = await page.$$eval('[data-testid=ch-field]', (l) => Object.fromEntries(l.map((x) => [x.dataset.path, +x.dataset.steps])));
+  ok(fields['linux.namespaces'] > 0 && fields['linux.cgroupsPath'] > 0 && fields['process.args'] > 0 && fields['root.path'] > 0, 'config.json: linux.namespaces, linux.cgroupsPath, process.args and root.path each link to the trace steps they asked for', fields);
+  await page.click('[data-testid=ch-field][data-path="linux.namespaces"] a');
+  const nsSteps = await page.$eval('[data-testid=ch-field-steps]', (x) => x.textContent);
+  ok(/clone\(CLONE_NEWNS/.test(nsSteps), 'linux.namespaces leads to the clone() that made them', nsSteps.slice(0, 300));
+  // The claims.
+  const log = path.join(ready.dir, 'container.log');
+  const s0 = fs.statSync(log).size;
+  await page.getByTestId('ch-nodaemon').click();
+  await page.waitForSelector('[data-testid=ch-claim][data-id=no-daemon]', { timeout: 20000 });
+  const nd = await page.$eval('[data-testid=ch-claim][data-id=no-daemon]', (c) => ({ held: c.dataset.held, text: c.textContent }));
+  const s1 = fs.statSync(log).size;
+  ok(nd.held === '1' && s1 > s0, `no engine process, no glass-runtime, and the log grows (${s0} → ${s1} bytes as the test reads it)`, nd);
+  await shots('chain', '[data-testid=ch-tree]');
+  if (docker) {
+    const l0 = fs.statSync(log).size;
+    await page.getByTestId('ch-killserver').click();
+    await page.waitForSelector('[data-testid=ch-claim][data-id=kill-server]', { timeout: 20000 });
+    const ks = await page.$eval('[data-testid=ch-claim][data-id=kill-server]', (c) => ({ held: c.dataset.held, text: c.textContent }));
+    const l1 = fs.statSync(log).size;
+    ok(ks.held === '1' && !fs.existsSync(`/proc/${server}`) && fs.existsSync(`/proc/${ready.init}`) && ppidOf(ready.init) === ready.shim && l1 > l0,
+      `SIGKILL to glass serve: it is gone, the container runs on under its shim, and its log grows (${l0} → ${l1})`, ks);
+    await page.getByTestId('ch-restartserver').click();
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ch-claim]')].some((c) => /the new server answers/.test(c.textContent)), null, { timeout: 30000 });
+    const ans = await page.$$eval('[data-testid=ch-claim]', (l) => l.map((c) => c.textContent).find((t) => /the new server answers/.test(t)));
+    ok(ans.includes(ready.id) && /\bUp\b/.test(ans), 'glass serve started again finds the container, running', ans);
+  }
+  await page.getByTestId('ch-kill').click();
+  await page.waitForSelector('[data-testid=ch-claim][data-id=kill-init]', { timeout: 20000 });
+  const st = JSON.parse(fs.readFileSync(path.join(ready.dir, 'status.json'), 'utf8'));
+  const kc = await page.$eval('[data-testid=ch-claim][data-id=kill-init]', (c) => c.dataset.held);
+  ok(kc === '1' && st.exitCode === 137 && st.signal === 9 && !fs.existsSync(`/proc/${ready.init}`), 'kill -9 of pid 1: the shim wrote exitCode 137 (signal 9) to status.json', st);
+  await page.getByTestId('ch-ps').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=ch-stdout]')].some((x) => /Exited \(137\)/.test(x.textContent)), null, { timeout: 20000 });
+  ok(true, `a new client (${docker ? 'docker' : 'glass'} ps -a) finds it Exited (137), from the shim's files`);
+  await page.getByTestId('ch-end').click();
+  const end = await waitExp(exp.id, (e) => e.done, 30000);
+  ok(end && end.done && !fs.existsSync(`/proc/${ready.shim}`) && !fs.existsSync(ready.dir), 'glass rm -f: the shim and the container\'s directory are gone', end);
+});
+
+// Experiment 8: the network built step by step in the lesson's own namespace.
+const inNet = (pid, args) => execFileSync('nsenter', [`--net=/proc/${pid}/ns/net`, ...args], { encoding: 'utf8' });
+const netInode = (p) => fs.statSync(p).ino;
+function usersOfNetns(ino) {
+  const pids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try { if (fs.statSync(`/proc/${d}/ns/net`).ino === ino) pids.push(d); } catch (e) { /* gone */ }
+  }
+  return pids;
+}
+await test('network', async () => {
+  await page.getByTestId('tab-network').click();
+  ok(!(await page.$('#exp-network.greyed')), 'experiment 8 is not greyed out on a host with the CNI plugins');
+  await page.getByTestId('net-start').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=net-step]').length === 1, null, { timeout: 30000 });
+  await sleep(700);
+  const one = await page.$$eval('[data-testid=net-step]', (l) => l.length);
+  await page.getByTestId('net-next').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=net-step]').length === 2, null, { timeout: 20000 });
+  ok(one === 1, 'step by step: the lesson waits at each step until Next', one);
+  await page.getByTestId('net-rest').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=net-get-peer]').disabled, null, { timeout: 90000 });
+  const exp = (await listExps()).find((x) => x.kind === 'network' && x.status === 'running');
+  const W = exp.worker_pid;
+  const steps = await page.$$eval('[data-testid=net-step]', (l) => l.map((li) => ({ what: li.dataset.what, plugin: li.dataset.plugin, ctr: li.dataset.container, text: li.textContent })));
+  const seq = steps.filter((x) => x.ctr === 'beta').map((x) => x.plugin || x.what);
+  ok(['netns', 'loopback', 'bridge', 'portmap', 'firewall', 'tuning', 'hosts', 'start'].every((w, i) => seq.indexOf(w) >= 0 && (i === 0 || seq.indexOf(w) > seq.indexOf(['netns', 'loopback', 'bridge', 'portmap', 'firewall', 'tuning', 'hosts', 'start'][i - 1]))),
+    'beta is built in the engine\'s order: netns, lo, bridge, portmap, firewall, tuning, /etc/hosts, start', seq);
+  const bridgeStep = await page.$$eval('[data-testid=net-step][data-plugin=bridge][data-container=alpha] [data-testid=net-change][data-kind=add]', (l) => l.map((x) => x.textContent));
+  ok(bridgeStep.some((x) => /link host: \S+ \(bridge\)/.test(x)) && bridgeStep.some((x) => /link host: veth\S+ \(veth\)/.test(x)) && bridgeStep.some((x) => /link alpha: eth0 \(veth\)/.test(x)) &&
+    bridgeStep.some((x) => /addr alpha: eth0 inet /.test(x)) && bridgeStep.some((x) => /route alpha: default via /.test(x)),
+  'the bridge ADD, as the kernel shows it after: the bridge, the veth pair (one end in alpha as eth0), the address and the default route', bridgeStep);
+  const pmStep = await page.$$eval('[data-testid=net-step][data-plugin=portmap][data-container=beta] [data-testid=net-change][data-kind=add]', (l) => l.map((x) => x.textContent));
+  ok(pmStep.some((x) => /rule nat: .*--dport 8080.*DNAT|rule nat: .*DNAT.*--to-destination/.test(x)), 'the portmap ADD: the DNAT rule of port 8080 appears in the nat table', pmStep);
+  // The kernel, asked independently: in the lesson's namespace, not in ours.
+  const links = JSON.parse(inNet(W, ['ip', '-d', '-j', 'link']));
+  const veths = links.filter((l) => l.linkinfo && l.linkinfo.info_kind === 'veth').map((l) => l.ifname);
+  const bridges = links.filter((l) => l.linkinfo && l.linkinfo.info_kind === 'bridge').map((l) => l.ifname);
+  const rules = inNet(W, ['iptables-save']);
+  ok(veths.length === 2 && bridges.length === 1 && links.filter((l) => l.master === bridges[0]).length === 2, 'during the lesson: nsenter into its namespace finds the bridge and the two veth ends on it', links.map((l) => l.ifname));
+  ok(/--dport 8080/.test(rules) && /DNAT/.test(rules) && /CNI-FORWARD/.test(rules), 'during the lesson: its iptables hold the DNAT rule for 8080 and the FORWARD rules', rules.split('\n').filter((l) => /8080|CNI-FORWARD/.test(l)));
+  const ours = JSON.parse(execFileSync('ip', ['-j', 'link'], { encoding: 'utf8' })).map((l) => l.ifname);
+  const ourRules = execFileSync('iptables-save', { encoding: 'utf8' });
+  ok(netInode(`/proc/${W}/ns/net`) !== netInode('/proc/self/ns/net') && !veths.some((v) => ours.includes(v)) && !bridges.some((b) => ours.includes(b)) && !/id: "beta"/.test(ourRules),
+    'the machine\'s own namespace has none of it: another netns, no such veth or bridge, no such rule', { veths, bridges });
+  const pageVeths = await page.$$eval('[data-testid=net-ns][data-ns=host] td:first-child', (l) => l.map((x) => x.textContent));
+  ok(veths.every((v) => pageVeths.includes(v)), 'the page\'s view names the same veth ends', { veths });
+  // A packet's path, from the counters.
+  await page.getByTestId('net-get-peer').click();
+  await page.waitForSelector('[data-testid=net-path][data-kind=peer]', { timeout: 30000 });
+  const peer = await page.$eval('[data-testid=net-path][data-kind=peer]', (c) => ({ exit: c.dataset.exit, answer: c.querySelector('[data-testid=net-answer]').textContent,
+    hops: [...c.querySelectorAll('[data-testid=net-hop]')].map((h) => ({ ns: h.dataset.ns, ifn: h.dataset.if, rx: +h.dataset.rx, tx: +h.dataset.tx })) }));
+  const hop = (ns, re) => peer.hops.find((h) => h.ns === ns && re.test(h.ifn));
+  ok(peer.exit === '0' && /hello from beta/.test(peer.answer), 'alpha → beta by name (/etc/hosts): beta\'s server answers', peer);
+  ok(hop('alpha', /^eth0$/)?.tx > 0 && hop('host', /^veth/) && hop('beta', /^eth0$/)?.rx > 0 && peer.hops.filter((h) => h.ns === 'host' && /^veth/.test(h.ifn)).length === 2,
+    'its path: alpha\'s eth0 sent, both host veth ends moved packets (across the bridge), beta\'s eth0 received', peer.hops);
+  await page.getByTestId('net-get-host').click();
+  await page.waitForSelector('[data-testid=net-path][data-kind=host]', { timeout: 30000 });
+  const host = await page.$eval('[data-testid=net-path][data-kind=host]', (c) => ({ exit: c.dataset.exit, answer: c.querySelector('[data-testid=net-answer]').textContent,
+    hits: [...c.querySelectorAll('[data-testid=net-rule-hit]')].map((h) => h.textContent), hops: [...c.querySelectorAll('[data-testid=net-hop]')].map((h) => h.dataset.ns + ' ' + h.dataset.if) }));
+  ok(host.exit === '0' && /hello from beta/.test(host.answer), 'the lesson\'s host → 127.0.0.1:8080: the published port reaches beta', host);
+  ok(host.hits.some((h) => /DNAT/.test(h) && /8080|to-destination/.test(h)) && host.hops.includes('beta eth0'), 'its path: the DNAT rule matched, and beta\'s eth0 received', host);
+  await shots('network', '[data-testid=net-paths]');
+  await page.locator('[data-testid=net-step]').first().scrollIntoViewIfNeeded();
+  await shots('network-steps', null);
+  // The end: the engine takes it down, and the namespace goes with the worker.
+  const ino = netInode(`/proc/${W}/ns/net`);
+  await page.getByTestId('net-end').click();
+  const end = await waitExp(exp.id, (e) => e.done, 60000);
+  const last = await page.$$eval('[data-testid=net-step][data-phase=teardown]', (l) => l.map((li) => ({ plugin: li.dataset.plugin, what: li.dataset.what, dels: [...li.querySelectorAll('[data-testid=net-change][data-kind=del]')].map((x) => x.textContent) })));
+  ok(end && end.done && !fs.existsSync(`/proc/${W}`) && usersOfNetns(ino).length === 0, 'after the lesson: its worker is gone and no process is left in its network namespace', { end, users: usersOfNetns(ino) });
+  const gone = last.flatMap((x) => x.dels);
+  ok(veths.every((v) => gone.some((g) => g.includes(`link host: ${v}`))) && gone.some((g) => /--dport 8080/.test(g)) && gone.some((g) => /\(bridge\)/.test(g)),
+    'the teardown, step by step: each veth end, the 8080 DNAT rule and the bridge disappear', gone.filter((g) => /veth|8080|bridge/.test(g)));
+});
+
+// A host that cannot show an experiment: a lab whose engine finds no CNI
+// plugins (GLASS_CNI_PATH names an empty directory) greys experiment 8 out,
+// with the doctor's reason, and the API refuses to start it.
+await test('greyed', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'glass-nocni-'));
+  const { spawn } = await import('node:child_process');
+  const lab = spawn(path.join(process.env.GLASS_BUILD, 'glass'), ['lab', '--listen', '127.0.0.1:0'],
+    { env: { ...process.env, GLASS_CNI_PATH: empty, GLASS_LAB_CGROUP: process.env.GLASS_LAB_CGROUP + '-nocni' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    let out = '';
+    lab.stdout.on('data', (d) => { out += d; });
+    for (let i = 0; i < 100 && !/http:\/\/\S+/.test(out); i++) await sleep(100);
+    const url = /http:\/\/\S+/.exec(out)[0];
+    const pg = await ctx.newPage();
+    await pg.goto(url);
+    await pg.waitForSelector('#exp-network.greyed [data-testid=greyed-why]', { state: 'attached', timeout: 10000 });
+    const why = await pg.$eval('#exp-network [data-testid=greyed-why]', (p) => p.textContent);
+    const disabled = await pg.$$eval('#exp-network button', (bs) => bs.every((b) => b.disabled));
+    const others = await pg.$$eval('.exp.greyed', (l) => l.map((x) => x.id));
+    ok(/CNI plugins/.test(why) && /bridge: missing/.test(why) && /containernetworking-plugins/.test(why) && disabled,
+      'no CNI plugins where the engine looks: experiment 8 is greyed out with the doctor\'s reason, its buttons disabled', why);
+    ok(others.length === 1, 'and only that experiment', others);
+    const tok = new URL(url).searchParams.get('token');
+    const r = await fetch(new URL('/api/experiments', url), { method: 'POST', headers: { 'X-Glass-Token': tok, 'Content-Type': 'application/json' }, body: '{"kind":"network"}' });
+    const body = await r.json();
+    ok(r.status === 409 && /CNI plugins/.test(body.error || ''), 'the API refuses to start it, with the same reason', { status: r.status, body });
+    await pg.close();
+  } finally {
+    lab.kill('SIGTERM');
+    for (let i = 0; i < 100 && lab.exitCode === null; i++) await sleep(100);
+    fs.rmSync(empty, { recursive: true, force: true });
+  }
+});
+
 await test('requests', async () => {
   for (const [body, field] of [['{"kind":null}', 'kind'], ['{"kind":"walkthrough","user":"yes"}', 'user'], ['{"kind":"cgroups","memory_max_mb":1000000000}', 'memory_max_mb'],
     ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {

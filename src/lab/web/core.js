@@ -40,14 +40,25 @@ async function api(method, path, body) {
 const live = new Map();
 
 function follow(id, onEvent) {
-  const exp = { id, last: -1, es: null, onEvent, ended: false };
+  const exp = { id, last: -1, es: null, onEvent, ended: false, fetching: 0, queue: [] };
   live.set(id, exp);
   const es = new EventSource(`/api/experiments/${id}/events?token=${encodeURIComponent(TOKEN)}`);
   exp.es = es;
-  es.onmessage = (m) => deliver(exp, JSON.parse(m.data));
+  // While a big event is being fetched, the stream's later events wait:
+  // delivered first, they would move `last` past the big one, which
+  // would then be dropped as already seen.
+  es.onmessage = (m) => {
+    const ev = JSON.parse(m.data);
+    if (exp.fetching) exp.queue.push(ev); else deliver(exp, ev);
+  };
   es.addEventListener('big', async () => {
-    const all = await api('GET', `/api/experiments/${id}`);
-    for (const ev of all.events) deliver(exp, ev);
+    exp.fetching++;
+    try {
+      const all = await api('GET', `/api/experiments/${id}`);
+      for (const ev of all.events) deliver(exp, ev);
+    } finally {
+      if (--exp.fetching === 0) for (const ev of exp.queue.splice(0)) deliver(exp, ev);
+    }
   });
   es.onerror = () => { if (exp.ended) es.close(); };
   return exp;
