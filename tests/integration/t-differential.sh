@@ -31,6 +31,16 @@ echo file >"$T/src-file"
 mount -t tmpfs -o nosuid,nodev,noexec,size=64k diff-flagged "$T/nosuid" && on_exit "umount -l '$T/nosuid'"
 on_exit 'for r in glass runc crun; do for d in "$TEST_TMP/root-$r"/*/; do [ -d "$d" ] || continue; case $r in glass) R delete -f "$(basename "$d")";; runc) "$RUNC" --root "$TEST_TMP/root-runc" delete -f "$(basename "$d")";; crun) "$CRUN" --root "$TEST_TMP/root-crun" delete -f "$(basename "$d")";; esac; done; done >/dev/null 2>&1'
 
+# A copy of the image for each runtime: without a /dev mount runc and crun
+# make their device nodes in the image's /dev, on disk, and a shared image
+# would hand them to the next runtime (the no-dev-mounts case passed for
+# glass on a machine where runc had run before, and failed on a new one).
+# Each copy's /dev is emptied, as scripts/mkrootfs.sh makes it.
+for r in glass runc crun; do
+	cp -a "$ROOTFS" "$TEST_TMP/rootfs-$r" && find "$TEST_TMP/rootfs-$r/dev" -mindepth 1 -delete ||
+		{ not_ok_line "copy the image for $r"; finish; exit 1; }
+done
+
 (cd "$TEST_TMP" && "$RUNC" spec) || { not_ok_line "runc spec"; finish; exit 1; }
 ARGS='["/bin/sh","-c","/usr/bin/glass-probe --only ids,umask,uts,cwd,env,status,rlimits,mounts,fds,net; /usr/bin/glass-probe ls /dev; c=$DIFF_CAT; [ -z \"$c\" ] || /usr/bin/glass-probe cat \"$c\""]'
 n=0
@@ -41,7 +51,7 @@ while IFS= read -r line; do
 	for r in glass runc crun; do
 		b=$W/$name/$r
 		mkdir -p "$b"
-		jq --arg root "$ROOTFS" --arg cg "/$CG_PARENT/$r-$name" --arg T "$T" --argjson args "$ARGS" \
+		jq --arg root "$TEST_TMP/rootfs-$r" --arg cg "/$CG_PARENT/$r-$name" --arg T "$T" --argjson args "$ARGS" \
 			'.root.path = $root | .process.terminal = false | .linux.cgroupsPath = $cg | .process.args = $args | '"$filter"' | (.annotations["diff.cat"] // "") as $c | .process.env += ["DIFF_CAT=" + $c]' \
 			"$TEST_TMP/config.json" >"$b/config.json" || { not_ok_line "$name: the case's jq filter applies"; continue 2; }
 	done
