@@ -132,18 +132,6 @@ static char *resolve_rootfs(const struct glass_spec *spec, const char *bundle,
 	return xstrdup(real);
 }
 
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	/* Not strftime(): it calls tzset(), which reads /etc/localtime on
-	 * every create for a time zone that UTC does not need. */
-	return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
 static json_object *annotations_of(const struct glass_spec *spec)
 {
 	json_object *o = json_object_new_object();
@@ -249,7 +237,8 @@ static int make_state_dir(struct create_ctx *c, struct glass_err **err)
 	c->st.rootfs = c->rootfs;
 	c->st.annotations = annotations_of(c->spec);
 	c->st.systemd_cgroup = c->opts->systemd_cgroup;
-	c->st.created = now_rfc3339();
+	char created[GLASS_RFC3339_MAX];
+	c->st.created = xstrdup(glass_time_rfc3339(created, sizeof(created), NULL));
 	c->st.creating = true;
 	if (glass_state_save(c->root, &c->st, err) < 0)
 		return -1;
