@@ -98,11 +98,16 @@ nomnt() {
 		echo "left=$(awk -v r="$5" "\$5 == r || index(\$5, r \"/\") == 1" /proc/self/mountinfo | wc -l)"
 	' _ "$1" "$2" "$TEST_TMP/root-$1" "$NM" "$TEST_TMP/rootfs-$1" | paste -sd' ')
 }
+# glass_refuses CASE FILTER ARGS-JSON WHAT REGEX: exit 1, nothing mounted,
+# the error matching REGEX.
+glass_refuses() {
+	nomnt glass "$RUNTIME" "$1" "$2" "$3"
+	is "no mount namespace, $4: glass refuses and mounts nothing" "$RES" "rc=1 left=0"
+	like "... naming the field and the fix" "$(cat "$NM.err")" "$5"
+}
 TRUE='["/bin/true"]'
 NOMNT_DEFAULT='.root.readonly = false'
-nomnt glass "$RUNTIME" mounts "$NOMNT_DEFAULT" "$TRUE"
-is "no mount namespace, runc spec's mounts: glass refuses and mounts nothing" "$RES" "rc=1 left=0"
-like "... naming the field and the fix" "$(cat "$NM.err")" 'mounts: needs a mount namespace.*add \{"type": "mount"\}'
+glass_refuses mounts "$NOMNT_DEFAULT" "$TRUE" "runc spec's mounts" 'mounts: needs a mount namespace.*add \{"type": "mount"\}'
 nomnt runc "$RUNC" mounts "$NOMNT_DEFAULT" "$TRUE"
 is "... runc refuses too" "$RES" "rc=1 left=0"
 nomnt crun "$CRUN" mounts "$NOMNT_DEFAULT" "$TRUE"
@@ -110,9 +115,7 @@ like "... crun runs and leaves the mounts in the runtime's namespace after delet
 echo "# crun: $RES"
 NOMNT_RO='.mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = true'
 WRITE='["/bin/touch","/nomnt-written"]'
-nomnt glass "$RUNTIME" readonly "$NOMNT_RO" "$WRITE"
-is "no mount namespace, root.readonly: glass refuses" "$RES" "rc=1 left=0"
-like "... naming root.readonly" "$(cat "$NM.err")" 'root\.readonly.*needs a mount namespace'
+glass_refuses readonly "$NOMNT_RO" "$WRITE" root.readonly 'root\.readonly: needs a mount namespace.*add \{"type": "mount"\}'
 nomnt crun "$CRUN" readonly "$NOMNT_RO" "$WRITE"
 [ -e "$TEST_TMP/rootfs-crun/nomnt-written" ] && RES="$RES written"
 is "... crun runs it and the process writes to the read-only root" "$RES" "rc=0 left=0 written"
