@@ -9,25 +9,17 @@
 #   bench/cri.sh BUILD
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-BUILD=$(cd "${1:-build}" && pwd)
-[ "$(id -u)" = 0 ] || { echo "bench/cri.sh: needs root" >&2; exit 1; }
-for f in /usr/bin/containerd /usr/bin/runc "$BUILD/glass-runtime" "$BUILD/src/pause/glass-pause.oci.tar" "$BUILD/rootfs/bin/sleep"; do
-	[ -e "$f" ] || { echo "bench/cri.sh: $f is missing (scripts/install-deps.sh; make)" >&2; exit 1; }
+. "$here/lib.sh"
+bench_setup cri "${1:-build}" ip nsenter
+for f in /usr/bin/containerd /usr/bin/runc "$BUILD/glass-runtime" "$BUILD/src/pause/glass-pause.oci.tar" "$ROOTFS/bin/sleep"; do
+	[ -e "$f" ] || die "$f is missing (scripts/install-deps.sh; make)"
 done
-W=$(mktemp -d /tmp/glass-bench-cri.XXXXXX)
 NETNS=glass-bench-cri-$$
-CG=glass-bench-cri-$$
-cleanup() {
+reap() {
 	/usr/bin/python3 "$here/../tests/cri/crienv.py" reap "$W/cri" "$BUILD" "$CG"
 	ip netns del "$NETNS" 2>/dev/null
-	local d
-	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit reap
 ip netns add "$NETNS" || exit 1
 ip -n "$NETNS" link set lo up
 nsenter --net="/run/netns/$NETNS" /usr/bin/python3 "$here/cri.py" --build "$BUILD" --dir "$W/cri" \

@@ -1,11 +1,18 @@
 # bench/lib.sh: what the bench scripts share (sourced, not run).
 #
-#   bench_init NAME BUILD     checks root and the tools, sets RT, ROOTFS, RUNS
-#                             (BENCH_RUNS, else RUNS_DEFAULT, else 100), a
-#                             work dir W, a cgroup
-#                             name CG this script owns, and a cleanup on exit
-#                             that deletes every container left under W's
-#                             state roots and removes CG everywhere
+#   bench_setup NAME BUILD CMD...
+#                             what every bench script needs: root, the
+#                             commands CMD installed, BUILD (absolute),
+#                             ROOTFS, RUNS (BENCH_RUNS, else RUNS_DEFAULT,
+#                             else 100), a work dir W and a cgroup name CG
+#                             this script owns; on exit the functions given
+#                             to bench_on_exit run, then CG is removed
+#                             everywhere and W with it
+#   bench_on_exit FUNC        FUNC runs first at exit (it may still use W)
+#   bench_init NAME BUILD     bench_setup for the runtime benches: hyperfine,
+#                             crun, runc, jq, unshare, RT, the built-in image,
+#                             and at exit every container left under W's
+#                             state roots deleted
 #   bench_bundle FILTER       W/bundle: runc's default spec (`runc spec`) with
 #                             the built-in image, no terminal, /bin/true, an
 #                             absolute cgroupsPath under CG, then jq FILTER
@@ -23,26 +30,45 @@ die() {
 	exit 1
 }
 
-bench_init() {
+bench_setup() {
+	local c
 	BENCH_NAME=$1
-	BUILD=$(cd "${2:-build}" && pwd)
-	RUNS=${BENCH_RUNS:-${RUNS_DEFAULT:-100}}
-	RT=$BUILD/glass-runtime
-	ROOTFS=$BUILD/rootfs
 	[ "$(id -u)" = 0 ] || die "needs root"
-	for c in hyperfine crun runc jq unshare; do
-		command -v $c >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
+	BUILD=$(cd "${2:-build}" && pwd) || die "no build directory ${2:-build} (make)"
+	shift 2
+	for c in "$@"; do
+		command -v "$c" >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
 	done
-	[ -x "$RT" ] || die "$RT not built (make)"
-	[ -x "$ROOTFS/bin/true" ] || die "$ROOTFS: no built-in image (make)"
+	ROOTFS=$BUILD/rootfs
+	RUNS=${BENCH_RUNS:-${RUNS_DEFAULT:-100}}
 	W=$(mktemp -d /tmp/glass-bench.XXXXXX)
 	CG=glass-bench-$BENCH_NAME-$$
-	mkdir -p "$W/root-glass" "$W/root-crun" "$W/root-runc"
-	trap bench_cleanup EXIT
+	BENCH_EXIT=()
+	trap bench_teardown EXIT
 	trap 'exit 130' INT TERM
 }
 
-bench_cleanup() {
+bench_on_exit() { BENCH_EXIT+=("$1"); }
+
+bench_teardown() {
+	local f d
+	for f in "${BENCH_EXIT[@]}"; do "$f"; done
+	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
+	rm -rf "$W"
+}
+
+bench_init() {
+	bench_setup "$1" "${2:-build}" hyperfine crun runc jq unshare
+	RT=$BUILD/glass-runtime
+	[ -x "$RT" ] || die "$RT not built (make)"
+	[ -x "$ROOTFS/bin/true" ] || die "$ROOTFS: no built-in image (make)"
+	mkdir -p "$W/root-glass" "$W/root-crun" "$W/root-runc"
+	bench_on_exit bench_delete_containers
+}
+
+bench_delete_containers() {
 	local d r
 	for r in glass crun runc; do
 		[ -d "$W/root-$r" ] || continue
@@ -54,10 +80,6 @@ bench_cleanup() {
 			esac
 		done
 	done >/dev/null 2>&1
-	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf "$W"
 }
 
 bench_bundle() {

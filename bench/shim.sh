@@ -17,37 +17,22 @@ if [ -z "${GLASS_BENCH_SUBREAPER:-}" ]; then
 ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
 os.execv("/bin/bash", ["bash"] + sys.argv[1:])' "$0" "$@"
 fi
-die() {
-	echo "bench/shim.sh: $*" >&2
-	exit 1
-}
-BUILD=$(cd "${1:-build}" && pwd)
-SHIM=$BUILD/glass-shim
-ROOTFS=$BUILD/rootfs
-RUNS=${BENCH_RUNS:-5}
+. "$(dirname "$0")/lib.sh"
 RUNC=/usr/bin/runc
-[ "$(id -u)" = 0 ] || die "needs root"
-for c in jq conmon "$RUNC"; do
-	command -v "$c" >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
-done
+RUNS_DEFAULT=5
+bench_setup shim "${1:-build}" jq conmon "$RUNC"
+SHIM=$BUILD/glass-shim
 [ -x "$SHIM" ] || die "$SHIM not built (make)"
 [ -x "$ROOTFS/bin/sh" ] || die "$ROOTFS: no built-in image (make)"
-W=$(mktemp -d /tmp/glass-bench.XXXXXX)
-CG=glass-bench-shim-$$
 LINES=2000
 
-cleanup() {
+delete_containers() {
 	local d
 	for d in "$W"/rr/*/; do
 		[ -d "$d" ] && "$RUNC" --root "$W/rr" delete --force "$(basename "$d")"
 	done >/dev/null 2>&1
-	for d in /sys/fs/cgroup/*/"$CG" /sys/fs/cgroup/"$CG"; do
-		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
-	done
-	rm -rf "$W"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_on_exit delete_containers
 
 # bundle ID: W/b-ID, runc's default spec on the built-in image.
 bundle() {

@@ -64,10 +64,14 @@ static char *field(const struct ctr *c, struct json_object *sum, const char *nam
 	return NULL;
 }
 
-/* Expands {{.X}} in `tmpl`; \t and \n as docker's. */
-static char *expand(const struct ctr *c, const char *tmpl, bool trunc)
+/* What one {{ ... }} of a template becomes: `a` is the action's text
+ * (n bytes, its spaces trimmed); the result is appended to `out`. */
+typedef void (*template_action)(const char *a, size_t n, struct strbuf *out, void *ctx);
+
+/* Walks a template in Go's notation: the text between actions is copied,
+ * each action is handed to `act`; an unclosed "{{" is text.  Malloc'd. */
+static char *template_walk(const char *tmpl, template_action act, void *ctx)
 {
-	cleanup_json struct json_object *sum = ctr_summary(c);
 	struct strbuf b = STRBUF_INIT;
 	for (const char *p = tmpl; *p;) {
 		const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : NULL;
@@ -76,21 +80,51 @@ static char *expand(const struct ctr *c, const char *tmpl, bool trunc)
 			break;
 		}
 		strbuf_append(&b, p, (size_t)(open - p));
-		const char *f = open + 2 + strspn(open + 2, " ");
-		size_t n = (size_t)(close - f);
-		while (n > 0 && f[n - 1] == ' ')
+		const char *a = open + 2 + strspn(open + 2, " ");
+		size_t n = (size_t)(close - a);
+		while (n > 0 && a[n - 1] == ' ')
 			n--;
-		cleanup_free char *name = strndup(f + (*f == '.'), n - (*f == '.'));
-		cleanup_free char *v = field(c, sum, name, trunc);
-		if (v)
-			strbuf_append(&b, v, strlen(v));
-		else if (strcmp(name, "json .") == 0 || strcmp(name, "json") == 0) {
-			const char *j = json_object_to_json_string_ext(sum, JSON_C_TO_STRING_PLAIN);
-			strbuf_append(&b, j, strlen(j));
-		}
+		act(a, n, &b, ctx);
 		p = close + 2;
 	}
 	return strbuf_steal(&b);
+}
+
+/* The length of the action's first word, after `skip` bytes. */
+static size_t first_word(const char *a, size_t n, size_t skip)
+{
+	size_t w = skip;
+	while (w < n && a[w] != ' ')
+		w++;
+	return w - skip;
+}
+
+struct ps_row {
+	const struct ctr *c;
+	struct json_object *sum;
+	bool trunc;
+};
+
+static void ps_field(const char *a, size_t n, struct strbuf *out, void *ctx)
+{
+	const struct ps_row *r = ctx;
+	size_t dot = n > 0 && *a == '.';
+	cleanup_free char *name = strndup(a + dot, n - dot);
+	cleanup_free char *v = field(r->c, r->sum, name, r->trunc);
+	if (v)
+		strbuf_append(out, v, strlen(v));
+	else if (strcmp(name, "json .") == 0 || strcmp(name, "json") == 0) {
+		const char *j = json_object_to_json_string_ext(r->sum, JSON_C_TO_STRING_PLAIN);
+		strbuf_append(out, j, strlen(j));
+	}
+}
+
+/* Expands {{.X}} in `tmpl`; \t and \n as docker's. */
+static char *expand(const struct ctr *c, const char *tmpl, bool trunc)
+{
+	cleanup_json struct json_object *sum = ctr_summary(c);
+	struct ps_row r = {c, sum, trunc};
+	return template_walk(tmpl, ps_field, &r);
 }
 
 static void unescape(char *s)
@@ -144,35 +178,31 @@ static void print_table(char **rows, size_t n)
 	}
 }
 
-/* The header of a "table" template: each {{.X}} as docker names it. */
-static char *header(const char *tmpl)
+/* A column's header: {{.X}} as docker names it. */
+static void header_name(const char *a, size_t n, struct strbuf *out, void *ctx)
 {
 	static const char *const names[][2] = {
 	    {"ID", "CONTAINER ID"},    {"Image", "IMAGE"},   {"Command", "COMMAND"},
 	    {"RunningFor", "CREATED"}, {"Status", "STATUS"}, {"Ports", "PORTS"},
 	    {"Names", "NAMES"},        {"State", "STATE"},   {"CreatedAt", "CREATED AT"},
 	    {"Labels", "LABELS"}};
-	struct strbuf b = STRBUF_INIT;
-	for (const char *p = tmpl; *p;) {
-		const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : NULL;
-		if (!close) {
-			strbuf_append(&b, p, strlen(p));
-			break;
+	size_t dots = 0;
+	while (dots < n && a[dots] == '.')
+		dots++;
+	a += dots;
+	n = first_word(a, n - dots, 0);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i][0]) == n && strncmp(a, names[i][0], n) == 0) {
+			strbuf_append(out, names[i][1], strlen(names[i][1]));
+			return;
 		}
-		strbuf_append(&b, p, (size_t)(open - p));
-		const char *f = open + 2 + strspn(open + 2, " .");
-		size_t n = strcspn(f, " }");
-		const char *h = NULL;
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !h; i++)
-			if (strlen(names[i][0]) == n && strncmp(f, names[i][0], n) == 0)
-				h = names[i][1];
-		if (h)
-			strbuf_append(&b, h, strlen(h));
-		else
-			strbuf_append(&b, f, n);
-		p = close + 2;
-	}
-	return strbuf_steal(&b);
+	strbuf_append(out, a, n);
+}
+
+/* The header of a "table" template. */
+static char *header(const char *tmpl)
+{
+	return template_walk(tmpl, header_name, NULL);
 }
 
 struct ps_args {
@@ -303,34 +333,37 @@ int cmd_inspect(int argc, char **argv)
 	return rc;
 }
 
+/* {{.A.B}} or {{json .A}} of an inspect object. */
+static void inspect_value(const char *a, size_t n, struct strbuf *out, void *ctx)
+{
+	struct json_object *o = ctx;
+	bool json = n >= 5 && strncmp(a, "json ", 5) == 0;
+	if (json) {
+		a += 5;
+		n -= 5;
+		while (n > 0 && *a == ' ') {
+			a++;
+			n--;
+		}
+	}
+	size_t dot = n > 0 && *a == '.';
+	cleanup_free char *path = strndup(a + dot, first_word(a, n, dot));
+	struct json_object *v = *path ? ctr_json_at(o, path) : o;
+	const char *text = "<no value>";
+	if (json || json_object_is_type(v, json_type_object) ||
+	    json_object_is_type(v, json_type_array))
+		text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+		                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+	else if (v)
+		text = json_object_get_string(v);
+	strbuf_append(out, text, strlen(text));
+}
+
 /* inspect --format: {{.State.Status}}, {{json .Config}}, {{.Name}} ... */
 void cli_print_template(struct json_object *o, const char *tmpl)
 {
 	cleanup_free char *t = xstrdup(tmpl);
 	unescape(t);
-	for (const char *p = t; *p;) {
-		const char *open = strstr(p, "{{"), *close = open ? strstr(open, "}}") : NULL;
-		if (!close) {
-			fputs(p, stdout);
-			break;
-		}
-		fwrite(p, 1, (size_t)(open - p), stdout);
-		const char *f = open + 2 + strspn(open + 2, " ");
-		bool json = strncmp(f, "json ", 5) == 0;
-		if (json)
-			f += 5 + strspn(f + 5, " ");
-		cleanup_free char *path = strndup(f + (*f == '.'), strcspn(f + (*f == '.'), " }"));
-		struct json_object *v = *path ? ctr_json_at(o, path) : o;
-		if (json || json_object_is_type(v, json_type_object) ||
-		    json_object_is_type(v, json_type_array))
-			fputs(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-			                                            JSON_C_TO_STRING_NOSLASHESCAPE),
-			      stdout);
-		else if (v)
-			fputs(json_object_get_string(v), stdout);
-		else
-			fputs("<no value>", stdout);
-		p = close + 2;
-	}
-	putchar('\n');
+	cleanup_free char *s = template_walk(t, inspect_value, o);
+	puts(s);
 }

@@ -68,16 +68,6 @@ static struct json_object *strv_json(char **v)
 	return a;
 }
 
-static void now_rfc3339(char *buf, size_t size)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
 #define ADD(o, k, v) json_object_object_add(o, k, v)
 #define STR(s)       ((s) ? json_object_new_string(s) : NULL)
 
@@ -200,9 +190,9 @@ static struct json_object *record_json(const struct ctr_create_opts *o, const ch
 {
 	struct json_object *r = json_object_new_object(), *gd = json_object_new_object(),
 	                   *gdd = json_object_new_object();
-	char created[40];
+	char created[GLASS_RFC3339_MAX];
 	cleanup_free char *n = xasprintf("/%s", name);
-	now_rfc3339(created, sizeof(created));
+	glass_time_rfc3339(created, sizeof(created), NULL);
 	ADD(r, "Id", json_object_new_string(id));
 	ADD(r, "Created", json_object_new_string(created));
 	ADD(r, "Name", json_object_new_string(n));

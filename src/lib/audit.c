@@ -1,6 +1,7 @@
 /* audit: see audit.h.  One function per layer, in the order the runtime
  * applies them; each adds protections and findings to the report. */
 #include "audit.h"
+#include "lsm.h"
 #include "util.h"
 
 #include <json-c/json.h>
@@ -392,6 +393,12 @@ static void audit_lsm(const struct glass_spec *s, struct glass_audit_report *r)
 	else if (p->selinux_label)
 		add(r, GLASS_AUDIT_OK, "lsm", "selinux", "process.selinuxLabel", NULL,
 		    "SELinux label \"%s\"", p->selinux_label);
+	if (s->linux_.mount_label && *s->linux_.mount_label && !glass_lsm_selinux_enabled())
+		add(r, GLASS_AUDIT_LOW, "lsm", "mount-label-ignored", "linux.mountLabel",
+		    "leave linux.mountLabel out on hosts without SELinux",
+		    "SELinux mount label \"%s\" is ignored here (SELinux is not enabled): the "
+		    "mounts carry no label",
+		    s->linux_.mount_label);
 	if (!p->apparmor_profile && !p->selinux_label)
 		add(r, GLASS_AUDIT_INFO, "lsm", "no-lsm-label", "process.apparmorProfile",
 		    "set process.apparmorProfile or process.selinuxLabel on hosts that have the "

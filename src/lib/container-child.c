@@ -7,8 +7,8 @@
  * init: it waits for the parent to write its uid/gid maps and to move it
  * into its cgroup, enters the remaining namespaces, builds and enters the
  * root filesystem, drops to the process's identity behind seccomp, closes
- * every fd the container must not inherit, and then blocks on the exec
- * fifo until `start` opens the other end.  Every step is traced; the
+ * every fd the container must not inherit, and then blocks reading the
+ * exec fifo until `start` writes to it.  Every step is traced; the
  * events travel to the parent over the sync socket.  On failure the error
  * (with its frames) goes the same way and the child exits.
  */
@@ -155,7 +155,7 @@ struct init_ctx {
 	struct child_args *c;
 	const struct glass_spec *spec;
 	int fd;      /* the sync socket */
-	int fifo_fd; /* exec.fifo, O_PATH, from the parent */
+	int fifo_fd; /* exec.fifo, O_RDWR, from the parent */
 	struct glass_rootfs_ctx rctx;
 	char *path;  /* the program to execve */
 	char attach; /* 'a': the parent stays, 'd': it left */
@@ -255,9 +255,9 @@ static int init_namespaces(struct init_ctx *ic, struct glass_err **err)
 static int init_rootfs(struct init_ctx *ic, struct glass_err **err)
 {
 	struct child_args *c = ic->c;
-	/* The fifo was opened O_PATH by the parent (the state directory may
-	 * be closed to the container's root); after pivot_root it is
-	 * reopened through /proc/self/fd. */
+	/* The fifo was opened by the parent: the state directory may be
+	 * closed to the container's root, and after pivot_root it has no
+	 * path (nor, without /proc, a /proc/self/fd to reopen it by). */
 	ic->fifo_fd = c->fifo_fd;
 	glass_trace_phase("rootfs");
 	ic->rctx = (struct glass_rootfs_ctx){
@@ -337,21 +337,18 @@ static int init_ready(struct init_ctx *ic, struct glass_err **err)
 	return 0;
 }
 
-/* Blocks opening exec.fifo for writing until `start` opens it for
- * reading, then runs the startContainer hooks. */
+/* Blocks reading exec.fifo until `start` writes its byte, then runs the
+ * startContainer hooks. */
 static int init_wait_start(struct init_ctx *ic, struct glass_err **err)
 {
-	char proc_path[64];
+	char go;
 	glass_trace_phase("start");
-	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", ic->fifo_fd);
-	int wfd = glass_sys_openat(AT_FDCWD, "exec.fifo", proc_path, O_WRONLY, 0, NULL, err);
-	if (wfd < 0)
+	/* The fd is also a writer, so the read waits for data, never sees
+	 * end-of-file.  It stays open, close-on-exec: `start` sees the fifo
+	 * hang up once the process has been executed. */
+	if (GLASS_SYS(err, "read", NULL, read(ic->fifo_fd, &go, 1), "%d<exec.fifo>, 1",
+	              ic->fifo_fd) < 0)
 		return -1;
-	if (write(wfd, "0", 1) != 1)
-		return glass_err_new(err, errno, "write(exec.fifo)");
-	/* wfd stays open, close-on-exec: `start` sees EOF once the process
-	 * has been executed. */
-	close(ic->fifo_fd);
 	if (ic->spec->nhooks[GLASS_HOOK_START_CONTAINER]) {
 		glass_trace_phase("hooks");
 		cleanup_free char *sj =

@@ -132,18 +132,6 @@ static char *resolve_rootfs(const struct glass_spec *spec, const char *bundle,
 	return xstrdup(real);
 }
 
-static char *now_rfc3339(void)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	/* Not strftime(): it calls tzset(), which reads /etc/localtime on
-	 * every create for a time zone that UTC does not need. */
-	return xasprintf("%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
 static json_object *annotations_of(const struct glass_spec *spec)
 {
 	json_object *o = json_object_new_object();
@@ -249,7 +237,8 @@ static int make_state_dir(struct create_ctx *c, struct glass_err **err)
 	c->st.rootfs = c->rootfs;
 	c->st.annotations = annotations_of(c->spec);
 	c->st.systemd_cgroup = c->opts->systemd_cgroup;
-	c->st.created = now_rfc3339();
+	char created[GLASS_RFC3339_MAX];
+	c->st.created = xstrdup(glass_time_rfc3339(created, sizeof(created), NULL));
 	c->st.creating = true;
 	if (glass_state_save(c->root, &c->st, err) < 0)
 		return -1;
@@ -259,27 +248,15 @@ static int make_state_dir(struct create_ctx *c, struct glass_err **err)
 	return 0;
 }
 
-/* exec fifo: the init blocks opening it until start opens the other end. */
+/* exec fifo: the init blocks reading it until start writes.  The runtime
+ * opens it for the init before clone (spawn_init), so only the runtime's
+ * user needs it (as crun makes it: 0600): whoever can write to it starts
+ * the container. */
 static int make_exec_fifo(struct create_ctx *c, struct glass_err **err)
 {
-	const struct glass_linux *l = &c->spec->linux_;
 	c->fifo = xasprintf("%s/%s/exec.fifo", c->root, c->id);
-	if (GLASS_SYS(err, "mkfifoat", NULL, mkfifoat(c->lock_fd, "exec.fifo", 0622),
-	              "\"%s\", 0622", c->fifo) < 0)
-		return -1;
-	/* Writable by the container's root (the umask took it away); owned
-	 * by it, as runc does, in a user namespace. */
-	uid_t ruid = glass_idmap_to_host(l->uid_mappings, l->nuid_mappings, 0);
-	gid_t rgid = glass_idmap_to_host(l->gid_mappings, l->ngid_mappings, 0);
-	if (GLASS_SYS(err, "fchmodat", NULL, fchmodat(c->lock_fd, "exec.fifo", 0622, 0),
-	              "\"%s\", 0622", c->fifo) < 0)
-		return -1;
-	if (geteuid() == 0 && ruid != (uid_t)-1 && (ruid != 0 || rgid != 0) &&
-	    GLASS_SYS(err, "fchownat", "linux.uidMappings",
-	              fchownat(c->lock_fd, "exec.fifo", ruid, rgid, 0), "\"%s\", %u, %u", c->fifo,
-	              (unsigned)ruid, (unsigned)rgid) < 0)
-		return -1;
-	return 0;
+	return (int)GLASS_SYS(err, "mkfifoat", NULL, mkfifoat(c->lock_fd, "exec.fifo", 0600),
+	                      "\"%s\", 0600", c->fifo);
 }
 
 /* console: a pty whose slave becomes the process's stdio, owned by the
@@ -355,7 +332,10 @@ static void close_child_ends(struct create_ctx *c)
 static int spawn_init(struct create_ctx *c, struct glass_err **err)
 {
 	struct glass_ns_saved saved;
-	c->fifo_fd = glass_sys_openat(c->lock_fd, "state dir", "exec.fifo", O_PATH, 0, NULL, err);
+	/* Read-write, so the open does not wait for a writer, and the init
+	 * needs no path to it after pivot_root (a config without /proc: no
+	 * /proc/self/fd to reopen an O_PATH fd through). */
+	c->fifo_fd = glass_sys_openat(c->lock_fd, "state dir", "exec.fifo", O_RDWR, 0, NULL, err);
 	if (c->fifo_fd < 0 || glass_sync_pair(c->sp, err) < 0)
 		return -1;
 	/* In a new user namespace the child cannot idmap a host path (it

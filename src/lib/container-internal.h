@@ -18,7 +18,8 @@
  *                                           sends the pty to --console-socket
  *                    <-- SYNC_ATTACH ---    'a': the parent keeps relaying
  *                                           (run), 'd': it leaves (create)
- *   blocks opening exec.fifo until `start`, startContainer hooks, execve
+ *   blocks reading exec.fifo until `start` writes, startContainer hooks,
+ *   execve
  *
  * exec uses SYNC_GO and SYNC_PID the same way (the joining process forks
  * the one that enters the PID namespace).
@@ -53,7 +54,7 @@ struct child_args {
 	int sync_fd;            /* the child's end */
 	int parent_fd;          /* the parent's end: closed in the child */
 	const char *fifo_path;  /* ROOT/ID/exec.fifo */
-	int fifo_fd;            /* the fifo, O_PATH, opened by the parent */
+	int fifo_fd;            /* the fifo, O_RDWR, opened by the parent */
 	const char *rootfs;
 	const char *console_path; /* pty slave path, or NULL */
 	int console_fd;           /* pty slave, opened by the parent, or -1 */
@@ -124,8 +125,9 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
                               const struct glass_create_opts *opts, bool attached,
                               struct glass_created *out, struct glass_err **err);
 
-/* start's script on a locked container: opens the exec fifo, lets the init
- * go, waits until it execs (pumping `sync_fd` when >= 0), runs poststart. */
+/* start's script on a locked container: writes to the exec fifo, which
+ * lets the init go, waits until it execs (pumping `sync_fd` when >= 0),
+ * runs poststart. */
 int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
                                  struct glass_err **err);
 

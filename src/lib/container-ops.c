@@ -1,10 +1,12 @@
 /* container-ops: start, kill, delete and run.
  *
- * `start` is one open(2): the init made by create is blocked opening
- * ROOT/ID/exec.fifo for writing, and a FIFO's open blocks until the other
- * end is opened.  start opens it for reading, reads the init's "0", and
- * reads on until end-of-file, which comes when execve closes the init's
- * close-on-exec end: the container's process now runs.  kill is kill(2)
+ * `start` is one write(2): the init made by create is blocked reading
+ * ROOT/ID/exec.fifo, through an fd the runtime opened before clone (so
+ * the init needs neither a path to it nor /proc).  start writes "0" and
+ * waits, on a read end of its own, for the fifo to hang up: that comes
+ * when execve closes the init's close-on-exec fd, the last writer, and
+ * the container's process now runs.  If the "0" is still in the fifo
+ * then, the init died before it could take it.  kill is kill(2)
  * on the init (or every pid of the cgroup); delete waits for the init to
  * be gone (a zombie counts: on this kind of host nobody may reap it),
  * removes the cgroup and the state, then runs the poststop hooks.
@@ -22,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -82,62 +85,76 @@ static void run_hooks_warn(const struct glass_spec *spec, const struct glass_sta
 			glass_container_warn(name, &herr);
 }
 
+static const char *const died = "the container's init exited before it could start";
+
+/* Writes start's "0" to the fifo; returns a read end of start's own,
+ * opened first, on which the fifo hangs up when the init has exec'd. */
+static int let_init_go(const char *fifo, struct glass_err **err)
+{
+	cleanup_close int w = -1;
+	int r;
+	/* No reader (ENXIO): the init, which holds the only one, is gone. */
+	w = glass_sys_openat(AT_FDCWD, NULL, fifo, O_WRONLY | O_NONBLOCK, 0, NULL, err);
+	if (w < 0 && errno == ENXIO) {
+		glass_err_free(err);
+		return glass_err_new(err, 0, "%s", died);
+	}
+	if (w < 0)
+		return -1;
+	r = glass_sys_openat(AT_FDCWD, NULL, fifo, O_RDONLY | O_NONBLOCK, 0, NULL, err);
+	if (r < 0)
+		return -1;
+	if (GLASS_SYS(err, "write", NULL, write(w, "0", 1), "%d<exec.fifo>, \"0\", 1", w) < 0) {
+		close(r);
+		return -1;
+	}
+	return r;
+}
+
+/* Waits for the fifo to hang up (no events asked: poll still reports
+ * POLLHUP) while the init lives; then the "0" must have been taken. */
+static int wait_exec(int r, const struct glass_state *st, struct glass_err **err)
+{
+	int left = 0;
+	bool dead = false;
+	for (;;) {
+		struct pollfd p = {r, 0, 0};
+		int n = poll(&p, 1, 100);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return glass_err_new(err, errno, "poll(exec.fifo)");
+		if (p.revents & POLLHUP)
+			break;
+		/* A dead init has closed its fd: one more poll sees it. */
+		if (n == 0 && !init_alive(st)) {
+			if (dead)
+				return glass_err_new(err, 0, "%s", died);
+			dead = true;
+		}
+	}
+	if (GLASS_SYS(err, "ioctl", NULL, ioctl(r, FIONREAD, &left), "%d<exec.fifo>, FIONREAD", r) <
+	    0)
+		return -1;
+	return left > 0 ? glass_err_new(err, 0, "%s", died) : 0;
+}
+
 int glass_container_start_locked(const char *root, const struct glass_state *st, int sync_fd,
                                  struct glass_err **err)
 {
 	cleanup_free char *fifo = xasprintf("%s/%s/exec.fifo", root, st->id);
-	cleanup_close int fd = -1;
-	char buf[16];
-	bool got = false;
+	cleanup_close int r = -1;
 	struct glass_spec *spec = NULL;
 
 	glass_trace_phase("start");
-	fd = glass_sys_openat(AT_FDCWD, NULL, fifo, O_RDONLY | O_NONBLOCK, 0, NULL, err);
-	if (fd < 0)
+	r = let_init_go(fifo, err);
+	if (r < 0)
 		return glass_err_ctx(err, "start %s", st->id);
-	if (sync_fd >= 0) {
-		/* run: the child keeps sending trace events until execve. */
-		if (glass_container_sync_drain(sync_fd, err) < 0)
-			return glass_err_ctx(err, "start %s", st->id);
-	}
-	/* Read the init's "0", then until EOF (its end closes on execve). */
-	for (;;) {
-		struct pollfd p = {fd, POLLIN, 0};
-		int r = poll(&p, 1, 100);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return glass_err_new(err, errno, "poll(exec.fifo)");
-		if (r == 0) {
-			if (!init_alive(st))
-				return glass_err_new(err, 0,
-				                     "start %s: the container's init exited "
-				                     "before it could start",
-				                     st->id);
-			continue;
-		}
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n < 0)
-			return glass_err_new(err, errno, "read(exec.fifo)");
-		if (n > 0) {
-			got = true;
-			continue;
-		}
-		if (got)
-			break;
-		/* EOF before any writer: no writer yet, poll reports HUP only
-		 * after one went away. */
-		if (p.revents & POLLHUP) {
-			if (!init_alive(st))
-				return glass_err_new(err, 0,
-				                     "start %s: the container's init exited "
-				                     "before it could start",
-				                     st->id);
-			usleep(1000);
-		}
-	}
+	/* run: the child keeps sending trace events until execve. */
+	if (sync_fd >= 0 && glass_container_sync_drain(sync_fd, err) < 0)
+		return glass_err_ctx(err, "start %s", st->id);
+	if (wait_exec(r, st, err) < 0)
+		return glass_err_ctx(err, "start %s", st->id);
 	unlink(fifo);
 	glass_trace_note("started", NULL, "container %s: process running as pid %d", st->id,
 	                 (int)st->pid);

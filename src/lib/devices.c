@@ -3,7 +3,9 @@
  * When config.json mounts a fresh tmpfs on /dev, it is empty: the runtime
  * fills it with the device nodes every program expects (null, zero, full,
  * random, urandom, tty), the ones linux.devices asks for, and the links
- * the C library and shells assume (/dev/fd, /dev/stdin, ...).  mknod(2) of
+ * the C library and shells assume (/dev/fd, /dev/stdin, ...).  Without a
+ * /dev mount they go into the image's own /dev, on its disk, as runc and
+ * crun put them there; only a /dev bound from elsewhere is left alone.  mknod(2) of
  * a device needs CAP_MKNOD in the initial user namespace; inside a user
  * namespace the runtime instead creates an empty file and bind-mounts the
  * host's node over it.  Whether the process may then open the node is the

@@ -158,14 +158,26 @@ static void check_psi(json_object *arr)
 
 /* ---- namespaces ---- */
 
+/* The fork probe of a namespace type: unshare(flag) in a child that exits
+ * at once, so the namespace vanishes with it.  Sets c's test, result and
+ * status; `more_test`/`more_result` say what else was read.  Returns the
+ * errno, 0 when it worked. */
+static int probe_unshare(struct check *c, int flag, const char *flagname, const char *more_test,
+                         const char *more_result)
+{
+	int e = in_child(do_unshare, &flag);
+	c->test = xasprintf("unshare(%s) in a child that exits at once%s", flagname, more_test);
+	c->result =
+	    xasprintf("%s%s%s%s", errtext(e), e ? ": " : "", e ? strerror(e) : "", more_result);
+	c->status = e ? "missing" : "ok";
+	return e;
+}
+
 static void check_ns(json_object *arr, const char *id, const char *title, int flag,
                      const char *flagname, const char *lessons, const char *missing)
 {
 	struct check c = {.id = id, .title = title, .lessons = lessons, .missing = missing};
-	int e = in_child(do_unshare, &flag);
-	c.test = xasprintf("unshare(%s) in a child that exits at once", flagname);
-	c.result = xasprintf("%s%s%s", errtext(e), e ? ": " : "", e ? strerror(e) : "");
-	c.status = e ? "missing" : "ok";
+	int e = probe_unshare(&c, flag, flagname, "", "");
 	c.fix = e == EINVAL ? "a kernel built with this namespace type (CONFIG_*_NS=y)"
 	                    : "run the lab as root on the host (not in a restricted container)";
 	add(arr, &c);
@@ -177,18 +189,17 @@ static void check_userns(json_object *arr)
 	                  .title = "user namespaces",
 	                  .lessons = "1 · namespaces (user), 2 · walk-through (user), "
 	                             "7 · security (the user-namespace column)"};
-	int flag = CLONE_NEWUSER;
-	int e = in_child(do_unshare, &flag);
 	cleanup_free char *max =
 	    trim(read_file_at(AT_FDCWD, "/proc/sys/user/max_user_namespaces", NULL));
 	cleanup_free char *deb =
 	    trim(read_file_at(AT_FDCWD, "/proc/sys/kernel/unprivileged_userns_clone", NULL));
-	c.test =
-	    xstrdup("unshare(CLONE_NEWUSER) in a child; read /proc/sys/user/max_user_namespaces "
-	            "(and Debian's kernel.unprivileged_userns_clone)");
-	c.result = xasprintf("%s; max_user_namespaces = %s%s%s", errtext(e), max ? max : "?",
-	                     deb ? "; unprivileged_userns_clone = " : "", deb ? deb : "");
-	c.status = e ? "missing" : "ok";
+	cleanup_free char *facts =
+	    xasprintf("; max_user_namespaces = %s%s%s", max ? max : "?",
+	              deb ? "; unprivileged_userns_clone = " : "", deb ? deb : "");
+	probe_unshare(&c, CLONE_NEWUSER, "CLONE_NEWUSER",
+	              "; read /proc/sys/user/max_user_namespaces (and Debian's "
+	              "kernel.unprivileged_userns_clone)",
+	              facts);
 	c.missing = "containers whose root is an ordinary uid on the host, and the user-namespace "
 	            "column of the attack matrix";
 	c.fix = max && atol(max) == 0 ? "sysctl -w user.max_user_namespaces=15000"

@@ -120,14 +120,20 @@ int glass_lsm_check_process(const struct glass_spec *spec, const struct glass_pr
 
 int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err **err)
 {
-	bool ign = glass_lsm_ignoring(spec, ignore);
 	if (glass_lsm_check_process(spec, &spec->process, ignore, err) < 0)
 		return -1;
 	if (spec->linux_.mount_label && *spec->linux_.mount_label) {
 		if (!glass_lsm_selinux_enabled()) {
-			if (refuse("linux.mountLabel", "SELinux mount label",
-			           spec->linux_.mount_label, "SELinux", ign, err) < 0)
-				return glass_err_ctx(err, "lsm");
+			/* crun's rule (runc refuses): a mount label labels files
+			 * for a policy that is not there; nothing is confined by
+			 * it, so nothing is lost.  selinuxLabel, which would
+			 * confine the process, is still refused (by both). */
+			cleanup_free char *host = glass_lsm_describe();
+			glass_trace_log(
+			    GLASS_LOG_WARN, "linux.mountLabel",
+			    "linux.mountLabel: SELinux mount label \"%s\" ignored: SELinux "
+			    "is not enabled, the mounts get no context= (%s)",
+			    spec->linux_.mount_label, host);
 		} else {
 			glass_trace_note("lsm", "linux.mountLabel",
 			                 "SELinux enabled: mounts get context=\"%s\"",

@@ -12,8 +12,10 @@
  * to the container's mounts through the "context=" mount option.
  *
  * A host without the LSM cannot enforce a label, so a config that asks for
- * one is refused unless the caller explicitly chooses to ignore it
- * (`--ignore-lsm`, or the annotation "org.glass.lsm.ignore": "true").
+ * one for the process is refused unless the caller explicitly chooses to
+ * ignore it (`--ignore-lsm`, or the annotation "org.glass.lsm.ignore":
+ * "true"), as runc and crun refuse it.  linux.mountLabel confines nothing
+ * by itself: without SELinux it is ignored with a warning, as crun does.
  */
 #ifndef GLASS_LSM_H
 #define GLASS_LSM_H
@@ -37,9 +39,11 @@ char *glass_lsm_describe(void);
 bool glass_lsm_ignoring(const struct glass_spec *spec, bool ignore);
 
 /* Validates process.apparmorProfile, process.selinuxLabel and
- * linux.mountLabel against the host, before anything is created.  A label
- * for an absent LSM is an error naming the field (with a hint on how to
- * ignore it), or a trace note when ignoring.  0 or -1 with *err. */
+ * linux.mountLabel against the host, before anything is created.  A
+ * process label for an absent LSM is an error naming the field (with a
+ * hint on how to ignore it), or a warning when ignoring; a mount label
+ * without SELinux is always a warning (log and trace).  0 or -1 with
+ * *err. */
 int glass_lsm_check(const struct glass_spec *spec, bool ignore, struct glass_err **err);
 /* The same for the labels of one process (exec's, or the container's),
  * with the ignore annotation read from `spec`. */

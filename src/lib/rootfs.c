@@ -110,7 +110,10 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 	char rootfs[PATH_MAX];
 	cleanup_close int rootfd = -1;
 	unsigned long prop;
-	bool setup_dev = false;
+	/* The default devices go into /dev whatever is there (a tmpfs of
+	 * the config, or the image's own directory, as runc and crun fill
+	 * it), unless /dev is bound from elsewhere (runc's rule). */
+	bool setup_dev = true;
 
 	glass_trace_phase("rootfs");
 	if (realpath(ctx->rootfs, rootfs) == NULL) {
@@ -145,8 +148,8 @@ int glass_rootfs_setup(const struct glass_rootfs_ctx *ctx, struct glass_err **er
 		for (size_t k = 0; k < m->noptions && !bind; k++)
 			bind = strcmp(m->options[k], "bind") == 0 ||
 			       strcmp(m->options[k], "rbind") == 0;
-		if (m->destination && glass_rootfs_is_dev(m->destination) && !bind)
-			setup_dev = true;
+		if (m->destination && glass_rootfs_is_dev(m->destination) && bind)
+			setup_dev = false;
 		if (glass_rootfs_mount_entry(ctx, rootfd, i, err) < 0)
 			return glass_err_ctx(err, "mount %s on %s", m->type ? m->type : "bind",
 			                     m->destination ? m->destination : "?");

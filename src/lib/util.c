@@ -196,6 +196,22 @@ int mkdir_p(const char *path, int mode)
 	return 0;
 }
 
+char *glass_time_rfc3339(char *buf, size_t size, const struct timespec *ts)
+{
+	struct timespec now;
+	struct tm tm;
+	if (ts == NULL) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		ts = &now;
+	}
+	gmtime_r(&ts->tv_sec, &tm);
+	/* Not strftime(): it calls tzset(), which reads /etc/localtime each
+	 * time for a time zone that UTC does not need. */
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
+	return buf;
+}
+
 unsigned long long now_ns(void)
 {
 	struct timespec ts;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 void *xmalloc(size_t n);
@@ -115,5 +116,10 @@ int glass_rm_rf_at(int dirfd, const char *name);
 int mkdir_p(const char *path, int mode);
 /* Monotonic time in nanoseconds. */
 unsigned long long now_ns(void);
+/* `ts` (the wall clock now when NULL) in RFC 3339, UTC, with nanoseconds,
+ * as docker and containerd write times ("2026-12-02T12:00:00.001234567Z"),
+ * into buf; returns buf.  GLASS_RFC3339_MAX bytes always suffice. */
+#define GLASS_RFC3339_MAX 40
+char *glass_time_rfc3339(char *buf, size_t size, const struct timespec *ts);
 
 #endif

@@ -249,7 +249,7 @@ int shim_launch(struct shim *s, struct glass_err **err)
 	s->st.exit_code = s->st.signal = 0;
 	s->st.oom_killed = false;
 	s->st.finished_at[0] = s->st.error[0] = '\0';
-	shim_now(s->st.started_at, sizeof(s->st.started_at));
+	glass_time_rfc3339(s->st.started_at, sizeof(s->st.started_at), NULL);
 	shim_set_status(s, "running");
 	/* the start (and each restart of the policy) is the shim's to tell:
 	 * written before the container can end, so a die never precedes it */

@@ -109,7 +109,7 @@ static void restart(struct shim *s)
 	cleanup_free char *msg = glass_err_format(err);
 	glass_err_free(&err);
 	snprintf(s->st.error, sizeof(s->st.error), "restart: %s", msg);
-	shim_now(s->st.finished_at, sizeof(s->st.finished_at));
+	glass_time_rfc3339(s->st.finished_at, sizeof(s->st.finished_at), NULL);
 	shim_make_final(s);
 }
 
@@ -125,7 +125,7 @@ static void container_exited(struct shim *s, int status)
 		s->st.exit_code = WEXITSTATUS(status);
 	}
 	shim_oom_check(s);
-	shim_now(s->st.finished_at, sizeof(s->st.finished_at));
+	glass_time_rfc3339(s->st.finished_at, sizeof(s->st.finished_at), NULL);
 	glass_trace_note("shim", NULL, "pid %d %s %d", (int)s->st.pid,
 	                 s->st.signal ? "was killed by signal" : "exited with status",
 	                 s->st.signal ? s->st.signal : s->st.exit_code);

@@ -47,13 +47,6 @@ static const char usage_text[] =
     "      --trace             narrate the hand-off (and the runtime's steps) on stderr\n"
     "  -h, --help              this help\n";
 
-void shim_now(char *buf, size_t size)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	glass_wire_time(buf, size, &ts);
-}
-
 /* status.json, replaced atomically: a reader sees the old or the new. */
 void shim_set_status(struct shim *s, const char *status)
 {
@@ -309,7 +302,7 @@ static int shim_main(struct shim *s, int ready)
 	if (chdir("/") < 0 || shim_setup(s, &err) < 0 || shim_launch(s, &err) < 0) {
 		cleanup_free char *msg = glass_err_format(err);
 		snprintf(s->st.error, sizeof(s->st.error), "%s", msg);
-		shim_now(s->st.finished_at, sizeof(s->st.finished_at));
+		glass_time_rfc3339(s->st.finished_at, sizeof(s->st.finished_at), NULL);
 		s->st.exit_code = 128; /* docker's ExitCode of a container that never ran */
 		shim_set_status(s, "exited");
 		dprintf(ready, "E %s\n", msg);

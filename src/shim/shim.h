@@ -84,7 +84,6 @@ struct shim {
 
 /* shim-main.c */
 void shim_set_status(struct shim *s, const char *status);
-void shim_now(char *buf, size_t size);
 
 /* shim-launch.c: create + start through the runtime; delete --force. */
 int shim_launch(struct shim *s, struct glass_err **err);

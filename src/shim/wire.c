@@ -94,19 +94,11 @@ void glass_wire_json_escape(struct strbuf *b, const char *s, size_t n)
 	strbuf_append(b, s + n - run, run);
 }
 
-void glass_wire_time(char *buf, size_t size, const struct timespec *ts)
-{
-	struct tm tm;
-	gmtime_r(&ts->tv_sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
-}
-
 void glass_wire_log_line(struct strbuf *b, const char *stream, const char *data, size_t n,
                          const struct timespec *ts)
 {
-	char t[40];
-	glass_wire_time(t, sizeof(t), ts);
+	char t[GLASS_RFC3339_MAX];
+	glass_time_rfc3339(t, sizeof(t), ts);
 	strbuf_append(b, "{\"log\":\"", 8);
 	glass_wire_json_escape(b, data, n);
 	strbuf_printf(b, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream, t);

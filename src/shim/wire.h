@@ -42,10 +42,6 @@ struct glass_shim_status {
  * byte of invalid UTF-8 as U+FFFD. */
 void glass_wire_json_escape(struct strbuf *b, const char *s, size_t n);
 
-/* RFC 3339 UTC with nanoseconds: "2026-12-02T12:00:00.123456789Z" (31 bytes
- * and a NUL; `buf` holds at least 40). */
-void glass_wire_time(char *buf, size_t size, const struct timespec *ts);
-
 /* Appends one json-file line (with its '\n') for `n` bytes of `data`
  * written by the container on `stream` ("stdout" or "stderr"). */
 void glass_wire_log_line(struct strbuf *b, const char *stream, const char *data, size_t n,

@@ -22,8 +22,8 @@
  * sees end-of-file exactly when the program has been executed.  "-" when
  * `create` has returned (it only waited for the stub to start): errors
  * then go to stderr.  FIFO_FD,
- * when given, is the exec fifo (O_PATH): the stub waits there for `start`
- * itself, so a created container's init is the sealed stub, not the
+ * when given, is the exec fifo (read-write): the stub waits there for
+ * `start` itself, so a created container's init is the sealed stub, not the
  * runtime (a process with CAP_SYS_PTRACE that joins it then finds nothing
  * of the host's).  FILTER_FD, when given, holds the container's seccomp
  * filter (u64 flags, u64 instruction count, the instructions): the stub
@@ -41,9 +41,6 @@
 #define F_SETFD                 2
 #define FD_CLOEXEC              1
 #define MSG_NOSIGNAL            0x4000
-#define AT_FDCWD                (-100)
-#define O_WRONLY                01
-#define O_CLOEXEC               02000000
 #define PR_SET_NAME             15
 #define GLASS_SYNC_ERROR        2
 #define SECCOMP_SET_MODE_FILTER 1
@@ -229,30 +226,25 @@ static __attribute__((noreturn)) void fail(long fd, long e, const char *op1, con
 	quit(1);
 }
 
-/* Waits for `start` as the init would: opening the exec fifo (fifo, an
- * O_PATH fd) for writing blocks until start opens it for reading; one
- * byte says "here"; the write end stays open, close-on-exec, so start
- * sees end-of-file when the program has been executed. */
+/* Waits for `start` as the init would: reading the exec fifo (fifo, open
+ * read-write, so a writer itself: the read never sees end-of-file) blocks
+ * until start writes its byte; then the fd is made close-on-exec, so
+ * start sees the fifo hang up when the program has been executed. */
 static void wait_for_start(long fd, long fifo)
 {
 	static const char name[16] = "glass-init";
-	char path[40];
-	size_t at = 0;
-	long w;
+	char go;
+	long r;
 
 	/* For ps while the container is created (else: the fd number). */
 	sys6(__NR_prctl, PR_SET_NAME, (long)name, 0, 0, 0, 0);
-	put(path, sizeof(path), &at, "/proc/self/fd/", 0);
-	put_num(path, sizeof(path), &at, fifo);
-	path[at] = '\0';
-	w = sys6(__NR_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC, 0, 0, 0);
-	if (w < 0)
-		fail(fd, -w, "openat(exec.fifo, \"", path, "\", O_WRONLY) by the sealed exec stub",
-		     "", "start", "");
-	if (sys3(__NR_write, w, "0", 1) != 1)
-		fail(fd, 5 /* EIO */, "write(exec.fifo, \"0\") by the sealed exec stub", "", "", "",
-		     "start", "");
-	sys3(__NR_close, fifo, 0, 0);
+	do
+		r = sys3(__NR_read, fifo, &go, 1);
+	while (r == -4 /* EINTR */);
+	if (r != 1)
+		fail(fd, r < 0 ? -r : 5 /* EIO */, "read(exec.fifo) by the sealed exec stub", "",
+		     "", "", "start", "");
+	sys3(__NR_fcntl, fifo, F_SETFD, FD_CLOEXEC);
 }
 
 /* Reads the filter from its memfd into `insns` (BPF_MAXINSNS at most) and

@@ -8,7 +8,8 @@
 #   environment and the poststart/poststop rule; container ids at the
 #   edges of runc's rule; kernel.hostname/domainname sysctls; a tmpfs
 #   without mode=; read-only remounts that keep nosuid/nodev/noexec;
-#   unknown capability names; SCHED_FIFO refused by the cgroup.
+#   unknown capability names; SCHED_FIFO refused by the cgroup; no /proc
+#   mount, no mount namespace.
 # docs/conformance.md names these cases.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/runtime-lib.sh"
@@ -79,6 +80,35 @@ run_in ".mounts = [{destination: \"/\", type: \"bind\", source: \"$ROOTFS\", opt
 is "mount on /: run succeeds" "$RC" 0
 is "mount on /: /proc (mounted after it) is on top of the new root" "$(jq -r '[.mounts[] | select(.target == "/proc") | .fstype] | join(",")' <<<"$OUT")" proc
 is "mount on /: /dev is a tmpfs on the new root" "$(jq -r '[.mounts[] | select(.target == "/dev") | .fstype] | join(",")' <<<"$OUT")" tmpfs
+
+# ---- no /proc in the config (crun runs it; runc 1.1 reopens its fifo
+# through /proc/self/fd and fails): the init waits on the exec fifo through
+# an fd the runtime opened before clone ----
+NOPROC='.mounts |= map(select(.destination != "/proc")) | .linux.maskedPaths = [] | .linux.readonlyPaths = []'
+run_in "$NOPROC" $P --only ids,cwd
+is "no /proc mount: run succeeds" "$RC" 0
+[ "$RC" = 0 ] || printf '#   %s\n' "$ERR" | head -3
+is "no /proc mount: run, the process ran" "$(jq -r .cwd <<<"$OUT" 2>/dev/null)" /
+bundle "$NOPROC"
+set_args "$B" $P --only ids,cwd
+R create "$BID" --bundle "$B" </dev/null >"$B.out" 2>"$B.err"
+is "no /proc mount: create succeeds" "$?" 0
+R start "$BID" 2>>"$B.err"
+is "no /proc mount: start succeeds" "$?" 0
+wait_status "$BID" stopped 10
+is "no /proc mount: create+start, the process ran" "$(jq -r .cwd "$B.out" 2>/dev/null)" /
+[ -s "$B.err" ] && sed 's/^/#   /' "$B.err" | head -3
+run_in '.linux.namespaces |= map(select(.type != "mount")) | .mounts = [] | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .root.readonly = false' $P --only ids,cwd
+is "no mount namespace and no mounts: run succeeds (as crun)" "$RC" 0
+is "no mount namespace: the process ran in its root" "$(jq -r .cwd <<<"$OUT" 2>/dev/null)" /
+# A created init that died: start says so (runc's words) instead of waiting.
+bundle '.'
+set_args "$B" /bin/true
+R create "$BID" --bundle "$B" </dev/null >/dev/null 2>&1
+pid=$(pid_of "$BID")
+kill -9 "$pid" 2>/dev/null
+wait_gone "$pid" 10
+like "start of a created container whose init was killed is refused" "$(R start "$BID" 2>&1)" "cannot start a container that has stopped"
 
 # ---- hooks ----
 HK=$TEST_TMP/hooks

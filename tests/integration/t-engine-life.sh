@@ -26,6 +26,10 @@ is "ps -q prints the short ID" "$(G ps -q)" "${id:0:12}"
 is "ps --filter label=app=demo" "$(G ps -q --filter label=app=demo)" "${id:0:12}"
 is "ps --filter status=exited (none)" "$(G ps -aq --filter status=exited)" ""
 is "ps --format json" "$(G ps --format json | jq -r .Names[0])" web
+like "ps: docker's table header" "$(G ps | head -1)" '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$'
+like "ps --format 'table ...': the header names the columns as docker does" "$(G ps --format 'table {{.Names}}\t{{ .State }}\t{{.Label "app"}}')" $'^NAMES +STATE +Label\nweb +running +demo$'
+is "ps --format '{{json .}}': the row as JSON" "$(G ps --format '{{json .}}' | jq -r .State)" running
+is "inspect -f with spaces inside the braces, a missing key and text around" "$(G inspect -f 'state={{ .State.Status }} x={{.NoSuchKey}}' web)" "state=running x=<no value>"
 wait_for grep -q err "$GLASS_ROOT/containers/$id/container.log"
 is "logs: stdout to stdout" "$(G logs web 2>/dev/null)" hi
 is "logs: stderr to stderr" "$(G logs web 2>&1 >/dev/null)" err

@@ -23,14 +23,12 @@
  * DIR is a host directory the lab bind-mounts (default /lab). */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <linux/reboot.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -141,17 +139,8 @@ static void a_keyctl(struct outcome *o)
 
 static void a_bpf(struct outcome *o)
 {
-	union bpf_attr attr;
-	memset(&attr, 0, sizeof(attr));
-	attr.map_type = BPF_MAP_TYPE_ARRAY;
-	attr.key_size = 4;
-	attr.value_size = 4;
-	attr.max_entries = 1;
 	snprintf(o->call, sizeof(o->call), "bpf(BPF_MAP_CREATE, {ARRAY, 1 entry})");
-	long r = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-	deny_or_allow(o, r);
-	if (r >= 0)
-		close((int)r);
+	deny_or_allow(o, probe_bpf_map_create());
 }
 
 static void a_reboot(struct outcome *o)
@@ -258,7 +247,7 @@ static void a_setuid(struct outcome *o)
 	if (c == 0) {
 		dup2(p[1], 1);
 		execl(exe, exe, "attack", "--euid", (char *)NULL);
-		printf("exec %d\n", errno);
+		dprintf(1, "exec %d\n", errno); /* _exit flushes no stdio */
 		_exit(127);
 	}
 	close(p[1]);
@@ -316,45 +305,27 @@ static const struct {
 };
 #define NATTACKS (sizeof(attacks) / sizeof(attacks[0]))
 
-/* The child writes its outcome where the parent reads it. */
-static struct outcome *shared_outcome(void)
+static void attack_run(void *arg, void *out)
 {
-	static struct outcome *o;
-	if (!o) {
-		o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		         0);
-		if (o == MAP_FAILED)
-			usage_exit("attack: mmap: %s", strerror(errno));
-	}
-	return o;
+	attacks[*(const size_t *)arg].fn(out);
 }
 
 /* Runs attack i in a child and prints its object. */
 static int run_one(size_t i)
 {
-	struct outcome *o = shared_outcome();
-	memset(o, 0, sizeof(*o));
-	o->ret = -1;
-	o->err = EIO;
-	fflush(stdout);
-	pid_t c = fork();
-	if (c == 0) {
-		attacks[i].fn(o);
-		_exit(0);
-	}
-	int st = 0;
-	if (c > 0)
-		waitpid(c, &st, 0);
+	struct outcome o = {.ret = -1, .err = EIO};
+	if (probe_in_child(attack_run, &i, &o, sizeof(o)) < 0)
+		o.err = errno;
 	j_open(NULL, '{');
 	j_str("name", attacks[i].name);
-	j_str("call", o->call);
-	j_int("ret", o->ret);
-	j_int("errno", o->allowed ? 0 : o->err);
-	j_str("errname", o->allowed ? NULL : errname(o->err));
-	j_bool("allowed", o->allowed);
-	j_str("detail", o->detail[0] ? o->detail : NULL);
+	j_str("call", o.call);
+	j_int("ret", o.ret);
+	j_int("errno", o.allowed ? 0 : o.err);
+	j_str("errname", o.allowed ? NULL : errname(o.err));
+	j_bool("allowed", o.allowed);
+	j_str("detail", o.detail[0] ? o.detail : NULL);
 	j_close('}');
-	return o->allowed;
+	return o.allowed;
 }
 
 int probe_mode_attack(int argc, char **argv)

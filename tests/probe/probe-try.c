@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -27,29 +28,62 @@
 
 /* ---- try: attempt one kernel operation ---- */
 
-/* Runs fn in a child so that namespace changes never touch the probe itself;
- * returns the child's result with errno set. */
-static long in_child(long (*fn)(char **), char **args)
+int probe_in_child(void (*fn)(void *arg, void *out), void *arg, void *out, size_t size)
 {
-	int p[2];
-	if (pipe(p) < 0)
+	void *shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
 		return -1;
+	memcpy(shared, out, size);
+	fflush(stdout); /* or the child's exit would print it again */
 	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
-		long r[2];
-		r[0] = fn(args);
-		r[1] = r[0] < 0 ? errno : 0;
-		write(p[1], r, sizeof(r));
+		fn(arg, shared);
 		_exit(0);
 	}
-	close(p[1]);
+	int e = errno;
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	memcpy(out, shared, size);
+	munmap(shared, size);
+	errno = e;
+	return pid < 0 ? -1 : 0;
+}
+
+long probe_bpf_map_create(void)
+{
+	union bpf_attr attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd >= 0)
+		close((int)fd);
+	return fd;
+}
+
+struct try_call {
+	long (*fn)(char **);
+	char **args;
+};
+
+static void try_call_run(void *arg, void *out)
+{
+	const struct try_call *t = arg;
+	long *r = out;
+	r[0] = t->fn(t->args);
+	r[1] = r[0] < 0 ? errno : 0;
+}
+
+/* fn(args) in a child (namespace changes never touch the probe itself):
+ * its result, with errno set. */
+static long in_child(long (*fn)(char **), char **args)
+{
+	struct try_call t = {fn, args};
 	long r[2] = {-1, EIO};
-	if (read(p[0], r, sizeof(r)) != sizeof(r))
-		r[0] = -1;
-	close(p[0]);
-	waitpid(pid, NULL, 0);
+	if (probe_in_child(try_call_run, &t, r, sizeof(r)) < 0)
+		return -1;
 	errno = (int)r[1];
 	return r[0];
 }
@@ -208,15 +242,7 @@ static int try_one(const char *call, char **a, int na)
 	} else if (!strcmp(call, "keyctl")) {
 		ret = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
 	} else if (!strcmp(call, "bpf")) {
-		union bpf_attr attr;
-		memset(&attr, 0, sizeof(attr));
-		attr.map_type = BPF_MAP_TYPE_ARRAY;
-		attr.key_size = 4;
-		attr.value_size = 4;
-		attr.max_entries = 1;
-		ret = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
-		if (ret >= 0)
-			close((int)ret);
+		ret = probe_bpf_map_create();
 	} else if (!strcmp(call, "reboot")) {
 		/* Bad magic: the kernel checks CAP_SYS_BOOT first (EPERM), then the
 		 * magic (EINVAL), so this can never reboot or change anything. */

@@ -5,6 +5,8 @@
 #ifndef GLASS_PROBE_H
 #define GLASS_PROBE_H
 
+#include <stddef.h>
+
 /* One JSON value; KEY is NULL inside an array. */
 void j_key(const char *key);
 void j_reset(void); /* the next value starts a new document */
@@ -22,6 +24,16 @@ char *slurp(const char *path);
 const char *errname(int e);
 /* Prints "glass-probe: MESSAGE" on stderr and exits 2. */
 void usage_exit(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* Runs fn(arg, out) in a child of its own, so a namespace it enters or a
+ * privilege it gains never reaches the probe, and returns with what the
+ * child wrote to `out` (size bytes; shared with the child, so a child the
+ * kernel kills halfway leaves what it had written).  -1 with errno when no
+ * child could be made. */
+int probe_in_child(void (*fn)(void *arg, void *out), void *arg, void *out, size_t size);
+/* bpf(BPF_MAP_CREATE) of the smallest array map: what the kernel returned
+ * (the map's fd, closed again, or -1 with errno). */
+long probe_bpf_map_create(void);
 
 /* The modes of probe-try.c; each prints one JSON object, returns the exit status. */
 int probe_mode_try(int argc, char **argv);

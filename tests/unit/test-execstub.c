@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -239,14 +241,16 @@ static int run_stub(char *const argv[], char *err_out, size_t errsz, char *msg, 
 	return status;
 }
 
-/* The stub as a created container's init: it waits on the exec fifo,
- * named glass-init, running from the sealed memfd, until `start` opens the
- * other end; then it execs the program and the fifo reaches end-of-file. */
+/* The stub as a created container's init: it waits reading the exec fifo
+ * (opened read-write before it, as create does), named glass-init, running
+ * from the sealed memfd, until `start` writes; then it execs the program
+ * and the fifo hangs up, the "0" taken. */
 static void fifo_case(void)
 {
 	struct glass_err *err = NULL;
-	char dir[] = "/tmp/glass-execstub.XXXXXX", fifo[64], link[128] = "", comm[32] = "", c = 0;
-	int stub = glass_execstub_open(&err), sp[2], pathfd, r, status = -1, waited;
+	char dir[] = "/tmp/glass-execstub.XXXXXX", fifo[64], link[128] = "", comm[32] = "";
+	int stub = glass_execstub_open(&err), sp[2], rwfd, r, w, status = -1, waited, left = -1;
+	struct pollfd hup = {-1, 0, 0};
 	pid_t pid;
 	ssize_t n;
 
@@ -256,19 +260,20 @@ static void fifo_case(void)
 	}
 	snprintf(fifo, sizeof(fifo), "%s/exec.fifo", dir);
 	mkfifo(fifo, 0600);
-	pathfd = open(fifo, O_PATH | O_CLOEXEC);
+	rwfd = open(fifo, O_RDWR | O_CLOEXEC);
 	socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp);
 	pid = fork();
 	if (pid == 0) {
 		char *argv[] = {
 		    GLASS_EXECSTUB_ARGV0, "9", "8", "-", "/bin/sh", "sh", "-c", "exit 7", NULL};
 		char *envp[] = {NULL};
-		dup2(pathfd, 8);
+		dup2(rwfd, 8);
 		dup2(sp[1], 9);
 		syscall(SYS_execveat, stub, "", argv, envp, AT_EMPTY_PATH);
 		_exit(99);
 	}
 	close(sp[1]);
+	close(rwfd); /* the stub's fd is then the fifo's only writer */
 	/* Until the stub has named itself (a loaded machine may be slow). */
 	for (int i = 0; i < 250; i++) {
 		char p[64];
@@ -293,17 +298,21 @@ static void fifo_case(void)
 	}
 	TAP_OK(!strncmp(link, "/memfd:glass-exec", 17), "... as the sealed stub: exe %s", link);
 	TAP_OK(!strcmp(comm, "glass-init"), "... named glass-init (comm %s)", comm);
-	r = open(fifo, O_RDONLY | O_CLOEXEC);
-	n = read(r, &c, 1);
-	TAP_OK(n == 1 && c == '0', "start reads the init's \"0\"");
-	n = read(r, &c, 1);
-	TAP_OK(n == 0, "... then end-of-file once the program is executed");
+	w = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	r = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	n = write(w, "0", 1);
+	close(w);
+	TAP_OK(n == 1, "start writes its \"0\" without waiting (the stub holds a reader)");
+	hup.fd = r;
+	TAP_OK(poll(&hup, 1, 10000) == 1 && (hup.revents & POLLHUP),
+	       "... then the fifo hangs up once the program is executed");
+	TAP_OK(ioctl(r, FIONREAD, &left) == 0 && left == 0, "... the stub took the \"0\" (%d left)",
+	       left);
 	close(r);
 	waitpid(pid, &status, 0);
 	TAP_OK(WIFEXITED(status) && WEXITSTATUS(status) == 7, "the program ran (exit %d)",
 	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	close(sp[0]);
-	close(pathfd);
 	close(stub);
 	unlink(fifo);
 	rmdir(dir);

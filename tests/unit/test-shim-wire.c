@@ -60,6 +60,26 @@ static void test_log_line(void)
 	strbuf_release(&b);
 }
 
+/* The one RFC 3339 writer (util.h) the log lines, the shim's status and
+ * the runtime's and engine's records share. */
+static void test_rfc3339(void)
+{
+	char t[GLASS_RFC3339_MAX];
+	struct timespec a = {.tv_sec = 1796212800, .tv_nsec = 5},
+	                b = {.tv_sec = 0, .tv_nsec = 999999999};
+	TAP_OK(!strcmp(glass_time_rfc3339(t, sizeof(t), &a), "2026-12-02T12:00:00.000000005Z"),
+	       "RFC 3339: nanoseconds zero-padded: %s", t);
+	TAP_OK(!strcmp(glass_time_rfc3339(t, sizeof(t), &b), "1970-01-01T00:00:00.999999999Z"),
+	       "RFC 3339: the epoch, UTC: %s", t);
+	time_t before = time(NULL);
+	glass_time_rfc3339(t, sizeof(t), NULL);
+	struct tm tm = {0};
+	char *end = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+	time_t got = end ? timegm(&tm) : 0;
+	TAP_OK(strlen(t) == 30 && end && *end == '.' && got >= before && got <= time(NULL),
+	       "RFC 3339 of now (the wall clock): %s", t);
+}
+
 static void test_stdcopy(void)
 {
 	unsigned char h[8];
@@ -155,6 +175,7 @@ int main(void)
 {
 	test_escape();
 	test_log_line();
+	test_rfc3339();
 	test_stdcopy();
 	test_request();
 	test_status_round_trip();
