@@ -315,8 +315,11 @@ static void attach(struct lesson *L, int i)
 	}
 	L->netns[i] = engine_run_path("netns/%s", names[i]);
 	L->attached[i] = true;
-	if (engine_netvol_prepare(nv, names[i], names[i], lab_param_str(L->p, "rootfs"), &err) <
-	    0) {
+	nv->name = names[i];
+	/* what `glass create` then `glass start` do: the volumes (none here) and
+	 * the networks' existence checked, then this run's namespace and ADD */
+	if (engine_netvol_prepare(nv, names[i], lab_param_str(L->p, "rootfs"), &err) < 0 ||
+	    engine_netvol_up(nv, names[i], names[i], &err) < 0) {
 		L->attached[i] = false;
 		lab_emit_error(err, names[i]);
 		glass_err_free(&err);
@@ -345,7 +348,7 @@ static void start(struct lesson *L, int i)
 	int rc = lab_write_bundle(bundle, cfg, &err);
 	json_object_put(cfg);
 	if (rc == 0)
-		rc = engine_netvol_bundle(&L->nv[i], bundle, &err);
+		rc = engine_netvol_bundle(&L->nv[i], bundle, true, &err);
 	if (rc < 0) {
 		lab_emit_error(err, "bundle");
 		glass_err_free(&err);
