@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char exec_use[] = "glass exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
+static const char exec_use[] = "glass exec [-d] [-i] [-t] [--privileged] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
                                "CONTAINER CMD [ARG...]";
 static const char attach_use[] = "glass attach [--no-stdin] [--sig-proxy=false] CONTAINER";
 
@@ -35,6 +35,8 @@ int cmd_exec(int argc, char **argv)
 			o.detach = o.detach || a[2] == 'd';
 			o.interactive = o.interactive || a[2] == 'i';
 			o.tty = o.tty || a[2] == 't';
+		} else if (strcmp(a, "--privileged") == 0) {
+			o.privileged = true;
 		} else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && v) {
 			env[nenv++] = argv[++i];
 		} else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workdir") == 0) && v) {

@@ -13,7 +13,7 @@
 static const char stop_use[] = "glass stop [-t SECONDS] [-s SIGNAL] CONTAINER...";
 static const char restart_use[] = "glass restart [-t SECONDS] CONTAINER...";
 static const char kill_use[] = "glass kill [-s SIGNAL] CONTAINER...";
-static const char rm_use[] = "glass rm [-f] CONTAINER...";
+static const char rm_use[] = "glass rm [-f] [-v] CONTAINER...";
 static const char wait_use[] = "glass wait CONTAINER...";
 static const char pause_use[] = "glass pause|unpause CONTAINER...";
 static const char rename_use[] = "glass rename CONTAINER NEW_NAME";
@@ -25,7 +25,7 @@ struct life {
 	enum verb verb;
 	struct ctr_stop_opts stop;
 	int sig;
-	bool force;
+	bool force, volumes;
 };
 
 /* One container: 0, or 1 after printing the error. */
@@ -44,7 +44,7 @@ static int one(const struct life *l, const char *ref)
 		rc = ctr_kill(ref, l->sig, &err);
 		break;
 	case RM:
-		rc = ctr_rm(ref, l->force, &err);
+		rc = ctr_rm_ex(ref, l->force, l->volumes, &err);
 		break;
 	case WAIT:
 		rc = ctr_wait(ref, &code, &err);
@@ -90,6 +90,10 @@ static int life_flags(int argc, char **argv, struct life *l, const char *use)
 			i++;
 		} else if (l->verb == RM && (strcmp(a, "-f") == 0 || strcmp(a, "--force") == 0)) {
 			l->force = true;
+		} else if (l->verb == RM && (strcmp(a, "-v") == 0 || strcmp(a, "--volumes") == 0)) {
+			l->volumes = true;
+		} else if (l->verb == RM && (strcmp(a, "-fv") == 0 || strcmp(a, "-vf") == 0)) {
+			l->force = l->volumes = true;
 		} else {
 			return -engine_usage(use, "%s: unknown option %s", argv[0], a) - 1;
 		}

@@ -154,6 +154,9 @@ int ctr_pause(const char *ref, bool pause, struct glass_err **err);
 /* ctr-rm.c: `force` stops a running container first (SIGKILL); a dead
  * shim's leftovers (runtime state, cgroup, mount) are cleared. */
 int ctr_rm(const char *ref, bool force, struct glass_err **err);
+/* rm -v: with `volumes`, the container's anonymous volumes go too (a
+ * named volume, or one another container still uses, stays). */
+int ctr_rm_ex(const char *ref, bool force, bool volumes, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
@@ -186,6 +189,7 @@ struct ctr_exec_opts {
 	char **env;
 	const char *workdir, *user;
 	bool detach, tty, interactive;
+	bool privileged; /* every capability (docker's exec --privileged) */
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
 

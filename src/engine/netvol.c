@@ -256,8 +256,11 @@ int engine_netvol_remove(const char *name, bool remove_anon, struct glass_err **
 		bool is_anon = meta && json_object_object_get_ex(meta, "Anonymous", &anon) &&
 		               json_object_get_boolean(anon);
 		json_object_put(meta);
-		if (remove_anon && is_anon && engine_vol_remove(*v, false, rc < 0 ? NULL : err) < 0)
+		/* one another container still uses stays, as docker's rm -v */
+		char **users = is_anon && remove_anon ? engine_vol_users(*v) : NULL;
+		if (users && !users[0] && engine_vol_remove(*v, false, rc < 0 ? NULL : err) < 0)
 			rc = -1;
+		engine_strv_free(users);
 	}
 	engine_strv_free(vols);
 	return rc;

@@ -21,13 +21,13 @@
  * never evicted; any connection silent for CONN_TIMEOUT seconds is closed
  * by libmicrohttpd.
  */
+#include "lazy-mhd.h"
 #include "lab.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>

@@ -4,14 +4,13 @@
  * ensures by dropping Authorization on cross-host redirects) and
  * integrity (every byte is hashed on arrival and nothing unverified
  * becomes visible in the store). */
+#include "lazy-crypto.h"
 #include "registry.h"
 #include "util.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>

@@ -1,0 +1,29 @@
+/* lazy-crypto: the table of lazy-crypto.h. */
+#define GLASS_LAZY_IMPL
+#include "lazy-crypto.h"
+
+static const char *const names[] = {GLASS_CRYPTO_FNS(GLASS_LAZY_NAME)};
+static union {
+	struct glass_crypto_api api;
+	void *slot[sizeof(names) / sizeof(names[0])];
+} table;
+_Static_assert(sizeof(table.api) == sizeof(table.slot), "one slot per function");
+static struct glass_lazy lib = {
+	.soname = GLASS_SONAME_CRYPTO,
+	.package = "libssl3",
+	.names = names,
+	.slots = table.slot,
+	.n = sizeof(names) / sizeof(names[0]),
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+const struct glass_crypto_api *glass_crypto_api(void)
+{
+	glass_lazy_must(&lib);
+	return &table.api;
+}
+
+int glass_crypto_need(struct glass_err **err)
+{
+	return glass_lazy_load(&lib, err);
+}

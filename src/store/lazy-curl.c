@@ -1,0 +1,29 @@
+/* lazy-curl: the table of lazy-curl.h. */
+#define GLASS_LAZY_IMPL
+#include "lazy-curl.h"
+
+static const char *const names[] = {GLASS_CURL_FNS(GLASS_LAZY_NAME)};
+static union {
+	struct glass_curl_api api;
+	void *slot[sizeof(names) / sizeof(names[0])];
+} table;
+_Static_assert(sizeof(table.api) == sizeof(table.slot), "one slot per function");
+static struct glass_lazy lib = {
+	.soname = GLASS_SONAME_CURL,
+	.package = "libcurl4",
+	.names = names,
+	.slots = table.slot,
+	.n = sizeof(names) / sizeof(names[0]),
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+const struct glass_curl_api *glass_curl_api(void)
+{
+	glass_lazy_must(&lib);
+	return &table.api;
+}
+
+int glass_curl_need(struct glass_err **err)
+{
+	return glass_lazy_load(&lib, err);
+}
