@@ -56,8 +56,8 @@ int cmd_exec(int argc, char **argv)
 	o.argv = argv + i + 1;
 	int rc = ctr_exec(argv[i], &o, &code, &err);
 	free(env);
-	if (rc < 0)
-		return cli_fail(&err, 125);
+	if (rc < 0) /* 126/127 when the process could not be started (-d) */
+		return cli_fail(&err, code ? code : 125);
 	return code;
 }
 

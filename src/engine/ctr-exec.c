@@ -172,7 +172,7 @@ static int exec_detached(const struct ctr *c, const struct ctr_exec_opts *o, cha
 		                     "is not supported; use -d without -t");
 	if (glass_shim_exec(c->dir, flags, process ? none : o->argv, &pid, err) < 0) {
 		*code = exec_failed_status(*err);
-		return glass_err_ctx(err, "exec in %s", c->name);
+		return -1;
 	}
 	*code = 0;
 	return 0;

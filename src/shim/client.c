@@ -70,16 +70,9 @@ static int request(const char *state_dir, const char *req, char *reply, size_t s
 /* The error of a reply {"ok":false,"error":...} (or an unexpected one). */
 static int reply_failed(const char *reply, struct glass_err **err)
 {
-	struct glass_shim_status st;
-	const char *why = strstr(reply, "\"error\":\"");
-	/* the error member is read by the status parser's string reader */
-	if (why && glass_wire_status_parse(reply, &st) == 0)
-		return glass_err_new(err, 0, "%s", st.error);
-	if (why) {
-		snprintf(st.error, sizeof(st.error), "%s", why + 9);
-		st.error[strcspn(st.error, "\"")] = '\0';
-		return glass_err_new(err, 0, "%s", st.error);
-	}
+	char why[1024];
+	if (glass_wire_get_string(reply, "error", why, sizeof(why)) == 0)
+		return glass_err_new(err, 0, "%s", why);
 	return glass_err_new(err, EPROTO, "glass-shim: unexpected reply \"%s\"", reply);
 }
 
