@@ -97,7 +97,7 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_err **err)
 	return ctr_refresh(c, err);
 }
 
-int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
+int ctr_start(const char *ref, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "start", err) < 0 || ctr_refresh(c, err) < 0)
@@ -110,13 +110,10 @@ int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
 	if (c->st.status == CTR_DEAD)
 		return glass_err_new(err, EINVAL, "container %s is dead (%s): remove it", c->name,
 		                     c->st.error);
-	bool rm = json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove")) && !foreground;
-	return start_locked(c, rm, err);
-}
-
-int ctr_start(const char *ref, struct glass_err **err)
-{
-	return ctr_start_ex(ref, false, err);
+	/* --rm: the shim removes the container once it is gone for good,
+	 * whoever started it (a foreground engine holds that removal until it
+	 * has read the exit status: ctr_rm_hold()) */
+	return start_locked(c, json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove")), err);
 }
 
 static int64_t now_ms(void)
