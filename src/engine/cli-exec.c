@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char exec_use[] = "glass exec [-d] [-i] [-t] [--privileged] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
-                               "CONTAINER CMD [ARG...]";
+static const char exec_use[] =
+    "glass exec [-d] [-i] [-t] [--privileged] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
+    "CONTAINER CMD [ARG...]";
 static const char attach_use[] = "glass attach [--no-stdin] [--sig-proxy=false] CONTAINER";
 
 static bool letters(const char *a, const char *set)

@@ -137,8 +137,7 @@ static int exec_failed_status(const struct glass_err *err)
 
 /* In the foreground, with the caller's stdio (without -i the process
  * reads nothing, as docker's). */
-static int exec_here(char **argv, const struct ctr_exec_opts *o, int *code,
-                     struct glass_err **err)
+static int exec_here(char **argv, const struct ctr_exec_opts *o, int *code, struct glass_err **err)
 {
 	int saved = -1, null = -1;
 	if (!o->interactive) {

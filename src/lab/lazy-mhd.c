@@ -1,29 +1,5 @@
-/* lazy-mhd: the table of lazy-mhd.h. */
+/* lazy-mhd: the table of lazy-mhd.h (lazy.h). */
 #define GLASS_LAZY_IMPL
 #include "lazy-mhd.h"
 
-static const char *const names[] = {GLASS_MHD_FNS(GLASS_LAZY_NAME)};
-static union {
-	struct glass_mhd_api api;
-	void *slot[sizeof(names) / sizeof(names[0])];
-} table;
-_Static_assert(sizeof(table.api) == sizeof(table.slot), "one slot per function");
-static struct glass_lazy lib = {
-	.soname = GLASS_SONAME_MHD,
-	.package = "libmicrohttpd12",
-	.names = names,
-	.slots = table.slot,
-	.n = sizeof(names) / sizeof(names[0]),
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-};
-
-const struct glass_mhd_api *glass_mhd_api(void)
-{
-	glass_lazy_must(&lib);
-	return &table.api;
-}
-
-int glass_mhd_need(struct glass_err **err)
-{
-	return glass_lazy_load(&lib, err);
-}
+GLASS_LAZY_DEFINE(mhd, GLASS_MHD_FNS, GLASS_SONAME_MHD, "libmicrohttpd12")

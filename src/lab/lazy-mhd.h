@@ -8,37 +8,29 @@
 
 #include <microhttpd.h>
 
-#define GLASS_MHD_FNS(X) \
-	X(MHD_add_response_header) \
-	X(MHD_create_response_from_buffer) \
-	X(MHD_create_response_from_callback) \
-	X(MHD_destroy_response) \
-	X(MHD_get_connection_info) \
-	X(MHD_lookup_connection_value) \
-	X(MHD_queue_response) \
-	X(MHD_start_daemon) \
+#define GLASS_MHD_FNS(X)                                                                           \
+	X(MHD_add_response_header)                                                                 \
+	X(MHD_create_response_from_buffer)                                                         \
+	X(MHD_create_response_from_callback)                                                       \
+	X(MHD_destroy_response)                                                                    \
+	X(MHD_get_connection_info)                                                                 \
+	X(MHD_lookup_connection_value)                                                             \
+	X(MHD_queue_response)                                                                      \
+	X(MHD_start_daemon)                                                                        \
 	X(MHD_stop_daemon)
 
-struct glass_mhd_api {
-	GLASS_MHD_FNS(GLASS_LAZY_FIELD)
-};
-
-/* The table, loaded (or the program aborts saying which library is
- * missing: glass_mhd_need() first, where an error can be returned). */
-const struct glass_mhd_api *glass_mhd_api(void);
-/* Loads the library: 0, or -1 with *err naming it and its package. */
-int glass_mhd_need(struct glass_err **err);
+GLASS_LAZY_DECLARE(mhd, GLASS_MHD_FNS);
 
 #ifndef GLASS_LAZY_IMPL
-#define MHD_add_response_header (glass_mhd_api()->MHD_add_response_header)
-#define MHD_create_response_from_buffer (glass_mhd_api()->MHD_create_response_from_buffer)
+#define MHD_add_response_header           (glass_mhd_api()->MHD_add_response_header)
+#define MHD_create_response_from_buffer   (glass_mhd_api()->MHD_create_response_from_buffer)
 #define MHD_create_response_from_callback (glass_mhd_api()->MHD_create_response_from_callback)
-#define MHD_destroy_response (glass_mhd_api()->MHD_destroy_response)
-#define MHD_get_connection_info (glass_mhd_api()->MHD_get_connection_info)
-#define MHD_lookup_connection_value (glass_mhd_api()->MHD_lookup_connection_value)
-#define MHD_queue_response (glass_mhd_api()->MHD_queue_response)
-#define MHD_start_daemon (glass_mhd_api()->MHD_start_daemon)
-#define MHD_stop_daemon (glass_mhd_api()->MHD_stop_daemon)
+#define MHD_destroy_response              (glass_mhd_api()->MHD_destroy_response)
+#define MHD_get_connection_info           (glass_mhd_api()->MHD_get_connection_info)
+#define MHD_lookup_connection_value       (glass_mhd_api()->MHD_lookup_connection_value)
+#define MHD_queue_response                (glass_mhd_api()->MHD_queue_response)
+#define MHD_start_daemon                  (glass_mhd_api()->MHD_start_daemon)
+#define MHD_stop_daemon                   (glass_mhd_api()->MHD_stop_daemon)
 #endif
 
 #endif

@@ -23,14 +23,14 @@
 #include <stddef.h>
 
 struct glass_lazy {
-	const char *soname;        /* "libcurl.so.4" */
-	const char *package;       /* the Debian package that ships it */
-	const char *const *names;  /* the functions, in the table's order */
-	void **slots;              /* n pointers, filled by the load */
+	const char *soname;       /* "libcurl.so.4" */
+	const char *package;      /* the Debian package that ships it */
+	const char *const *names; /* the functions, in the table's order */
+	void **slots;             /* n pointers, filled by the load */
 	size_t n;
-	int state;                 /* 0 not tried, 1 loaded, -1 failed */
+	int state; /* 0 not tried, 1 loaded, -1 failed */
 	pthread_mutex_t lock;
-	char why[256];             /* the failure, for the next caller */
+	char why[256]; /* the failure, for the next caller */
 };
 
 /* Loads l (once; safe from several threads): 0, or -1 with *err naming
@@ -46,5 +46,45 @@ void glass_lazy_must(struct glass_lazy *l);
  * declaration in its header), laid over the slots. */
 #define GLASS_LAZY_FIELD(f) __typeof__(f) *f;
 #define GLASS_LAZY_NAME(f)  #f,
+
+/* In lazy-LIB.h: struct glass_LIB_api (a slot per function of FNS) and
+ *   const struct glass_LIB_api *glass_LIB_api(void);   the table, loaded
+ *     (or the program aborts saying which library is missing)
+ *   int glass_LIB_need(struct glass_err **err);         loads it: 0, or -1
+ *     with *err naming the library and its package (call it first where
+ *     an error can be returned) */
+#define GLASS_LAZY_DECLARE(lib, FNS)                                                               \
+	struct glass_##lib##_api {                                                                 \
+		FNS(GLASS_LAZY_FIELD)                                                              \
+	};                                                                                         \
+	const struct glass_##lib##_api *glass_##lib##_api(void);                                   \
+	int glass_##lib##_need(struct glass_err **err)
+
+/* In one .c file (with GLASS_LAZY_IMPL defined before lazy-LIB.h): the table
+ * and the two functions. */
+#define GLASS_LAZY_DEFINE(lib, FNS, so, pkg)                                                       \
+	static const char *const lib##_names[] = {FNS(GLASS_LAZY_NAME)};                           \
+	static union {                                                                             \
+		struct glass_##lib##_api api;                                                      \
+		void *slot[sizeof(lib##_names) / sizeof(lib##_names[0])];                          \
+	} lib##_table;                                                                             \
+	_Static_assert(sizeof(lib##_table.api) == sizeof(lib##_table.slot), "a slot a function");  \
+	static struct glass_lazy lib##_lib = {                                                     \
+	    .soname = so,                                                                          \
+	    .package = pkg,                                                                        \
+	    .names = lib##_names,                                                                  \
+	    .slots = lib##_table.slot,                                                             \
+	    .n = sizeof(lib##_names) / sizeof(lib##_names[0]),                                     \
+	    .lock = PTHREAD_MUTEX_INITIALIZER,                                                     \
+	};                                                                                         \
+	const struct glass_##lib##_api *glass_##lib##_api(void)                                    \
+	{                                                                                          \
+		glass_lazy_must(&lib##_lib);                                                       \
+		return &lib##_table.api;                                                           \
+	}                                                                                          \
+	int glass_##lib##_need(struct glass_err **err)                                             \
+	{                                                                                          \
+		return glass_lazy_load(&lib##_lib, err);                                           \
+	}
 
 #endif

@@ -80,14 +80,16 @@ static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_NOTE)
 			continue;
-		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr),
+		           *end = p + ph->p_memsz;
 		while (p + sizeof(ElfW(Nhdr)) <= end) {
 			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
 			const char *name = p + sizeof(*n);
 			const char *desc = name + ((n->n_namesz + 3) & ~3U);
 			if (desc + n->n_descsz > end)
 				break;
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && !memcmp(name, "GNU", 4)) {
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    !memcmp(name, "GNU", 4)) {
 				b->id = (const unsigned char *)desc;
 				b->len = n->n_descsz;
 				return 1;
@@ -189,7 +191,8 @@ static uint64_t entry_sum(const struct entry_head *h, const char *key, const voi
 }
 
 /* The entry's bytes as a program when they hold exactly `key`. */
-static struct glass_seccomp_prog *parse_entry(const char *data, size_t len, const struct strbuf *key)
+static struct glass_seccomp_prog *parse_entry(const char *data, size_t len,
+                                              const struct strbuf *key)
 {
 	struct entry_head h;
 	if (len < sizeof(h))
@@ -272,8 +275,9 @@ void glass_seccomp_cache_store(const char *root, const struct glass_seccomp *sc,
 	char name[32];
 	bool dropped = false;
 	for (size_t i = 0; i < sc->nflags; i++)
-		dropped = dropped || (!strcmp(sc->flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") &&
-		                      !(prog->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
+		dropped =
+		    dropped || (!strcmp(sc->flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV") &&
+		                !(prog->flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV));
 	if (!root || !prog->insns || prog->nskipped || dropped ||
 	    (prog->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) || !cache_key(sc, &key)) {
 		strbuf_release(&key);
@@ -290,7 +294,8 @@ void glass_seccomp_cache_store(const char *root, const struct glass_seccomp *sc,
 	strbuf_append(&entry, (const char *)&h, sizeof(h));
 	strbuf_append(&entry, key.buf, key.len);
 	strbuf_append(&entry, (const char *)prog->insns, prog->len * sizeof(struct sock_filter));
-	snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv(FNV_INIT, key.buf, key.len));
+	snprintf(name, sizeof(name), "%016llx",
+	         (unsigned long long)fnv(FNV_INIT, key.buf, key.len));
 	cleanup_close int dfd = open_dir(root, true);
 	if (dfd >= 0 && write_file_atomic_at(dfd, name, entry.buf, entry.len, 0600) == 0) {
 		glass_trace_note("seccomp", "linux.seccomp", "kept in %s/" CACHE_DIR "/%s", root,

@@ -400,8 +400,7 @@ static int compile_or_reuse(const struct glass_seccomp *sc, const char *root,
 }
 
 int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_process *proc,
-                          const char *root, struct glass_seccomp_prog **out,
-                          struct glass_err **err)
+                          const char *root, struct glass_seccomp_prog **out, struct glass_err **err)
 {
 	const struct glass_seccomp *sc = &spec->linux_.seccomp;
 	*out = NULL;

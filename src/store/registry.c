@@ -348,6 +348,8 @@ int glass_registry_open(const char *domain, const char *repo,
                         struct glass_err **err)
 {
 	static bool inited;
+	if (glass_curl_need(err) < 0)
+		return glass_err_ctx(err, "registry %s", domain);
 	if (!inited) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = true;

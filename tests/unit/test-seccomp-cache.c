@@ -97,7 +97,8 @@ static void test_hit_and_miss(void)
 	TAP_OK(compiled != NULL, "the profile compiles");
 	TAP_OK(lookup(prof_a, &cached, name) == 1, "compiled once: the same profile hits (%s)",
 	       name);
-	TAP_OK(same_prog(compiled, cached), "the cached program is the compiled one, byte for byte");
+	TAP_OK(same_prog(compiled, cached),
+	       "the cached program is the compiled one, byte for byte");
 	TAP_OK(cached && getcwd_errno(cached) == 38, "the cached program fails getcwd with 38");
 	TAP_OK(lookup(prof_b, &other, name) == 0 && other == NULL,
 	       "another errnoRet, otherwise the same profile: a miss");
