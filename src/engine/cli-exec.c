@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char exec_use[] = "glass exec [-d] [-i] [-t] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
-                               "CONTAINER CMD [ARG...]";
+static const char exec_use[] =
+    "glass exec [-d] [-i] [-t] [--privileged] [-e K=V] [-w DIR] [-u USER[:GROUP]] "
+    "CONTAINER CMD [ARG...]";
 static const char attach_use[] = "glass attach [--no-stdin] [--sig-proxy=false] CONTAINER";
 
 static bool letters(const char *a, const char *set)
@@ -35,6 +36,8 @@ int cmd_exec(int argc, char **argv)
 			o.detach = o.detach || a[2] == 'd';
 			o.interactive = o.interactive || a[2] == 'i';
 			o.tty = o.tty || a[2] == 't';
+		} else if (strcmp(a, "--privileged") == 0) {
+			o.privileged = true;
 		} else if ((strcmp(a, "-e") == 0 || strcmp(a, "--env") == 0) && v) {
 			env[nenv++] = argv[++i];
 		} else if ((strcmp(a, "-w") == 0 || strcmp(a, "--workdir") == 0) && v) {
@@ -54,8 +57,8 @@ int cmd_exec(int argc, char **argv)
 	o.argv = argv + i + 1;
 	int rc = ctr_exec(argv[i], &o, &code, &err);
 	free(env);
-	if (rc < 0)
-		return cli_fail(&err, 125);
+	if (rc < 0) /* 126/127 when the process could not be started (-d) */
+		return cli_fail(&err, code ? code : 125);
 	return code;
 }
 

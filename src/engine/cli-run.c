@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char run_use[] =
     "glass run [-d] [-i] [-t] [--name NAME] [--rm] [-e K=V] [--env-file F] [-w DIR] "
@@ -41,14 +42,30 @@ static int64_t wall_ns(void)
 }
 
 /* After create: start, and unless detached stay with it to the end. */
-static int run_created(const struct cli_run *r, const char *id, struct glass_err **err)
+/* `creating`: the create's lock, held until the container has started
+ * (container prune leaves it alone meanwhile). */
+static int run_created(const struct cli_run *r, const char *id, int creating,
+                       struct glass_err **err)
 {
-	int code = 0;
+	int code = 0, hold = -1;
 	if (!r->detach)
 		cli_catch_signals();
-	if (ctr_start_ex(id, !r->detach, err) < 0) {
+	/* --rm in the foreground: the shim removes the container, once this
+	 * engine has read how it ended */
+	if (!r->detach && r->c.rm && (hold = ctr_rm_hold(id, err)) < 0) {
+		engine_fail(err);
+		ctr_create_release(id, creating);
+		ctr_rm(id, true, false, NULL);
+		return 125;
+	}
+	int started = ctr_start(id, err);
+	ctr_create_release(id, creating);
+	if (started < 0) {
 		int st = start_status(*err);
 		engine_fail(err);
+		if (hold >= 0)
+			close(hold);
+		/* the shim never ran it: it removes nothing */
 		if (r->c.rm)
 			ctr_rm(id, true, false, NULL);
 		return st;
@@ -60,10 +77,12 @@ static int run_created(const struct cli_run *r, const char *id, struct glass_err
 	struct cli_session s = {
 	    .id = id, .tty = r->c.tty, .in = r->c.stdin_open, .proxy_signals = true};
 	int d = cli_session_run(&s, &code, err);
+	if (hold >= 0 && d == 0)
+		ctr_rm_hold_release(id, hold);
+	else if (hold >= 0) /* detached from (or failed): the shim removes it at the end */
+		close(hold);
 	if (d < 0)
 		return cli_fail(err, 125);
-	if (d == 0 && r->c.rm && ctr_rm(id, true, false, err) < 0)
-		engine_fail(err);
 	return code;
 }
 
@@ -77,10 +96,11 @@ int cmd_run(int argc, char **argv)
 		cli_run_release(&r);
 		return status;
 	}
-	if (cli_run_check(&r, &err) < 0 || ctr_create(&r.c, id, &err) < 0)
+	int hold = -1;
+	if (cli_run_check(&r, &err) < 0 || ctr_create_held(&r.c, id, &hold, &err) < 0)
 		status = cli_fail(&err, 125);
 	else
-		status = run_created(&r, id, &err);
+		status = run_created(&r, id, hold, &err);
 	cli_run_release(&r);
 	return status;
 }
@@ -112,15 +132,29 @@ static int start_attached(const char *ref, bool in, struct glass_err **err)
 	int code = 0;
 	int64_t since = wall_ns();
 	cli_catch_signals();
-	if (ctr_start_ex(ref, true, err) < 0 || ctr_inspect(ref, &info, err) < 0)
+	if (ctr_inspect(ref, &info, err) < 0)
 		return cli_fail(err, 1);
+	const char *id = json_object_get_string(json_object_object_get(info, "Id"));
+	int hold = json_object_get_boolean(ctr_json_at(info, "HostConfig.AutoRemove"))
+	               ? ctr_rm_hold(id, err)
+	               : -2;
+	if (hold == -1 || ctr_start(ref, err) < 0) {
+		if (hold >= 0)
+			close(hold);
+		json_object_put(info);
+		return cli_fail(err, 1);
+	}
 	struct cli_session s = {
-	    .id = json_object_get_string(json_object_object_get(info, "Id")),
+	    .id = id,
 	    .tty = json_object_get_boolean(ctr_json_at(info, "Config.Tty")),
 	    .in = in && json_object_get_boolean(ctr_json_at(info, "Config.OpenStdin")),
 	    .proxy_signals = true,
 	    .since_ns = since};
 	int rc = cli_session_run(&s, &code, err);
+	if (hold >= 0 && rc == 0)
+		ctr_rm_hold_release(id, hold);
+	else if (hold >= 0)
+		close(hold);
 	json_object_put(info);
 	if (rc < 0)
 		return cli_fail(err, 1);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void random_hex(char *out, size_t nbytes)
@@ -398,21 +399,29 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 
 /* ROOT/creating/ID, flocked while the container is being made: a create
  * killed halfway leaves a directory without a record whose lock nobody
- * holds, and `container prune` knows it may sweep it. */
+ * holds, and `container prune` knows it may sweep it.  The lock is the
+ * file at the path once flock() returns: a sweeper may have removed the
+ * file this process opened (it removes what it swept while holding the
+ * lock, the file last), and then the create opens it again. */
 static int creating_lock(const char *id, char **path, struct glass_err **err)
 {
 	cleanup_free char *d = xasprintf("%s/creating", engine_root_dir());
 	if (mkdir_p(d, 0700) < 0)
 		return glass_err_new(err, errno, "mkdir(\"%s\")", d);
 	*path = xasprintf("%s/%s", d, id);
-	int fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		glass_err_new(err, errno, "lock %s", *path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	for (;;) {
+		struct stat a, b;
+		int fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &a) < 0) {
+			glass_err_new(err, errno, "lock %s", *path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (stat(*path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+			return fd;
+		close(fd);
 	}
-	return fd;
 }
 
 /* The engine makes an overlay snapshot, the container's namespaces and,
@@ -443,7 +452,8 @@ static int need_root(const struct ctr_create_opts *o, struct glass_err **err)
 	                          : "Debian's package slirp4netns, not installed here");
 }
 
-int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err)
+int ctr_create_held(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], int *hold,
+                    struct glass_err **err)
 {
 	struct create_ctx x = {0};
 	cleanup_free char *lockp = NULL;
@@ -457,7 +467,23 @@ int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct 
 	if (rc == 0)
 		ctr_event_of(id, x.name, o->image, "create", NULL, NULL);
 	create_ctx_release(&x, id, rc < 0);
+	if (rc == 0 && hold) {
+		*hold = lock;
+		return 0;
+	}
 	unlink(lockp);
 	close(lock);
 	return rc;
+}
+
+int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err)
+{
+	return ctr_create_held(o, id, NULL, err);
+}
+
+void ctr_create_release(const char *id, int hold)
+{
+	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
+	unlink(lockp);
+	close(hold);
 }

@@ -8,6 +8,7 @@
  * pid 1's stdio. */
 #include "client.h"
 #include "ctr.h"
+#include "spec.h"
 #include "util.h"
 
 #include "fdpass.h"
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -39,23 +41,20 @@ static char *numeric_user(const struct ctr *c, const char *u, struct glass_err *
 	return xasprintf("%ld:%ld", uid, gid);
 }
 
-static char **exec_argv(const struct ctr *c, const struct ctr_exec_opts *o, char *runtime,
-                        char *rroot, char *user)
+/* The runtime's exec flags for the options (NULL-terminated; the strings
+ * are the options', `user` and `process`). */
+static char **exec_flags(const struct ctr_exec_opts *o, char *user, char *process)
 {
-	size_t n = 0, cap = 16;
-	for (char **p = o->argv; *p; p++)
-		cap++;
+	size_t n = 0, cap = 12;
 	for (char **p = o->env; p && *p; p++)
 		cap += 2;
 	char **v = xcalloc(cap, sizeof(char *));
-	v[n++] = runtime;
-	v[n++] = "--root";
-	v[n++] = rroot;
-	v[n++] = "exec";
+	if (process) {
+		v[n++] = "--process";
+		v[n++] = process;
+	}
 	if (o->tty)
 		v[n++] = "--tty";
-	if (o->detach)
-		v[n++] = "--detach";
 	for (char **p = o->env; p && *p; p++) {
 		v[n++] = "--env";
 		v[n++] = *p;
@@ -68,47 +67,89 @@ static char **exec_argv(const struct ctr *c, const struct ctr_exec_opts *o, char
 		v[n++] = "--user";
 		v[n++] = user;
 	}
-	v[n++] = (char *)c->id;
+	return v;
+}
+
+/* runtime --root R exec FLAGS ID CMD (the command is in --process's file
+ * when there is one). */
+static char **exec_argv(const struct ctr *c, const struct ctr_exec_opts *o, char *runtime,
+                        char *rroot, char **flags, bool process)
+{
+	size_t n = 0, cap = 8;
+	for (char **p = flags; *p; p++)
+		cap++;
 	for (char **p = o->argv; *p; p++)
+		cap++;
+	char **v = xcalloc(cap, sizeof(char *));
+	v[n++] = runtime;
+	v[n++] = "--root";
+	v[n++] = rroot;
+	v[n++] = "exec";
+	for (char **p = flags; *p; p++)
+		v[n++] = *p;
+	v[n++] = (char *)c->id;
+	for (char **p = o->argv; !process && *p; p++)
 		v[n++] = *p;
 	return v;
 }
 
-/* A running container's exec: its runtime argv (NULL with *err). */
-static char **exec_prepare(const char *ref, const struct ctr_exec_opts *o, struct ctr **c,
-                           char **runtime, char **rroot, char **user, struct glass_err **err)
+/* exec --privileged, docker's meaning: the container's process with every
+ * capability in its bounding, permitted and effective sets (none
+ * inheritable or ambient), each one this engine can hand on (a host whose
+ * bounding set lacks one, as this one CAP_SYS_RESOURCE, cannot).  The
+ * container's seccomp filter stays: the runtime applies linux.seccomp to
+ * every process it starts in the container, as runc does for docker.
+ * Written as DIR/exec-PID.json for the runtime's --process; its path. */
+static char *privileged_process(const struct ctr *c, char **argv, struct glass_err **err)
 {
-	if (ctr_find(ref, c, err) < 0)
-		return NULL;
-	if ((*c)->st.status == CTR_PAUSED) {
-		glass_err_new(err, EINVAL,
-		              "container %s is paused, unpause the container before exec",
-		              (*c)->name);
-		return NULL;
+	cleanup_free char *cfg_path = xasprintf("%s/config.json", c->dir);
+	struct json_object *cfg = json_object_from_file(cfg_path), *proc;
+	if (!cfg || !json_object_object_get_ex(cfg, "process", &proc)) {
+		json_object_put(cfg);
+		return glass_err_new(err, errno ? errno : EINVAL, "read %s", cfg_path), NULL;
 	}
-	if ((*c)->st.status != CTR_RUNNING) {
-		glass_err_new(err, EINVAL, "container %s is not running", (*c)->name);
-		return NULL;
+	struct json_object *args = json_object_new_array(), *caps = json_object_new_object(),
+	                   *all = json_object_new_array();
+	for (char **p = argv; *p; p++)
+		json_object_array_add(args, json_object_new_string(*p));
+	for (int cap = 0; cap <= 63; cap++)
+		if (glass_cap_name(cap) && prctl(PR_CAPBSET_READ, (unsigned long)cap, 0, 0, 0) == 1)
+			json_object_array_add(all, json_object_new_string(glass_cap_name(cap)));
+	json_object_object_add(caps, "bounding", json_object_get(all));
+	json_object_object_add(caps, "permitted", json_object_get(all));
+	json_object_object_add(caps, "effective", all);
+	json_object_object_add(proc, "args", args);
+	json_object_object_add(proc, "capabilities", caps);
+	json_object_object_add(proc, "terminal", json_object_new_boolean(false));
+	json_object_object_del(proc, "consoleSize");
+	char *path = xasprintf("%s/exec-%d.json", c->dir, (int)getpid());
+	const char *text = json_object_to_json_string_ext(proc, JSON_C_TO_STRING_PLAIN);
+	if (write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600) < 0) {
+		glass_err_new(err, errno, "write %s", path);
+		free(path);
+		path = NULL;
 	}
-	if (o->user && !(*user = numeric_user(*c, o->user, err)))
-		return NULL;
-	*runtime = ctr_runtime(err);
-	*rroot = engine_runtime_root();
-	if (!*runtime)
-		return NULL;
-	return exec_argv(*c, o, *runtime, *rroot, *user);
+	json_object_put(cfg);
+	return path;
 }
 
-int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err)
+/* docker's status for an exec whose process could not be started */
+static int exec_failed_status(const struct glass_err *err)
 {
-	cleanup_ctr struct ctr *c = NULL;
-	cleanup_free char *user = NULL, *runtime = NULL, *rroot = NULL;
-	cleanup_free char **argv = exec_prepare(ref, o, &c, &runtime, &rroot, &user, err);
-	if (!argv)
-		return -1;
-	/* without -i the process reads nothing, as docker's */
+	cleanup_free char *msg = glass_err_format(err);
+	if (strstr(msg, "ermission denied"))
+		return 126;
+	if (strstr(msg, "not found") || strstr(msg, "No such file"))
+		return 127;
+	return 126;
+}
+
+/* In the foreground, with the caller's stdio (without -i the process
+ * reads nothing, as docker's). */
+static int exec_here(char **argv, const struct ctr_exec_opts *o, int *code, struct glass_err **err)
+{
 	int saved = -1, null = -1;
-	if (!o->interactive || o->detach) {
+	if (!o->interactive) {
 		saved = dup(0);
 		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (null >= 0)
@@ -125,6 +166,64 @@ int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct g
 		return -1;
 	*code = rc == RUNTIME_EXEC_FAILED ? 126 : rc;
 	return 0;
+}
+
+/* exec -d: through the shim, whose orphan the process becomes (shim-exec.c). */
+static int exec_detached(const struct ctr *c, const struct ctr_exec_opts *o, char **flags,
+                         bool process, int *code, struct glass_err **err)
+{
+	pid_t pid;
+	char *none[] = {NULL};
+	if (o->tty)
+		return glass_err_new(err, EINVAL,
+		                     "exec -d -t: a detached process with a terminal nobody reads "
+		                     "is not supported; use -d without -t");
+	if (glass_shim_exec(c->dir, flags, process ? none : o->argv, &pid, err) < 0) {
+		*code = exec_failed_status(*err);
+		return -1;
+	}
+	*code = 0;
+	return 0;
+}
+
+/* A running container, found for an exec (its own errors otherwise). */
+static int exec_target(const char *ref, struct ctr **c, struct glass_err **err)
+{
+	if (ctr_find(ref, c, err) < 0)
+		return -1;
+	if ((*c)->st.status == CTR_PAUSED)
+		return glass_err_new(err, EINVAL,
+		                     "container %s is paused, unpause the container before exec",
+		                     (*c)->name);
+	if ((*c)->st.status != CTR_RUNNING)
+		return glass_err_new(err, EINVAL, "container %s is not running", (*c)->name);
+	return 0;
+}
+
+int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	cleanup_free char *user = NULL, *process = NULL;
+	if (exec_target(ref, &c, err) < 0)
+		return -1;
+	if (o->user && !(user = numeric_user(c, o->user, err)))
+		return -1;
+	if (o->privileged && !(process = privileged_process(c, o->argv, err)))
+		return -1;
+	cleanup_free char **flags = exec_flags(o, user, process);
+	int rc;
+	if (o->detach) {
+		rc = exec_detached(c, o, flags, process != NULL, code, err);
+	} else {
+		cleanup_free char *runtime = ctr_runtime(err);
+		cleanup_free char *rroot = engine_runtime_root();
+		cleanup_free char **argv =
+		    runtime ? exec_argv(c, o, runtime, rroot, flags, process != NULL) : NULL;
+		rc = argv ? exec_here(argv, o, code, err) : -1;
+	}
+	if (process)
+		unlink(process);
+	return rc;
 }
 
 /* The runtime's --console-socket: a listening socket in a private
@@ -200,48 +299,66 @@ int ctr_exec_spawn(const char *ref, const struct ctr_exec_opts *o, const int fds
                    struct ctr_exec_proc *p, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
-	cleanup_free char *user = NULL, *runtime = NULL, *rroot = NULL;
+	cleanup_free char *user = NULL, *process = NULL, *runtime = NULL, *rroot = NULL;
+	cleanup_free char *sock = NULL;
 	char dir[256];
 	int lfd = -1;
 	p->pid = -1;
 	p->master = -1;
-	cleanup_free char **argv = exec_prepare(ref, o, &c, &runtime, &rroot, &user, err);
-	if (!argv)
+	p->process = NULL;
+	if (exec_target(ref, &c, err) < 0 || (o->user && !(user = numeric_user(c, o->user, err))))
 		return -1;
-	cleanup_free char *sock = NULL;
+	if (o->privileged && !(process = privileged_process(c, o->argv, err)))
+		return -1;
+	if (!(runtime = ctr_runtime(err)))
+		return -1;
+	rroot = engine_runtime_root();
+	cleanup_free char **flags = exec_flags(o, user, process);
 	if (o->tty) {
 		if ((lfd = console_listen(dir, sizeof(dir), err)) < 0)
 			return -1;
 		sock = xasprintf("--console-socket=%s/console.sock", dir);
 		size_t n = 0;
-		while (argv[n])
+		while (flags[n])
 			n++;
-		argv = xrealloc(argv, (n + 2) * sizeof(char *));
-		memmove(argv + 5, argv + 4, (n - 3) * sizeof(char *)); /* after "exec" */
-		argv[4] = sock;
+		flags = xrealloc(flags, (n + 2) * sizeof(char *));
+		flags[n] = sock;
+		flags[n + 1] = NULL;
 	}
+	cleanup_free char **argv = exec_argv(c, o, runtime, rroot, flags, process != NULL);
 	p->pid = spawn_with(argv, fds);
 	if (p->pid < 0) {
 		if (lfd >= 0) {
 			close(lfd);
 			console_unlink(dir);
 		}
+		if (process)
+			unlink(process);
 		return glass_err_new(err, errno, "fork");
 	}
-	if (lfd < 0)
-		return 0;
-	p->master = console_accept(lfd, p->pid, err);
-	close(lfd);
-	console_unlink(dir);
-	return p->master < 0 ? -1 : 0;
+	if (lfd >= 0) {
+		p->master = console_accept(lfd, p->pid, err);
+		close(lfd);
+		console_unlink(dir);
+	}
+	/* --process's file is read by the runtime: it goes when it is reaped */
+	p->process = process;
+	process = NULL;
+	return lfd >= 0 && p->master < 0 ? -1 : 0;
 }
 
 int ctr_exec_finish(struct ctr_exec_proc *p, int *code)
 {
-	int st = 0;
-	while (waitpid(p->pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	int st = 0, w;
+	while ((w = (int)waitpid(p->pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (p->process) {
+		unlink(p->process);
+		free(p->process);
+		p->process = NULL;
+	}
+	if (w < 0)
+		return -1;
 	int rc = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	*code = rc == RUNTIME_EXEC_FAILED ? 126 : rc;
 	return 0;

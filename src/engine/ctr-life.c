@@ -115,8 +115,7 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early 
 
 /* Starts a found, locked container; with `h`, the shim's attach and wait
  * connections are made before its process runs. */
-static int start_ref(const char *ref, bool foreground, struct ctr_start_hold *h,
-                     struct glass_err **err)
+static int start_ref(const char *ref, struct ctr_start_hold *h, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
 	if (h)
@@ -131,7 +130,10 @@ static int start_ref(const char *ref, bool foreground, struct ctr_start_hold *h,
 	if (c->st.status == CTR_DEAD)
 		return glass_err_new(err, EINVAL, "container %s is dead (%s): remove it", c->name,
 		                     c->st.error);
-	bool rm = json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove")) && !foreground;
+	/* --rm: the shim removes the container once it is gone for good,
+	 * whoever started it (a foreground engine holds that removal until it
+	 * has read the exit status: ctr_rm_hold()) */
+	bool rm = json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove"));
 	if (!h)
 		return start_locked(c, rm, NULL, err);
 	struct glass_shim_early e = {
@@ -149,19 +151,14 @@ static int start_ref(const char *ref, bool foreground, struct ctr_start_hold *h,
 	return rc;
 }
 
-int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
-{
-	return start_ref(ref, foreground, NULL, err);
-}
-
 int ctr_start_held(const char *ref, struct ctr_start_hold *h, struct glass_err **err)
 {
-	return start_ref(ref, false, h, err);
+	return start_ref(ref, h, err);
 }
 
 int ctr_start(const char *ref, struct glass_err **err)
 {
-	return ctr_start_ex(ref, false, err);
+	return start_ref(ref, NULL, err);
 }
 
 static int64_t now_ms(void)

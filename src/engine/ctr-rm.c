@@ -5,8 +5,9 @@
  * kills what is left in the container's cgroup), the runtime's state and
  * cgroup, the snapshot's mount and directory (the record with it), and
  * the name.  glass-shim itself calls `glass rm -f ID` after the final exit
- * of an --rm container; the status it wrote is final by then, so removal
- * does not wait for that shim to go. */
+ * of an --rm container (the only remover of one that ran, held back while
+ * a foreground engine reads its status: ctr_rm_hold()); the status it
+ * wrote is final by then, so removal does not wait for that shim to go. */
 #include "client.h"
 #include "ctr.h"
 #include "snapshot.h"
@@ -14,11 +15,14 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static bool live(const struct ctr *c)
 {
@@ -60,6 +64,9 @@ static void kill_orphan(const struct ctr *c)
 	}
 }
 
+static int take_creating(const char *id, bool *missing);
+static void drop_creating(const char *id, int fd);
+
 static int remove_found(struct ctr *c, bool force, bool volumes, struct glass_err **err)
 {
 	struct glass_store *s = NULL;
@@ -89,6 +96,11 @@ static int remove_found(struct ctr *c, bool force, bool volumes, struct glass_er
 	if (rc < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
 	ctr_name_release(c->name, c->id);
+	/* the lock of a run killed between its create and its start */
+	bool missing;
+	int fd = take_creating(c->id, &missing);
+	if (fd >= 0)
+		drop_creating(c->id, fd);
 	ctr_event(c, "destroy", NULL, NULL);
 	return 0;
 }
@@ -99,6 +111,51 @@ int ctr_rm(const char *ref, bool force, bool volumes, struct glass_err **err)
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "rm", err) < 0 || ctr_refresh(c, err) < 0)
 		return -1;
 	return remove_found(c, force, volumes, err);
+}
+
+int ctr_rm_hold(const char *id, struct glass_err **err)
+{
+	cleanup_free char *dir = ctr_dir_of(id);
+	cleanup_free char *p = xasprintf("%s/rm.hold", dir);
+	int fd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
+		glass_err_new(err, errno, "lock %s", p);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The container's shim, pinned by a pidfd (a recycled pid is not taken
+ * for it: the pid's comm must be glass-shim once the pidfd holds it). */
+static int shim_pidfd(const char *dir)
+{
+	cleanup_free char *p = xasprintf("%s/shim.pid", dir);
+	cleanup_free char *text = read_file_at(AT_FDCWD, p, NULL);
+	int pid = text ? atoi(text) : 0;
+	int fd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+	cleanup_free char *commp = xasprintf("/proc/%d/comm", pid);
+	cleanup_free char *comm = fd >= 0 ? read_file_at(AT_FDCWD, commp, NULL) : NULL;
+	if (fd >= 0 && (!comm || strcmp(comm, "glass-shim\n") != 0)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+void ctr_rm_hold_release(const char *id, int fd)
+{
+	cleanup_free char *dir = ctr_dir_of(id);
+	cleanup_close int pidfd = shim_pidfd(dir);
+	close(fd);
+	if (pidfd >= 0) {
+		struct pollfd p = {.fd = pidfd, .events = POLLIN};
+		while (poll(&p, 1, 60000) < 0 && errno == EINTR)
+			;
+	}
+	if (access(dir, F_OK) == 0)
+		ctr_rm(id, true, false, NULL);
 }
 
 int ctr_rename(const char *ref, const char *name, struct glass_err **err)
@@ -123,7 +180,47 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err)
 	}
 	ctr_name_release(c->name, c->id);
 	ctr_event(c, "rename", "oldName", c->name);
+	/* the lock of a run killed between its create and its start */
+	bool missing;
+	int fd = take_creating(c->id, &missing);
+	if (fd >= 0)
+		drop_creating(c->id, fd);
 	return 0;
+}
+
+/* ROOT/creating/ID locked by this process when no create holds it: the
+ * fd, or -1 when it is busy, or gone, or was replaced meanwhile.  What the
+ * lock covers is removed while it is held, the lock file last. */
+static int take_creating(const char *id, bool *missing)
+{
+	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
+	struct stat a, b;
+	int fd = open(lockp, O_RDWR | O_CLOEXEC);
+	*missing = fd < 0 && errno == ENOENT;
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &a) < 0 || stat(lockp, &b) < 0 ||
+	    a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void drop_creating(const char *id, int fd)
+{
+	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
+	unlink(lockp);
+	close(fd);
+}
+
+bool ctr_being_created(const char *id)
+{
+	bool missing;
+	int fd = take_creating(id, &missing);
+	if (fd >= 0)
+		close(fd);
+	return fd < 0 && !missing;
 }
 
 /* A create killed halfway: a directory without a record, its ROOT/creating
@@ -135,40 +232,31 @@ static void sweep_half_made(void)
 	struct glass_store *s = NULL;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
+		bool missing;
 		if (strlen(e->d_name) != CTR_ID_LEN ||
 		    strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
 			continue;
 		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
-		cleanup_free char *lockp =
-		    xasprintf("%s/creating/%s", engine_root_dir(), e->d_name);
-		cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
-		if (access(rec, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
+		if (access(rec, F_OK) == 0)
 			continue;
-		if (access(rec, F_OK) == 0) /* it finished meanwhile */
+		int fd = take_creating(e->d_name, &missing);
+		/* a record may have come meanwhile: looked at again under the lock */
+		if ((fd < 0 && !missing) || access(rec, F_OK) == 0 ||
+		    (!s && engine_store_open(false, &s, NULL) < 0)) {
+			if (fd >= 0)
+				close(fd);
 			continue;
-		if (!s && engine_store_open(false, &s, NULL) < 0)
-			break;
+		}
 		glass_snapshot_remove(s, e->d_name, NULL);
 		ctr_name_release_id(e->d_name);
-		unlink(lockp);
+		if (fd >= 0)
+			drop_creating(e->d_name, fd);
 	}
 	glass_store_close(s);
 }
 
-/* True when no create of ID is running (its ROOT/creating lock is free or
- * gone) and ID has no container directory: what points to it is stale. */
-static bool abandoned(const char *id)
-{
-	cleanup_free char *dir = ctr_dir_of(id);
-	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
-	cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
-	if (access(dir, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
-		return false;
-	return access(dir, F_OK) < 0;
-}
-
 /* Names and creating locks of creates killed before their directory
- * existed. */
+ * existed: removed under the create's lock, which must be free. */
 static void sweep_stale(const char *sub, bool links)
 {
 	cleanup_free char *d = xasprintf("%s/%s", engine_root_dir(), sub);
@@ -176,6 +264,7 @@ static void sweep_stale(const char *sub, bool links)
 	struct dirent *e;
 	while (dir && (e = readdir(dir))) {
 		char id[CTR_ID_LEN + 2] = "";
+		bool missing;
 		if (links) {
 			ssize_t n = readlinkat(dirfd(dir), e->d_name, id, sizeof(id) - 1);
 			if (n != CTR_ID_LEN)
@@ -186,8 +275,19 @@ static void sweep_stale(const char *sub, bool links)
 				continue;
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
 		}
-		if (abandoned(id))
+		cleanup_free char *cdir = ctr_dir_of(id);
+		if (access(cdir, F_OK) == 0)
+			continue;
+		int fd = take_creating(id, &missing);
+		if ((fd < 0 && !missing) || access(cdir, F_OK) == 0) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		if (links)
 			unlinkat(dirfd(dir), e->d_name, 0);
+		if (fd >= 0)
+			drop_creating(id, fd);
 	}
 }
 
@@ -203,7 +303,9 @@ int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
 	char **out = xcalloc(count + 1, sizeof(char *));
 	for (size_t i = 0; i < count; i++) {
 		struct glass_err *e = NULL;
-		if (live(list[i]))
+		/* live, or still being made: a `run` holds its create's lock
+		 * until the container has started */
+		if (live(list[i]) || ctr_being_created(list[i]->id))
 			continue;
 		/* a container being worked on (started right now) is skipped */
 		if (ctr_lock(list[i], "prune", &e) < 0 || ctr_refresh(list[i], &e) < 0 ||

@@ -140,13 +140,20 @@ void ctr_event_of(const char *id, const char *name, const char *image, const cha
 
 /* ctr-create.c: image, snapshot, bundle, record; *id gets the new ID. */
 int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err);
+/* The same, the create's lock (ROOT/creating/ID) still held in *hold on
+ * success, so that `container prune` leaves the new container alone until
+ * ctr_create_release() (run: once it started). */
+int ctr_create_held(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], int *hold,
+                    struct glass_err **err);
+void ctr_create_release(const char *id, int hold);
+/* True while a create (or a run not yet started) holds ID's lock. */
+bool ctr_being_created(const char *id);
 
 /* ctr-start.c: hands the container to a new glass-shim; returns once its
- * process runs.  Starting a running container is a no-op (as docker). */
+ * process runs.  Starting a running container is a no-op (as docker).  An
+ * --rm container is removed by its shim once it is gone for good: the one
+ * place that removes it, even when no engine is left. */
 int ctr_start(const char *ref, struct glass_err **err);
-/* `foreground`: the caller waits for the exit and removes an --rm
- * container itself (run without -d), so the shim must not race it. */
-int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err);
 /* Start with the shim's streams and exit held from before the process
  * runs (the API server: a client attached and waiting before it started
  * the container must see all its output and its exit, even when it ends
@@ -179,6 +186,15 @@ int ctr_pause(const char *ref, bool pause, struct glass_err **err);
  * (rm -v): its anonymous volumes go too (named ones stay, as docker's). */
 int ctr_rm(const char *ref, bool force, bool volumes, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
+/* A foreground session of an --rm container (run without -d, start -a):
+ * holds the shim's removal (STATE/rm.hold, flock shared, taken before the
+ * start) so that the exit status can be read; returns the fd.  Release
+ * lets the shim remove the container and waits until it did (its shim's
+ * exit, through a pidfd); a container its shim could not remove (the shim
+ * was killed) is removed here.  A killed engine drops the hold: the shim
+ * goes on alone. */
+int ctr_rm_hold(const char *id, struct glass_err **err);
+void ctr_rm_hold_release(const char *id, int fd);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
 
@@ -237,6 +253,7 @@ struct ctr_exec_opts {
 	char **env;
 	const char *workdir, *user;
 	bool detach, tty, interactive;
+	bool privileged; /* every capability (docker's exec --privileged) */
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
 /* The same with the caller's fds as the process's stdin, stdout, stderr
@@ -247,6 +264,7 @@ int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct g
 struct ctr_exec_proc {
 	pid_t pid; /* the runtime's exec */
 	int master;
+	char *process; /* exec --privileged's process file, removed when reaped */
 };
 int ctr_exec_spawn(const char *ref, const struct ctr_exec_opts *o, const int fds[3],
                    struct ctr_exec_proc *p, struct glass_err **err);

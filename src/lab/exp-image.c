@@ -14,6 +14,7 @@
  * layers keep for files a higher layer replaced or deleted (wasted space).
  * A file's content is read from its layer's tar on request (text, capped).
  */
+#include "lazy-archive.h"
 #include "common.h"
 #include "image.h"
 #include "lab.h"
@@ -21,8 +22,6 @@
 #include "store.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -21,13 +21,13 @@
  * never evicted; any connection silent for CONN_TIMEOUT seconds is closed
  * by libmicrohttpd.
  */
+#include "lazy-mhd.h"
 #include "lab.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -504,6 +504,11 @@ int glass_lab_serve(const struct glass_lab_opts *opts, struct glass_err **err)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
 	/* No MHD_USE_ERROR_LOG: a tab closing an event stream is not news. */
+	if (glass_mhd_need(err) < 0) {
+		close(lfd);
+		lab_exp_shutdown();
+		return glass_err_ctx(err, "the lab's HTTP server");
+	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

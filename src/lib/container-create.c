@@ -217,7 +217,7 @@ static int plan(struct create_ctx *c, struct glass_err **err)
 	glass_trace_phase("security");
 	if (glass_selfexe_guard(c->spec, &c->plan, c->attached, &c->stub_fd, err) < 0)
 		return -1;
-	return glass_seccomp_prepare(c->spec, NULL, &c->sc, err);
+	return glass_seccomp_prepare(c->spec, NULL, c->root, &c->sc, err);
 }
 
 /* state dir: ROOT/ID (its lock held from here on) with a copy of the

@@ -307,7 +307,7 @@ static int prepare(struct exec_ctx *x, struct glass_err **err)
 	if (x->status == GLASS_STATUS_CREATED &&
 	    glass_selfexe_check_join(x->st->pid, &x->p, x->spec, err) < 0)
 		return -1;
-	if (glass_seccomp_prepare(x->spec, &x->p, &x->sc, err) < 0)
+	if (glass_seccomp_prepare(x->spec, &x->p, x->root, &x->sc, err) < 0)
 		return -1;
 	if (x->p.terminal && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, x->ptys) < 0)
 		return glass_err_new(err, errno, "socketpair(pty)");

@@ -29,6 +29,15 @@ struct glass_seccomp_prog {
 /* Compiles one linux.seccomp object (no trace note). */
 int glass_seccomp_compile(const struct glass_seccomp *sc, struct glass_seccomp_prog **out,
                           struct glass_err **err);
+/* seccomp-cache.c: the filter compiled earlier from exactly `sc` by this
+ * build, from ROOT/.seccomp-cache: 1 and *out on a hit (the entry's name
+ * in `name`), 0 on a miss or when root is NULL. */
+int glass_seccomp_cache_load(const char *root, const struct glass_seccomp *sc,
+                             struct glass_seccomp_prog **out, char *name, size_t size);
+/* Keeps `prog`, compiled from `sc`, for the next lookup (when it is
+ * cacheable; failures are silent: the cache is only an optimization). */
+void glass_seccomp_cache_store(const char *root, const struct glass_seccomp *sc,
+                               const struct glass_seccomp_prog *prog);
 /* "SCMP_ACT_ERRNO" + errnoRet -> SCMP_ACT_* value; errors name `field`. */
 int glass_seccomp_parse_action(const char *name, bool has_errno, uint32_t errno_ret,
                                const char *field, uint32_t *out, struct glass_err **err);

@@ -377,11 +377,32 @@ static bool wants_label(const struct glass_process *p)
 	       (p->selinux_label && *p->selinux_label);
 }
 
+/* Compiles linux.seccomp, or takes it from the cache (seccomp-cache.c). */
+static int compile_or_reuse(const struct glass_seccomp *sc, const char *root,
+                            struct glass_seccomp_prog **out, struct glass_err **err)
+{
+	char flags[160], name[32];
+	bool hit = glass_seccomp_cache_load(root, sc, out, name, sizeof(name)) == 1;
+	if (!hit && glass_seccomp_compile(sc, out, err) < 0)
+		return glass_err_ctx(err, "seccomp");
+	glass_trace_note("seccomp", "linux.seccomp",
+	                 "%s: default %s, %zu rules, %zu names skipped (unknown), %zu same as "
+	                 "default, %zu BPF instructions, flags %s%s%s%s",
+	                 hit ? "cached" : "compiled", sc->default_action, (*out)->nrules,
+	                 (*out)->nskipped, (*out)->nsame, (*out)->len,
+	                 glass_seccomp_flags_str((*out)->flags, flags, sizeof(flags)),
+	                 hit ? " (the program compiled from this very profile, by this build, in "
+	                     : "",
+	                 hit ? root : "", hit ? "/.seccomp-cache: libseccomp not called)" : "");
+	if (!hit)
+		glass_seccomp_cache_store(root, sc, *out);
+	return 0;
+}
+
 int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_process *proc,
-                          struct glass_seccomp_prog **out, struct glass_err **err)
+                          const char *root, struct glass_seccomp_prog **out, struct glass_err **err)
 {
 	const struct glass_seccomp *sc = &spec->linux_.seccomp;
-	char flags[160];
 	*out = NULL;
 	if (glass_selfexe_cost_ns())
 		glass_trace_note("selfexe", NULL,
@@ -395,16 +416,8 @@ int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_proc
 		return -1;
 	if (proc == NULL)
 		proc = &spec->process;
-	if (spec->has_linux && sc->present) {
-		if (glass_seccomp_compile(sc, out, err) < 0)
-			return glass_err_ctx(err, "seccomp");
-		glass_trace_note(
-		    "seccomp", "linux.seccomp",
-		    "compiled: default %s, %zu rules, %zu names skipped (unknown), %zu "
-		    "same as default, %zu BPF instructions, flags %s",
-		    sc->default_action, (*out)->nrules, (*out)->nskipped, (*out)->nsame,
-		    (*out)->len, glass_seccomp_flags_str((*out)->flags, flags, sizeof(flags)));
-	}
+	if (spec->has_linux && sc->present && compile_or_reuse(sc, root, out, err) < 0)
+		return -1;
 	if (wants_label(proc)) {
 		struct glass_seccomp_prog *prog = *out;
 		if (!prog) {

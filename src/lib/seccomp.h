@@ -23,9 +23,12 @@ struct glass_seccomp_prog; /* opaque: the compiled filter and its flags */
  * label the host cannot apply is an error unless the annotation
  * "org.glass.lsm.ignore" is "true".  exec passes its own process, so a
  * label is applied or refused exactly as create does.  *out is NULL when
- * there is neither a filter nor a label to load. */
+ * there is neither a filter nor a label to load.  `root` (the runtime's
+ * state root, or NULL) holds the cache of compiled filters
+ * (seccomp-cache.c): a profile compiled before is not compiled again. */
 int glass_seccomp_prepare(const struct glass_spec *spec, const struct glass_process *proc,
-                          struct glass_seccomp_prog **out, struct glass_err **err);
+                          const char *root, struct glass_seccomp_prog **out,
+                          struct glass_err **err);
 
 /* In the container's child: writes the LSM exec labels (if any and the
  * host has the LSM), then installs the filter (with its flags) through

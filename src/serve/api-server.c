@@ -164,6 +164,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static struct MHD_Daemon *start_daemon(int fd, struct glass_err **err)
 {
+	/* libmicrohttpd is loaded now: a missing one is an error that names
+	 * its package, not an abort at the first request */
+	if (glass_mhd_need(err) < 0)
+		return NULL;
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE |
 	        MHD_USE_ERROR_LOG,

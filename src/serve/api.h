@@ -55,8 +55,8 @@
 #define GLASS_SERVE_API_H
 
 #include "err.h"
+#include "lazy-mhd.h" /* <microhttpd.h>, loaded at the first call */
 
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -66,6 +67,15 @@ static int request(const char *state_dir, const char *req, char *reply, size_t s
 	return 0;
 }
 
+/* The error of a reply {"ok":false,"error":...} (or an unexpected one). */
+static int reply_failed(const char *reply, struct glass_err **err)
+{
+	char why[1024];
+	if (glass_wire_get_string(reply, "error", why, sizeof(why)) == 0)
+		return glass_err_new(err, 0, "%s", why);
+	return glass_err_new(err, EPROTO, "glass-shim: unexpected reply \"%s\"", reply);
+}
+
 /* Sends a request whose reply is {"ok":true} or {"ok":false,"error":...}. */
 static int request_ok(const char *state_dir, const char *req, struct glass_err **err)
 {
@@ -74,17 +84,7 @@ static int request_ok(const char *state_dir, const char *req, struct glass_err *
 		return -1;
 	if (strstr(reply, "\"ok\":true"))
 		return 0;
-	struct glass_shim_status st;
-	const char *why = strstr(reply, "\"error\":\"");
-	/* the error member is read by the status parser's string reader */
-	if (why && glass_wire_status_parse(reply, &st) == 0)
-		return glass_err_new(err, 0, "%s", st.error);
-	if (why) {
-		snprintf(st.error, sizeof(st.error), "%s", why + 9);
-		st.error[strcspn(st.error, "\"")] = '\0';
-		return glass_err_new(err, 0, "%s", st.error);
-	}
-	return glass_err_new(err, EPROTO, "glass-shim: unexpected reply \"%s\"", reply);
+	return reply_failed(reply, err);
 }
 
 int glass_shim_signal(const char *state_dir, int sig, struct glass_err **err)
@@ -105,6 +105,39 @@ int glass_shim_resize(const char *state_dir, unsigned short h, unsigned short w,
 int glass_shim_stop_restarting(const char *state_dir, struct glass_err **err)
 {
 	return request_ok(state_dir, "{\"op\":\"stop-restarting\"}", err);
+}
+
+int glass_shim_exec(const char *state_dir, char *const *flags, char *const *cmd, pid_t *pid,
+                    struct glass_err **err)
+{
+	struct strbuf b = STRBUF_INIT;
+	unsigned char rnd[8] = {0};
+	char file[40], req[96], reply[1024];
+	for (char *const *p = flags; p && *p; p++)
+		strbuf_append(&b, *p, strlen(*p) + 1);
+	strbuf_append(&b, "", 1); /* the end of the flags */
+	for (char *const *p = cmd; *p; p++)
+		strbuf_append(&b, *p, strlen(*p) + 1);
+	if (getrandom(rnd, sizeof(rnd), 0) < 0)
+		memcpy(rnd, &(pid_t){getpid()}, sizeof(pid_t));
+	snprintf(file, sizeof(file), "exec-%02x%02x%02x%02x%02x%02x%02x%02x.args", rnd[0], rnd[1],
+	         rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	cleanup_close int dfd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd < 0 ? -1 : write_file_atomic_at(dfd, file, b.buf, b.len, 0600);
+	strbuf_release(&b);
+	if (rc < 0)
+		return glass_err_new(err, errno, "write %s/%s", state_dir, file);
+	snprintf(req, sizeof(req), "{\"op\":\"exec\",\"file\":\"%s\"}", file);
+	rc = request(state_dir, req, reply, sizeof(reply), err);
+	unlinkat(dfd, file, 0); /* read and removed by the shim, unless it failed first */
+	if (rc < 0)
+		return -1;
+	const char *p = strstr(reply, "\"pid\":");
+	if (strstr(reply, "\"ok\":true") && p && atoi(p + 6) > 0) {
+		*pid = (pid_t)atoi(p + 6);
+		return 0;
+	}
+	return reply_failed(reply, err);
 }
 
 int glass_shim_attach_request(int fd, bool in, bool out, bool err_)

@@ -85,6 +85,13 @@ int glass_shim_wait(const char *state_dir, struct glass_shim_status *st, struct 
 int glass_shim_attach(const char *state_dir, bool in, bool out, bool err_, int *fd,
                       struct glass_err **err);
 
+/* `exec -d`: the shim runs the runtime's `exec --detach` with `flags` (its
+ * exec flags: --env, --cwd, --user, --cap ...), the container's id and
+ * `cmd`, so that the process is re-parented to the shim, which reaps it.
+ * *pid: its host pid, once it runs.  The error is the runtime's. */
+int glass_shim_exec(const char *state_dir, char *const *flags, char *const *cmd, pid_t *pid,
+                    struct glass_err **err);
+
 /* A connection to STATE_DIR/ctl.sock (for a request of one's own). */
 int glass_shim_connect(const char *state_dir, struct glass_err **err);
 

@@ -195,6 +195,16 @@ static void op_attach(struct shim *s, struct shim_client *c, const struct glass_
 	c->in_done = false;
 }
 
+static void op_exec(struct shim *s, struct shim_client *c, const struct glass_wire_req *r)
+{
+	char why[512] = "", ok[64];
+	pid_t pid;
+	if (shim_exec(s, r->file, &pid, why, sizeof(why)) < 0)
+		return reply_error(s, c, why);
+	snprintf(ok, sizeof(ok), "{\"ok\":true,\"pid\":%d}", (int)pid);
+	reply(s, c, "%s\n", ok);
+}
+
 static void dispatch(struct shim *s, struct shim_client *c, const char *line)
 {
 	struct glass_wire_req r;
@@ -217,6 +227,8 @@ static void dispatch(struct shim *s, struct shim_client *c, const char *line)
 		c->kind = CLIENT_WAIT;
 		return;
 	}
+	if (!strcmp(r.op, "exec"))
+		return op_exec(s, c, &r);
 	if (!strcmp(r.op, "stop-restarting")) {
 		s->stop_restarting = true;
 		if (!s->running && !s->final)

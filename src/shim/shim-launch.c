@@ -80,21 +80,23 @@ static int plan_stdio(struct shim *s, struct stdio_plan *p, struct glass_err **e
 }
 
 /* Runs the runtime with `verb_args` (NULL-terminated) after its global
- * flags; stdio from `child` (NULL: /dev/null).  Returns its wait status. */
-static int run_runtime(struct shim *s, const char *const *verb_args, const int *child)
+ * flags, its json log to STATE/`log`; stdio from `child` (NULL:
+ * /dev/null).  Returns its wait status. */
+int shim_run_runtime(struct shim *s, const char *log, const char *const *verb_args,
+                     const int *child)
 {
-	const char *argv[32];
-	size_t n = 0;
+	size_t nverb = 0, n = 0;
+	while (verb_args[nverb])
+		nverb++;
+	cleanup_free const char **argv = xcalloc(nverb + 16, sizeof(char *));
 	argv[n++] = s->o.runtime;
 	if (s->o.runtime_root)
 		argv[n++] = "--root", argv[n++] = s->o.runtime_root;
-	argv[n++] = "--log", argv[n++] = "runtime.log", argv[n++] = "--log-format",
-	argv[n++] = "json";
+	argv[n++] = "--log", argv[n++] = log, argv[n++] = "--log-format", argv[n++] = "json";
 	if (s->o.trace)
 		argv[n++] = "--trace", argv[n++] = "--trace-fd", argv[n++] = "3";
-	for (size_t i = 0; verb_args[i] && n < 31; i++)
+	for (size_t i = 0; i < nverb; i++)
 		argv[n++] = verb_args[i];
-	argv[n] = NULL;
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
@@ -125,17 +127,30 @@ static int run_runtime(struct shim *s, const char *const *verb_args, const int *
 	return status;
 }
 
-/* Why the runtime failed: the last message of its json log, or its status. */
-static int runtime_failed(struct shim *s, const char *verb, int status, struct glass_err **err)
+static int run_runtime(struct shim *s, const char *const *verb_args, const int *child)
 {
-	char msg[512] = "";
-	cleanup_free char *log = read_file_at(s->dirfd, "runtime.log", NULL);
-	for (char *line = log ? strtok(log, "\n") : NULL; line; line = strtok(NULL, "\n")) {
+	return shim_run_runtime(s, "runtime.log", verb_args, child);
+}
+
+/* The last error message of the runtime's json log STATE/`log` into msg
+ * ("" when there is none). */
+void shim_runtime_log_error(struct shim *s, const char *log, char *msg, size_t size)
+{
+	cleanup_free char *text = read_file_at(s->dirfd, log, NULL);
+	msg[0] = '\0';
+	for (char *line = text ? strtok(text, "\n") : NULL; line; line = strtok(NULL, "\n")) {
 		char level[16];
 		if (glass_wire_get_string(line, "level", level, sizeof(level)) == 0 &&
 		    !strcmp(level, "error"))
-			glass_wire_get_string(line, "msg", msg, sizeof(msg));
+			glass_wire_get_string(line, "msg", msg, size);
 	}
+}
+
+/* Why the runtime failed: the last message of its json log, or its status. */
+static int runtime_failed(struct shim *s, const char *verb, int status, struct glass_err **err)
+{
+	char msg[512];
+	shim_runtime_log_error(s, "runtime.log", msg, sizeof(msg));
 	if (msg[0])
 		return glass_err_new(err, 0, "%s", msg);
 	if (status < 0)

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,6 +197,32 @@ static void handle(struct shim *s, const struct slots *sl, nfds_t i)
 	}
 }
 
+/* An engine in the foreground (run --rm, start -a) holds STATE/rm.hold
+ * shared from before the start until it has read the exit status: the
+ * --rm removal waits for it, so the record it reads is still there, and
+ * goes on at once when that engine is killed (the kernel drops its lock). */
+static bool removal_held(struct shim *s)
+{
+	if (!s->o.rm)
+		return false;
+	cleanup_close int fd = openat(s->dirfd, "rm.hold", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0;
+}
+
+/* After the final exit, while the removal is held: status and wait are
+ * still answered (every 2 ms the hold is tried again). */
+static void serve_while_held(struct shim *s)
+{
+	struct slots sl;
+	while (removal_held(s)) {
+		build(s, &sl);
+		int n = poll(sl.p, sl.n, 2);
+		for (nfds_t i = 0; n > 0 && i < sl.n; i++)
+			if (sl.p[i].revents && sl.kind[i] != SLOT_OUT && sl.kind[i] != SLOT_ERR)
+				handle(s, &sl, i);
+	}
+}
+
 void shim_loop(struct shim *s)
 {
 	struct slots sl;
@@ -217,4 +244,5 @@ void shim_loop(struct shim *s)
 		if (s->restart_at_ns && now_ns() >= s->restart_at_ns && !s->final)
 			restart(s);
 	}
+	serve_while_held(s);
 }

@@ -88,6 +88,16 @@ void shim_set_status(struct shim *s, const char *status);
 /* shim-launch.c: create + start through the runtime; delete --force. */
 int shim_launch(struct shim *s, struct glass_err **err);
 void shim_runtime_delete(struct shim *s);
+int shim_run_runtime(struct shim *s, const char *log, const char *const *verb_args,
+                     const int *child);
+void shim_runtime_log_error(struct shim *s, const char *log, char *msg, size_t size);
+
+/* shim-exec.c: `exec -d`: a process started by the runtime's exec
+ * --detach from here, so that it is re-parented to this subreaper, which
+ * reaps it.  The request (the runtime's exec flags, an empty string, the
+ * command; NUL-separated) is the file STATE/`file`, removed once read.
+ * 0 with *pid, or -1 with why. */
+int shim_exec(struct shim *s, const char *file, pid_t *pid, char *why, size_t size);
 
 /* shim-loop.c */
 void shim_loop(struct shim *s);

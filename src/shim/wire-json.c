@@ -174,6 +174,8 @@ static void req_field(const struct jfield *f, void *ctx)
 	                                         : NULL;
 	if (!strcmp(f->key, "op") && f->type == J_STR)
 		copy_str(r->op, sizeof(r->op), f->str);
+	else if (!strcmp(f->key, "file") && f->type == J_STR)
+		copy_str(r->file, sizeof(r->file), f->str);
 	else if (flag && f->type == J_BOOL)
 		*flag = f->num;
 	else if (f->type == J_NUM && !strcmp(f->key, "signal"))

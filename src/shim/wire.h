@@ -61,6 +61,7 @@ struct glass_wire_req {
 	bool in, out, err, logs; /* attach: "stdin", "stdout", "stderr", "logs" */
 	long long signal;        /* signal */
 	long long height, width; /* resize */
+	char file[64];           /* exec: the request's file in the state directory */
 };
 
 /* Parses a request line (a flat JSON object; unknown keys are skipped).

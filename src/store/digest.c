@@ -2,10 +2,10 @@
  * part here; the point is that hashing happens inline with the I/O that
  * moves the bytes (download, decompression), so verifying costs no extra
  * read of the data. */
+#include "lazy-crypto.h"
 #include "digest.h"
 #include "util.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 
 struct glass_sha256 {

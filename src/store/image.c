@@ -5,13 +5,12 @@
  * chain ID is always complete: a kill -9 in the middle leaves only a .tmp
  * directory, which the next store operation removes once its PID is
  * gone. */
+#include "lazy-archive.h"
 #include "image.h"
 #include "sys.h"
 #include "unpack.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -4,7 +4,7 @@
 
 #include "registry.h"
 
-#include <curl/curl.h>
+#include "lazy-curl.h"
 
 struct glass_registry {
 	char *domain;

@@ -4,14 +4,13 @@
  * ensures by dropping Authorization on cross-host redirects) and
  * integrity (every byte is hashed on arrival and nothing unverified
  * becomes visible in the store). */
+#include "lazy-crypto.h"
 #include "registry.h"
 #include "util.h"
 
-#include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <json-c/json.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -349,6 +348,8 @@ int glass_registry_open(const char *domain, const char *repo,
                         struct glass_err **err)
 {
 	static bool inited;
+	if (glass_curl_need(err) < 0)
+		return glass_err_ctx(err, "registry %s", domain);
 	if (!inited) {
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		inited = true;

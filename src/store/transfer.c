@@ -11,14 +11,13 @@
  * are validated before they become blobs/sha256/<hex> paths, and every
  * blob is re-hashed on the way in.  An import is one store transaction:
  * a bad blob or layer anywhere stores nothing. */
+#include "lazy-archive.h"
 #include "transfer.h"
 #include "store-json.h"
 #include "sys.h"
 #include "unpack.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>

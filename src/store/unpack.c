@@ -14,13 +14,12 @@
  * Modes are set exactly without touching the process's umask (a
  * process-wide setting other threads depend on): a file is created with
  * its mode and fixed with fchmod only where the umask took bits away. */
+#include "lazy-archive.h"
 #include "unpack-internal.h"
 #include "stream.h"
 #include "sys.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>

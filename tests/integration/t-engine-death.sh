@@ -73,4 +73,36 @@ like "ps -a shows it dead" "$(G ps -a --format '{{.Status}}')" '^Dead'
 ok "rm -f removes a dead container" G rm -f orphan
 check "its process is gone" "$(! kill -0 "$cpid" 2>/dev/null || grep -q '^State:.*Z' /proc/"$cpid"/status; echo $?)"
 is "nothing left" "$(engine_leftovers)" ""
+
+# run --rm in the foreground: the shim is the one remover.  The engine
+# waits for it (nothing is left once run returns), and when the engine is
+# killed the shim removes the container alone when it ends.
+G run --rm --name quick busybox sh -c 'exit 3'
+is "run --rm: the exit status passes" $? 3
+is "run --rm: nothing is left once it returned" "$(engine_leftovers)" ""
+"$ENGINE" run --rm --name victim busybox sh -c 'sleep 1.5' &
+rpid=$!
+for _ in $(seq 100); do [ "$(G inspect -f '{{.State.Status}}' victim 2>/dev/null)" = running ] && break; sleep 0.05; done
+kill -9 "$rpid"
+wait "$rpid" 2>/dev/null
+check "the engine is gone, the container runs on" "$(G inspect -f '{{.State.Running}}' victim | grep -q true; echo $?)"
+for _ in $(seq 60); do [ -z "$(engine_leftovers)" ] && break; sleep 0.1; done
+is "run --rm with its engine killed: the shim removed the container" "$(engine_leftovers)" ""
+
+# container prune leaves alone a container whose create's lock is held (a
+# run that has not started it yet), and removes it once the lock is free
+id=$(G create --name pending busybox true)
+mkdir -p "$GLASS_ROOT/creating"
+flock "$GLASS_ROOT/creating/$id" sleep 30 &
+fpid=$!
+wait_for test -e "$GLASS_ROOT/creating/$id"
+sleep 0.2
+G container prune -f >/dev/null
+is "prune: a container still being made stays" "$(G inspect -f '{{.State.Status}}' pending 2>&1)" created
+# flock(1) holds the lock in its child (the sleep): both end, by pid
+kill $(cat /proc/"$fpid"/task/*/children 2>/dev/null) "$fpid"
+wait "$fpid" 2>/dev/null
+like "prune: once its lock is free, it goes" "$(G container prune -f)" "$id"
+rm -f "$GLASS_ROOT/creating/$id"
+is "nothing left" "$(engine_leftovers)" ""
 finish

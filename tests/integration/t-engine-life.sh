@@ -43,6 +43,36 @@ is "exec relays the exit status" $? 7
 G exec web /nonexistent >/dev/null 2>&1
 like "exec of a missing command: 126 or 127" $? '^12[67]$'
 ok "exec -d returns at once" G exec -d web sleep 1
+# exec -d: the process is the shim's (its subreaper), which reaps it, as
+# containerd's shim and conmon do -- not this shell's reaper
+wid=$(G inspect -f '{{.Id}}' web)
+shim=$(cat "$GLASS_ROOT/containers/$wid/shim.pid")
+ok "exec -d of a marked sleep" G exec -d web sleep 3131
+xpid=""
+for _ in $(seq 50); do
+	xpid=$(for p in /proc/[0-9]*; do [ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" = "sleep 3131 " ] && echo "${p#/proc/}"; done | head -1)
+	[ -n "$xpid" ] && break
+	sleep 0.1
+done
+is "its parent is the container's shim" "$(awk '/^PPid:/ {print $2}' "/proc/$xpid/status" 2>/dev/null)" "$shim"
+check "it runs in the container's cgroup" "$(grep -q "$wid" "/proc/$xpid/cgroup" 2>/dev/null; echo $?)"
+kill -9 "$xpid" 2>/dev/null
+for _ in $(seq 50); do [ -e "/proc/$xpid" ] || break; sleep 0.1; done
+check "killed, it is reaped by the shim (no zombie is left)" "$([ ! -e "/proc/$xpid" ]; echo $?)"
+fails "exec -d of a missing command fails, naming it" -m 'nonexistent.*No such file' G exec -d web /nonexistent
+G exec -d web /nonexistent 2>/dev/null
+is "with docker's 127" $? 127
+is "and leaves no request file in the container's directory" "$(ls "$GLASS_ROOT/containers/$wid" | grep -c '^exec-')" 0
+# exec --privileged (docker's): every capability this host can hand on, in
+# bounding, permitted and effective; none inheritable or ambient
+host_bnd=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)
+is "exec: docker's default capabilities" "$(G exec web awk '/^CapEff:/ {print $2}' /proc/self/status)" 00000000a80425fb
+priv=$(G exec --privileged web grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status | awk '{print $2}' | tr '\n' ' ')
+is "exec --privileged: Inh Prm Eff Bnd Amb" "$priv" "0000000000000000 $host_bnd $host_bnd $host_bnd 0000000000000000 "
+is "the container's own process keeps its set" "$(awk '/^CapEff:/ {print $2}' "/proc/$(G inspect -f '{{.State.Pid}}' web)/status")" 00000000a80425fb
+G exec --privileged web sh -c 'exit 5'
+is "exec --privileged relays the exit status" $? 5
+is "and leaves no process file" "$(ls "$GLASS_ROOT/containers/$wid" | grep -c '^exec-')" 0
 fails "create with a taken name fails" -m 'already in use' G create --name web busybox true
 fails "rm of a running container is refused" -m 'Stop the container' G rm web
 fails "an unknown container" -m 'No such container' G stop nosuch

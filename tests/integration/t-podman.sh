@@ -36,6 +36,8 @@ A=(--network none --cgroup-parent "/$CG_PARENT" --ulimit nofile=20000:20000 --ul
 # unless it existed before this test.
 # podman runs the runtime with --root /run/glass-runtime (its default for the name)
 rmdir_if_new /run/glass-runtime /run/runc /run/containers /run/containers/networks
+# and keeps its compiled seccomp filters there (the runtime's cache)
+[ -e /run/glass-runtime/.seccomp-cache ] || on_exit "rm -rf /run/glass-runtime/.seccomp-cache"
 lp_existed=$(ls -d /sys/fs/cgroup/*/libpod_parent /sys/fs/cgroup/libpod_parent 2>/dev/null | head -1)
 podman_cleanup() {
 	P rm -af -t 0 >/dev/null 2>&1

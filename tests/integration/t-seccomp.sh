@@ -81,14 +81,18 @@ nnp=$(grep -n 'PR_SET_NO_NEW_PRIVS' <<<"$ERR" | head -1)
 # last step (t-seccomp-minimal.sh): the trace says so with the size.
 like "trace: seccomp load with the filter size" "$load" 'security.*seccomp\(SECCOMP_SET_MODE_FILTER, 0, \{len=[0-9]+\}\)(\) as its last step before execve| = 0)'
 check "trace: the filter is loaded after no_new_privs" $([ -n "$nnp" ] && [ -n "$load" ] && [ "${nnp%%:*}" -lt "${load%%:*}" ]; echo $?)
-like "trace: compile note with BPF instructions" "$ERR" 'seccomp: compiled: default SCMP_ACT_ERRNO.*[0-9]+ BPF instructions'
+# compiled by the first create of this profile in this root, taken from
+# the runtime's cache (ROOT/.seccomp-cache) by the next ones
+like "trace: compile note with BPF instructions" "$ERR" 'seccomp: (compiled|cached): default SCMP_ACT_ERRNO.*[0-9]+ BPF instructions'
 # The layers in order: the host binary's guard (exec stub), filter
 # compiled (parent), the init non-dumpable, bounding set dropped,
 # capability sets, no_new_privs, filter loaded (child).
-order=$(grep -nE 'selfexe: the init stays non-dumpable|seccomp: compiled|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset\(|PR_SET_NO_NEW_PRIVS|seccomp\(SECCOMP_SET_MODE_FILTER' <<<"$ERR" |
-	sed -E 's/^([0-9]+):.*(selfexe|seccomp: compiled|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset|PR_SET_NO_NEW_PRIVS|SECCOMP_SET_MODE_FILTER).*/\2/' | uniq | tr '\n' ' ')
+order=$(grep -nE 'selfexe: the init stays non-dumpable|seccomp: (compiled|cached):|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset\(|PR_SET_NO_NEW_PRIVS|seccomp\(SECCOMP_SET_MODE_FILTER' <<<"$ERR" |
+	sed -E 's/seccomp: cached:/seccomp: compiled:/; s/^([0-9]+):.*(selfexe|seccomp: compiled|PR_SET_DUMPABLE|PR_CAPBSET_DROP|capset|PR_SET_NO_NEW_PRIVS|SECCOMP_SET_MODE_FILTER).*/\2/' | uniq | tr '\n' ' ')
 is "trace: the security layers in order" "$order" "selfexe seccomp: compiled PR_SET_DUMPABLE PR_CAPBSET_DROP capset PR_SET_NO_NEW_PRIVS SECCOMP_SET_MODE_FILTER "
 like "trace: the capability sets are shown by name" "$ERR" 'capset\(\{_LINUX_CAPABILITY_VERSION_3, 0\}, \{effective=CAP_[A-Z_|]+, permitted=CAP_[A-Z_|]+, inheritable=(0|CAP_[A-Z_|]+)\}\)'
+run_default exit 0
+like "trace: the next create of the same profile takes it from the cache" "$ERR" 'seccomp: cached: default SCMP_ACT_ERRNO.*[0-9]+ BPF instructions.*libseccomp not called'
 RARGS=()
 
 # 4. errnoRet; several conditions on ONE argument are ORed (sethostname

@@ -76,6 +76,21 @@ G rm vuser >/dev/null
 fails "--volumes-from of a missing container names it" -m 'No such container: nosuch' RUN --rm --volumes-from nosuch busybox true
 fails "--volumes-from with a bad mode is refused" -m 'invalid mode "rx"' RUN --rm --volumes-from vsrc:rx busybox true
 G rm -v vsrc >/dev/null
+# rm -v: the container's anonymous volumes go with it, named ones stay
+vols=$(G volume ls -q | sort | tr '\n' ' ')
+nvols=$(G volume ls -q | wc -l)
+RUN --name rmv -v /anon -v data:/data busybox true >/dev/null 2>&1
+is "rmv made one anonymous volume" "$(G volume ls -q | wc -l)" "$((nvols + 1))"
+ok "rm -v" G rm -v rmv
+is "rm -v removed its anonymous volume, not the named one" "$(G volume ls -q | sort | tr '\n' ' ')" "$vols"
+# one another container still uses stays
+RUN --name v1 -v /shared busybox true >/dev/null 2>&1
+anon=$(G volume ls -q | sort | comm -13 <(tr ' ' '\n' <<<"$vols" | sed '/^$/d') -)
+RUN --name v2 -v "$anon:/shared" busybox true >/dev/null 2>&1
+ok "rm -v of a container whose anonymous volume another one uses" G rm -v v1
+check "that volume stays" "$(G volume ls -q | grep -qx "$anon"; echo $?)"
+G rm v2 >/dev/null
+G volume rm "$anon" >/dev/null
 ok "volume rm of an unused volume" G volume rm data
 is "prune -a removes unused named volumes" "$(G volume prune -a)" etcvol
 is "no volume is left" "$(G volume ls -q)" ""

@@ -35,7 +35,7 @@ static struct glass_seccomp_prog *compile_json(const char *profile)
 		glass_err_free(&err);
 		return NULL;
 	}
-	if (glass_seccomp_prepare(spec, NULL, &prog, &err) < 0) {
+	if (glass_seccomp_prepare(spec, NULL, NULL, &prog, &err) < 0) {
 		cleanup_free char *m = glass_err_format(err);
 		printf("# prepare: %s\n", m);
 		glass_err_free(&err);
