@@ -180,7 +180,7 @@ static void print_report(struct json_object *report)
 	for (size_t i = 0; i < json_object_array_length(report); i++) {
 		struct json_object *step = json_object_array_get_idx(report, i);
 		json_object_object_foreach(step, k, v)
-			printf("%s: %s\n", k, json_object_get_string(v));
+		    printf("%s: %s\n", k, json_object_get_string(v));
 	}
 }
 

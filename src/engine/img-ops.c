@@ -123,8 +123,8 @@ static void report_add(struct json_object *report, const char *key, const char *
 	if (!report)
 		return;
 	struct json_object *o = json_object_new_object();
-	cleanup_free char *v = strcmp(key, "Untagged") == 0 ? engine_image_familiar(value)
-	                                                     : xstrdup(value);
+	cleanup_free char *v =
+	    strcmp(key, "Untagged") == 0 ? engine_image_familiar(value) : xstrdup(value);
 	json_object_object_add(o, key, json_object_new_string(v));
 	json_object_array_add(report, o);
 }
@@ -263,7 +263,8 @@ int engine_image_tag(struct glass_store *s, const char *ref, const char *name, c
 	glass_ref_clear(&r);
 	if (digest)
 		return glass_err_field(err, EINVAL, "tag",
-		                       "refusing to create a tag with a digest reference (%s)", name);
+		                       "refusing to create a tag with a digest reference (%s)",
+		                       name);
 	struct glass_err *ferr = NULL;
 	if (glass_image_find(s, ref, &img, &ferr) < 0) {
 		if (ferr->errnum != ENOENT)

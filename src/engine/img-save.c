@@ -121,16 +121,15 @@ struct json_object *engine_image_history(const struct glass_image *img)
 		bool makes_layer = !(json_object_object_get_ex(h, "empty_layer", &empty) &&
 		                     json_object_get_boolean(empty));
 		int64_t size = makes_layer && layer < nl ? img->manifest->layers[layer++].size : 0;
-		json_object_array_add(rows, history_row("<missing>",
-		                                        engine_time_unix(str_at(h, "created")),
-		                                        str_at(h, "created_by"), size,
-		                                        str_at(h, "comment")));
+		json_object_array_add(
+		    rows, history_row("<missing>", engine_time_unix(str_at(h, "created")),
+		                      str_at(h, "created_by"), size, str_at(h, "comment")));
 	}
 	/* layers the history does not tell of (or no history): one row each */
 	for (; layer < nl; layer++)
-		json_object_array_add(
-		    rows, history_row("<missing>", engine_time_unix(img->config->created), "",
-		                      img->manifest->layers[layer].size, ""));
+		json_object_array_add(rows, history_row("<missing>",
+		                                        engine_time_unix(img->config->created), "",
+		                                        img->manifest->layers[layer].size, ""));
 	json_object_put(cfg);
 	struct json_object *out = json_object_new_array();
 	for (size_t i = json_object_array_length(rows); i-- > 0;)
