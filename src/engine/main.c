@@ -19,6 +19,7 @@
 
 int cmd_lab(int argc, char **argv);    /* src/engine/lab.c */
 int cmd_doctor(int argc, char **argv); /* src/engine/doctor.c */
+int cmd_serve(int argc, char **argv);  /* src/serve/api-server.c */
 
 struct verb {
 	const char *name;
@@ -62,6 +63,7 @@ static const struct verb verbs[] = {
     {"volume", cmd_volume, "manage volumes: create ls inspect rm prune"},
     {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
     {"lab", cmd_lab, "the interactive lab in the browser"},
+    {"serve", cmd_serve, "the Docker Engine API on a UNIX socket (docker, docker-py, compose)"},
     {"doctor", cmd_doctor, "what this host's kernel can show, each check a real probe"},
 };
 
