@@ -92,6 +92,10 @@ extern const struct api_route api_routes_base[];       /* _ping, version, info *
 extern const struct api_route api_routes_containers[]; /* /containers */
 extern const struct api_route api_routes_exec[];       /* /exec */
 extern const struct api_route api_routes_events[];     /* /events */
+extern const struct api_route api_routes_images[];     /* /images */
+extern const struct api_route api_routes_networks[];   /* /networks */
+extern const struct api_route api_routes_volumes[];    /* /volumes */
+extern const struct api_route api_routes_system[];     /* /system/df */
 
 /* --- api-router.c --- */
 /* MHD's access handler (the router) and its completion callback. */
