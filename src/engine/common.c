@@ -102,9 +102,8 @@ int engine_store_open_report(bool exclusive, glass_report_fn report, void *data,
                              struct glass_store **s, struct glass_err **err)
 {
 	const char *snap = getenv("GLASS_SNAPSHOTTER");
-	struct glass_store_opts o = {.report = report,
-	                             .report_data = data,
-	                             .snapshotter = snap && *snap ? snap : NULL};
+	struct glass_store_opts o = {
+	    .report = report, .report_data = data, .snapshotter = snap && *snap ? snap : NULL};
 	return glass_store_open_opts(engine_root_dir(), exclusive, &o, s, err);
 }
 

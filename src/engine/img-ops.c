@@ -97,10 +97,12 @@ int engine_image_rows(struct glass_store *s, struct engine_image_row **out, size
 			r->created = xstrdup(img->config->created ? img->config->created : "");
 			r->size = engine_image_size(s, img);
 		}
-		size_t k = 0;
+		size_t k = 0, m;
 		while (r->names && r->names[k])
 			k++;
+		m = k;
 		strv_push(&r->names, &k, e[i].name);
+		strv_push(&r->manifests, &m, e[i].digest);
 	}
 	glass_store_entries_free(e, n);
 	*out = rows;
@@ -113,6 +115,7 @@ void engine_image_rows_free(struct engine_image_row *rows, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		glass_image_free(rows[i].img);
 		engine_strv_free(rows[i].names);
+		engine_strv_free(rows[i].manifests);
 		free(rows[i].created);
 	}
 	free(rows);

@@ -20,6 +20,7 @@ struct json_object;
 struct engine_image_row {
 	struct glass_image *img; /* loaded under its first name */
 	char **names;            /* normalised names, NULL-terminated */
+	char **manifests;        /* the manifest digest of each name */
 	char *created;           /* the config's creation time (RFC 3339) or "" */
 	int64_t size;            /* config + layer blobs, as stored */
 };

@@ -252,8 +252,8 @@ int engine_vol_prune(bool all, bool (*keep)(void *data, struct json_object *vol)
 	for (char **n = names; *n; n++) {
 		if (!prunable(*n, all, keep, data))
 			continue;
-		cleanup_free char *dir = vol_dir(*n);
-		uint64_t bytes = freed ? engine_dir_bytes(dir) : 0;
+		cleanup_free char *data_dir = engine_state_path("volumes/%s/_data", *n);
+		uint64_t bytes = freed ? engine_dir_bytes(data_dir) : 0;
 		if (engine_vol_remove(*n, false, &e) < 0) {
 			if (rc == 0)
 				glass_err_move(err, &e);

@@ -21,7 +21,8 @@ static int normalise(struct json_object *f, char *bad, size_t size)
 			for (size_t i = 0; i < json_object_array_length(val); i++)
 				if (!json_object_is_type(json_object_array_get_idx(val, i),
 				                         json_type_string)) {
-					snprintf(bad, size, "filters.%s[%zu]: not a string", key, i);
+					snprintf(bad, size, "filters.%s[%zu]: not a string", key,
+					         i);
 					return -1;
 				}
 			continue;
@@ -92,9 +93,8 @@ const char *api_filter_value(struct json_object *f, const char *key, size_t i)
 	return json_object_get_string(json_object_array_get_idx(v, i));
 }
 
-bool api_filter_any(struct json_object *f, const char *key, bool (*match)(const char *want,
-                                                                        const void *data),
-                    const void *data)
+bool api_filter_any(struct json_object *f, const char *key,
+                    bool (*match)(const char *want, const void *data), const void *data)
 {
 	size_t n = api_filter_count(f, key);
 	for (size_t i = 0; i < n; i++)

@@ -62,8 +62,9 @@ static void pull_report(void *data, enum glass_report_kind kind, const char *tex
 	} else if (kind == GLASS_REPORT_WARN) {
 		cleanup_free char *w = xasprintf("Warning: %s", text);
 		message(j->fd, w, NULL, NULL);
-	} else if (sscanf(text, "Copying blob sha256:%12[0-9a-f] done", id) == 1) {
-		message(j->fd, "Pull complete", id, NULL);
+	} else if (sscanf(text, "Copying blob sha256:%12[0-9a-f]", id) == 1) {
+		message(j->fd, strstr(text, "already exists") ? "Already exists" : "Pull complete",
+		        id, NULL);
 	} else {
 		message(j->fd, text, NULL, NULL);
 	}
@@ -111,9 +112,8 @@ static void pull_main(void *data, int fd)
 		glass_store_close(s);
 		return;
 	}
-	struct engine_pull_opts o = {.platform = j->platform,
-	                             .creds = j->creds,
-	                             .tls_verify = !insecure_registry(j->ref)};
+	struct engine_pull_opts o = {
+	    .platform = j->platform, .creds = j->creds, .tls_verify = !insecure_registry(j->ref)};
 	struct glass_image *img = NULL;
 	if (engine_pull(s, j->ref, &o, &name, &err) < 0 ||
 	    glass_image_find(s, name, &img, &err) < 0) {
@@ -210,7 +210,8 @@ enum MHD_Result api_image_create(struct api_req *r)
 	const char *slash = strrchr(from, '/'), *colon = strrchr(from, ':');
 	bool has_tag = strchr(from, '@') || (colon && (!slash || colon > slash));
 	if (tag && *tag && !has_tag)
-		j->ref = xasprintf("%s%c%s", from, strncmp(tag, "sha256:", 7) == 0 ? '@' : ':', tag);
+		j->ref =
+		    xasprintf("%s%c%s", from, strncmp(tag, "sha256:", 7) == 0 ? '@' : ':', tag);
 	else
 		j->ref = xstrdup(from);
 	j->platform = platform && *platform ? xstrdup(platform) : NULL;
@@ -262,8 +263,8 @@ enum MHD_Result api_image_save(struct api_req *r)
 {
 	struct names ns = {xcalloc(1, sizeof(char *)), 0};
 	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect_names, &ns);
-	enum MHD_Result ret = ns.n ? save(r, ns.v)
-	                           : api_reply_error(r, 400, "names: no image given");
+	enum MHD_Result ret =
+	    ns.n ? save(r, ns.v) : api_reply_error(r, 400, "names: no image given");
 	engine_strv_free(ns.v);
 	return ret;
 }
@@ -300,8 +301,8 @@ enum MHD_Result api_image_load(struct api_req *r)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "stream", json_object_new_string(line));
 		strbuf_printf(&out, "%s\r\n",
-		              json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-		                                                    JSON_C_TO_STRING_NOSLASHESCAPE));
+		              json_object_to_json_string_ext(
+		                  o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 	glass_manifest_strv_free(names);

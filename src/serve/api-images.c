@@ -27,10 +27,12 @@ int api_store_open(struct api_req *r, bool exclusive, struct glass_store **s, en
 }
 
 /* RepoTags (names with a tag) and RepoDigests (repo@manifest digest). */
-static void add_names(struct json_object *o, char **names, const char *manifest_digest)
+static void add_names(struct json_object *o, char **names, char **manifests)
 {
 	struct json_object *tags = json_object_new_array(), *digests = json_object_new_array();
-	for (char **n = names; n && *n; n++) {
+	for (size_t i = 0; names && names[i]; i++) {
+		char **n = &names[i];
+		const char *manifest_digest = manifests[i];
 		cleanup_free char *f = engine_image_familiar(*n);
 		char *at = strchr(f, '@');
 		if (at)
@@ -42,8 +44,8 @@ static void add_names(struct json_object *o, char **names, const char *manifest_
 			*colon = '\0';
 		cleanup_free char *d = xasprintf("%s@%s", f, manifest_digest);
 		bool dup = false;
-		for (size_t i = 0; i < json_object_array_length(digests); i++)
-			dup |= strcmp(json_object_get_string(json_object_array_get_idx(digests, i)),
+		for (size_t k = 0; k < json_object_array_length(digests); k++)
+			dup |= strcmp(json_object_get_string(json_object_array_get_idx(digests, k)),
 			              d) == 0;
 		if (!dup)
 			json_object_array_add(digests, json_object_new_string(d));
@@ -79,7 +81,7 @@ static struct json_object *summary(const struct engine_image_row *row, int64_t c
 	struct json_object *o = json_object_new_object(), *cfg = image_config(row->img);
 	json_object_object_add(o, "Id", json_object_new_string(row->img->config_digest));
 	json_object_object_add(o, "ParentId", json_object_new_string(""));
-	add_names(o, row->names, row->img->manifest_digest);
+	add_names(o, row->names, row->manifests);
 	json_object_object_add(o, "Created", json_object_new_int64(engine_time_unix(row->created)));
 	json_object_object_add(o, "Size", json_object_new_int64(row->size));
 	json_object_object_add(o, "VirtualSize", json_object_new_int64(row->size));
@@ -152,7 +154,7 @@ static bool row_wanted(struct glass_store *s, struct json_object *f,
 
 static enum MHD_Result img_list(struct api_req *r)
 {
-	static const char *const allowed[] = {"dangling", "label",  "reference",
+	static const char *const allowed[] = {"dangling", "label", "reference",
 	                                      "before",   "since", NULL};
 	struct json_object *f = NULL;
 	struct glass_store *s;
@@ -203,16 +205,22 @@ int api_image_find(struct api_req *r, struct glass_store *s, const char *ref,
 	return -1;
 }
 
-static void names_of(struct glass_store *s, const struct glass_image *img, char ***names)
+static void names_of(struct glass_store *s, const struct glass_image *img, char ***names,
+                     char ***manifests)
 {
 	struct engine_image_row *rows;
 	size_t n;
 	*names = NULL;
+	if (manifests)
+		*manifests = NULL;
 	if (engine_image_rows(s, &rows, &n, NULL) < 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(rows[i].img->config_digest, img->config_digest) == 0)
+		if (strcmp(rows[i].img->config_digest, img->config_digest) == 0) {
 			*names = steal_pointer(&rows[i].names);
+			if (manifests)
+				*manifests = steal_pointer(&rows[i].manifests);
+		}
 	engine_image_rows_free(rows, n);
 }
 
@@ -220,12 +228,13 @@ static struct json_object *inspect(struct glass_store *s, const struct glass_ima
 {
 	struct json_object *o = json_object_new_object(), *rootfs = json_object_new_object();
 	struct json_object *layers = json_object_new_array(), *meta = json_object_new_object();
-	char **names;
-	names_of(s, img, &names);
+	char **names, **manifests;
+	names_of(s, img, &names, &manifests);
 	int64_t size = engine_image_size(s, img);
 	json_object_object_add(o, "Id", json_object_new_string(img->config_digest));
-	add_names(o, names, img->manifest_digest);
+	add_names(o, names, manifests);
 	engine_strv_free(names);
+	engine_strv_free(manifests);
 	json_object_object_add(o, "Parent", json_object_new_string(""));
 	json_object_object_add(o, "Comment", json_object_new_string(""));
 	json_object_object_add(
@@ -245,7 +254,7 @@ static struct json_object *inspect(struct glass_store *s, const struct glass_ima
 	json_object_object_add(rootfs, "Type", json_object_new_string("layers"));
 	json_object_object_add(rootfs, "Layers", layers);
 	json_object_object_add(o, "RootFS", rootfs);
-	json_object_object_add(meta, "LastTagTime", json_object_new_string(""));
+	json_object_object_add(meta, "LastTagTime", json_object_new_string("0001-01-01T00:00:00Z"));
 	json_object_object_add(o, "Metadata", meta);
 	return o;
 }
@@ -276,7 +285,7 @@ static enum MHD_Result img_get(struct api_req *r)
 	if (what[0] == 'h' && json_object_array_length(o) > 0) {
 		char **names;
 		struct json_object *tags = json_object_new_array();
-		names_of(s, img, &names);
+		names_of(s, img, &names, NULL);
 		for (char **n = names; n && *n; n++) {
 			cleanup_free char *f = engine_image_familiar(*n);
 			json_object_array_add(tags, json_object_new_string(f));

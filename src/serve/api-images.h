@@ -16,8 +16,8 @@ int api_image_find(struct api_req *r, struct glass_store *s, const char *ref,
 struct json_object *api_image_summary(const struct engine_image_row *row, bool count_users);
 
 /* api-image-io.c */
-enum MHD_Result api_image_create(struct api_req *r);                   /* pull */
-enum MHD_Result api_image_save(struct api_req *r);                     /* GET /images/get */
+enum MHD_Result api_image_create(struct api_req *r);                    /* pull */
+enum MHD_Result api_image_save(struct api_req *r);                      /* GET /images/get */
 enum MHD_Result api_image_save_one(struct api_req *r, const char *ref); /* /images/X/get */
 enum MHD_Result api_image_load(struct api_req *r);
 

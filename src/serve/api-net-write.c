@@ -97,8 +97,8 @@ static int check_create(struct api_req *r, struct json_object *b, enum MHD_Resul
 static char **labels_strv(struct json_object *labels)
 {
 	size_t n = 0;
-	char **v = xcalloc(labels ? (size_t)json_object_object_length(labels) + 1 : 1,
-	                   sizeof(char *));
+	char **v =
+	    xcalloc(labels ? (size_t)json_object_object_length(labels) + 1 : 1, sizeof(char *));
 	if (labels && json_object_is_type(labels, json_type_object)) {
 		json_object_object_foreach(labels, k, val)
 		{
@@ -197,10 +197,11 @@ static int resolve(struct api_req *r, char **net, struct ctr **c, enum MHD_Resul
 		return -1;
 	}
 	if (strcmp(ref, "host") == 0 || strcmp(ref, "none") == 0) {
-		*ret = api_reply_error(r, 403,
-		                       "%s: a container joins or leaves the %s mode only when it is "
-		                       "created",
-		                       ref, ref);
+		*ret =
+		    api_reply_error(r, 403,
+		                    "%s: a container joins or leaves the %s mode only when it is "
+		                    "created",
+		                    ref, ref);
 		return -1;
 	}
 	if (engine_net_find(ref, net, &err) < 0 || ctr_find(cref, c, &err) < 0) {
@@ -221,10 +222,12 @@ enum MHD_Result api_net_connect(struct api_req *r)
 		return ret;
 	static const char *const why = "not supported by network connect (give it when the "
 	                               "container is created)";
-	const char *fields[] = {"EndpointConfig.Aliases", "EndpointConfig.Links",
+	const char *fields[] = {"EndpointConfig.Aliases",
+	                        "EndpointConfig.Links",
 	                        "EndpointConfig.IPAMConfig.IPv4Address",
 	                        "EndpointConfig.IPAMConfig.IPv6Address",
-	                        "EndpointConfig.MacAddress", "EndpointConfig.DriverOpts"};
+	                        "EndpointConfig.MacAddress",
+	                        "EndpointConfig.DriverOpts"};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (refuse_set(r, r->json, fields[i], NULL, why, &ret) < 0)
 			return ret;

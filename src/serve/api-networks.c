@@ -78,8 +78,8 @@ static struct json_object *ipam(const char *subnet, const char *gateway)
 }
 
 static struct json_object *network(const char *name, const char *id, const char *driver,
-                                   const char *created, struct json_object *ip,
-                                   bool internal, struct json_object *labels)
+                                   const char *created, struct json_object *ip, bool internal,
+                                   struct json_object *labels)
 {
 	struct json_object *o = json_object_new_object(), *from = json_object_new_object();
 	json_object_object_add(o, "Name", json_object_new_string(shown_name(name)));
@@ -124,10 +124,10 @@ static struct json_object *cni_network(const char *name, struct glass_err **err)
 		struct tm tm;
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&st.st_mtime, &tm));
 	}
-	labels = json_object_object_get_ex(c, "glass.labels", &labels) ? json_object_get(labels)
-	                                                                : NULL;
-	bool internal = json_object_object_get_ex(c, "glass.internal", &in) &&
-	                json_object_get_boolean(in);
+	labels =
+	    json_object_object_get_ex(c, "glass.labels", &labels) ? json_object_get(labels) : NULL;
+	bool internal =
+	    json_object_object_get_ex(c, "glass.internal", &in) && json_object_get_boolean(in);
 	struct json_object *o = network(name, id, "bridge", created ? created : when,
 	                                ipam(subnet, gw), internal, labels);
 	json_object_put(c);
@@ -209,7 +209,7 @@ static bool wanted(struct json_object *f, struct json_object *net)
 
 static enum MHD_Result net_list(struct api_req *r)
 {
-	static const char *const allowed[] = {"name", "id",    "driver", "type",
+	static const char *const allowed[] = {"name",  "id",    "driver",   "type",
 	                                      "label", "scope", "dangling", NULL};
 	struct json_object *f, *arr = json_object_new_array();
 	enum MHD_Result ret;
@@ -229,7 +229,8 @@ static enum MHD_Result net_list(struct api_req *r)
 	for (char **n = names; *n; n++)
 		have_default |= strcmp(*n, ENGINE_DEFAULT_NETWORK) == 0;
 	struct json_object *all[3] = {builtin("host"), builtin("none"),
-	                              have_default ? NULL : cni_network(ENGINE_DEFAULT_NETWORK, NULL)};
+	                              have_default ? NULL
+	                                           : cni_network(ENGINE_DEFAULT_NETWORK, NULL)};
 	for (int i = 0; i < 3; i++)
 		if (all[i] && wanted(f, all[i]))
 			json_object_array_add(arr, all[i]);
@@ -261,7 +262,8 @@ static enum MHD_Result net_delete(struct api_req *r)
 	struct json_object *o = find(r, ref, &ret);
 	if (!o)
 		return ret;
-	cleanup_free char *name = xstrdup(json_object_get_string(json_object_object_get(o, "Name")));
+	cleanup_free char *name =
+	    xstrdup(json_object_get_string(json_object_object_get(o, "Name")));
 	json_object_put(o);
 	if (strcmp(name, "bridge") == 0 || is_builtin(name))
 		return api_reply_error(r, 403, "%s is a pre-defined network and cannot be removed",

@@ -52,9 +52,9 @@ static struct json_object *containers(void)
 		const char *rootfs = ctr_rec_str(list[i], "GraphDriver.Data.MergedDir");
 		int64_t rw = upper ? (int64_t)engine_dir_bytes(upper) : 0;
 		json_object_object_add(o, "SizeRw", json_object_new_int64(rw));
-		json_object_object_add(o, "SizeRootFs", json_object_new_int64(
-		                                            rootfs ? (int64_t)engine_dir_bytes(rootfs)
-		                                                   : rw));
+		json_object_object_add(
+		    o, "SizeRootFs",
+		    json_object_new_int64(rootfs ? (int64_t)engine_dir_bytes(rootfs) : rw));
 		json_object_array_add(arr, o);
 	}
 	ctr_list_free(list, n);

@@ -41,9 +41,11 @@ struct json_object *api_volume(const char *name, bool usage, struct glass_err **
 		struct json_object *u = json_object_new_object();
 		cleanup_free char *data = engine_state_path("volumes/%s/_data", name);
 		json_object_object_get_ex(m, "UsedBy", &users);
-		json_object_object_add(u, "Size", json_object_new_int64((int64_t)engine_dir_bytes(data)));
+		json_object_object_add(u, "Size",
+		                       json_object_new_int64((int64_t)engine_dir_bytes(data)));
 		json_object_object_add(
-		    u, "RefCount", json_object_new_int64(users ? json_object_array_length(users) : 0));
+		    u, "RefCount",
+		    json_object_new_int64(users ? json_object_array_length(users) : 0));
 		json_object_object_add(o, "UsageData", u);
 	}
 	json_object_put(m);
@@ -134,10 +136,11 @@ static enum MHD_Result vol_create(struct api_req *r)
 	struct json_object *opts = ctr_json_at(r->json, "DriverOpts"), *labels;
 	if (opts && json_object_is_type(opts, json_type_object) &&
 	    json_object_object_length(opts) > 0)
-		return api_reply_error(r, 400,
-		                       "DriverOpts: not supported (the local driver's type/device/o "
-		                       "options mount a file system; glass's volumes are "
-		                       "directories)");
+		return api_reply_error(
+		    r, 400,
+		    "DriverOpts: not supported (the local driver's type/device/o "
+		    "options mount a file system; glass's volumes are "
+		    "directories)");
 	if (!name || !*name) {
 		random_name(gen);
 		name = gen;
