@@ -24,36 +24,6 @@ int cli_fail(struct glass_err **err, int status)
 	return status;
 }
 
-static bool label_matches(const struct ctr *c, const char *want)
-{
-	size_t k = strcspn(want, "=");
-	cleanup_free char *key = strndup(want, k);
-	struct json_object *l = ctr_rec(c, "Config.Labels"), *v;
-	if (!l || !json_object_object_get_ex(l, key, &v))
-		return false;
-	return !want[k] || strcmp(json_object_get_string(v), want + k + 1) == 0;
-}
-
-static bool filter_one(const struct ctr *c, const char *f)
-{
-	size_t k = strcspn(f, "=");
-	const char *v = f[k] ? f + k + 1 : "";
-	const char *img = ctr_rec_str(c, "Config.Image");
-	if (strncmp(f, "id", k) == 0 && k == 2)
-		return strncmp(c->id, v, strlen(v)) == 0;
-	if (strncmp(f, "name", k) == 0 && k == 4)
-		return strstr(c->name, v) != NULL;
-	if (strncmp(f, "status", k) == 0 && k == 6)
-		return strcmp(ctr_status_name(c->st.status), v) == 0;
-	if (strncmp(f, "label", k) == 0 && k == 5)
-		return label_matches(c, v);
-	if (strncmp(f, "exited", k) == 0 && k == 6)
-		return c->st.status == CTR_EXITED && c->st.exit_code == atoi(v);
-	if (strncmp(f, "ancestor", k) == 0 && k == 8)
-		return img && strcmp(img, v) == 0;
-	return false;
-}
-
 /* The value of one template field, malloc'd; NULL when unknown. */
 static char *field(const struct ctr *c, struct json_object *sum, const char *name, bool trunc)
 {
@@ -218,7 +188,7 @@ static bool wanted(const struct ps_args *a, const struct ctr *c)
 	    c->st.status != CTR_PAUSED && c->st.status != CTR_RESTARTING)
 		return false;
 	for (size_t f = 0; f < a->nfilters; f++)
-		if (!filter_one(c, a->filters[f]))
+		if (!ctr_filter_match(c, a->filters[f]))
 			return false;
 	return true;
 }

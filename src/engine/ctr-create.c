@@ -318,7 +318,7 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 	x->name_held = true;
 	glass_trace_phase("image");
 	if (engine_store_open(false, &x->s, err) < 0 ||
-	    engine_image_get(x->s, o->image, &o->pull, &x->img, err) < 0 ||
+	    engine_image_get(x->s, o->image, o->no_pull ? NULL : &o->pull, &x->img, err) < 0 ||
 	    glass_image_unpack(x->s, x->img, !o->pull.quiet, &x->lowers, err) < 0)
 		return -1;
 	glass_trace_phase("snapshot");

@@ -167,3 +167,33 @@ struct json_object *ctr_summary(const struct ctr *c)
 	ADD(o, "ExitCode", json_object_new_int(c->st.exit_code));
 	return o;
 }
+
+static bool label_matches(const struct ctr *c, const char *want)
+{
+	size_t k = strcspn(want, "=");
+	cleanup_free char *key = strndup(want, k);
+	struct json_object *l = ctr_rec(c, "Config.Labels"), *v;
+	if (!l || !json_object_object_get_ex(l, key, &v))
+		return false;
+	return !want[k] || strcmp(json_object_get_string(v), want + k + 1) == 0;
+}
+
+bool ctr_filter_match(const struct ctr *c, const char *f)
+{
+	size_t k = strcspn(f, "=");
+	const char *v = f[k] ? f + k + 1 : "";
+	const char *img = ctr_rec_str(c, "Config.Image");
+	if (strncmp(f, "id", k) == 0 && k == 2)
+		return strncmp(c->id, v, strlen(v)) == 0;
+	if (strncmp(f, "name", k) == 0 && k == 4)
+		return strstr(c->name, v) != NULL;
+	if (strncmp(f, "status", k) == 0 && k == 6)
+		return strcmp(ctr_status_name(c->st.status), v) == 0;
+	if (strncmp(f, "label", k) == 0 && k == 5)
+		return label_matches(c, v);
+	if (strncmp(f, "exited", k) == 0 && k == 6)
+		return c->st.status == CTR_EXITED && c->st.exit_code == atoi(v);
+	if (strncmp(f, "ancestor", k) == 0 && k == 8)
+		return img && strcmp(img, v) == 0;
+	return false;
+}

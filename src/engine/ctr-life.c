@@ -53,7 +53,8 @@ static void clear_shim_files(const char *dir)
 
 /* Starts the shim for a locked container; `autoremove`: the shim removes
  * the container after its final exit (run -d --rm). */
-static int start_locked(struct ctr *c, bool autoremove, struct glass_err **err)
+static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early *early,
+                        struct glass_err **err)
 {
 	cleanup_free char *runtime = ctr_runtime(err);
 	cleanup_free char *rroot = engine_runtime_root();
@@ -92,14 +93,20 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_err **err)
 	    .shim = shim,
 	};
 	glass_trace_phase("shim");
-	if (glass_shim_start(&so, &pid, err) < 0)
+	if ((early ? glass_shim_start_early(&so, early, &pid, err)
+	           : glass_shim_start(&so, &pid, err)) < 0)
 		return glass_err_ctx(err, "start %s", c->name);
 	return ctr_refresh(c, err);
 }
 
-int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
+/* Starts a found, locked container; with `h`, the shim's attach and wait
+ * connections are made before its process runs. */
+static int start_ref(const char *ref, bool foreground, struct ctr_start_hold *h,
+                     struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
+	if (h)
+		h->attach_fd = h->wait_fd = -1;
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "start", err) < 0 || ctr_refresh(c, err) < 0)
 		return -1;
 	if (c->st.status == CTR_PAUSED)
@@ -111,7 +118,31 @@ int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
 		return glass_err_new(err, EINVAL, "container %s is dead (%s): remove it", c->name,
 		                     c->st.error);
 	bool rm = json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove")) && !foreground;
-	return start_locked(c, rm, err);
+	if (!h)
+		return start_locked(c, rm, NULL, err);
+	struct glass_shim_early e = {
+	    .attach = h->attach,
+	    .in = h->in && json_object_get_boolean(ctr_rec(c, "Config.OpenStdin")),
+	    .out = h->out,
+	    .err_ = h->errs,
+	    .wait = h->wait,
+	};
+	h->tty = json_object_get_boolean(ctr_rec(c, "Config.Tty"));
+	int rc = start_locked(c, rm, &e, err);
+	h->attach_fd = e.attach_fd;
+	h->wait_fd = e.wait_fd;
+	h->started = rc == 0;
+	return rc;
+}
+
+int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err)
+{
+	return start_ref(ref, foreground, NULL, err);
+}
+
+int ctr_start_held(const char *ref, struct ctr_start_hold *h, struct glass_err **err)
+{
+	return start_ref(ref, false, h, err);
 }
 
 int ctr_start(const char *ref, struct glass_err **err)

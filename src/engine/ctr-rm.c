@@ -60,7 +60,7 @@ static void kill_orphan(const struct ctr *c)
 	}
 }
 
-static int remove_found(struct ctr *c, bool force, struct glass_err **err)
+static int remove_found(struct ctr *c, bool force, bool volumes, struct glass_err **err)
 {
 	struct glass_store *s = NULL;
 	if (live(c) && !force)
@@ -78,9 +78,10 @@ static int remove_found(struct ctr *c, bool force, struct glass_err **err)
 	if (runtime_delete(c, err) < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
 	/* its networks (CNI DEL) and volume claims; a --rm container's
-	 * anonymous volumes go with it, as docker's */
+	 * anonymous volumes go with it, as docker's (and with rm -v) */
 	struct json_object *auto_rm = ctr_rec(c, "HostConfig.AutoRemove");
-	if (engine_netvol_remove(c->id, auto_rm && json_object_get_boolean(auto_rm), err) < 0)
+	if (engine_netvol_remove(c->id, volumes || (auto_rm && json_object_get_boolean(auto_rm)),
+	                         err) < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
 	if (engine_store_open(false, &s, err) < 0)
 		return -1;
@@ -92,12 +93,17 @@ static int remove_found(struct ctr *c, bool force, struct glass_err **err)
 	return 0;
 }
 
-int ctr_rm(const char *ref, bool force, struct glass_err **err)
+int ctr_rm_ex(const char *ref, bool force, bool volumes, struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "rm", err) < 0 || ctr_refresh(c, err) < 0)
 		return -1;
-	return remove_found(c, force, err);
+	return remove_found(c, force, volumes, err);
+}
+
+int ctr_rm(const char *ref, bool force, struct glass_err **err)
+{
+	return ctr_rm_ex(ref, force, false, err);
 }
 
 int ctr_rename(const char *ref, const char *name, struct glass_err **err)
@@ -205,7 +211,7 @@ int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
 			continue;
 		/* a container being worked on (started right now) is skipped */
 		if (ctr_lock(list[i], "prune", &e) < 0 || ctr_refresh(list[i], &e) < 0 ||
-		    live(list[i]) || remove_found(list[i], false, &e) < 0) {
+		    live(list[i]) || remove_found(list[i], false, false, &e) < 0) {
 			glass_err_free(&e);
 			continue;
 		}

@@ -45,6 +45,7 @@ struct ctr_create_opts {
 	const char *name;                /* NULL: a generated one */
 	char **labels;                   /* K=V, NULL-terminated or NULL */
 	bool tty, stdin_open, rm, init;
+	bool no_pull;            /* a missing image is ENOENT, not pulled (the API's create) */
 	const char *restart;     /* no|on-failure[:N]|always|unless-stopped or NULL */
 	const char *stop_signal; /* NULL: SIGTERM (or the image's StopSignal) */
 	int stop_timeout;        /* seconds; -1: 10 */
@@ -136,6 +137,18 @@ int ctr_start(const char *ref, struct glass_err **err);
 /* `foreground`: the caller waits for the exit and removes an --rm
  * container itself (run without -d), so the shim must not race it. */
 int ctr_start_ex(const char *ref, bool foreground, struct glass_err **err);
+/* Start with the shim's streams and exit held from before the process
+ * runs (the API server: a client attached and waiting before it started
+ * the container must see all its output and its exit, even when it ends
+ * at once and is removed, --rm).  The fds are the caller's. */
+struct ctr_start_hold {
+	bool attach, in, out, errs; /* an attach stream: attach_fd */
+	bool wait;                  /* a wait: wait_fd, read with glass_shim_wait_reply() */
+	int attach_fd, wait_fd;     /* -1 when not asked, or already running */
+	bool tty;                   /* the container has a tty (raw stream) */
+	bool started;               /* false: it was running already */
+};
+int ctr_start_held(const char *ref, struct ctr_start_hold *h, struct glass_err **err);
 /* "TERM", "SIGTERM", "15" -> 15; -1 when unknown. */
 int ctr_parse_signal(const char *s);
 
@@ -154,12 +167,17 @@ int ctr_pause(const char *ref, bool pause, struct glass_err **err);
 /* ctr-rm.c: `force` stops a running container first (SIGKILL); a dead
  * shim's leftovers (runtime state, cgroup, mount) are cleared. */
 int ctr_rm(const char *ref, bool force, struct glass_err **err);
+/* `volumes`: its anonymous volumes go too (docker rm -v). */
+int ctr_rm_ex(const char *ref, bool force, bool volumes, struct glass_err **err);
 int ctr_rename(const char *ref, const char *name, struct glass_err **err);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
 
 /* ctr-inspect.c: Docker's container JSON (owned by the caller). */
 int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **err);
+/* docker ps's filter "KEY=VALUE" (id, name, status, label, exited,
+ * ancestor): does the container match?  An unknown KEY matches nothing. */
+bool ctr_filter_match(const struct ctr *c, const char *filter);
 /* A ps row's fields, for front-ends that print lists. */
 struct json_object *ctr_summary(const struct ctr *c);
 

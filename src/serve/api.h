@@ -89,13 +89,14 @@ struct api_route {
 
 /* The route tables, each terminated by {NULL}. */
 extern const struct api_route api_routes_base[];       /* _ping, version, info */
-extern const struct api_route api_routes_containers[]; /* /containers */
-extern const struct api_route api_routes_exec[];       /* /exec */
-extern const struct api_route api_routes_events[];     /* /events */
-extern const struct api_route api_routes_images[];     /* /images */
-extern const struct api_route api_routes_networks[];   /* /networks */
-extern const struct api_route api_routes_volumes[];    /* /volumes */
-extern const struct api_route api_routes_system[];     /* /system/df */
+extern const struct api_route api_routes_create[];     /* /containers/create */
+extern const struct api_route api_routes_ctr_list[];   /* /containers/json */
+extern const struct api_route api_routes_containers[]; /* /containers/{id}/... */
+extern const struct api_route api_routes_ctr_io[];     /* attach, wait, logs */
+extern const struct api_route api_routes_images[];     /* /images (api-images.c) */
+extern const struct api_route api_routes_networks[];   /* /networks (api-networks.c) */
+extern const struct api_route api_routes_volumes[];    /* /volumes (api-volumes.c) */
+extern const struct api_route api_routes_system[];     /* /system/df (api-system.c) */
 
 /* --- api-router.c --- */
 /* MHD's access handler (the router) and its completion callback. */

@@ -89,32 +89,46 @@ static char *read_all(int fd)
 	return strbuf_steal(&b);
 }
 
-/* An attach asked for with the start: connected as soon as the new
- * shim's ctl.sock answers (a stale one, of a shim killed before, refuses). */
+/* Requests asked for with the start (glass_shim_early): connected as soon
+ * as the new shim's ctl.sock answers (a stale one, of a shim killed
+ * before, refuses), so they wait in its queue before the container runs. */
 struct early_attach {
-	bool on, in, out, err;
+	struct glass_shim_early *e;
 	const char *state_dir;
-	int fd;
 };
 
 static void try_attach(struct early_attach *a)
 {
-	if (!a->on || a->fd >= 0)
+	struct glass_shim_early *e = a->e;
+	if (e->wait && e->wait_fd < 0) {
+		int fd = glass_shim_connect(a->state_dir, NULL);
+		static const char req[] = "{\"op\":\"wait\"}\n";
+		if (fd >= 0 && write_all(fd, req, sizeof(req) - 1) == 0)
+			e->wait_fd = fd;
+		else if (fd >= 0)
+			close(fd);
+	}
+	if (!e->attach || e->attach_fd >= 0)
 		return;
 	int fd = glass_shim_connect(a->state_dir, NULL);
-	if (fd >= 0 && glass_shim_attach_request(fd, a->in, a->out, a->err) == 0)
-		a->fd = fd;
+	if (fd >= 0 && glass_shim_attach_request(fd, e->in, e->out, e->err_) == 0)
+		e->attach_fd = fd;
 	else if (fd >= 0)
 		close(fd);
 }
 
-/* Until the first process speaks (or ends), tries to attach every 2 ms. */
+static bool early_pending(const struct glass_shim_early *e)
+{
+	return (e->attach && e->attach_fd < 0) || (e->wait && e->wait_fd < 0);
+}
+
+/* Until the first process speaks (or ends), tries to connect every 2 ms. */
 static void attach_while_starting(int out_fd, struct early_attach *a)
 {
 	struct pollfd p = {.fd = out_fd, .events = POLLIN};
-	while (a->on && a->fd < 0) {
+	while (early_pending(a->e)) {
 		try_attach(a);
-		if (a->fd >= 0 || poll(&p, 1, 2) != 0) {
+		if (!early_pending(a->e) || poll(&p, 1, 2) != 0) {
 			try_attach(a);
 			return;
 		}
@@ -185,21 +199,43 @@ static int start(const struct glass_shim_opts *o, struct early_attach *a, pid_t 
 
 int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, struct glass_err **err)
 {
-	struct early_attach none = {.on = false, .fd = -1};
-	return start(o, &none, container_pid, err);
+	struct glass_shim_early none = {.attach_fd = -1, .wait_fd = -1};
+	struct early_attach a = {&none, o->state_dir};
+	return start(o, &a, container_pid, err);
+}
+
+static void early_close(struct glass_shim_early *e)
+{
+	if (e->attach_fd >= 0)
+		close(e->attach_fd);
+	if (e->wait_fd >= 0)
+		close(e->wait_fd);
+	e->attach_fd = e->wait_fd = -1;
+}
+
+int glass_shim_start_early(const struct glass_shim_opts *o, struct glass_shim_early *e,
+                           pid_t *container_pid, struct glass_err **err)
+{
+	struct early_attach a = {e, o->state_dir};
+	e->attach_fd = e->wait_fd = -1;
+	if (start(o, &a, container_pid, err) < 0) {
+		early_close(e);
+		return -1;
+	}
+	if (e->attach && e->attach_fd < 0 &&
+	    glass_shim_attach(o->state_dir, e->in, e->out, e->err_, &e->attach_fd, err) < 0) {
+		early_close(e);
+		return glass_err_ctx(err, "attach to %s", o->id);
+	}
+	return 0;
 }
 
 int glass_shim_start_attached(const struct glass_shim_opts *o, bool in, bool out, bool err_,
                               pid_t *container_pid, int *fd, struct glass_err **err)
 {
-	struct early_attach a = {true, in, out, err_, o->state_dir, -1};
-	if (start(o, &a, container_pid, err) < 0) {
-		if (a.fd >= 0)
-			close(a.fd);
+	struct glass_shim_early e = {.attach = true, .in = in, .out = out, .err_ = err_};
+	if (glass_shim_start_early(o, &e, container_pid, err) < 0)
 		return -1;
-	}
-	if (a.fd < 0 && glass_shim_attach(o->state_dir, in, out, err_, &a.fd, err) < 0)
-		return glass_err_ctx(err, "attach to %s", o->id);
-	*fd = a.fd;
+	*fd = e.attach_fd;
 	return 0;
 }

@@ -172,6 +172,16 @@ int glass_shim_status(const char *state_dir, struct glass_shim_status *st, struc
 	return 0;
 }
 
+int glass_shim_wait_reply(int fd, struct glass_shim_status *st, struct glass_err **err)
+{
+	char reply[2048];
+	if (read_line(fd, reply, sizeof(reply)) < 0)
+		return glass_err_new(err, EPIPE, "glass-shim closed the wait before replying");
+	if (glass_wire_status_parse(reply, st) < 0)
+		return glass_err_new(err, EPROTO, "glass-shim: bad reply to wait: %.200s", reply);
+	return 0;
+}
+
 int glass_shim_wait(const char *state_dir, struct glass_shim_status *st, struct glass_err **err)
 {
 	char reply[2048];

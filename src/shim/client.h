@@ -42,6 +42,23 @@ int glass_shim_start(const struct glass_shim_opts *o, pid_t *container_pid, stru
 int glass_shim_start_attached(const struct glass_shim_opts *o, bool in, bool out, bool err_,
                               pid_t *container_pid, int *fd, struct glass_err **err);
 
+/* Requests made with the start, connected while the runtime creates so
+ * that they are queued before the container's process runs: an attach
+ * (as glass_shim_start_attached) and a wait, whose reply
+ * glass_shim_wait_reply() reads (the exit cannot be missed, even when the
+ * container ends at once and the shim removes it, --rm).  The fds are the
+ * caller's; -1 when not asked. */
+struct glass_shim_early {
+	bool attach, in, out, err_;
+	bool wait;
+	int attach_fd, wait_fd;
+};
+int glass_shim_start_early(const struct glass_shim_opts *o, struct glass_shim_early *e,
+                           pid_t *container_pid, struct glass_err **err);
+/* Reads the reply to a wait request sent on fd (blocks until the final
+ * exit); a connection that ends first is EPIPE. */
+int glass_shim_wait_reply(int fd, struct glass_shim_status *st, struct glass_err **err);
+
 /* Reads status.json.  When it says created, running or restarting but the
  * shim is gone (shim.pid names no glass-shim), st->status is "dead" and
  * st->error "shim died (pid N)". */

@@ -1,0 +1,167 @@
+/* api-ctr-list: GET /containers/json, `docker ps`.
+ *
+ * The rows are ctr_summary()'s, reshaped where Docker's type differs
+ * (Created is a unix time, Names carry the leading '/').  Filters are
+ * Docker's JSON ({"status": ["running"], "label": ["a=b"]}, or the old
+ * {"status": {"running": true}}): values of one key match any, keys must
+ * all match, each value tested by ctr_filter_match() as `ps --filter`
+ * does.  A filter key glass does not know is refused (400). */
+#include "api.h"
+#include "ctr.h"
+#include "util.h"
+
+#include <ftw.h>
+#include <pthread.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const known[] = {"id", "name", "status", "label", "exited", "ancestor"};
+
+/* A key's values as an array of strings. */
+static struct json_object *values(struct json_object *v)
+{
+	struct json_object *a = json_object_new_array();
+	if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			json_object_array_add(a, json_object_get(json_object_array_get_idx(v, i)));
+	} else if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, k, on) if (json_object_get_boolean(on))
+		    json_object_array_add(a, json_object_new_string(k));
+	}
+	return a;
+}
+
+/* The filters as {key: [values]}; NULL with *ret queued when malformed. */
+static struct json_object *parse_filters(struct api_req *r, enum MHD_Result *ret)
+{
+	const char *f = api_query(r, "filters");
+	struct json_object *out = json_object_new_object();
+	struct json_object *in = f && *f ? json_tokener_parse(f) : NULL;
+	if (f && *f && (!in || !json_object_is_type(in, json_type_object))) {
+		json_object_put(in);
+		json_object_put(out);
+		*ret = api_reply_error(r, 400, "invalid filters: not a JSON object: %s", f);
+		return NULL;
+	}
+	if (!in)
+		return out;
+	json_object_object_foreach(in, k, v)
+	{
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(k, known[i]) == 0;
+		if (!ok) {
+			*ret = api_reply_error(r, 400, "invalid filter '%s'", k);
+			json_object_put(in);
+			json_object_put(out);
+			return NULL;
+		}
+		json_object_object_add(out, k, values(v));
+	}
+	json_object_put(in);
+	return out;
+}
+
+static bool matches(const struct ctr *c, struct json_object *filters)
+{
+	json_object_object_foreach(filters, k, vals)
+	{
+		bool any = false;
+		for (size_t i = 0; i < json_object_array_length(vals) && !any; i++) {
+			cleanup_free char *f = xasprintf(
+			    "%s=%s", k, json_object_get_string(json_object_array_get_idx(vals, i)));
+			any = ctr_filter_match(c, f);
+		}
+		if (!any && json_object_array_length(vals) > 0)
+			return false;
+	}
+	return true;
+}
+
+static int64_t du_total;
+
+static int du_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_F)
+		du_total += st->st_size;
+	return 0;
+}
+
+/* The bytes in the container's writable layer (SizeRw). */
+static int64_t size_rw(const struct ctr *c)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	const char *upper = ctr_rec_str(c, "GraphDriver.Data.UpperDir");
+	if (!upper)
+		return 0;
+	pthread_mutex_lock(&lock);
+	du_total = 0;
+	nftw(upper, du_one, 16, FTW_PHYS | FTW_MOUNT);
+	int64_t n = du_total;
+	pthread_mutex_unlock(&lock);
+	return n;
+}
+
+static struct json_object *row(const struct ctr *c, bool size)
+{
+	struct json_object *o = ctr_summary(c), *names = json_object_new_array(),
+	                   *hc = json_object_new_object(), *ns = json_object_new_object();
+	const char *created = ctr_rec_str(c, "Created");
+	int64_t t = created ? ctr_parse_time(created) : 0;
+	cleanup_free char *slashed = xasprintf("/%s", c->name);
+	json_object_array_add(names, json_object_new_string(slashed));
+	json_object_object_add(o, "Names", names);
+	json_object_object_add(o, "Created", json_object_new_int64(t > 0 ? t / 1000000000 : 0));
+	json_object_object_add(o, "Ports", json_object_new_array());
+	json_object_object_add(o, "Mounts", json_object_new_array());
+	const char *mode = ctr_rec_str(c, "HostConfig.NetworkMode");
+	json_object_object_add(hc, "NetworkMode", json_object_new_string(mode ? mode : "default"));
+	json_object_object_add(o, "HostConfig", hc);
+	json_object_object_add(ns, "Networks", json_object_new_object());
+	json_object_object_add(o, "NetworkSettings", ns);
+	if (!json_object_object_get(o, "Labels"))
+		json_object_object_add(o, "Labels", json_object_new_object());
+	if (size)
+		json_object_object_add(o, "SizeRw", json_object_new_int64(size_rw(c)));
+	return o;
+}
+
+static enum MHD_Result list(struct api_req *r)
+{
+	struct glass_err *err = NULL;
+	enum MHD_Result ret;
+	bool all, size;
+	long long limit;
+	struct ctr **cs = NULL;
+	size_t n = 0;
+	if (api_query_bool(r, "all", false, &all, &ret) < 0 ||
+	    api_query_bool(r, "size", false, &size, &ret) < 0 ||
+	    api_query_int(r, "limit", -1, &limit, &ret) < 0)
+		return ret;
+	struct json_object *filters = parse_filters(r, &ret);
+	if (!filters)
+		return ret;
+	if (ctr_list_all(&cs, &n, &err) < 0) {
+		json_object_put(filters);
+		return api_reply_err(r, &err);
+	}
+	/* as dockerd: a status filter or a limit shows stopped ones too */
+	all = all || json_object_object_get(filters, "status") || limit > 0;
+	struct json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n && (limit <= 0 || (long long)json_object_array_length(a) < limit);
+	     i++) {
+		bool live = cs[i]->st.status == CTR_RUNNING || cs[i]->st.status == CTR_PAUSED ||
+		            cs[i]->st.status == CTR_RESTARTING;
+		if ((all || live) && matches(cs[i], filters))
+			json_object_array_add(a, row(cs[i], size));
+	}
+	ctr_list_free(cs, n);
+	json_object_put(filters);
+	return api_reply_json(r, 200, a);
+}
+
+const struct api_route api_routes_ctr_list[] = {
+    {"GET", "/containers/json", list, 0},
+    {NULL, NULL, NULL, 0},
+};
