@@ -120,6 +120,28 @@ static bool ref_matches(const char *want, const void *data)
 	return false;
 }
 
+/* With a reference filter, dockerd lists only the names it matched (the
+ * CLI prints a row per name). */
+static void keep_matching_names(struct json_object *f, struct engine_image_row *row)
+{
+	size_t k = 0;
+	if (!api_filter_count(f, "reference"))
+		return;
+	for (size_t i = 0; row->names[i]; i++) {
+		char *one[2] = {row->names[i], NULL};
+		struct engine_image_row single = {.names = one};
+		if (api_filter_any(f, "reference", ref_matches, &single)) {
+			row->names[k] = row->names[i];
+			row->manifests[k++] = row->manifests[i];
+		} else {
+			free(row->names[i]);
+			free(row->manifests[i]);
+		}
+	}
+	row->names[k] = NULL;
+	row->manifests[k] = NULL;
+}
+
 /* before=/since=: images created before or after the one named. */
 static bool time_ok(struct glass_store *s, struct json_object *f, const struct engine_image_row *r)
 {
@@ -181,8 +203,10 @@ static enum MHD_Result img_list(struct api_req *r)
 	}
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++)
-		if (row_wanted(s, f, &rows[i]))
+		if (row_wanted(s, f, &rows[i])) {
+			keep_matching_names(f, &rows[i]);
 			json_object_array_add(arr, api_image_summary(&rows[i], false));
+		}
 	engine_image_rows_free(rows, n);
 	glass_store_close(s);
 	json_object_put(f);

@@ -4,6 +4,7 @@
 #include "api-common.h"
 #include "api-images.h"
 #include "ctr.h"
+#include "img.h"
 #include "netvol.h"
 #include "util.h"
 
@@ -47,7 +48,13 @@ static struct json_object *containers(void)
 	if (ctr_list_all(&list, &n, NULL) < 0)
 		return arr;
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *o = ctr_summary(list[i]);
+		struct json_object *o = ctr_summary(list[i]), *created;
+		/* the record keeps RFC 3339; Docker's summary has seconds */
+		if (json_object_object_get_ex(o, "Created", &created) &&
+		    json_object_is_type(created, json_type_string))
+			json_object_object_add(
+			    o, "Created",
+			    json_object_new_int64(engine_time_unix(json_object_get_string(created))));
 		const char *upper = ctr_rec_str(list[i], "GraphDriver.Data.UpperDir");
 		const char *rootfs = ctr_rec_str(list[i], "GraphDriver.Data.MergedDir");
 		int64_t rw = upper ? (int64_t)engine_dir_bytes(upper) : 0;
