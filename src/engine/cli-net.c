@@ -25,7 +25,7 @@ static int net_connect(int argc, char **argv, bool connect)
 	cleanup_ctr struct ctr *c = NULL;
 	if (ctr_find(argv[2], &c, &err) < 0)
 		return engine_fail(&err);
-	int rc = connect ? engine_net_connect(argv[1], c->id, &err)
+	int rc = connect ? engine_net_connect(argv[1], c->id, NULL, &err)
 	                 : engine_net_disconnect(argv[1], c->id, &err);
 	return rc < 0 ? engine_fail(&err) : 0;
 }

@@ -90,7 +90,8 @@ int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **er
 	ADD(o, "GraphDriver", copy(c, "GraphDriver"));
 	ADD(o, "Mounts", copy(c, "Mounts"));
 	ADD(o, "Config", copy(c, "Config"));
-	ADD(o, "NetworkSettings", json_object_new_object());
+	ADD(o, "NetworkSettings",
+	    engine_net_settings(c->id, ctr_rec(c, "HostConfig.PortBindings")));
 	ADD(o, "BundlePath", json_object_new_string(cfgp));
 	ADD(o, "CgroupsPath", copy(c, "CgroupsPath"));
 	*out = o;

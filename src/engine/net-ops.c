@@ -119,3 +119,99 @@ int engine_net_prune(bool (*keep)(void *data, const char *name, struct json_obje
 	engine_strv_free(names);
 	return rc;
 }
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+/* One network of a container, Docker's EndpointSettings, from its ADD
+ * result: the first address (and prefix), the gateway, the MAC of ifname. */
+static struct json_object *endpoint_settings(const char *id, struct json_object *att,
+                                             struct json_object *aliases)
+{
+	struct json_object *o = json_object_new_object(), *res = NULL, *ips, *ifs, *v;
+	const char *net = json_object_get_string(json_object_object_get(att, "name"));
+	const char *ifname = json_object_get_string(json_object_object_get(att, "ifname"));
+	char ip[64] = "", mac[32] = "", gw[64] = "";
+	int prefix = 0;
+	json_object_object_get_ex(att, "result", &res);
+	if (json_object_object_get_ex(res, "ips", &ips) && json_object_array_length(ips) > 0) {
+		struct json_object *first = json_object_array_get_idx(ips, 0);
+		if (json_object_object_get_ex(first, "address", &v))
+			sscanf(json_object_get_string(v), "%63[^/]/%d", ip, &prefix);
+		if (json_object_object_get_ex(first, "gateway", &v))
+			snprintf(gw, sizeof(gw), "%s", json_object_get_string(v));
+	}
+	for (size_t i = 0; json_object_object_get_ex(res, "interfaces", &ifs) &&
+	                   i < json_object_array_length(ifs);
+	     i++) {
+		struct json_object *f = json_object_array_get_idx(ifs, i), *n, *m;
+		if (json_object_object_get_ex(f, "name", &n) && ifname &&
+		    strcmp(json_object_get_string(n), ifname) == 0 &&
+		    json_object_object_get_ex(f, "mac", &m))
+			snprintf(mac, sizeof(mac), "%s", json_object_get_string(m));
+	}
+	struct json_object *conflist = NULL;
+	engine_net_load(net, &conflist, NULL);
+	cleanup_free char *nid = engine_net_id(net, conflist);
+	json_object_put(conflist);
+	char d[GLASS_DIGEST_LEN];
+	cleanup_free char *key = xasprintf("%s %s", id, net);
+	glass_digest_buf(key, strlen(key), d);
+	json_object_object_add(o, "IPAMConfig", NULL);
+	json_object_object_add(o, "Links", NULL);
+	json_object_object_add(o, "Aliases", json_object_get(aliases));
+	add_str(o, "NetworkID", nid);
+	add_str(o, "EndpointID", glass_digest_hex(d));
+	add_str(o, "Gateway", gw);
+	add_str(o, "IPAddress", ip);
+	json_object_object_add(o, "IPPrefixLen", json_object_new_int(prefix));
+	add_str(o, "IPv6Gateway", "");
+	add_str(o, "GlobalIPv6Address", "");
+	json_object_object_add(o, "GlobalIPv6PrefixLen", json_object_new_int(0));
+	add_str(o, "MacAddress", mac);
+	json_object_object_add(o, "DriverOpts", NULL);
+	return o;
+}
+
+struct json_object *engine_net_settings(const char *id, struct json_object *port_bindings)
+{
+	struct json_object *o = json_object_new_object(), *nets = json_object_new_object();
+	struct json_object *rec = engine_net_record(id), *list = NULL, *aliases = NULL, *ns;
+	if (rec) {
+		json_object_object_get_ex(rec, "networks", &list);
+		json_object_object_get_ex(rec, "aliases", &aliases);
+	}
+	struct json_object *first = NULL;
+	for (size_t i = 0; list && i < json_object_array_length(list); i++) {
+		struct json_object *att = json_object_array_get_idx(list, i);
+		const char *net = json_object_get_string(json_object_object_get(att, "name"));
+		if (!net || strcmp(net, "lo") == 0)
+			continue;
+		struct json_object *ep = endpoint_settings(id, att, aliases);
+		json_object_object_add(
+		    nets, strcmp(net, ENGINE_DEFAULT_NETWORK) == 0 ? "bridge" : net, ep);
+		if (!first)
+			first = ep;
+	}
+	const char *keys[] = {"EndpointID", "Gateway", "IPAddress", "MacAddress"};
+	for (size_t i = 0; i < 4; i++)
+		json_object_object_add(o, keys[i],
+		                       first
+		                           ? json_object_get(json_object_object_get(first, keys[i]))
+		                           : json_object_new_string(""));
+	json_object_object_add(o, "IPPrefixLen",
+	                       first ? json_object_get(json_object_object_get(first, "IPPrefixLen"))
+	                             : json_object_new_int(0));
+	add_str(o, "SandboxKey",
+	        rec && json_object_object_get_ex(rec, "netns", &ns) ? json_object_get_string(ns)
+	                                                            : "");
+	/* ports are published while the container is attached (portmap's DNAT) */
+	json_object_object_add(o, "Ports",
+	                       rec && port_bindings ? json_object_get(port_bindings)
+	                                            : json_object_new_object());
+	json_object_object_add(o, "Networks", nets);
+	json_object_put(rec);
+	return o;
+}

@@ -180,6 +180,11 @@ int engine_net_find(const char *ref, char **name, struct glass_err **err);
 /* The attachment of each container on network `name`, keyed by container
  * ID: {"name", "ifname", "ip", "result", ...} (owned by the caller). */
 struct json_object *engine_net_endpoints(const char *name);
+/* Docker's NetworkSettings of container `id` from its attachment record:
+ * Networks (each with its address, gateway, MAC, aliases), the first
+ * network's address at the top, and `port_bindings` (HostConfig's) as
+ * Ports while it is attached.  Owned by the caller. */
+struct json_object *engine_net_settings(const char *id, struct json_object *port_bindings);
 /* Removes every network without containers except the default one, and
  * those `keep` (may be NULL) keeps; *removed gets their names.  Errors
  * are reported (the first), the other networks are still pruned. */
@@ -210,7 +215,9 @@ int engine_net_add(struct json_object *rec, const char *id, const char *net,
                    const struct engine_netvol *nv, size_t idx, struct glass_err **err);
 int engine_net_record_save(const char *id, struct json_object *rec, struct glass_err **err);
 /* net-connect.c: `network connect|disconnect` of an attached container. */
-int engine_net_connect(const char *net, const char *id, struct glass_err **err);
+/* `aliases` (NULL-terminated, may be NULL): more names peers resolve. */
+int engine_net_connect(const char *net, const char *id, char *const *aliases,
+                       struct glass_err **err);
 int engine_net_disconnect(const char *net, const char *id, struct glass_err **err);
 /* Detaches the containers whose owning engine process is gone. */
 void engine_net_sweep(void);

@@ -222,16 +222,18 @@ enum MHD_Result api_net_connect(struct api_req *r)
 		return ret;
 	static const char *const why = "not supported by network connect (give it when the "
 	                               "container is created)";
-	const char *fields[] = {"EndpointConfig.Aliases",
-	                        "EndpointConfig.Links",
-	                        "EndpointConfig.IPAMConfig.IPv4Address",
+	const char *fields[] = {"EndpointConfig.Links", "EndpointConfig.IPAMConfig.IPv4Address",
 	                        "EndpointConfig.IPAMConfig.IPv6Address",
-	                        "EndpointConfig.MacAddress",
-	                        "EndpointConfig.DriverOpts"};
+	                        "EndpointConfig.MacAddress", "EndpointConfig.DriverOpts"};
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (refuse_set(r, r->json, fields[i], NULL, why, &ret) < 0)
 			return ret;
-	if (engine_net_connect(net, c->id, &err) < 0)
+	char **aliases = NULL;
+	if (api_field_strv(r->json, "EndpointConfig.Aliases", &aliases, &err) < 0)
+		return api_reply_err_status(r, 400, &err);
+	int rc = engine_net_connect(net, c->id, aliases, &err);
+	free(aliases);
+	if (rc < 0)
 		return err->errnum == EEXIST ? api_reply_err_status(r, 403, &err)
 		                             : api_reply_err(r, &err);
 	return api_reply_empty(r, 200);

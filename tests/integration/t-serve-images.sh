@@ -105,7 +105,7 @@ ok "network disconnect" D network disconnect net1 web
 is "the endpoint is gone" "$(D network inspect net1 --format '{{len .Containers}}')" "0"
 ok "network connect" D network connect net1 web
 is "the endpoint is back" "$(D network inspect net1 --format '{{len .Containers}}')" "1"
-fails "connect with an alias is refused" -m "Aliases: not supported" D network connect --alias x net1 web
+fails "connect with a link is refused" -m "Links: not supported" D network connect --link pub:x net1 web
 ok "rm -f web" D rm -f web
 ok "network rm" D network rm net1
 ok "network create prunable" D network create --label gone=1 net3
