@@ -18,14 +18,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 RUNS_DEFAULT=30
 bench_init api "${1:-build}"
 ENGINE=$BUILD/glass
-for c in podman /usr/bin/docker; do
-	command -v $c >/dev/null || die "$c not installed (scripts/install-deps.sh installs it)"
-done
+DOCKER=/usr/bin/docker # Debian's docker.io 20.10, not another docker on PATH
+command -v podman >/dev/null || die "podman not installed (scripts/install-deps.sh installs it)"
+[ -x $DOCKER ] || die "$DOCKER not installed (docker.io; scripts/install-deps.sh installs it)"
 [ -x "$ENGINE" ] || die "$ENGINE not built (make)"
 
 cat >"$W/inner.sh" <<'EOF2'
 set -u
-W=$1 RT=$2 ROOTFS=$3 RUNS=$4 ENGINE=$6 CG=$7 NCTR=$8
+W=$1 RT=$2 ROOTFS=$3 RUNS=$4 ENGINE=$6 CG=$7 NCTR=$8 DOCKER=/usr/bin/docker
 . "$5"
 bench_unified_off
 mkdir -p "$W/fast"
@@ -54,11 +54,11 @@ for s in glass podman-crun podman-runc; do
 		sleep 0.1
 	done
 done
-D() { timeout 120 /usr/bin/docker -H "unix://$F/$1.sock" "${@:2}"; }
+D() { timeout 120 $DOCKER -H "unix://$F/$1.sock" "${@:2}"; }
 D glass pull -q busybox >/dev/null && D glass tag busybox localhost/bench:1 || exit 1
 A="--network none --cgroup-parent /$CG --ulimit nofile=20000:20000 --ulimit nproc=32768:32768"
 for s in glass podman-crun podman-runc; do
-	bench_add "docker run --rm ($s)" "/usr/bin/docker -H unix://$F/$s.sock run --rm $A localhost/bench:1 /bin/true"
+	bench_add "docker run --rm ($s)" "$DOCKER -H unix://$F/$s.sock run --rm $A localhost/bench:1 /bin/true"
 done
 bench_hyperfine || exit 1
 mv "$W/hyperfine.json" "$W/run.json"
@@ -73,7 +73,7 @@ for s in glass podman-crun; do
 		}
 	done
 	n=$(D "$s" ps -q | wc -l)
-	bench_add "docker ps, $n running ($s)" "/usr/bin/docker -H unix://$F/$s.sock ps"
+	bench_add "docker ps, $n running ($s)" "$DOCKER -H unix://$F/$s.sock ps"
 	# the server alone: the same request without the Go client's start-up
 	bench_add "curl GET containers-json ($s)" \
 		"curl -sf --unix-socket $F/$s.sock http://d/v1.41/containers/json >/dev/null"

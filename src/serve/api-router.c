@@ -20,9 +20,9 @@
 
 /* Every area's table.  Another area: one more line here. */
 static const struct api_route *const tables[] = {
-    api_routes_base,       api_routes_create, api_routes_ctr_list,
-    api_routes_containers, api_routes_ctr_io,
-    api_routes_images,     api_routes_networks, api_routes_volumes, api_routes_system,
+    api_routes_base,       api_routes_create,  api_routes_ctr_list,
+    api_routes_containers, api_routes_ctr_io,  api_routes_images,
+    api_routes_networks,   api_routes_volumes, api_routes_system,
 };
 
 struct req_state {

@@ -52,9 +52,9 @@ static struct json_object *containers(void)
 		/* the record keeps RFC 3339; Docker's summary has seconds */
 		if (json_object_object_get_ex(o, "Created", &created) &&
 		    json_object_is_type(created, json_type_string))
-			json_object_object_add(
-			    o, "Created",
-			    json_object_new_int64(engine_time_unix(json_object_get_string(created))));
+			json_object_object_add(o, "Created",
+			                       json_object_new_int64(engine_time_unix(
+			                           json_object_get_string(created))));
 		const char *upper = ctr_rec_str(list[i], "GraphDriver.Data.UpperDir");
 		const char *rootfs = ctr_rec_str(list[i], "GraphDriver.Data.MergedDir");
 		int64_t rw = upper ? (int64_t)engine_dir_bytes(upper) : 0;

@@ -7,7 +7,8 @@
 #   D ARGS...           Debian's docker CLI (client only), bounded by a timeout
 # The server is stopped by pid at exit, after the containers are removed.
 need_cmd nsenter util-linux
-need_cmd /usr/bin/docker docker.io
+DOCKER=/usr/bin/docker # Debian's docker.io 20.10, not another docker on PATH
+[ -x $DOCKER ] || { missing "the docker CLI" "$DOCKER (Debian's docker.io)"; finish; exit 1; }
 NS=glass-test-$$
 netns_add "$NS" || skip_all "cannot create a network namespace"
 IN() { nsenter --net="/run/netns/$NS" "$@"; }
@@ -15,7 +16,7 @@ IN ip link set lo up
 SOCK=$GLASS_ROOT/glass.sock
 export DOCKER_HOST=unix://$SOCK
 export DOCKER_CONFIG=$TEST_TMP/docker-config # no credentials of the host's user
-D() { timeout 60 /usr/bin/docker "$@"; }
+D() { timeout 60 $DOCKER "$@"; }
 
 serve_start() {
 	mkdir -p "$GLASS_ROOT"
@@ -23,7 +24,7 @@ serve_start() {
 	SERVE_PID=$!
 	# engine_cleanup (lib-engine.sh) runs after this: on_exit runs in reverse
 	on_exit "kill $SERVE_PID; wait $SERVE_PID"
-	wait_for curl -sf --unix-socket "$SOCK" http://d/_ping || {
+	wait_for curl -sf -m 2 --unix-socket "$SOCK" http://d/_ping || {
 		sed 's/^/#   /' "$TEST_TMP/serve.log"
 		return 1
 	}

@@ -9,7 +9,7 @@ need_root
 need_cmd curl
 need_cmd /usr/bin/python3 python3
 need_cmd /usr/bin/docker-compose docker-compose
-/usr/bin/python3 -c 'import docker' 2>/dev/null || need_cmd python3-docker-module python3-docker
+/usr/bin/python3 -c 'import docker' 2>/dev/null || { missing "docker-py" "python3-docker"; finish; exit 1; }
 . "$(dirname "$0")/lib-serve-net.sh"
 serve_start || skip_all "glass serve did not start"
 export CG_PARENT DOCKER_CLIENT_TIMEOUT=60 COMPOSE_HTTP_TIMEOUT=60

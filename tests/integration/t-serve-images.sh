@@ -50,10 +50,10 @@ IN docker-registry serve "$TEST_TMP/reg/config.yml" >"$TEST_TMP/reg/log" 2>&1 &
 reg_pid=$!
 on_exit "kill $reg_pid; wait $reg_pid"
 REG=127.0.0.1:$port
-if ! wait_for IN curl -sf "http://$REG/v2/"; then
+if ! wait_for IN curl -sf -m 2 "http://$REG/v2/"; then
 	skip "pull from docker-registry" "the registry did not start: $(head -c 300 "$TEST_TMP/reg/log")"
 else
-	ok "skopeo pushes the saved archive" IN skopeo copy -q --dest-tls-verify=false \
+	ok "skopeo pushes the saved archive" IN timeout 120 skopeo copy -q --dest-tls-verify=false \
 		"oci-archive:$TEST_TMP/bb.tar:localhost/busybox:latest" "docker://$REG/test/bb:v1"
 	out=$(D pull "$REG/test/bb:v1")
 	like "docker pull streams Docker's progress messages" "$out" "Status: Downloaded newer image for $REG/test/bb:v1"
@@ -145,6 +145,23 @@ like "image prune -a leaves an image in use" "$(D image prune -af)" "Total recla
 is "the image stays" "$(D images -q --no-trunc)" "$id"
 ok "rm keep" D rm keep
 like "image prune -a removes it then" "$(D image prune -af)" "deleted: $id"
+
+# --- bad requests, answered in Docker's shape ---------------------------------
+api() { # METHOD PATH [BODY]: "STATUS BODY"
+	curl -s -m 30 --unix-socket "$SOCK" -X "$1" -w ' %{http_code}' ${3:+-H 'Content-Type: application/json' --data "$3"} \
+		"http://d/v1.41$2"
+}
+like "filters that are not JSON: 400" "$(api GET '/images/json?filters=%7Bbad')" '^\{"message":"invalid filters: not a JSON object.*"\} 400$'
+like "a filter value of the wrong type: 400 naming it" "$(api GET '/volumes?filters=%7B%22label%22%3A5%7D')" 'filters.label: neither a list nor a set.* 400$'
+like "network create with a Name of the wrong type: 400 naming it" "$(api POST /networks/create '{"Name": 5}')" 'Name.* 400$'
+like "network create without a Name: 400" "$(api POST /networks/create '{}')" 'Name: a network name is required.* 400$'
+like "volume create with a body that is not JSON: 400" "$(api POST /volumes/create 'not json')" ' 400$'
+like "an unknown network: 404 in Docker's shape" "$(api GET /networks/nosuch)" '^\{"message":"network nosuch not found"\} 404$'
+like "an unknown volume: 404" "$(api GET /volumes/nosuch)" 'no such volume: nosuch.* 404$'
+like "wrong method on a volume: 405" "$(api PUT /volumes/x)" ' 405$'
+like "connect of an unknown container: 404" "$(api POST /networks/bridge/connect '{"Container": "nosuch"}')" 'No such container: nosuch.* 404$'
+like "pull without fromImage: 400" "$(api POST /images/create)" 'fromImage: an image name is required.* 400$'
+like "images/create from a tarball is refused: 501" "$(api POST '/images/create?fromSrc=-')" 'fromSrc: .* 501$'
 
 is "nothing left behind" "$(engine_leftovers)" ""
 finish
