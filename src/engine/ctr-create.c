@@ -373,6 +373,8 @@ int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct 
 	if (lock < 0)
 		return -1;
 	int rc = create_steps(o, id, &x, err);
+	if (rc == 0)
+		ctr_event_of(id, x.name, o->image, "create", NULL, NULL);
 	create_ctx_release(&x, id, rc < 0);
 	unlink(lockp);
 	close(lock);

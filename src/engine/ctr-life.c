@@ -63,7 +63,7 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early 
 	                   *mf = ctr_rec(c, "HostConfig.LogConfig.Config.max-file");
 	const char *policy = ctr_rec_str(c, "HostConfig.RestartPolicy.Name");
 	struct json_object *maxr = ctr_rec(c, "HostConfig.RestartPolicy.MaximumRetryCount");
-	cleanup_free char *restart = NULL;
+	cleanup_free char *restart = NULL, *events = ctr_events_path();
 	pid_t pid = 0;
 	if (!runtime)
 		return -1;
@@ -91,6 +91,7 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early 
 	    .log_max_file = mf ? atoi(json_object_get_string(mf)) : 0,
 	    .restart = restart,
 	    .shim = shim,
+	    .events = events,
 	};
 	glass_trace_phase("shim");
 	if ((early ? glass_shim_start_early(&so, early, &pid, err)
@@ -197,11 +198,18 @@ static int stop_found(struct ctr *c, const struct ctr_stop_opts *o, struct glass
 	if (c->st.status == CTR_PAUSED) /* a frozen process takes no signal: kill and thaw */
 		timeout = 0;
 	struct glass_err *e = NULL;
+	char sig[16];
+	snprintf(sig, sizeof(sig), "%d", stop_signal_of(c, o ? o->signal : 0));
+	if (timeout > 0)
+		ctr_event(c, "kill", "signal", sig);
 	if (timeout > 0 && glass_shim_signal(c->dir, stop_signal_of(c, o ? o->signal : 0), &e) < 0)
 		glass_err_free(&e); /* it exited meanwhile: the poll below sees it */
 	int r = timeout > 0 ? wait_stopped(c, (int64_t)timeout * 1000, err) : 0;
+	if (r > 0)
+		ctr_event(c, "stop", NULL, NULL);
 	if (r != 0)
 		return r < 0 ? -1 : 0;
+	ctr_event(c, "kill", "signal", "9");
 	if (glass_shim_signal(c->dir, SIGKILL, &e) < 0)
 		glass_err_free(&e);
 	if (c->st.status == CTR_PAUSED)
@@ -210,6 +218,8 @@ static int stop_found(struct ctr *c, const struct ctr_stop_opts *o, struct glass
 	if (r == 0)
 		return glass_err_new(err, ETIMEDOUT, "container %s did not stop after SIGKILL",
 		                     c->name);
+	if (r > 0)
+		ctr_event(c, "stop", NULL, NULL);
 	return r < 0 ? -1 : 0;
 }
 
@@ -234,6 +244,9 @@ int ctr_kill(const char *ref, int sig, struct glass_err **err)
 		glass_shim_stop_restarting(c->dir, NULL);
 	if (glass_shim_signal(c->dir, sig > 0 ? sig : SIGKILL, err) < 0)
 		return glass_err_ctx(err, "kill %s", c->name);
+	char num[16];
+	snprintf(num, sizeof(num), "%d", sig > 0 ? sig : SIGKILL);
+	ctr_event(c, "kill", "signal", num);
 	return 0;
 }
 
@@ -248,7 +261,10 @@ int ctr_restart(const char *ref, const struct ctr_stop_opts *o, struct glass_err
 		if (ctr_refresh(c, err) < 0)
 			return -1;
 	}
-	return ctr_start(c->id, err);
+	if (ctr_start(c->id, err) < 0)
+		return -1;
+	ctr_event(c, "restart", NULL, NULL);
+	return 0;
 }
 
 int ctr_wait(const char *ref, int *code, struct glass_err **err)
@@ -292,5 +308,6 @@ int ctr_pause(const char *ref, bool pause, struct glass_err **err)
 	char *argv[] = {runtime, "--root", rroot, pause ? "pause" : "resume", c->id, NULL};
 	if (engine_run_quiet(argv, err) < 0)
 		return glass_err_ctx(err, "%s %s", pause ? "pause" : "unpause", c->name);
+	ctr_event(c, pause ? "pause" : "unpause", NULL, NULL);
 	return 0;
 }

@@ -90,6 +90,7 @@ static int remove_found(struct ctr *c, bool force, bool volumes, struct glass_er
 	if (rc < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
 	ctr_name_release(c->name, c->id);
+	ctr_event(c, "destroy", NULL, NULL);
 	return 0;
 }
 
@@ -127,6 +128,7 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err)
 		return -1;
 	}
 	ctr_name_release(c->name, c->id);
+	ctr_event(c, "rename", "oldName", c->name);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  * command reports who keeps the container busy instead of hanging. */
 #include "client.h"
 #include "ctr.h"
+#include "event.h"
 #include "util.h"
 
 #include <fcntl.h>
@@ -395,4 +396,28 @@ void ctr_name_release_id(const char *id)
 		if (n == CTR_ID_LEN && strncmp(buf, id, CTR_ID_LEN) == 0)
 			unlinkat(dirfd(dir), e->d_name, 0);
 	}
+}
+
+char *ctr_events_path(void)
+{
+	char abs[PATH_MAX];
+	const char *root = engine_root_dir();
+	if (mkdir_p(root, 0700) < 0 || !realpath(root, abs))
+		return xasprintf("%s/events.log", root);
+	return xasprintf("%s/events.log", abs);
+}
+
+void ctr_event_of(const char *id, const char *name, const char *image, const char *action,
+                  const char *key, const char *value)
+{
+	cleanup_free char *path = ctr_events_path();
+	const char *attrs[] = {"image", image, "name", name, key, value, NULL};
+	if (!key)
+		attrs[4] = NULL;
+	glass_event_write(AT_FDCWD, path, "container", action, id, attrs);
+}
+
+void ctr_event(const struct ctr *c, const char *action, const char *key, const char *value)
+{
+	ctr_event_of(c->id, c->name, ctr_rec_str(c, "Config.Image"), action, key, value);
 }

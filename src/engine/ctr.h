@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct json_object;
 
@@ -125,6 +126,13 @@ void ctr_name_release(const char *name, const char *id);
 void ctr_name_release_id(const char *id);
 char *ctr_dir_of(const char *id);
 char *ctr_runtime(struct glass_err **err); /* glass-runtime's path */
+/* The event journal (event.h): ROOT/events.log, absolute; and an event of
+ * a container (its image and name as attributes, plus key=value when key
+ * is not NULL). */
+char *ctr_events_path(void);
+void ctr_event(const struct ctr *c, const char *action, const char *key, const char *value);
+void ctr_event_of(const char *id, const char *name, const char *image, const char *action,
+                  const char *key, const char *value);
 
 /* --- operations --- */
 
@@ -206,6 +214,18 @@ struct ctr_exec_opts {
 	bool detach, tty, interactive;
 };
 int ctr_exec(const char *ref, const struct ctr_exec_opts *o, int *code, struct glass_err **err);
+/* The same with the caller's fds as the process's stdin, stdout, stderr
+ * (-1: /dev/null), returning once it is spawned; with o->tty the runtime
+ * hands over the pty master (*p->master, the caller relays it and may
+ * resize it) and fds 1 and 2 are not used.  ctr_exec_finish() reaps it:
+ * *code as ctr_exec's. */
+struct ctr_exec_proc {
+	pid_t pid; /* the runtime's exec */
+	int master;
+};
+int ctr_exec_spawn(const char *ref, const struct ctr_exec_opts *o, const int fds[3],
+                   struct ctr_exec_proc *p, struct glass_err **err);
+int ctr_exec_finish(struct ctr_exec_proc *p, int *code);
 
 /* ctr-attach.c: connects to the shim's stream; *fd is the socket. */
 int ctr_attach(const char *ref, bool in, bool out, bool errs, int *fd, bool *tty,
@@ -228,5 +248,23 @@ void ctr_diff_free(struct ctr_change *ch, size_t n);
  * way, with docker cp's rules for trailing "/" and "/.". */
 int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to_host,
            struct glass_err **err);
+
+/* docker cp through the API: a path's entry (not followed when it is a
+ * symlink; ctr-cp.c), the tar stream of a path (a pipe's read end *fd,
+ * written by the child *pid, which the caller reaps) and the extraction
+ * of a tar stream into an existing directory (ctr-archive.c: both in a
+ * child chrooted into the container's rootfs, so no symlink of the
+ * container leads onto the host). */
+struct ctr_path_stat {
+	char name[256];
+	int64_t size;
+	mode_t mode;
+	struct timespec mtime;
+	char link[4096];
+};
+int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
+                  struct glass_err **err);
+int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, struct glass_err **err);
+int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err **err);
 
 #endif

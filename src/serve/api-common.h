@@ -27,15 +27,13 @@ bool api_filter_bool(struct json_object *f, const char *key, int *out);
 /* Shell glob match (docker's reference filter). */
 bool api_glob(const char *pattern, const char *s);
 
-/* A reply whose body a worker thread writes while the handler's
- * connection streams it (a pull's progress): fn(data, fd) runs on its own
- * thread and writes to fd; the client gets each write as it lands, and
- * the end of the body when fn returns.  done(data) runs after fn, on the
- * connection's side, once the response is finished. */
+/* A reply whose body a worker thread writes while the connection streams
+ * it (a pull's progress): fn(data, fd) runs on a detached thread and
+ * writes to fd; the client gets each write as it lands, and the end of the
+ * body when fn returns.  done(data) then runs on that thread (it also
+ * runs when the thread could not start). */
 enum MHD_Result api_reply_job(struct api_req *r, const char *type, void (*fn)(void *data, int fd),
                               void (*done)(void *data), void *data);
-/* A reply that streams the file open at fd (closed when done). */
-enum MHD_Result api_reply_file(struct api_req *r, const char *type, int fd);
 /* One JSON message of a progress stream, docker's framing: the object
  * followed by "\r\n" (takes o). */
 void api_json_line(int fd, struct json_object *o);

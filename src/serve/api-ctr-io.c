@@ -23,36 +23,6 @@
 #define RAW_STREAM "application/vnd.docker.raw-stream"
 #define MUX_STREAM "application/vnd.docker.multiplexed-stream"
 
-/* Copies fd's output to sock until fd ends; what the client sends goes to
- * fd (when `in`), its end closing fd's write side (the container's stdin). */
-static void pump(int sock, int fd, bool in)
-{
-	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
-	char buf[32768];
-	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		if (p[0].revents) {
-			ssize_t n = read(fd, buf, sizeof(buf));
-			if (n <= 0 || write_all(sock, buf, (size_t)n) < 0)
-				return;
-		}
-		if (p[1].revents) {
-			ssize_t n = read(sock, buf, sizeof(buf));
-			if (n <= 0) {
-				if (in)
-					shutdown(fd, SHUT_WR);
-				p[1].fd = -1;
-			} else if (in && write_all(fd, buf, (size_t)n) < 0) {
-				p[1].fd = -1;
-			}
-		}
-	}
-}
-
 struct attach_job {
 	struct api_attach *a;
 	bool in;
@@ -73,7 +43,7 @@ static void attach_run(void *data, int sock, const char *extra, size_t extra_len
 	}
 	if (extra_len && j->in)
 		write_all(fd, extra, extra_len);
-	pump(sock, fd, j->in);
+	api_relay(sock, fd, j->in, true);
 	close(fd);
 }
 
@@ -216,22 +186,6 @@ static void *logs_main(void *arg)
 	return NULL;
 }
 
-static ssize_t pipe_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	int fd = (int)(intptr_t)cls;
-	ssize_t n;
-	while ((n = read(fd, buf, max)) < 0 && errno == EINTR)
-		;
-	if (n == 0)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
-}
-
-static void pipe_close(void *cls)
-{
-	close((int)(intptr_t)cls);
-}
-
 static int logs_opts(struct api_req *r, struct logs_job *j, enum MHD_Result *ret)
 {
 	const char *since = api_query(r, "since"), *until = api_query(r, "until"),
@@ -294,8 +248,7 @@ static enum MHD_Result logs(struct api_req *r)
 		return api_reply_error(r, 500, "could not start the log reader");
 	}
 	pthread_detach(t);
-	return api_reply_stream(r, 200, tty ? RAW_STREAM : MUX_STREAM, pipe_read,
-	                        (void *)(intptr_t)p[0], pipe_close);
+	return api_reply_fd(r, 200, tty ? RAW_STREAM : MUX_STREAM, p[0], -1, NULL, NULL);
 }
 
 const struct api_route api_routes_ctr_io[] = {

@@ -12,6 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The operation refused for the container's state (EINVAL: "is not
+ * running", "is paused"): Docker's 409. */
+static enum MHD_Result conflict(struct api_req *r, struct glass_err **err)
+{
+	unsigned st = api_err_status(*err);
+	return api_reply_err_status(r, st == 400 ? 409 : st, err);
+}
+
 static enum MHD_Result start(struct api_req *r)
 {
 	struct glass_err *err = NULL;
@@ -87,8 +95,7 @@ static enum MHD_Result kill_(struct api_req *r)
 		           : api_reply_error(r, 409, "Container %s is not running",
 		                             api_param(r, 0));
 	if (ctr_kill(api_param(r, 0), sig, &err) < 0)
-		return api_reply_err_status(
-		    r, api_err_status(err) == 400 ? 409 : api_err_status(err), &err);
+		return conflict(r, &err);
 	return api_reply_empty(r, 204);
 }
 
@@ -97,8 +104,7 @@ static enum MHD_Result pause_(struct api_req *r)
 	struct glass_err *err = NULL;
 	bool pause = strstr(r->path, "/unpause") == NULL;
 	if (ctr_pause(api_param(r, 0), pause, &err) < 0)
-		return api_reply_err_status(
-		    r, api_err_status(err) == 400 ? 409 : api_err_status(err), &err);
+		return conflict(r, &err);
 	return api_reply_empty(r, 204);
 }
 
@@ -155,12 +161,10 @@ static enum MHD_Result resize(struct api_req *r)
 {
 	struct glass_err *err = NULL;
 	enum MHD_Result ret;
-	long long h, w;
-	if (api_query_int(r, "h", 0, &h, &ret) < 0 || api_query_int(r, "w", 0, &w, &ret) < 0)
+	unsigned short h, w;
+	if (api_query_size(r, &h, &w, &ret) < 0)
 		return ret;
-	if (h <= 0 || w <= 0 || h > 65535 || w > 65535)
-		return api_reply_error(r, 400, "resize: h and w must be 1..65535");
-	if (ctr_resize(api_param(r, 0), (unsigned short)h, (unsigned short)w, &err) < 0)
+	if (ctr_resize(api_param(r, 0), h, w, &err) < 0)
 		return api_reply_err(r, &err);
 	return api_reply_empty(r, 200);
 }
@@ -206,8 +210,7 @@ static enum MHD_Result top(struct api_req *r)
 	struct glass_err *err = NULL;
 	cleanup_free char *out = NULL;
 	if (ctr_top(api_param(r, 0), api_query(r, "ps_args"), &out, &err) < 0)
-		return api_reply_err_status(
-		    r, api_err_status(err) == 400 ? 409 : api_err_status(err), &err);
+		return conflict(r, &err);
 	return api_reply_json(r, 200, top_json(out));
 }
 

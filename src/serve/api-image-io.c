@@ -256,7 +256,7 @@ static enum MHD_Result save(struct api_req *r, char **refs)
 	glass_store_close(s);
 	if (rc < 0)
 		return api_reply_err(r, &err);
-	return api_reply_file(r, "application/x-tar", fd);
+	return api_reply_fd(r, 200, "application/x-tar", fd, 0, NULL, NULL);
 }
 
 enum MHD_Result api_image_save(struct api_req *r)

@@ -1,13 +1,11 @@
-/* api-job: replies whose body is produced while it is sent.
+/* api-job: a reply whose body is produced while it is sent.
  *
- * A pull reports its progress as it goes: the work runs on a thread of
- * its own and writes into a pipe; libmicrohttpd's content reader (called
- * on the connection's thread, which may block: thread per connection)
- * reads the pipe and hands each piece to the client as a chunk.  When the
- * client goes away the reader end is closed, the worker's next write
- * fails with EPIPE (the thread blocks SIGPIPE) and it finishes
- * without anyone to tell; the connection waits for it before it is freed,
- * so nothing outlives the request. */
+ * A pull reports its progress as it goes: the work runs on a detached
+ * thread of its own and writes into a pipe that api_reply_fd() streams to
+ * the client, each write as a chunk.  When the client goes away the
+ * reader end is closed, the worker's next write fails with EPIPE (the
+ * thread blocks SIGPIPE) and the work still finishes, with no one to
+ * tell; the thread then frees what it was handed. */
 #include "api-common.h"
 #include "util.h"
 
@@ -20,8 +18,7 @@
 #include <unistd.h>
 
 struct job {
-	int rfd, wfd;
-	pthread_t th;
+	int wfd;
 	void (*fn)(void *data, int fd);
 	void (*done)(void *data);
 	void *data;
@@ -38,51 +35,32 @@ static void *job_main(void *arg)
 	pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
 	j->fn(j->data, j->wfd);
 	close(j->wfd);
-	return NULL;
-}
-
-static ssize_t fd_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	int fd = *(int *)cls;
-	(void)pos;
-	for (;;) {
-		ssize_t n = read(fd, buf, max);
-		if (n > 0)
-			return n;
-		if (n == 0)
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (errno != EINTR)
-			return MHD_CONTENT_READER_END_WITH_ERROR;
-	}
-}
-
-static void job_free(void *cls)
-{
-	struct job *j = cls;
-	close(j->rfd);
-	pthread_join(j->th, NULL);
 	if (j->done)
 		j->done(j->data);
 	free(j);
+	return NULL;
 }
 
 enum MHD_Result api_reply_job(struct api_req *r, const char *type, void (*fn)(void *data, int fd),
                               void (*done)(void *data), void *data)
 {
 	int p[2];
+	pthread_t th;
+	pthread_attr_t attr;
 	struct job *j = xcalloc(1, sizeof(*j));
-	j->fn = fn;
-	j->done = done;
-	j->data = data;
+	*j = (struct job){.fn = fn, .done = done, .data = data};
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		free(j);
 		if (done)
 			done(data);
 		return api_reply_error(r, 500, "pipe2(): %s", strerror(errno));
 	}
-	j->rfd = p[0];
 	j->wfd = p[1];
-	if (pthread_create(&j->th, NULL, job_main, j) != 0) {
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&th, &attr, job_main, j);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
 		close(p[0]);
 		close(p[1]);
 		free(j);
@@ -90,22 +68,7 @@ enum MHD_Result api_reply_job(struct api_req *r, const char *type, void (*fn)(vo
 			done(data);
 		return api_reply_error(r, 500, "could not start the worker thread");
 	}
-	/* rfd is the first member: fd_read reads it through the job pointer */
-	return api_reply_stream(r, 200, type, fd_read, j, job_free);
-}
-
-static void file_free(void *cls)
-{
-	int *fd = cls;
-	close(*fd);
-	free(fd);
-}
-
-enum MHD_Result api_reply_file(struct api_req *r, const char *type, int fd)
-{
-	int *p = xmalloc(sizeof(int));
-	*p = fd;
-	return api_reply_stream(r, 200, type, fd_read, p, file_free);
+	return api_reply_fd(r, 200, type, p[0], 0, NULL, NULL);
 }
 
 void api_json_line(int fd, struct json_object *o)

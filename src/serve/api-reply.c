@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 const char *api_param(const struct api_req *r, size_t i)
 {
@@ -189,6 +192,22 @@ static void hijack_unref(struct api_hijack *h)
 		free(h);
 }
 
+/* After the output's end: what the client still sends (keys typed after
+ * the process ended) is read and dropped until it closes its side.
+ * Closing a UNIX socket with unread bytes makes the peer's next read fail
+ * with ECONNRESET instead of the end of the stream, and the docker CLI
+ * would report that instead of the exit status.  A client that neither
+ * sends nor closes is given up after LINGER_MS. */
+#define LINGER_MS 2000
+static void linger_close(int sock)
+{
+	char buf[4096];
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	shutdown(sock, SHUT_WR);
+	while (poll(&p, 1, LINGER_MS) > 0 && read(sock, buf, sizeof(buf)) > 0)
+		;
+}
+
 static void upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const char *extra_in,
                      size_t extra_in_size, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
@@ -198,7 +217,7 @@ static void upgraded(void *cls, struct MHD_Connection *c, void *req_cls, const c
 		if (fl >= 0)
 			fcntl(sock, F_SETFL, fl & ~O_NONBLOCK);
 		h->fn(h->data, sock, extra_in, extra_in_size);
-		shutdown(sock, SHUT_WR);
+		linger_close(sock);
 		h->done(h->data);
 	}
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -235,4 +254,81 @@ enum MHD_Result api_hijack(struct api_req *r, const char *type, api_hijack_fn fn
 	struct MHD_Response *resp = MHD_create_response_for_upgrade(upgraded, h);
 	MHD_add_response_header(resp, "Upgrade", up);
 	return queue(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp, type);
+}
+
+struct fd_job {
+	int fd;
+	pid_t pid;
+};
+
+static ssize_t fd_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct fd_job *j = cls;
+	ssize_t n;
+	while ((n = read(j->fd, buf, max)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void fd_done(void *cls)
+{
+	struct fd_job *j = cls;
+	close(j->fd); /* a writer still at it gets EPIPE and ends */
+	while (j->pid > 0 && waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(j);
+}
+
+enum MHD_Result api_reply_fd(struct api_req *r, unsigned status, const char *type, int fd,
+                             pid_t pid, const char *header, const char *value)
+{
+	struct fd_job *j = xcalloc(1, sizeof(*j));
+	j->fd = fd;
+	j->pid = pid;
+	struct MHD_Response *resp =
+	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, fd_read, j, fd_done);
+	if (resp && header)
+		MHD_add_response_header(resp, header, value);
+	return queue(r, status, resp, type);
+}
+
+int api_query_size(struct api_req *r, unsigned short *h, unsigned short *w, enum MHD_Result *ret)
+{
+	long long hh, ww;
+	if (api_query_int(r, "h", 0, &hh, ret) < 0 || api_query_int(r, "w", 0, &ww, ret) < 0)
+		return -1;
+	if (hh <= 0 || ww <= 0 || hh > 65535 || ww > 65535) {
+		*ret = api_reply_error(r, 400, "resize: h and w must be 1..65535");
+		return -1;
+	}
+	*h = (unsigned short)hh;
+	*w = (unsigned short)ww;
+	return 0;
+}
+
+void api_relay(int sock, int fd, bool in, bool half_close)
+{
+	struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+	char buf[32768];
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		if (p[0].revents) {
+			ssize_t n = read(fd, buf, sizeof(buf));
+			if (n <= 0 || write_all(sock, buf, (size_t)n) < 0)
+				return;
+		}
+		if (p[1].revents) {
+			ssize_t n = read(sock, buf, sizeof(buf));
+			if (n <= 0 && in && half_close)
+				shutdown(fd, SHUT_WR);
+			if (n <= 0 || (in && write_all(fd, buf, (size_t)n) < 0))
+				p[1].fd = -1;
+		}
+	}
 }

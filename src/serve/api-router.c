@@ -19,11 +19,23 @@
 #include <unistd.h>
 
 /* Every area's table.  Another area: one more line here. */
+/* clang-format off */
 static const struct api_route *const tables[] = {
-    api_routes_base,       api_routes_create,  api_routes_ctr_list,
-    api_routes_containers, api_routes_ctr_io,  api_routes_images,
-    api_routes_networks,   api_routes_volumes, api_routes_system,
+    api_routes_base,
+    api_routes_create,
+    api_routes_ctr_list,
+    api_routes_containers,
+    api_routes_ctr_io,
+    api_routes_exec,
+    api_routes_ctr_stats,
+    api_routes_ctr_fs,
+    api_routes_events,
+    api_routes_images,
+    api_routes_networks,
+    api_routes_volumes,
+    api_routes_system,
 };
+/* clang-format on */
 
 struct req_state {
 	struct api_req r;
@@ -44,9 +56,15 @@ static int match(const char *pat, const char *path, struct api_req *r)
 				return 0;
 			continue;
 		}
-		const char *close = strchr(pat, '}');
+		const char *close = strchr(pat, '}'), *tail = close + 1;
 		bool rest = close[-1] == '*';
-		size_t len = rest ? strlen(path) : strcspn(path, "/");
+		size_t len = strcspn(path, "/");
+		if (rest) { /* up to the pattern's literal tail ("/json") */
+			size_t pl = strlen(path), tl = strlen(tail);
+			if (strchr(tail, '{') || pl <= tl || strcmp(path + pl - tl, tail) != 0)
+				return 0;
+			len = pl - tl;
+		}
 		if (len == 0 || n >= API_MAX_PARAMS)
 			return 0;
 		r->params[n++] = xasprintf("%.*s", (int)len, path);

@@ -25,6 +25,7 @@
 #include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,15 +149,28 @@ static int open_listener(const char *host, const char *group, int *fd, char **un
 	                     host);
 }
 
+/* libmicrohttpd's own messages, one line each with the server's prefix.
+ * A client that leaves while its stream is open (a `wait` whose CLI read
+ * the answer and closed, a `logs -f` stopped) is no error of the server's:
+ * those are not printed. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	cleanup_free char *msg = xvasprintf(fmt, ap);
+	if (strstr(msg, "no longer available") || strstr(msg, "Connection reset"))
+		return;
+	msg[strcspn(msg, "\n")] = '\0';
+	fprintf(stderr, "glass serve: %s\n", msg);
+}
+
 static struct MHD_Daemon *start_daemon(int fd, struct glass_err **err)
 {
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_UPGRADE |
 	        MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, api_dispatch, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-	    MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_END);
+	    0, NULL, NULL, api_dispatch, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, api_completed, NULL,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(64 * 1024), MHD_OPTION_END);
 	if (!d)
 		glass_err_new(err, errno, "MHD_start_daemon");
 	return d;

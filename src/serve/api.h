@@ -21,8 +21,10 @@
  *
  * declare the table below, add it to the list in api-router.c (one line)
  * and the file to src/serve/meson.build.  Patterns are matched on the
- * path without its "/v1.xx" prefix; "{x}" matches one path segment
- * ("{x*}" the rest of the path, slashes included: image names).  The first
+ * path without its "/v1.xx" prefix; "{x}" matches one path segment,
+ * "{x*}" any run of them up to the pattern's literal tail (image names:
+ * "/images/{name*}/json" takes "/images/docker.io/library/busybox/json";
+ * params are URL-decoded by libmicrohttpd).  The first
  * route whose method and pattern match wins; a path that matches with
  * another method answers 405, none at all 404, both in Docker's shape.
  *
@@ -37,6 +39,12 @@
  * answering 400 with the field's name when one has the wrong type.  A route
  * with API_BODY_FILE gets the body spooled to an unlinked temporary file
  * (r->body_fd, at offset 0; up to API_MAX_UPLOAD bytes): tar archives.
+ *
+ * Streams: api_reply_stream() (a reader callback, which may block),
+ * api_reply_fd() (a pipe filled by a thread or a child: logs, tar, a
+ * pull's progress), api_hijack() for the upgraded connections of attach
+ * and exec (api_relay() copies both ways).  Attaches and waits that come
+ * before their container's start meet it in api-watch.h.
  *
  * Errors: api_reply_error() with a status and a message, or
  * api_reply_err() with an engine error, mapped by its errno: ENOENT 404,
@@ -93,6 +101,10 @@ extern const struct api_route api_routes_create[];     /* /containers/create */
 extern const struct api_route api_routes_ctr_list[];   /* /containers/json */
 extern const struct api_route api_routes_containers[]; /* /containers/{id}/... */
 extern const struct api_route api_routes_ctr_io[];     /* attach, wait, logs */
+extern const struct api_route api_routes_exec[];       /* exec create, /exec */
+extern const struct api_route api_routes_ctr_stats[];  /* stats */
+extern const struct api_route api_routes_ctr_fs[];     /* archive (docker cp) */
+extern const struct api_route api_routes_events[];     /* /events */
 extern const struct api_route api_routes_images[];     /* /images (api-images.c) */
 extern const struct api_route api_routes_networks[];   /* /networks (api-networks.c) */
 extern const struct api_route api_routes_volumes[];    /* /volumes (api-volumes.c) */
@@ -138,6 +150,18 @@ unsigned api_err_status(const struct glass_err *err);
 enum MHD_Result api_reply_stream(struct api_req *r, unsigned status, const char *type,
                                  MHD_ContentReaderCallback fn, void *data,
                                  MHD_ContentReaderFreeCallback free_fn);
+/* A body read from fd until its end (a pipe); at the end fd is closed
+ * and, when pid > 0, the child writing it reaped.  header/value: one more
+ * response header, or NULL. */
+enum MHD_Result api_reply_fd(struct api_req *r, unsigned status, const char *type, int fd,
+                             pid_t pid, const char *header, const char *value);
+/* ?h=&w=, a terminal's size (1..65535 each); -1 with a 400 queued. */
+int api_query_size(struct api_req *r, unsigned short *h, unsigned short *w, enum MHD_Result *ret);
+/* Relays a hijacked connection: fd's output to sock until fd ends; with
+ * `in`, what sock sends to fd, and sock's end (the client's half-close)
+ * shuts fd's write side when `half_close` (a pipe or socket: the end of
+ * the process's stdin), else only stops reading (a pty has no such end). */
+void api_relay(int sock, int fd, bool in, bool half_close);
 /* Docker's response headers (Api-Version, Server, Ostype...) on r. */
 void api_add_headers(struct MHD_Response *resp);
 

@@ -44,7 +44,8 @@ static char **shim_argv(const char *shim, const struct glass_shim_opts *o)
 	                          {"--state", o->state_dir},
 	                          {"--runtime", o->runtime},
 	                          {"--runtime-root", o->runtime_root},
-	                          {"--restart", o->restart}};
+	                          {"--restart", o->restart},
+	                          {"--events", o->events}};
 	add_arg(argv, &n, shim);
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
 		if (!pairs[i][1])

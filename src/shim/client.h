@@ -23,6 +23,7 @@ struct glass_shim_opts {
 	long long log_max_size; /* bytes; 0: no rotation */
 	int log_max_file;       /* files kept with rotation; 0: docker's default (1) */
 	const char *restart;    /* no|on-failure[:N]|always|unless-stopped; NULL: no */
+	const char *events;     /* the engine's event journal (event.h), or NULL */
 	const char *shim;       /* path of glass-shim; NULL: beside this program */
 };
 

@@ -1,6 +1,7 @@
 /* shim: running the runtime (create, start, delete) and taking over the
  * container's stdio from it. */
 #include "shim.h"
+#include "event.h"
 #include "fdpass.h"
 #include "trace.h"
 
@@ -250,5 +251,9 @@ int shim_launch(struct shim *s, struct glass_err **err)
 	s->st.finished_at[0] = s->st.error[0] = '\0';
 	shim_now(s->st.started_at, sizeof(s->st.started_at));
 	shim_set_status(s, "running");
+	/* the start (and each restart of the policy) is the shim's to tell:
+	 * written before the container can end, so a die never precedes it */
+	if (s->o.events)
+		glass_event_write(AT_FDCWD, s->o.events, "container", "start", s->o.id, NULL);
 	return 0;
 }

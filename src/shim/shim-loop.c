@@ -3,10 +3,12 @@
  * The restart back-off is docker's: 100 ms before the first restart,
  * doubled before each next one up to a minute, back to 100 ms when the
  * container had run for 10 s or more. */
+#include "event.h"
 #include "shim.h"
 #include "trace.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,6 +129,12 @@ static void container_exited(struct shim *s, int status)
 	glass_trace_note("shim", NULL, "pid %d %s %d", (int)s->st.pid,
 	                 s->st.signal ? "was killed by signal" : "exited with status",
 	                 s->st.signal ? s->st.signal : s->st.exit_code);
+	if (s->o.events) {
+		char code[16];
+		snprintf(code, sizeof(code), "%d", s->st.exit_code);
+		const char *attrs[] = {"exitCode", code, NULL};
+		glass_event_write(AT_FDCWD, s->o.events, "container", "die", s->o.id, attrs);
+	}
 	shim_oom_close(s);
 	shim_runtime_delete(s);
 	shim_io_close(s);

@@ -40,6 +40,8 @@ static const char usage_text[] =
     "                          the restart policy (on-failure:N: at most N restarts)\n"
     "      --rm                run the engine's forced rm of ID once the container\n"
     "                          is gone for good\n"
+    "      --events FILE       append the container's die events to the engine's\n"
+    "                          journal FILE (event.h)\n"
     "      --trace             narrate the hand-off (and the runtime's steps) on stderr\n"
     "  -h, --help              this help\n";
 
@@ -95,14 +97,21 @@ static int bad(const char *fmt, const char *v)
 
 static int parse_args(int argc, char **argv, struct shim_opts *o)
 {
-	static const struct option opts[] = {
-	    {"id", 1, NULL, 'i'},           {"bundle", 1, NULL, 'b'},
-	    {"state", 1, NULL, 's'},        {"runtime", 1, NULL, 'r'},
-	    {"runtime-root", 1, NULL, 'R'}, {"tty", 0, NULL, 't'},
-	    {"stdin", 0, NULL, 'I'},        {"log-max-size", 1, NULL, 'S'},
-	    {"log-max-file", 1, NULL, 'F'}, {"restart", 1, NULL, 'P'},
-	    {"rm", 0, NULL, 'X'},           {"trace", 0, NULL, 'T'},
-	    {"help", 0, NULL, 'h'},         {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"id", 1, NULL, 'i'},
+	                                     {"bundle", 1, NULL, 'b'},
+	                                     {"state", 1, NULL, 's'},
+	                                     {"runtime", 1, NULL, 'r'},
+	                                     {"runtime-root", 1, NULL, 'R'},
+	                                     {"tty", 0, NULL, 't'},
+	                                     {"stdin", 0, NULL, 'I'},
+	                                     {"log-max-size", 1, NULL, 'S'},
+	                                     {"log-max-file", 1, NULL, 'F'},
+	                                     {"restart", 1, NULL, 'P'},
+	                                     {"rm", 0, NULL, 'X'},
+	                                     {"trace", 0, NULL, 'T'},
+	                                     {"events", 1, NULL, 'E'},
+	                                     {"help", 0, NULL, 'h'},
+	                                     {NULL, 0, NULL, 0}};
 	char *end;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -130,6 +139,9 @@ static int parse_args(int argc, char **argv, struct shim_opts *o)
 			break;
 		case 'X':
 			o->rm = true;
+			break;
+		case 'E':
+			o->events = optarg;
 			break;
 		case 'T':
 			o->trace = true;

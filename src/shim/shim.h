@@ -27,6 +27,7 @@ enum shim_restart { RESTART_NO, RESTART_ON_FAILURE, RESTART_ALWAYS, RESTART_UNLE
 
 struct shim_opts {
 	const char *id, *bundle, *state_dir, *runtime, *runtime_root, *argv0;
+	const char *events; /* --events: the engine's event journal, or NULL */
 	bool tty, stdin_open, rm, trace;
 	long long log_max_size; /* 0: no rotation */
 	int log_max_file;
