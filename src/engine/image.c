@@ -288,6 +288,43 @@ int cmd_unpack_layer(int argc, char **argv)
 	return 0;
 }
 
+/* `glass image save -o FILE IMAGE...`: what `docker save` writes (and
+ * docker load, podman load and glass image import read). */
+static int cmd_image_save(int argc, char **argv)
+{
+	static const char use[] = "glass image save -o FILE IMAGE...";
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	const char *out = NULL;
+	int i = 1;
+	if (i + 1 < argc && (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0)) {
+		out = argv[i + 1];
+		i += 2;
+	}
+	if (!out || i >= argc)
+		return engine_usage(use, "image save: need -o FILE and an image");
+	if (engine_store_open(false, &s, &err) < 0)
+		return engine_fail(&err);
+	int rc = engine_image_save(s, argv + i, out, &err);
+	glass_store_close(s);
+	return rc < 0 ? engine_fail(&err) : 0;
+}
+
+/* `glass image tag IMAGE NAME`: a second name for the same image. */
+static int cmd_image_tag(int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	if (argc != 3 || argv[1][0] == '-')
+		return engine_usage("glass image tag IMAGE NAME[:TAG]",
+		                    "image tag: need IMAGE and NAME");
+	if (engine_store_open(false, &s, &err) < 0)
+		return engine_fail(&err);
+	int rc = engine_image_tag(s, argv[1], argv[2], NULL, &err);
+	glass_store_close(s);
+	return rc < 0 ? engine_fail(&err) : 0;
+}
+
 int cmd_images(int argc, char **argv)
 {
 	return cmd_image_ls(argc, argv);
@@ -304,16 +341,25 @@ int cmd_image(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} sub[] = {
-	    {"ls", cmd_image_ls},   {"list", cmd_image_ls},     {"inspect", cmd_image_inspect},
-	    {"rm", cmd_image_rm},   {"prune", cmd_image_prune}, {"import", cmd_import},
-	    {"export", cmd_export}, {"pull", cmd_pull},         {"unpack-layer", cmd_unpack_layer},
+	    {"ls", cmd_image_ls},
+	    {"list", cmd_image_ls},
+	    {"inspect", cmd_image_inspect},
+	    {"rm", cmd_image_rm},
+	    {"prune", cmd_image_prune},
+	    {"import", cmd_import},
+	    {"export", cmd_export},
+	    {"pull", cmd_pull},
+	    {"unpack-layer", cmd_unpack_layer},
+	    {"save", cmd_image_save},
+	    {"tag", cmd_image_tag},
 	};
 	if (argc < 2)
-		return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
-		                    "image: no subcommand");
+		return engine_usage(
+		    "glass image ls|inspect|rm|prune|import|export|save|tag|pull ...",
+		    "image: no subcommand");
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
-	return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
+	return engine_usage("glass image ls|inspect|rm|prune|import|export|save|tag|pull ...",
 	                    "image: unknown subcommand \"%s\"", argv[1]);
 }
