@@ -20,7 +20,8 @@ D() { timeout 60 $DOCKER "$@"; }
 
 serve_start() {
 	mkdir -p "$GLASS_ROOT"
-	IN "$ENGINE" serve --host "unix://$SOCK" >"$TEST_TMP/serve.log" 2>&1 &
+	# nsenter execs the server (no fork for a net namespace): $! is its pid
+	nsenter --net="/run/netns/$NS" "$ENGINE" serve --host "unix://$SOCK" >"$TEST_TMP/serve.log" 2>&1 &
 	SERVE_PID=$!
 	# engine_cleanup (lib-engine.sh) runs after this: on_exit runs in reverse
 	on_exit "kill $SERVE_PID; wait $SERVE_PID"

@@ -46,7 +46,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 mkdir -p "$TEST_TMP/reg/storage"
 printf 'version: 0.1\nlog: {level: error}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: 127.0.0.1:%s}\n' \
 	"$TEST_TMP/reg/storage" "$port" >"$TEST_TMP/reg/config.yml"
-IN docker-registry serve "$TEST_TMP/reg/config.yml" >"$TEST_TMP/reg/log" 2>&1 &
+nsenter --net="/run/netns/$NS" docker-registry serve "$TEST_TMP/reg/config.yml" >"$TEST_TMP/reg/log" 2>&1 &
 reg_pid=$!
 on_exit "kill $reg_pid; wait $reg_pid"
 REG=127.0.0.1:$port
