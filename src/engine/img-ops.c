@@ -195,17 +195,25 @@ static int untag_and_sweep(struct glass_store *s, const struct glass_image *img,
 	return 0;
 }
 
+/* glass_image_find() with docker's message for a missing image. */
+static int find_image(struct glass_store *s, const char *ref, struct glass_image **img,
+                      struct glass_err **err)
+{
+	struct glass_err *ferr = NULL;
+	if (glass_image_find(s, ref, img, &ferr) == 0)
+		return 0;
+	if (ferr->errnum != ENOENT)
+		return glass_err_move(err, &ferr);
+	glass_err_free(&ferr);
+	return glass_err_new(err, ENOENT, "No such image: %s", ref);
+}
+
 int engine_image_remove(struct glass_store *s, const char *ref, bool force,
                         struct json_object *report, struct glass_err **err)
 {
 	struct glass_image *img = NULL;
-	struct glass_err *ferr = NULL;
-	if (glass_image_find(s, ref, &img, &ferr) < 0) {
-		if (ferr->errnum != ENOENT)
-			return glass_err_move(err, &ferr);
-		glass_err_free(&ferr);
-		return glass_err_new(err, ENOENT, "No such image: %s", ref);
-	}
+	if (find_image(s, ref, &img, err) < 0)
+		return -1;
 	bool by_id = engine_image_ref_is_id(img, ref);
 	char **all = names_of(s, img, err), *one[2] = {img->name, NULL};
 	int rc = all ? 0 : -1;
@@ -268,13 +276,8 @@ int engine_image_tag(struct glass_store *s, const char *ref, const char *name, c
 		return glass_err_field(err, EINVAL, "tag",
 		                       "refusing to create a tag with a digest reference (%s)",
 		                       name);
-	struct glass_err *ferr = NULL;
-	if (glass_image_find(s, ref, &img, &ferr) < 0) {
-		if (ferr->errnum != ENOENT)
-			return glass_err_move(err, &ferr);
-		glass_err_free(&ferr);
-		return glass_err_new(err, ENOENT, "No such image: %s", ref);
-	}
+	if (find_image(s, ref, &img, err) < 0)
+		return -1;
 	struct glass_store_entry e = {
 	    .name = norm,
 	    .digest = img->manifest_digest,

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Parses `filters` into *out ({"name": ["value", ...]}, owned), refusing
  * (400 queued in *ret) bad JSON and any filter not in `allowed`
@@ -24,6 +25,11 @@ bool api_filter_labels(struct json_object *f, const char *key, struct json_objec
 /* A boolean filter's first value into *out (-1 absent, 0, 1); false when
  * it is neither true/1 nor false/0. */
 bool api_filter_bool(struct json_object *f, const char *key, int *out);
+/* A prune's answer: {KEY: [removed...], "SpaceReclaimed": freed} (no
+ * SpaceReclaimed when freed < 0), or the error when rc < 0; takes
+ * `removed` and *err. */
+enum MHD_Result api_reply_pruned(struct api_req *r, int rc, struct glass_err **err, const char *key,
+                                 char **removed, int64_t freed);
 /* Shell glob match (docker's reference filter). */
 bool api_glob(const char *pattern, const char *s);
 

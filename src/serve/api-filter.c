@@ -3,8 +3,10 @@
  * its values, either as a list (["a=b", "c"]) or, from older clients, as a
  * set ({"a=b": true}).  A filter the endpoint does not know is a 400
  * naming it ("invalid filter 'x'"), never silently ignored: a client that
- * filters to choose what a prune removes must not get everything. */
+ * filters to choose what a prune removes must not get everything.  And
+ * what a prune answers. */
 #include "api-common.h"
+#include "netvol.h"
 #include "util.h"
 
 #include <fnmatch.h>
@@ -139,4 +141,21 @@ bool api_filter_bool(struct json_object *f, const char *key, int *out)
 bool api_glob(const char *pattern, const char *s)
 {
 	return fnmatch(pattern, s, 0) == 0;
+}
+
+enum MHD_Result api_reply_pruned(struct api_req *r, int rc, struct glass_err **err, const char *key,
+                                 char **removed, int64_t freed)
+{
+	if (rc < 0) {
+		engine_strv_free(removed);
+		return api_reply_err(r, err);
+	}
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	for (char **n = removed; n && *n; n++)
+		json_object_array_add(arr, json_object_new_string(*n));
+	engine_strv_free(removed);
+	json_object_object_add(o, key, arr);
+	if (freed >= 0)
+		json_object_object_add(o, "SpaceReclaimed", json_object_new_int64(freed));
+	return api_reply_json(r, 200, o);
 }

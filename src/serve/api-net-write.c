@@ -169,16 +169,7 @@ enum MHD_Result api_net_prune(struct api_req *r)
 		return ret;
 	int rc = engine_net_prune(keep_unlabelled, f, &removed, &err);
 	json_object_put(f);
-	if (rc < 0) {
-		engine_strv_free(removed);
-		return api_reply_err(r, &err);
-	}
-	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	for (char **n = removed; *n; n++)
-		json_object_array_add(arr, json_object_new_string(*n));
-	engine_strv_free(removed);
-	json_object_object_add(o, "NetworksDeleted", arr);
-	return api_reply_json(r, 200, o);
+	return api_reply_pruned(r, rc, &err, "NetworksDeleted", removed, -1);
 }
 
 /* The network and the container a connect/disconnect names. */

@@ -210,17 +210,7 @@ static enum MHD_Result vol_prune(struct api_req *r)
 	}
 	int rc = engine_vol_prune(all != 0, keep_unlabelled, f, &removed, &freed, &err);
 	json_object_put(f);
-	if (rc < 0) {
-		engine_strv_free(removed);
-		return api_reply_err(r, &err);
-	}
-	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
-	for (char **n = removed; *n; n++)
-		json_object_array_add(arr, json_object_new_string(*n));
-	engine_strv_free(removed);
-	json_object_object_add(o, "VolumesDeleted", arr);
-	json_object_object_add(o, "SpaceReclaimed", json_object_new_int64((int64_t)freed));
-	return api_reply_json(r, 200, o);
+	return api_reply_pruned(r, rc, &err, "VolumesDeleted", removed, (int64_t)freed);
 }
 
 const struct api_route api_routes_volumes[] = {
