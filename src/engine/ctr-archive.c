@@ -32,9 +32,10 @@
 /* In the child: into the container's root, then to `dir` within it. */
 static int enter(int root, const char *dir)
 {
-	if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+	if (glass_sys_fchdir(root, "rootfs", NULL, NULL) < 0 ||
+	    glass_sys_chroot(".", NULL, NULL) < 0 || glass_sys_chdir("/", NULL, NULL) < 0)
 		return -1;
-	return chdir(*dir ? dir : "/");
+	return glass_sys_chdir(*dir ? dir : "/", NULL, NULL);
 }
 
 static int copy_data(struct archive *disk, struct archive *out, struct archive_entry *e,

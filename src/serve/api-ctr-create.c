@@ -132,6 +132,10 @@ static int config_fields(struct create_req *x, struct json_object *o, struct gla
 		return -1;
 	if (!r->c.image || !*r->c.image)
 		return glass_err_new(err, EINVAL, "Config.Image: no image given");
+	if (r->c.bundle.args && !r->c.bundle.args[0]) { /* [] as null: the image's */
+		free(r->c.bundle.args);
+		r->c.bundle.args = NULL;
+	}
 	/* a bare NAME would take the server's own variable (the CLI's -e
 	 * rule): the client resolves those; here only NAME=VALUE counts */
 	for (char **e = env; e && *e; e++)
@@ -272,6 +276,44 @@ static int mounts(struct create_req *x, struct json_object *h, struct glass_err 
 	return 0;
 }
 
+static bool mounted_at(const struct engine_netvol *nv, const char *target)
+{
+	for (size_t i = 0; i < nv->nmounts; i++)
+		if (strcmp(nv->mounts[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/* Config.Volumes {"/data": {}} (docker run -v /data: an anonymous volume;
+ * docker-compose lists its named ones there too, already in Binds) and
+ * HostConfig.Tmpfs {"/run": "size=64m"}: -v and --tmpfs. */
+static int anonymous_and_tmpfs(struct create_req *x, struct json_object *body,
+                               struct glass_err **err)
+{
+	struct json_object *vols = ctr_json_at(body, "Volumes"),
+	                   *tmpfs = ctr_json_at(body, "HostConfig.Tmpfs");
+	if (vols && json_object_is_type(vols, json_type_object)) {
+		json_object_object_foreach(vols, path, v)
+		{
+			(void)v;
+			if (!mounted_at(&x->r.nv, path) &&
+			    nv_flag(x, "-v", path, "Config.Volumes", err) < 0)
+				return -1;
+		}
+	}
+	if (tmpfs && json_object_is_type(tmpfs, json_type_object)) {
+		json_object_object_foreach(tmpfs, path, opts)
+		{
+			const char *o = json_object_get_string(opts);
+			cleanup_free char *v =
+			    xasprintf("%s%s%s", path, o && *o ? ":" : "", o ? o : "");
+			if (nv_flag(x, "--tmpfs", v, "HostConfig.Tmpfs", err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static int aliases(struct create_req *x, struct json_object *body, struct glass_err **err)
 {
 	struct json_object *eps = ctr_json_at(body, "NetworkingConfig.EndpointsConfig");
@@ -299,6 +341,8 @@ static int netvol_fields(struct create_req *x, struct json_object *body, struct 
 	          nv_list(x, h, "DnsSearch", "--dns-search", err) < 0 ||
 	          nv_list(x, h, "ExtraHosts", "--add-host", err) < 0 || ports(x, h, err) < 0 ||
 	          mounts(x, h, err) < 0))
+		return -1;
+	if (anonymous_and_tmpfs(x, body, err) < 0)
 		return -1;
 	return aliases(x, body, err);
 }

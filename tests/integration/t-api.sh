@@ -31,7 +31,8 @@ SERVER=
 start_server() {
 	"$ENGINE" serve >>"$TEST_TMP/serve.log" 2>&1 &
 	SERVER=$!
-	wait_for test -S "$SOCK"
+	# the socket of a server killed with -9 is still there: wait for an answer
+	wait_for curl -sf --unix-socket "$SOCK" http://glass/_ping
 }
 stop_server() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; true; }
 on_exit stop_server
@@ -87,6 +88,12 @@ out=$( (sleep 1; printf 'echo $((6*7))\n'; sleep 0.5; printf 'exit 6\n') | in_pt
 like "run -it: typed input reaches the shell" "$out" $'\n42\n'
 (sleep 1; printf 'exit 6\n') | in_pty "$DOCKER run --rm -it busybox sh" >/dev/null
 is "run -it: the exit status" $? 6
+
+# Config.Volumes (run -v /PATH), HostConfig.Binds and Tmpfs
+like "run -v /data: an anonymous volume mounted there" "$(D run --rm -v /data busybox sh -c 'grep " /data " /proc/mounts')" ' /data '
+mkdir -p "$TEST_TMP/bindsrc" && echo bound >"$TEST_TMP/bindsrc/f"
+is "run -v HOST:CTR:ro: the bind, read-only" "$(D run --rm -v "$TEST_TMP/bindsrc:/b:ro" busybox sh -c 'cat /b/f; touch /b/g 2>/dev/null || echo ro')" $'bound\nro'
+like "run --tmpfs /scratch: a tmpfs" "$(D run --rm --tmpfs /scratch busybox sh -c 'grep " /scratch " /proc/mounts')" '^tmpfs /scratch tmpfs'
 
 # attach: stdin in, output out, ends with the container
 D run -d -i --name att busybox sh -c 'read x; echo got:$x; exit 2' >/dev/null
