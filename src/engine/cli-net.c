@@ -23,7 +23,7 @@ static int net_connect(int argc, char **argv, bool connect)
 		return engine_usage(use, "network %s: need NAME and CONTAINER",
 		                    connect ? "connect" : "disconnect");
 	/* a name or an id prefix, as docker's; remembered for the next runs */
-	if (ctr_net_connect(argv[1], argv[2], connect, &err) < 0)
+	if (ctr_net_connect(argv[1], argv[2], connect, NULL, &err) < 0)
 		return engine_fail(&err);
 	return 0;
 }
@@ -146,21 +146,10 @@ static int net_inspect(int argc, char **argv)
 			rc = engine_fail(&err);
 			continue;
 		}
-		char **users = engine_net_users(argv[i]);
-		for (char **u = users; *u; u++) {
-			struct json_object *rec = engine_net_record(*u), *nets, *n, *v;
-			json_object_object_get_ex(rec, "networks", &nets);
-			for (size_t k = 0; k < json_object_array_length(nets); k++) {
-				n = json_object_array_get_idx(nets, k);
-				json_object_object_get_ex(n, "name", &v);
-				if (strcmp(json_object_get_string(v), argv[i]) == 0) {
-					struct json_object *r = json_object_object_get(n, "result");
-					json_object_object_add(conts, *u, json_object_get(r));
-				}
-			}
-			json_object_put(rec);
-		}
-		engine_strv_free(users);
+		struct json_object *eps = engine_net_endpoints(argv[i]);
+		json_object_object_foreach(eps, id, ep) json_object_object_add(
+		    conts, id, json_object_get(json_object_object_get(ep, "result")));
+		json_object_put(eps);
 		struct json_object *o = json_object_new_object();
 		cleanup_free char *file = engine_state_path("networks/%s.conflist", argv[i]);
 		json_object_object_add(o, "Name", json_object_new_string(argv[i]));
@@ -183,34 +172,33 @@ static int net_inspect(int argc, char **argv)
 	return rc;
 }
 
-static int net_rm(int argc, char **argv, bool prune)
+static int net_rm(int argc, char **argv)
 {
 	struct glass_err *err = NULL;
 	int rc = 0;
-	if (argc < 2 && !prune)
+	if (argc < 2)
 		return engine_usage(use, "network rm: need NAME");
-	if (prune && argc > 1)
-		return engine_usage(use, "network prune: unknown option %s", argv[1]);
 	engine_net_sweep();
-	char **names = prune ? engine_net_list() : NULL;
-	char **list = prune ? names : argv + 1;
-	for (char **n = list; *n; n++) {
-		if (prune && strcmp(*n, ENGINE_DEFAULT_NETWORK) == 0)
-			continue; /* the default network stays, as docker's bridge */
-		if (prune) {
-			char **users = engine_net_users(*n);
-			bool busy = users[0] != NULL;
-			engine_strv_free(users);
-			if (busy)
-				continue;
-		}
-		if (engine_net_remove(*n, &err) < 0)
+	for (int i = 1; i < argc; i++) {
+		if (engine_net_remove(argv[i], &err) < 0)
 			rc = engine_fail(&err);
 		else
-			printf("%s\n", *n);
+			printf("%s\n", argv[i]);
 	}
-	engine_strv_free(names);
 	return rc;
+}
+
+static int net_prune(int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	char **removed = NULL;
+	if (argc > 1)
+		return engine_usage(use, "network prune: unknown option %s", argv[1]);
+	int rc = engine_net_prune(NULL, NULL, &removed, &err);
+	for (char **n = removed; *n; n++)
+		printf("%s\n", *n);
+	engine_strv_free(removed);
+	return rc < 0 ? engine_fail(&err) : 0;
 }
 
 int cmd_network(int argc, char **argv)
@@ -225,9 +213,9 @@ int cmd_network(int argc, char **argv)
 	if (strcmp(sub, "inspect") == 0)
 		return net_inspect(argc - 1, argv + 1);
 	if (strcmp(sub, "rm") == 0 || strcmp(sub, "remove") == 0)
-		return net_rm(argc - 1, argv + 1, false);
+		return net_rm(argc - 1, argv + 1);
 	if (strcmp(sub, "prune") == 0)
-		return net_rm(argc - 1, argv + 1, true);
+		return net_prune(argc - 1, argv + 1);
 	if (strcmp(sub, "connect") == 0 || strcmp(sub, "disconnect") == 0)
 		return net_connect(argc - 1, argv + 1, sub[0] == 'c');
 	return engine_usage(use, "network: unknown subcommand %s", sub);

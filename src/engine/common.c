@@ -98,12 +98,18 @@ static void print_report(void *data, enum glass_report_kind kind, const char *te
 	fprintf(stderr, "%s%s\n", kind == GLASS_REPORT_WARN ? "glass: " : "", text);
 }
 
-int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err)
+int engine_store_open_report(bool exclusive, glass_report_fn report, void *data,
+                             struct glass_store **s, struct glass_err **err)
 {
 	const char *snap = getenv("GLASS_SNAPSHOTTER");
-	struct glass_store_opts o = {.report = print_report,
-	                             .snapshotter = snap && *snap ? snap : NULL};
+	struct glass_store_opts o = {
+	    .report = report, .report_data = data, .snapshotter = snap && *snap ? snap : NULL};
 	return glass_store_open_opts(engine_root_dir(), exclusive, &o, s, err);
+}
+
+int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err)
+{
+	return engine_store_open_report(exclusive, print_report, NULL, s, err);
 }
 
 int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull_opts *po,
@@ -140,7 +146,7 @@ int engine_pull(struct glass_store *s, const char *ref, const struct engine_pull
 
 /* The built-in image answers to "busybox", "busybox:latest" and
  * "localhost/busybox[:latest]". */
-static bool is_builtin_name(const char *ref)
+bool engine_is_builtin_image(const char *ref)
 {
 	return strcmp(ref, "busybox") == 0 || strcmp(ref, "busybox:latest") == 0 ||
 	       strcmp(ref, GLASS_BUILTIN_IMAGE) == 0 || strcmp(ref, "localhost/busybox") == 0;
@@ -156,7 +162,7 @@ int engine_image_get(struct glass_store *s, const char *ref, const struct engine
 		*err = e1;
 		return -1;
 	}
-	if (is_builtin_name(ref)) {
+	if (engine_is_builtin_image(ref)) {
 		cleanup_free char *rootfs = engine_builtin_rootfs();
 		if (rootfs) {
 			glass_err_free(&e1);

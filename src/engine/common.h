@@ -37,6 +37,12 @@ const char *engine_root_dir(void);
  * reports printed on stderr (a status line only on a terminal),
  * GLASS_SNAPSHOTTER=copy forcing copied snapshots. */
 int engine_store_open(bool exclusive, struct glass_store **s, struct glass_err **err);
+/* The same with the reports handed to `report` (a pull's progress stream). */
+int engine_store_open_report(bool exclusive, glass_report_fn report, void *data,
+                             struct glass_store **s, struct glass_err **err);
+/* True for the names of the built-in image: "busybox", "busybox:latest",
+ * "localhost/busybox[:latest]". */
+bool engine_is_builtin_image(const char *ref);
 /* A local image; the built-in one is imported on first use; with `pull`,
  * a missing image is pulled. */
 int engine_image_get(struct glass_store *s, const char *ref, const struct engine_pull_opts *pull,

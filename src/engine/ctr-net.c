@@ -252,7 +252,8 @@ static int remember(struct ctr *c, const char *net, bool connect, struct glass_e
 	return ctr_record_save(c, err);
 }
 
-int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass_err **err)
+int ctr_net_connect(const char *net, const char *ref, bool connect, char *const *aliases,
+                    struct glass_err **err)
 {
 	cleanup_ctr struct ctr *c = NULL;
 	if (ctr_find(ref, &c, err) < 0 || ctr_lock(c, "network", err) < 0 ||
@@ -285,7 +286,7 @@ int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass
 	if (connect && engine_net_load(name, &list, err) < 0)
 		return -1;
 	json_object_put(list);
-	if (live && (connect ? engine_net_connect(name, c->id, err)
+	if (live && (connect ? engine_net_connect(name, c->id, aliases, err)
 	                     : engine_net_disconnect(name, c->id, err)) < 0)
 		return -1;
 	return remember(c, name, connect, err);

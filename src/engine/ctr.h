@@ -220,7 +220,8 @@ struct json_object *ctr_net_settings(const struct ctr *c);
 char *ctr_net_ports_text(const struct ctr *c);
 /* `network connect|disconnect NET REF`: remembered for the next runs,
  * and done now when it runs. */
-int ctr_net_connect(const char *net, const char *ref, bool connect, struct glass_err **err);
+int ctr_net_connect(const char *net, const char *ref, bool connect, char *const *aliases,
+                    struct glass_err **err);
 
 /* ctr-inspect.c: Docker's container JSON (owned by the caller). */
 int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **err);

@@ -2,6 +2,7 @@
  * debug verb `glass image unpack-layer FILE DIR` that runs the real layer
  * unpack path on one file (used by bench/unpack.sh). */
 #include "common.h"
+#include "img.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -10,14 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static int64_t image_size(struct glass_store *s, const struct glass_image *img)
-{
-	int64_t n = glass_store_blob_size(s, img->config_digest);
-	for (size_t i = 0; i < img->manifest->nlayers; i++)
-		n += img->manifest->layers[i].size;
-	return n;
-}
 
 static void human(int64_t n, char *buf, size_t len)
 {
@@ -77,7 +70,7 @@ int cmd_image_ls(int argc, char **argv)
 			*colon = '\0';
 			snprintf(tag, sizeof(tag), "%s", colon + 1);
 		}
-		human(image_size(s, img), size, sizeof(size));
+		human(engine_image_size(s, img), size, sizeof(size));
 		if (quiet) {
 			if (strncmp(last_id, id, 12) != 0)
 				printf("%.12s\n", id);
@@ -92,7 +85,7 @@ int cmd_image_ls(int argc, char **argv)
 			json_object_object_add(
 			    o, "Created", json_object_new_string(e[i].created ? e[i].created : ""));
 			json_object_object_add(o, "Size",
-			                       json_object_new_int64(image_size(s, img)));
+			                       json_object_new_int64(engine_image_size(s, img)));
 			json_object_array_add(arr, o);
 		} else {
 			printf("%-40s %-16s %-14.12s %-22s %s\n", repo, tag, id,
@@ -145,7 +138,7 @@ int cmd_image_inspect(int argc, char **argv)
 		json_object_object_add(
 		    o, "Created",
 		    json_object_new_string(img->config->created ? img->config->created : ""));
-		json_object_object_add(o, "Size", json_object_new_int64(image_size(s, img)));
+		json_object_object_add(o, "Size", json_object_new_int64(engine_image_size(s, img)));
 		for (size_t j = 0; j < img->manifest->nlayers; j++) {
 			const struct glass_desc *d = &img->manifest->layers[j];
 			struct json_object *l = json_object_new_object();
@@ -174,59 +167,47 @@ int cmd_image_inspect(int argc, char **argv)
 	return rc;
 }
 
-static int gc_report(struct glass_store *s, bool quiet)
+static void freed_report(uint64_t freed)
 {
-	struct glass_err *err = NULL;
-	uint64_t freed = 0;
 	char h[32];
-	if (glass_image_gc(s, &freed, &err) < 0)
-		return engine_fail(&err);
 	human((int64_t)freed, h, sizeof(h));
-	if (!quiet)
-		fprintf(stderr, "Freed %s\n", h);
-	return 0;
+	fprintf(stderr, "Freed %s\n", h);
+}
+
+/* Prints what a removal did, docker's way: "Untagged: NAME", "Deleted: ID". */
+static void print_report(struct json_object *report)
+{
+	for (size_t i = 0; i < json_object_array_length(report); i++) {
+		struct json_object *step = json_object_array_get_idx(report, i);
+		json_object_object_foreach(step, k, v)
+		    printf("%s: %s\n", k, json_object_get_string(v));
+	}
 }
 
 int cmd_image_rm(int argc, char **argv)
 {
+	static const char use[] = "glass image rm [-f] IMAGE...";
 	struct glass_err *err = NULL;
 	struct glass_store *s;
-	struct glass_store_entry *e;
-	size_t n;
-	int rc = 0;
-	if (argc < 2)
-		return engine_usage("glass image rm IMAGE...", "image rm: no image given");
-	if (argv[1][0] == '-') /* no flags: --help must not be taken for an image */
-		return engine_usage("glass image rm IMAGE...", "image rm: unknown option %s",
-		                    argv[1]);
+	bool force = false;
+	int rc = 0, i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--force") == 0)
+			force = true;
+		else /* --help must not be taken for an image */
+			return engine_usage(use, "image rm: unknown option %s", argv[i]);
+	}
+	if (i >= argc)
+		return engine_usage(use, "image rm: no image given");
 	if (engine_store_open(true, &s, &err) < 0)
 		return engine_fail(&err);
-	for (int i = 1; i < argc; i++) {
-		struct glass_image *img;
-		if (glass_image_find(s, argv[i], &img, &err) < 0) {
+	for (; i < argc; i++) {
+		struct json_object *report = json_object_new_array();
+		if (engine_image_remove(s, argv[i], force, report, &err) < 0)
 			rc = engine_fail(&err);
-			continue;
-		}
-		/* By name: untag that name.  By ID: every name of the image. */
-		bool by_id = strstr(glass_digest_hex(img->config_digest),
-		                    strncmp(argv[i], "sha256:", 7) == 0 ? argv[i] + 7 : argv[i]) ==
-		             glass_digest_hex(img->config_digest);
-		if (glass_store_list(s, &e, &n, &err) < 0)
-			return engine_fail(&err);
-		for (size_t j = 0; j < n; j++) {
-			if ((by_id && strcmp(e[j].digest, img->manifest_digest) == 0) ||
-			    (!by_id && strcmp(e[j].name, img->name) == 0)) {
-				if (glass_store_unset(s, e[j].name, &err) < 0)
-					rc = engine_fail(&err);
-				else
-					printf("Untagged: %s\n", e[j].name);
-			}
-		}
-		glass_store_entries_free(e, n);
-		glass_image_free(img);
+		print_report(report);
+		json_object_put(report);
 	}
-	if (gc_report(s, false) != 0)
-		rc = 1;
 	glass_store_close(s);
 	return rc;
 }
@@ -235,11 +216,22 @@ int cmd_image_prune(int argc, char **argv)
 {
 	struct glass_err *err = NULL;
 	struct glass_store *s;
+	uint64_t freed = 0;
+	bool all = argc > 1 && (strcmp(argv[1], "-a") == 0 || strcmp(argv[1], "--all") == 0);
+	if (argc > (all ? 2 : 1))
+		return engine_usage("glass image prune [-a]", "image prune: unknown option %s",
+		                    argv[argc - 1]);
 	if (engine_store_open(true, &s, &err) < 0)
 		return engine_fail(&err);
-	int rc = gc_report(s, false);
+	struct json_object *report = json_object_new_array();
+	int rc = engine_image_prune(s, all, NULL, NULL, report, &freed, &err);
+	print_report(report);
+	json_object_put(report);
 	glass_store_close(s);
-	return rc;
+	if (rc < 0)
+		return engine_fail(&err);
+	freed_report(freed);
+	return 0;
 }
 
 int cmd_unpack_layer(int argc, char **argv)
@@ -296,6 +288,43 @@ int cmd_unpack_layer(int argc, char **argv)
 	return 0;
 }
 
+/* `glass image save -o FILE IMAGE...`: what `docker save` writes (and
+ * docker load, podman load and glass image import read). */
+static int cmd_image_save(int argc, char **argv)
+{
+	static const char use[] = "glass image save -o FILE IMAGE...";
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	const char *out = NULL;
+	int i = 1;
+	if (i + 1 < argc && (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0)) {
+		out = argv[i + 1];
+		i += 2;
+	}
+	if (!out || i >= argc)
+		return engine_usage(use, "image save: need -o FILE and an image");
+	if (engine_store_open(false, &s, &err) < 0)
+		return engine_fail(&err);
+	int rc = engine_image_save(s, argv + i, out, &err);
+	glass_store_close(s);
+	return rc < 0 ? engine_fail(&err) : 0;
+}
+
+/* `glass image tag IMAGE NAME`: a second name for the same image. */
+static int cmd_image_tag(int argc, char **argv)
+{
+	struct glass_err *err = NULL;
+	struct glass_store *s;
+	if (argc != 3 || argv[1][0] == '-')
+		return engine_usage("glass image tag IMAGE NAME[:TAG]",
+		                    "image tag: need IMAGE and NAME");
+	if (engine_store_open(false, &s, &err) < 0)
+		return engine_fail(&err);
+	int rc = engine_image_tag(s, argv[1], argv[2], NULL, &err);
+	glass_store_close(s);
+	return rc < 0 ? engine_fail(&err) : 0;
+}
+
 int cmd_images(int argc, char **argv)
 {
 	return cmd_image_ls(argc, argv);
@@ -312,16 +341,25 @@ int cmd_image(int argc, char **argv)
 		const char *name;
 		int (*fn)(int, char **);
 	} sub[] = {
-	    {"ls", cmd_image_ls},   {"list", cmd_image_ls},     {"inspect", cmd_image_inspect},
-	    {"rm", cmd_image_rm},   {"prune", cmd_image_prune}, {"import", cmd_import},
-	    {"export", cmd_export}, {"pull", cmd_pull},         {"unpack-layer", cmd_unpack_layer},
+	    {"ls", cmd_image_ls},
+	    {"list", cmd_image_ls},
+	    {"inspect", cmd_image_inspect},
+	    {"rm", cmd_image_rm},
+	    {"prune", cmd_image_prune},
+	    {"import", cmd_import},
+	    {"export", cmd_export},
+	    {"pull", cmd_pull},
+	    {"unpack-layer", cmd_unpack_layer},
+	    {"save", cmd_image_save},
+	    {"tag", cmd_image_tag},
 	};
 	if (argc < 2)
-		return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
-		                    "image: no subcommand");
+		return engine_usage(
+		    "glass image ls|inspect|rm|prune|import|export|save|tag|pull ...",
+		    "image: no subcommand");
 	for (size_t i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if (strcmp(argv[1], sub[i].name) == 0)
 			return sub[i].fn(argc - 1, argv + 1);
-	return engine_usage("glass image ls|inspect|rm|prune|import|export|pull ...",
+	return engine_usage("glass image ls|inspect|rm|prune|import|export|save|tag|pull ...",
 	                    "image: unknown subcommand \"%s\"", argv[1]);
 }

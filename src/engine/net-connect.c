@@ -51,7 +51,27 @@ static struct json_object *record_of(const char *id, struct glass_err **err)
 	return rec;
 }
 
-int engine_net_connect(const char *net, const char *id, struct glass_err **err)
+/* Adds the names peers may also use for the container (--network-alias,
+ * docker's network connect --alias) to its record, once each. */
+static void add_aliases(struct json_object *rec, char *const *aliases)
+{
+	struct json_object *list;
+	if (!json_object_object_get_ex(rec, "aliases", &list)) {
+		list = json_object_new_array();
+		json_object_object_add(rec, "aliases", list);
+	}
+	for (char *const *a = aliases; a && *a; a++) {
+		bool have = false;
+		for (size_t i = 0; i < json_object_array_length(list) && !have; i++)
+			have = strcmp(json_object_get_string(json_object_array_get_idx(list, i)),
+			              *a) == 0;
+		if (!have)
+			json_object_array_add(list, json_object_new_string(*a));
+	}
+}
+
+int engine_net_connect(const char *net, const char *id, char *const *aliases,
+                       struct glass_err **err)
 {
 	struct engine_netvol none = {0};
 	int lock = engine_lock(false, err);
@@ -63,6 +83,8 @@ int engine_net_connect(const char *net, const char *id, struct glass_err **err)
 	                                           : find_net(rec, net)) >= 0)
 		rc = glass_err_new(err, EEXIST, "container %s is already attached to network %s",
 		                   id, net);
+	if (rc == 0)
+		add_aliases(rec, aliases);
 	if (rc == 0)
 		rc = engine_net_add(rec, id,
 		                    strcmp(net, "bridge") == 0 ? ENGINE_DEFAULT_NETWORK : net,

@@ -34,17 +34,22 @@ int engine_netns_create(const char *path, struct glass_err **err)
 	close(fd);
 	/* The engine itself steps into a new namespace for the bind mount and
 	 * back: the mount lands in the engine's mount namespace, and the
-	 * thread's netns is restored before anything else runs. */
-	cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	 * thread's netns is restored before anything else runs.  unshare(2)
+	 * moves only the calling thread, and /proc/self is the thread group's
+	 * leader: in a threaded engine (glass serve, a thread per request)
+	 * /proc/self/ns/net is the server's own namespace, so the thread's
+	 * file, /proc/thread-self, names the new one. */
+	cleanup_close int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (self < 0) {
 		unlink(path);
-		return glass_err_new(err, errno, "open(\"/proc/self/ns/net\")");
+		return glass_err_new(err, errno, "open(\"/proc/thread-self/ns/net\")");
 	}
 	if (glass_sys_unshare(CLONE_NEWNET, "--network", err) < 0) {
 		unlink(path);
 		return glass_err_ctx(err, "network namespace %s", path);
 	}
-	int rc = glass_sys_mount("/proc/self/ns/net", path, NULL, MS_BIND, NULL, "--network", err);
+	int rc = glass_sys_mount("/proc/thread-self/ns/net", path, NULL, MS_BIND, NULL, "--network",
+	                         err);
 	if (glass_sys_setns(self, CLONE_NEWNET, "the engine's netns", "--network", NULL) < 0) {
 		/* cannot happen with the rights that made the namespace; staying
 		 * in the container's netns would put later plugins there */

@@ -26,6 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
+#include <time.h>
 
 #define CNI_VERSION "1.0.0"
 
@@ -194,6 +196,15 @@ static struct json_object *build_conflist(const char *name, const char *subnet, 
                                           struct json_object *range6,
                                           const struct engine_net_create *o)
 {
+	char new_id[GLASS_DIGEST_LEN], created[40], rnd[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	/* the ID only has to be unique: a digest of fresh random bytes */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		snprintf(rnd, sizeof(rnd), "%s %lld %d", name, (long long)now, (int)getpid());
+	glass_digest_buf(rnd, sizeof(rnd), new_id);
+	memmove(new_id, glass_digest_hex(new_id), 65);
+	strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	struct json_object *list = json_object_new_object(), *plugins = json_object_new_array();
 	json_object_object_add(list, "cniVersion", json_object_new_string(CNI_VERSION));
 	json_object_object_add(list, "name", json_object_new_string(name));
@@ -212,6 +223,8 @@ static struct json_object *build_conflist(const char *name, const char *subnet, 
 		json_object_object_add(labels, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	json_object_object_add(list, "glass.labels", labels);
+	json_object_object_add(list, "glass.id", json_object_new_string(new_id));
+	json_object_object_add(list, "glass.created", json_object_new_string(created));
 	json_object_object_add(list, "glass.internal", json_object_new_boolean(o->internal));
 	json_object_object_add(list, "glass.ipv6", json_object_new_boolean(range6 != NULL));
 	return list;

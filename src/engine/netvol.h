@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct json_object;
@@ -217,6 +218,21 @@ const char *engine_net_subnet(struct json_object *conflist, const char **gateway
 
 /* net-ports.c: every port without a host port gets a free one. */
 int engine_ports_pick(struct engine_netvol *nv, struct glass_err **err);
+/* net-ops.c: networks for front-ends. */
+/* The network's ID: its conflist's "glass.id", else the SHA-256 of its
+ * name (malloc'd, 64 hex digits). */
+char *engine_net_id(const char *name, struct json_object *conflist);
+/* The network named, or whose ID (or unique ID prefix) is, `ref` ("bridge"
+ * is the default network); ENOENT "network REF not found". */
+int engine_net_find(const char *ref, char **name, struct glass_err **err);
+/* The attachment of each container on network `name`, keyed by container
+ * ID: {"name", "ifname", "ip", "result", ...} (owned by the caller). */
+struct json_object *engine_net_endpoints(const char *name);
+/* Removes every network without containers except the default one, and
+ * those `keep` (may be NULL) keeps; *removed gets their names.  Errors
+ * are reported (the first), the other networks are still pruned. */
+int engine_net_prune(bool (*keep)(void *data, const char *name, struct json_object *conflist),
+                     void *data, char ***removed, struct glass_err **err);
 
 /* net-netns.c: a named network namespace as a bind-mounted nsfs file. */
 int engine_netns_create(const char *path, struct glass_err **err);
@@ -244,7 +260,9 @@ int engine_net_record_save(const char *id, struct json_object *rec, struct glass
 /* The network of `id` is held by process `pid` (its shim) from now on. */
 int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err);
 /* net-connect.c: `network connect|disconnect` of an attached container. */
-int engine_net_connect(const char *net, const char *id, struct glass_err **err);
+/* `aliases` (NULL-terminated, may be NULL): more names peers resolve. */
+int engine_net_connect(const char *net, const char *id, char *const *aliases,
+                       struct glass_err **err);
 int engine_net_disconnect(const char *net, const char *id, struct glass_err **err);
 /* Detaches the containers whose owning engine process is gone. */
 void engine_net_sweep(void);
@@ -258,6 +276,16 @@ char **engine_vol_list(void);
 char **engine_vol_users(const char *name);
 int engine_vol_claim(const char *name, const char *container, bool claim);
 struct json_object *engine_vol_inspect(const char *name, struct glass_err **err);
+/* Removes the volumes no container claims: the anonymous ones, or all
+ * with `all`, except those `keep` (may be NULL) keeps (it gets the
+ * volume's inspect JSON).  *removed gets their names, *freed (may be
+ * NULL) the bytes their data held.  Errors are reported (the first), the
+ * other volumes are still pruned. */
+int engine_vol_prune(bool all, bool (*keep)(void *data, struct json_object *vol), void *data,
+                     char ***removed, uint64_t *freed, struct glass_err **err);
+/* The bytes of the files under `path` (apparent sizes, as du -sb); each
+ * inode once, symlinks not followed, other file systems not entered. */
+uint64_t engine_dir_bytes(const char *path);
 /* Copies DIR (inside rootfs, resolved in it) into an empty volume. */
 int engine_vol_fill(const char *rootfs, const char *path, const char *data_dir,
                     struct glass_err **err);

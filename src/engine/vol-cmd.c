@@ -99,30 +99,15 @@ static int vol_rm(int argc, char **argv)
 static int vol_prune(int argc, char **argv)
 {
 	struct glass_err *err = NULL;
+	char **removed = NULL;
 	bool all = argc > 1 && (strcmp(argv[1], "-a") == 0 || strcmp(argv[1], "--all") == 0);
 	if (argc > (all ? 2 : 1))
 		return engine_usage(use, "volume prune: unknown option %s", argv[argc - 1]);
-	int lock = engine_lock(true, &err), rc = 0;
-	if (lock < 0)
-		return engine_fail(&err);
-	char **names = engine_vol_list();
-	for (char **n = names; *n; n++) {
-		struct json_object *m = engine_vol_inspect(*n, NULL), *anon, *users;
-		bool unused = m && json_object_object_get_ex(m, "UsedBy", &users) &&
-		              json_object_array_length(users) == 0;
-		bool is_anon = m && json_object_object_get_ex(m, "Anonymous", &anon) &&
-		               json_object_get_boolean(anon);
-		json_object_put(m);
-		if (!unused || !(all || is_anon))
-			continue;
-		if (engine_vol_remove(*n, false, &err) < 0)
-			rc = engine_fail(&err);
-		else
-			printf("%s\n", *n);
-	}
-	engine_strv_free(names);
-	close(lock);
-	return rc;
+	int rc = engine_vol_prune(all, NULL, NULL, &removed, NULL, &err);
+	for (char **n = removed; n && *n; n++)
+		printf("%s\n", *n);
+	engine_strv_free(removed);
+	return rc < 0 ? engine_fail(&err) : 0;
 }
 
 int cmd_volume(int argc, char **argv)

@@ -8,6 +8,8 @@
 #include "util.h"
 
 #include <dirent.h>
+#include <ftw.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -182,4 +184,90 @@ struct json_object *engine_vol_inspect(const char *name, struct glass_err **err)
 	engine_strv_free(users);
 	json_object_object_add(m, "UsedBy", u);
 	return m;
+}
+
+/* The walk's state: nftw(3) takes no user pointer. */
+static uint64_t walk_bytes;
+static struct {
+	dev_t dev;
+	ino_t ino;
+} * walk_seen;
+static size_t walk_nseen;
+
+static int add_bytes(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)path;
+	(void)ftw;
+	if (flag != FTW_F)
+		return 0;
+	if (st->st_nlink > 1) { /* a hard link counts once, as du's */
+		for (size_t i = 0; i < walk_nseen; i++)
+			if (walk_seen[i].dev == st->st_dev && walk_seen[i].ino == st->st_ino)
+				return 0;
+		walk_seen = xrealloc(walk_seen, (walk_nseen + 1) * sizeof(*walk_seen));
+		walk_seen[walk_nseen].dev = st->st_dev;
+		walk_seen[walk_nseen++].ino = st->st_ino;
+	}
+	walk_bytes += (uint64_t)st->st_size;
+	return 0;
+}
+
+uint64_t engine_dir_bytes(const char *path)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&mu);
+	walk_bytes = 0;
+	nftw(path, add_bytes, 32, FTW_PHYS | FTW_MOUNT);
+	uint64_t n = walk_bytes;
+	free(walk_seen);
+	walk_seen = NULL;
+	walk_nseen = 0;
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+static bool prunable(const char *name, bool all, bool (*keep)(void *, struct json_object *),
+                     void *data)
+{
+	struct json_object *m = engine_vol_inspect(name, NULL), *anon, *users;
+	bool unused = m && json_object_object_get_ex(m, "UsedBy", &users) &&
+	              json_object_array_length(users) == 0;
+	bool is_anon =
+	    m && json_object_object_get_ex(m, "Anonymous", &anon) && json_object_get_boolean(anon);
+	bool ok = unused && (all || is_anon) && !(keep && keep(data, m));
+	json_object_put(m);
+	return ok;
+}
+
+int engine_vol_prune(bool all, bool (*keep)(void *data, struct json_object *vol), void *data,
+                     char ***removed, uint64_t *freed, struct glass_err **err)
+{
+	struct glass_err *e = NULL;
+	int lock = engine_lock(true, err), rc = 0;
+	size_t nr = 0;
+	if (lock < 0)
+		return -1;
+	*removed = xcalloc(1, sizeof(char *));
+	char **names = engine_vol_list();
+	for (char **n = names; *n; n++) {
+		if (!prunable(*n, all, keep, data))
+			continue;
+		cleanup_free char *data_dir = engine_state_path("volumes/%s/_data", *n);
+		uint64_t bytes = freed ? engine_dir_bytes(data_dir) : 0;
+		if (engine_vol_remove(*n, false, &e) < 0) {
+			if (rc == 0)
+				glass_err_move(err, &e);
+			glass_err_free(&e);
+			rc = -1;
+			continue;
+		}
+		if (freed)
+			*freed += bytes;
+		*removed = xrealloc(*removed, (nr + 2) * sizeof(char *));
+		(*removed)[nr++] = xstrdup(*n);
+		(*removed)[nr] = NULL;
+	}
+	engine_strv_free(names);
+	close(lock);
+	return rc;
 }

@@ -15,6 +15,7 @@
 	X(MHD_create_response_for_upgrade)                                                         \
 	X(MHD_destroy_response)                                                                    \
 	X(MHD_get_connection_info)                                                                 \
+	X(MHD_get_connection_values)                                                               \
 	X(MHD_lookup_connection_value)                                                             \
 	X(MHD_queue_response)                                                                      \
 	X(MHD_start_daemon)                                                                        \
@@ -29,6 +30,7 @@ GLASS_LAZY_DECLARE(mhd, GLASS_MHD_FNS);
 #define MHD_create_response_from_callback (glass_mhd_api()->MHD_create_response_from_callback)
 #define MHD_destroy_response              (glass_mhd_api()->MHD_destroy_response)
 #define MHD_get_connection_info           (glass_mhd_api()->MHD_get_connection_info)
+#define MHD_get_connection_values         (glass_mhd_api()->MHD_get_connection_values)
 #define MHD_lookup_connection_value       (glass_mhd_api()->MHD_lookup_connection_value)
 #define MHD_queue_response                (glass_mhd_api()->MHD_queue_response)
 #define MHD_start_daemon                  (glass_mhd_api()->MHD_start_daemon)

@@ -30,6 +30,10 @@ static const struct api_route *const tables[] = {
     api_routes_ctr_stats,
     api_routes_ctr_fs,
     api_routes_events,
+    api_routes_images,
+    api_routes_networks,
+    api_routes_volumes,
+    api_routes_system,
 };
 /* clang-format on */
 

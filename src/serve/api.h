@@ -105,6 +105,10 @@ extern const struct api_route api_routes_exec[];       /* exec create, /exec */
 extern const struct api_route api_routes_ctr_stats[];  /* stats */
 extern const struct api_route api_routes_ctr_fs[];     /* archive (docker cp) */
 extern const struct api_route api_routes_events[];     /* /events */
+extern const struct api_route api_routes_images[];     /* /images (api-images.c) */
+extern const struct api_route api_routes_networks[];   /* /networks (api-networks.c) */
+extern const struct api_route api_routes_volumes[];    /* /volumes (api-volumes.c) */
+extern const struct api_route api_routes_system[];     /* /system/df (api-system.c) */
 
 /* --- api-router.c --- */
 /* MHD's access handler (the router) and its completion callback. */

@@ -55,6 +55,17 @@ is "no layer dirs left" "$(ls "$GLASS_ROOT/layers" | grep -c '^[0-9a-f]\{64\}$')
 is "no dangling short links" "$(find "$GLASS_ROOT/layers/l" -xtype l | wc -l)" 0
 fails "rm of an unknown image fails" G image rm nosuch:tag
 
+# tag and save (the operations glass serve's tag and get call)
+ok "image tag busybox mine/bb:1" G image tag busybox mine/bb:1
+is "the tag names the same image" "$(G image inspect mine/bb:1 | jq -r '.[0].Id')" "$(G image inspect busybox | jq -r '.[0].Id')"
+fails "image rm by ID of an image with two names needs -f" -m "referenced in multiple repositories" \
+	G image rm "$(G image inspect busybox | jq -r '.[0].Id')"
+ok "image save -o" G image save -o "$TEST_TMP/saved.tar" mine/bb:1
+is "the archive is a docker save (RepoTags)" "$(tar xOf "$TEST_TMP/saved.tar" manifest.json | jq -r '.[0].RepoTags[0]')" "mine/bb:1"
+is "image rm mine/bb:1 untags only" "$(G image rm mine/bb:1)" "Untagged: mine/bb:1"
+like "image import reads the saved archive back" "$(G image import "$TEST_TMP/saved.tar" 2>&1)" "docker.io/mine/bb:1"
+ok "image rm docker.io/mine/bb:1" G image rm docker.io/mine/bb:1
+
 # prune removes leftovers of an interrupted run (partials of dead writers, tmp dirs)
 head -c 1000 /dev/urandom >"$ST/ingest/$(printf '%064d' 0).partial"
 mkdir -p "$GLASS_ROOT/layers/.tmp-999999-0/diff"
