@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void random_hex(char *out, size_t nbytes)
@@ -29,7 +30,7 @@ static void random_hex(char *out, size_t nbytes)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < nbytes; i++)
-			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (getpid() * (int)i));
+			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (int)((unsigned)getpid() * (unsigned)i));
 	}
 	for (size_t i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
@@ -347,21 +348,30 @@ static int create_steps(const struct ctr_create_opts *o, const char *id, struct 
 
 /* ROOT/creating/ID, flocked while the container is being made: a create
  * killed halfway leaves a directory without a record whose lock nobody
- * holds, and `container prune` knows it may sweep it. */
+ * holds, and the sweep (ctr_sweep_debris) knows it may remove it.  A
+ * sweep may unlink the file between our open and our flock (it found it
+ * unlocked and without a directory): the lock must be on the file that
+ * is at the path, so it is checked after the flock and taken again. */
 static int creating_lock(const char *id, char **path, struct glass_err **err)
 {
 	cleanup_free char *d = xasprintf("%s/creating", engine_root_dir());
 	if (mkdir_p(d, 0700) < 0)
 		return glass_err_new(err, errno, "mkdir(\"%s\")", d);
 	*path = xasprintf("%s/%s", d, id);
-	int fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
-		glass_err_new(err, errno, "lock %s", *path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	for (;;) {
+		struct stat held, there;
+		int fd = open(*path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0 || fstat(fd, &held) < 0) {
+			glass_err_new(err, errno, "lock %s", *path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (stat(*path, &there) == 0 && there.st_ino == held.st_ino &&
+		    there.st_dev == held.st_dev)
+			return fd;
+		close(fd);
 	}
-	return fd;
 }
 
 int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct glass_err **err)
@@ -369,6 +379,7 @@ int ctr_create(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], struct 
 	struct create_ctx x = {0};
 	cleanup_free char *lockp = NULL;
 	random_hex(id, CTR_ID_LEN / 2);
+	ctr_sweep_debris(); /* what an engine killed before this one left */
 	int lock = creating_lock(id, &lockp, err);
 	if (lock < 0)
 		return -1;

@@ -89,6 +89,9 @@ static int remove_found(struct ctr *c, bool force, struct glass_err **err)
 	if (rc < 0)
 		return glass_err_ctx(err, "remove %s", c->name);
 	ctr_name_release(c->name, c->id);
+	/* a create killed after its record, before it unlinked its lock */
+	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), c->id);
+	unlink(lockp);
 	return 0;
 }
 
@@ -154,15 +157,18 @@ static void sweep_half_made(void)
 }
 
 /* True when no create of ID is running (its ROOT/creating lock is free or
- * gone) and ID has no container directory: what points to it is stale. */
-static bool abandoned(const char *id)
+ * gone) and ID has no container directory: what points to it is stale.
+ * For the lock itself (`lock`), also when the directory has its record: a
+ * create killed between writing the record and unlinking its lock. */
+static bool abandoned(const char *id, bool lock)
 {
 	cleanup_free char *dir = ctr_dir_of(id);
+	cleanup_free char *rec = xasprintf("%s/record.json", dir);
 	cleanup_free char *lockp = xasprintf("%s/creating/%s", engine_root_dir(), id);
 	cleanup_close int fd = open(lockp, O_RDWR | O_CLOEXEC);
-	if (access(dir, F_OK) == 0 || (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0))
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return false;
-	return access(dir, F_OK) < 0;
+	return access(dir, F_OK) < 0 || (lock && access(rec, F_OK) == 0);
 }
 
 /* Names and creating locks of creates killed before their directory
@@ -184,16 +190,20 @@ static void sweep_stale(const char *sub, bool links)
 				continue;
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
 		}
-		if (abandoned(id))
+		if (abandoned(id, !links))
 			unlinkat(dirfd(dir), e->d_name, 0);
 	}
 }
 
-int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
+void ctr_sweep_debris(void)
 {
 	sweep_half_made();
 	sweep_stale("names", true);
 	sweep_stale("creating", false);
+}
+
+int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
+{
 	struct ctr **list = NULL;
 	size_t count = 0, k = 0;
 	if (ctr_list_all(&list, &count, err) < 0)
