@@ -318,7 +318,7 @@ static int remove_tree(const char *dir, struct glass_err **err)
 			return 0;
 		if (errno != EBUSY || tries >= 200)
 			return glass_err_new(err, errno, "rmdir(\"%s\")", dir);
-		struct timespec ts = {0, 10 * 1000 * 1000};
+		struct timespec ts = {0, 10L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }
