@@ -30,7 +30,7 @@ static void random_hex(char *out, size_t nbytes)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < nbytes; i++)
-			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (getpid() * (int)i));
+			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (int)((unsigned)getpid() * (unsigned)i));
 	}
 	for (size_t i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
@@ -460,6 +460,7 @@ int ctr_create_held(const struct ctr_create_opts *o, char id[CTR_ID_LEN + 1], in
 	if (need_root(o, err) < 0)
 		return -1;
 	random_hex(id, CTR_ID_LEN / 2);
+	ctr_sweep_debris(); /* what an engine killed before this one left */
 	int lock = creating_lock(id, &lockp, err);
 	if (lock < 0)
 		return -1;

@@ -113,7 +113,7 @@ char *ctr_human_since(const char *t)
 		return xasprintf("%lld minutes", (long long)sec / 60);
 	if (sec < 7200)
 		return xstrdup("About an hour");
-	if (sec < 48 * 3600)
+	if (sec < 48LL * 3600)
 		return xasprintf("%lld hours", (long long)sec / 3600);
 	return xasprintf("%lld days", (long long)sec / 86400);
 }

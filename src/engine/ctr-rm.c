@@ -276,10 +276,16 @@ static void sweep_stale(const char *sub, bool links)
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
 		}
 		cleanup_free char *cdir = ctr_dir_of(id);
-		if (access(cdir, F_OK) == 0)
+		cleanup_free char *rec = xasprintf("%s/record.json", cdir);
+		/* a lock is stale also once its container has its record, when no
+		 * create holds it: a create killed between writing the record and
+		 * unlinking its lock (a run holds it until its start) */
+		bool live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		if (live)
 			continue;
 		int fd = take_creating(id, &missing);
-		if ((fd < 0 && !missing) || access(cdir, F_OK) == 0) {
+		live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		if ((fd < 0 && !missing) || live) {
 			if (fd >= 0)
 				close(fd);
 			continue;
@@ -291,11 +297,15 @@ static void sweep_stale(const char *sub, bool links)
 	}
 }
 
-int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
+void ctr_sweep_debris(void)
 {
 	sweep_half_made();
 	sweep_stale("names", true);
 	sweep_stale("creating", false);
+}
+
+int ctr_prune(char ***ids, size_t *n, struct glass_err **err)
+{
 	struct ctr **list = NULL;
 	size_t count = 0, k = 0;
 	if (ctr_list_all(&list, &count, err) < 0)

@@ -288,8 +288,9 @@ static int by_created_desc(const void *a, const void *b)
 int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 {
 	size_t n = 0, k = 0;
+	ctr_sweep_debris();
 	char **ids = all_ids(&n);
-	struct ctr **list = xcalloc(n + 1, sizeof(*list));
+	struct ctr **list = xcalloc(n + 1, sizeof(struct ctr *));
 	for (size_t i = 0; i < n; i++) {
 		struct glass_err *e = NULL;
 		/* one container removed meanwhile (or unreadable) is not the list's failure */
@@ -298,7 +299,7 @@ int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 		glass_err_free(&e);
 	}
 	strv_free_n(ids, n);
-	qsort(list, k, sizeof(*list), by_created_desc);
+	qsort(list, k, sizeof(struct ctr *), by_created_desc);
 	*out = list;
 	*count = k;
 	(void)err;

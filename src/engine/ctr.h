@@ -107,7 +107,15 @@ const char *ctr_status_name(enum ctr_status s); /* docker's: created running ...
  * container: REF", or EINVAL when a prefix is ambiguous.  Loads its state. */
 int ctr_find(const char *ref, struct ctr **out, struct glass_err **err);
 /* Every container, newest first. */
+/* Every container, newest first; what killed creates left is swept
+ * first (ctr_sweep_debris), so a list never shows it. */
 int ctr_list_all(struct ctr ***out, size_t *n, struct glass_err **err);
+/* What engines killed mid-create left (issue 12 item 8): directories
+ * without a record whose create lock is free (their snapshot, mount and
+ * name), and names and locks of creates that never made a directory.  A
+ * create that is still running holds its lock and is left alone.  Run by
+ * create, ps (every list) and the prunes. */
+void ctr_sweep_debris(void);
 void ctr_list_free(struct ctr **list, size_t n);
 /* Takes the container's lock for operation `op`.  Waits up to a few
  * seconds, then fails with EBUSY "container NAME is busy: OP (pid N)". */

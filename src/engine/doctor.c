@@ -32,7 +32,7 @@ int cmd_doctor(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
 				return engine_usage(
 				    DOCTOR_USAGE, "doctor: --format: want text or json, not \"%s\"",
 				    optarg);

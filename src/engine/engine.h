@@ -57,5 +57,6 @@ int cmd_image_rm(int argc, char **argv);
 int cmd_image_prune(int argc, char **argv);
 int cmd_network(int argc, char **argv);
 int cmd_volume(int argc, char **argv);
+int cmd_system(int argc, char **argv);
 
 #endif

@@ -23,7 +23,7 @@ static void anon_name(char out[65])
 		close(fd);
 	}
 	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
+		snprintf(out + 2 * (size_t)i, 3, "%02x", b[i]);
 }
 
 static bool dir_empty(const char *path)

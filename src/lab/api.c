@@ -20,8 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The body as a JSON value: NULL with *out set when it is not JSON. */
-static json_object *parse_body(const char *body, size_t len, bool required, char **out)
+json_object *lab_body_parse(const char *body, size_t len, bool required, char **out)
 {
 	if (!body || len == 0) {
 		if (required)
@@ -46,7 +45,7 @@ static int step(struct experiment *e, const char *body, size_t len, char **out)
 	static const char *const keys[] = {"action", NULL};
 	char why[LAB_WHY_SIZE];
 	const char *act = "next";
-	json_object *req = parse_body(body, len, false, out);
+	json_object *req = lab_body_parse(body, len, false, out);
 	if (!req && *out)
 		return 400;
 	if (req && !json_object_is_type(req, json_type_object)) {
@@ -109,7 +108,7 @@ static int one_experiment(const char *method, const char *rest, const char *body
 	} else if (strcmp(sub, "step") == 0 && strcmp(method, "POST") == 0) {
 		st = step(e, body, len, out);
 	} else if (strcmp(sub, "action") == 0 && strcmp(method, "POST") == 0) {
-		json_object *req = parse_body(body, len, true, out);
+		json_object *req = lab_body_parse(body, len, true, out);
 		st = req ? lab_exp_action(e, req, out) : 400;
 		json_object_put(req);
 	} else {
@@ -130,7 +129,7 @@ int lab_api_handle(const char *method, const char *url, const char *body, size_t
 		return module_info(url + 13, out);
 	if (strcmp(url, "/api/experiments") == 0) {
 		if (strcmp(method, "POST") == 0) {
-			json_object *req = parse_body(body, len, true, out);
+			json_object *req = lab_body_parse(body, len, true, out);
 			if (!req)
 				return 400;
 			int st = lab_exp_start(req, out);

@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define SAMPLE_MS   200
-#define MAX_RUN_MS  (10 * 60 * 1000)
+#define MAX_RUN_MS  (10LL * 60 * 1000)
 #define MAX_PIDMAP  128
 #define STRESS_ARGS 6
 

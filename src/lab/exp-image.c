@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #define MAX_FILES 5000
-#define CAT_MAX   (64 * 1024)
+#define CAT_MAX   ((size_t)64 * 1024)
 
 /* ---- requests (server side) ---- */
 

@@ -394,7 +394,7 @@ static void store_results(struct cached *k, json_object *view)
 		if (!json_object_object_get_ex(a, "name", &n))
 			continue;
 		for (size_t x = 0; x < NATTACKS; x++) {
-			if (strcmp(attacks[x].name, json_object_get_string(n)))
+			if (strcmp(attacks[x].name, json_object_get_string(n)) != 0)
 				continue;
 			k->r[x].allowed = json_object_object_get_ex(a, "allowed", &al) &&
 			                  json_object_get_boolean(al);

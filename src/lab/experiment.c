@@ -484,7 +484,7 @@ static bool make_room_locked(void)
 		struct experiment *e = exps[i];
 		if (!e->done)
 			continue;
-		memmove(&exps[i], &exps[i + 1], (nexps - i - 1) * sizeof(exps[0]));
+		memmove(&exps[i], &exps[i + 1], (nexps - i - 1) * sizeof(struct experiment *));
 		nexps--;
 		put_locked(e);
 		return true;
@@ -492,10 +492,8 @@ static bool make_room_locked(void)
 	return false;
 }
 
-/* The worker's parameters: the kind's checked fields plus where things
- * go.  NULL with *status and *out set when the request is refused. */
-static json_object *worker_params(json_object *req, const struct lab_kind **kind, int *status,
-                                  char **out)
+json_object *lab_exp_params(json_object *req, const struct lab_kind **kind, int *status,
+                            char **out)
 {
 	char why[LAB_WHY_SIZE] = "";
 	json_object *k;
@@ -597,7 +595,7 @@ int lab_exp_start(json_object *req, char **out)
 {
 	const struct lab_kind *kind = NULL;
 	int status = 0;
-	json_object *p = worker_params(req, &kind, &status, out);
+	json_object *p = lab_exp_params(req, &kind, &status, out);
 	if (!p)
 		return status;
 	pthread_mutex_lock(&lock);

@@ -160,6 +160,9 @@ char *lab_json_steal(json_object *o);
 /* api.c: answers one /api/ request.  `body` may be NULL.  Returns the
  * HTTP status and sets *out to a malloc'd JSON document. */
 int lab_api_handle(const char *method, const char *url, const char *body, size_t len, char **out);
+/* A request's body as a JSON value: NULL with *out set (a JSON error) when
+ * it is not JSON, or when it is absent and `required`. */
+json_object *lab_body_parse(const char *body, size_t len, bool required, char **out);
 /* Host facts for /api/info (malloc'd JSON), the doctor's report included
  * (made once by lab_doctor_init, before the server's threads: it forks). */
 char *lab_host_info_json(void);
@@ -173,6 +176,11 @@ struct experiment;
 int lab_exp_init(struct glass_err **err);
 /* POST /api/experiments: 201 with {"id",...} or an error status. */
 int lab_exp_start(json_object *req, char **out);
+/* What lab_exp_start checks first: the kind and the worker's parameters
+ * from its checked fields.  NULL with *status and *out set (400 and a
+ * JSON error naming the field) when the request is refused. */
+json_object *lab_exp_params(json_object *req, const struct lab_kind **kind, int *status,
+                            char **out);
 /* Finds and holds an experiment (NULL when unknown); lab_exp_put releases. */
 struct experiment *lab_exp_get(const char *id);
 void lab_exp_put(struct experiment *e);

@@ -40,7 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_BODY     (64 * 1024)
+#define MAX_BODY     ((size_t)64 * 1024)
 #define MAX_CONNS    256
 #define MAX_ANON     32
 #define CONN_TIMEOUT 15

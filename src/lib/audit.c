@@ -301,8 +301,8 @@ static void audit_seccomp(const struct glass_spec *s, struct glass_audit_report 
 		          : "");
 		return;
 	}
-	deny_default = sc->default_action && strcmp(sc->default_action, "SCMP_ACT_ALLOW") &&
-	               strcmp(sc->default_action, "SCMP_ACT_LOG");
+	deny_default = sc->default_action && strcmp(sc->default_action, "SCMP_ACT_ALLOW") != 0 &&
+	               strcmp(sc->default_action, "SCMP_ACT_LOG") != 0;
 	for (size_t d = 0; d < sizeof(dangerous) / sizeof(dangerous[0]); d++) {
 		bool allowed = !deny_default;
 		for (size_t i = 0; i < sc->nsyscalls; i++) {
@@ -814,7 +814,7 @@ char *glass_audit_report_text(const struct glass_audit_report *r, const char *co
 	for (size_t i = 0; i < r->n; i++) {
 		const struct glass_audit_finding *f = &r->findings[i];
 		const char *sev = glass_audit_severity_name(f->severity);
-		if (!layer || strcmp(layer, f->layer)) {
+		if (!layer || strcmp(layer, f->layer) != 0) {
 			layer = f->layer;
 			strbuf_printf(&b, "\n%s\n", layer);
 		}

@@ -85,6 +85,10 @@ struct glass_cgroup {
 	/* made[] says what this container owns (create, or a state that
 	 * recorded it): destroy removes only those. */
 	bool owned;
+	/* The busy lock (see glass_cgroup_make), held from the check that the
+	 * cgroup has no process to the entry of the container's: its fd + 1,
+	 * 0 when not held (the struct is zeroed when made). */
+	int busy_lock;
 };
 
 /* One backend per cgroup version.  Each resource function applies the

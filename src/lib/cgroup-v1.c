@@ -347,7 +347,7 @@ static int v1_freeze(const char *dir, bool frozen, struct glass_err **err)
 			return glass_err_new(err, errno, "read(\"%s/freezer.state\")", dir);
 		if (strncmp(s, want, strlen(want)) == 0)
 			return 0;
-		struct timespec ts = {0, 1000 * 1000};
+		struct timespec ts = {0, 1000L * 1000};
 		nanosleep(&ts, NULL);
 	}
 	if (frozen) {

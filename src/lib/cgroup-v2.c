@@ -458,7 +458,7 @@ static int v2_freeze(const char *dir, bool frozen, struct glass_err **err)
 			                     dir);
 		if (st == (frozen ? 1 : 0))
 			return 0;
-		struct timespec ts = {0, 1000 * 1000};
+		struct timespec ts = {0, 1000L * 1000};
 		nanosleep(&ts, NULL);
 	}
 	return glass_err_new(err, ETIMEDOUT, "%s/cgroup.events did not report frozen %d", dir,

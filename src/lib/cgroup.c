@@ -25,6 +25,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -89,10 +90,43 @@ static struct glass_cgroup *cg_new(const struct cg_layout *lay)
 	return cg;
 }
 
+/* Two creates naming the same cgroupsPath must not both find it free and
+ * then both join it (the second would own, kill and remove the first's
+ * processes).  The check and the entry of the pid are one step under an
+ * flock on the mount point of the first hierarchy used: the same file
+ * for every runtime on the host, whatever its --root.  It is held for a
+ * few calls (longer only while a create is paused with --step-fd). */
+static bool used(const struct glass_cgroup *cg, size_t i);
+
+static int busy_lock_take(struct glass_cgroup *cg, struct glass_err **err)
+{
+	for (size_t i = 0; i < cg->lay->n && !cg->busy_lock; i++) {
+		if (!used(cg, i))
+			continue;
+		int fd = open(cg->lay->h[i].mountpoint, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+			glass_err_new(err, errno, "lock %s", cg->lay->h[i].mountpoint);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		cg->busy_lock = fd + 1;
+	}
+	return 0;
+}
+
+static void busy_lock_release(struct glass_cgroup *cg)
+{
+	if (cg->busy_lock)
+		close(cg->busy_lock - 1);
+	cg->busy_lock = 0;
+}
+
 void glass_cgroup_free(struct glass_cgroup *cg)
 {
 	if (cg == NULL)
 		return;
+	busy_lock_release(cg);
 	for (size_t i = 0; i < CG_MAX_HIER; i++) {
 		free(cg->rel[i]);
 		free(cg->dir[i]);
@@ -318,7 +352,7 @@ static int remove_tree(const char *dir, struct glass_err **err)
 			return 0;
 		if (errno != EBUSY || tries >= 200)
 			return glass_err_new(err, errno, "rmdir(\"%s\")", dir);
-		struct timespec ts = {0, 10 * 1000 * 1000};
+		struct timespec ts = {0, 10L * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }
@@ -584,11 +618,12 @@ int glass_cgroup_make(struct glass_cgroup *cg, const struct glass_spec *spec,
 			                    "cgroup v2 subtree (cgroupsPath below it)");
 		goto fail;
 	}
-	if (check_unused(cg, err) < 0 || apply(cg, r, spec, false, err) < 0 ||
-	    delegate(cg, spec, err) < 0)
+	if (busy_lock_take(cg, err) < 0 || check_unused(cg, err) < 0 ||
+	    apply(cg, r, spec, false, err) < 0 || delegate(cg, spec, err) < 0)
 		goto fail;
 	return 0;
 fail:
+	busy_lock_release(cg);
 	for (size_t i = 0; i < lay->n; i++) {
 		if (cg->made[i])
 			remove_tree(cg->made[i], NULL);
@@ -671,9 +706,11 @@ int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **er
 				glass_err_hint(err,
 				               "cgroup v2 keeps processes out of a cgroup that "
 				               "has controllers enabled for children");
+			busy_lock_release(cg);
 			return glass_err_ctx(err, "cgroup: joining %s", cg->dir[i]);
 		}
 	}
+	busy_lock_release(cg); /* the cgroup has a process now: the next check sees it */
 	return 0;
 }
 

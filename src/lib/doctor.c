@@ -42,7 +42,7 @@ static void add(json_object *arr, struct check *c)
 	json_object_object_add(o, "test", json_object_new_string(c->test ? c->test : ""));
 	json_object_object_add(o, "result", json_object_new_string(c->result ? c->result : ""));
 	json_object_object_add(o, "lessons", json_object_new_string(c->lessons));
-	if (strcmp(c->status, "ok")) {
+	if (strcmp(c->status, "ok") != 0) {
 		json_object_object_add(o, "missing", json_object_new_string(c->missing));
 		json_object_object_add(o, "fix", json_object_new_string(c->fix));
 	}
@@ -506,7 +506,7 @@ char *glass_doctor_report_text(const char *json, int color)
 			strbuf_printf(&b, "         result:  %s\n", field(c, "result"));
 			strbuf_printf(&b, "         test:    %s\n", field(c, "test"));
 			strbuf_printf(&b, "         lessons: %s\n", field(c, "lessons"));
-			if (strcmp(st, "ok")) {
+			if (strcmp(st, "ok") != 0) {
 				strbuf_printf(&b, "         without it, you will not see: %s\n",
 				              field(c, "missing"));
 				strbuf_printf(&b, "         to get it: %s\n", field(c, "fix"));

@@ -157,10 +157,11 @@ int glass_mount_opts_parse(char *const *opts, size_t n, struct glass_mount_opts 
 			out->bind = out->rec = true;
 		} else if (strcmp(o, "tmpcopyup") == 0) {
 			out->tmpcopyup = true;
-		} else if (strcmp(o, "copy-symlink") == 0 || strncmp(o, "x-", 2) == 0) {
-			/* runtime hints / userspace options: nothing for the kernel */
-		} else if (o[0] == 'r' && rec_attr(o + 1, out)) {
-			/* "rro", "rnosuid", ...: recursive, via mount_setattr(2) */
+		} else if (strcmp(o, "copy-symlink") == 0 || strncmp(o, "x-", 2) == 0 ||
+		           (o[0] == 'r' && rec_attr(o + 1, out))) {
+			/* runtime hints / userspace options: nothing for the kernel;
+			 * "rro", "rnosuid", ...: recursive, via mount_setattr(2), which
+			 * rec_attr noted */
 		} else if (strcmp(o, "idmap") == 0) {
 			out->idmap = true;
 		} else if (strcmp(o, "ridmap") == 0) {

@@ -233,7 +233,7 @@ int cmd_events(struct runtime_ctx *ctx, int argc, char **argv)
 				print_stats(cg, id, NULL);
 				waited = 0;
 			}
-			struct timespec ts = {0, 100 * 1000 * 1000};
+			struct timespec ts = {0, 100L * 1000 * 1000};
 			nanosleep(&ts, NULL);
 			waited += 100;
 			if (glass_cgroup_oom_count(cg, &now) == 0 && now > ooms) {

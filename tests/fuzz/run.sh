@@ -21,14 +21,18 @@ esac
 if [ ! -f "$FB/build.ninja" ]; then
 	CC=clang meson setup "$FB" -Dfuzzers=true >/dev/null || exit 1
 fi
-ninja -C "$FB" tests/fuzz/fuzz-spec tests/fuzz/fuzz-manifest tests/fuzz/fuzz-layer \
-	tests/fuzz/fuzz-state >/dev/null || exit 1
+TARGETS="fuzz-spec fuzz-manifest fuzz-layer fuzz-state fuzz-archive fuzz-lab-api"
+# shellcheck disable=SC2086
+ninja -C "$FB" $(printf 'tests/fuzz/%s ' $TARGETS) >/dev/null || exit 1
 mkdir -p "$ROOT/tests/artifacts"
 rc=0
-for t in fuzz-spec fuzz-manifest fuzz-layer fuzz-state; do
-	# fuzz-layer unpacks every input on disk (about 60 runs/s): a tenth.
-	[ "$mode" = runs ] && [ "$t" = fuzz-layer ] && limit=-runs=$((n / 10))
-	[ "$mode" = runs ] && [ "$t" != fuzz-layer ] && limit=-runs=$n
+for t in $TARGETS; do
+	# fuzz-layer and fuzz-archive unpack every input on disk (tens of
+	# runs a second): a tenth.
+	case $mode-$t in
+	runs-fuzz-layer | runs-fuzz-archive) limit=-runs=$((n / 10)) ;;
+	runs-*) limit=-runs=$n ;;
+	esac
 	scratch=$(mktemp -d /tmp/glass-fuzz.XXXXXX)
 	start=$(date +%s%N)
 	# fuzz-layer unpacks into its working directory: the scratch one.

@@ -180,6 +180,17 @@ if start_bg count 'i=0; while :; do i=$((i+1)); echo $i >/dev/shm/c; sleep 0.05;
 	out=$(R run --bundle "$TEST_TMP/dup" dup </dev/null 2>&1)
 	like "a second container in a busy cgroup is refused" "$out" "already has .* process"
 	is "... and the first one is untouched" "$(status_of count)" running
+	# Two creates race for one cgroupsPath: the first is held (--step-fd)
+	# after it found the cgroup free, before its pid is in it; the second
+	# must wait and then be refused, not find it free too and join it.
+	make_bundle_cmd "$TEST_TMP/race" "sleep 100" ".linux.cgroupsPath = \"/$CG_PARENT/race\""
+	out=$(timeout 120 /usr/bin/python3 "$GLASS_SRC/tests/integration/cgroup-race.py" "$RUNTIME" "$STATE" \
+		"$TEST_TMP/race" race1 race2 2>&1)
+	like "two creates racing for one cgroup: the second waits for the first's pid to be in it" \
+		"$out" "finished while the first was held: no"
+	like "... and is then refused as busy, the first created" "$out" "first: 0.*second: 1 .*another container uses this cgroupsPath"
+	R delete --force race2 >/dev/null 2>&1
+	R delete --force race1 >/dev/null 2>&1
 	# update changes limits live; -r takes runc's resources JSON.
 	ok "update --memory 64m --pids-limit 50" R update --memory 64m --pids-limit 50 count
 	is "memory limit updated" "$(cat "$(cgfile memory count memory.limit_in_bytes memory.max)")" 67108864
