@@ -30,7 +30,8 @@ static void random_hex(char *out, size_t nbytes)
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		for (size_t i = 0; i < nbytes; i++)
-			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^ (int)((unsigned)getpid() * (unsigned)i));
+			b[i] = (unsigned char)((ts.tv_nsec >> (i % 8)) ^
+			                       (int)((unsigned)getpid() * (unsigned)i));
 	}
 	for (size_t i = 0; i < nbytes; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);

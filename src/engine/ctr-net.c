@@ -228,7 +228,8 @@ int ctr_cleanup(const char *ref, struct glass_err **err)
 }
 
 /* NetworkingConfig's endpoints: `net` added or dropped. */
-static int remember(struct ctr *c, const char *net, bool connect, struct glass_err **err)
+static int remember(struct ctr *c, const char *net, bool connect, char *const *aliases,
+                    struct glass_err **err)
 {
 	struct json_object *nc = ctr_rec(c, "NetworkingConfig"), *eps;
 	if (!nc) {
@@ -243,8 +244,10 @@ static int remember(struct ctr *c, const char *net, bool connect, struct glass_e
 			ADD(eps, mode, json_object_new_object());
 	}
 	if (connect) {
-		struct json_object *ep = json_object_new_object();
-		ADD(ep, "Aliases", json_object_new_array());
+		struct json_object *ep = json_object_new_object(), *a = json_object_new_array();
+		for (char *const *p = aliases; p && *p; p++)
+			json_object_array_add(a, json_object_new_string(*p));
+		ADD(ep, "Aliases", a);
 		ADD(eps, net, ep);
 	} else {
 		json_object_object_del(eps, net);
@@ -289,7 +292,7 @@ int ctr_net_connect(const char *net, const char *ref, bool connect, char *const 
 	if (live && (connect ? engine_net_connect(name, c->id, aliases, err)
 	                     : engine_net_disconnect(name, c->id, err)) < 0)
 		return -1;
-	return remember(c, name, connect, err);
+	return remember(c, name, connect, aliases, err);
 }
 
 /* "10.91.7.2/24" -> address and prefix length into docker's two fields. */
@@ -358,6 +361,25 @@ struct json_object *ctr_net_settings(const struct ctr *c)
 				ADD(o, "IPAddress", json_object_get(ip));
 			ADD(nets, json_object_get_string(name), ep);
 		}
+	/* a container not running has its networks still: docker lists each
+	 * with its aliases and no address (docker-compose reads them between
+	 * its create and its start to decide on a connect) */
+	struct json_object *eps = ctr_rec(c, "NetworkingConfig.EndpointsConfig");
+	if (json_object_is_type(eps, json_type_object)) {
+		json_object_object_foreach(eps, net, cfg)
+		{
+			if (json_object_object_get_ex(nets, net, NULL))
+				continue;
+			struct json_object *ep = json_object_new_object(), *a;
+			ADD(ep, "Aliases",
+			    json_object_object_get_ex(cfg, "Aliases", &a)
+			        ? json_object_get(a)
+			        : json_object_new_array());
+			ADD(ep, "IPAddress", json_object_new_string(""));
+			ADD(ep, "MacAddress", json_object_new_string(""));
+			ADD(nets, net, ep);
+		}
+	}
 	ADD(o, "Networks", nets);
 	json_object_put(rec);
 	return o;

@@ -61,8 +61,9 @@ static const struct verb verbs[] = {
     {"export", cmd_export, "export an image to an OCI layout or archive"},
     {"network", cmd_network, "manage CNI networks: create ls inspect rm prune connect disconnect"},
     {"volume", cmd_volume, "manage volumes: create ls inspect rm prune"},
-    {"system", cmd_system, "system prune: stopped containers, unused networks and images, "
-                           "what a killed engine left"},
+    {"system", cmd_system,
+     "system prune: stopped containers, unused networks and images, "
+     "what a killed engine left"},
     {"bundle", cmd_bundle, "write a runnable OCI bundle for an image"},
     {"lab", cmd_lab, "the interactive lab in the browser"},
     {"serve", cmd_serve, "the Docker Engine API on a UNIX socket (docker, docker-py, compose)"},

@@ -492,8 +492,7 @@ static bool make_room_locked(void)
 	return false;
 }
 
-json_object *lab_exp_params(json_object *req, const struct lab_kind **kind, int *status,
-                            char **out)
+json_object *lab_exp_params(json_object *req, const struct lab_kind **kind, int *status, char **out)
 {
 	char why[LAB_WHY_SIZE] = "";
 	json_object *k;

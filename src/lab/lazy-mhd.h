@@ -1,6 +1,6 @@
-/* lazy-mhd: libmicrohttpd: the HTTP server of the lab and of `glass serve`, loaded at its first call (lazy.h).
- * Include this instead of the library's header: each function below is
- * then a slot of the table, filled by dlopen(3) of the library. */
+/* lazy-mhd: libmicrohttpd: the HTTP server of the lab and of `glass serve`, loaded at its first
+ * call (lazy.h). Include this instead of the library's header: each function below is then a slot
+ * of the table, filled by dlopen(3) of the library. */
 #ifndef GLASS_LAZY_MHD_H
 #define GLASS_LAZY_MHD_H
 

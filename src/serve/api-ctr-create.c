@@ -334,9 +334,21 @@ static int netvol_fields(struct create_req *x, struct json_object *body, struct 
 	const char *mode = NULL;
 	if (h && api_field_str(h, "NetworkMode", &mode, err) < 0)
 		return -1;
+	/* docker's default network is its bridge; glass's default is a
+	 * namespace of the container's own (docs/network.md), except for a
+	 * container that publishes ports, which need a network to be reached
+	 * on: `docker run -p` puts it on the bridge, as docker would */
+	struct json_object *pb = h ? json_object_object_get(h, "PortBindings") : NULL;
+	bool publishes =
+	    json_object_get_boolean(ctr_json_at(body, "HostConfig.PublishAllPorts")) ||
+	    (json_object_is_type(pb, json_type_object) && json_object_object_length(pb) > 0);
+	if ((!mode || !*mode || strcmp(mode, "default") == 0) && publishes)
+		mode = "bridge";
 	if (mode && *mode && strcmp(mode, "default") != 0 &&
 	    nv_flag(x, "--network", mode, "HostConfig.NetworkMode", err) < 0)
 		return -1;
+	x->r.c.publish_all =
+	    json_object_get_boolean(ctr_json_at(body, "HostConfig.PublishAllPorts"));
 	if (h && (nv_list(x, h, "Binds", "-v", err) < 0 || nv_list(x, h, "Dns", "--dns", err) < 0 ||
 	          nv_list(x, h, "DnsSearch", "--dns-search", err) < 0 ||
 	          nv_list(x, h, "ExtraHosts", "--add-host", err) < 0 || ports(x, h, err) < 0 ||
@@ -357,10 +369,6 @@ static int refused(struct json_object *body, struct glass_err **err)
 		if (v && json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)
 			return glass_err_new(err, EINVAL, "%s: not supported by glass", lists[i]);
 	}
-	if (json_object_get_boolean(ctr_json_at(body, "HostConfig.PublishAllPorts")))
-		return glass_err_new(err, EINVAL,
-		                     "HostConfig.PublishAllPorts: not supported by glass (publish "
-		                     "each port with PortBindings)");
 	return 0;
 }
 

@@ -92,22 +92,15 @@ static int bad(const char *fmt, const char *v)
 
 static int parse_args(int argc, char **argv, struct shim_opts *o)
 {
-	static const struct option opts[] = {{"id", 1, NULL, 'i'},
-	                                     {"bundle", 1, NULL, 'b'},
-	                                     {"state", 1, NULL, 's'},
-	                                     {"runtime", 1, NULL, 'r'},
-	                                     {"runtime-root", 1, NULL, 'R'},
-	                                     {"tty", 0, NULL, 't'},
-	                                     {"stdin", 0, NULL, 'I'},
-	                                     {"log-max-size", 1, NULL, 'S'},
-	                                     {"log-max-file", 1, NULL, 'F'},
-	                                     {"restart", 1, NULL, 'P'},
-	                                     {"rm", 0, NULL, 'X'},
-	                                     {"trace", 0, NULL, 'T'},
-	                                     {"cleanup", 0, NULL, 'C'},
-	                                     {"events", 1, NULL, 'E'},
-	                                     {"help", 0, NULL, 'h'},
-	                                     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"id", 1, NULL, 'i'},           {"bundle", 1, NULL, 'b'},
+	    {"state", 1, NULL, 's'},        {"runtime", 1, NULL, 'r'},
+	    {"runtime-root", 1, NULL, 'R'}, {"tty", 0, NULL, 't'},
+	    {"stdin", 0, NULL, 'I'},        {"log-max-size", 1, NULL, 'S'},
+	    {"log-max-file", 1, NULL, 'F'}, {"restart", 1, NULL, 'P'},
+	    {"rm", 0, NULL, 'X'},           {"trace", 0, NULL, 'T'},
+	    {"cleanup", 0, NULL, 'C'},      {"events", 1, NULL, 'E'},
+	    {"help", 0, NULL, 'h'},         {NULL, 0, NULL, 0}};
 	char *end;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
