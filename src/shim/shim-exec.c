@@ -41,7 +41,8 @@ static char *read_request(struct shim *s, const char *file, size_t *len, char *w
 		}
 	}
 	if (!text)
-		snprintf(why, size, "exec: cannot read %s/%s", s->o.state_dir, file);
+		snprintf(why, size, "exec: cannot read %s/%s",
+		         s->o.state_dir ? s->o.state_dir : ".", file);
 	unlinkat(s->dirfd, file, 0);
 	*len = text ? (size_t)st.st_size : 0;
 	return text;
