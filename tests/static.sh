@@ -32,6 +32,7 @@ for tool in cppcheck $([ "$TIDY" != 0 ] && echo clang-tidy); do
 done
 
 out=$(cppcheck --quiet --enable=warning,portability --inline-suppr --std=c11 -D_GNU_SOURCE \
+	--library=tests/json-c.cfg \
 	-D__x86_64__ -I src/lib -I src/store -I src --error-exitcode=1 -i src/stub src 2>&1)
 if [ $? -ne 0 ] || [ -n "$out" ]; then
 	echo "# cppcheck:"

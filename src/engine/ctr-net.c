@@ -158,9 +158,8 @@ static void netvol_from(const struct ctr *c, struct engine_netvol *nv)
 		 * have dropped any, even that one (then lo is all it has) */
 		nv->mode = ENGINE_NET_CNI;
 		struct json_object *first = NULL;
-		if (json_object_object_get_ex(eps, mode, &first))
-			ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
-		else if (!eps) /* a record without endpoints: NetworkMode alone */
+		/* (a record without endpoints: NetworkMode alone) */
+		if (json_object_object_get_ex(eps, mode, &first) || !eps)
 			ENGINE_PUSH(nv->networks, nv->nnetworks, xstrdup(mode));
 		strs_from(json_object_object_get(first, "Aliases"), &nv->aliases, &nv->naliases);
 		if ((v = ctr_json_at(first, "IPAMConfig.IPv4Address")))

@@ -103,7 +103,9 @@ static bool is_server(pid_t pid)
 	size_t len = 0;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	cleanup_free char *cl = read_file_at(AT_FDCWD, path, &len);
-	for (size_t i = 0; cl && i < len; i += strlen(cl + i) + 1)
+	if (!cl)
+		return false;
+	for (size_t i = 0; i < len; i += strlen(cl + i) + 1)
 		if (strcmp(cl + i, "serve") == 0)
 			return true;
 	return false;
@@ -233,19 +235,22 @@ static int cn_open(void)
 {
 	int fd = socket(PF_NETLINK, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_CONNECTOR);
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = CN_IDX_PROC};
-	struct {
-		struct nlmsghdr nl;
-		struct cn_msg cn;
-		enum proc_cn_mcast_op op;
-	} __attribute__((packed)) m = {0};
-	m.nl.nlmsg_len = sizeof(m);
-	m.nl.nlmsg_type = NLMSG_DONE;
-	m.cn.id.idx = CN_IDX_PROC;
-	m.cn.id.val = CN_VAL_PROC;
-	m.cn.len = sizeof(m.op);
-	m.op = PROC_CN_MCAST_LISTEN;
+	/* nlmsghdr, cn_msg (whose data[] is the op), the op: laid out by hand,
+	 * since a struct cannot hold cn_msg's flexible array before a field */
+	enum proc_cn_mcast_op op = PROC_CN_MCAST_LISTEN;
+	const size_t len = sizeof(struct nlmsghdr) + sizeof(struct cn_msg) + sizeof(op);
+	char m[sizeof(struct nlmsghdr) + sizeof(struct cn_msg) + sizeof(op)]
+	    __attribute__((aligned(NLMSG_ALIGNTO))) = {0};
+	struct nlmsghdr *nl = (struct nlmsghdr *)m;
+	struct cn_msg *cn = (struct cn_msg *)(m + sizeof(*nl));
+	nl->nlmsg_len = (__u32)len;
+	nl->nlmsg_type = NLMSG_DONE;
+	cn->id.idx = CN_IDX_PROC;
+	cn->id.val = CN_VAL_PROC;
+	cn->len = sizeof(op);
+	memcpy(m + sizeof(*nl) + sizeof(*cn), &op, sizeof(op));
 	if (fd >= 0 &&
-	    (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, &m, sizeof(m), 0) < 0)) {
+	    (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || send(fd, m, len, 0) < 0)) {
 		close(fd);
 		fd = -1;
 	}
@@ -291,7 +296,12 @@ static void cn_read(struct chain *C)
 	char buf[8192] __attribute__((aligned(NLMSG_ALIGNTO)));
 	int n;
 	while (C->cn_fd >= 0 && (n = (int)recv(C->cn_fd, buf, sizeof(buf), 0)) > 0) {
-		for (struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		/* NLMSG_OK spelled out: the macro compares the kernel's __u32
+		 * length with recv's int count */
+		for (struct nlmsghdr *h = (void *)buf;
+		     n >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+		     h->nlmsg_len <= (unsigned)n;
+		     h = NLMSG_NEXT(h, n)) {
 			struct proc_event *ev = (void *)((struct cn_msg *)NLMSG_DATA(h))->data;
 			struct proc *p;
 			if (ev->what == PROC_EVENT_FORK &&

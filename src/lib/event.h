@@ -11,7 +11,7 @@
 #ifndef GLASS_EVENT_H
 #define GLASS_EVENT_H
 
-#define EVENT_LOG_MAX (4 * 1024 * 1024)
+#define EVENT_LOG_MAX ((off_t)4 * 1024 * 1024)
 
 /* Appends one event to `path` (relative to dirfd).  attrs: key, value
  * pairs ending with NULL (values may be NULL: skipped).  Best effort: an

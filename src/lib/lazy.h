@@ -44,8 +44,10 @@ void glass_lazy_must(struct glass_lazy *l);
 /* The table's slot `f` as the function it is: the table is a struct of
  * function pointers of the library's own prototypes (__typeof__ of the
  * declaration in its header), laid over the slots. */
-#define GLASS_LAZY_FIELD(f) __typeof__(f) *f;
-#define GLASS_LAZY_NAME(f)  #f,
+#define GLASS_LAZY_FIELD(f)                                                                        \
+	__typeof__(f) *f; /* NOLINT(bugprone-macro-parentheses): a declarator                      \
+	                   */
+#define GLASS_LAZY_NAME(f) #f,
 
 /* In lazy-LIB.h: struct glass_LIB_api (a slot per function of FNS) and
  *   const struct glass_LIB_api *glass_LIB_api(void);   the table, loaded
@@ -70,8 +72,8 @@ void glass_lazy_must(struct glass_lazy *l);
 	} lib##_table;                                                                             \
 	_Static_assert(sizeof(lib##_table.api) == sizeof(lib##_table.slot), "a slot a function");  \
 	static struct glass_lazy lib##_lib = {                                                     \
-	    .soname = so,                                                                          \
-	    .package = pkg,                                                                        \
+	    .soname = (so),                                                                        \
+	    .package = (pkg),                                                                      \
 	    .names = lib##_names,                                                                  \
 	    .slots = lib##_table.slot,                                                             \
 	    .n = sizeof(lib##_names) / sizeof(lib##_names[0]),                                     \

@@ -171,8 +171,8 @@ enum MHD_Result api_reply_stream(struct api_req *r, unsigned status, const char 
                                  MHD_ContentReaderCallback fn, void *data,
                                  MHD_ContentReaderFreeCallback free_fn)
 {
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, fn, data, free_fn);
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, (size_t)32 * 1024, fn, data, free_fn);
 	return queue(r, status, resp, type);
 }
 
@@ -287,8 +287,8 @@ enum MHD_Result api_reply_fd(struct api_req *r, unsigned status, const char *typ
 	struct fd_job *j = xcalloc(1, sizeof(*j));
 	j->fd = fd;
 	j->pid = pid;
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, fd_read, j, fd_done);
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, (size_t)64 * 1024, fd_read, j, fd_done);
 	if (resp && header)
 		MHD_add_response_header(resp, header, value);
 	return queue(r, status, resp, type);

@@ -67,7 +67,7 @@ struct api_hijack;
 
 #define API_VERSION     "1.41"
 #define API_MIN_VERSION "1.12"
-#define API_MAX_BODY    (1024 * 1024)
+#define API_MAX_BODY    (1024LL * 1024)
 #define API_MAX_UPLOAD  (8LL * 1024 * 1024 * 1024)
 #define API_MAX_PARAMS  4
 #define API_BODY_FILE   1u /* route flag: spool the body to r->body_fd */
