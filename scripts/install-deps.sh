@@ -69,6 +69,16 @@ bneed=$(missing $BUILD)
 # shellcheck disable=SC2086
 [ -z "$bneed" ] || apt_install --no-install-recommends $bneed
 need=$(missing $want)
+# No service of these packages is started (policy-rc.d's 101, "action
+# forbidden", which invoke-rc.d and deb-systemd-invoke obey): docker.io is
+# here for its client alone, containerd and the registry are started by the
+# tests that use them, on their own sockets.  A daemon started here would
+# make a bridge and firewall rules in the host's network namespace.
+if [ -n "$need" ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 [ -z "$need" ] || apt_install $need
 # qemu's recommends pull ~180 packages; the cgroup v2 lane needs none of them.
