@@ -31,6 +31,7 @@ struct exec_inst {
 	struct json_object *cfg; /* the create request's body (owned) */
 	char **argv, **env;      /* into cfg */
 	bool in, out, errs, tty;
+	bool privileged; /* docker's exec --privileged: every capability */
 	bool started, running;
 	int exit_code; /* -1 until it ends */
 	pid_t pid;
@@ -80,25 +81,19 @@ static void new_id(char *id)
 static int exec_fields(struct exec_inst *e, struct glass_err **err)
 {
 	struct json_object *o = e->cfg;
-	bool priv = false;
 	if (api_field_strv(o, "Cmd", &e->argv, err) < 0 ||
 	    api_field_strv(o, "Env", &e->env, err) < 0 ||
 	    api_field_bool(o, "AttachStdin", &e->in, err) < 0 ||
 	    api_field_bool(o, "AttachStdout", &e->out, err) < 0 ||
 	    api_field_bool(o, "AttachStderr", &e->errs, err) < 0 ||
 	    api_field_bool(o, "Tty", &e->tty, err) < 0 ||
-	    api_field_bool(o, "Privileged", &priv, err) < 0)
+	    api_field_bool(o, "Privileged", &e->privileged, err) < 0)
 		return -1;
 	const char *s = NULL;
 	if (api_field_str(o, "WorkingDir", &s, err) < 0 || api_field_str(o, "User", &s, err) < 0)
 		return -1;
 	if (!e->argv || !e->argv[0])
 		return glass_err_new(err, EINVAL, "Cmd: no command given");
-	if (priv)
-		return glass_err_new(
-		    err, EINVAL,
-		    "Privileged: glass runs an exec with its container's privileges "
-		    "only");
 	return 0;
 }
 
@@ -150,6 +145,7 @@ static void exec_opts(const struct exec_inst *e, struct ctr_exec_opts *o)
 	    .user = user && *user ? user : NULL,
 	    .tty = e->tty,
 	    .interactive = e->in,
+	    .privileged = e->privileged,
 	};
 }
 
@@ -361,7 +357,7 @@ static enum MHD_Result inspect(struct api_req *r)
 	json_object_object_add(pc, "tty", json_object_new_boolean(e->tty));
 	json_object_object_add(pc, "entrypoint", json_object_new_string(e->argv[0]));
 	json_object_object_add(pc, "arguments", args);
-	json_object_object_add(pc, "privileged", json_object_new_boolean(false));
+	json_object_object_add(pc, "privileged", json_object_new_boolean(e->privileged));
 	json_object_object_add(o, "ID", json_object_new_string(e->id));
 	json_object_object_add(o, "Running", json_object_new_boolean(e->running));
 	json_object_object_add(o, "ExitCode",

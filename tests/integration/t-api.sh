@@ -77,6 +77,13 @@ is "exec" "$(D exec web sh -c 'echo $GREETING from-exec')" "hi from-exec"
 D exec web sh -c 'exit 7'
 is "exec relays the exit status" $? 7
 is "exec -i: stdin" "$(echo piped | D exec -i web cat)" piped
+# exec --privileged (docker's meaning): every capability the host can hand
+# on, in the exec'd process only; the container's own keeps docker's set
+host_bnd=$(awk '/^CapBnd/ {print $2}' /proc/self/status)
+is "exec --privileged: the exec's effective set is the host's bounding set" \
+	"$(D exec --privileged web awk '/^CapEff/ {print $2}' /proc/self/status)" "$host_bnd"
+check "a plain exec keeps the container's smaller set" \
+	"$([ "$(D exec web awk '/^CapEff/ {print $2}' /proc/self/status)" != "$host_bnd" ]; echo $?)"
 is "exec: stderr framed apart" "$(D exec web sh -c 'echo e >&2' 2>&1 >/dev/null)" e
 out=$(in_pty "$DOCKER exec -it web sh -c 'tty; echo exec-pty; exit 4'" </dev/null | untty)
 like "exec -it: a pty in the container" "$out" $'^/dev/pts/[0-9]+\nexec-pty$'
