@@ -112,16 +112,6 @@ ok "network create prunable" D network create --label gone=1 net3
 is "network prune --filter label" "$(D network prune -f --filter label=gone=1 | sed -n 2p)" "net3"
 
 # --- published ports (inside the test's namespace, on loopback) -------------
-# todo NAME REASON CMD...: a check of the containers' side (api-ctr-create.c),
-# a TODO with the reason while it fails, ok once it passes.
-todo() {
-	local name=$1 reason=$2
-	shift 2
-	if "$@" >/dev/null 2>&1; then ok_line "$name"; else
-		_tap_n=$((_tap_n + 1))
-		echo "not ok $_tap_n - $name # TODO $reason"
-	fi
-}
 served() { [ "$(IN curl -sf -m 2 "http://127.0.0.1:$1/")" = served ]; }
 ok "run -d --network bridge -p 127.0.0.1:18080:8080" \
 	RUN -d --name pub --network bridge -p 127.0.0.1:18080:8080 busybox sh -c "$SERVE"
