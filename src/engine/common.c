@@ -7,6 +7,8 @@
 #include "pull.h"
 #include "util.h"
 
+#include <errno.h>
+#include <json-c/json.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,4 +266,15 @@ int engine_run_runtime(char *const argv[], struct glass_err **err)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int engine_json_save(const char *path, struct json_object *o, bool pretty, int mode,
+                     struct glass_err **err)
+{
+	const char *t = json_object_to_json_string_ext(
+	    o, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+	           JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (write_file_atomic_at(AT_FDCWD, path, t, strlen(t), (mode_t)mode) < 0)
+		return glass_err_new(err, errno, "write(\"%s\")", path);
+	return 0;
 }

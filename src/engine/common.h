@@ -71,5 +71,10 @@ int engine_run_runtime(char *const argv[], struct glass_err **err);
  * captured: 0 when it exits 0, else -1 with *err saying how it ended and
  * what it printed. */
 int engine_run_quiet(char *const argv[], struct glass_err **err);
+/* The engine's JSON files (records, manifests): o written to path at once
+ * (tmp + rename), slashes unescaped, PRETTY or PLAIN. */
+struct json_object;
+int engine_json_save(const char *path, struct json_object *o, bool pretty, int mode,
+                     struct glass_err **err);
 
 #endif

@@ -262,11 +262,7 @@ static void create_ctx_release(struct create_ctx *x, const char *id, bool failed
 static int write_record(const char *dir, struct json_object *rec, struct glass_err **err)
 {
 	cleanup_free char *p = xasprintf("%s/record.json", dir);
-	const char *text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN |
-	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
-		return glass_err_new(err, errno, "write(\"%s\")", p);
-	return 0;
+	return engine_json_save(p, rec, false, 0600, err);
 }
 
 static bool has_target(const struct engine_netvol *nv, const char *target)

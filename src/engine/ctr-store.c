@@ -309,11 +309,7 @@ int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 int ctr_record_save(struct ctr *c, struct glass_err **err)
 {
 	cleanup_free char *p = xasprintf("%s/record.json", c->dir);
-	const char *text = json_object_to_json_string_ext(
-	    c->record, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (write_file_atomic_at(AT_FDCWD, p, text, strlen(text), 0600) < 0)
-		return glass_err_new(err, errno, "write(\"%s\")", p);
-	return 0;
+	return engine_json_save(p, c->record, false, 0600, err);
 }
 
 int ctr_lock(struct ctr *c, const char *op, struct glass_err **err)

@@ -52,11 +52,7 @@ static void docker_entry(struct json_object *list, const struct glass_image *img
 static int write_manifest(const char *dir, struct json_object *list, struct glass_err **err)
 {
 	cleanup_free char *p = xasprintf("%s/manifest.json", dir);
-	const char *t = json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN |
-	                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (write_file_atomic_at(AT_FDCWD, p, t, strlen(t), 0644) < 0)
-		return glass_err_new(err, errno, "write(\"%s\")", p);
-	return 0;
+	return engine_json_save(p, list, false, 0644, err);
 }
 
 int engine_image_save(struct glass_store *s, char *const *refs, const char *file,

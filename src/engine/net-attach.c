@@ -11,6 +11,7 @@
  *    "networks": [{"name", "ifname", "config", "runtimeConfig", "result",
  *                  "ip", "ip6"}]}
  */
+#include "common.h"
 #include "netvol.h"
 #include "trace.h"
 #include "util.h"
@@ -48,11 +49,7 @@ struct json_object *engine_net_record(const char *name)
 int engine_net_record_save(const char *name, struct json_object *rec, struct glass_err **err)
 {
 	cleanup_free char *path = record_path(name);
-	const char *t = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PRETTY |
-	                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (write_file_atomic_at(AT_FDCWD, path, t, strlen(t), 0600) < 0)
-		return glass_err_new(err, errno, "write(\"%s\")", path);
-	return 0;
+	return engine_json_save(path, rec, true, 0600, err);
 }
 
 /* Field 22 of /proc/PID/stat: with the pid, names one process for good. */
