@@ -11,11 +11,10 @@
  * could leave it).  Extraction also refuses entries with "..", absolute
  * names, or a path through a symlink (libarchive's SECURE flags). */
 #include "ctr.h"
+#include "lazy-archive.h"
 #include "sys.h"
 #include "util.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -198,7 +197,8 @@ int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, stru
 	cleanup_close int root = open_rootfs(ref, &c, err);
 	cleanup_free char *dir = NULL, *member = NULL;
 	int p[2];
-	if (root < 0)
+	/* loaded here: the child cannot once it is in the container's root */
+	if (root < 0 || glass_archive_need(err) < 0)
 		return -1;
 	split(path, &dir, &member);
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -223,7 +223,7 @@ int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err 
 	cleanup_ctr struct ctr *c = NULL;
 	cleanup_close int root = open_rootfs(ref, &c, err);
 	int pe[2], st = 0;
-	if (root < 0)
+	if (root < 0 || glass_archive_need(err) < 0)
 		return -1;
 	if (pipe2(pe, O_CLOEXEC) < 0)
 		return glass_err_new(err, errno, "pipe2()");

@@ -65,4 +65,12 @@ while read -r prog where; do
 done <<<"$uses"
 is "every program the scripts run is installed ($checked checked)" "${missing[*]}" ""
 is "every one comes from a package scripts/install-deps.sh installs" "$(printf '%s\n' "${unlisted[@]}")" ""
+# The engine's big libraries are loaded at their first use (src/lib/lazy.h):
+# linked the usual way, each `glass` start would map them and the dozens
+# they pull in (libarchive alone brings ICU, libxml2 and libstdc++).
+needed=$(readelf -d "$GLASS_BUILD/src/engine/glass" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p')
+like "readelf reads what glass links at start" "$needed" 'libc\.so'
+for lib in libarchive libcurl libcrypto libmicrohttpd; do
+	is "glass does not link $lib at start (lazy.h loads it)" "$(grep "^$lib" <<<"$needed")" ""
+done
 finish
