@@ -14,9 +14,12 @@
 #include "util.h"
 #include "wire.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
@@ -40,13 +43,27 @@ static int write_out(void *data, int stream, const char *time, const char *text,
 	return write_all(stream == 2 ? 2 : 1, text, len) < 0;
 }
 
-/* The output child, from the log: exits when the container has. */
-static void output_from_log(const struct cli_session *s)
+/* The output is complete: the parent goes on now, without waiting for
+ * this child's exit (its inotify instance takes ~15 ms to close). */
+static void output_ended(void *data)
 {
-	struct ctr_logs_opts lo = {
-	    .follow = true, .stdout_ = true, .stderr_ = true, .tail = -1, .since_ns = s->since_ns};
+	int done = *(int *)data;
+	close(1);
+	close(2);
+	close(done);
+}
+
+/* The output child, from the log: exits when the container has. */
+static void output_from_log(const struct cli_session *s, int done)
+{
+	struct ctr_logs_opts lo = {.follow = true,
+	                           .stdout_ = true,
+	                           .stderr_ = true,
+	                           .tail = -1,
+	                           .since_ns = s->since_ns,
+	                           .ended = output_ended};
 	struct glass_err *err = NULL;
-	if (ctr_logs(s->id, &lo, write_out, NULL, &err) < 0) {
+	if (ctr_logs(s->id, &lo, write_out, &done, &err) < 0) {
 		glass_err_report("glass", err, -1, 0);
 		_exit(1);
 	}
@@ -110,46 +127,85 @@ static void resize(const char *id)
 		ctr_resize(id, ws.ws_row, ws.ws_col, NULL);
 }
 
-static pid_t spawn_output(const struct cli_session *s, int fd)
+/* A child of the session, and a pipe whose read end (*done) reaches
+ * end-of-file when the child closes its end: at its exit, or earlier. */
+struct child {
+	pid_t pid;
+	int done;
+};
+
+/* In a child: closes every descriptor above stderr but `a` and `b` (-1:
+ * none).  Not only tidiness: a lock the session holds (run --rm's
+ * rm.hold, an flock shared with the child through the fork) would stay
+ * held until the child's exit, and the shim waits for its release. */
+static void keep_only(int a, int b)
 {
-	pid_t pid = fork();
-	if (pid == 0) {
+	int lo = a < b ? a : b, hi = a < b ? b : a, from = 3;
+	if (lo >= from) {
+		if (lo > from)
+			close_range((unsigned)from, (unsigned)lo - 1, 0);
+		from = lo + 1;
+	}
+	if (hi >= from) {
+		if (hi > from)
+			close_range((unsigned)from, (unsigned)hi - 1, 0);
+		from = hi + 1;
+	}
+	close_range((unsigned)from, ~0U, 0);
+}
+
+static struct child spawn(const struct cli_session *s, int fd, bool output)
+{
+	int p[2];
+	struct child c = {-1, -1};
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return c;
+	c.pid = fork();
+	if (c.pid == 0) {
+		keep_only(fd, p[1]);
 		signal(SIGINT, SIG_IGN); /* the parent forwards it; we read to the end */
+		if (!output)
+			input_pump(fd, s->tty);
 		if (fd >= 0)
 			output_from_stream(fd, s->tty);
-		output_from_log(s);
+		output_from_log(s, p[1]);
 	}
-	return pid;
+	close(p[1]);
+	c.done = p[0];
+	if (c.pid < 0) {
+		close(c.done);
+		c.done = -1;
+	}
+	return c;
 }
 
-static pid_t spawn_input(int fd, bool tty)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		signal(SIGINT, SIG_IGN);
-		input_pump(fd, tty);
-	}
-	return pid;
-}
-
-/* Waits for the output child, forwarding signals; true when detached. */
-static bool wait_children(const struct cli_session *s, pid_t out, pid_t in)
+/* Waits until the output is complete, forwarding signals; true when
+ * detached (the input child exited with DETACHED). */
+static bool wait_children(const struct cli_session *s, struct child *out, struct child *in)
 {
 	for (;;) {
-		int st;
 		if (pending_sig && s->proxy_signals)
 			ctr_kill(s->id, pending_sig, NULL);
 		pending_sig = 0;
 		if (winch && s->tty)
 			resize(s->id);
 		winch = 0;
-		pid_t p = waitpid(-1, &st, 0);
-		if (p < 0 && errno == EINTR)
+		struct pollfd p[2] = {{.fd = out->done, .events = POLLIN},
+		                      {.fd = in->done, .events = POLLIN}};
+		int n = poll(p, 2, -1);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (p < 0 || p == out)
+		if (n < 0 || p[0].revents)
 			return false;
-		if (p == in && WIFEXITED(st) && WEXITSTATUS(st) == DETACHED)
-			return true;
+		if (p[1].revents) {
+			int st = 0;
+			close(in->done);
+			in->done = -1;
+			if (waitpid(in->pid, &st, 0) == in->pid)
+				in->pid = -1;
+			if (WIFEXITED(st) && WEXITSTATUS(st) == DETACHED)
+				return true;
+		}
 	}
 }
 
@@ -182,17 +238,24 @@ int cli_session_run(const struct cli_session *s, int *code, struct glass_err **e
 		sigaction(sigs[i], &sa, &old[i]);
 	if (s->tty && isatty(0))
 		resize(s->id);
-	pid_t out = spawn_output(s, out_fd);
-	pid_t in = in_fd >= 0 ? spawn_input(in_fd, s->tty) : -1;
-	bool detached = wait_children(s, out, in);
-	if (in > 0) {
-		kill(in, SIGKILL);
-		waitpid(in, NULL, 0);
+	struct child out = spawn(s, out_fd, true), in = {-1, -1};
+	if (in_fd >= 0)
+		in = spawn(s, in_fd, false);
+	bool detached = out.pid > 0 && wait_children(s, &out, &in);
+	if (in.pid > 0) {
+		kill(in.pid, SIGKILL);
+		waitpid(in.pid, NULL, 0);
 	}
+	/* the output child, done, may still be closing what it held: it is
+	 * left to end on its own (and to init, should this process end
+	 * first), unless it is still reading */
 	if (detached) {
-		kill(out, SIGKILL);
-		waitpid(out, NULL, 0);
+		kill(out.pid, SIGKILL);
+		waitpid(out.pid, NULL, 0);
 	}
+	for (int i = 0; i < 2; i++)
+		if ((i ? in.done : out.done) >= 0)
+			close(i ? in.done : out.done);
 	for (int i = 0; i < 5; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (raw)

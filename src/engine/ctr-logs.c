@@ -187,6 +187,8 @@ static int follow(struct reader *r, const char *id, const char *dir, int *fd,
 		}
 		if (access(dir, F_OK) < 0 || finished(id)) {
 			drain(r, *fd);
+			if (r->o->ended)
+				r->o->ended(r->data);
 			return 0;
 		}
 		struct pollfd p = {.fd = in, .events = POLLIN};

@@ -245,6 +245,11 @@ struct ctr_logs_opts {
 	long tail;        /* -1: all */
 	int64_t since_ns; /* 0: from the start */
 	int64_t until_ns; /* 0: no end */
+	/* Called once every line is delivered, before ctr_logs lets go of
+	 * what it holds: a follower's inotify instance takes an SRCU grace
+	 * period (~15 ms here) to close, which a caller may not want to wait
+	 * for (run's output child: its parent goes on at this call). */
+	void (*ended)(void *data);
 };
 /* Called with each log line's text (including its newline), the stream
  * (1 stdout, 2 stderr) and its time as written; non-zero stops. */
