@@ -137,13 +137,19 @@ static void container_exited(struct shim *s, int status)
 		glass_event_write(AT_FDCWD, s->o.events, "container", "die", s->o.id, attrs);
 	}
 	shim_oom_close(s);
-	shim_runtime_delete(s);
 	shim_io_close(s);
 	shim_ctl_end_attach(s);
-	if (should_restart(s))
+	if (should_restart(s)) {
+		shim_runtime_delete(s);
 		schedule_restart(s);
-	else
-		shim_make_final(s);
+		return;
+	}
+	/* The end is told first (status, waiters), the runtime's state goes
+	 * after: whoever acts on the exit meanwhile (rm, a foreground run
+	 * reading its status) finds a shim on its way out, which removal
+	 * expects (ctr-rm.c). */
+	shim_make_final(s);
+	shim_runtime_delete(s);
 }
 
 /* SIGCHLD: reaps every child that ended -- pid 1, and the orphans of the
