@@ -224,9 +224,10 @@ int cli_session_run(const struct cli_session *s, int *code, struct glass_err **e
 {
 	struct termios saved;
 	bool raw = s->tty && s->in && isatty(0) && glass_console_raw(0, &saved);
-	int in_fd = -1, out_fd = -1;
+	int in_fd = s->in_attached ? s->in_fd : -1, out_fd = -1;
 	bool tty;
-	if (s->in && ctr_attach(s->id, true, false, false, &in_fd, &tty, err) < 0)
+	if (s->in && !s->in_attached &&
+	    ctr_attach(s->id, true, false, false, &in_fd, &tty, err) < 0)
 		goto fail;
 	if (s->from_stream && ctr_attach(s->id, false, true, true, &out_fd, &tty, err) < 0)
 		goto fail;

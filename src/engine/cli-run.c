@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +59,8 @@ static int run_created(const struct cli_run *r, const char *id, int creating,
 		ctr_rm(id, true, false, NULL);
 		return 125;
 	}
-	int started = ctr_start(id, err);
+	struct ctr_start_hold h = {.attach = !r->detach && r->c.stdin_open, .in = true};
+	int started = ctr_start_held(id, &h, err);
 	ctr_create_release(id, creating);
 	if (started < 0) {
 		int st = start_status(*err);
@@ -74,8 +76,12 @@ static int run_created(const struct cli_run *r, const char *id, int creating,
 		printf("%s\n", id);
 		return 0;
 	}
-	struct cli_session s = {
-	    .id = id, .tty = r->c.tty, .in = r->c.stdin_open, .proxy_signals = true};
+	struct cli_session s = {.id = id,
+	                        .tty = r->c.tty,
+	                        .in = r->c.stdin_open,
+	                        .in_attached = h.started,
+	                        .in_fd = h.attach_fd,
+	                        .proxy_signals = true};
 	int d = cli_session_run(&s, &code, err);
 	if (hold >= 0 && d == 0)
 		ctr_rm_hold_release(id, hold);
@@ -84,6 +90,18 @@ static int run_created(const struct cli_run *r, const char *id, int creating,
 	if (d < 0)
 		return cli_fail(err, 125);
 	return code;
+}
+
+/* -t on a terminal: the container's starts with its size (stdout's, as
+ * docker's CLI; stdin's when stdout is not one). */
+static void terminal_size(struct cli_run *r)
+{
+	struct winsize ws;
+	if (!r->c.tty || (ioctl(1, TIOCGWINSZ, &ws) < 0 && ioctl(0, TIOCGWINSZ, &ws) < 0) ||
+	    ws.ws_row == 0 || ws.ws_col == 0)
+		return;
+	r->c.bundle.console_height = ws.ws_row;
+	r->c.bundle.console_width = ws.ws_col;
 }
 
 int cmd_run(int argc, char **argv)
@@ -97,6 +115,7 @@ int cmd_run(int argc, char **argv)
 		return status;
 	}
 	int hold = -1;
+	terminal_size(&r);
 	if (cli_run_check(&r, &err) < 0 || ctr_create_held(&r.c, id, &hold, &err) < 0)
 		status = cli_fail(&err, 125);
 	else
@@ -115,6 +134,7 @@ int cmd_create(int argc, char **argv)
 		cli_run_release(&r);
 		return status;
 	}
+	terminal_size(&r);
 	if (r.detach)
 		status = engine_usage(create_use, "create: -d is run's flag");
 	else if (cli_run_check(&r, &err) < 0 || ctr_create(&r.c, id, &err) < 0)
@@ -138,18 +158,22 @@ static int start_attached(const char *ref, bool in, struct glass_err **err)
 	int hold = json_object_get_boolean(ctr_json_at(info, "HostConfig.AutoRemove"))
 	               ? ctr_rm_hold(id, err)
 	               : -2;
-	if (hold == -1 || ctr_start(ref, err) < 0) {
+	struct ctr_start_hold h = {
+	    .attach = in && json_object_get_boolean(ctr_json_at(info, "Config.OpenStdin")),
+	    .in = true};
+	if (hold == -1 || ctr_start_held(ref, &h, err) < 0) {
 		if (hold >= 0)
 			close(hold);
 		json_object_put(info);
 		return cli_fail(err, 1);
 	}
-	struct cli_session s = {
-	    .id = id,
-	    .tty = json_object_get_boolean(ctr_json_at(info, "Config.Tty")),
-	    .in = in && json_object_get_boolean(ctr_json_at(info, "Config.OpenStdin")),
-	    .proxy_signals = true,
-	    .since_ns = since};
+	struct cli_session s = {.id = id,
+	                        .tty = json_object_get_boolean(ctr_json_at(info, "Config.Tty")),
+	                        .in = h.attach,
+	                        .in_attached = h.started,
+	                        .in_fd = h.attach_fd,
+	                        .proxy_signals = true,
+	                        .since_ns = since};
 	int rc = cli_session_run(&s, &code, err);
 	if (hold >= 0 && rc == 0)
 		ctr_rm_hold_release(id, hold);

@@ -36,8 +36,13 @@ void cli_run_release(struct cli_run *r);
 /* A terminal session with a running container (cli-attach.c). */
 struct cli_session {
 	const char *id;
-	bool tty;           /* the container has a pty: raw bytes, resize */
-	bool in;            /* copy stdin to the container (it was started with -i) */
+	bool tty; /* the container has a pty: raw bytes, resize */
+	bool in;  /* copy stdin to the container (it was started with -i) */
+	/* stdin's attach was made with the start (ctr_start_held), in in_fd
+	 * (-1: none), the session's to close: made after the start, it would
+	 * find a container that ended at once and fail */
+	bool in_attached;
+	int in_fd;
 	bool from_stream;   /* output from the attach stream (attach), else the log */
 	bool proxy_signals; /* SIGINT, SIGTERM ... go to the container */
 	int64_t since_ns;   /* from the log: lines written since then */

@@ -167,6 +167,10 @@ static struct json_object *host_config_json(const struct ctr_create_opts *o)
 	ADD(h, "Init", json_object_new_boolean(o->init));
 	ADD(h, "CgroupParent", json_object_new_string(o->cgroup_parent ? o->cgroup_parent : ""));
 	ADD(h, "VolumesFrom", strv_json(o->volumes_from));
+	struct json_object *size = json_object_new_array();
+	json_object_array_add(size, json_object_new_int64(b->console_height));
+	json_object_array_add(size, json_object_new_int64(b->console_width));
+	ADD(h, "ConsoleSize", size);
 	return h;
 }
 

@@ -206,6 +206,28 @@ static int strv_into(struct cli_list *l, struct json_object *h, const char *path
 	return 0;
 }
 
+/* ConsoleSize: [height, width] of the terminal from the start (0, 0: none). */
+static int console_size(struct cli_run *r, struct json_object *h, struct glass_err **err)
+{
+	struct json_object *v = json_object_object_get(h, "ConsoleSize");
+	int64_t hw[2] = {0, 0};
+	if (!v || json_object_is_type(v, json_type_null))
+		return 0;
+	bool ok = json_object_is_type(v, json_type_array) && json_object_array_length(v) == 2;
+	for (size_t i = 0; ok && i < 2; i++) {
+		struct json_object *e = json_object_array_get_idx(v, i);
+		hw[i] = json_object_is_type(e, json_type_int) ? json_object_get_int64(e) : -1;
+		ok = hw[i] >= 0 && hw[i] <= 65535;
+	}
+	if (!ok)
+		return glass_err_new(
+		    err, EINVAL,
+		    "HostConfig.ConsoleSize: want [height, width], two integers 0-65535");
+	r->c.bundle.console_height = (unsigned)hw[0];
+	r->c.bundle.console_width = (unsigned)hw[1];
+	return 0;
+}
+
 static int host_fields(struct create_req *x, struct json_object *h, struct glass_err **err)
 {
 	struct cli_run *r = &x->r;
@@ -217,7 +239,7 @@ static int host_fields(struct create_req *x, struct json_object *h, struct glass
 	    strv_into(&r->cap_add, h, "CapAdd", err) < 0 ||
 	    strv_into(&r->cap_drop, h, "CapDrop", err) < 0 ||
 	    strv_into(&r->security_opt, h, "SecurityOpt", err) < 0 || limits(x, h, err) < 0 ||
-	    restart_log(x, h, err) < 0)
+	    restart_log(x, h, err) < 0 || console_size(r, h, err) < 0)
 		return -1;
 	if (r->c.cgroup_parent && !*r->c.cgroup_parent)
 		r->c.cgroup_parent = NULL;

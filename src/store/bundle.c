@@ -331,6 +331,11 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 	}
 	json_object_object_add(proc, "cwd", json_object_new_string(cwd));
 	json_object_object_add(proc, "terminal", json_object_new_boolean(o->terminal));
+	if (o->terminal && o->console_height && o->console_width) {
+		struct json_object *size = obj(proc, "consoleSize");
+		json_object_object_add(size, "height", json_object_new_int64(o->console_height));
+		json_object_object_add(size, "width", json_object_new_int64(o->console_width));
+	}
 	const char *user = o->user ? o->user : ic->user;
 	if (user && *user) {
 		long uid, gid;

@@ -22,9 +22,13 @@ struct glass_bundle_opts {
 	const char *hostname;
 	bool readonly;
 	bool terminal;
-	int64_t memory;           /* bytes, 0 = no limit */
-	double cpus;              /* 0 = no limit */
-	const char *cgroups_path; /* NULL: none */
+	/* process.consoleSize, the terminal's size from the start (docker's
+	 * HostConfig.ConsoleSize): a resize after the start comes too late
+	 * for a program that asks at once (`run -it busybox stty size`) */
+	unsigned console_height, console_width; /* 0: not given */
+	int64_t memory;                         /* bytes, 0 = no limit */
+	double cpus;                            /* 0 = no limit */
+	const char *cgroups_path;               /* NULL: none */
 	bool no_seccomp;
 	/* docker run's security and process flags */
 	bool entrypoint_set;        /* --entrypoint given: `entrypoint` replaces the image's */

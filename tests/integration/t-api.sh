@@ -209,6 +209,7 @@ is "bad JSON: 400 saying where" "$(api POST /v1.41/containers/create -H 'Content
 like "  the message" "$(jq -r .message "$TEST_TMP/body")" '^invalid JSON in the request body at byte [0-9]+'
 is "a field of the wrong type: 400" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Memory":"lots"}}')" 400
 is "  naming the field" "$(jq -r .message "$TEST_TMP/body")" "Memory: want an integer, got string"
+is "a malformed ConsoleSize: 400 naming it" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","Tty":true,"HostConfig":{"ConsoleSize":[24]}}')/$(jq -r .message "$TEST_TMP/body")" "400/HostConfig.ConsoleSize: want [height, width], two integers 0-65535"
 head -c 2000000 /dev/zero | tr '\0' x >"$TEST_TMP/huge"
 is "a huge body: 413, not read" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' --data-binary @"$TEST_TMP/huge")" 413
 is "an unknown container: 404" "$(api GET /v1.41/containers/nosuch/json)/$(jq -r .message "$TEST_TMP/body")" "404/No such container: nosuch"
@@ -218,6 +219,13 @@ is "an unknown image: 404 (the CLI pulls then)" "$(api POST /v1.41/containers/cr
 is "a field glass cannot honour is refused by name" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/kmsg"}]}}')/$(jq -r .message "$TEST_TMP/body")" "400/HostConfig.Devices: not supported by glass"
 is "the refusals made no container" "$(ls "$GLASS_ROOT/containers" | wc -l)" "$before"
 like "the server still answers" "$(D version --format '{{.Server.APIVersion}}')" 1.41
+
+# HostConfig.ConsoleSize (API 1.42's, harmless before): the pty's size
+# from the start
+api POST '/v1.41/containers/create?name=sized' -H 'Content-Type: application/json' -d '{"Image":"busybox","Tty":true,"Cmd":["stty","size"],"HostConfig":{"ConsoleSize":[21,77]}}' >/dev/null
+D start sized >/dev/null
+is "ConsoleSize: the container's terminal has it from the start" "$(D wait sized >/dev/null; D logs sized | tr -d '\r')" "21 77"
+ok "rm sized" D rm sized
 
 # wait's conditions, prune
 D create --name cond busybox sh -c 'exit 9' >/dev/null

@@ -19,6 +19,12 @@ out=$( (sleep 0.5; printf 'echo $((6*7))\n'; sleep 0.3; printf 'exit 5\n') | in_
 rc=$?
 like "run -it: typed input reaches the shell" "$out" $'\n42\n'
 G run -it --rm busybox sh -c 'exit 5' </dev/null >/dev/null 2>&1
+# docker's ConsoleSize: the terminal's size is the pty's from the start,
+# not from a resize after it (which a program asking at once would miss)
+out=$(in_pty "stty rows 31 cols 97; $ENGINE run --rm -it busybox stty size" </dev/null | tr -d '\r')
+is "run -it: the pty has the terminal's size from the start" "$out" "31 97"
+is "inspect: HostConfig.ConsoleSize" "$(in_pty "stty rows 31 cols 97; $ENGINE create -t --name sized busybox" </dev/null >/dev/null; G inspect -f '{{json .HostConfig.ConsoleSize}}' sized)" "[31,97]"
+ok "rm sized" G rm sized
 (sleep 0.5; printf 'exit 5\n') | in_pty "$ENGINE run --rm -it busybox sh" >/dev/null 2>&1
 is "run -it: the shell's exit status" $? 5
 is "run -i without a tty: stdin to the end, then EOF" "$(printf 'a\nb\n' | G run --rm -i busybox sh -c 'cat; echo done')" $'a\nb\ndone'
