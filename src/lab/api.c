@@ -15,6 +15,7 @@
  * answer, errors included, is a JSON document made by json-c.
  */
 #include "lab.h"
+#include "spec.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -27,14 +28,12 @@ json_object *lab_body_parse(const char *body, size_t len, bool required, char **
 			*out = lab_json_error("this request needs a JSON body");
 		return NULL;
 	}
-	json_tokener *tok = json_tokener_new();
-	json_object *o = json_tokener_parse_ex(tok, body, (int)len);
-	enum json_tokener_error jerr = json_tokener_get_error(tok);
-	json_tokener_free(tok);
-	if (!o || jerr != json_tokener_success) {
-		json_object_put(o);
-		*out = lab_json_error("the body is not JSON (%s)", json_tokener_error_desc(jerr));
-		return NULL;
+	struct glass_err *err = NULL;
+	json_object *o = glass_json_parse(body, len, "the body", &err);
+	if (!o) {
+		cleanup_free char *msg = glass_err_format(err);
+		glass_err_free(&err);
+		*out = lab_json_error("%s", msg);
 	}
 	return o;
 }

@@ -122,9 +122,5 @@ void spec_resources_clear(struct glass_resources *r);
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_SPACED |         \
 	 JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* Parses JSON text into a document; malformed input is an error with the
- * line and column. */
-struct json_object *spec_json_parse(const char *text, size_t len, const char *what,
-                                    struct glass_err **err);
 
 #endif

@@ -423,7 +423,7 @@ int glass_spec_parse_process(const char *json_text, size_t len, struct glass_pro
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	doc = spec_json_parse(json_text, len, "process.json", err);
+	doc = glass_json_parse(json_text, len, "process.json", err);
 	if (doc == NULL)
 		return -1;
 	r = spec_parse_process(doc, NULL, out, err);

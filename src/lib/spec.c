@@ -365,7 +365,7 @@ void glass_spec_warn(const struct glass_spec *s)
 struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct glass_err **err)
 {
 	struct glass_spec *s;
-	struct json_object *doc = spec_json_parse(json_text, len, "config.json", err);
+	struct json_object *doc = glass_json_parse(json_text, len, "config.json", err);
 
 	if (doc == NULL)
 		return NULL;

@@ -429,6 +429,12 @@ void glass_spec_freep(struct glass_spec **spec);
 void glass_json_putp(struct json_object **o);
 #define cleanup_json __attribute__((cleanup(glass_json_putp)))
 
+/* Parses one whole JSON document, strictly (config.json, a request's
+ * body): malformed input, text after the value, or an integer beyond 64
+ * bits is an error naming `what`, the line and the column. */
+struct json_object *glass_json_parse(const char *text, size_t len, const char *what,
+                                     struct glass_err **err);
+
 /* Parses and validates a config.json document held in memory.  Returns a
  * new spec, or NULL with *err naming the JSON path of the first bad value
  * (err->field set to that path). */

@@ -1,6 +1,7 @@
 /* api-body: a request's JSON body, and its fields read by dotted path
  * with errors that name the field (api.h). */
 #include "api.h"
+#include "spec.h"
 #include "util.h"
 
 #include <errno.h>
@@ -17,17 +18,12 @@ int api_body_json(struct api_req *r, enum MHD_Result *ret)
 		r->json = json_object_new_object();
 		return 0;
 	}
-	struct json_tokener *tok = json_tokener_new();
-	struct json_object *o = json_tokener_parse_ex(tok, b, (int)len);
-	enum json_tokener_error e = json_tokener_get_error(tok);
-	size_t at = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!o || e != json_tokener_success) {
-		json_object_put(o);
-		*ret = api_reply_error(
-		    r, 400, "invalid JSON in the request body at byte %zu: %s", at,
-		    json_tokener_error_desc(e == json_tokener_success ? json_tokener_error_parse_eof
-		                                                      : e));
+	struct glass_err *err = NULL;
+	struct json_object *o = glass_json_parse(b, len, "the request body", &err);
+	if (!o) {
+		cleanup_free char *msg = glass_err_format(err);
+		glass_err_free(&err);
+		*ret = api_reply_error(r, 400, "%s", msg);
 		return -1;
 	}
 	if (!json_object_is_type(o, json_type_object)) {

@@ -206,7 +206,8 @@ is "an unknown endpoint: 404" "$(api GET /v1.41/nonsense)/$(jq -r .message "$TES
 is "a wrong method: 405" "$(api POST /v1.41/containers/json)/$(jq -r .message "$TEST_TMP/body")" "405/POST /containers/json: method not allowed"
 is "a version too new: 400" "$(api GET /v1.99/version)/$(jq -r .message "$TEST_TMP/body")" "400/client version 1.99 is too new. Maximum supported API version is 1.41"
 is "bad JSON: 400 saying where" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image": "busybox",')" 400
-like "  the message" "$(jq -r .message "$TEST_TMP/body")" '^invalid JSON in the request body at byte [0-9]+'
+like "  the message" "$(jq -r .message "$TEST_TMP/body")" '^the request body: malformed JSON at line 1, column [0-9]+: '
+is "text after the JSON body: 400 saying where" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox"} {"Image":"other"}')/$(jq -r .message "$TEST_TMP/body")" "400/the request body: malformed JSON at line 1, column 21: unexpected character"
 is "a field of the wrong type: 400" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","HostConfig":{"Memory":"lots"}}')" 400
 is "  naming the field" "$(jq -r .message "$TEST_TMP/body")" "Memory: want an integer, got string"
 is "a malformed ConsoleSize: 400 naming it" "$(api POST /v1.41/containers/create -H 'Content-Type: application/json' -d '{"Image":"busybox","Tty":true,"HostConfig":{"ConsoleSize":[24]}}')/$(jq -r .message "$TEST_TMP/body")" "400/HostConfig.ConsoleSize: want [height, width], two integers 0-65535"

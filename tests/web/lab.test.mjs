@@ -942,7 +942,7 @@ await test('greyed', async () => {
 
 await test('requests', async () => {
   for (const [body, field] of [['{"kind":null}', 'kind'], ['{"kind":"walkthrough","user":"yes"}', 'user'], ['{"kind":"cgroups","memory_max_mb":1000000000}', 'memory_max_mb'],
-    ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {
+    ['[1,2]', 'object'], ['<script>alert(1)</script>', 'JSON'], ['{"kind":"walkthrough"} {"kind":"walkthrough"}', 'JSON'], ['{"kind":"overlay","image":"../../etc"}', 'image'], ['{"kind":"namespaces","namespaces":{"pid":"<b>x</b>"}}', 'namespaces.pid']]) {
     const r = await post('/api/experiments', body);
     let j = null;
     try { j = JSON.parse(r.body); } catch (e) { /* not JSON */ }
