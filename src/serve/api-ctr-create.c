@@ -6,7 +6,7 @@
  * entry is a -v, a PortBindings entry a -p), so each has one parser.
  *
  * A field glass cannot honour is refused by name when it asks for
- * something (a non-empty Devices, VolumesFrom, Links; PublishAllPorts),
+ * something (a non-empty Devices, Links, DeviceRequests),
  * rather than dropped; fields left at their defaults pass, as every
  * client sends them all. */
 #include "api.h"
@@ -238,6 +238,7 @@ static int host_fields(struct create_req *x, struct json_object *h, struct glass
 	    api_field_str(h, "CgroupParent", &r->c.cgroup_parent, err) < 0 ||
 	    strv_into(&r->cap_add, h, "CapAdd", err) < 0 ||
 	    strv_into(&r->cap_drop, h, "CapDrop", err) < 0 ||
+	    strv_into(&r->volumes_from, h, "VolumesFrom", err) < 0 ||
 	    strv_into(&r->security_opt, h, "SecurityOpt", err) < 0 || limits(x, h, err) < 0 ||
 	    restart_log(x, h, err) < 0 || console_size(r, h, err) < 0)
 		return -1;
@@ -384,8 +385,8 @@ static int netvol_fields(struct create_req *x, struct json_object *body, struct 
 /* What glass cannot do, refused by name when it is asked for. */
 static int refused(struct json_object *body, struct glass_err **err)
 {
-	static const char *const lists[] = {"HostConfig.Devices", "HostConfig.VolumesFrom",
-	                                    "HostConfig.Links", "HostConfig.DeviceRequests"};
+	static const char *const lists[] = {"HostConfig.Devices", "HostConfig.Links",
+	                                    "HostConfig.DeviceRequests"};
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		struct json_object *v = ctr_json_at(body, lists[i]);
 		if (v && json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)

@@ -77,6 +77,8 @@ ok "run -v vol1:/data writes into the volume" RUN --rm -v vol1:/data busybox sh 
 is "a second container reads it" "$(RUN --rm -v vol1:/data busybox cat /data/f)" "kept"
 ok "a container holding vol1" RUN -d --name holder -v vol1:/data busybox sleep 60
 fails "volume rm of a volume in use" -m "in use" D volume rm vol1
+is "run --volumes-from holder: its volume, at its place" "$(RUN --rm --volumes-from holder busybox cat /data/f)" "kept"
+is "  :ro makes it read-only" "$(RUN --rm --volumes-from holder:ro busybox sh -c 'echo x >/data/g 2>/dev/null || echo refused')" "refused"
 like "system df counts the image, the container, the volume" "$(D system df --format '{{.Type}} {{.TotalCount}} {{.Active}}')" \
 	"Images 1 1.*Containers 1 1.*Local Volumes 1 1"
 is "system df -v: the volume's size (5 bytes)" "$(D system df -v --format '{{json .Volumes}}' | jq -r '.[] | select(.Name=="vol1") | .Size')" "5B"
