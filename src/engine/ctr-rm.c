@@ -183,6 +183,9 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err)
 		return -1;
 	}
 	ctr_name_release(c->name, c->id);
+	/* peers resolve the new name, no longer the old one (the rename is
+	 * done: a hosts file that cannot be written does not undo it) */
+	engine_net_rename(c->id, n, NULL);
 	ctr_event(c, "rename", "oldName", c->name);
 	/* the lock of a run killed between its create and its start */
 	bool missing;

@@ -163,23 +163,39 @@ static struct json_object *owner_json(pid_t pid)
 	return owner;
 }
 
-int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err)
+/* Sets `key` of id's record to `val` (taken), when it has one. */
+static int record_set(const char *id, const char *key, struct json_object *val,
+                      struct glass_err **err)
 {
 	cleanup_free char *path = record_path(id);
-	if (access(path, F_OK) < 0)
-		return 0;
-	int lock = engine_lock(false, err);
-	if (lock < 0)
-		return -1;
-	struct json_object *rec = engine_net_record(id);
-	int rc = 0;
+	int lock = access(path, F_OK) == 0 ? engine_lock(false, err) : -2;
+	struct json_object *rec = lock >= 0 ? engine_net_record(id) : NULL;
+	int rc = lock == -1 ? -1 : 0;
 	if (rec) {
-		json_object_object_add(rec, "owner", owner_json(pid));
+		json_object_object_add(rec, key, val);
+		val = NULL;
 		rc = engine_net_record_save(id, rec, err);
 		json_object_put(rec);
 	}
-	close(lock);
+	json_object_put(val);
+	if (lock >= 0)
+		close(lock);
 	return rc;
+}
+
+int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err)
+{
+	return record_set(id, "owner", owner_json(pid), err);
+}
+
+int engine_net_rename(const char *id, const char *name, struct glass_err **err)
+{
+	if (record_set(id, "name", json_object_new_string(name), err) < 0)
+		return -1;
+	if (engine_hosts_write(id, err) < 0)
+		return -1;
+	engine_hosts_refresh_peers(id);
+	return 0;
 }
 
 struct json_object *engine_ports_json(const struct engine_netvol *nv, bool run)

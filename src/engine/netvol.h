@@ -259,6 +259,9 @@ int engine_net_add(struct json_object *rec, const char *id, const char *net,
 int engine_net_record_save(const char *id, struct json_object *rec, struct glass_err **err);
 /* The network of `id` is held by process `pid` (its shim) from now on. */
 int engine_net_set_owner(const char *id, pid_t pid, struct glass_err **err);
+/* Container `id` is called `name` now: its record, its /etc/hosts and
+ * its peers' say so (no record: nothing to do). */
+int engine_net_rename(const char *id, const char *name, struct glass_err **err);
 /* net-connect.c: `network connect|disconnect` of an attached container. */
 /* `aliases` (NULL-terminated, may be NULL): more names peers resolve. */
 int engine_net_connect(const char *net, const char *id, char *const *aliases,

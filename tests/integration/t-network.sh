@@ -110,6 +110,15 @@ fails "connecting twice is refused" -m 'already attached' G network connect othe
 ok "network disconnect" G network disconnect other srv
 like "after disconnect the other network no longer knows it" "$(RUN --rm --network other busybox wget -qO- http://srv/ 2>&1)" "bad address 'srv'"
 
+# rename: peers resolve the new name, and no longer the old one
+BG peer --network web busybox sleep 60
+wait_attached web peer
+ok "rename srv to srv2" G rename srv srv2
+is "a peer reaches it by its new name" "$(G exec peer wget -qO- http://srv2/ 2>&1)" hello-from-srv
+like "and no longer by the old one" "$(G exec peer wget -qO- http://srv/ 2>&1)" "bad address 'srv'"
+ok "rename it back" G rename srv2 srv
+ok "rm -f peer" G rm -f peer
+
 # --- -p publishes through portmap: on the bridge address and on 127.0.0.1
 BG pub --network web -p 8080:80 busybox sh -c 'mkdir /w; echo published >/w/index.html; exec httpd -f -p 80 -h /w'
 wait_attached web pub
