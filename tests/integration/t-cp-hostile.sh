@@ -61,7 +61,7 @@ markers() { find / -maxdepth 1 -name "$MARK-*"; find "$TEST_TMP" -path "*/upper"
 
 # the attack set-up works: glibc outside any container loads the module
 plant "$TEST_TMP/probe" || skip_all "gcc cannot build a shared object"
-echo x | GCONV_PATH=$TEST_TMP/probe/usr/lib/$ARCH/gconv iconv -f UTF-8 -t LATIN1 >/dev/null 2>&1
+(echo x | GCONV_PATH=$TEST_TMP/probe/usr/lib/$ARCH/gconv iconv -f UTF-8 -t LATIN1) >/dev/null 2>&1
 check "the gconv set-up loads its module where glibc reads it" "$([ -e "/$MARK-gconv" ]; echo $?)"
 rm -rf "/$MARK-gconv" "$TEST_TMP/probe"
 
