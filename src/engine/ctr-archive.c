@@ -18,7 +18,7 @@
  * reads the root's /etc/nsswitch.conf and dlopens the libnss_*.so it
  * names, and the first charset conversion reads its gconv-modules, which
  * can map UTF-8 to a module of its own.  So owners are archived by number
- * only, and every conversion is set up before the chroot (prime_iconv). */
+ * only, and every conversion is set up before the fork (prime_iconv). */
 #include "ctr.h"
 #include "lazy-archive.h"
 #include "sys.h"
@@ -40,11 +40,12 @@
 #define CHILD_NO_PATH 2 /* the child's status: the path does not exist */
 
 /* glibc reads its iconv configuration once per process, at the first
- * conversion, from the paths it was built with.  Set up here, before the
- * chroot, it comes from the host's files; the conversions libarchive makes
- * are between UTF-8 and the locale's charset (C.UTF-8, set by main(), or
- * ASCII on a host without that locale), both built into glibc, so none
- * loads a module afterwards. */
+ * conversion, from the paths it was built with.  Set up here, in this
+ * process before the fork (a child of a threaded server must not wait for
+ * glibc's locks), it comes from the host's files and the child inherits
+ * it; the conversions libarchive makes are between UTF-8 and the locale's
+ * charset (C.UTF-8, set by main(), or ASCII on a host without that
+ * locale), both built into glibc, so none loads a module in the child. */
 static void prime_iconv(void)
 {
 	const char *cs = nl_langinfo(CODESET);
@@ -76,7 +77,6 @@ static void close_fds_but(int a, int b)
 /* In the child: into the root `root`, then to `dir` within it. */
 static int enter(int root, const char *dir)
 {
-	prime_iconv();
 	if (glass_sys_fchdir(root, "root", NULL, NULL) < 0 ||
 	    glass_sys_chroot(".", NULL, NULL) < 0 || glass_sys_chdir("/", NULL, NULL) < 0)
 		return -1;
@@ -288,6 +288,7 @@ int ctr_tar_start(int root, const char *path, bool follow, int out, pid_t *pid,
 	/* loaded here: the child cannot once it is in the root */
 	if (glass_archive_need(err) < 0)
 		return -1;
+	prime_iconv();
 	ctr_path_split(path, &dir, &member);
 	*pid = fork();
 	if (*pid == 0) {
@@ -337,6 +338,7 @@ int ctr_untar(int root, const char *dir, int in, const char *from, const char *t
 	int pe[2], st = 0;
 	if (glass_archive_need(err) < 0)
 		return -1;
+	prime_iconv();
 	if (pipe2(pe, O_CLOEXEC) < 0)
 		return glass_err_new(err, errno, "pipe2()");
 	pid_t pid = fork();

@@ -171,10 +171,10 @@ static int pipe_copy(const struct cp_src *s, int droot, const char *ddir, const 
 	close(p[1]);
 	int rc = ctr_untar(droot, ddir, p[0], from, from ? to : NULL, err);
 	close(p[0]);
-	if (ctr_tar_wait(pid, s->path, &terr) < 0 && rc == 0) {
-		*err = terr;
-		return -1;
-	}
+	/* the extraction's error first: the archiving child dies of SIGPIPE
+	 * when its reader is gone */
+	if (ctr_tar_wait(pid, s->path, &terr) < 0 && rc == 0)
+		return glass_err_move(err, &terr);
 	glass_err_free(&terr);
 	return rc;
 }
@@ -197,8 +197,8 @@ static int to_host(int rootfs, const char *src, const char *dst, bool follow,
 		if (droot < 0)
 			rc = glass_err_new(err, errno,
 			                   "the destination directory %s does not exist", dir);
-		else
-			rc = pipe_copy(&s, droot, "/", to, err);
+		else if (pipe_copy(&s, droot, "/", to, err) < 0)
+			rc = glass_err_ctx(err, "into %s", dir);
 	}
 	cp_src_free(&s);
 	return rc;
