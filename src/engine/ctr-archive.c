@@ -83,7 +83,8 @@ static int enter(int root, const char *dir)
 	return glass_sys_chdir(*dir ? dir : "/", NULL, NULL);
 }
 
-/* follow: the top entry of `follow`, a symlink archived as its target */
+/* follow: `name` is the top of a -L copy, a symlink archived as what it
+ * points to (in the root); below it, a file is never opened through one. */
 static int copy_data(struct archive *out, struct archive_entry *e, const char *name, bool follow)
 {
 	if (archive_entry_filetype(e) != AE_IFREG)
