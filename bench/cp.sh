@@ -2,9 +2,9 @@
 # How fast is glass cp, both ways, next to a tar pipe on the host (the
 # floor: no engine, no chroot, no container)?  Side by side in one
 # hyperfine run each, a tree of 1000 files of 4 kB and one of 32 MB:
-#   glass cp CTR:/tree HOSTDIR        out of a running container
-#   glass cp HOSTDIR CTR:/in          into it
-#   tar -c | tar -x                   the same tree, host to host
+#   glass cp out: glass cp CTR:/tree HOSTDIR, out of a running container
+#   glass cp in:  glass cp HOSTDIR CTR:/in, into it
+#   tar | tar (floor): tar -c | tar -x of the same tree, host to host
 # With BASELINE=/path/to/another/glass, that binary's copies run next to
 # them (a change's before and after; its state format must be this one's).
 # Everything lives on one tmpfs in a private mount namespace; the copies'
@@ -35,14 +35,14 @@ id=$("$ENGINE" run -d --name cpb busybox sleep 600) || exit 1
 R=$GLASS_ROOT/containers/$id/rootfs
 "$ENGINE" cp "$F/tree" cpb:/tree || exit 1
 names=() cmds=()
-bench_add "glass cp CTR:/tree HOST" "rm -rf $F/out && $ENGINE cp cpb:/tree $F/out"
-[ -n "$BASELINE" ] && bench_add "baseline cp CTR:/tree HOST" "rm -rf $F/out && $BASELINE cp cpb:/tree $F/out"
+bench_add "glass cp out" "rm -rf $F/out && $ENGINE cp cpb:/tree $F/out"
+[ -n "$BASELINE" ] && bench_add "baseline cp out" "rm -rf $F/out && $BASELINE cp cpb:/tree $F/out"
 bench_add "tar | tar (floor)" "rm -rf $F/out && mkdir $F/out && tar -C $F/tree -cf - . | tar -C $F/out -xf -"
 bench_hyperfine || exit 1
 mv "$W/hyperfine.json" "$W/out.json"
 names=() cmds=()
-bench_add "glass cp HOST CTR:/in" "rm -rf $R/in && $ENGINE cp $F/tree cpb:/in"
-[ -n "$BASELINE" ] && bench_add "baseline cp HOST CTR:/in" "rm -rf $R/in && $BASELINE cp $F/tree cpb:/in"
+bench_add "glass cp in" "rm -rf $R/in && $ENGINE cp $F/tree cpb:/in"
+[ -n "$BASELINE" ] && bench_add "baseline cp in" "rm -rf $R/in && $BASELINE cp $F/tree cpb:/in"
 bench_add "tar | tar (floor)" "rm -rf $F/out && mkdir $F/out && tar -C $F/tree -cf - . | tar -C $F/out -xf -"
 bench_hyperfine || exit 1
 mv "$W/hyperfine.json" "$W/in.json"
