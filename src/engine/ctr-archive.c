@@ -272,6 +272,11 @@ int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
 void ctr_path_split(const char *path, char **dir, char **member)
 {
 	size_t len = strlen(path);
+	if (len && strspn(path, "/") == len) { /* the root: its contents */
+		*dir = xstrdup("/");
+		*member = xstrdup(".");
+		return;
+	}
 	if (len >= 2 && strcmp(path + len - 2, "/.") == 0) {
 		*dir = xasprintf("%.*s", (int)(len - 2), path);
 		*member = xstrdup(".");

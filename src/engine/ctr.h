@@ -329,7 +329,8 @@ int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err 
  * entry `from` and what is under it renamed `to` (docker cp's rebase; no
  * renaming when `from` is NULL); directories that exist keep their owner,
  * mode and times. */
-/* "/a/b" -> "/a" and "b"; "/a/b/." -> "/a/b" and "." (its contents). */
+/* "/a/b" -> "/a" and "b"; "/a/b/." -> "/a/b" and "." (its contents), as
+ * "/" -> "/" and ".". */
 void ctr_path_split(const char *path, char **dir, char **member);
 int ctr_tar_start(int root, const char *path, bool follow, int out, pid_t *pid,
                   struct glass_err **err);

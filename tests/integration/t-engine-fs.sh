@@ -34,6 +34,9 @@ is "as DIR/data with its tree" "$(cat "$H/data/sub/f")" one
 is "symlinks are copied as symlinks" "$(readlink "$H/data/etclink")" /etc
 ok "cp CTR:/data/. NEWDIR (contents into a new dir)" G cp fs:/data/. "$H/contents"
 is "the contents, not the dir" "$(ls "$H/contents" | tr '\n' ' ')" "etclink sub t "
+ok "cp CTR:/ NEWDIR (the root's contents)" G cp fs:/ "$H/rootcopy"
+is "  the container's files in it" "$(cat "$H/rootcopy/data/t")" top
+is "  its links as links" "$(readlink "$H/rootcopy/escape")" /
 fails "cp of a missing path" -m 'Could not find' G cp fs:/nonexistent "$H/"
 fails "cp to a missing dir/ fails" -m 'does not exist' G cp fs:/data/t "$H/nodir/"
 ok "cp through a symlink inside the container stays inside" G cp fs:/escape/etc/hostname "$H/hn"
