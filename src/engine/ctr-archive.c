@@ -111,6 +111,10 @@ static int write_tar(const char *member, bool follow, int out)
 	int rc = 0;
 	bool top = true;
 	archive_write_set_format_pax_restricted(a);
+	/* what docker's archives carry: no ACLs, file flags or sparse maps,
+	 * which cost libarchive an open, an ioctl or two lseeks a file */
+	archive_read_disk_set_behavior(disk, ARCHIVE_READDISK_NO_ACL | ARCHIVE_READDISK_NO_FFLAGS |
+	                                         ARCHIVE_READDISK_NO_SPARSE);
 	if (follow)
 		archive_read_disk_set_symlink_hybrid(disk);
 	else
