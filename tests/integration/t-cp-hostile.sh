@@ -28,16 +28,18 @@ DOCKER=/usr/bin/docker
 SOCK=$GLASS_ROOT/glass.sock
 export DOCKER_HOST=unix://$SOCK DOCKER_CONFIG=$TEST_TMP/docker-config
 D() { timeout 30 $DOCKER "$@"; }
-# glass with no C.UTF-8 locale to load: LC_CTYPE stays "C" (ASCII)
-noloc() { unshare -m sh -c 'mount -t tmpfs glass-test-noloc /usr/lib/locale && exec "$@"' sh "$@"; }
+# a command with no C.UTF-8 locale to load: glass's LC_CTYPE stays "C"
+# (ASCII); unshare and sh exec, so the command keeps the pid
+NOLOC=(unshare -m sh -c 'mount -t tmpfs glass-test-noloc /usr/lib/locale && exec "$@"' sh)
 H=$TEST_TMP/host
 mkdir -p "$H/in/sub" && echo from-host >"$H/in/sub/f" && chown -R 4242:4242 "$H/in"
 MARK=glasspwn-$$
 ARCH=$(gcc -print-multiarch)
 
-# plant DIR: the hostile NSS and gconv set-up in the tree DIR
+# plant DIR [AT]: the hostile NSS and gconv set-up in the tree DIR, their
+# markers written at AT/MARK-nss and AT/MARK-gconv (AT: "", the root)
 plant() {
-	local d=$1 src=$TEST_TMP/pwn.c
+	local d=$1 at=${2:-} src=$TEST_TMP/pwn.c
 	mkdir -p "$d/etc" "$d/lib/$ARCH" "$d/usr/lib/$ARCH/gconv"
 	cat >"$src" <<-'EOF'
 		#include <fcntl.h>
@@ -49,8 +51,8 @@ plant() {
 				close(fd);
 		}
 	EOF
-	gcc -shared -fPIC -DMARKER="\"/$MARK-nss\"" -o "$d/lib/$ARCH/libnss_glasspwn.so.2" "$src" &&
-		gcc -shared -fPIC -DMARKER="\"/$MARK-gconv\"" -o "$d/usr/lib/$ARCH/gconv/libglasspwn.so" "$src" || return 1
+	gcc -shared -fPIC -DMARKER="\"$at/$MARK-nss\"" -o "$d/lib/$ARCH/libnss_glasspwn.so.2" "$src" &&
+		gcc -shared -fPIC -DMARKER="\"$at/$MARK-gconv\"" -o "$d/usr/lib/$ARCH/gconv/libglasspwn.so" "$src" || return 1
 	printf 'passwd: files glasspwn\ngroup: files glasspwn\n' >"$d/etc/nsswitch.conf"
 	printf 'alias\t%s\tGLASSPWN//\n' ISO-10646/UTF8/ UTF-8// ANSI_X3.4-1968// >"$d/usr/lib/$ARCH/gconv/gconv-modules"
 	printf 'module\tGLASSPWN//\tINTERNAL\tlibglasspwn\t1\nmodule\tINTERNAL\tGLASSPWN//\tlibglasspwn\t1\n' >>"$d/usr/lib/$ARCH/gconv/gconv-modules"
@@ -60,10 +62,13 @@ plant() {
 markers() { find / -maxdepth 1 -name "$MARK-*"; find "$TEST_TMP" -path "*/upper" -prune -o -name "$MARK-*" -print; }
 
 # the attack set-up works: glibc outside any container loads the module
-plant "$TEST_TMP/probe" || skip_all "gcc cannot build a shared object"
+plant "$TEST_TMP/probe" "$TEST_TMP/probe"
+check "gcc builds the hostile modules" $?
 (echo x | GCONV_PATH=$TEST_TMP/probe/usr/lib/$ARCH/gconv iconv -f UTF-8 -t LATIN1) >/dev/null 2>&1
-check "the gconv set-up loads its module where glibc reads it" "$([ -e "/$MARK-gconv" ]; echo $?)"
-rm -rf "/$MARK-gconv" "$TEST_TMP/probe"
+check "the gconv set-up loads its module where glibc reads it" "$([ -e "$TEST_TMP/probe/$MARK-gconv" ]; echo $?)"
+rm -rf "$TEST_TMP/probe"
+# a constructor run outside any chroot writes in the host's /
+on_exit rm -f "/$MARK-nss" "/$MARK-gconv"
 
 id=$(G run -d --name hostile busybox sleep 300)
 R=$GLASS_ROOT/containers/$id/rootfs
@@ -87,29 +92,30 @@ cps() {
 	[ -z "$m" ] || rm -f $m
 }
 
-G_noloc() { noloc "$ENGINE" "$@"; }
+G_noloc() { "${NOLOC[@]}" "$ENGINE" "$@"; }
 cps G "glass cp" 1
 cps G_noloc "glass cp, locale C" 2
 
 if [ -x $DOCKER ]; then
 	SERVER=
-	start_server() {
-		$1 "$ENGINE" serve >>"$TEST_TMP/serve.log" 2>&1 &
+	start_server() { # start_server [PREFIX...]: the server runs as PREFIX glass serve
+		"$@" "$ENGINE" serve >>"$TEST_TMP/serve.log" 2>&1 &
 		SERVER=$!
 		wait_for curl -sf --unix-socket "$SOCK" http://glass/_ping
 	}
 	stop_server() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=; true; }
 	on_exit stop_server
-	start_server ""
+	start_server
 	cps D "docker cp" 3
 	stop_server
-	start_server noloc
+	start_server "${NOLOC[@]}"
 	cps D "docker cp, locale C" 4
+	pid=$SERVER
 	stop_server
+	check "the server without C.UTF-8 ended" "$([ ! -d "/proc/$pid" ]; echo $?)"
 else
 	missing "the docker CLI" "$DOCKER (Debian's docker.io)"
 fi
-rm -f "/$MARK-nss" "/$MARK-gconv"
 ok "rm -f" G rm -f hostile
 is "nothing left" "$(engine_leftovers)" ""
 finish
