@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* -a: owners kept, which tar does anyway as root (glass runs as root) */
-static const char cp_use[] = "glass cp [-a] CONTAINER:SRC DEST | glass cp [-a] SRC CONTAINER:DEST";
+/* -a: owners kept, which glass cp does anyway (by number, as root) */
+static const char cp_use[] =
+    "glass cp [-a] [-L] CONTAINER:SRC DEST|- | glass cp [-a] [-L] SRC|- CONTAINER:DEST";
 static const char diff_use[] = "glass diff CONTAINER";
 static const char top_use[] = "glass top CONTAINER [ps OPTIONS]";
 static const char stats_use[] = "glass stats [--no-stream] [--format json] CONTAINER...";
@@ -28,10 +29,14 @@ int cmd_cp(int argc, char **argv)
 {
 	struct glass_err *err = NULL;
 	const char *cpath = NULL;
+	bool follow = false;
 	int i = 1;
-	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++)
-		if (strcmp(argv[i], "-a") != 0 && strcmp(argv[i], "--archive") != 0)
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "-L") == 0 || strcmp(argv[i], "--follow-link") == 0)
+			follow = true;
+		else if (strcmp(argv[i], "-a") != 0 && strcmp(argv[i], "--archive") != 0)
 			return engine_usage(cp_use, "cp: unknown option %s", argv[i]);
+	}
 	if (argc - i != 2)
 		return engine_usage(cp_use, "cp: need SRC and DEST");
 	cleanup_free char *from = split_ref(argv[i], &cpath);
@@ -40,7 +45,8 @@ int cmd_cp(int argc, char **argv)
 		return engine_usage(cp_use, "cp: one of SRC and DEST must be CONTAINER:PATH");
 	if (!*cpath)
 		return engine_usage(cp_use, "cp: empty path in the container");
-	if (ctr_cp(from ? from : to, cpath, from ? argv[i + 1] : argv[i], from != NULL, &err) < 0)
+	if (ctr_cp(from ? from : to, cpath, from ? argv[i + 1] : argv[i], from != NULL, follow,
+	           &err) < 0)
 		return cli_fail(&err, 1);
 	return 0;
 }

@@ -302,8 +302,10 @@ struct ctr_change {
 int ctr_diff(const char *ref, struct ctr_change **out, size_t *n, struct glass_err **err);
 void ctr_diff_free(struct ctr_change *ch, size_t n);
 /* Copies SRC in the container to DST on the host (to_host) or the other
- * way, with docker cp's rules for trailing "/" and "/.". */
-int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to_host,
+ * way, with docker cp's rules for trailing "/" and "/." (ctr-cp.c); a
+ * host_path "-" is a tar stream on stdout or stdin; follow: a symlink as
+ * SRC is copied as what it points to. */
+int ctr_cp(const char *ref, const char *ctr_path, const char *host_path, bool to_host, bool follow,
            struct glass_err **err);
 
 /* docker cp through the API: a path's entry (not followed when it is a
@@ -323,5 +325,22 @@ int ctr_path_stat(const char *ref, const char *path, struct ctr_path_stat *st,
                   struct glass_err **err);
 int ctr_archive_get(const char *ref, const char *path, int *fd, pid_t *pid, struct glass_err **err);
 int ctr_archive_put(const char *ref, const char *path, int in, struct glass_err **err);
+/* The operations under both, on any root: the rootfs of a container or a
+ * host's directory (an O_PATH fd), which the child chroots into.
+ * ctr_tar_start: the tar of `path` in `root` (symlinks as symlinks, but
+ * `path` itself followed with `follow`; a "/." path: the directory's
+ * contents) written to `out` by the child *pid; ctr_tar_wait reaps it.
+ * ctr_untar: `in` extracted into the directory `dir` in `root`, the top
+ * entry `from` and what is under it renamed `to` (docker cp's rebase; no
+ * renaming when `from` is NULL); directories that exist keep their owner,
+ * mode and times. */
+/* "/a/b" -> "/a" and "b"; "/a/b/." -> "/a/b" and "." (its contents), as
+ * "/" -> "/" and ".". */
+void ctr_path_split(const char *path, char **dir, char **member);
+int ctr_tar_start(int root, const char *path, bool follow, int out, pid_t *pid,
+                  struct glass_err **err);
+int ctr_tar_wait(pid_t pid, const char *path, struct glass_err **err);
+int ctr_untar(int root, const char *dir, int in, const char *from, const char *to,
+              struct glass_err **err);
 
 #endif

@@ -23,6 +23,7 @@
 	X(archive_entry_pathname)                                                                  \
 	X(archive_entry_perm)                                                                      \
 	X(archive_entry_rdev)                                                                      \
+	X(archive_entry_set_hardlink)                                                              \
 	X(archive_entry_set_pathname)                                                              \
 	X(archive_entry_size)                                                                      \
 	X(archive_entry_sourcepath)                                                                \
@@ -43,6 +44,7 @@
 	X(archive_read_disk_open)                                                                  \
 	X(archive_read_disk_set_behavior)                                                          \
 	X(archive_read_disk_set_standard_lookup)                                                   \
+	X(archive_read_disk_set_symlink_hybrid)                                                    \
 	X(archive_read_disk_set_symlink_physical)                                                  \
 	X(archive_read_free)                                                                       \
 	X(archive_read_new)                                                                        \
@@ -86,6 +88,7 @@ GLASS_LAZY_DECLARE(archive, GLASS_ARCHIVE_FNS);
 #define archive_entry_pathname         (glass_archive_api()->archive_entry_pathname)
 #define archive_entry_perm             (glass_archive_api()->archive_entry_perm)
 #define archive_entry_rdev             (glass_archive_api()->archive_entry_rdev)
+#define archive_entry_set_hardlink     (glass_archive_api()->archive_entry_set_hardlink)
 #define archive_entry_set_pathname     (glass_archive_api()->archive_entry_set_pathname)
 #define archive_entry_size             (glass_archive_api()->archive_entry_size)
 #define archive_entry_sourcepath       (glass_archive_api()->archive_entry_sourcepath)
@@ -107,6 +110,8 @@ GLASS_LAZY_DECLARE(archive, GLASS_ARCHIVE_FNS);
 #define archive_read_disk_set_behavior (glass_archive_api()->archive_read_disk_set_behavior)
 #define archive_read_disk_set_standard_lookup                                                      \
 	(glass_archive_api()->archive_read_disk_set_standard_lookup)
+#define archive_read_disk_set_symlink_hybrid                                                       \
+	(glass_archive_api()->archive_read_disk_set_symlink_hybrid)
 #define archive_read_disk_set_symlink_physical                                                     \
 	(glass_archive_api()->archive_read_disk_set_symlink_physical)
 #define archive_read_free                  (glass_archive_api()->archive_read_free)
