@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -335,6 +336,34 @@ static int look(struct api_wait *w, int *code, char *error, size_t size)
 	return 1;
 }
 
+/* Until the container is gone (its remover, the shim's `rm -f` of an
+ * --rm container or a client's DELETE, runs apart from this wait): woken
+ * by inotify when an entry of ROOT/containers goes (rm_rf's last step is
+ * the container's directory) and looked at again then; the client's
+ * hang-up ends it.  A look every second besides, should a removal leave
+ * the directory behind without its record (not findable: removed). */
+static int wait_removed(const char *id, int sock)
+{
+	cleanup_free char *dir = xasprintf("%s/containers", engine_root_dir());
+	cleanup_close int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0 && inotify_add_watch(in, dir, IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) < 0) {
+		close(in);
+		in = -1;
+	}
+	/* looked at after the watch is in place: a removal in between is seen */
+	while (started_elsewhere(id) >= 0) {
+		struct pollfd p[2] = {{.fd = sock, .events = 0}, {.fd = in, .events = POLLIN}};
+		char buf[4096];
+		if (poll(p, 2, in >= 0 ? 1000 : 50) < 0 && errno != EINTR)
+			return -1;
+		if (sock >= 0 && (p[0].revents & (POLLHUP | POLLERR)))
+			return -1;
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+	}
+	return 0;
+}
+
 int api_watch_wait_run(struct api_wait *w, int sock, int *code, char *error, size_t size)
 {
 	int r = w->gone ? 2 : 0;
@@ -354,10 +383,5 @@ int api_watch_wait_run(struct api_wait *w, int sock, int *code, char *error, siz
 		*code = w->code;
 		return 0;
 	}
-	while (w->cond == API_WAIT_REMOVED && started_elsewhere(w->id) >= 0) {
-		if (client_gone(sock))
-			return -1;
-		usleep(50000);
-	}
-	return 0;
+	return w->cond == API_WAIT_REMOVED ? wait_removed(w->id, sock) : 0;
 }
