@@ -237,7 +237,8 @@ static void sweep_half_made(void)
 		    strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
 			continue;
 		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
-		if (access(rec, F_OK) == 0)
+		cleanup_free char *relrec = xasprintf("%s/record.json", e->d_name);
+		if (faccessat(dirfd(d), relrec, F_OK, 0) == 0)
 			continue;
 		int fd = take_creating(e->d_name, &missing);
 		/* a record may have come meanwhile: looked at again under the lock */
