@@ -261,7 +261,10 @@ static void sweep_half_made(void)
 static void sweep_stale(const char *sub, bool links)
 {
 	cleanup_free char *d = xasprintf("%s/%s", engine_root_dir(), sub);
+	cleanup_free char *cd = xasprintf("%s/containers", engine_root_dir());
 	cleanup_dir DIR *dir = opendir(d);
+	/* looked up from here: one name each, not the whole path (every ps) */
+	cleanup_close int cfd = dir ? open(cd, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct dirent *e;
 	while (dir && (e = readdir(dir))) {
 		char id[CTR_ID_LEN + 2] = "";
@@ -276,16 +279,17 @@ static void sweep_stale(const char *sub, bool links)
 				continue;
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
 		}
-		cleanup_free char *cdir = ctr_dir_of(id);
-		cleanup_free char *rec = xasprintf("%s/record.json", cdir);
+		cleanup_free char *rec = xasprintf("%s/record.json", id);
 		/* a lock is stale also once its container has its record, when no
 		 * create holds it: a create killed between writing the record and
 		 * unlinking its lock (a run holds it until its start) */
-		bool live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		bool live =
+		    faccessat(cfd, id, F_OK, 0) == 0 && (links || faccessat(cfd, rec, F_OK, 0) < 0);
 		if (live)
 			continue;
 		int fd = take_creating(id, &missing);
-		live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		live =
+		    faccessat(cfd, id, F_OK, 0) == 0 && (links || faccessat(cfd, rec, F_OK, 0) < 0);
 		if ((fd < 0 && !missing) || live) {
 			if (fd >= 0)
 				close(fd);
