@@ -47,7 +47,13 @@ struct entry {
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct entry *entries;
+static size_t made; /* entries made since the last prune */
 static bool enabled;
+
+/* Entries made between two prunes: a server that runs containers and
+ * never lists them keeps no more than that of removed ones (and their
+ * fds). */
+#define PRUNE_EVERY 32
 
 void ctr_cache_enable(void)
 {
@@ -59,6 +65,25 @@ bool ctr_cache_on(void)
 	return enabled;
 }
 
+static void entry_free(struct entry *e);
+
+/* Drops the entries of containers whose directory is gone (removed by
+ * another process: the shim's `rm -f` of an --rm container). */
+static void prune(void)
+{
+	for (struct entry **pp = &entries; *pp;) {
+		struct entry *e = *pp;
+		cleanup_free char *dir = ctr_dir_of(e->id);
+		if (access(dir, F_OK) == 0 || errno != ENOENT) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		entry_free(e);
+	}
+	made = 0;
+}
+
 static struct entry *find(const char *id, bool make)
 {
 	for (struct entry *e = entries; e; e = e->next)
@@ -66,6 +91,8 @@ static struct entry *find(const char *id, bool make)
 			return e;
 	if (!make)
 		return NULL;
+	if (++made > PRUNE_EVERY)
+		prune();
 	struct entry *e = xcalloc(1, sizeof(*e));
 	snprintf(e->id, sizeof(e->id), "%s", id);
 	e->pidfd = e->freezer = -1;
@@ -170,8 +197,10 @@ int ctr_cache_shim_alive(const char *id, pid_t pid)
 	e->shim = fd >= 0 ? pid : 0;
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	bool alive = fd >= 0 && poll(&p, 1, 0) == 0;
-	if (!alive)
-		drop_shim(e); /* exited: its pidfd is of no more use */
+	if (!alive) { /* exited: its pidfd is of no more use, nor its cgroup's file */
+		drop_shim(e);
+		drop_freezer(e);
+	}
 	pthread_mutex_unlock(&mu);
 	return alive;
 }
