@@ -5,9 +5,11 @@
  * kills what is left in the container's cgroup), the runtime's state and
  * cgroup, the snapshot's mount and directory (the record with it), and
  * the name.  glass-shim itself calls `glass rm -f ID` after the final exit
- * of an --rm container (the only remover of one that ran, held back while
- * a foreground engine reads its status: ctr_rm_hold()); the status it
- * wrote is final by then, so removal does not wait for that shim to go. */
+ * of an --rm container (held back while a foreground engine reads its
+ * status: ctr_rm_hold(); glass serve, which holds it for the containers it
+ * starts, removes them itself before it lets go, and the shim's finds
+ * nothing left); the status it wrote is final by then, so removal does not
+ * wait for that shim to go. */
 #include "client.h"
 #include "ctr.h"
 #include "snapshot.h"
