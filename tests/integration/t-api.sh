@@ -205,6 +205,9 @@ is "events: a container of the glass CLI's too (one journal)" "$(echo $out)" "cr
 D run -d --name writer busybox sh -c 'i=0; while [ $i -lt 20 ]; do echo w$i; i=$((i+1)); sleep 0.1; done' >/dev/null
 D run -d --name ender busybox sh -c 'sleep 1; exit 7' >/dev/null
 D run -d --name stayer busybox sleep 300 >/dev/null
+# an --rm one: the server holds its removal (it removes what it started);
+# killed, it lets go, and the shim removes the container itself
+D run -d --rm --name rmgone busybox sleep 1 >/dev/null
 spid=$(D inspect -f '{{.State.Pid}}' stayer)
 D logs -f writer >"$TEST_TMP/follow" 2>&1 &
 follower=$!
@@ -221,6 +224,8 @@ is "ps shows the containers that ran through it" "$(D ps --format '{{.Names}}' |
 is "logs: every line, those written while no server ran too" "$(D logs writer | tr '\n' ' ')" "$(seq -f 'w%g' 0 19 | tr '\n' ' ')"
 is "wait: the exit code of one that ended meanwhile" "$(D wait ender)" 7
 is "ps -a: exited meanwhile" "$(D ps -a --filter name=ender --format '{{.Status}}' | cut -c1-11)" "Exited (7) "
+wait_for sh -c "[ -z \"\$($DOCKER ps -aq --filter name=rmgone)\" ]"
+check "an --rm one that ended while no server ran: its shim removed it" $?
 
 # bad requests: Docker's {"message": ...} with the right status, nothing made
 before=$(ls "$GLASS_ROOT/containers" | wc -l)
