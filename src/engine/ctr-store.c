@@ -6,7 +6,6 @@
  * overwrites.  Waiting is bounded (LOCK_NB polled) so that a second
  * command reports who keeps the container busy instead of hanging. */
 #include "client.h"
-#include "wire.h"
 #include "ctr.h"
 #include "event.h"
 #include "util.h"
