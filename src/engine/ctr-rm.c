@@ -5,9 +5,11 @@
  * kills what is left in the container's cgroup), the runtime's state and
  * cgroup, the snapshot's mount and directory (the record with it), and
  * the name.  glass-shim itself calls `glass rm -f ID` after the final exit
- * of an --rm container (the only remover of one that ran, held back while
- * a foreground engine reads its status: ctr_rm_hold()); the status it
- * wrote is final by then, so removal does not wait for that shim to go. */
+ * of an --rm container (held back while a foreground engine reads its
+ * status: ctr_rm_hold(); glass serve, which holds it for the containers it
+ * starts, removes them itself before it lets go, and the shim's finds
+ * nothing left); the status it wrote is final by then, so removal does not
+ * wait for that shim to go. */
 #include "client.h"
 #include "ctr.h"
 #include "snapshot.h"
@@ -244,7 +246,8 @@ static void sweep_half_made(void)
 		    strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
 			continue;
 		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
-		if (access(rec, F_OK) == 0)
+		cleanup_free char *relrec = xasprintf("%s/record.json", e->d_name);
+		if (faccessat(dirfd(d), relrec, F_OK, 0) == 0)
 			continue;
 		int fd = take_creating(e->d_name, &missing);
 		/* a record may have come meanwhile: looked at again under the lock */
@@ -267,7 +270,10 @@ static void sweep_half_made(void)
 static void sweep_stale(const char *sub, bool links)
 {
 	cleanup_free char *d = xasprintf("%s/%s", engine_root_dir(), sub);
+	cleanup_free char *cd = xasprintf("%s/containers", engine_root_dir());
 	cleanup_dir DIR *dir = opendir(d);
+	/* looked up from here: one name each, not the whole path (every ps) */
+	cleanup_close int cfd = dir ? open(cd, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct dirent *e;
 	while (dir && (e = readdir(dir))) {
 		char id[CTR_ID_LEN + 2] = "";
@@ -282,16 +288,17 @@ static void sweep_stale(const char *sub, bool links)
 				continue;
 			memcpy(id, e->d_name, CTR_ID_LEN + 1);
 		}
-		cleanup_free char *cdir = ctr_dir_of(id);
-		cleanup_free char *rec = xasprintf("%s/record.json", cdir);
+		cleanup_free char *rec = xasprintf("%s/record.json", id);
 		/* a lock is stale also once its container has its record, when no
 		 * create holds it: a create killed between writing the record and
 		 * unlinking its lock (a run holds it until its start) */
-		bool live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		bool live =
+		    faccessat(cfd, id, F_OK, 0) == 0 && (links || faccessat(cfd, rec, F_OK, 0) < 0);
 		if (live)
 			continue;
 		int fd = take_creating(id, &missing);
-		live = access(cdir, F_OK) == 0 && (links || access(rec, F_OK) < 0);
+		live =
+		    faccessat(cfd, id, F_OK, 0) == 0 && (links || faccessat(cfd, rec, F_OK, 0) < 0);
 		if ((fd < 0 && !missing) || live) {
 			if (fd >= 0)
 				close(fd);

@@ -50,6 +50,7 @@ void ctr_free(struct ctr *c)
 	ctr_unlock(c);
 	free(c->dir);
 	free(c->name);
+	free(c->record_text);
 	json_object_put(c->record);
 	free(c);
 }
@@ -62,8 +63,14 @@ void ctr_freep(struct ctr **c)
 
 void ctr_list_free(struct ctr **list, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	/* a list's records are read, never changed: back to the cache */
+	for (size_t i = 0; i < n; i++) {
+		if (ctr_cache_give_record(list[i]->id, list[i]->record_text, list[i]->record)) {
+			list[i]->record_text = NULL;
+			list[i]->record = NULL;
+		}
 		ctr_free(list[i]);
+	}
 	free(list);
 }
 
@@ -113,6 +120,9 @@ static bool frozen(const struct ctr *c)
 	const char *cg = ctr_rec_str(c, "CgroupsPath");
 	if (!cg)
 		return false;
+	int cached = ctr_cache_frozen(c->id, cg);
+	if (cached >= 0)
+		return cached;
 	cleanup_free char *v1 = xasprintf("/sys/fs/cgroup/freezer%s/freezer.state", cg);
 	cleanup_free char *v2 = xasprintf("/sys/fs/cgroup/unified%s/cgroup.freeze", cg);
 	cleanup_free char *t1 = read_file_at(AT_FDCWD, v1, NULL);
@@ -135,15 +145,58 @@ static pid_t live_shim(const char *dir)
 	return comm && strncmp(comm, "glass-shim", 10) == 0 ? pid : 0;
 }
 
-int ctr_refresh(struct ctr *c, struct glass_err **err)
+/* glass_shim_status() and the shim's pid with its liveness told by
+ * ctr-cache's pidfd (one poll instead of two /proc reads): 0, or -1 when
+ * the slow path must decide (no cache, no status yet, a shim that is
+ * gone: glass_shim_status() reads the status again and says "dead"). */
+static int status_fast(const struct ctr *c, int dirfd, struct glass_shim_status *ss, pid_t *shim)
+{
+	if (!ctr_cache_on())
+		return -1;
+	cleanup_close int own = dirfd < 0 ? open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+	int dfd = dirfd < 0 ? own : dirfd;
+	cleanup_free char *text = dfd >= 0 ? read_file_at(dfd, "status.json", NULL) : NULL;
+	if (!text || glass_wire_status_parse(text, ss) < 0)
+		return -1;
+	cleanup_free char *pidt = read_file_at(dfd, "shim.pid", NULL);
+	pid_t pid = pidt ? (pid_t)atoi(pidt) : 0;
+	int alive = ctr_cache_shim_alive(c->id, pid);
+	if (alive < 0 || (alive == 0 && strcmp(ss->status, "exited") != 0))
+		return -1;
+	*shim = alive ? pid : 0;
+	return 0;
+}
+
+static void fill_state(struct ctr *c, const struct glass_shim_status *ss, pid_t shim)
+{
+	c->st.status = status_from(ss->status);
+	c->st.pid = c->st.status == CTR_RUNNING || c->st.status == CTR_RESTARTING ? ss->pid : 0;
+	c->st.exit_code = ss->exit_code;
+	c->st.oom_killed = ss->oom_killed;
+	c->st.restart_count = ss->restart_count;
+	snprintf(c->st.started_at, sizeof(c->st.started_at), "%s", ss->started_at);
+	snprintf(c->st.finished_at, sizeof(c->st.finished_at), "%s", ss->finished_at);
+	snprintf(c->st.error, sizeof(c->st.error), "%s", ss->error);
+	c->st.shim_pid = shim;
+	if (c->st.status == CTR_RUNNING && frozen(c))
+		c->st.status = CTR_PAUSED;
+}
+
+/* ctr_refresh(), in the container's directory when dirfd >= 0. */
+static int refresh_in(struct ctr *c, int dirfd, struct glass_err **err)
 {
 	struct glass_shim_status ss = {0};
-	cleanup_free char *status = xasprintf("%s/status.json", c->dir);
+	pid_t shim = 0;
 	memset(&c->st, 0, sizeof(c->st));
+	if (status_fast(c, dirfd, &ss, &shim) == 0) {
+		fill_state(c, &ss, shim);
+		return 0;
+	}
+	cleanup_free char *status = xasprintf("%s/status.json", c->dir);
 	if (access(status, F_OK) < 0) {
 		/* never handed to a shim, or a shim is starting (an engine may have
 		 * died while it launched one): it wrote shim.pid before anything */
-		pid_t shim = live_shim(c->dir);
+		shim = live_shim(c->dir);
 		c->st.status = shim > 0 ? CTR_RUNNING : CTR_CREATED;
 		c->st.shim_pid = shim;
 		c->st.starting = shim > 0;
@@ -151,33 +204,38 @@ int ctr_refresh(struct ctr *c, struct glass_err **err)
 	}
 	if (glass_shim_status(c->dir, &ss, err) < 0)
 		return glass_err_ctx(err, "container %.12s", c->id);
-	c->st.status = status_from(ss.status);
-	c->st.pid = c->st.status == CTR_RUNNING || c->st.status == CTR_RESTARTING ? ss.pid : 0;
-	c->st.exit_code = ss.exit_code;
-	c->st.oom_killed = ss.oom_killed;
-	c->st.restart_count = ss.restart_count;
-	snprintf(c->st.started_at, sizeof(c->st.started_at), "%s", ss.started_at);
-	snprintf(c->st.finished_at, sizeof(c->st.finished_at), "%s", ss.finished_at);
-	snprintf(c->st.error, sizeof(c->st.error), "%s", ss.error);
 	cleanup_free char *pidf = xasprintf("%s/shim.pid", c->dir);
 	cleanup_free char *pidt = read_file_at(AT_FDCWD, pidf, NULL);
-	c->st.shim_pid = pidt && c->st.status != CTR_DEAD ? (pid_t)atoi(pidt) : 0;
-	if (c->st.shim_pid > 0 && kill(c->st.shim_pid, 0) < 0 && errno == ESRCH)
-		c->st.shim_pid = 0;
-	if (c->st.status == CTR_RUNNING && frozen(c))
-		c->st.status = CTR_PAUSED;
+	shim = pidt && strcmp(ss.status, "dead") != 0 ? (pid_t)atoi(pidt) : 0;
+	if (shim > 0 && kill(shim, 0) < 0 && errno == ESRCH)
+		shim = 0;
+	fill_state(c, &ss, shim);
 	return 0;
 }
 
-static int load(const char *id, struct ctr **out, struct glass_err **err)
+int ctr_refresh(struct ctr *c, struct glass_err **err)
+{
+	return refresh_in(c, -1, err);
+}
+
+/* `listed`: for a list, which reads the record and gives it back to the
+ * cache (ctr_list_free); one that is found may be changed and saved. */
+static int load(const char *id, bool listed, struct ctr **out, struct glass_err **err)
 {
 	struct ctr *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->dir = ctr_dir_of(id);
+	cleanup_close int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	cleanup_free char *rp = xasprintf("%s/record.json", c->dir);
-	cleanup_free char *text = read_file_at(AT_FDCWD, rp, NULL);
-	c->record = text ? json_tokener_parse(text) : NULL;
+	cleanup_free char *text = dfd >= 0 ? read_file_at(dfd, "record.json", NULL) : NULL;
+	c->record = text && listed ? ctr_cache_take_record(id, text) : NULL;
+	if (!c->record)
+		c->record = text ? json_tokener_parse(text) : NULL;
+	if (listed && c->record) {
+		c->record_text = text;
+		text = NULL;
+	}
 	if (!c->record) {
 		int e = text ? EINVAL : errno;
 		ctr_free(c);
@@ -185,7 +243,7 @@ static int load(const char *id, struct ctr **out, struct glass_err **err)
 	}
 	const char *name = ctr_rec_str(c, "Name");
 	c->name = xstrdup(name ? name + (name[0] == '/') : id);
-	if (ctr_refresh(c, err) < 0) {
+	if (refresh_in(c, dfd, err) < 0) {
 		ctr_free(c);
 		return -1;
 	}
@@ -214,7 +272,7 @@ static char **all_ids(size_t *n)
 	struct dirent *e;
 	*n = 0;
 	while (dir && (e = readdir(dir))) {
-		if (!is_id(e->d_name) || faccessat(dirfd(dir), e->d_name, F_OK, 0) < 0)
+		if (!is_id(e->d_name))
 			continue;
 		cleanup_free char *rec = xasprintf("%s/record.json", e->d_name);
 		if (faccessat(dirfd(dir), rec, F_OK, 0) < 0)
@@ -257,10 +315,10 @@ int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
 		return glass_err_new(err, ENOENT, "No such container: %s", ref);
 	cleanup_free char *full = ctr_dir_of(r);
 	if (is_id(r) && access(full, F_OK) == 0)
-		return load(r, out, err);
+		return load(r, false, out, err);
 	byname = id_of_name(r);
 	if (byname)
-		return load(byname, out, err);
+		return load(byname, false, out, err);
 	char **ids = all_ids(&n);
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(ids[i], r, strlen(r)) == 0) {
@@ -269,7 +327,7 @@ int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
 		}
 	int rc;
 	if (hits == 1)
-		rc = load(hit, out, err);
+		rc = load(hit, false, out, err);
 	else if (hits > 1)
 		rc = glass_err_new(err, EINVAL, "multiple containers found with ID prefix %s", ref);
 	else
@@ -294,10 +352,11 @@ int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 	for (size_t i = 0; i < n; i++) {
 		struct glass_err *e = NULL;
 		/* one container removed meanwhile (or unreadable) is not the list's failure */
-		if (load(ids[i], &list[k], &e) == 0)
+		if (load(ids[i], true, &list[k], &e) == 0)
 			k++;
 		glass_err_free(&e);
 	}
+	ctr_cache_sweep(ids, n);
 	strv_free_n(ids, n);
 	qsort(list, k, sizeof(struct ctr *), by_created_desc);
 	*out = list;

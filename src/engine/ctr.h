@@ -90,6 +90,7 @@ struct ctr {
 	char *dir;                  /* ROOT/containers/ID */
 	char *name;                 /* without docker's leading '/' */
 	struct json_object *record; /* record.json */
+	char *record_text;          /* its bytes, kept for ctr-cache (serve), else NULL */
 	struct ctr_state st;
 	int lock_fd; /* -1 unless ctr_lock()ed */
 };
@@ -121,6 +122,26 @@ void ctr_list_free(struct ctr **list, size_t n);
  * seconds, then fails with EBUSY "container NAME is busy: OP (pid N)". */
 int ctr_lock(struct ctr *c, const char *op, struct glass_err **err);
 void ctr_unlock(struct ctr *c);
+/* --- ctr-cache.c: what glass serve keeps between two lists --- */
+
+/* From now on this process keeps parsed records and pidfds of shims
+ * (glass serve); every use checks them against the files (ctr-cache.c). */
+void ctr_cache_enable(void);
+bool ctr_cache_on(void);
+/* The parsed record of `id` when record.json's bytes are `text` still,
+ * taken out of the cache (the caller owns it), else NULL. */
+struct json_object *ctr_cache_take_record(const char *id, const char *text);
+/* Hands a record and its text back (false: no cache, still the caller's). */
+bool ctr_cache_give_record(const char *id, char *text, struct json_object *rec);
+/* 1 when `pid` is the live glass-shim the cache pins for `id`, 0 when it
+ * is no live shim, -1 when it cannot tell (no cache, no fd left). */
+int ctr_cache_shim_alive(const char *id, pid_t pid);
+/* 1 when the container's cgroup is frozen, 0 when not, -1 when it cannot
+ * tell (no cache, no such cgroup). */
+int ctr_cache_frozen(const char *id, const char *cgroup);
+/* Forgets every container but these. */
+void ctr_cache_sweep(char *const *ids, size_t n);
+
 /* Re-reads the shim's status (after a change). */
 int ctr_refresh(struct ctr *c, struct glass_err **err);
 int ctr_record_save(struct ctr *c, struct glass_err **err);

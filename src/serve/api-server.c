@@ -17,6 +17,7 @@
  * are the shims', not the server's, and keep running. */
 #include "api.h"
 #include "common.h"
+#include "ctr.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -194,6 +195,8 @@ static int serve(const char *host, const char *group, struct glass_err **err)
 	/* blocked before the first thread exists, so every thread inherits it
 	 * and only sigwait() below takes them */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* a long-lived process: lists reuse what they read (ctr-cache.c) */
+	ctr_cache_enable();
 	struct MHD_Daemon *d = start_daemon(fd, err);
 	if (!d) {
 		if (path)

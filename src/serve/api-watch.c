@@ -11,6 +11,9 @@
  * wait compares generations, so it is registered against the exit that
  * follows its registration and cannot take an older status.
  *
+ * An --rm container started here is removed here too, by its monitor
+ * (remove_held), before the shim's own removal would start an engine.
+ *
  * A container started elsewhere (`glass start`, a restart policy, a server
  * that was restarted) has no monitor here: its waits fall back to the
  * shim's own wait (ctr_wait) once they see it running, and to the
@@ -20,10 +23,12 @@
 #include "util.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -93,7 +98,29 @@ static struct exit_rec *rec_of(const char *id, bool make)
 struct monitor {
 	char id[CTR_ID_LEN + 1];
 	int fd;
+	char full_id[CTR_ID_LEN + 1]; /* an --rm container's, with `hold` */
+	int hold;                     /* its rm.hold (ctr_rm_hold), or -1 */
 };
+
+/* After the final exit of an --rm container started here: removed by this
+ * process at once, its rm.hold (which kept the shim's own `glass rm -f`
+ * back) released after.  The shim's removal would first start a new
+ * engine, and `docker run --rm` waits for the removal
+ * (wait?condition=removed).  Should this one fail, the shim's goes on. */
+static void remove_held(struct monitor *m)
+{
+	if (m->hold < 0)
+		return;
+	struct glass_err *err = NULL;
+	if (ctr_rm(m->full_id, true, false, &err) < 0) {
+		cleanup_free char *msg = glass_err_format(err);
+		fprintf(stderr, "glass serve: --rm of %.12s: %s (its shim removes it)\n",
+		        m->full_id, msg);
+		glass_err_free(&err);
+	}
+	close(m->hold);
+	m->hold = -1;
+}
 
 static void *monitor_main(void *arg)
 {
@@ -114,17 +141,20 @@ static void *monitor_main(void *arg)
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
 	glass_err_free(&err);
+	remove_held(m);
 	free(m);
 	return NULL;
 }
 
-static void monitor_spawn(const char *id, int fd)
+static void monitor_spawn(const char *id, int fd, const char *full_id, int hold)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));
 	pthread_t t;
 	pthread_attr_t a;
 	snprintf(m->id, sizeof(m->id), "%s", id);
+	snprintf(m->full_id, sizeof(m->full_id), "%s", full_id);
 	m->fd = fd;
+	m->hold = hold;
 	pthread_mutex_lock(&mu);
 	rec_of(id, true)->monitored = true;
 	pthread_mutex_unlock(&mu);
@@ -133,6 +163,8 @@ static void monitor_spawn(const char *id, int fd)
 	if (pthread_create(&t, &a, monitor_main, m) != 0) {
 		m->fd = -1;
 		close(fd);
+		if (hold >= 0)
+			close(hold); /* the shim removes it */
 		pthread_mutex_lock(&mu);
 		rec_of(id, true)->monitored = false;
 		pthread_mutex_unlock(&mu);
@@ -153,10 +185,24 @@ static struct api_attach *claim_attach(const char *id)
 	return a;
 }
 
+/* rm.hold of an --rm container (its full ID into full_id), or -1. */
+static int hold_removal(const char *ref, char *full_id)
+{
+	cleanup_ctr struct ctr *c = NULL;
+	if (ctr_find(ref, &c, NULL) < 0 ||
+	    !json_object_get_boolean(ctr_rec(c, "HostConfig.AutoRemove")))
+		return -1;
+	snprintf(full_id, CTR_ID_LEN + 1, "%s", c->id);
+	return ctr_rm_hold(c->id, NULL);
+}
+
 int api_watch_start(const char *id, bool *started, struct glass_err **err)
 {
 	struct api_attach *a = claim_attach(id);
 	struct ctr_start_hold h = {.wait = true};
+	char full_id[CTR_ID_LEN + 1] = "";
+	/* taken before the start: the shim looks at it once the process ended */
+	int hold = hold_removal(id, full_id);
 	if (a) {
 		h.attach = true;
 		h.in = a->in;
@@ -175,7 +221,9 @@ int api_watch_start(const char *id, bool *started, struct glass_err **err)
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
 	if (h.wait_fd >= 0)
-		monitor_spawn(id, h.wait_fd);
+		monitor_spawn(id, h.wait_fd, full_id, hold);
+	else if (hold >= 0)
+		close(hold); /* not started here (running already, or failed) */
 	*started = h.started;
 	return rc;
 }
@@ -335,6 +383,34 @@ static int look(struct api_wait *w, int *code, char *error, size_t size)
 	return 1;
 }
 
+/* Until the container is gone (its remover, the shim's `rm -f` of an
+ * --rm container or a client's DELETE, runs apart from this wait): woken
+ * by inotify when an entry of ROOT/containers goes (rm_rf's last step is
+ * the container's directory) and looked at again then; the client's
+ * hang-up ends it.  A look every second besides, should a removal leave
+ * the directory behind without its record (not findable: removed). */
+static int wait_removed(const char *id, int sock)
+{
+	cleanup_free char *dir = xasprintf("%s/containers", engine_root_dir());
+	cleanup_close int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0 && inotify_add_watch(in, dir, IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR) < 0) {
+		close(in);
+		in = -1;
+	}
+	/* looked at after the watch is in place: a removal in between is seen */
+	while (started_elsewhere(id) >= 0) {
+		struct pollfd p[2] = {{.fd = sock, .events = 0}, {.fd = in, .events = POLLIN}};
+		char buf[4096];
+		if (poll(p, 2, in >= 0 ? 1000 : 50) < 0 && errno != EINTR)
+			return -1;
+		if (sock >= 0 && (p[0].revents & (POLLHUP | POLLERR)))
+			return -1;
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+	}
+	return 0;
+}
+
 int api_watch_wait_run(struct api_wait *w, int sock, int *code, char *error, size_t size)
 {
 	int r = w->gone ? 2 : 0;
@@ -354,10 +430,5 @@ int api_watch_wait_run(struct api_wait *w, int sock, int *code, char *error, siz
 		*code = w->code;
 		return 0;
 	}
-	while (w->cond == API_WAIT_REMOVED && started_elsewhere(w->id) >= 0) {
-		if (client_gone(sock))
-			return -1;
-		usleep(50000);
-	}
-	return 0;
+	return w->cond == API_WAIT_REMOVED ? wait_removed(w->id, sock) : 0;
 }

@@ -141,6 +141,28 @@ ok "unpause" D unpause box
 ok "rename" D rename box box2
 is "the new name finds it" "$(D inspect -f '{{.Name}}' box2)" /box2
 ok "rename back" D rename box2 box
+# ps answers from what the server keeps of each container (ctr-cache.c):
+# every change since the last list shows in the next one
+is "ps: box runs" "$(D ps --filter name=box --format '{{.Names}} {{.State}}')" "box running"
+D pause box >/dev/null
+like "ps after pause: paused" "$(D ps --filter name=box --format '{{.Status}}')" '\(Paused\)$'
+D unpause box >/dev/null
+like "ps after unpause: up" "$(D ps --filter name=box --format '{{.Status}}')" '^Up [^(]*$'
+D rename box box3 >/dev/null
+is "ps after rename: the new name" "$(D ps --filter id="$(D inspect -f '{{.Id}}' box3)" --format '{{.Names}}')" box3
+D rename box3 box >/dev/null
+D run -d --name short busybox sleep 300 >/dev/null
+is "ps: a second one runs" "$(D ps -q --filter name=short | wc -l)" 1
+D kill short >/dev/null && D wait short >/dev/null
+is "ps after its exit: not among the running" "$(D ps -q --filter name=short | wc -l)" 0
+like "ps -a: exited (137)" "$(D ps -a --filter name=short --format '{{.Status}}')" '^Exited \(137\)'
+D start short >/dev/null
+like "ps after start again: up" "$(D ps --filter name=short --format '{{.Status}}')" '^Up '
+shim=$(cat "$GLASS_ROOT/containers/$(D inspect -f '{{.Id}}' short)/shim.pid")
+kill -9 "$shim"
+wait_for sh -c "$DOCKER ps -a --filter name=short --format '{{.Status}}' | grep -q '^Dead'"
+check "ps after its shim was killed: dead" $?
+ok "rm -f of the dead one" D rm -f short
 like "diff: the changes of its layer (A added)" "$(D diff box)" '(^|'$'\n'')A /renamed.txt('$'\n''|$)'
 like "ps -s: the writable layer's size" "$(D ps -s --filter name=box --format '{{.Size}}')" '^[0-9.]+[kMG]?B'
 D run -d --name since-test busybox sh -c 'echo early; sleep 2; echo late; sleep 300' >/dev/null
@@ -183,6 +205,9 @@ is "events: a container of the glass CLI's too (one journal)" "$(echo $out)" "cr
 D run -d --name writer busybox sh -c 'i=0; while [ $i -lt 20 ]; do echo w$i; i=$((i+1)); sleep 0.1; done' >/dev/null
 D run -d --name ender busybox sh -c 'sleep 1; exit 7' >/dev/null
 D run -d --name stayer busybox sleep 300 >/dev/null
+# an --rm one: the server holds its removal (it removes what it started);
+# killed, it lets go, and the shim removes the container itself
+D run -d --rm --name rmgone busybox sleep 1 >/dev/null
 spid=$(D inspect -f '{{.State.Pid}}' stayer)
 D logs -f writer >"$TEST_TMP/follow" 2>&1 &
 follower=$!
@@ -199,6 +224,8 @@ is "ps shows the containers that ran through it" "$(D ps --format '{{.Names}}' |
 is "logs: every line, those written while no server ran too" "$(D logs writer | tr '\n' ' ')" "$(seq -f 'w%g' 0 19 | tr '\n' ' ')"
 is "wait: the exit code of one that ended meanwhile" "$(D wait ender)" 7
 is "ps -a: exited meanwhile" "$(D ps -a --filter name=ender --format '{{.Status}}' | cut -c1-11)" "Exited (7) "
+wait_for sh -c "[ -z \"\$($DOCKER ps -aq --filter name=rmgone)\" ]"
+check "an --rm one that ended while no server ran: its shim removed it" $?
 
 # bad requests: Docker's {"message": ...} with the right status, nothing made
 before=$(ls "$GLASS_ROOT/containers" | wc -l)
