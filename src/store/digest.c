@@ -62,8 +62,11 @@ void glass_sha256_free(struct glass_sha256 *h)
 void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned n = 0;
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	unsigned n = 32;
+	if (len <= GLASS_DIGEST_SMALL)
+		glass_sha256_portable(data, len, md);
+	else
+		EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
 	hexify(md, n, out);
 }
 
