@@ -333,7 +333,7 @@ fi
 if start_shim trace "$(sh_args 'exit 0')" --trace; then
 	t=$TEST_TMP/trace.err
 	order=""
-	for w in 'fork: detaches; its parent [0-9]+ waits' 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
+	for w in 'setsid' 'fork: detaches; its parent [0-9]+ waits' 'orphaned and detached' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
 		'OOM events' "start $ID-trace" 'the runtime exited; pid [0-9]+ waits for pid [0-9]+'; do
 		order+="$(grep -n -E -m1 -- "$w" "$t" | cut -d: -f1) "
 	done
