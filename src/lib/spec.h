@@ -475,6 +475,8 @@ const char *glass_rlimit_name(int resource);
  * `runc spec --rootless`, with a user namespace mapping the caller's ids).
  * Returns a malloc'd pretty-printed JSON document. */
 char *glass_spec_default_json(bool rootless);
+/* The same document as a json-c object (the caller's reference). */
+struct json_object *glass_spec_default_doc(bool rootless);
 
 /* The annotation that asks to run without the LSM labels the config names
  * when the host has no such LSM (lsm.h). */
