@@ -433,6 +433,11 @@ void glass_json_putp(struct json_object **o);
  * new spec, or NULL with *err naming the JSON path of the first bad value
  * (err->field set to that path). */
 struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct glass_err **err);
+/* The same checks of a document already parsed or built (the spec takes
+ * a reference of its own): for a writer of config.json that holds the
+ * json-c object it prints, whose text json-c's strict parser reads back
+ * as the same values. */
+struct glass_spec *glass_spec_parse_doc(struct json_object *doc, struct glass_err **err);
 
 /* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
  * missing file is an error that names the path and hints at `spec`. */

@@ -367,14 +367,15 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 		glass_seccomp_add_default_profile(cfg);
 		flags = GLASS_SECCOMP_CONFIG_JSON_FLAGS;
 	}
-	final = json_object_to_json_string_ext(cfg, flags);
-	/* plan, then execute: the runtime's own parser checks what we wrote */
-	struct glass_spec *spec = glass_spec_parse(final, strlen(final), err);
+	/* plan, then execute: the runtime's own checks of what we write, on
+	 * the object the text is printed from */
+	struct glass_spec *spec = glass_spec_parse_doc(cfg, err);
 	if (!spec) {
 		glass_err_ctx(err, "generated config.json");
 		goto out;
 	}
 	glass_spec_free(spec);
+	final = json_object_to_json_string_ext(cfg, flags);
 	if (mkdir_p(dir, 0700) < 0) {
 		glass_err_new(err, errno, "mkdir(\"%s\")", dir);
 		goto out;
