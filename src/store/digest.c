@@ -1,9 +1,11 @@
-/* digest: SHA-256 through OpenSSL's EVP interface.  The kernel plays no
- * part here; the point is that hashing happens inline with the I/O that
- * moves the bytes (download, decompression), so verifying costs no extra
- * read of the data. */
+/* digest: SHA-256 through OpenSSL's EVP interface, and small buffers
+ * through sha256.c (no library to load).  The kernel plays no part here;
+ * the point is that hashing happens inline with the I/O that moves the
+ * bytes (download, decompression), so verifying costs no extra read of
+ * the data. */
 #include "lazy-crypto.h"
 #include "digest.h"
+#include "sha256.h"
 #include "util.h"
 
 #include <string.h>

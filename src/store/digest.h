@@ -32,9 +32,6 @@ void glass_sha256_free(struct glass_sha256 *h);
 #define GLASS_DIGEST_SMALL (64u * 1024)
 void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN]);
 
-/* SHA-256 of a buffer without libcrypto (sha256.c): the raw 32 bytes. */
-void glass_sha256_portable(const void *data, size_t len, unsigned char md[32]);
-
 /* True when `d` is "sha256:" followed by exactly 64 lowercase hex digits.
  * Other algorithms are refused: the store names blobs by sha256 only. */
 bool glass_digest_valid(const char *d);

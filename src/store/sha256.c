@@ -5,7 +5,7 @@
  * configuration take about 3 ms; 4 KiB hash here in ~20 us).  Layers and
  * other streams still go through libcrypto, whose SHA extensions win
  * once the bytes are many (digest.c chooses). */
-#include "digest.h"
+#include "sha256.h"
 
 #include <stdint.h>
 #include <string.h>
