@@ -29,7 +29,7 @@ void glass_sha256_free(struct glass_sha256 *h);
 /* One-shot digest of a buffer: up to GLASS_DIGEST_SMALL bytes in plain C
  * (sha256.c), so that a run whose image is in the store never loads
  * libcrypto; bigger buffers through libcrypto. */
-#define GLASS_DIGEST_SMALL (64u * 1024)
+#define GLASS_DIGEST_SMALL ((size_t)64 * 1024)
 void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN]);
 
 /* True when `d` is "sha256:" followed by exactly 64 lowercase hex digits.

@@ -33,15 +33,15 @@ static inline uint32_t load_be32(const unsigned char *p)
 static void block(uint32_t h[8], const unsigned char *p)
 {
 	uint32_t w[64];
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = load_be32(p + 4 * i);
-	for (int i = 16; i < 64; i++) {
+	for (size_t i = 16; i < 64; i++) {
 		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
 		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
 	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7];
-	for (int i = 0; i < 64; i++) {
+	for (size_t i = 0; i < 64; i++) {
 		uint32_t t1 =
 		    hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
 		uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
@@ -85,7 +85,7 @@ void glass_sha256_portable(const void *data, size_t len, unsigned char md[32])
 	block(h, last);
 	if (n == 128)
 		block(h, last + 64);
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		md[4 * i] = (unsigned char)(h[i] >> 24);
 		md[4 * i + 1] = (unsigned char)(h[i] >> 16);
 		md[4 * i + 2] = (unsigned char)(h[i] >> 8);
