@@ -427,15 +427,17 @@ static int unpacked_already(struct glass_store *s, const struct glass_image *img
 		return -1;
 	int rc = 1;
 	for (size_t i = 0; rc == 1 && i < img->manifest->nlayers; i++) {
-		const char *chain = glass_digest_hex(img->chain_ids[i]);
 		char path[96];
-		snprintf(path, sizeof(path), "%s/link", chain);
+		snprintf(path, sizeof(path), "%s/link", glass_digest_hex(img->chain_ids[i]));
 		if (faccessat(lfd, path, F_OK, 0) < 0)
 			rc = 0;
-		else if (glass_trace_on)
+	}
+	for (size_t i = 0; rc == 1 && i < img->manifest->nlayers; i++) {
+		const char *chain = glass_digest_hex(img->chain_ids[i]);
+		if (glass_trace_on)
 			glass_trace_note("unpack", NULL, "layer %s -> %s/layers/%s",
 			                 img->manifest->layers[i].digest, s->root, chain);
-		if (rc == 1 && short_link(lfd, chain, err) < 0)
+		if (short_link(lfd, chain, err) < 0)
 			rc = glass_err_ctx(err, "unpack layer %s", img->manifest->layers[i].digest);
 	}
 	close(lfd);
