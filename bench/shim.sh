@@ -9,7 +9,7 @@
 # is about 2 MB.
 #   bench/shim.sh BUILD
 set -u
-# Both shims detach (double fork): as a child subreaper (prctl 36) this
+# Both shims detach (setsid and fork): as a child subreaper (prctl 36) this
 # script, not the host's init, inherits and reaps them.
 if [ -z "${GLASS_BENCH_SUBREAPER:-}" ]; then
 	export GLASS_BENCH_SUBREAPER=1

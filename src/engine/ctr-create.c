@@ -76,11 +76,10 @@ static struct json_object *strv_json(char **v)
 /* The image's config.ExposedPorts ({"80/tcp": {}}), which -P publishes. */
 static struct json_object *exposed_ports(const struct glass_image *img)
 {
-	struct json_object *doc = img->config->json ? json_tokener_parse(img->config->json) : NULL;
-	struct json_object *e = ctr_json_at(doc, "config.ExposedPorts"), *out = NULL;
-	if (!json_object_is_type(e, json_type_object) || json_object_deep_copy(e, &out, NULL) < 0)
+	struct json_object *out = NULL;
+	if (!img->config->exposed_ports ||
+	    json_object_deep_copy(img->config->exposed_ports, &out, NULL) < 0)
 		out = json_object_new_object();
-	json_object_put(doc);
 	return out;
 }
 

@@ -5,8 +5,8 @@
  * (Debian's docker CLI against it; without one, `glass --trace=json run
  * -d`), and follows the tree while it runs: every process that descends
  * from the worker is recorded as it appears and as it goes, with its pid,
- * parent, namespaces and cgroup.  So the page sees the client, the shim's double fork, the
- * short-lived glass-runtime (create, then start: each exits), and the
+ * parent, namespaces and cgroup.  So the page sees the client, the shim's
+ * setsid and fork, the short-lived glass-runtime (create, then start: each exits), and the
  * container's pid 1 reparented to the shim, its subreaper.  (The worker is
  * itself a subreaper, so the detached shim lands under it rather than
  * under pid 1: that is the lab's doing, said on the page.)
@@ -835,7 +835,7 @@ const struct lab_module lab_module_chain = {
     .title = "6 · The chain: who does what when you type run",
     .summary = "docker run -d against glass serve (or glass run -d without a docker "
                "client), the process tree followed through the kernel's process events as it "
-               "changes (server, client, the shim's double fork, the short-lived "
+               "changes (server, client, the shim's setsid and fork, the short-lived "
                "glass-runtime create and start, pid 1 adopted by the shim: pid, parent, "
                "namespaces, cgroup), each link's trace beside it; the server killed with "
                "SIGKILL while the container runs on and its log grows, started again and "

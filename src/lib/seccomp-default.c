@@ -580,19 +580,12 @@ char *glass_seccomp_default_profile_json(void)
 	return glass_seccomp_default_profile_json_for_caps(NULL, 0);
 }
 
-char *glass_seccomp_with_default_profile(const char *config_json, struct glass_err **err)
+void glass_seccomp_add_default_profile(json_object *doc)
 {
-	json_object *doc = json_tokener_parse(config_json);
 	json_object *proc, *capsobj, *bounding, *lnx;
 	int caps[64];
 	size_t ncaps = 0;
-	char *out;
 
-	if (!doc || !json_object_is_type(doc, json_type_object)) {
-		json_object_put(doc);
-		glass_err_new(err, EINVAL, "config.json is not a JSON object");
-		return NULL;
-	}
 	if (json_object_object_get_ex(doc, "process", &proc) &&
 	    json_object_object_get_ex(proc, "capabilities", &capsobj) &&
 	    json_object_object_get_ex(capsobj, "bounding", &bounding) &&
@@ -609,9 +602,20 @@ char *glass_seccomp_with_default_profile(const char *config_json, struct glass_e
 		json_object_object_add(doc, "linux", lnx);
 	}
 	json_object_object_add(lnx, "seccomp", profile_object(caps, ncaps));
-	out = xstrdup(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
-	                                                      JSON_C_TO_STRING_SPACED |
-	                                                      JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+char *glass_seccomp_with_default_profile(const char *config_json, struct glass_err **err)
+{
+	json_object *doc = json_tokener_parse(config_json);
+	char *out;
+
+	if (!doc || !json_object_is_type(doc, json_type_object)) {
+		json_object_put(doc);
+		glass_err_new(err, EINVAL, "config.json is not a JSON object");
+		return NULL;
+	}
+	glass_seccomp_add_default_profile(doc);
+	out = xstrdup(json_object_to_json_string_ext(doc, GLASS_SECCOMP_CONFIG_JSON_FLAGS));
 	json_object_put(doc);
 	return out;
 }

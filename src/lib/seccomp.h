@@ -100,6 +100,13 @@ char *glass_seccomp_default_profile_json_for_caps(const int *caps, size_t ncaps)
  * *err when the input is not a JSON object. */
 char *glass_seccomp_with_default_profile(const char *config_json, struct glass_err **err);
 
+/* The same on a parsed config.json object `doc`, in place (a bundle
+ * writer that built the object has no text to parse again); the text
+ * above is `doc` printed with these flags. */
+void glass_seccomp_add_default_profile(struct json_object *doc);
+#define GLASS_SECCOMP_CONFIG_JSON_FLAGS                                                            \
+	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
 /* Docker's default capability set (14 CAP_* numbers), n in *n. */
 const int *glass_seccomp_default_caps(size_t *n);
 

@@ -59,7 +59,7 @@ static struct json_object *idmap(unsigned id)
 	return a;
 }
 
-char *glass_spec_default_json(bool rootless)
+struct json_object *glass_spec_default_doc(bool rootless)
 {
 	static const char *const env[] = {
 	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
@@ -93,7 +93,6 @@ char *glass_spec_default_json(bool rootless)
 	struct json_object *doc = json_object_new_object();
 	struct json_object *o, *p, *l, *a;
 	const char *const *ns;
-	char *out;
 
 	json_object_object_add(doc, "ociVersion", json_object_new_string(GLASS_OCI_VERSION));
 
@@ -167,8 +166,13 @@ char *glass_spec_default_json(bool rootless)
 	json_object_object_add(l, "maskedPaths", strv(masked));
 	json_object_object_add(l, "readonlyPaths", strv(readonly));
 	json_object_object_add(doc, "linux", l);
+	return doc;
+}
 
-	out = xasprintf("%s\n", json_object_to_json_string_ext(doc, SPEC_JSON_PRETTY));
+char *glass_spec_default_json(bool rootless)
+{
+	struct json_object *doc = glass_spec_default_doc(rootless);
+	char *out = xasprintf("%s\n", json_object_to_json_string_ext(doc, SPEC_JSON_PRETTY));
 	json_object_put(doc);
 	return out;
 }

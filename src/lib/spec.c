@@ -378,6 +378,17 @@ struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct gl
 	return s;
 }
 
+struct glass_spec *glass_spec_parse_doc(struct json_object *doc, struct glass_err **err)
+{
+	struct glass_spec *s = xcalloc(1, sizeof(*s));
+	s->json = json_object_get(doc);
+	if (parse_doc(doc, s, err) < 0) {
+		glass_spec_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 struct glass_spec *glass_spec_load(const char *path, struct glass_err **err)
 {
 	cleanup_free char *text = NULL;

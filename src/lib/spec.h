@@ -439,6 +439,11 @@ struct json_object *glass_json_parse(const char *text, size_t len, const char *w
  * new spec, or NULL with *err naming the JSON path of the first bad value
  * (err->field set to that path). */
 struct glass_spec *glass_spec_parse(const char *json_text, size_t len, struct glass_err **err);
+/* The same checks of a document already parsed or built (the spec takes
+ * a reference of its own): for a writer of config.json that holds the
+ * json-c object it prints, whose text json-c's strict parser reads back
+ * as the same values. */
+struct glass_spec *glass_spec_parse_doc(struct json_object *doc, struct glass_err **err);
 
 /* Reads `path` (a file; usually BUNDLE/config.json) and parses it.  A
  * missing file is an error that names the path and hints at `spec`. */
@@ -481,6 +486,8 @@ const char *glass_rlimit_name(int resource);
  * `runc spec --rootless`, with a user namespace mapping the caller's ids).
  * Returns a malloc'd pretty-printed JSON document. */
 char *glass_spec_default_json(bool rootless);
+/* The same document as a json-c object (the caller's reference). */
+struct json_object *glass_spec_default_doc(bool rootless);
 
 /* The annotation that asks to run without the LSM labels the config names
  * when the host has no such LSM (lsm.h). */

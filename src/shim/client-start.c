@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -139,25 +140,46 @@ static void attach_while_starting(int out_fd, struct early_attach *a)
 	}
 }
 
+/* The shim's first process, stdin on /dev/null, stdout (and, without a
+ * trace, stderr) on the pipes.  posix_spawn(3), not fork: glibc's spawn
+ * is a clone(CLONE_VM|CLONE_VFORK), which does not copy the engine's
+ * address space (its page tables, the mappings of every library it
+ * loaded) only for the child to exec at once. */
+static int spawn_first(char **argv, int out_w, int err_w, pid_t *pid, struct glass_err **err)
+{
+	posix_spawn_file_actions_t fa;
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return glass_err_new(err, ENOMEM, "posix_spawn_file_actions_init");
+	int rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, out_w, 1);
+	if (rc == 0 && err_w >= 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, err_w, 2);
+	if (rc == 0)
+		rc = posix_spawn(pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return glass_err_new(err, rc, "exec %s", argv[0]);
+	return 0;
+}
+
 /* Runs the shim's first process with stdout (and, without a trace, stderr)
  * on pipes; fills *out and *errtext with what it wrote. */
 static int run_first(char **argv, bool trace, struct early_attach *a, char **out, char **errtext,
                      int *status, struct glass_err **err)
 {
 	int po[2], pe[2] = {-1, -1};
+	pid_t pid;
 	if (pipe2(po, O_CLOEXEC) < 0 || (!trace && pipe2(pe, O_CLOEXEC) < 0))
 		return glass_err_new(err, errno, "pipe2");
-	pid_t pid = fork();
-	if (pid < 0)
-		return glass_err_new(err, errno, "fork");
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 ||
-		    (!trace && dup2(pe[1], 2) < 0))
-			_exit(126);
-		execv(argv[0], argv);
-		dprintf(pe[1] >= 0 ? pe[1] : 2, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+	if (spawn_first(argv, po[1], pe[1], &pid, err) < 0) {
+		close(po[0]);
+		close(po[1]);
+		if (pe[0] >= 0) {
+			close(pe[0]);
+			close(pe[1]);
+		}
+		return -1;
 	}
 	close(po[1]);
 	if (pe[1] >= 0)

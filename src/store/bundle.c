@@ -283,14 +283,11 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
                        const struct glass_image *img, const struct glass_bundle_opts *o,
                        struct glass_err **err)
 {
-	cleanup_free char *final = NULL;
+	const char *final; /* cfg's own text */
 	cleanup_free char *path = NULL;
-	cleanup_free char *base = glass_spec_default_json(false);
-	struct json_object *cfg = json_tokener_parse(base), *proc, *args, *env, *lin;
+	struct json_object *cfg = glass_spec_default_doc(false), *proc, *args, *env, *lin;
 	const struct glass_image_config *ic = img->config;
 	int rc = -1;
-	if (!cfg)
-		return glass_err_new(err, EINVAL, "default config.json does not parse");
 	proc = obj(cfg, "process");
 	args = json_object_new_array();
 	if (o->init_path)
@@ -367,23 +364,23 @@ int glass_bundle_write(const char *dir, const char *rootfs, const char *rootfs_h
 	}
 	if (set_caps(proc, o, err) < 0 || set_security(cfg, proc, lin, o, err) < 0)
 		goto out;
-	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY |
-	                                                           JSON_C_TO_STRING_NOSLASHESCAPE);
-	final = NULL;
+	/* the profile goes into the object built here: no text printed and
+	 * parsed again on the way (what glass_seccomp_with_default_profile
+	 * would do) */
+	int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE;
 	if (!o->no_seccomp && !o->privileged && !o->seccomp_file) {
-		final = glass_seccomp_with_default_profile(text, err);
-		if (!final)
-			goto out;
-	} else {
-		final = xstrdup(text);
+		glass_seccomp_add_default_profile(cfg);
+		flags = GLASS_SECCOMP_CONFIG_JSON_FLAGS;
 	}
-	/* plan, then execute: the runtime's own parser checks what we wrote */
-	struct glass_spec *spec = glass_spec_parse(final, strlen(final), err);
+	/* plan, then execute: the runtime's own checks of what we write, on
+	 * the object the text is printed from */
+	struct glass_spec *spec = glass_spec_parse_doc(cfg, err);
 	if (!spec) {
 		glass_err_ctx(err, "generated config.json");
 		goto out;
 	}
 	glass_spec_free(spec);
+	final = json_object_to_json_string_ext(cfg, flags);
 	if (mkdir_p(dir, 0700) < 0) {
 		glass_err_new(err, errno, "mkdir(\"%s\")", dir);
 		goto out;

@@ -1,5 +1,6 @@
 /* digest: SHA-256 content addresses ("sha256:<64 hex>") through OpenSSL's
- * libcrypto (EVP), which uses the CPU's SHA extensions where present.
+ * libcrypto (EVP), which uses the CPU's SHA extensions where present, or
+ * for small buffers a plain C SHA-256 that needs no library loaded.
  * Everything in the store is named by the digest of its bytes, so a digest
  * is both a name and a checksum: it is computed while the bytes stream by,
  * never in a second pass. */
@@ -25,7 +26,10 @@ void glass_sha256_final(struct glass_sha256 *h, char out[GLASS_DIGEST_LEN]);
 void glass_sha256_reset(struct glass_sha256 *h);
 void glass_sha256_free(struct glass_sha256 *h);
 
-/* One-shot digest of a buffer. */
+/* One-shot digest of a buffer: up to GLASS_DIGEST_SMALL bytes in plain C
+ * (sha256.c), so that a run whose image is in the store never loads
+ * libcrypto; bigger buffers through libcrypto. */
+#define GLASS_DIGEST_SMALL ((size_t)64 * 1024)
 void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN]);
 
 /* True when `d` is "sha256:" followed by exactly 64 lowercase hex digits.

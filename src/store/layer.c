@@ -81,6 +81,15 @@ static int put_file(int dirfd, const char *name, const char *text)
 	return fd < 0 ? -1 : write_all(fd, text, strlen(text));
 }
 
+static char **lower_dirs(const struct glass_image *img)
+{
+	size_t n = img->manifest->nlayers;
+	char **out = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		out[i] = xasprintf("l/%.12s", glass_digest_hex(img->chain_ids[i]));
+	return out;
+}
+
 /* The short name l/<12 hex> -> ../<chain>/diff that keeps overlay mount
  * options short. */
 static int short_link(int lfd, const char *chain, struct glass_err **err)
@@ -376,12 +385,8 @@ int glass_layer_unpacker_finish(struct glass_layer_unpacker *u, char ***dirs,
 		glass_layer_unpacker_free(u);
 		return -1;
 	}
-	if (dirs) {
-		char **out = xcalloc(u->n + 1, sizeof(char *));
-		for (size_t i = 0; i < u->n; i++)
-			out[i] = xasprintf("l/%.12s", glass_digest_hex(u->img->chain_ids[i]));
-		*dirs = out;
-	}
+	if (dirs)
+		*dirs = lower_dirs(u->img);
 	glass_layer_unpacker_free(u);
 	return 0;
 }
@@ -410,9 +415,43 @@ void glass_layer_unpacker_free(struct glass_layer_unpacker *u)
 	free(u);
 }
 
+/* Every layer of img unpacked before, as for most runs: what a worker
+ * does for such a layer without verifying (its short link made again)
+ * is all there is to do, so no worker thread and no transaction.  1 when
+ * so (and *dirs filled), 0 when a layer is missing, -1 with err. */
+static int unpacked_already(struct glass_store *s, const struct glass_image *img, char ***dirs,
+                            struct glass_err **err)
+{
+	int lfd = glass_layers_dir(s, err);
+	if (lfd < 0)
+		return -1;
+	int rc = 1;
+	for (size_t i = 0; rc == 1 && i < img->manifest->nlayers; i++) {
+		char path[96];
+		snprintf(path, sizeof(path), "%s/link", glass_digest_hex(img->chain_ids[i]));
+		if (faccessat(lfd, path, F_OK, 0) < 0)
+			rc = 0;
+	}
+	for (size_t i = 0; rc == 1 && i < img->manifest->nlayers; i++) {
+		const char *chain = glass_digest_hex(img->chain_ids[i]);
+		if (glass_trace_on)
+			glass_trace_note("unpack", NULL, "layer %s -> %s/layers/%s",
+			                 img->manifest->layers[i].digest, s->root, chain);
+		if (short_link(lfd, chain, err) < 0)
+			rc = glass_err_ctx(err, "unpack layer %s", img->manifest->layers[i].digest);
+	}
+	close(lfd);
+	if (rc == 1 && dirs)
+		*dirs = lower_dirs(img);
+	return rc;
+}
+
 int glass_image_unpack(struct glass_store *s, const struct glass_image *img, bool verbose,
                        char ***dirs, struct glass_err **err)
 {
+	int done = unpacked_already(s, img, dirs, err);
+	if (done != 0)
+		return done < 0 ? -1 : 0;
 	struct glass_store_txn *txn = glass_store_txn_new(s, false);
 	struct glass_layer_unpacker *u;
 	int rc = -1;

@@ -263,6 +263,10 @@ int glass_config_parse(const char *data, size_t len, struct glass_image_config *
 	c->created = glass_json_strdup(o, "created");
 	if (json_object_object_get_ex(o, "rootfs", &rootfs))
 		c->diff_ids = strv(rootfs, "diff_ids", &c->ndiff_ids);
+	struct json_object *ports = NULL;
+	if (cfg && json_object_object_get_ex(cfg, "ExposedPorts", &ports) &&
+	    json_object_is_type(ports, json_type_object))
+		c->exposed_ports = json_object_get(ports);
 	for (size_t i = 0; i < c->ndiff_ids; i++) {
 		char where[80];
 		snprintf(where, sizeof(where), "image config rootfs.diff_ids[%zu]", i);
@@ -294,5 +298,6 @@ void glass_config_free(struct glass_image_config *c)
 	free(c->arch);
 	free(c->created);
 	free(c->json);
+	json_object_put(c->exposed_ports);
 	free(c);
 }

@@ -77,6 +77,9 @@ struct glass_image_config {
 	char **diff_ids; /* NULL-terminated */
 	size_t ndiff_ids;
 	char *json; /* the whole document, as stored */
+	/* config.ExposedPorts ({"80/tcp": {}}) as parsed, a reference of its
+	 * own, or NULL: what a container records, without parsing json again */
+	struct json_object *exposed_ports;
 };
 int glass_config_parse(const char *data, size_t len, struct glass_image_config **out,
                        struct glass_err **err);

@@ -87,6 +87,8 @@ check "the first process is gone; the shim is another process" $?
 [ "$(ps -o sid= -p "$spid" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ] &&
 	[ "$(ps -o ppid= -p "$spid" | tr -d ' ')" != $$ ]
 check "the shim has a session of its own and is not this shell's child" $?
+[ "$(ps -o sid= -p "$spid" | tr -d ' ')" != "$spid" ]
+check "the shim is not its session's leader (it can never acquire a terminal)" $?
 [ "$(tr '\0' ' ' </proc/"$spid"/cmdline)" != "" ] && ! ls -l /proc/"$spid"/fd 2>/dev/null | grep -q "$(readlink /proc/$$/fd/1)"
 check "the shim's stdio are not the caller's" $?
 ! ls -l "/proc/$spid/fd" "/proc/$cpid/fd" 2>/dev/null | grep -q "$TEST_TMP/inherited"
@@ -108,6 +110,29 @@ wait_gone "$spid" 5
 check "the shim exits after the container" $?
 gone basic
 check "nothing left: runtime state, cgroup, ctl.sock, shim" $?
+
+# ---- started as a process group leader (setsid(1) makes it one, as an
+# interactive shell's job control would), glass-shim cannot call setsid()
+# itself: a middle process makes the session and forks the shim
+printf '#!/bin/sh\nexec setsid %s "$@"\n' "$SHIM" >"$TEST_TMP/leader-shim"
+chmod +x "$TEST_TMP/leader-shim"
+if SHIM_BIN=$TEST_TMP/leader-shim start_shim leader "$(sh_args 'sleep 1; exit 5')"; then
+	remember_shim leader
+	lpid=$(cat "$TEST_TMP/leader.shimpid")
+	lc=$(cat "$TEST_TMP/leader.out")
+	is "as a group leader: the container's pid 1 is the shim's child" \
+		"$(ps -o ppid= -p "$lc" | tr -d ' ')" "$lpid"
+	lsid=$(ps -o sid= -p "$lpid" | tr -d ' ')
+	[ -n "$lsid" ] && [ "$lsid" != "$lpid" ] && [ "$lsid" != "$(ps -o sid= -p $$ | tr -d ' ')" ]
+	check "as a group leader: a session of its own that it does not lead" $?
+	is "as a group leader: the exit code" "$("$SHIM_CLIENT" wait "$(st leader)" | jq -r .exitCode)" 5
+	wait_gone "$lpid" 5
+	gone leader
+	check "nothing left of the group leader's shim" $?
+else
+	not_ok_line "glass-shim started as a process group leader runs its container"
+	sed 's/^/#   /' "$TEST_TMP/leader.err"
+fi
 
 # ---- signal through the control socket: recorded as docker does (128 + N)
 if start_shim sig "$(sh_args 'echo up; exec sleep 100')"; then
@@ -333,7 +358,7 @@ fi
 if start_shim trace "$(sh_args 'exit 0')" --trace; then
 	t=$TEST_TMP/trace.err
 	order=""
-	for w in 'fork: detaches; its parent [0-9]+ waits' 'setsid' 'forked again' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
+	for w in 'setsid' 'fork: detaches; its parent [0-9]+ waits' 'orphaned and detached' 'PR_SET_CHILD_SUBREAPER' "create $ID-trace" 'pivot_root' \
 		'OOM events' "start $ID-trace" 'the runtime exited; pid [0-9]+ waits for pid [0-9]+'; do
 		order+="$(grep -n -E -m1 -- "$w" "$t" | cut -d: -f1) "
 	done

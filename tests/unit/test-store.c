@@ -97,6 +97,45 @@ int main(void)
 	    strcmp(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") ==
 	        0,
 	    "sha256 of the empty string");
+	glass_digest_buf("abc", 3, d);
+	TAP_OK(
+	    strcmp(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ==
+	        0,
+	    "sha256 of \"abc\" (FIPS 180-4's example)");
+	{
+		/* the plain C hash of small buffers and libcrypto's agree on every
+		 * length around the padding's block boundaries and past the size
+		 * where glass_digest_buf switches */
+		size_t big = GLASS_DIGEST_SMALL + 200;
+		unsigned char *buf = xmalloc(big);
+		for (size_t i = 0; i < big; i++)
+			buf[i] = (unsigned char)(i * 131 + (i >> 8));
+		size_t lens[140], n = 0;
+		for (size_t l = 0; l <= 130; l++) /* both padding cases, 0 to 2 blocks */
+			lens[n++] = l;
+		size_t more[] = {447,
+		                 448,
+		                 4097,
+		                 GLASS_DIGEST_SMALL - 1,
+		                 GLASS_DIGEST_SMALL,
+		                 GLASS_DIGEST_SMALL + 1,
+		                 big};
+		for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+			lens[n++] = more[i];
+		size_t same = 0;
+		for (size_t i = 0; i < n; i++) {
+			char a[GLASS_DIGEST_LEN], b[GLASS_DIGEST_LEN];
+			struct glass_sha256 *h = glass_sha256_new();
+			glass_sha256_update(h, buf, lens[i]);
+			glass_sha256_final(h, b);
+			glass_sha256_free(h);
+			glass_digest_buf(buf, lens[i], a);
+			same += strcmp(a, b) == 0;
+		}
+		TAP_OK(same == n, "plain C sha256 = libcrypto's for %zu lengths (%zu agree)", n,
+		       same);
+		free(buf);
+	}
 	TAP_OK(glass_parse_size("64m") == 64 << 20 && glass_parse_size("1g") == 1 << 30 &&
 	           glass_parse_size("100") == 100 && glass_parse_size("x") < 0,
 	       "sizes");
