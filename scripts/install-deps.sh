@@ -12,7 +12,7 @@ set -eu
 BUILD="gcc libc6-dev binutils make meson ninja-build pkg-config python3 scdoc
   libjson-c-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev
   libmicrohttpd-dev libmnl-dev libisal-dev libzstd-dev zlib1g-dev libssl-dev
-  busybox-static"
+  nettle-dev busybox-static"
 TEST="crun runc hyperfine time iproute2 util-linux procps psmisc kmod
   podman conmon containerd docker-registry skopeo umoci apache2-utils openssl curl isal e2fsprogs
   uidmap fuse-overlayfs slirp4netns containernetworking-plugins

@@ -1,13 +1,19 @@
 /* digest: SHA-256 through OpenSSL's EVP interface, and small buffers
- * through sha256.c (no library to load).  The kernel plays no part here;
+ * through nettle's.  Loading libcrypto costs more than hashing the
+ * small buffers the engine hashes on every run (an image's index,
+ * manifest and config) ~100 times over: its dlopen, relocation and
+ * OPENSSL_init_crypto's reading of its configuration take about 3 ms;
+ * nettle is a plain library with nothing to initialise.  Layers and other
+ * streams go through libcrypto, whose SHA extensions win once the bytes
+ * are many.  The kernel plays no part here;
  * the point is that hashing happens inline with the I/O that moves the
  * bytes (download, decompression), so verifying costs no extra read of
  * the data. */
 #include "lazy-crypto.h"
 #include "digest.h"
-#include "sha256.h"
 #include "util.h"
 
+#include <nettle/sha2.h>
 #include <string.h>
 
 struct glass_sha256 {
@@ -65,9 +71,12 @@ void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 32;
-	if (len <= GLASS_DIGEST_SMALL)
-		glass_sha256_portable(data, len, md);
-	else
+	if (len <= GLASS_DIGEST_SMALL) {
+		struct sha256_ctx ctx;
+		sha256_init(&ctx);
+		sha256_update(&ctx, len, data);
+		sha256_digest(&ctx, SHA256_DIGEST_SIZE, md);
+	} else
 		EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
 	hexify(md, n, out);
 }

@@ -26,8 +26,8 @@ void glass_sha256_final(struct glass_sha256 *h, char out[GLASS_DIGEST_LEN]);
 void glass_sha256_reset(struct glass_sha256 *h);
 void glass_sha256_free(struct glass_sha256 *h);
 
-/* One-shot digest of a buffer: up to GLASS_DIGEST_SMALL bytes in plain C
- * (sha256.c), so that a run whose image is in the store never loads
+/* One-shot digest of a buffer: up to GLASS_DIGEST_SMALL bytes by nettle,
+ * so that a run whose image is in the store never loads
  * libcrypto; bigger buffers through libcrypto. */
 #define GLASS_DIGEST_SMALL ((size_t)64 * 1024)
 void glass_digest_buf(const void *data, size_t len, char out[GLASS_DIGEST_LEN]);
