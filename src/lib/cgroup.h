@@ -63,8 +63,50 @@ int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_
  * for (the container then stays in the caller's cgroups, as with runc). */
 const char *glass_cgroup_path(const struct glass_cgroup *cg);
 
-/* Moves `pid` into the cgroup (every hierarchy). */
+/* Moves `pid` into the cgroup (every hierarchy) by writing it to each
+ * cgroup.procs.  Slow on cgroup v1: see glass_cgroup_join below. */
 int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err);
+
+/* The entry of a container process that moves itself, split in two.
+ *
+ * Kernel quirk: any write to cgroup.procs (or of another task's pid to
+ * `tasks`) takes cgroup_threadgroup_rwsem, one global percpu rwsem, for
+ * writing, and percpu_down_write() waits for an RCU grace period: on this
+ * project's hosts 0.5-1.5 ms per write, 5-14 ms for the 9-10 hierarchies
+ * of a v1 host.  A single thread that moves itself, writing "0" to a
+ * hierarchy's `tasks` file, skips that lock (cgroup_procs_write_start():
+ * `*threadgroup_locked = pid || threadgroup;`): it cannot exit or exec
+ * under the kernel's hands and cgroup_mutex excludes the other movers.
+ * So the caller opens `tasks` of each v1 hierarchy, and the container's
+ * process, still single-threaded, writes "0" to each fd.  v1 checks the
+ * credentials of the file's opener (file->f_cred), not the writer's: the
+ * fds work in a child that has unshared its user namespace, and need no
+ * path lookup in its mount namespace.  cgroup2 has no such door
+ * (cgroup.threads moves threads only within one threaded domain), so its
+ * hierarchy is joined the usual way, by the caller writing the pid. */
+#define GLASS_CGROUP_MAX_JOIN 24
+struct glass_cgroup_join {
+	size_t n;
+	int fd[GLASS_CGROUP_MAX_JOIN];     /* `tasks` of each v1 hierarchy, write-only */
+	char *path[GLASS_CGROUP_MAX_JOIN]; /* the name each was opened by */
+};
+
+/* The caller's half: writes `pid` to cgroup.procs of the cgroup2
+ * hierarchy, if the container uses one, and opens `tasks` of every v1
+ * one into *j (j->n may be 0: nothing left for the process).  The busy
+ * lock (glass_cgroup_make) stays held until glass_cgroup_enter_end().
+ * On failure *j is empty, the lock released and *err names the cgroup. */
+int glass_cgroup_enter_begin(struct glass_cgroup *cg, pid_t pid, struct glass_cgroup_join *j,
+                             struct glass_err **err);
+/* The process's half (single-threaded): "0" to each fd of j, each one
+ * traced as a write to its path; closes them.  A failure names the cgroup
+ * directory. */
+int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err);
+/* The process is in (or failed and is about to be removed): releases the
+ * busy lock. */
+void glass_cgroup_enter_end(struct glass_cgroup *cg);
+/* Closes the fds and frees the paths j still holds; j is empty after. */
+void glass_cgroup_join_clear(struct glass_cgroup_join *j);
 
 /* Applies new resources (runc update). */
 int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *res,

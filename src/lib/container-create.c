@@ -5,7 +5,8 @@
  * is made on the host.  Then the state directory (the lock) with a first
  * state.json saying `creating`, the exec fifo, the pty, the sync socket;
  * clone() into the new namespaces; the uid/gid maps and the cgroup, which
- * only a process outside the new namespaces can set up; the host-side
+ * only a process outside the new namespaces can set up (the child then
+ * moves itself in through files the parent opened); the host-side
  * hooks; and finally state.json saying `created`.  Each thing made is
  * recorded in state.json before it is made, so a create killed midway is
  * visible and delete --force undoes it.  A failure at any step undoes all of it: the child is
@@ -386,7 +387,7 @@ static int make_cgroup(struct create_ctx *c, struct glass_err **err)
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
 	glass_strv_free(c->st.cgroup_made);
 	c->st.cgroup_made = glass_cgroup_made(c->cg);
-	return glass_cgroup_enter(c->cg, c->pid, err);
+	return glass_container_join_cgroup(c->sp[0], c->cg, c->pid, err);
 }
 
 /* set up from outside: what only a process outside the new namespaces

@@ -99,8 +99,8 @@ int glass_container_exec_child(void *arg)
 	struct glass_err *err = NULL;
 	bool pid_joined = false;
 	uint32_t go = 0;
-	uint32_t type = 0;
 	pid_t pid;
+	int r;
 
 	close(c->parent_fd);
 	if (c->master_fd >= 0)
@@ -109,9 +109,14 @@ int glass_container_exec_child(void *arg)
 	/* As for the init (container-child.c): no blocked signal, no
 	 * ignored one, whatever exec's caller had. */
 	glass_process_reset_signals();
-	/* Wait until the parent has moved us into the container's cgroup. */
-	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go), NULL) <= 0 || type != SYNC_GO)
-		return 1;
+	/* Into the container's cgroup (SYNC_JOIN) before anything else. */
+	r = glass_child_expect_go(c->sync_fd, &go, sizeof(go), &err);
+	if (r == -1)
+		return glass_child_fail(c->sync_fd, &err);
+	if (r < 0) {
+		glass_err_free(&err);
+		return 1; /* the parent failed and is cleaning up */
+	}
 	glass_trace_phase("namespaces");
 	if (glass_ns_join_process(c->init_pid, &pid_joined, &err) < 0)
 		return glass_child_fail(c->sync_fd, &err);
@@ -353,15 +358,15 @@ static int spawn_joiner(struct exec_ctx *x, struct glass_err **err)
 }
 
 /* The joining process goes into the container's cgroup before it joins
- * anything (SYNC_GO), then reports the pid of the command (SYNC_PID) and
- * exits. */
+ * anything (cgroup2 by its pid, v1 by itself: SYNC_JOIN), then SYNC_GO;
+ * it reports the pid of the command (SYNC_PID) and exits. */
 static int enter_cgroup(struct exec_ctx *x, struct glass_err **err)
 {
 	uint32_t go = 1, got = 0;
 	if (x->st->cgroup_path) {
 		glass_trace_phase("cgroup");
 		if (glass_cgroup_open(x->st->cgroup_path, &x->cg, err) < 0 ||
-		    glass_cgroup_enter(x->cg, x->child, err) < 0)
+		    glass_container_join_cgroup(x->sp[0], x->cg, x->child, err) < 0)
 			return -1;
 	}
 	if (glass_sync_send(x->sp[0], SYNC_GO, &go, sizeof(go), err) < 0)

@@ -7,7 +7,10 @@
  *   (user ns joined: setns, unshare,
  *    fork the init)  ---- SYNC_PID ---->    learns the init's pid
  *                                           writes uid/gid maps, makes the
- *                                           cgroup and moves the init in
+ *                                           cgroup (joins cgroup2 by pid)
+ *                    <--- SYNC_JOIN ----    fds of the v1 `tasks` files
+ *   writes "0" to each (moves itself)
+ *                    --- SYNC_JOINED -->    the cgroup has its process
  *                    <---- SYNC_GO -----    (payload: the init's host pid)
  *   cgroup/time ns, hostname, rootfs
  *                    ---- SYNC_HOOKS -->    prestart + createRuntime hooks
@@ -21,12 +24,14 @@
  *   blocks reading exec.fifo until `start` writes, startContainer hooks,
  *   execve
  *
- * exec uses SYNC_GO and SYNC_PID the same way (the joining process forks
- * the one that enters the PID namespace).
+ * exec uses SYNC_JOIN, SYNC_GO and SYNC_PID the same way (the joining
+ * process forks the one that enters the PID namespace).  SYNC_JOIN is sent
+ * only when there is a v1 hierarchy to join.
  */
 #ifndef GLASS_CONTAINER_INTERNAL_H
 #define GLASS_CONTAINER_INTERNAL_H
 
+#include "cgroup.h"
 #include "container.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -42,6 +47,8 @@ enum {
 	SYNC_HOOKS_DONE,
 	SYNC_READY,
 	SYNC_ATTACH,
+	SYNC_JOIN,   /* parent -> child: fds of the v1 `tasks` files (cgroup.h) */
+	SYNC_JOINED, /* child -> parent: it is in its cgroups */
 };
 
 /* Everything the container's child needs; lives in the parent's memory,
@@ -85,6 +92,18 @@ int glass_container_sync_expect(int fd, uint32_t want, void *buf, size_t size, s
  * close-on-exec: EOF means it executed its process).  An ERROR message
  * becomes *err and -1; other messages are ignored. */
 int glass_container_sync_drain(int fd, struct glass_err **err);
+
+/* The parent's side of a container process's entry into cgroup `cg`
+ * (glass_cgroup_enter_begin): cgroup2 by pid, then SYNC_JOIN with the v1
+ * `tasks` fds and their paths (NUL-separated) and the wait for
+ * SYNC_JOINED.  The busy lock is released either way. */
+int glass_container_join_cgroup(int sync_fd, struct glass_cgroup *cg, pid_t pid,
+                                struct glass_err **err);
+/* The child's side: waits for SYNC_GO (payload into buf), first doing a
+ * SYNC_JOIN when one comes.  0; -1 with *err when joining failed (to be
+ * reported: the parent waits for it); -2 with *err when the runtime went
+ * away or spoke out of turn (nobody to report to). */
+int glass_child_expect_go(int sync_fd, void *buf, size_t size, struct glass_err **err);
 
 /* The post-clone script of create (container-child.c).  Never returns to
  * the caller's code: returns the exit status for _exit(). */

@@ -495,19 +495,11 @@ int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resol
 	return cur;
 }
 
-static long write_knob(int dirfd, const char *path, const char *data)
+static long write_knob_fd(int fd, const char *data)
 {
-	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
 	size_t len = strlen(data);
-	ssize_t n;
-	int saved;
-	if (fd < 0)
-		return -1;
 	/* One write(2): cgroup and /proc knobs take a value per write. */
-	n = write(fd, data, len);
-	saved = errno;
-	close(fd);
-	errno = saved;
+	ssize_t n = write(fd, data, len);
 	if (n >= 0 && (size_t)n != len) {
 		errno = EIO;
 		return -1;
@@ -515,16 +507,46 @@ static long write_knob(int dirfd, const char *path, const char *data)
 	return n;
 }
 
+static long write_knob(int dirfd, const char *path, const char *data)
+{
+	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+	long n;
+	int saved;
+	if (fd < 0)
+		return -1;
+	n = write_knob_fd(fd, data);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n;
+}
+
+/* data as a trace argument: newlines shown as spaces. */
+static const char *shown_data(const char *data, char *shown, size_t size)
+{
+	snprintf(shown, size, "%s", data ? data : "");
+	for (char *p = shown; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return shown;
+}
+
+int glass_sys_write_fd(int fd, const char *path, const char *data, const char *field,
+                       struct glass_err **err)
+{
+	char shown[200];
+	return (int)GLASS_SYS(err, "write", field, write_knob_fd(fd, data), STR ", \"%s\"",
+	                      QS(path), shown_data(data, shown, sizeof(shown))) < 0
+	           ? -1
+	           : 0;
+}
+
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
                             struct glass_err **err)
 {
 	char shown[200];
-	snprintf(shown, sizeof(shown), "%s", data ? data : "");
-	for (char *p = shown; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
 	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data), STR ", \"%s\"",
-	                      QS(path), shown) < 0
+	                      QS(path), shown_data(data, shown, sizeof(shown))) < 0
 	           ? -1
 	           : 0;
 }
