@@ -718,35 +718,50 @@ int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **er
 	return 0;
 }
 
-/* Hierarchy i for glass_cgroup_enter_begin(): cgroup2 joined now by pid,
- * a v1 one's `tasks` opened into j. */
-static int enter_one(struct glass_cgroup *cg, size_t i, const char *pid,
-                     struct glass_cgroup_join *j, struct glass_err **err)
+/* Hierarchy i for glass_cgroup_join_open(): the cgroup2 directory, or a
+ * v1 hierarchy's `tasks`, opened into j with the runtime's credentials
+ * (the ones v1 checks when the process writes). */
+static int join_open_one(struct glass_cgroup *cg, size_t i, struct glass_cgroup_join *j,
+                         struct glass_err **err)
 {
-	if (cg->lay->h[i].v2)
-		return glass_cg_write(cg->dir[i], "cgroup.procs", pid, FIELD_PATH, err);
-	/* Opened here, with the runtime's credentials: the ones v1 checks
-	 * when the process writes. */
-	cleanup_free char *tasks = join(cg->dir[i], "tasks");
-	int fd = glass_sys_openat(AT_FDCWD, NULL, tasks, O_WRONLY | O_CLOEXEC, 0, FIELD_PATH, err);
+	bool v2 = cg->lay->h[i].v2;
+	cleanup_free char *path = v2 ? xstrdup(cg->dir[i]) : join(cg->dir[i], "tasks");
+	int fd = glass_sys_openat(AT_FDCWD, NULL, path,
+	                          v2 ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_WRONLY | O_CLOEXEC, 0,
+	                          FIELD_PATH, err);
 	if (fd < 0)
 		return -1;
+	if (v2) {
+		j->v2_fd = fd;
+		j->v2_path = steal_pointer(&path);
+		return 0;
+	}
 	j->fd[j->n] = fd;
-	j->path[j->n++] = steal_pointer(&tasks);
+	j->path[j->n++] = steal_pointer(&path);
 	return 0;
 }
 
-int glass_cgroup_enter_begin(struct glass_cgroup *cg, pid_t pid, struct glass_cgroup_join *j,
-                             struct glass_err **err)
+int glass_cgroup_join_open(struct glass_cgroup *cg, struct glass_cgroup_join *j,
+                           struct glass_err **err)
 {
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	*j = (struct glass_cgroup_join){0};
+	*j = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = cg->busy_lock - 1};
 	for (size_t i = 0; i < cg->lay->n; i++) {
-		if (used(cg, i) && enter_one(cg, i, buf, j, err) < 0) {
+		if (used(cg, i) && join_open_one(cg, i, j, err) < 0) {
 			glass_cgroup_join_clear(j);
 			return enter_failed(cg, i, err);
 		}
+	}
+	return 0;
+}
+
+int glass_cgroup_enter_v2(struct glass_cgroup *cg, pid_t pid, struct glass_err **err)
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		if (used(cg, i) && cg->lay->h[i].v2 &&
+		    glass_cg_write(cg->dir[i], "cgroup.procs", buf, FIELD_PATH, err) < 0)
+			return enter_failed(cg, i, err);
 	}
 	return 0;
 }
@@ -761,6 +776,9 @@ static char *dir_of_tasks(const char *path)
 int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err)
 {
 	int rc = 0;
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	j->lock_fd = -1;
 	if (j->n)
 		glass_trace_note("cgroup", FIELD_PATH,
 		                 "the process moves itself: \"0\" to `tasks` of %zu v1 hierarch%s, "
@@ -771,6 +789,10 @@ int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err)
 	for (size_t i = 0; i < j->n && rc == 0; i++) {
 		if (glass_sys_write_fd(j->fd[i], j->path[i], "0", FIELD_PATH, err) < 0) {
 			cleanup_free char *dir = dir_of_tasks(j->path[i]);
+			if ((*err)->errnum == ENOSPC)
+				glass_err_hint(err,
+				               "cgroup v1 takes no task into a cpuset cgroup whose "
+				               "cpuset.cpus or cpuset.mems is empty");
 			rc = glass_err_ctx(err, "cgroup: joining %s", dir);
 		}
 	}
@@ -790,7 +812,10 @@ void glass_cgroup_join_clear(struct glass_cgroup_join *j)
 			close(j->fd[i]);
 		free(j->path[i]);
 	}
-	*j = (struct glass_cgroup_join){0};
+	if (j->v2_fd >= 0)
+		close(j->v2_fd);
+	free(j->v2_path);
+	*j = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = -1};
 }
 
 /* ---- applying resources ---- */

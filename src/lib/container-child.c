@@ -4,8 +4,8 @@
  * The kernel gave this process its new namespaces at clone(); it is
  * still an instance of glass-runtime, with the runtime's root, identity
  * and capabilities.  Step by step it turns itself into the container's
- * init: it waits for the parent to write its uid/gid maps and to move it
- * into its cgroup, enters the remaining namespaces, builds and enters the
+ * init: it moves itself into its cgroup, waits for the parent to write
+ * its uid/gid maps, enters the remaining namespaces, builds and enters the
  * root filesystem, drops to the process's identity behind seccomp, closes
  * every fd the container must not inherit, and then blocks reading the
  * exec fifo until `start` writes to it.  Every step is traced; the
@@ -51,88 +51,33 @@ int glass_child_fail(int sync_fd, struct glass_err **err)
 	return 1;
 }
 
-/* One message from the parent, with the fds it carries. */
-struct child_msg {
-	uint32_t type;
-	size_t len, nfds;
-	char buf[GLASS_SYNC_MAX];
-	int fds[GLASS_SYNC_MAX_FDS];
-};
-
-static void child_msg_close_fds(struct child_msg *m)
-{
-	for (size_t i = 0; i < m->nfds; i++)
-		close(m->fds[i]);
-	m->nfds = 0;
-}
-
-/* Waits for one message of type `want` (or `alt`, when not 0). */
-static int child_recv(int fd, uint32_t want, uint32_t alt, struct child_msg *m,
-                      struct glass_err **err)
-{
-	m->nfds = GLASS_SYNC_MAX_FDS;
-	m->type = 0;
-	ssize_t n =
-	    glass_sync_recv_fds(fd, &m->type, m->buf, sizeof(m->buf), NULL, m->fds, &m->nfds);
-	if (n < 0)
-		return glass_err_new(err, errno, "recv(sync socket)");
-	m->len = (size_t)n;
-	if (m->type == 0)
-		return glass_err_new(err, EPIPE, "the runtime went away during setup");
-	if (m->type != want && (alt == 0 || m->type != alt)) {
-		child_msg_close_fds(m);
-		return glass_err_new(err, EPROTO, "sync: expected message %u from runtime, got %u",
-		                     want, m->type);
-	}
-	return 0;
-}
-
 /* Waits for one message of type `want` from the parent. */
 static int child_expect(int fd, uint32_t want, void *buf, size_t size, struct glass_err **err)
 {
-	struct child_msg m;
-	if (child_recv(fd, want, 0, &m, err) < 0)
-		return -1;
-	child_msg_close_fds(&m);
+	char msg[GLASS_SYNC_MAX];
+	uint32_t type = 0;
+	ssize_t n = glass_sync_recv(fd, &type, msg, sizeof(msg), NULL);
+	if (n < 0)
+		return glass_err_new(err, errno, "recv(sync socket)");
+	if (type == 0)
+		return glass_err_new(err, EPIPE, "the runtime went away during setup");
+	if (type != want)
+		return glass_err_new(err, EPROTO, "sync: expected message %u from runtime, got %u",
+		                     want, type);
 	if (buf)
-		memcpy(buf, m.buf, m.len < size ? m.len : size);
+		memcpy(buf, msg, (size_t)n < size ? (size_t)n : size);
 	return 0;
 }
 
-/* SYNC_JOIN: the fds of the v1 `tasks` files, in the order of the
- * NUL-separated paths of the payload: this process moves itself in. */
-static int child_join_cgroup(int fd, struct child_msg *m, struct glass_err **err)
+int glass_child_join_cgroup(int sync_fd, struct glass_cgroup_join *j, struct glass_err **err)
 {
-	struct glass_cgroup_join j = {0};
-	size_t at = 0;
-	for (; j.n < m->nfds; j.n++) {
-		size_t l = at < m->len ? strnlen(m->buf + at, m->len - at) : 0;
-		j.fd[j.n] = m->fds[j.n];
-		j.path[j.n] = xasprintf("%.*s", (int)l, at < m->len ? m->buf + at : "");
-		at += l + 1;
-	}
-	m->nfds = 0; /* j owns them now */
+	if (j == NULL)
+		return 0;
+	size_t n = j->n;
 	glass_trace_phase("cgroup");
-	if (glass_cgroup_join_self(&j, err) < 0)
+	if (glass_cgroup_join_self(j, err) < 0)
 		return -1;
-	return glass_sync_send(fd, SYNC_JOINED, NULL, 0, err);
-}
-
-int glass_child_expect_go(int fd, void *buf, size_t size, struct glass_err **err)
-{
-	struct child_msg m;
-	if (child_recv(fd, SYNC_GO, SYNC_JOIN, &m, err) < 0)
-		return -2;
-	if (m.type == SYNC_JOIN) {
-		if (child_join_cgroup(fd, &m, err) < 0)
-			return -1;
-		if (child_recv(fd, SYNC_GO, 0, &m, err) < 0)
-			return -2;
-	}
-	child_msg_close_fds(&m);
-	if (buf)
-		memcpy(buf, m.buf, m.len < size ? m.len : size);
-	return 0;
+	return n ? glass_sync_send(sync_fd, SYNC_JOINED, NULL, 0, err) : 0;
 }
 
 int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_err **err)
@@ -231,18 +176,15 @@ struct init_ctx {
  * reporting (nobody reads the socket). */
 #define INIT_QUIET (-2)
 
-/* SYNC_GO: the parent wrote the id maps and made the cgroup, which this
- * process joined (SYNC_JOIN) before. */
+/* SYNC_GO: the parent wrote the id maps (this process moved itself into
+ * its cgroup before: glass_child_join_cgroup). */
 static int init_wait_go(struct init_ctx *ic, struct glass_err **err)
 {
 	uint32_t host_pid = 0;
-	int r = glass_child_expect_go(ic->fd, &host_pid, sizeof(host_pid), err);
-	if (r == -2) {
+	if (child_expect(ic->fd, SYNC_GO, &host_pid, sizeof(host_pid), err) < 0) {
 		glass_err_free(err);
 		return INIT_QUIET; /* the parent failed and is cleaning up */
 	}
-	if (r < 0)
-		return -1; /* joining the cgroup failed: the parent waits to hear why */
 	ic->c->st->pid = (pid_t)host_pid;
 	if (!ic->c->use_stub)
 		return 0;
@@ -553,6 +495,10 @@ int glass_container_child(void *arg)
 	 * may ignore some (conmon: SIGPIPE): the container starts with
 	 * neither. */
 	glass_process_reset_signals();
+	/* Before anything else (the cgroup namespace, the fork of an init
+	 * into a joined PID namespace, which inherits the cgroups). */
+	if (glass_child_join_cgroup(c->sync_fd, c->cgroup_join, &err) < 0)
+		return glass_child_fail(c->sync_fd, &err);
 
 	if (c->plan->join_user) {
 		glass_trace_phase("namespaces");

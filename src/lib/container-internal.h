@@ -3,14 +3,18 @@
  * The parent (glass-runtime) and the container's child talk over the sync
  * socket (sync.h).  The handshake of create, in order:
  *
+ *                                           makes the cgroup, opens what
+ *                                           joins it (cgroup.h), clone():
  *   child                                   parent
+ *   (started in the cgroup2 cgroup by
+ *    clone3; writes "0" to each v1
+ *    `tasks`: moves itself in)
+ *                    --- SYNC_JOINED -->    the cgroup has its process
  *   (user ns joined: setns, unshare,
  *    fork the init)  ---- SYNC_PID ---->    learns the init's pid
- *                                           writes uid/gid maps, makes the
- *                                           cgroup (joins cgroup2 by pid)
- *                    <--- SYNC_JOIN ----    fds of the v1 `tasks` files
- *   writes "0" to each (moves itself)
- *                    --- SYNC_JOINED -->    the cgroup has its process
+ *                                           writes uid/gid maps (and the
+ *                                           init's pid to cgroup2 when
+ *                                           clone3 could not place it)
  *                    <---- SYNC_GO -----    (payload: the init's host pid)
  *   cgroup/time ns, hostname, rootfs
  *                    ---- SYNC_HOOKS -->    prestart + createRuntime hooks
@@ -24,8 +28,8 @@
  *   blocks reading exec.fifo until `start` writes, startContainer hooks,
  *   execve
  *
- * exec uses SYNC_JOIN, SYNC_GO and SYNC_PID the same way (the joining
- * process forks the one that enters the PID namespace).  SYNC_JOIN is sent
+ * exec uses SYNC_JOINED, SYNC_GO and SYNC_PID the same way (the joining
+ * process forks the one that enters the PID namespace).  SYNC_JOINED comes
  * only when there is a v1 hierarchy to join.
  */
 #ifndef GLASS_CONTAINER_INTERNAL_H
@@ -47,8 +51,7 @@ enum {
 	SYNC_HOOKS_DONE,
 	SYNC_READY,
 	SYNC_ATTACH,
-	SYNC_JOIN,   /* parent -> child: fds of the v1 `tasks` files (cgroup.h) */
-	SYNC_JOINED, /* child -> parent: it is in its cgroups */
+	SYNC_JOINED, /* child -> parent: it moved itself into its v1 cgroups */
 };
 
 /* Everything the container's child needs; lives in the parent's memory,
@@ -78,6 +81,9 @@ struct child_args {
 	bool use_stub;           /* non-dumpable, exec through the stub */
 	int stub_fd;             /* the sealed exec stub (execstub.h) */
 	char **env;              /* child: process.env plus HOME, or NULL (proc's) */
+	/* What the child joins its cgroup by, as its first step (NULL:
+	 * nothing): see glass_cgroup_join in cgroup.h. */
+	struct glass_cgroup_join *cgroup_join;
 };
 
 /* Parent side of the sync socket (container-sync.c).  Waits for a
@@ -93,17 +99,13 @@ int glass_container_sync_expect(int fd, uint32_t want, void *buf, size_t size, s
  * becomes *err and -1; other messages are ignored. */
 int glass_container_sync_drain(int fd, struct glass_err **err);
 
-/* The parent's side of a container process's entry into cgroup `cg`
- * (glass_cgroup_enter_begin): cgroup2 by pid, then SYNC_JOIN with the v1
- * `tasks` fds and their paths (NUL-separated) and the wait for
- * SYNC_JOINED.  The busy lock is released either way. */
-int glass_container_join_cgroup(int sync_fd, struct glass_cgroup *cg, pid_t pid,
-                                struct glass_err **err);
-/* The child's side: waits for SYNC_GO (payload into buf), first doing a
- * SYNC_JOIN when one comes.  0; -1 with *err when joining failed (to be
- * reported: the parent waits for it); -2 with *err when the runtime went
- * away or spoke out of turn (nobody to report to). */
-int glass_child_expect_go(int sync_fd, void *buf, size_t size, struct glass_err **err);
+/* The parent's wait for the child's SYNC_JOINED, when it had v1
+ * hierarchies to join (j->n). */
+int glass_container_expect_joined(int sync_fd, const struct glass_cgroup_join *j,
+                                  struct glass_err **err);
+/* The child's first step: moves itself into its cgroup (j may be NULL)
+ * and says so (SYNC_JOINED). */
+int glass_child_join_cgroup(int sync_fd, struct glass_cgroup_join *j, struct glass_err **err);
 
 /* The post-clone script of create (container-child.c).  Never returns to
  * the caller's code: returns the exit status for _exit(). */

@@ -11,7 +11,6 @@
  */
 #include "container-internal.h"
 #include "trace.h"
-#include "util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -64,24 +63,8 @@ int glass_container_sync_drain(int fd, struct glass_err **err)
 	return relay(fd, 0, NULL, 0, NULL, err);
 }
 
-int glass_container_join_cgroup(int sync_fd, struct glass_cgroup *cg, pid_t pid,
-                                struct glass_err **err)
+int glass_container_expect_joined(int sync_fd, const struct glass_cgroup_join *j,
+                                  struct glass_err **err)
 {
-	struct glass_cgroup_join j;
-	struct strbuf paths = STRBUF_INIT;
-	int rc = 0;
-	if (glass_cgroup_enter_begin(cg, pid, &j, err) < 0)
-		return -1;
-	if (j.n) {
-		for (size_t i = 0; i < j.n; i++)
-			strbuf_append(&paths, j.path[i], strlen(j.path[i]) + 1);
-		rc = glass_sync_send_fds(sync_fd, SYNC_JOIN, paths.buf, paths.len, j.fd, j.n, err);
-		/* The child has its own copies now: ours would keep nothing. */
-		glass_cgroup_join_clear(&j);
-		if (rc == 0)
-			rc = relay(sync_fd, SYNC_JOINED, NULL, 0, NULL, err);
-	}
-	strbuf_release(&paths);
-	glass_cgroup_enter_end(cg);
-	return rc;
+	return j->n ? relay(sync_fd, SYNC_JOINED, NULL, 0, NULL, err) : 0;
 }

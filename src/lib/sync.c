@@ -33,31 +33,15 @@ int glass_sync_pair(int fds[2], struct glass_err **err)
 	return 0;
 }
 
-int glass_sync_send_fds(int fd, uint32_t type, const void *payload, size_t len, const int *fds,
-                        size_t nfds, struct glass_err **err)
+int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len, struct glass_err **err)
 {
 	struct hdr h = {type, (uint32_t)len};
 	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)payload, len}};
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * GLASS_SYNC_MAX_FDS)];
-		struct cmsghdr align;
-	} ctl;
 	ssize_t n;
-	if (len > GLASS_SYNC_MAX || nfds > GLASS_SYNC_MAX_FDS)
-		return glass_err_new(err, EMSGSIZE,
-		                     "send(sync socket, message %u, %zu bytes, %zu fds)", type, len,
-		                     nfds);
-	if (nfds) {
-		memset(&ctl, 0, sizeof(ctl));
-		m.msg_control = ctl.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
+	if (len > GLASS_SYNC_MAX)
+		return glass_err_new(err, EMSGSIZE, "send(sync socket, message %u, %zu bytes)",
+		                     type, len);
 	do
 		n = sendmsg(fd, &m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
@@ -66,18 +50,11 @@ int glass_sync_send_fds(int fd, uint32_t type, const void *payload, size_t len, 
 	return 0;
 }
 
-int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len, struct glass_err **err)
-{
-	return glass_sync_send_fds(fd, type, payload, len, NULL, 0, err);
-}
-
-ssize_t glass_sync_recv_fds(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender, int *fds,
-                            size_t *nfds)
+ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender)
 {
 	char raw[sizeof(struct hdr) + GLASS_SYNC_MAX];
 	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred)) +
-		         CMSG_SPACE(sizeof(int) * GLASS_SYNC_MAX_FDS)];
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {raw, sizeof(raw)};
@@ -86,13 +63,10 @@ ssize_t glass_sync_recv_fds(int fd, uint32_t *type, void *buf, size_t size, pid_
 	                   .msg_control = ctl.buf,
 	                   .msg_controllen = sizeof(ctl.buf)};
 	struct hdr h;
-	size_t max = nfds ? *nfds : 0, got = 0;
 	ssize_t n;
 	do
 		n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (nfds)
-		*nfds = 0;
 	if (n < 0)
 		return -1;
 	if (sender)
@@ -103,21 +77,7 @@ ssize_t glass_sync_recv_fds(int fd, uint32_t *type, void *buf, size_t size, pid_
 			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
 			*sender = cred.pid;
 		}
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k; i++) {
-				int one;
-				memcpy(&one, CMSG_DATA(c) + i * sizeof(int), sizeof(one));
-				/* Not asked for (or too many): not leaked either. */
-				if (got < max)
-					fds[got++] = one;
-				else
-					close(one);
-			}
-		}
 	}
-	if (nfds)
-		*nfds = got;
 	if (n == 0) {
 		*type = 0;
 		return 0;
@@ -134,9 +94,4 @@ ssize_t glass_sync_recv_fds(int fd, uint32_t *type, void *buf, size_t size, pid_
 	if (n > 0)
 		memcpy(buf, raw + sizeof(h), (size_t)n);
 	return n;
-}
-
-ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender)
-{
-	return glass_sync_recv_fds(fd, type, buf, size, sender, NULL, NULL);
 }

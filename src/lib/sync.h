@@ -24,8 +24,6 @@ enum glass_sync_type {
 };
 
 #define GLASS_SYNC_MAX 8192
-/* The most file descriptors one message carries (SCM_RIGHTS). */
-#define GLASS_SYNC_MAX_FDS 32
 /* The error when the child closed the sync socket without a word. */
 #define GLASS_SYNC_SILENT_EXIT "container process exited during setup"
 
@@ -37,21 +35,10 @@ int glass_sync_pair(int fds[2], struct glass_err **err);
  * NULL: in the child the error itself may be what cannot be sent). */
 int glass_sync_send(int fd, uint32_t type, const void *payload, size_t len, struct glass_err **err);
 
-/* glass_sync_send() with `nfds` file descriptors attached (SCM_RIGHTS):
- * the receiver gets its own copies of the same open files. */
-int glass_sync_send_fds(int fd, uint32_t type, const void *payload, size_t len, const int *fds,
-                        size_t nfds, struct glass_err **err);
-
 /* Receives one message into buf (payload only, truncated at size).
  * Returns the payload length, 0 with *type = 0 on EOF, -1 with errno on
  * failure.  *sender (may be NULL) is the sender's pid as this process's
  * pid namespace sees it, or 0 when the kernel did not say. */
 ssize_t glass_sync_recv(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender);
-/* glass_sync_recv() that also takes the file descriptors the message
- * carries (close-on-exec): up to *nfds of them into fds[], their number
- * back in *nfds; any beyond that are closed.  glass_sync_recv() closes
- * every one. */
-ssize_t glass_sync_recv_fds(int fd, uint32_t *type, void *buf, size_t size, pid_t *sender, int *fds,
-                            size_t *nfds);
 
 #endif

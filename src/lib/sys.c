@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ static const struct flag_name clone_flags[] = {
     {CLONE_NEWUSER, "CLONE_NEWUSER"},
     {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
     {CLONE_NEWTIME, "CLONE_NEWTIME"},
+    {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"},
     {CLONE_PARENT, "CLONE_PARENT"},
     {CLONE_VFORK, "CLONE_VFORK"},
     {CLONE_VM, "CLONE_VM"},
@@ -246,6 +248,49 @@ pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const c
 		glass_trace_end(&op, pid, e);
 	if (pid < 0)
 		return glass_err_field(err, e, field, "clone(%s)", f);
+	return (pid_t)pid;
+}
+
+pid_t glass_sys_clone_into(unsigned long flags, int cgroup_fd, const char *cgroup,
+                           int (*fn)(void *), void *arg, bool *placed, const char *field,
+                           struct glass_err **err)
+{
+	struct glass_trace_op op = {0};
+	char f[256];
+	long pid;
+	int e;
+
+	*placed = false;
+	if (cgroup_fd < 0)
+		return glass_sys_clone(flags, fn, arg, field, err);
+	/* clone3 takes the exit signal apart from the flags; without a stack
+	 * it forks like clone() above. */
+	struct clone_args ca = {
+	    .flags = (flags & ~0xfful) | CLONE_INTO_CGROUP,
+	    .exit_signal = flags & 0xff,
+	    .cgroup = (uint64_t)cgroup_fd,
+	};
+	glass_sys_clone_flags_str(flags | CLONE_INTO_CGROUP, f, sizeof(f));
+	if (glass_trace_on && glass_trace_begin(&op, "clone3", field, "{flags=%s, cgroup=%d<%s>}",
+	                                        f, cgroup_fd, cgroup ? cgroup : "?") < 0)
+		return glass_err_field(err, ECANCELED, field, "clone3(%s)", f);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		_exit(fn(arg));
+	e = pid < 0 ? errno : 0;
+	if (op.active)
+		glass_trace_end(&op, pid, e);
+	if (pid < 0 && e == ENOSYS)
+		return glass_sys_clone(flags, fn, arg, field, err);
+	if (pid < 0) {
+		glass_err_field(err, e, field, "clone3(%s) into the cgroup %s", f,
+		                cgroup ? cgroup : "?");
+		if (e == EBUSY)
+			glass_err_hint(err, "cgroup v2 keeps processes out of a cgroup that has "
+			                    "controllers enabled for children");
+		return -1;
+	}
+	*placed = true;
 	return (pid_t)pid;
 }
 
