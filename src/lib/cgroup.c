@@ -697,25 +697,11 @@ const char *glass_cgroup_path(const struct glass_cgroup *cg)
 /* Writing the pid failed in hierarchy i: the error names the cgroup. */
 static int enter_failed(struct glass_cgroup *cg, size_t i, struct glass_err **err)
 {
-	if (*err && (*err)->errnum == EBUSY && cg->lay->h[i].v2)
+	if (err && *err && (*err)->errnum == EBUSY && cg->lay->h[i].v2)
 		glass_err_hint(err, "cgroup v2 keeps processes out of a cgroup that "
 		                    "has controllers enabled for children");
 	busy_lock_release(cg);
 	return glass_err_ctx(err, "cgroup: joining %s", cg->dir[i]);
-}
-
-int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	for (size_t i = 0; i < cg->lay->n; i++) {
-		if (!used(cg, i))
-			continue;
-		if (glass_cg_write(cg->dir[i], "cgroup.procs", buf, FIELD_PATH, err) < 0)
-			return enter_failed(cg, i, err);
-	}
-	busy_lock_release(cg); /* the cgroup has a process now: the next check sees it */
-	return 0;
 }
 
 /* Hierarchy i for glass_cgroup_join_open(): the cgroup2 directory, or a
@@ -789,7 +775,7 @@ int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err)
 	for (size_t i = 0; i < j->n && rc == 0; i++) {
 		if (glass_sys_write_fd(j->fd[i], j->path[i], "0", FIELD_PATH, err) < 0) {
 			cleanup_free char *dir = dir_of_tasks(j->path[i]);
-			if ((*err)->errnum == ENOSPC)
+			if (err && *err && (*err)->errnum == ENOSPC)
 				glass_err_hint(err,
 				               "cgroup v1 takes no task into a cpuset cgroup whose "
 				               "cpuset.cpus or cpuset.mems is empty");

@@ -63,10 +63,6 @@ int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_
  * for (the container then stays in the caller's cgroups, as with runc). */
 const char *glass_cgroup_path(const struct glass_cgroup *cg);
 
-/* Moves `pid` into the cgroup (every hierarchy) by writing it to each
- * cgroup.procs.  Slow on cgroup v1: see glass_cgroup_join below. */
-int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err);
-
 /* The entry of a container process that moves itself.
  *
  * Kernel quirk: any write to cgroup.procs (or of another task's pid to
