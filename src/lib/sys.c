@@ -271,8 +271,8 @@ pid_t glass_sys_clone_into(unsigned long flags, int cgroup_fd, const char *cgrou
 	    .cgroup = (uint64_t)cgroup_fd,
 	};
 	glass_sys_clone_flags_str(flags | CLONE_INTO_CGROUP, f, sizeof(f));
-	if (glass_trace_on && glass_trace_begin(&op, "clone3", field, "{flags=%s, cgroup=%d<%s>}",
-	                                        f, cgroup_fd, cgroup ? cgroup : "?") < 0)
+	if (glass_trace_on && glass_trace_begin(&op, "clone3", field, "%s, cgroup=%d<%s>", f,
+	                                        cgroup_fd, cgroup ? cgroup : "?") < 0)
 		return glass_err_field(err, ECANCELED, field, "clone3(%s)", f);
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0)
