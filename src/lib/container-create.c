@@ -359,27 +359,32 @@ static int spawn_init(struct create_ctx *c, struct glass_err **err)
 	if (glass_ns_restore(&saved, c->pid < 0 ? NULL : err) < 0 || c->pid < 0)
 		return -1;
 	close_child_ends(c);
-	/* Before SYNC_PID: the child joins first, then forks the init. */
-	if (glass_container_expect_joined(c->sp[0], &c->cgj, err) < 0)
-		return -1;
-	glass_cgroup_join_clear(&c->cgj);
 	if (c->plan.grandchild) {
+		/* The child joins the cgroup first, then forks the init. */
 		uint32_t p = 0;
-		int r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
+		int r = glass_container_expect_joined(c->sp[0], &c->cgj, err);
+		if (r == 0)
+			r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL,
+			                                err);
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		c->pid = r < 0 ? -1 : (pid_t)p;
 		if (r < 0)
 			return -1;
 	}
+	/* Recorded before anything else is made for it (while the child
+	 * moves itself into its cgroup). */
+	c->st.pid = c->pid;
+	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
+	if (glass_state_save(c->root, &c->st, err) < 0 ||
+	    (!c->plan.grandchild && glass_container_expect_joined(c->sp[0], &c->cgj, err) < 0))
+		return -1;
+	glass_cgroup_join_clear(&c->cgj);
 	/* clone3 missing: the init goes into cgroup2 by its pid. */
 	if (!placed && glass_cgroup_enter_v2(c->cg, c->pid, err) < 0)
 		return -1;
-	glass_cgroup_enter_end(c->cg); /* the cgroup has a process now */
-	/* Recorded before anything else is made for it. */
-	c->st.pid = c->pid;
-	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
-	return glass_state_save(c->root, &c->st, err);
+	glass_cgroup_enter_end(c->cg); /* the cgroup has its process now */
+	return 0;
 }
 
 /* The cgroup, made before the clone that starts the child in it: its
