@@ -42,7 +42,7 @@ const char *glass_cg_ctrl_v2_name(enum cg_ctrl c);
 /* The controller with v2 name name[0..len), or -1. */
 int glass_cg_ctrl_from_v2(const char *name, size_t len);
 
-#define CG_MAX_HIER 24
+#define CG_MAX_HIER GLASS_CGROUP_MAX_JOIN
 
 struct cg_hier {
 	bool v2;

@@ -694,24 +694,114 @@ const char *glass_cgroup_path(const struct glass_cgroup *cg)
 	return cg->path;
 }
 
-int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err)
+/* Writing the pid failed in hierarchy i: the error names the cgroup. */
+static int enter_failed(struct glass_cgroup *cg, size_t i, struct glass_err **err)
+{
+	if (err && *err && (*err)->errnum == EBUSY && cg->lay->h[i].v2)
+		glass_err_hint(err, "cgroup v2 keeps processes out of a cgroup that "
+		                    "has controllers enabled for children");
+	busy_lock_release(cg);
+	return glass_err_ctx(err, "cgroup: joining %s", cg->dir[i]);
+}
+
+/* Hierarchy i for glass_cgroup_join_open(): the cgroup2 directory, or a
+ * v1 hierarchy's `tasks`, opened into j with the runtime's credentials
+ * (the ones v1 checks when the process writes). */
+static int join_open_one(struct glass_cgroup *cg, size_t i, struct glass_cgroup_join *j,
+                         struct glass_err **err)
+{
+	bool v2 = cg->lay->h[i].v2;
+	cleanup_free char *path = v2 ? xstrdup(cg->dir[i]) : join(cg->dir[i], "tasks");
+	int fd = glass_sys_openat(AT_FDCWD, NULL, path,
+	                          v2 ? O_RDONLY | O_DIRECTORY | O_CLOEXEC : O_WRONLY | O_CLOEXEC, 0,
+	                          FIELD_PATH, err);
+	if (fd < 0)
+		return -1;
+	if (v2) {
+		j->v2_fd = fd;
+		j->v2_path = steal_pointer(&path);
+		return 0;
+	}
+	j->fd[j->n] = fd;
+	j->path[j->n++] = steal_pointer(&path);
+	return 0;
+}
+
+int glass_cgroup_join_open(struct glass_cgroup *cg, struct glass_cgroup_join *j,
+                           struct glass_err **err)
+{
+	*j = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = cg->busy_lock - 1};
+	for (size_t i = 0; i < cg->lay->n; i++) {
+		if (used(cg, i) && join_open_one(cg, i, j, err) < 0) {
+			glass_cgroup_join_clear(j);
+			return enter_failed(cg, i, err);
+		}
+	}
+	return 0;
+}
+
+int glass_cgroup_enter_v2(struct glass_cgroup *cg, pid_t pid, struct glass_err **err)
 {
 	char buf[24];
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	for (size_t i = 0; i < cg->lay->n; i++) {
-		if (!used(cg, i))
-			continue;
-		if (glass_cg_write(cg->dir[i], "cgroup.procs", buf, FIELD_PATH, err) < 0) {
-			if (errno == EBUSY && cg->lay->h[i].v2)
+		if (used(cg, i) && cg->lay->h[i].v2 &&
+		    glass_cg_write(cg->dir[i], "cgroup.procs", buf, FIELD_PATH, err) < 0)
+			return enter_failed(cg, i, err);
+	}
+	return 0;
+}
+
+/* "/sys/fs/cgroup/cpu/x/tasks" -> "/sys/fs/cgroup/cpu/x" (malloc'd). */
+static char *dir_of_tasks(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(path);
+}
+
+int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err)
+{
+	int rc = 0;
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	j->lock_fd = -1;
+	if (j->n)
+		glass_trace_note("cgroup", FIELD_PATH,
+		                 "the process moves itself: \"0\" to `tasks` of %zu v1 hierarch%s, "
+		                 "opened by the runtime (a write to cgroup.procs would wait for an "
+		                 "RCU grace period under the kernel's global "
+		                 "cgroup_threadgroup_rwsem, once per hierarchy)",
+		                 j->n, j->n == 1 ? "y" : "ies");
+	for (size_t i = 0; i < j->n && rc == 0; i++) {
+		if (glass_sys_write_fd(j->fd[i], j->path[i], "0", FIELD_PATH, err) < 0) {
+			cleanup_free char *dir = dir_of_tasks(j->path[i]);
+			if (err && *err && (*err)->errnum == ENOSPC)
 				glass_err_hint(err,
-				               "cgroup v2 keeps processes out of a cgroup that "
-				               "has controllers enabled for children");
-			busy_lock_release(cg);
-			return glass_err_ctx(err, "cgroup: joining %s", cg->dir[i]);
+				               "cgroup v1 takes no task into a cpuset cgroup whose "
+				               "cpuset.cpus or cpuset.mems is empty");
+			rc = glass_err_ctx(err, "cgroup: joining %s", dir);
 		}
 	}
+	glass_cgroup_join_clear(j);
+	return rc;
+}
+
+void glass_cgroup_enter_end(struct glass_cgroup *cg)
+{
 	busy_lock_release(cg); /* the cgroup has a process now: the next check sees it */
-	return 0;
+}
+
+void glass_cgroup_join_clear(struct glass_cgroup_join *j)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->fd[i] >= 0)
+			close(j->fd[i]);
+		free(j->path[i]);
+	}
+	if (j->v2_fd >= 0)
+		close(j->v2_fd);
+	free(j->v2_path);
+	*j = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = -1};
 }
 
 /* ---- applying resources ---- */

@@ -63,8 +63,57 @@ int glass_cgroup_open(const char *path, struct glass_cgroup **out, struct glass_
  * for (the container then stays in the caller's cgroups, as with runc). */
 const char *glass_cgroup_path(const struct glass_cgroup *cg);
 
-/* Moves `pid` into the cgroup (every hierarchy). */
-int glass_cgroup_enter(struct glass_cgroup *cg, pid_t pid, struct glass_err **err);
+/* The entry of a container process that moves itself.
+ *
+ * Kernel quirk: any write to cgroup.procs (or of another task's pid to
+ * `tasks`) takes cgroup_threadgroup_rwsem, one global percpu rwsem, for
+ * writing, and percpu_down_write() waits for an RCU grace period, while
+ * holding cgroup_mutex: on this project's hosts 0.5-1.5 ms per write, 5-14
+ * ms for the 9-10 hierarchies of a v1 host.  A single thread that moves
+ * itself, writing "0" to a hierarchy's `tasks` file, skips that lock
+ * (cgroup_procs_write_start(): `*threadgroup_locked = pid ||
+ * threadgroup;`): it cannot exit or exec under the kernel's hands and
+ * cgroup_mutex excludes the other movers.  So the runtime opens `tasks`
+ * of each v1 hierarchy before clone, and the child, single-threaded,
+ * writes "0" to each fd as its first step.  v1 checks the credentials of
+ * the file's opener (file->f_cred), not the writer's: the fds work in a
+ * child that has unshared its user namespace, with no path lookup in its
+ * mount namespace.  cgroup2 has no such door (cgroup.threads moves threads
+ * only within one threaded domain), but clone3's CLONE_INTO_CGROUP starts
+ * the child there, taking the rwsem only for reading. */
+#define GLASS_CGROUP_MAX_JOIN 24
+struct glass_cgroup_join {
+	size_t n;
+	int fd[GLASS_CGROUP_MAX_JOIN];     /* `tasks` of each v1 hierarchy, write-only */
+	char *path[GLASS_CGROUP_MAX_JOIN]; /* the name each was opened by */
+	int v2_fd;                         /* the cgroup2 directory (CLONE_INTO_CGROUP), or -1 */
+	char *v2_path;
+	/* The busy lock's fd, or -1 (not owned: the child closes its copy,
+	 * since a flock belongs to the open file and would stay held by
+	 * the child until it executes). */
+	int lock_fd;
+};
+
+/* Before clone: opens what the process will join by (the cgroup2
+ * directory, `tasks` of every v1 hierarchy).  On failure *j is empty, the
+ * busy lock released and *err names the cgroup. */
+int glass_cgroup_join_open(struct glass_cgroup *cg, struct glass_cgroup_join *j,
+                           struct glass_err **err);
+/* After a clone that could not start `pid` in the cgroup2 directory
+ * (glass_sys_clone_into(): *placed false): writes its pid to cgroup.procs
+ * there.  0 when the cgroup uses no cgroup2 hierarchy. */
+int glass_cgroup_enter_v2(struct glass_cgroup *cg, pid_t pid, struct glass_err **err);
+/* The process's half, in the child (single-threaded): closes its copy of
+ * the busy lock, writes "0" to each `tasks` fd (each traced as a write to
+ * its path) and closes every fd of j.  A failure names the cgroup
+ * directory. */
+int glass_cgroup_join_self(struct glass_cgroup_join *j, struct glass_err **err);
+/* The process is in (or failed and is about to be removed): releases the
+ * busy lock. */
+void glass_cgroup_enter_end(struct glass_cgroup *cg);
+/* Closes the fds and frees the paths j holds (the caller's copies after
+ * clone); j is empty after. */
+void glass_cgroup_join_clear(struct glass_cgroup_join *j);
 
 /* Applies new resources (runc update). */
 int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *res,

@@ -4,8 +4,8 @@
  * The kernel gave this process its new namespaces at clone(); it is
  * still an instance of glass-runtime, with the runtime's root, identity
  * and capabilities.  Step by step it turns itself into the container's
- * init: it waits for the parent to write its uid/gid maps and to move it
- * into its cgroup, enters the remaining namespaces, builds and enters the
+ * init: it moves itself into its cgroup, waits for the parent to write
+ * its uid/gid maps, enters the remaining namespaces, builds and enters the
  * root filesystem, drops to the process's identity behind seccomp, closes
  * every fd the container must not inherit, and then blocks reading the
  * exec fifo until `start` writes to it.  Every step is traced; the
@@ -67,6 +67,17 @@ static int child_expect(int fd, uint32_t want, void *buf, size_t size, struct gl
 	if (buf)
 		memcpy(buf, msg, (size_t)n < size ? (size_t)n : size);
 	return 0;
+}
+
+int glass_child_join_cgroup(int sync_fd, struct glass_cgroup_join *j, struct glass_err **err)
+{
+	if (j == NULL)
+		return 0;
+	size_t n = j->n;
+	glass_trace_phase("cgroup");
+	if (glass_cgroup_join_self(j, err) < 0)
+		return -1;
+	return n ? glass_sync_send(sync_fd, SYNC_JOINED, NULL, 0, err) : 0;
 }
 
 int glass_child_close_fds(int preserve_fds, int keep1, int keep2, struct glass_err **err)
@@ -165,7 +176,8 @@ struct init_ctx {
  * reporting (nobody reads the socket). */
 #define INIT_QUIET (-2)
 
-/* SYNC_GO: the parent wrote the id maps and moved us into the cgroup. */
+/* SYNC_GO: the parent wrote the id maps (this process moved itself into
+ * its cgroup before: glass_child_join_cgroup). */
 static int init_wait_go(struct init_ctx *ic, struct glass_err **err)
 {
 	uint32_t host_pid = 0;
@@ -483,6 +495,10 @@ int glass_container_child(void *arg)
 	 * may ignore some (conmon: SIGPIPE): the container starts with
 	 * neither. */
 	glass_process_reset_signals();
+	/* Before anything else (the cgroup namespace, the fork of an init
+	 * into a joined PID namespace, which inherits the cgroups). */
+	if (glass_child_join_cgroup(c->sync_fd, c->cgroup_join, &err) < 0)
+		return glass_child_fail(c->sync_fd, &err);
 
 	if (c->plan->join_user) {
 		glass_trace_phase("namespaces");

@@ -4,8 +4,9 @@
  * namespace paths opened and the seccomp filter compiled before anything
  * is made on the host.  Then the state directory (the lock) with a first
  * state.json saying `creating`, the exec fifo, the pty, the sync socket;
- * clone() into the new namespaces; the uid/gid maps and the cgroup, which
- * only a process outside the new namespaces can set up; the host-side
+ * the cgroup; clone() into the new namespaces (and into the cgroup: see
+ * glass_cgroup_join in cgroup.h); the uid/gid maps, which only a process
+ * outside the new namespaces can write; the host-side
  * hooks; and finally state.json saying `created`.  Each thing made is
  * recorded in state.json before it is made, so a create killed midway is
  * visible and delete --force undoes it.  A failure at any step undoes all of it: the child is
@@ -165,19 +166,20 @@ struct create_ctx {
 	struct glass_ns_plan plan;
 	bool plan_made;
 	struct glass_seccomp_prog *sc;
-	int stub_fd;             /* the sealed exec stub, or -1 */
-	int lock_fd;             /* the state dir's lock, once made */
-	bool dir_made;           /* ROOT/ID exists and is ours to remove */
-	int master, slave;       /* the pty (process.terminal), or -1 */
-	int fifo_fd;             /* exec.fifo, O_PATH, for the child */
-	int sp[2];               /* the sync socket: [0] ours, [1] the child's */
-	int *idfds;              /* idmapped mount trees opened for the child */
-	pid_t pid;               /* the init (or the first child until SYNC_PID) */
-	struct glass_cgroup *cg; /* planned for the init */
-	bool cg_made;            /* made (and so ours to kill and remove) */
-	bool rdt_made;           /* the resctrl class was made for it */
-	struct glass_state st;   /* what state.json will say */
-	struct child_args args;  /* the child's copy of all this */
+	int stub_fd;                  /* the sealed exec stub, or -1 */
+	int lock_fd;                  /* the state dir's lock, once made */
+	bool dir_made;                /* ROOT/ID exists and is ours to remove */
+	int master, slave;            /* the pty (process.terminal), or -1 */
+	int fifo_fd;                  /* exec.fifo, O_PATH, for the child */
+	int sp[2];                    /* the sync socket: [0] ours, [1] the child's */
+	int *idfds;                   /* idmapped mount trees opened for the child */
+	pid_t pid;                    /* the init (or the first child until SYNC_PID) */
+	struct glass_cgroup *cg;      /* planned for the init */
+	bool cg_made;                 /* made (and so ours to kill and remove) */
+	struct glass_cgroup_join cgj; /* what the child joins it by */
+	bool rdt_made;                /* the resctrl class was made for it */
+	struct glass_state st;        /* what state.json will say */
+	struct child_args args;       /* the child's copy of all this */
 };
 
 /* plan: everything checked, resolved and compiled before anything is made
@@ -311,6 +313,7 @@ static void fill_child_args(struct create_ctx *c)
 	    .idmapped_fds = c->idfds,
 	    .use_stub = c->stub_fd >= 0,
 	    .stub_fd = c->stub_fd,
+	    .cgroup_join = &c->cgj,
 	};
 }
 
@@ -349,31 +352,47 @@ static int spawn_init(struct create_ctx *c, struct glass_err **err)
 	glass_trace_phase("namespaces");
 	if (glass_ns_join_for_clone(&c->plan, &saved, err) < 0)
 		return -1;
-	c->pid = glass_sys_clone(c->plan.clone_flags | SIGCHLD, glass_container_child, &c->args,
-	                         "linux.namespaces", err);
+	bool placed = false;
+	c->pid =
+	    glass_sys_clone_into(c->plan.clone_flags | SIGCHLD, c->cgj.v2_fd, c->cgj.v2_path,
+	                         glass_container_child, &c->args, &placed, "linux.namespaces", err);
 	if (glass_ns_restore(&saved, c->pid < 0 ? NULL : err) < 0 || c->pid < 0)
 		return -1;
 	close_child_ends(c);
 	if (c->plan.grandchild) {
+		/* The child joins the cgroup first, then forks the init. */
 		uint32_t p = 0;
-		int r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL, err);
+		int r = glass_container_expect_joined(c->sp[0], &c->cgj, err);
+		if (r == 0)
+			r = glass_container_sync_expect(c->sp[0], SYNC_PID, &p, sizeof(p), NULL,
+			                                err);
 		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		c->pid = r < 0 ? -1 : (pid_t)p;
 		if (r < 0)
 			return -1;
 	}
-	/* Recorded before anything else is made for it. */
+	/* Recorded before anything else is made for it (while the child
+	 * moves itself into its cgroup). */
 	c->st.pid = c->pid;
 	glass_state_proc_stat(c->pid, &c->st.start_time, NULL);
-	return glass_state_save(c->root, &c->st, err);
+	if (glass_state_save(c->root, &c->st, err) < 0 ||
+	    (!c->plan.grandchild && glass_container_expect_joined(c->sp[0], &c->cgj, err) < 0))
+		return -1;
+	glass_cgroup_join_clear(&c->cgj);
+	/* clone3 missing: the init goes into cgroup2 by its pid. */
+	if (!placed && glass_cgroup_enter_v2(c->cg, c->pid, err) < 0)
+		return -1;
+	glass_cgroup_enter_end(c->cg); /* the cgroup has its process now */
+	return 0;
 }
 
-/* The cgroup: its directories recorded in the state before they are
- * made, so that delete --force after a kill finds them, and removes only
- * those. */
+/* The cgroup, made before the clone that starts the child in it: its
+ * directories recorded in the state before they are made, so that delete
+ * --force after a kill finds them, and removes only those. */
 static int make_cgroup(struct create_ctx *c, struct glass_err **err)
 {
+	glass_trace_phase("cgroup");
 	if (glass_cgroup_plan(c->spec, c->id, c->opts->systemd_cgroup, &c->cg, err) < 0)
 		return -1;
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
@@ -386,12 +405,11 @@ static int make_cgroup(struct create_ctx *c, struct glass_err **err)
 	c->st.cgroup_path = (char *)glass_cgroup_path(c->cg);
 	glass_strv_free(c->st.cgroup_made);
 	c->st.cgroup_made = glass_cgroup_made(c->cg);
-	return glass_cgroup_enter(c->cg, c->pid, err);
+	return glass_cgroup_join_open(c->cg, &c->cgj, err);
 }
 
 /* set up from outside: what only a process outside the new namespaces
- * can do: the uid/gid maps, the cgroup, the resctrl class, the network
- * devices. */
+ * can do: the uid/gid maps, the resctrl class, the network devices. */
 static int setup_from_outside(struct create_ctx *c, struct glass_err **err)
 {
 	if (c->plan.create[GLASS_NS_USER]) {
@@ -399,9 +417,6 @@ static int setup_from_outside(struct create_ctx *c, struct glass_err **err)
 		if (glass_idmap_write(c->pid, c->spec, err) < 0)
 			return -1;
 	}
-	glass_trace_phase("cgroup");
-	if (make_cgroup(c, err) < 0)
-		return -1;
 	if (glass_intelrdt_apply(c->spec, c->id, c->pid, &c->rdt_made, err) < 0 ||
 	    glass_netdev_move_all(c->spec, c->pid, err) < 0)
 		return -1;
@@ -483,6 +498,7 @@ static void create_release(struct create_ctx *c, bool failed)
 	free(c->st.created);
 	free(c->st.owner);
 	glass_strv_free(c->st.cgroup_made);
+	glass_cgroup_join_clear(&c->cgj);
 	glass_cgroup_freep(&c->cg);
 	glass_seccomp_free(c->sc);
 	if (c->plan_made)
@@ -502,8 +518,9 @@ static int (*const create_steps[])(struct create_ctx *c, struct glass_err **err)
     make_state_dir,     /* ROOT/ID, locked, with config.json */
     make_exec_fifo,     /* ROOT/ID/exec.fifo, which start opens */
     open_console,       /* the pty, when process.terminal */
-    spawn_init,         /* clone into the namespaces (SYNC_PID) */
-    setup_from_outside, /* id maps, cgroup, resctrl, network devices */
+    make_cgroup,        /* the cgroup, and what the child joins it by */
+    spawn_init,         /* clone into the namespaces and the cgroup (SYNC_JOINED, SYNC_PID) */
+    setup_from_outside, /* id maps, resctrl, network devices */
     handshake,          /* SYNC_GO, hooks, SYNC_READY */
     publish,            /* state.json, --pid-file, console socket, SYNC_ATTACH */
 };
@@ -513,6 +530,7 @@ int glass_container_create_ex(const char *root, const char *id, const char *bund
                               struct glass_created *out, struct glass_err **err)
 {
 	struct create_ctx c = {.root = root, .id = id, .bundle_arg = bundle, .opts = opts};
+	c.cgj = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = -1};
 	c.attached = attached;
 	c.stub_fd = c.lock_fd = c.master = c.slave = c.fifo_fd = c.sp[0] = c.sp[1] = -1;
 	c.pid = -1;

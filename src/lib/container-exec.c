@@ -3,7 +3,7 @@
  * There is no kernel call "enter a container": the new process joins each
  * namespace of the container's init with setns(2) on /proc/PID/ns/<type> (user
  * first, so it holds capabilities over the others; the mount namespace
- * last, as it changes what /proc shows), is moved into the container's
+ * last, as it changes what /proc shows), enters the container's
  * cgroup, and takes the process's identity, limits and seccomp filter as
  * the init did.  Joining a PID namespace only applies to children, so the
  * joining process forks once more; that second process is the one that
@@ -109,7 +109,11 @@ int glass_container_exec_child(void *arg)
 	/* As for the init (container-child.c): no blocked signal, no
 	 * ignored one, whatever exec's caller had. */
 	glass_process_reset_signals();
-	/* Wait until the parent has moved us into the container's cgroup. */
+	/* Into the container's cgroup before anything else. */
+	if (glass_child_join_cgroup(c->sync_fd, c->cgroup_join, &err) < 0)
+		return glass_child_fail(c->sync_fd, &err);
+	/* Wait until the parent has moved us into cgroup2, if clone3 could
+	 * not. */
 	if (glass_sync_recv(c->sync_fd, &type, &go, sizeof(go), NULL) <= 0 || type != SYNC_GO)
 		return 1;
 	glass_trace_phase("namespaces");
@@ -197,13 +201,15 @@ struct exec_ctx {
 	int *capv[5];           /* p.caps' sets when --cap added to them */
 	struct glass_seccomp_prog *sc;
 	struct glass_cgroup *cg;
-	struct glass_ns_plan noplan; /* exec joins; it creates no namespace */
+	struct glass_cgroup_join cgj; /* what the joining process enters it by */
+	struct glass_ns_plan noplan;  /* exec joins; it creates no namespace */
 	struct child_args args;
 	int sp[2];         /* the sync socket: [0] ours, [1] the child's */
 	int ptys[2];       /* --tty: the master comes back over [0] */
 	int master;        /* the pty master, or -1 */
 	char pty_path[64]; /* its slave, as the container names it */
 	pid_t child;       /* the joining process, until it forked */
+	bool placed;       /* clone3 started it in the cgroup2 cgroup */
 	pid_t pid;         /* the process in the container */
 	sigset_t old;      /* the signal mask before a foreground exec */
 	bool blocked;
@@ -333,6 +339,7 @@ static int spawn_joiner(struct exec_ctx *x, struct glass_err **err)
 	    .preserve_fds = x->opts->preserve_fds,
 	    .init_pid = x->st->pid,
 	    .exec = true,
+	    .cgroup_join = &x->cgj,
 	};
 	if (!x->opts->detach) {
 		/* The command is a grandchild: be its reaper once its parent
@@ -343,8 +350,16 @@ static int spawn_joiner(struct exec_ctx *x, struct glass_err **err)
 		glass_container_block_signals(&x->old);
 		x->blocked = true;
 	}
+	if (x->st->cgroup_path) {
+		glass_trace_phase("cgroup");
+		if (glass_cgroup_open(x->st->cgroup_path, &x->cg, err) < 0 ||
+		    glass_cgroup_join_open(x->cg, &x->cgj, err) < 0)
+			return -1;
+	}
 	glass_trace_phase("namespaces");
-	x->child = glass_sys_clone(SIGCHLD, glass_container_exec_child, &x->args, NULL, err);
+	x->child =
+	    glass_sys_clone_into(SIGCHLD, x->cgj.v2_fd, x->cgj.v2_path, glass_container_exec_child,
+	                         &x->args, &x->placed, NULL, err);
 	if (x->child < 0)
 		return -1;
 	cleanup_closep(&x->sp[1]);
@@ -352,18 +367,18 @@ static int spawn_joiner(struct exec_ctx *x, struct glass_err **err)
 	return 0;
 }
 
-/* The joining process goes into the container's cgroup before it joins
- * anything (SYNC_GO), then reports the pid of the command (SYNC_PID) and
- * exits. */
+/* The joining process is in the container's cgroup before it joins
+ * anything (started in the cgroup2 one by clone3, or moved there by its
+ * pid; v1: moved itself in, SYNC_JOINED); then SYNC_GO; it reports the
+ * pid of the command (SYNC_PID) and exits. */
 static int enter_cgroup(struct exec_ctx *x, struct glass_err **err)
 {
 	uint32_t go = 1, got = 0;
-	if (x->st->cgroup_path) {
-		glass_trace_phase("cgroup");
-		if (glass_cgroup_open(x->st->cgroup_path, &x->cg, err) < 0 ||
-		    glass_cgroup_enter(x->cg, x->child, err) < 0)
-			return -1;
-	}
+	if (glass_container_expect_joined(x->sp[0], &x->cgj, err) < 0)
+		return -1;
+	glass_cgroup_join_clear(&x->cgj);
+	if (x->cg && !x->placed && glass_cgroup_enter_v2(x->cg, x->child, err) < 0)
+		return -1;
 	if (glass_sync_send(x->sp[0], SYNC_GO, &go, sizeof(go), err) < 0)
 		return -1;
 	int r = glass_container_sync_expect(x->sp[0], SYNC_PID, &got, sizeof(got), NULL, err);
@@ -434,6 +449,7 @@ static void exec_release(struct exec_ctx *x)
 	for (int i = 0; i < 5; i++)
 		free(x->capv[i]);
 	free(x->env);
+	glass_cgroup_join_clear(&x->cgj);
 	glass_cgroup_freep(&x->cg);
 	glass_seccomp_free(x->sc);
 	glass_spec_freep(&x->spec);
@@ -445,8 +461,8 @@ static int (*const exec_steps[])(struct exec_ctx *x, struct glass_err **err) = {
     load_container,  /* state and saved config: running or created */
     apply_overrides, /* --cwd, --env, --user, labels, --cap, --tty, --no-new-privs */
     prepare,         /* selfexe check, seccomp, pty and sync sockets */
-    spawn_joiner,    /* the process that joins the namespaces */
-    enter_cgroup,    /* its cgroup, SYNC_GO, SYNC_PID */
+    spawn_joiner,    /* the process that joins the cgroup and the namespaces */
+    enter_cgroup,    /* SYNC_JOINED, SYNC_GO, SYNC_PID */
     receive_pty,     /* --tty: the master from inside */
     until_exec,      /* trace relay until execve, seccomp listener */
     publish,         /* --pid-file, --console-socket */
@@ -460,6 +476,7 @@ int glass_container_exec(const char *root, const char *id, const struct glass_pr
 	int rc = 0;
 	x.sp[0] = x.sp[1] = x.ptys[0] = x.ptys[1] = x.master = -1;
 	x.child = x.pid = -1;
+	x.cgj = (struct glass_cgroup_join){.v2_fd = -1, .lock_fd = -1};
 	if (exit_code)
 		*exit_code = 0;
 	for (size_t i = 0; rc == 0 && i < sizeof(exec_steps) / sizeof(exec_steps[0]); i++)

@@ -3,11 +3,18 @@
  * The parent (glass-runtime) and the container's child talk over the sync
  * socket (sync.h).  The handshake of create, in order:
  *
+ *                                           makes the cgroup, opens what
+ *                                           joins it (cgroup.h), clone():
  *   child                                   parent
+ *   (started in the cgroup2 cgroup by
+ *    clone3; writes "0" to each v1
+ *    `tasks`: moves itself in)
+ *                    --- SYNC_JOINED -->    the cgroup has its process
  *   (user ns joined: setns, unshare,
  *    fork the init)  ---- SYNC_PID ---->    learns the init's pid
- *                                           writes uid/gid maps, makes the
- *                                           cgroup and moves the init in
+ *                                           writes uid/gid maps (and the
+ *                                           init's pid to cgroup2 when
+ *                                           clone3 could not place it)
  *                    <---- SYNC_GO -----    (payload: the init's host pid)
  *   cgroup/time ns, hostname, rootfs
  *                    ---- SYNC_HOOKS -->    prestart + createRuntime hooks
@@ -21,12 +28,14 @@
  *   blocks reading exec.fifo until `start` writes, startContainer hooks,
  *   execve
  *
- * exec uses SYNC_GO and SYNC_PID the same way (the joining process forks
- * the one that enters the PID namespace).
+ * exec uses SYNC_JOINED, SYNC_GO and SYNC_PID the same way (the joining
+ * process forks the one that enters the PID namespace).  SYNC_JOINED comes
+ * only when there is a v1 hierarchy to join.
  */
 #ifndef GLASS_CONTAINER_INTERNAL_H
 #define GLASS_CONTAINER_INTERNAL_H
 
+#include "cgroup.h"
 #include "container.h"
 #include "ns.h"
 #include "seccomp.h"
@@ -42,6 +51,7 @@ enum {
 	SYNC_HOOKS_DONE,
 	SYNC_READY,
 	SYNC_ATTACH,
+	SYNC_JOINED, /* child -> parent: it moved itself into its v1 cgroups */
 };
 
 /* Everything the container's child needs; lives in the parent's memory,
@@ -71,6 +81,9 @@ struct child_args {
 	bool use_stub;           /* non-dumpable, exec through the stub */
 	int stub_fd;             /* the sealed exec stub (execstub.h) */
 	char **env;              /* child: process.env plus HOME, or NULL (proc's) */
+	/* What the child joins its cgroup by, as its first step (NULL:
+	 * nothing): see glass_cgroup_join in cgroup.h. */
+	struct glass_cgroup_join *cgroup_join;
 };
 
 /* Parent side of the sync socket (container-sync.c).  Waits for a
@@ -85,6 +98,14 @@ int glass_container_sync_expect(int fd, uint32_t want, void *buf, size_t size, s
  * close-on-exec: EOF means it executed its process).  An ERROR message
  * becomes *err and -1; other messages are ignored. */
 int glass_container_sync_drain(int fd, struct glass_err **err);
+
+/* The parent's wait for the child's SYNC_JOINED, when it had v1
+ * hierarchies to join (j->n). */
+int glass_container_expect_joined(int sync_fd, const struct glass_cgroup_join *j,
+                                  struct glass_err **err);
+/* The child's first step: moves itself into its cgroup (j may be NULL)
+ * and says so (SYNC_JOINED). */
+int glass_child_join_cgroup(int sync_fd, struct glass_cgroup_join *j, struct glass_err **err);
 
 /* The post-clone script of create (container-child.c).  Never returns to
  * the caller's code: returns the exit status for _exit(). */

@@ -62,3 +62,9 @@ int glass_container_sync_drain(int fd, struct glass_err **err)
 {
 	return relay(fd, 0, NULL, 0, NULL, err);
 }
+
+int glass_container_expect_joined(int sync_fd, const struct glass_cgroup_join *j,
+                                  struct glass_err **err)
+{
+	return j->n ? relay(sync_fd, SYNC_JOINED, NULL, 0, NULL, err) : 0;
+}

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ static const struct flag_name clone_flags[] = {
     {CLONE_NEWUSER, "CLONE_NEWUSER"},
     {CLONE_NEWCGROUP, "CLONE_NEWCGROUP"},
     {CLONE_NEWTIME, "CLONE_NEWTIME"},
+    {CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP"},
     {CLONE_PARENT, "CLONE_PARENT"},
     {CLONE_VFORK, "CLONE_VFORK"},
     {CLONE_VM, "CLONE_VM"},
@@ -246,6 +248,49 @@ pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const c
 		glass_trace_end(&op, pid, e);
 	if (pid < 0)
 		return glass_err_field(err, e, field, "clone(%s)", f);
+	return (pid_t)pid;
+}
+
+pid_t glass_sys_clone_into(unsigned long flags, int cgroup_fd, const char *cgroup,
+                           int (*fn)(void *), void *arg, bool *placed, const char *field,
+                           struct glass_err **err)
+{
+	struct glass_trace_op op = {0};
+	char f[256];
+	long pid;
+	int e;
+
+	*placed = false;
+	if (cgroup_fd < 0)
+		return glass_sys_clone(flags, fn, arg, field, err);
+	/* clone3 takes the exit signal apart from the flags; without a stack
+	 * it forks like clone() above. */
+	struct clone_args ca = {
+	    .flags = (flags & ~0xfful) | CLONE_INTO_CGROUP,
+	    .exit_signal = flags & 0xff,
+	    .cgroup = (uint64_t)cgroup_fd,
+	};
+	glass_sys_clone_flags_str(flags | CLONE_INTO_CGROUP, f, sizeof(f));
+	if (glass_trace_on && glass_trace_begin(&op, "clone3", field, "%s, cgroup=%d<%s>", f,
+	                                        cgroup_fd, cgroup ? cgroup : "?") < 0)
+		return glass_err_field(err, ECANCELED, field, "clone3(%s)", f);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		_exit(fn(arg));
+	e = pid < 0 ? errno : 0;
+	if (op.active)
+		glass_trace_end(&op, pid, e);
+	if (pid < 0 && e == ENOSYS)
+		return glass_sys_clone(flags, fn, arg, field, err);
+	if (pid < 0) {
+		glass_err_field(err, e, field, "clone3(%s) into the cgroup %s", f,
+		                cgroup ? cgroup : "?");
+		if (e == EBUSY)
+			glass_err_hint(err, "cgroup v2 keeps processes out of a cgroup that has "
+			                    "controllers enabled for children");
+		return -1;
+	}
+	*placed = true;
 	return (pid_t)pid;
 }
 
@@ -495,19 +540,11 @@ int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resol
 	return cur;
 }
 
-static long write_knob(int dirfd, const char *path, const char *data)
+static long write_knob_fd(int fd, const char *data)
 {
-	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
 	size_t len = strlen(data);
-	ssize_t n;
-	int saved;
-	if (fd < 0)
-		return -1;
 	/* One write(2): cgroup and /proc knobs take a value per write. */
-	n = write(fd, data, len);
-	saved = errno;
-	close(fd);
-	errno = saved;
+	ssize_t n = write(fd, data, len);
 	if (n >= 0 && (size_t)n != len) {
 		errno = EIO;
 		return -1;
@@ -515,16 +552,46 @@ static long write_knob(int dirfd, const char *path, const char *data)
 	return n;
 }
 
+static long write_knob(int dirfd, const char *path, const char *data)
+{
+	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
+	long n;
+	int saved;
+	if (fd < 0)
+		return -1;
+	n = write_knob_fd(fd, data);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n;
+}
+
+/* data as a trace argument: newlines shown as spaces. */
+static const char *shown_data(const char *data, char *shown, size_t size)
+{
+	snprintf(shown, size, "%s", data ? data : "");
+	for (char *p = shown; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	return shown;
+}
+
+int glass_sys_write_fd(int fd, const char *path, const char *data, const char *field,
+                       struct glass_err **err)
+{
+	char shown[200];
+	return (int)GLASS_SYS(err, "write", field, write_knob_fd(fd, data), STR ", \"%s\"",
+	                      QS(path), shown_data(data, shown, sizeof(shown))) < 0
+	           ? -1
+	           : 0;
+}
+
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
                             struct glass_err **err)
 {
 	char shown[200];
-	snprintf(shown, sizeof(shown), "%s", data ? data : "");
-	for (char *p = shown; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
 	return (int)GLASS_SYS(err, "write", field, write_knob(dirfd, path, data), STR ", \"%s\"",
-	                      QS(path), shown) < 0
+	                      QS(path), shown_data(data, shown, sizeof(shown))) < 0
 	           ? -1
 	           : 0;
 }

@@ -69,6 +69,15 @@ int glass_sys_setns(int fd, int nstype, const char *what, const char *field,
  * its own stack and _exit()s with its return value.  Returns the pid. */
 pid_t glass_sys_clone(unsigned long flags, int (*fn)(void *), void *arg, const char *field,
                       struct glass_err **err);
+/* glass_sys_clone() that starts the child in the cgroup2 directory open
+ * as `cgroup_fd` (clone3 with CLONE_INTO_CGROUP, shown with `cgroup`, its
+ * path), so nobody writes its pid to cgroup.procs.  *placed says whether
+ * it did: false with cgroup_fd < 0, or when clone3 is missing (ENOSYS: an
+ * old kernel, or a seccomp filter of an outer container), in which case
+ * it is a plain clone and the caller moves the child itself. */
+pid_t glass_sys_clone_into(unsigned long flags, int cgroup_fd, const char *cgroup,
+                           int (*fn)(void *), void *arg, bool *placed, const char *field,
+                           struct glass_err **err);
 int glass_sys_kill(pid_t pid, int sig, const char *field, struct glass_err **err);
 int glass_sys_execve(const char *path, char *const argv[], char *const envp[], const char *field,
                      struct glass_err **err);
@@ -122,6 +131,11 @@ int glass_sys_write_file(const char *path, const char *data, const char *field,
                          struct glass_err **err);
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
                             struct glass_err **err);
+/* The same one write(2) into a knob already open as `fd` (opened by
+ * someone else: its opener's credentials are the ones a cgroup v1 file
+ * checks); traced as a `write` step to `path`, the name it was opened by. */
+int glass_sys_write_fd(int fd, const char *path, const char *data, const char *field,
+                       struct glass_err **err);
 
 /* Identity and limits. */
 int glass_sys_sethostname(const char *name, const char *field, struct glass_err **err);

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Two creates race for one cgroupsPath (t-cgroup.sh).  The first, driven
-with --step-fd, is held at the pause before it writes its pid into the
-cgroup (it has found the cgroup free); the second create of a container
+with --step-fd, is held at the pause before the clone of its process (it
+has made the cgroup and found it free; the process enters it with that
+clone, clone3 into a cgroup2 cgroup, and by its first step, "0" to each
+v1 `tasks`); the second create of a container
 with the same cgroupsPath is started then.  The second must not also find
 the cgroup free and join it: it must wait until the first has joined, and
 then be refused as busy.
@@ -56,8 +58,8 @@ with os.fdopen(ev_r, 'rb', buffering=0) as ev, os.fdopen(ctl_w, 'wb', buffering=
                 begin = json.loads(line)
             if b'"type":"pause"' not in line:
                 continue
-            if second is None and begin.get('call') == 'write' and \
-                    'cgroup.procs' in begin.get('args', ''):
+            if second is None and begin.get('call') in ('clone', 'clone3') and \
+                    'CLONE_NEW' in begin.get('args', ''):
                 second = subprocess.Popen([rt, '--root', state, 'create', '--bundle', bundle,
                                            id2], stdin=subprocess.DEVNULL,
                                           stdout=subprocess.DEVNULL, stderr=errf)
@@ -70,7 +72,7 @@ with os.fdopen(ev_r, 'rb', buffering=0) as ev, os.fdopen(ctl_w, 'wb', buffering=
                 ctl.write(b'n\n')
 first.wait()
 if second is None:
-    print('first: never paused at its cgroup.procs write (exit %d)' % first.returncode)
+    print('first: never paused at the clone of its process (exit %d)' % first.returncode)
     sys.exit(1)
 second.wait(timeout=60)
 errf.seek(0)

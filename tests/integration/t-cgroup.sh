@@ -181,7 +181,8 @@ if start_bg count 'i=0; while :; do i=$((i+1)); echo $i >/dev/shm/c; sleep 0.05;
 	like "a second container in a busy cgroup is refused" "$out" "already has .* process"
 	is "... and the first one is untouched" "$(status_of count)" running
 	# Two creates race for one cgroupsPath: the first is held (--step-fd)
-	# after it found the cgroup free, before its pid is in it; the second
+	# after it found the cgroup free, at the clone of its process (which
+	# enters the cgroup with the clone and its first step); the second
 	# must wait and then be refused, not find it free too and join it.
 	make_bundle_cmd "$TEST_TMP/race" "sleep 100" ".linux.cgroupsPath = \"/$CG_PARENT/race\""
 	out=$(timeout 120 /usr/bin/python3 "$GLASS_SRC/tests/integration/cgroup-race.py" "$RUNTIME" "$STATE" \
@@ -350,6 +351,26 @@ else
 		refuse ncls '.linux.resources.network = {"classID": 1048577}' linux.resources.network.classID
 	refuse hier '.linux.resources.memory = {"useHierarchy": false}' linux.resources.memory.useHierarchy
 	refuse uni '.linux.resources.unified = {"memory.max": "100000000"}' 'linux.resources.unified["memory.max"]'
+fi
+
+# ---- a join the kernel refuses.  The container's process moves itself
+# into each v1 hierarchy ("0" to its tasks: docs/cgroups.md, "Joining");
+# a cpuset cgroup without cpus takes no task (ENOSPC).  The error names
+# the cgroup, and create leaves nothing of its own (the cgroup it found
+# is this script's).
+if [ $MODE != v2 ]; then
+	d=/sys/fs/cgroup/cpuset/$CG_PARENT/nocpus
+	mkdir -p "$d"
+	make_bundle_cmd "$TEST_TMP/nocpus" true ".linux.cgroupsPath = \"/$CG_PARENT/nocpus\""
+	out=$(R run --bundle "$TEST_TMP/nocpus" nocpus </dev/null 2>&1)
+	like "a refused join is an error naming the cgroup and the write" "$out" \
+		"cgroup: joining $d: write\(\"$d/tasks\", \"0\"\): No space left on device"
+	like "... with a hint" "$out" "cpuset.cpus or cpuset.mems is empty"
+	is "... and leaves no state, no cgroup, no process of the container" "$(leftovers nocpus | grep -vx "$d")" ""
+	is "... and no process in the cgroup it found" "$(cat "$d/tasks")" ""
+	rmdir "$d"
+else
+	skip "a refused v1 join names the cgroup" "v1 only (this host is $MODE)"
 fi
 
 # ---- systemd cgroup driver

@@ -26,8 +26,10 @@ CG=/sys/fs/cgroup/memory/$CG_PARENT
 # --- 1. create killed after its cgroup exists
 id=$ID-k
 on_exit "cleanup_container $id"
-/usr/bin/python3 "$SWEEP" --kill-at write:cgroup.procs "$RUNTIME" "$STATE" "$CG_PARENT" "$B" create "$id"
-check "create is killed after its cgroup exists (at the write of cgroup.procs)" $?
+# (the open of the files its process joins the cgroup by, before clone:
+# a v1 hierarchy's tasks, or the cgroup2 directory)
+/usr/bin/python3 "$SWEEP" --kill-at openat:/sys/fs/cgroup "$RUNTIME" "$STATE" "$CG_PARENT" "$B" create "$id"
+check "create is killed after its cgroup exists (at the open of what its process joins it by)" $?
 ok "the killed create's cgroup exists" test -d "$CG/bundle"
 is "state says creating" "$(status "$id")" creating
 is "list shows it, creating" "$(R list -f json | jq -r --arg id "$id" '.[] | select(.id == $id) | .status')" creating

@@ -4,6 +4,7 @@
  * with cgroups) a create/enter/destroy round trip under a glass-test-*
  * parent that the test removes. */
 #include "../../src/lib/cgroup-internal.h"
+#include "../../src/lib/sys.h"
 #include "../../src/lib/util.h"
 #include "tap.h"
 
@@ -134,6 +135,22 @@ static void test_conversions(void)
 
 /* As root: create a cgroup under /glass-test-unit-PID with a memory and pids
  * limit, move a child in, check the files and the kernel's view, destroy. */
+struct join_child {
+	struct glass_cgroup_join *j;
+	int ready;
+};
+
+/* The child of the round trip: moves itself in, says so, waits. */
+static int join_child_main(void *arg)
+{
+	struct join_child *jc = arg;
+	struct glass_err *err = NULL;
+	if (glass_cgroup_join_self(jc->j, &err) < 0 || write(jc->ready, "j", 1) != 1)
+		return 1;
+	pause();
+	return 0;
+}
+
 static void test_roundtrip(void)
 {
 	if (geteuid() != 0) {
@@ -179,12 +196,26 @@ static void test_roundtrip(void)
 	if (ph >= 0)
 		TAP_OK(glass_cg_read_u64(cg->dir[ph], "pids.max", &v) == 0 && v == 42,
 		       "pids.max = 42");
-	pid_t child = fork();
-	if (child == 0) {
-		pause();
-		_exit(0);
-	}
-	TAP_OK(glass_cgroup_enter(cg, child, &err) == 0, "enter a child");
+	/* The entry of a container's process: the cgroup2 directory and the
+	 * v1 tasks files opened first, the child started in cgroup2 by
+	 * clone3 and moving itself into v1 ("0" to each tasks). */
+	struct glass_cgroup_join j;
+	int ready[2];
+	bool placed = false;
+	char joined = 0;
+	TAP_OK(glass_cgroup_join_open(cg, &j, &err) == 0 && pipe(ready) == 0,
+	       "open what a child joins by (%zu v1 tasks files)", j.n);
+	struct join_child jc = {&j, ready[1]};
+	pid_t child = glass_sys_clone_into(SIGCHLD, j.v2_fd, j.v2_path, join_child_main, &jc,
+	                                   &placed, NULL, &err);
+	close(ready[1]);
+	glass_cgroup_join_clear(&j);
+	TAP_OK(child > 0 && read(ready[0], &joined, 1) == 1 && joined == 'j',
+	       "a child moves itself in");
+	close(ready[0]);
+	TAP_OK(placed || glass_cgroup_enter_v2(cg, child, &err) == 0,
+	       "cgroup2: started there by clone3 (%s), or its pid written", placed ? "yes" : "no");
+	glass_cgroup_enter_end(cg);
 	pid_t *pids = NULL;
 	size_t n = 0;
 	TAP_OK(glass_cgroup_pids(cg, &pids, &n, &err) == 0 && n == 1 && pids[0] == child,
