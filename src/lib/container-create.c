@@ -245,7 +245,7 @@ static int make_state_dir(struct create_ctx *c, struct glass_err **err)
 	if (glass_state_save(c->root, &c->st, err) < 0)
 		return -1;
 	const char *text = json_object_to_json_string_ext(c->spec->json, JSON_C_TO_STRING_PLAIN);
-	if (write_file_atomic_at(c->lock_fd, "config.json", text, strlen(text), 0600) < 0)
+	if (write_file_volatile_at(c->lock_fd, "config.json", text, strlen(text), 0600) < 0)
 		return glass_err_new(err, errno, "write %s/%s/config.json", c->root, c->id);
 	return 0;
 }

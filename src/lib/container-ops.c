@@ -44,7 +44,7 @@ int glass_container_write_pid_file(const char *path, pid_t pid, struct glass_err
 {
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
+	if (write_file_volatile_at(AT_FDCWD, path, buf, (size_t)n, 0644) < 0)
 		return glass_err_field(err, errno, "--pid-file", "write pid file %s", path);
 	return 0;
 }

@@ -157,12 +157,12 @@ int glass_state_save(const char *root, const struct glass_state *st, struct glas
 	{
 		cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		r = dfd < 0 ? -1
-		            : write_file_atomic_at(dfd, "state.json", text, strlen(text), 0600);
+		            : write_file_volatile_at(dfd, "state.json", text, strlen(text), 0600);
 		if (r == 0 && st->pid > 0) {
 			char pid[64];
 			int n =
 			    snprintf(pid, sizeof(pid), "%d %llu\n", (int)st->pid, st->start_time);
-			r = write_file_atomic_at(dfd, "init.pid", pid, (size_t)n, 0600);
+			r = write_file_volatile_at(dfd, "init.pid", pid, (size_t)n, 0600);
 		}
 	}
 	json_object_put(o);

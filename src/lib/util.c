@@ -146,7 +146,8 @@ int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, int mode)
+static int replace_file_at(int dirfd, const char *path, const void *data, size_t len, int mode,
+                           bool durable)
 {
 	char tmp[4096];
 	int fd, saved;
@@ -154,7 +155,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0)
+	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0))
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -172,6 +173,16 @@ fail:
 	unlinkat(dirfd, tmp, 0);
 	errno = saved;
 	return -1;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, int mode)
+{
+	return replace_file_at(dirfd, path, data, len, mode, true);
+}
+
+int write_file_volatile_at(int dirfd, const char *path, const void *data, size_t len, int mode)
+{
+	return replace_file_at(dirfd, path, data, len, mode, false);
 }
 
 int mkdir_p(const char *path, int mode)

@@ -262,27 +262,14 @@ static void run_engine(struct shim *s, const char *verb, const char *arg)
 		;
 }
 
-/* shim.pid, replaced atomically (a reader sees no file or the whole pid)
- * but not fsynced, unlike status.json: a pid means nothing after the
- * crash a sync would guard against, and readers already take a missing,
- * empty or stale file for "no shim".  On a disk-backed root the fsync
- * cost a journal commit (~3.6 ms on ext4 here) before the runtime ran. */
+/* shim.pid, replaced atomically but not fsynced, unlike status.json: a
+ * pid means nothing after the crash a sync would guard against, and
+ * readers already take a missing, empty or stale file for "no shim". */
 static int write_shim_pid(struct shim *s)
 {
-	char pid[32], tmp[64];
+	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-	snprintf(tmp, sizeof(tmp), "shim.pid.tmp.%d", (int)getpid());
-	int fd = openat(s->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	int rc = write_all(fd, pid, (size_t)n);
-	if (close(fd) < 0 || rc < 0 || renameat(s->dirfd, tmp, s->dirfd, "shim.pid") < 0) {
-		int e = errno;
-		unlinkat(s->dirfd, tmp, 0);
-		errno = e;
-		return -1;
-	}
-	return 0;
+	return write_file_volatile_at(s->dirfd, "shim.pid", pid, (size_t)n, 0644);
 }
 
 static int shim_setup(struct shim *s, struct glass_err **err)
