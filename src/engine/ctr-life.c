@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,18 @@ static void clear_shim_files(const char *dir)
 	}
 }
 
+/* A shim tells the final exit before it deletes the runtime's state of
+ * the container (shim-loop.c): a new shim started meanwhile would have
+ * its fresh state deleted under it (restart, start right after wait).
+ * So the last one is let go first; it is on its way out. */
+static void wait_last_shim(const char *dir)
+{
+	cleanup_close int fd = ctr_shim_pidfd(dir);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	while (fd >= 0 && poll(&p, 1, 10000) < 0 && errno == EINTR)
+		;
+}
+
 /* Starts the shim for a locked container; `autoremove`: the shim removes
  * the container after its final exit (run -d --rm). */
 static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early *early,
@@ -76,6 +89,7 @@ static int start_locked(struct ctr *c, bool autoremove, struct glass_shim_early 
 		restart = xstrdup(policy && *policy ? policy : "no");
 	if (mkdir_p(rroot, 0700) < 0)
 		return glass_err_new(err, errno, "mkdir(\"%s\")", rroot);
+	wait_last_shim(c->dir);
 	clear_shim_files(c->dir);
 	bool net = false;
 	if (ctr_net_up(c, &net, err) < 0)

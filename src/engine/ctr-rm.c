@@ -129,9 +129,7 @@ int ctr_rm_hold(const char *id, struct glass_err **err)
 	return fd;
 }
 
-/* The container's shim, pinned by a pidfd (a recycled pid is not taken
- * for it: the pid's comm must be glass-shim once the pidfd holds it). */
-static int shim_pidfd(const char *dir)
+int ctr_shim_pidfd(const char *dir)
 {
 	cleanup_free char *p = xasprintf("%s/shim.pid", dir);
 	cleanup_free char *text = read_file_at(AT_FDCWD, p, NULL);
@@ -149,7 +147,7 @@ static int shim_pidfd(const char *dir)
 void ctr_rm_hold_release(const char *id, int fd)
 {
 	cleanup_free char *dir = ctr_dir_of(id);
-	cleanup_close int pidfd = shim_pidfd(dir);
+	cleanup_close int pidfd = ctr_shim_pidfd(dir);
 	close(fd);
 	/* the shim tries the hold every 2 ms; a connection wakes it now */
 	int nudge = pidfd >= 0 ? glass_shim_connect(dir, NULL) : -1;

@@ -224,6 +224,10 @@ int ctr_rename(const char *ref, const char *name, struct glass_err **err);
  * goes on alone. */
 int ctr_rm_hold(const char *id, struct glass_err **err);
 void ctr_rm_hold_release(const char *id, int fd);
+/* The shim of the container in `dir`, pinned by a pidfd, or -1 when none
+ * lives (a recycled pid is not taken for it: the pid's comm must be
+ * glass-shim once the pidfd holds it). */
+int ctr_shim_pidfd(const char *dir);
 /* Removes every stopped container; their IDs into *ids (may be NULL). */
 int ctr_prune(char ***ids, size_t *n, struct glass_err **err);
 
