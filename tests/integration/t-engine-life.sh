@@ -89,6 +89,12 @@ ok "start again" G start web
 is "running again" "$(G inspect -f '{{.State.Status}}' web)" running
 is "the log keeps the first run's lines" "$(G logs web 2>/dev/null)" $'hi\nhi'
 ok "restart" G restart -t 0 web
+# the last shim deletes the runtime's state after it told the exit: a
+# start right after must not have its own state deleted (it was dead)
+G create --name quick busybox sleep 0.3 >/dev/null
+for i in 1 2 3 4 5; do G start quick >/dev/null; G wait quick >/dev/null; G start quick >/dev/null; G inspect -f '{{.State.Status}}' quick; G wait quick >/dev/null; done >"$TEST_TMP/restarts"
+is "start at once after wait, five times: running each time" "$(sort "$TEST_TMP/restarts" | uniq -c | awk '{print $1, $2}')" "5 running"
+ok "rm quick" G rm -f quick
 ok "rename" G rename web web2
 is "the new name finds it" "$(G inspect -f '{{.Name}}' web2)" /web2
 fails "the old name is free" -m 'No such container' G inspect web
