@@ -122,5 +122,4 @@ void spec_resources_clear(struct glass_resources *r);
 	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_PRETTY_TAB | JSON_C_TO_STRING_SPACED |         \
 	 JSON_C_TO_STRING_NOSLASHESCAPE)
 
-
 #endif

@@ -525,7 +525,7 @@ static long find_int_overflow(const char *t, size_t len)
 /* json-c reports where the tokenizer stopped as a byte offset; people
  * read line:column, so count the newlines before it. */
 struct json_object *glass_json_parse(const char *text, size_t len, const char *what,
-                                    struct glass_err **err)
+                                     struct glass_err **err)
 {
 	struct json_tokener *tok = json_tokener_new();
 	struct json_object *o;
