@@ -149,7 +149,7 @@ static struct json_object *host_config_json(const struct ctr_create_opts *o)
 	                   *lc = json_object_new_object();
 	const char *restart = o->restart ? o->restart : "no";
 	size_t n = strcspn(restart, ":");
-	cleanup_free char *pname = strndup(restart, n);
+	cleanup_free char *pname = xstrndup(restart, n);
 	ADD(rp, "Name", json_object_new_string(strcmp(pname, "no") == 0 ? "" : pname));
 	ADD(rp, "MaximumRetryCount", json_object_new_int(restart[n] ? atoi(restart + n + 1) : 0));
 	ADD(h, "RestartPolicy", rp);
