@@ -102,7 +102,7 @@ static struct json_object *config_json(const struct ctr_create_opts *o, const ch
 	ADD(c, "WorkingDir", json_object_new_string(b->workdir ? b->workdir : ""));
 	for (char **l = o->labels; l && *l; l++) {
 		size_t k = strcspn(*l, "=");
-		cleanup_free char *key = strndup(*l, k);
+		cleanup_free char *key = xstrndup(*l, k);
 		ADD(labels, key, json_object_new_string((*l)[k] ? *l + k + 1 : ""));
 	}
 	ADD(c, "Labels", labels);

@@ -519,7 +519,7 @@ int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const
                             struct glass_err **err)
 {
 	char shown[200];
-	snprintf(shown, sizeof(shown), "%s", data ? data : "");
+	snprintf(shown, sizeof(shown), "%s", data);
 	for (char *p = shown; *p; p++)
 		if (*p == '\n')
 			*p = ' ';

@@ -116,12 +116,12 @@ int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, 
  * entry or archive file, whose caller names the entry in its error.
  * Without openat2, a walk with O_NOFOLLOW on every component. */
 int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
-/* Writes `data` into an existing file (a /proc or cgroup knob):
- * open(O_WRONLY) + write + close, traced as one `write` step. */
+/* Writes `data` (never NULL) into an existing file (a /proc or cgroup
+ * knob): open(O_WRONLY) + write + close, traced as one `write` step. */
 int glass_sys_write_file(const char *path, const char *data, const char *field,
-                         struct glass_err **err);
+                         struct glass_err **err) __attribute__((nonnull(2)));
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
-                            struct glass_err **err);
+                            struct glass_err **err) __attribute__((nonnull(3)));
 
 /* Identity and limits. */
 int glass_sys_sethostname(const char *name, const char *field, struct glass_err **err);
