@@ -10,8 +10,8 @@
 # 6 s a file (cgroup.c 75 s), 10 min for the tree on 2 cores with an empty
 # cache: over make check's budget for one lane (3 min), so it stays
 # opt-in (docs/reliability.md).  A file found clean is remembered
-# (BUILD/static-ok/, keyed by the hash of the file, of every header under
-# src/, of .clang-tidy and of the mode) and checked again only when one of
+# (BUILD/static-ok/MODE/, keyed by the hash of the file, of every header
+# under src/ and of .clang-tidy) and checked again only when one of
 # those changes.  The freestanding exec stub is left out: it is built for
 # no libc and no analyzer model fits it.
 set -u
@@ -52,7 +52,7 @@ fi
 	exit 1
 }
 tidy_start=$(date +%s)
-CACHE=$BUILD/static-ok
+CACHE=$BUILD/static-ok/$TIDY # a mode each: a fast run keeps what a full one found
 mkdir -p "$CACHE"
 common=$( (cat .clang-tidy $(find src -name '*.h' | sort) && echo "$TIDY") | sha256sum | cut -c1-16)
 todo=()
