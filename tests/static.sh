@@ -7,9 +7,9 @@
 #                              (clean too: run it before merging C changes)
 #   STATIC_TIDY=0              cppcheck only
 # bugprone-* and cert-* take under a second a file; the analyzer about
-# 6 s a file (cgroup.c 75 s), 10 min for the tree on 2 cores with an empty
-# cache: over make check's budget for one lane (3 min), so it stays
-# opt-in (docs/reliability.md).  A file found clean is remembered
+# 5 s a file (cgroup.c 75 s), 9 min for the tree on 2 cores at load 6
+# with an empty cache: over make check's budget for one lane (3 min), so
+# it stays opt-in (docs/reliability.md).  A file found clean is remembered
 # (BUILD/static-ok/MODE/, keyed by the hash of the file, of every header
 # under src/ and of .clang-tidy) and checked again only when one of
 # those changes.  The freestanding exec stub is left out: it is built for
