@@ -22,7 +22,7 @@ static char *split_ref(const char *arg, const char **path)
 	if (!colon || arg[0] == '/' || arg[0] == '.' || colon == arg)
 		return NULL;
 	*path = colon + 1;
-	return strndup(arg, (size_t)(colon - arg));
+	return xstrndup(arg, (size_t)(colon - arg));
 }
 
 int cmd_cp(int argc, char **argv)

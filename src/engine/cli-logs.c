@@ -41,8 +41,9 @@ int cmd_logs(int argc, char **argv)
 			o.timestamps = true;
 		else if ((strcmp(a, "-n") == 0 || strcmp(a, "--tail") == 0) && v) {
 			char *end;
-			o.tail = strcmp(v, "all") == 0 ? -1 : strtol(v, &end, 10);
-			if (strcmp(v, "all") != 0 && (*end || o.tail < 0))
+			if (strcmp(v, "all") == 0)
+				o.tail = -1;
+			else if ((o.tail = strtol(v, &end, 10)) < 0 || end == v || *end)
 				return engine_usage(logs_use, "logs: --tail \"%s\": not a number",
 				                    v);
 			i++;

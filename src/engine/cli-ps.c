@@ -29,7 +29,7 @@ static char *field(const struct ctr *c, struct json_object *sum, const char *nam
 {
 	const char *s;
 	if (strcmp(name, "ID") == 0)
-		return trunc ? strndup(c->id, 12) : xstrdup(c->id);
+		return trunc ? xstrndup(c->id, 12) : xstrdup(c->id);
 	if (strcmp(name, "Names") == 0)
 		return xstrdup(c->name);
 	if (strcmp(name, "Image") == 0 || strcmp(name, "Command") == 0 ||
@@ -57,7 +57,7 @@ static char *field(const struct ctr *c, struct json_object *sum, const char *nam
 		return strbuf_steal(&b);
 	}
 	if (strncmp(name, "Label \"", 7) == 0) {
-		cleanup_free char *key = strndup(name + 7, strcspn(name + 7, "\""));
+		cleanup_free char *key = xstrndup(name + 7, strcspn(name + 7, "\""));
 		struct json_object *v = json_object_object_get(ctr_rec(c, "Config.Labels"), key);
 		return xstrdup(v ? json_object_get_string(v) : "");
 	}
@@ -109,7 +109,7 @@ static void ps_field(const char *a, size_t n, struct strbuf *out, void *ctx)
 {
 	const struct ps_row *r = ctx;
 	size_t dot = n > 0 && *a == '.';
-	cleanup_free char *name = strndup(a + dot, n - dot);
+	cleanup_free char *name = xstrndup(a + dot, n - dot);
 	cleanup_free char *v = field(r->c, r->sum, name, r->trunc);
 	if (v)
 		strbuf_append(out, v, strlen(v));
@@ -347,7 +347,7 @@ static void inspect_value(const char *a, size_t n, struct strbuf *out, void *ctx
 		}
 	}
 	size_t dot = n > 0 && *a == '.';
-	cleanup_free char *path = strndup(a + dot, first_word(a, n, dot));
+	cleanup_free char *path = xstrndup(a + dot, first_word(a, n, dot));
 	struct json_object *v = *path ? ctr_json_at(o, path) : o;
 	const char *text = "<no value>";
 	if (json || json_object_is_type(v, json_type_object) ||

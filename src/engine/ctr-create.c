@@ -101,7 +101,7 @@ static struct json_object *config_json(const struct ctr_create_opts *o, const ch
 	ADD(c, "WorkingDir", json_object_new_string(b->workdir ? b->workdir : ""));
 	for (char **l = o->labels; l && *l; l++) {
 		size_t k = strcspn(*l, "=");
-		cleanup_free char *key = strndup(*l, k);
+		cleanup_free char *key = xstrndup(*l, k);
 		ADD(labels, key, json_object_new_string((*l)[k] ? *l + k + 1 : ""));
 	}
 	ADD(c, "Labels", labels);
@@ -148,7 +148,7 @@ static struct json_object *host_config_json(const struct ctr_create_opts *o)
 	                   *lc = json_object_new_object();
 	const char *restart = o->restart ? o->restart : "no";
 	size_t n = strcspn(restart, ":");
-	cleanup_free char *pname = strndup(restart, n);
+	cleanup_free char *pname = xstrndup(restart, n);
 	ADD(rp, "Name", json_object_new_string(strcmp(pname, "no") == 0 ? "" : pname));
 	ADD(rp, "MaximumRetryCount", json_object_new_int(restart[n] ? atoi(restart + n + 1) : 0));
 	ADD(h, "RestartPolicy", rp);

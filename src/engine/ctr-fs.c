@@ -117,7 +117,8 @@ int ctr_diff(const char *ref, struct ctr_change **out, size_t *n, struct glass_e
 	d.lowers = lower_dirs(c);
 	walk(&d, fd, "");
 	glass_manifest_strv_free(d.lowers);
-	qsort(d.v, d.n, sizeof(*d.v), by_path);
+	if (d.n > 1) /* d.v is NULL when nothing changed: qsort's base is nonnull */
+		qsort(d.v, d.n, sizeof(*d.v), by_path);
 	*out = d.v;
 	*n = d.n;
 	return 0;

@@ -171,7 +171,7 @@ struct json_object *ctr_summary(const struct ctr *c)
 static bool label_matches(const struct ctr *c, const char *want)
 {
 	size_t k = strcspn(want, "=");
-	cleanup_free char *key = strndup(want, k);
+	cleanup_free char *key = xstrndup(want, k);
 	struct json_object *l = ctr_rec(c, "Config.Labels"), *v;
 	if (!l || !json_object_object_get_ex(l, key, &v))
 		return false;

@@ -56,7 +56,9 @@ struct reader {
 	void *data;
 	struct strbuf partial; /* a line not yet complete */
 	char **held;           /* --tail: the last lines seen, a ring */
-	size_t nheld, head;
+	size_t nheld, nalloc;  /* lines held, slots allocated */
+	size_t head;           /* once full, the slot of the oldest line */
+	bool tail_done;        /* the held lines went out: emit from now on */
 	bool stop;
 };
 
@@ -84,37 +86,48 @@ static void emit(struct reader *r, const char *line)
 		r->stop = true;
 }
 
-static void take_line(struct reader *r, const char *line)
+/* --tail N holds the last N lines in a ring that grows with the lines
+ * read up to N slots, not N slots at once: N comes from the command line
+ * or an API query (tail=1000000000000) and may dwarf the log. */
+static void hold_line(struct reader *r, const char *line, size_t n)
 {
-	if (r->o->tail < 0) {
-		emit(r, line);
+	if (r->nheld < n) { /* not full: the oldest stays in slot 0 */
+		if (r->nheld == r->nalloc) {
+			r->nalloc = r->nalloc ? 2 * r->nalloc : 64;
+			if (r->nalloc > n)
+				r->nalloc = n;
+			r->held = xrealloc(r->held, r->nalloc * sizeof(char *));
+		}
+		r->held[r->nheld++] = xstrdup(line);
 		return;
 	}
-	if (r->o->tail == 0)
-		return;
-	size_t cap = (size_t)r->o->tail;
-	if (!r->held)
-		r->held = xcalloc(cap, sizeof(char *));
 	free(r->held[r->head]);
 	r->held[r->head] = xstrdup(line);
-	r->head = (r->head + 1) % cap;
-	if (r->nheld < cap)
-		r->nheld++;
+	r->head = (r->head + 1) % r->nheld;
 }
 
-/* Releases the lines --tail kept, oldest first. */
+static void take_line(struct reader *r, const char *line)
+{
+	if (r->o->tail < 0 || r->tail_done)
+		emit(r, line);
+	else if (r->o->tail > 0)
+		hold_line(r, line, (size_t)r->o->tail);
+}
+
+/* Releases the lines --tail held, oldest first; lines read after this
+ * (logs -f) go straight out. */
 static void flush_tail(struct reader *r)
 {
-	size_t cap = r->o->tail > 0 ? (size_t)r->o->tail : 0;
+	r->tail_done = true;
 	for (size_t i = 0; i < r->nheld; i++) {
-		size_t k = (r->head + cap - r->nheld + i) % cap;
+		size_t k = (r->head + i) % r->nheld;
 		if (!r->stop)
 			emit(r, r->held[k]);
 		free(r->held[k]);
 	}
 	free(r->held);
 	r->held = NULL;
-	r->nheld = 0;
+	r->nheld = r->nalloc = r->head = 0;
 }
 
 /* Reads fd to its current end, passing complete lines on. */

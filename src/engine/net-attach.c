@@ -358,7 +358,7 @@ char **engine_net_record_keys(void)
 		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0)
 			continue;
 		v = xrealloc(v, (n + 2) * sizeof(char *));
-		v[n++] = strndup(de->d_name, len - 5);
+		v[n++] = xstrndup(de->d_name, len - 5);
 		v[n] = NULL;
 	}
 	if (d)

@@ -219,7 +219,7 @@ static struct json_object *build_conflist(const char *name, const char *subnet, 
 	struct json_object *labels = json_object_new_object();
 	for (char **l = o->labels; l && *l; l++) {
 		const char *eq = strchr(*l, '=');
-		cleanup_free char *k = eq ? strndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
+		cleanup_free char *k = eq ? xstrndup(*l, (size_t)(eq - *l)) : xstrdup(*l);
 		json_object_object_add(labels, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	json_object_object_add(list, "glass.labels", labels);
@@ -356,7 +356,7 @@ char **engine_net_list(void)
 		if (len <= 9 || strcmp(de->d_name + len - 9, ".conflist") != 0)
 			continue;
 		v = xrealloc(v, (n + 2) * sizeof(char *));
-		v[n++] = strndup(de->d_name, len - 9);
+		v[n++] = xstrndup(de->d_name, len - 9);
 		v[n] = NULL;
 	}
 	if (d)

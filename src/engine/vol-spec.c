@@ -191,7 +191,7 @@ int engine_mount_parse_tmpfs(const char *v, struct engine_mount *m, struct glass
 {
 	const char *colon = strchr(v, ':');
 	memset(m, 0, sizeof(*m));
-	m->target = colon ? strndup(v, (size_t)(colon - v)) : xstrdup(v);
+	m->target = colon ? xstrndup(v, (size_t)(colon - v)) : xstrdup(v);
 	if (check_target("--tmpfs", m->target, err) < 0) {
 		engine_mount_clear(m);
 		return -1;

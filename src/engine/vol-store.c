@@ -58,7 +58,7 @@ int engine_vol_create(const char *name, char **labels, bool anonymous, bool *cre
 	json_object_object_add(m, "Anonymous", json_object_new_boolean(anonymous));
 	for (char **p = labels; p && *p; p++) {
 		const char *eq = strchr(*p, '=');
-		cleanup_free char *k = eq ? strndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
+		cleanup_free char *k = eq ? xstrndup(*p, (size_t)(eq - *p)) : xstrdup(*p);
 		json_object_object_add(l, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	json_object_object_add(m, "Labels", l);

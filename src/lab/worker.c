@@ -93,7 +93,7 @@ int lab_control_line(int ms, char **line)
 		char *nl = ctl_buf.len ? memchr(ctl_buf.buf, '\n', ctl_buf.len) : NULL;
 		if (nl) {
 			size_t n = (size_t)(nl - ctl_buf.buf);
-			*line = strndup(ctl_buf.buf, n);
+			*line = xstrndup(ctl_buf.buf, n);
 			memmove(ctl_buf.buf, nl + 1, ctl_buf.len - n - 1);
 			ctl_buf.len -= n + 1;
 			return 1;

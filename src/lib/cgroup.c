@@ -366,8 +366,8 @@ static int make_dirs(struct glass_cgroup *cg, size_t i, uint32_t v2_want, struct
 	/* Walk from the mountpoint down, one component at a time. */
 	for (size_t at = base; leaf[at];) {
 		size_t next = at + 1 + strcspn(leaf + at + 1, "/");
-		cleanup_free char *parent = strndup(leaf, at);
-		cleanup_free char *d = strndup(leaf, next);
+		cleanup_free char *parent = xstrndup(leaf, at);
+		cleanup_free char *d = xstrndup(leaf, next);
 		if (h->v2 && v2_want && v2_enable(parent, v2_want, err) < 0)
 			return glass_err_ctx(err, "enabling controllers in %s", parent);
 		struct stat st;
@@ -499,9 +499,8 @@ static int plan_path(const struct glass_spec *spec, const char *id, bool systemd
 		                      "drop --systemd-cgroup and give an absolute cgroupsPath");
 	}
 	const char *cp = spec->linux_.cgroups_path;
-	cleanup_free char *dflt = NULL;
 	if (cp == NULL || *cp == '\0')
-		cp = dflt = xstrdup(id); /* runc: the id, relative to the caller's cgroup */
+		cp = id; /* runc: the id, relative to the caller's cgroup */
 	struct glass_cgroup *cg = cg_new(lay);
 	glass_trace_phase("cgroup");
 	if (resolve(cg, cp, false, err) < 0) {
@@ -985,7 +984,7 @@ int glass_cgroup_update(struct glass_cgroup *cg, const struct glass_resources *r
 		size_t base = strlen(cg->lay->h[v].mountpoint);
 		for (size_t at = base; leaf[at];) {
 			size_t next = at + 1 + strcspn(leaf + at + 1, "/");
-			cleanup_free char *parent = strndup(leaf, at);
+			cleanup_free char *parent = xstrndup(leaf, at);
 			if (v2_enable(parent, want, err) < 0)
 				return glass_err_ctx(err, "cgroup update");
 			at = next;

@@ -463,17 +463,17 @@ int glass_container_run(const char *root, const char *id, const char *bundle,
 
 	*exit_code = 0;
 	if (opts->detach) {
-		cleanup_close int lock = -1;
 		if (glass_container_create_ex(root, id, bundle, opts, false, &c, err) < 0)
 			return -1;
-		lock = c.lock_fd;
 		if (glass_state_load(root, id, &st, err) < 0 ||
 		    glass_container_start_locked(root, st, -1, err) < 0) {
 			glass_state_free(st);
 			glass_container_delete(root, id, true, NULL);
+			close(c.lock_fd);
 			return -1;
 		}
 		glass_state_free(st);
+		close(c.lock_fd);
 		return 0;
 	}
 

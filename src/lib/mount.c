@@ -457,8 +457,7 @@ static int fs_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const struct
 			glass_err_free(err);
 			glass_trace_note("fallback", field, "%s not mountable here: rbind %s", type,
 			                 host);
-			close(fd);
-			fd = -1;
+			close(steal_fd(&fd));
 			return bind_entry(ctx, rootfd, host, m->destination, o, true, NULL, -1,
 			                  field, err);
 		}
@@ -672,8 +671,7 @@ static int cgroup_entry(const struct glass_rootfs_ctx *ctx, int rootfd, const st
 	/* Without a cgroup namespace (in a user namespace) cgroup2 cannot be
 	 * mounted: bind the host's tree instead. */
 	glass_err_free(err);
-	close(fd);
-	fd = -1;
+	close(steal_fd(&fd));
 	return bind_entry(ctx, rootfd, "/sys/fs/cgroup", m->destination, o, true, NULL, -1, field,
 	                  err);
 }

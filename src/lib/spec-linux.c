@@ -413,16 +413,15 @@ static int check_list(const char *s, const struct jp *p, const char *what, struc
 
 	while (*c) {
 		char *end;
-		unsigned long lo = strtoul(c, &end, 10), hi;
+		unsigned long lo = strtoul(c, &end, 10);
 		if (end == c || !isdigit((unsigned char)*c))
 			goto bad;
-		hi = lo;
 		c = end;
 		if (*c == '-') {
 			c++;
 			if (!isdigit((unsigned char)*c))
 				goto bad;
-			hi = strtoul(c, &end, 10);
+			unsigned long hi = strtoul(c, &end, 10);
 			c = end;
 			if (hi < lo)
 				goto bad;

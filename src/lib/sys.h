@@ -125,12 +125,12 @@ int glass_sys_openat2(int dirfd, const char *what, const char *path, int flags, 
  * entry or archive file, whose caller names the entry in its error.
  * Without openat2, a walk with O_NOFOLLOW on every component. */
 int glass_openat2_beneath(int dirfd, const char *path, int flags, uint64_t resolve);
-/* Writes `data` into an existing file (a /proc or cgroup knob):
- * open(O_WRONLY) + write + close, traced as one `write` step. */
+/* Writes `data` (never NULL) into an existing file (a /proc or cgroup
+ * knob): open(O_WRONLY) + write + close, traced as one `write` step. */
 int glass_sys_write_file(const char *path, const char *data, const char *field,
-                         struct glass_err **err);
+                         struct glass_err **err) __attribute__((nonnull(2)));
 int glass_sys_write_file_at(int dirfd, const char *path, const char *data, const char *field,
-                            struct glass_err **err);
+                            struct glass_err **err) __attribute__((nonnull(3)));
 /* The same one write(2) into a knob already open as `fd` (opened by
  * someone else: its opener's credentials are the ones a cgroup v1 file
  * checks); traced as a `write` step to `path`, the name it was opened by. */

@@ -41,8 +41,8 @@ struct glass_trace_event {
 	uint8_t ack;    /* child waits for a step answer after this BEGIN */
 	uint16_t step;  /* BEGIN/END pairing id within the emitting process */
 	int32_t pid;    /* emitting process, as seen from the host */
-	int64_t result; /* END: return value */
 	int32_t errnum; /* END: errno, 0 on success */
+	int64_t result; /* END: return value */
 	uint64_t ts_ns; /* CLOCK_MONOTONIC at BEGIN (END: at END) */
 	uint64_t dur_ns;
 	char phase[24]; /* "validate", "namespaces", "idmap", "rootfs", "cgroup", "process", ... */

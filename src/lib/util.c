@@ -47,6 +47,14 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
 char *xvasprintf(const char *fmt, va_list ap)
 {
 	char *s;

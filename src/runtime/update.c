@@ -78,6 +78,8 @@ static char *read_fd(int fd)
 static int parse_num(const char *s, int64_t *out)
 {
 	char *end;
+	if (!s) /* getopt gives every flag that takes a value one */
+		return -1;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || end == s || *end)

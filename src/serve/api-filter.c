@@ -109,7 +109,7 @@ bool api_filter_any(struct json_object *f, const char *key,
 static bool label_matches(const char *want, struct json_object *labels)
 {
 	const char *eq = strchr(want, '=');
-	cleanup_free char *k = eq ? strndup(want, (size_t)(eq - want)) : xstrdup(want);
+	cleanup_free char *k = eq ? xstrndup(want, (size_t)(eq - want)) : xstrdup(want);
 	struct json_object *v;
 	if (!labels || !json_object_object_get_ex(labels, k, &v))
 		return false;

@@ -152,6 +152,7 @@ static struct json_object *find(struct api_req *r, const char *ref, enum MHD_Res
 	struct glass_err *err = NULL;
 	cleanup_free char *name = NULL;
 	struct json_object *o = NULL;
+	*ret = MHD_NO; /* json-c out of memory (a NULL from builtin()): drop the connection */
 	for (const char *b = "host"; b; b = strcmp(b, "host") == 0 ? "none" : NULL) {
 		cleanup_free char *id = engine_net_id(b, NULL);
 		if (strcmp(ref, b) == 0 || (strlen(ref) >= 3 && strncmp(id, ref, strlen(ref)) == 0))

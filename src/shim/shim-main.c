@@ -219,18 +219,18 @@ static char *find_engine(const char *argv0)
 	cleanup_free char *a = xstrdup(argv0);
 	char *slash = strrchr(a, '/');
 	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
-	const char *cands[4] = {NULL};
 	cleanup_free char *c0 = NULL, *c1 = NULL, *c2 = NULL;
 	if (slash) {
 		*slash = '\0';
-		cands[0] = c0 = xasprintf("%s/glass", a);
+		c0 = xasprintf("%s/glass", a);
 	}
 	if (n > 0) {
 		dir[n] = '\0';
 		*strrchr(dir, '/') = '\0';
-		cands[1] = c1 = xasprintf("%s/glass", dir);
-		cands[2] = c2 = xasprintf("%s/../engine/glass", dir);
+		c1 = xasprintf("%s/glass", dir);
+		c2 = xasprintf("%s/../engine/glass", dir);
 	}
+	const char *cands[] = {c0, c1, c2};
 	for (int i = 0; i < 3; i++)
 		if (cands[i] && access(cands[i], X_OK) == 0)
 			return xstrdup(cands[i]);

@@ -475,7 +475,8 @@ static int submit_file(struct ctx *c, struct pdir *parent, const char *base, con
 			unpack_job_free(j);
 			return glass_err_new(err, EBADMSG, "file data does not match its size");
 		}
-		memcpy(j->data + got, buf, size);
+		if (size > 0) /* an empty file's data is NULL; memcpy wants a pointer */
+			memcpy(j->data + got, buf, size);
 		got += size;
 	}
 	if (r != ARCHIVE_EOF || got != want) {

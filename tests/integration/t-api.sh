@@ -66,6 +66,7 @@ out=$(D logs -f web 2>&1 & sleep 1.8; kill $! 2>/dev/null)
 wait_for sh -c "$DOCKER logs web | grep -q tick4"
 is "logs: every line" "$(D logs web)" $'hi\ntick0\ntick1\ntick2\ntick3\ntick4'
 is "logs --tail 2" "$(D logs --tail 2 web)" $'tick3\ntick4'
+is "logs ?tail=1000000000000: every line (the server holds only what there is)" "$(D logs --tail 1000000000000 web)" $'hi\ntick0\ntick1\ntick2\ntick3\ntick4'
 like "logs -t: RFC 3339 nano timestamps" "$(D logs -t --tail 1 web)" '^20[0-9-]+T[0-9:]+\.[0-9]{9}Z tick4$'
 D run -d --name counter busybox sh -c 'for i in 1 2 3 4 5; do echo c$i; sleep 0.2; done' >/dev/null
 out=$(D logs -f counter)

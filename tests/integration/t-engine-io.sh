@@ -62,6 +62,22 @@ is "logs --until the 8th line's time" "$(G logs --until "$t7" tick | tail -1)" 7
 is "logs --since 1h: all" "$(G logs --since 1h tick | wc -l)" 15
 ok "rm tick" G rm tick
 
+# logs -f --tail N: the last N lines, then each new one as it comes; a
+# --tail far past the log's length holds only the lines there are
+G run -d --name gate busybox sh -c 'echo 1; echo 2; echo 3; while [ ! -e /go ]; do sleep 0.1; done; echo 4; echo 5' >/dev/null
+wait_for sh -c "[ \"\$('$ENGINE' logs gate | wc -l)\" = 3 ]"
+followed=$(mktemp)
+timeout 20 "$ENGINE" logs -f --tail 2 gate >"$followed" &
+fpid=$!
+wait_for grep -qx 3 "$followed"
+G exec gate touch /go
+wait "$fpid"
+is "logs -f --tail 2: the last 2 lines, then the new ones" "$(tr '\n' ' ' <"$followed")" "2 3 4 5 "
+rm -f "$followed"
+is "logs --tail 1000000000000: every line" "$(G logs --tail 1000000000000 gate 2>&1 | tr '\n' ' ')" "1 2 3 4 5 "
+like "logs --tail with junk: a usage error" "$(G logs --tail 3x gate 2>&1)" 'tail "3x": not a number'
+ok "rm gate" G rm gate
+
 # rotation: max-size 1k, 3 files; what is kept is the newest, contiguous
 G run -d --name rot --log-opt max-size=1k --log-opt max-file=3 busybox sh -c 'i=1; while [ $i -le 300 ]; do echo line-$i-padding; i=$((i+1)); done' >/dev/null
 is "rotating container exits 0" "$(G wait rot)" 0
