@@ -55,13 +55,18 @@ static void clear_shim_files(const char *dir)
 /* A shim tells the final exit before it deletes the runtime's state of
  * the container (shim-loop.c): a new shim started meanwhile would have
  * its fresh state deleted under it (restart, start right after wait).
- * So the last one is let go first; it is on its way out. */
+ * So the start waits for the last one to exit or drop its shim.pid,
+ * which it does once the delete is done and before its `container
+ * cleanup`, which then waits for this start's lock (and leaves the new
+ * run's network alone). */
 static void wait_last_shim(const char *dir)
 {
 	cleanup_close int fd = ctr_shim_pidfd(dir);
+	cleanup_free char *pidfile = xasprintf("%s/shim.pid", dir);
 	struct pollfd p = {.fd = fd, .events = POLLIN};
-	while (fd >= 0 && poll(&p, 1, 10000) < 0 && errno == EINTR)
-		;
+	for (int ms = 0; fd >= 0 && ms < 10000 && access(pidfile, F_OK) == 0; ms += 2)
+		if (poll(&p, 1, 2) > 0)
+			break;
 }
 
 /* Starts the shim for a locked container; `autoremove`: the shim removes
