@@ -103,6 +103,13 @@ static int64_t size_rw(const struct ctr *c)
 	return n;
 }
 
+/* a key `o` has not got yet, a literal: neither looked up nor copied */
+static void add_new(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v,
+	                          JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static struct json_object *row(const struct ctr *c, bool size)
 {
 	struct json_object *o = ctr_summary(c), *names = json_object_new_array(),
@@ -113,13 +120,13 @@ static struct json_object *row(const struct ctr *c, bool size)
 	json_object_array_add(names, json_object_new_string(slashed));
 	json_object_object_add(o, "Names", names);
 	json_object_object_add(o, "Created", json_object_new_int64(t > 0 ? t / 1000000000 : 0));
-	json_object_object_add(o, "Ports", json_object_new_array());
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	add_new(o, "Ports", json_object_new_array());
+	add_new(o, "Mounts", json_object_new_array());
 	const char *mode = ctr_rec_str(c, "HostConfig.NetworkMode");
-	json_object_object_add(hc, "NetworkMode", json_object_new_string(mode ? mode : "default"));
-	json_object_object_add(o, "HostConfig", hc);
-	json_object_object_add(ns, "Networks", json_object_new_object());
-	json_object_object_add(o, "NetworkSettings", ns);
+	add_new(hc, "NetworkMode", json_object_new_string(mode ? mode : "default"));
+	add_new(o, "HostConfig", hc);
+	add_new(ns, "Networks", json_object_new_object());
+	add_new(o, "NetworkSettings", ns);
 	if (!json_object_object_get(o, "Labels"))
 		json_object_object_add(o, "Labels", json_object_new_object());
 	if (size)
