@@ -34,11 +34,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -73,8 +75,18 @@ static bool enabled;
  * fds). */
 #define PRUNE_EVERY 32
 
+/* The lowest fd number the cache does not keep a file under: it holds a
+ * few files per container (pins, pidfd, freezer) and must leave the
+ * server fds to accept connections and work with. */
+static int fd_budget;
+
 void ctr_cache_enable(void)
 {
+	struct rlimit rl;
+	/* not raised: the shims and containers it starts inherit the limit */
+	fd_budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)INT_MAX
+	                ? (int)(rl.rlim_cur / 2)
+	                : 512;
 	enabled = true;
 }
 
@@ -186,6 +198,8 @@ char *ctr_cache_read_pinned(int dfd, const char *name, struct ctr_pin *pin)
 		}
 	}
 	text[len] = '\0';
+	if (pin->fd >= fd_budget) /* read, but not kept: the server needs its fds */
+		unpin(pin);
 	return text;
 }
 

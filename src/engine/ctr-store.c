@@ -221,19 +221,22 @@ int ctr_refresh(struct ctr *c, struct glass_err **err)
  * through a pin, both handed back by ctr_list_free), else read. */
 static struct json_object *record_of(struct ctr *c, int dfd, bool listed)
 {
+	char *text = NULL;
 	c->cached = listed && ctr_cache_on() && dfd >= 0;
 	if (c->cached) {
 		struct json_object *rec = ctr_cache_take_record(c->id, dfd, &c->record_pin);
 		if (rec)
 			return rec;
+		text = ctr_cache_read_pinned(dfd, "record.json", &c->record_pin);
+		/* no fd to keep: read as without the cache */
+		c->cached = text || (errno != EMFILE && errno != ENFILE);
 	}
-	cleanup_free char *text = dfd < 0 ? NULL
-	                          : c->cached
-	                              ? ctr_cache_read_pinned(dfd, "record.json", &c->record_pin)
-	                              : read_file_at(dfd, "record.json", NULL);
+	if (!c->cached && dfd >= 0)
+		text = read_file_at(dfd, "record.json", NULL);
 	struct json_object *rec = text ? json_tokener_parse(text) : NULL;
-	if (!rec)
-		errno = text ? EINVAL : errno;
+	int e = text ? EINVAL : errno;
+	free(text);
+	errno = rec ? errno : e;
 	return rec;
 }
 
