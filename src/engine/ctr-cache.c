@@ -52,8 +52,9 @@ struct entry {
 	struct ctr_pin status_pin;
 	struct glass_shim_status ss; /* parsed from status_pin's file */
 	struct ctr_pin pid_pin;
-	pid_t pid;  /* read from pid_pin's file */
-	pid_t shim; /* the pid `pidfd` pins, 0 when none */
+	pid_t pid;           /* read from pid_pin's file */
+	char *row_key, *row; /* a list's row made of rec_pin's file (ctr_cache_row) */
+	pid_t shim;          /* the pid `pidfd` pins, 0 when none */
 	int pidfd;
 	char *cgroup; /* the cgroup whose freezer state `freezer` reads */
 	int freezer;  /* freezer.state (v1) or cgroup.freeze (v2), read with pread */
@@ -220,11 +221,19 @@ static void drop_freezer(struct entry *e)
 	e->cgroup = NULL;
 }
 
+static void drop_row(struct entry *e)
+{
+	free(e->row_key);
+	free(e->row);
+	e->row_key = e->row = NULL;
+}
+
 static void entry_free(struct entry *e)
 {
 	drop_shim(e);
 	drop_freezer(e);
 	unpin(&e->rec_pin);
+	drop_row(e);
 	unpin(&e->status_pin);
 	unpin(&e->pid_pin);
 	json_object_put(e->rec);
@@ -260,6 +269,7 @@ void ctr_cache_give_record(const char *id, struct json_object *rec, struct ctr_p
 	struct entry *e = find(id, true);
 	if (pin->fd >= 0) { /* read anew: the newest the cache knows */
 		unpin(&e->rec_pin);
+		drop_row(e);
 		json_object_put(e->rec);
 		e->rec_pin = *pin;
 		e->rec = rec;
@@ -271,6 +281,34 @@ void ctr_cache_give_record(const char *id, struct json_object *rec, struct ctr_p
 	}
 	pthread_mutex_unlock(&mu);
 	json_object_put(rec); /* a file read again meanwhile (by another list) */
+}
+
+char *ctr_cache_row(const char *id, const struct stat *st, const char *key)
+{
+	char *row = NULL;
+	if (!enabled)
+		return NULL;
+	pthread_mutex_lock(&mu);
+	struct entry *e = find(id, false);
+	if (e && e->row && pinned_as(&e->rec_pin, st) && strcmp(e->row_key, key) == 0)
+		row = xstrdup(e->row);
+	pthread_mutex_unlock(&mu);
+	return row;
+}
+
+void ctr_cache_keep_row(const char *id, const struct stat *st, const char *key, const char *text)
+{
+	if (!enabled)
+		return;
+	pthread_mutex_lock(&mu);
+	struct entry *e = find(id, false);
+	/* the row goes with the pin: a record read anew drops it */
+	if (e && pinned_as(&e->rec_pin, st)) {
+		drop_row(e);
+		e->row_key = xstrdup(key);
+		e->row = xstrdup(text);
+	}
+	pthread_mutex_unlock(&mu);
 }
 
 /* status.json parsed into e->ss, read again when `now` is another file. */

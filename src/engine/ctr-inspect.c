@@ -124,7 +124,7 @@ char *ctr_human_since(const char *t)
 }
 
 /* "Up 3 minutes", "Exited (0) 2 seconds ago", as docker's ps prints. */
-static char *status_text(const struct ctr *c)
+char *ctr_status_text(const struct ctr *c)
 {
 	cleanup_free char *up = ctr_human_since(c->st.started_at);
 	cleanup_free char *down = ctr_human_since(c->st.finished_at);
@@ -148,7 +148,7 @@ static char *status_text(const struct ctr *c)
 struct json_object *ctr_summary(const struct ctr *c)
 {
 	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
-	cleanup_free char *status = status_text(c);
+	cleanup_free char *status = ctr_status_text(c);
 	struct json_object *path = path_and_args(c, true), *args = path_and_args(c, false);
 	struct strbuf cmd = STRBUF_INIT;
 	strbuf_printf(&cmd, "%s", json_object_get_string(path));

@@ -161,6 +161,12 @@ int ctr_cache_frozen(const char *id, const char *cgroup);
 /* The cache keeps a record.json of `id` read by the last list (its
  * directory is no half-made container's). */
 bool ctr_cache_has_record(const char *id);
+/* The text of `id`'s row in a list (glass serve's), kept with the record
+ * it was made of: a copy when `st` is still the file the cache pins and
+ * `key` (what else the row shows) is the same, else NULL. */
+char *ctr_cache_row(const char *id, const struct stat *st, const char *key);
+/* Keeps `text` (copied) as that row, when `st` is the pinned file. */
+void ctr_cache_keep_row(const char *id, const struct stat *st, const char *key, const char *text);
 /* Forgets every container but these. */
 void ctr_cache_sweep(char *const *ids, size_t n);
 
@@ -281,6 +287,8 @@ int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **er
 bool ctr_filter_match(const struct ctr *c, const char *filter);
 /* A ps row's fields, for front-ends that print lists. */
 struct json_object *ctr_summary(const struct ctr *c);
+/* "Up 3 minutes", "Exited (0) 2 seconds ago": docker ps's STATUS. */
+char *ctr_status_text(const struct ctr *c);
 
 /* ctr-logs.c */
 struct ctr_logs_opts {
