@@ -15,8 +15,13 @@
  *     out again, ext4 does it at once, and a rewrite within one coarse
  *     clock tick keeps the mtime): the open fd keeps the old inode alive,
  *     so its number cannot name a new file while the cache compares.  One
- *     fstatat instead of open, read, close and a compare of the bytes;
- * *   - a shim is held by a pidfd, opened once and checked to be a
+ *     fstatat instead of open, read, close and a compare of the bytes.
+ *     A file is kept open below half the open-file limit only, and read
+ *     each time above it;
+ *   - a list's row (its JSON text) is kept with the record it was made
+ *     of, dropped when the record is read anew, and used only for the same
+ *     state (status, pid, exit code, docker's status text);
+ *   - a shim is held by a pidfd, opened once and checked to be a
  *     glass-shim then (the pid's comm after the pidfd pins it): the shim
  *     lives as long as the pidfd does not poll readable, a recycled pid
  *     cannot pass for it.
