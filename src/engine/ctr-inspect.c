@@ -12,6 +12,11 @@
 #include <time.h>
 
 #define ADD(o, k, v) json_object_object_add(o, k, v)
+/* a key the object has not got yet, a literal: neither looked up nor copied
+ * (a list makes a dozen per container) */
+#define ADD_NEW(o, k, v)                                                                           \
+	json_object_object_add_ex(o, k, v,                                                         \
+	                          JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)
 
 static struct json_object *copy(const struct ctr *c, const char *path)
 {
@@ -119,7 +124,7 @@ char *ctr_human_since(const char *t)
 }
 
 /* "Up 3 minutes", "Exited (0) 2 seconds ago", as docker's ps prints. */
-static char *status_text(const struct ctr *c)
+char *ctr_status_text(const struct ctr *c)
 {
 	cleanup_free char *up = ctr_human_since(c->st.started_at);
 	cleanup_free char *down = ctr_human_since(c->st.finished_at);
@@ -143,7 +148,7 @@ static char *status_text(const struct ctr *c)
 struct json_object *ctr_summary(const struct ctr *c)
 {
 	struct json_object *o = json_object_new_object(), *names = json_object_new_array();
-	cleanup_free char *status = status_text(c);
+	cleanup_free char *status = ctr_status_text(c);
 	struct json_object *path = path_and_args(c, true), *args = path_and_args(c, false);
 	struct strbuf cmd = STRBUF_INIT;
 	strbuf_printf(&cmd, "%s", json_object_get_string(path));
@@ -154,17 +159,17 @@ struct json_object *ctr_summary(const struct ctr *c)
 	json_object_put(args);
 	cleanup_free char *line = strbuf_steal(&cmd);
 	json_object_array_add(names, json_object_new_string(c->name));
-	ADD(o, "Id", json_object_new_string(c->id));
-	ADD(o, "Names", names);
-	ADD(o, "Image", copy(c, "Config.Image"));
-	ADD(o, "ImageID", copy(c, "Image"));
-	ADD(o, "Command", json_object_new_string(line));
-	ADD(o, "Created", copy(c, "Created"));
-	ADD(o, "State", json_object_new_string(ctr_status_name(c->st.status)));
-	ADD(o, "Status", json_object_new_string(status));
-	ADD(o, "Labels", copy(c, "Config.Labels"));
-	ADD(o, "Pid", json_object_new_int(c->st.pid));
-	ADD(o, "ExitCode", json_object_new_int(c->st.exit_code));
+	ADD_NEW(o, "Id", json_object_new_string(c->id));
+	ADD_NEW(o, "Names", names);
+	ADD_NEW(o, "Image", copy(c, "Config.Image"));
+	ADD_NEW(o, "ImageID", copy(c, "Image"));
+	ADD_NEW(o, "Command", json_object_new_string(line));
+	ADD_NEW(o, "Created", copy(c, "Created"));
+	ADD_NEW(o, "State", json_object_new_string(ctr_status_name(c->st.status)));
+	ADD_NEW(o, "Status", json_object_new_string(status));
+	ADD_NEW(o, "Labels", copy(c, "Config.Labels"));
+	ADD_NEW(o, "Pid", json_object_new_int(c->st.pid));
+	ADD_NEW(o, "ExitCode", json_object_new_int(c->st.exit_code));
 	return o;
 }
 

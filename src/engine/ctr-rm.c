@@ -243,6 +243,8 @@ static void sweep_half_made(void)
 		if (strlen(e->d_name) != CTR_ID_LEN ||
 		    strspn(e->d_name, "0123456789abcdef") != CTR_ID_LEN)
 			continue;
+		if (ctr_cache_has_record(e->d_name))
+			continue;
 		cleanup_free char *rec = xasprintf("%s/%s/record.json", cdir, e->d_name);
 		cleanup_free char *relrec = xasprintf("%s/record.json", e->d_name);
 		if (faccessat(dirfd(d), relrec, F_OK, 0) == 0)

@@ -50,7 +50,8 @@ void ctr_free(struct ctr *c)
 	ctr_unlock(c);
 	free(c->dir);
 	free(c->name);
-	free(c->record_text);
+	if (c->cached && c->record_pin.fd >= 0)
+		close(c->record_pin.fd);
 	json_object_put(c->record);
 	free(c);
 }
@@ -65,8 +66,8 @@ void ctr_list_free(struct ctr **list, size_t n)
 {
 	/* a list's records are read, never changed: back to the cache */
 	for (size_t i = 0; i < n; i++) {
-		if (ctr_cache_give_record(list[i]->id, list[i]->record_text, list[i]->record)) {
-			list[i]->record_text = NULL;
+		if (list[i]->cached) {
+			ctr_cache_give_record(list[i]->id, list[i]->record, &list[i]->record_pin);
 			list[i]->record = NULL;
 		}
 		ctr_free(list[i]);
@@ -151,15 +152,13 @@ static pid_t live_shim(const char *dir)
  * gone: glass_shim_status() reads the status again and says "dead"). */
 static int status_fast(const struct ctr *c, int dirfd, struct glass_shim_status *ss, pid_t *shim)
 {
+	pid_t pid = 0;
 	if (!ctr_cache_on())
 		return -1;
 	cleanup_close int own = dirfd < 0 ? open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
 	int dfd = dirfd < 0 ? own : dirfd;
-	cleanup_free char *text = dfd >= 0 ? read_file_at(dfd, "status.json", NULL) : NULL;
-	if (!text || glass_wire_status_parse(text, ss) < 0)
+	if (dfd < 0 || ctr_cache_status(c->id, dfd, ss, &pid) < 0)
 		return -1;
-	cleanup_free char *pidt = read_file_at(dfd, "shim.pid", NULL);
-	pid_t pid = pidt ? (pid_t)atoi(pidt) : 0;
 	int alive = ctr_cache_shim_alive(c->id, pid);
 	if (alive < 0 || (alive == 0 && strcmp(ss->status, "exited") != 0))
 		return -1;
@@ -218,28 +217,46 @@ int ctr_refresh(struct ctr *c, struct glass_err **err)
 	return refresh_in(c, -1, err);
 }
 
+/* record.json of DFD: through ctr-cache when `listed` (lent, or read
+ * through a pin, both handed back by ctr_list_free), else read. */
+static struct json_object *record_of(struct ctr *c, int dfd, bool listed)
+{
+	char *text = NULL;
+	c->cached = listed && ctr_cache_on() && dfd >= 0;
+	if (c->cached) {
+		struct json_object *rec = ctr_cache_take_record(c->id, dfd, &c->record_pin);
+		if (rec)
+			return rec;
+		text = ctr_cache_read_pinned(dfd, "record.json", &c->record_pin);
+		/* no fd to keep: read as without the cache */
+		c->cached = text || (errno != EMFILE && errno != ENFILE);
+	}
+	if (!c->cached && dfd >= 0)
+		text = read_file_at(dfd, "record.json", NULL);
+	struct json_object *rec = text ? json_tokener_parse(text) : NULL;
+	int e = text ? EINVAL : errno;
+	free(text);
+	errno = rec ? errno : e;
+	return rec;
+}
+
 /* `listed`: for a list, which reads the record and gives it back to the
- * cache (ctr_list_free); one that is found may be changed and saved. */
-static int load(const char *id, bool listed, struct ctr **out, struct glass_err **err)
+ * cache (ctr_list_free); one that is found may be changed and saved.
+ * `cfd`: ROOT/containers when >= 0, to look the directory up from. */
+static int load(int cfd, const char *id, bool listed, struct ctr **out, struct glass_err **err)
 {
 	struct ctr *c = xcalloc(1, sizeof(*c));
 	c->lock_fd = -1;
+	c->record_pin.fd = -1;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->dir = ctr_dir_of(id);
-	cleanup_close int dfd = open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	cleanup_free char *rp = xasprintf("%s/record.json", c->dir);
-	cleanup_free char *text = dfd >= 0 ? read_file_at(dfd, "record.json", NULL) : NULL;
-	c->record = text && listed ? ctr_cache_take_record(id, text) : NULL;
-	if (!c->record)
-		c->record = text ? json_tokener_parse(text) : NULL;
-	if (listed && c->record) {
-		c->record_text = text;
-		text = NULL;
-	}
+	cleanup_close int dfd = cfd >= 0 ? openat(cfd, id, O_PATH | O_DIRECTORY | O_CLOEXEC)
+	                                 : open(c->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	c->record = record_of(c, dfd, listed);
 	if (!c->record) {
-		int e = text ? EINVAL : errno;
+		glass_err_new(err, errno, "container %.12s: read %s/record.json", id, c->dir);
 		ctr_free(c);
-		return glass_err_new(err, e, "container %.12s: read %s", id, rp);
+		return -1;
 	}
 	const char *name = ctr_rec_str(c, "Name");
 	c->name = xstrdup(name ? name + (name[0] == '/') : id);
@@ -262,21 +279,30 @@ static bool is_id(const char *s)
 }
 
 /* The IDs of every container (directories named by 64 hex digits with a
- * record; the snapshot of a half-made create has none yet). */
-static char **all_ids(size_t *n)
+ * record; the snapshot of a half-made create has none yet), read from
+ * `cfd` (ROOT/containers) when >= 0.  Without `need_record` a directory
+ * is taken as it is (the caller fails to read its record). */
+static char **ids_in(int cfd, bool need_record, size_t *n)
 {
 	cleanup_free char *d = xasprintf("%s/containers", engine_root_dir());
-	cleanup_dir DIR *dir = opendir(d);
+	int fd = cfd >= 0 ? openat(cfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+	                  : open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	char **ids = NULL;
 	size_t cap = 0;
 	struct dirent *e;
 	*n = 0;
+	if (fd >= 0 && !dir)
+		close(fd);
 	while (dir && (e = readdir(dir))) {
 		if (!is_id(e->d_name))
 			continue;
-		cleanup_free char *rec = xasprintf("%s/record.json", e->d_name);
-		if (faccessat(dirfd(dir), rec, F_OK, 0) < 0)
-			continue;
+		if (need_record) {
+			char rec[CTR_ID_LEN + 16];
+			snprintf(rec, sizeof(rec), "%s/record.json", e->d_name);
+			if (faccessat(dirfd(dir), rec, F_OK, 0) < 0)
+				continue;
+		}
 		if (*n + 1 >= cap) {
 			cap = cap ? 2 * cap : 16;
 			ids = xrealloc(ids, cap * sizeof(char *));
@@ -284,6 +310,11 @@ static char **all_ids(size_t *n)
 		ids[(*n)++] = xstrdup(e->d_name);
 	}
 	return ids;
+}
+
+static char **all_ids(size_t *n)
+{
+	return ids_in(-1, true, n);
 }
 
 static void strv_free_n(char **v, size_t n)
@@ -315,10 +346,10 @@ int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
 		return glass_err_new(err, ENOENT, "No such container: %s", ref);
 	cleanup_free char *full = ctr_dir_of(r);
 	if (is_id(r) && access(full, F_OK) == 0)
-		return load(r, false, out, err);
+		return load(-1, r, false, out, err);
 	byname = id_of_name(r);
 	if (byname)
-		return load(byname, false, out, err);
+		return load(-1, byname, false, out, err);
 	char **ids = all_ids(&n);
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(ids[i], r, strlen(r)) == 0) {
@@ -327,7 +358,7 @@ int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
 		}
 	int rc;
 	if (hits == 1)
-		rc = load(hit, false, out, err);
+		rc = load(-1, hit, false, out, err);
 	else if (hits > 1)
 		rc = glass_err_new(err, EINVAL, "multiple containers found with ID prefix %s", ref);
 	else
@@ -336,29 +367,59 @@ int ctr_find(const char *ref, struct ctr **out, struct glass_err **err)
 	return rc;
 }
 
+struct by_created {
+	const char *created; /* the record's, "" when none */
+	struct ctr *c;
+};
+
 static int by_created_desc(const void *a, const void *b)
 {
-	const struct ctr *x = *(struct ctr *const *)a, *y = *(struct ctr *const *)b;
-	const char *cx = ctr_rec_str(x, "Created"), *cy = ctr_rec_str(y, "Created");
-	return strcmp(cy ? cy : "", cx ? cx : "");
+	const struct by_created *x = a, *y = b;
+	return strcmp(y->created, x->created);
+}
+
+/* Newest first: the keys looked up once each, not at every compare. */
+static void sort_newest_first(struct ctr **list, size_t n)
+{
+	struct by_created *k = xcalloc(n + 1, sizeof(*k));
+	for (size_t i = 0; i < n; i++) {
+		const char *t = ctr_rec_str(list[i], "Created");
+		k[i] = (struct by_created){t ? t : "", list[i]};
+	}
+	qsort(k, n, sizeof(*k), by_created_desc);
+	for (size_t i = 0; i < n; i++)
+		list[i] = k[i].c;
+	free(k);
 }
 
 int ctr_list_all(struct ctr ***out, size_t *count, struct glass_err **err)
 {
 	size_t n = 0, k = 0;
-	ctr_sweep_debris();
-	char **ids = all_ids(&n);
+	bool cache = ctr_cache_on();
+	/* with the cache, after the loads: the directories whose record it
+	 * has just read are no half-made ones, it tells without a look */
+	if (!cache)
+		ctr_sweep_debris();
+	cleanup_free char *d = xasprintf("%s/containers", engine_root_dir());
+	cleanup_close int cfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* a record missing is load's failure below when the cache reads them */
+	char **ids = ids_in(cfd, !cache, &n);
 	struct ctr **list = xcalloc(n + 1, sizeof(struct ctr *));
 	for (size_t i = 0; i < n; i++) {
 		struct glass_err *e = NULL;
 		/* one container removed meanwhile (or unreadable) is not the list's failure */
-		if (load(ids[i], true, &list[k], &e) == 0)
-			k++;
+		if (load(cfd, ids[i], true, &list[k], &e) == 0)
+			ids[k++] = ids[i];
+		else
+			free(ids[i]);
 		glass_err_free(&e);
 	}
-	ctr_cache_sweep(ids, n);
-	strv_free_n(ids, n);
-	qsort(list, k, sizeof(struct ctr *), by_created_desc);
+	/* the cache forgets every container whose record was not read now */
+	ctr_cache_sweep(ids, k);
+	if (cache)
+		ctr_sweep_debris();
+	strv_free_n(ids, k);
+	sort_newest_first(list, k);
 	*out = list;
 	*count = k;
 	(void)err;

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -84,13 +85,21 @@ struct ctr_state {
 	char error[512];
 };
 
+/* A file of a container's directory as ctr-cache read it: the open fd
+ * that keeps its inode (and inode number) alive, and its stat. */
+struct ctr_pin {
+	int fd; /* -1 when none */
+	struct stat st;
+};
+
 /* One container: its record (owned JSON) and live state. */
 struct ctr {
 	char id[CTR_ID_LEN + 1];
 	char *dir;                  /* ROOT/containers/ID */
 	char *name;                 /* without docker's leading '/' */
 	struct json_object *record; /* record.json */
-	char *record_text;          /* its bytes, kept for ctr-cache (serve), else NULL */
+	struct ctr_pin record_pin;  /* the record.json it was parsed from, when `cached` */
+	bool cached;                /* listed through ctr-cache: the record goes back to it */
 	struct ctr_state st;
 	int lock_fd; /* -1 unless ctr_lock()ed */
 };
@@ -128,17 +137,36 @@ void ctr_unlock(struct ctr *c);
  * (glass serve); every use checks them against the files (ctr-cache.c). */
 void ctr_cache_enable(void);
 bool ctr_cache_on(void);
-/* The parsed record of `id` when record.json's bytes are `text` still,
- * taken out of the cache (the caller owns it), else NULL. */
-struct json_object *ctr_cache_take_record(const char *id, const char *text);
-/* Hands a record and its text back (false: no cache, still the caller's). */
-bool ctr_cache_give_record(const char *id, char *text, struct json_object *rec);
+/* The parsed record of `id` when DFD/record.json is still the file it
+ * was parsed from, taken out of the cache (the caller owns it; *pin gets
+ * that file's stat, fd -1), else NULL. */
+struct json_object *ctr_cache_take_record(const char *id, int dfd, struct ctr_pin *pin);
+/* DFD/NAME's bytes, read through a new fd left open in *pin (with the
+ * file's stat) to be handed to the cache; NULL with errno. */
+char *ctr_cache_read_pinned(int dfd, const char *name, struct ctr_pin *pin);
+/* Hands a record back with the pin it came with (both become the cache's,
+ * or are freed). */
+void ctr_cache_give_record(const char *id, struct json_object *rec, struct ctr_pin *pin);
+struct glass_shim_status;
+/* DFD/status.json parsed and the pid in DFD/shim.pid (0 when none), each
+ * read again only when its name holds another file than the one the cache
+ * pins; -1 when it cannot tell (no cache, no status, no fd left). */
+int ctr_cache_status(const char *id, int dfd, struct glass_shim_status *ss, pid_t *pid);
 /* 1 when `pid` is the live glass-shim the cache pins for `id`, 0 when it
  * is no live shim, -1 when it cannot tell (no cache, no fd left). */
 int ctr_cache_shim_alive(const char *id, pid_t pid);
 /* 1 when the container's cgroup is frozen, 0 when not, -1 when it cannot
  * tell (no cache, no such cgroup). */
 int ctr_cache_frozen(const char *id, const char *cgroup);
+/* The cache keeps a record.json of `id` read by the last list (its
+ * directory is no half-made container's). */
+bool ctr_cache_has_record(const char *id);
+/* The text of `id`'s row in a list (glass serve's), kept with the record
+ * it was made of: a copy when `st` is still the file the cache pins and
+ * `key` (what else the row shows) is the same, else NULL. */
+char *ctr_cache_row(const char *id, const struct stat *st, const char *key);
+/* Keeps `text` (copied) as that row, when `st` is the pinned file. */
+void ctr_cache_keep_row(const char *id, const struct stat *st, const char *key, const char *text);
 /* Forgets every container but these. */
 void ctr_cache_sweep(char *const *ids, size_t n);
 
@@ -263,6 +291,8 @@ int ctr_inspect(const char *ref, struct json_object **out, struct glass_err **er
 bool ctr_filter_match(const struct ctr *c, const char *filter);
 /* A ps row's fields, for front-ends that print lists. */
 struct json_object *ctr_summary(const struct ctr *c);
+/* "Up 3 minutes", "Exited (0) 2 seconds ago": docker ps's STATUS. */
+char *ctr_status_text(const struct ctr *c);
 
 /* ctr-logs.c */
 struct ctr_logs_opts {

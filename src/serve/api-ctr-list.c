@@ -103,6 +103,13 @@ static int64_t size_rw(const struct ctr *c)
 	return n;
 }
 
+/* a key `o` has not got yet, a literal: neither looked up nor copied */
+static void add_new(struct json_object *o, const char *key, struct json_object *v)
+{
+	json_object_object_add_ex(o, key, v,
+	                          JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT);
+}
+
 static struct json_object *row(const struct ctr *c, bool size)
 {
 	struct json_object *o = ctr_summary(c), *names = json_object_new_array(),
@@ -113,18 +120,45 @@ static struct json_object *row(const struct ctr *c, bool size)
 	json_object_array_add(names, json_object_new_string(slashed));
 	json_object_object_add(o, "Names", names);
 	json_object_object_add(o, "Created", json_object_new_int64(t > 0 ? t / 1000000000 : 0));
-	json_object_object_add(o, "Ports", json_object_new_array());
-	json_object_object_add(o, "Mounts", json_object_new_array());
+	add_new(o, "Ports", json_object_new_array());
+	add_new(o, "Mounts", json_object_new_array());
 	const char *mode = ctr_rec_str(c, "HostConfig.NetworkMode");
-	json_object_object_add(hc, "NetworkMode", json_object_new_string(mode ? mode : "default"));
-	json_object_object_add(o, "HostConfig", hc);
-	json_object_object_add(ns, "Networks", json_object_new_object());
-	json_object_object_add(o, "NetworkSettings", ns);
+	add_new(hc, "NetworkMode", json_object_new_string(mode ? mode : "default"));
+	add_new(o, "HostConfig", hc);
+	add_new(ns, "Networks", json_object_new_object());
+	add_new(o, "NetworkSettings", ns);
 	if (!json_object_object_get(o, "Labels"))
 		json_object_object_add(o, "Labels", json_object_new_object());
 	if (size)
 		json_object_object_add(o, "SizeRw", json_object_new_int64(size_rw(c)));
 	return o;
+}
+
+/* The row's JSON text: kept by ctr-cache with the record it was made of
+ * and what else it shows (the state, which the status text tells with
+ * the time it has lasted), made anew when either changed.  SizeRw is
+ * counted every time. */
+static void add_row(struct strbuf *out, const struct ctr *c, bool size)
+{
+	const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+	cleanup_free char *status = ctr_status_text(c);
+	cleanup_free char *key = xasprintf("%s %d %d %s", ctr_status_name(c->st.status), c->st.pid,
+	                                   c->st.exit_code, status);
+	bool memo = c->cached && !size;
+	cleanup_free char *kept = memo ? ctr_cache_row(c->id, &c->record_pin.st, key) : NULL;
+	if (out->len > 1)
+		strbuf_append(out, ",", 1);
+	if (kept) {
+		strbuf_append(out, kept, strlen(kept));
+		return;
+	}
+	struct json_object *o = row(c, size);
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(o, flags, &len);
+	strbuf_append(out, text, len);
+	if (memo)
+		ctr_cache_keep_row(c->id, &c->record_pin.st, key, text);
+	json_object_put(o);
 }
 
 static enum MHD_Result list(struct api_req *r)
@@ -148,17 +182,23 @@ static enum MHD_Result list(struct api_req *r)
 	}
 	/* as dockerd: a status filter or a limit shows stopped ones too */
 	all = all || json_object_object_get(filters, "status") || limit > 0;
-	struct json_object *a = json_object_new_array();
-	for (size_t i = 0; i < n && (limit <= 0 || (long long)json_object_array_length(a) < limit);
-	     i++) {
+	struct strbuf out = STRBUF_INIT;
+	long long rows = 0;
+	strbuf_append(&out, "[", 1);
+	for (size_t i = 0; i < n && (limit <= 0 || rows < limit); i++) {
 		bool live = cs[i]->st.status == CTR_RUNNING || cs[i]->st.status == CTR_PAUSED ||
 		            cs[i]->st.status == CTR_RESTARTING;
-		if ((all || live) && matches(cs[i], filters))
-			json_object_array_add(a, row(cs[i], size));
+		if ((all || live) && matches(cs[i], filters)) {
+			add_row(&out, cs[i], size);
+			rows++;
+		}
 	}
+	strbuf_append(&out, "]\n", 2);
 	ctr_list_free(cs, n);
 	json_object_put(filters);
-	return api_reply_json(r, 200, a);
+	ret = api_reply_data(r, 200, "application/json", out.buf, out.len);
+	strbuf_release(&out);
+	return ret;
 }
 
 const struct api_route api_routes_ctr_list[] = {

@@ -91,11 +91,19 @@ enum MHD_Result api_reply_data(struct api_req *r, unsigned status, const char *t
 
 enum MHD_Result api_reply_json(struct api_req *r, unsigned status, struct json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
-	cleanup_free char *body = xasprintf("%s\n", s);
+	size_t len = 0;
+	const char *s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	/* one copy of the text (a list is some 20 KB), handed to MHD to free */
+	char *body = xmalloc(len + 1);
+	memcpy(body, s, len);
+	body[len] = '\n';
 	json_object_put(o);
-	return api_reply_data(r, status, "application/json", body, strlen(body));
+	struct MHD_Response *resp =
+	    MHD_create_response_from_buffer(len + 1, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(body);
+	return queue(r, status, resp, "application/json");
 }
 
 enum MHD_Result api_reply_empty(struct api_req *r, unsigned status)
