@@ -298,7 +298,7 @@ static char **ids_in(int cfd, bool need_record, size_t *n)
 		if (!is_id(e->d_name))
 			continue;
 		if (need_record) {
-			char rec[CTR_ID_LEN + 16];
+			char rec[sizeof(e->d_name) + 16]; /* an id, but gcc cannot know */
 			snprintf(rec, sizeof(rec), "%s/record.json", e->d_name);
 			if (faccessat(dirfd(dir), rec, F_OK, 0) < 0)
 				continue;
