@@ -450,11 +450,17 @@ static void packet_path(struct lesson *L, bool from_host)
 	int code;
 	char *out;
 	if (from_host) {
-		char *argv[] = {"wget", "-q", "-O", "-", "-T", "5", "-t", "1", url, NULL};
+		/* the host's busybox (busybox-static, which the build installs:
+		 * a fresh Debian has no wget), as the peer's GET below */
+		char *argv[] = {"/bin/sh", "-c",
+		                "printf 'GET / HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' | "
+		                "/bin/busybox nc -w 5 127.0.0.1 8080",
+		                NULL};
 		out = run_in(NULL, argv, &code);
-		json_object_object_add(o, "command",
-		                       json_object_new_string("wget -q -O - "
-		                                              "http://127.0.0.1:8080/"));
+		json_object_object_add(
+		    o, "command",
+		    json_object_new_string("printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc "
+		                           "127.0.0.1 8080"));
 	} else {
 		/* busybox's wget (Debian 12's busybox-static) crashes; the same
 		 * GET with nc, the name resolved through /etc/hosts by libc */
