@@ -52,18 +52,9 @@ EOF2
 unshare -m --propagation private bash "$W/inner.sh" "$W" "$RUNS" "$here/lib.sh" "$ENGINE" "$CG" "$BASELINE" ||
 	die "measurement failed"
 
-ratio_table() {
-	jq -r --arg ref "$2" '
-		(.results | map(select(.command == $ref)) | .[0]) as $r |
-		.results[] |
-		[.command, (.median * 1000 | . * 100 | round / 100 | tostring) + " ms",
-		 "+/- " + (.stddev * 1000 | . * 100 | round / 100 | tostring) + " ms",
-		 (if $r then (.median / $r.median * 100 | round / 100 | tostring) + "x " + $ref else "-" end)]
-		| @tsv' "$1" | column -t -s $'\t'
-}
 echo
 echo "== out of the container: median of $RUNS runs (1000 x 4 kB + 32 MB)"
-ratio_table "$W/out.json" "tar | tar (floor)"
+bench_ratio_table "$W/out.json" "tar | tar (floor)"
 echo
 echo "== into the container: median of $RUNS runs"
-ratio_table "$W/in.json" "tar | tar (floor)"
+bench_ratio_table "$W/in.json" "tar | tar (floor)"

@@ -74,21 +74,12 @@ unshare -m --propagation private bash "$W/inner.sh" "$W" "$RT" "$ROOTFS" "$RUNS"
 # podman leaves conmon's cgroup under libpod_parent only when it made it
 for d in /sys/fs/cgroup/*/libpod_parent/conmon; do [ -d "$d" ] && rmdir "$d" 2>/dev/null; done
 
-ratio_table() {
-	jq -r --arg ref "$2" '
-		(.results | map(select(.command == $ref)) | .[0]) as $r |
-		.results[] |
-		[.command, (.median * 1000 | . * 100 | round / 100 | tostring) + " ms",
-		 "+/- " + (.stddev * 1000 | . * 100 | round / 100 | tostring) + " ms",
-		 (if $r then (.median / $r.median * 100 | round / 100 | tostring) + "x " + $ref else "-" end)]
-		| @tsv' "$1" | column -t -s $'\t'
-}
 echo
 echo "== the engine next to podman: median of $RUNS runs of /bin/true on the built-in image"
-ratio_table "$W/run.json" "podman run --rm (crun)"
+bench_ratio_table "$W/run.json" "podman run --rm (crun)"
 echo
 echo "== run -d + stop -t 0 + rm: median of $RUNS runs"
-ratio_table "$W/detach.json" "podman run -d + stop + rm (crun)"
+bench_ratio_table "$W/detach.json" "podman run -d + stop + rm (crun)"
 echo
 echo "== peak RSS of the process that holds a running container (VmHWM)"
 awk '{ printf "%-12s %6d kB\n", $1, $2 }' "$W/rss.txt"

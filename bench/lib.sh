@@ -18,6 +18,7 @@
 #                             absolute cgroupsPath under CG, then jq FILTER
 #   bench_table TITLE         the medians of W/hyperfine.json with their
 #                             spread and ratios to crun and runc
+#   bench_ratio_table FILE REF  a hyperfine JSON's medians as ratios to REF
 #
 # Every measurement runs in one private mount namespace where
 # /sys/fs/cgroup/unified is unmounted (bench_unified_off, in the inner
@@ -125,4 +126,14 @@ bench_hyperfine() {
 	local args=() i
 	for i in "${!names[@]}"; do args+=(--command-name "${names[$i]}" "${cmds[$i]}"); done
 	hyperfine --style basic --warmup 5 --runs "$RUNS" --export-json "$W/hyperfine.json" "$@" "${args[@]}"
+}
+
+bench_ratio_table() {
+	jq -r --arg ref "$2" '
+		(.results | map(select(.command == $ref)) | .[0]) as $r |
+		.results[] |
+		[.command, (.median * 1000 | . * 100 | round / 100 | tostring) + " ms",
+		 "+/- " + (.stddev * 1000 | . * 100 | round / 100 | tostring) + " ms",
+		 (if $r then (.median / $r.median * 100 | round / 100 | tostring) + "x " + $ref else "-" end)]
+		| @tsv' "$1" | column -t -s $'\t'
 }
